@@ -1,0 +1,104 @@
+// Builds the agent's parts from its settings: the one place where adapters are created and wired
+// (called only from main.ts and the CLI verbs it dispatches to).
+
+import * as nodeFs from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadDesiredState } from './desired/load.js';
+import { connectDocker } from './executors/docker/connect.js';
+import { createDockerEngine } from './executors/docker/dockerode-engine.js';
+import type { ContainerEngine } from './executors/docker/port.js';
+import type { Logger } from './logger.js';
+import { Reconciler } from './reconciler/reconciler.js';
+import { StatusTracker } from './reconciler/status.js';
+import { NO_EVENTS, type AgentEvent, type EventSink } from './reporter/events.js';
+import type { AgentSettings } from './settings/model.js';
+import { createConfigSource } from './source/port.js';
+import { openDatabase } from './store/db.js';
+import { Store } from './store/store.js';
+import { VERSION } from './version.js';
+import { createHostParts, type HostParts } from './host-parts.js';
+
+export interface App {
+  settings: AgentSettings;
+  logger: Logger;
+  store: Store;
+  engine: ContainerEngine;
+  reconciler: Reconciler;
+  status: StatusTracker;
+  host: HostParts;
+  /** Where events go; the daemon replaces the target with the hub reporter. */
+  events: ForwardingSink;
+  /** How the hub link looks, for status; the daemon sets it when a hub is configured. */
+  hubLink: { state: () => { url: string; connected: boolean; outbox: number } | null };
+  close(): void;
+}
+
+/** An event sink whose target can be set once the reporter exists. */
+export class ForwardingSink implements EventSink {
+  target: EventSink = NO_EVENTS;
+  emit(event: AgentEvent): void {
+    this.target.emit(event);
+  }
+}
+
+export function createApp(settings: AgentSettings, deps: { logger: Logger; nativeBinding?: string }): App {
+  const logger = deps.logger;
+  mkdirSync(settings.stateDir, { recursive: true, mode: 0o700 });
+  const now = (): Date => new Date();
+  const db = openDatabase({ file: join(settings.stateDir, 'state.db'), nativeBinding: deps.nativeBinding });
+  const store = new Store({ db, now });
+  const engine = createDockerEngine(
+    { docker: connectDocker(settings.docker) },
+    { registries: settings.registries, dockerConfigFile: settings.docker.configFile },
+  );
+  const source = createConfigSource({ fs: nodeFs }, { settings: settings.source, gitDir: join(settings.stateDir, 'git') });
+  const events = new ForwardingSink();
+  const host = createHostParts(settings, { logger });
+  const reconciler = new Reconciler(
+    {
+      source,
+      engine,
+      systemd: host.systemd,
+      files: host.files,
+      hostReader: host.reader,
+      store,
+      events,
+      logger: logger.child({ component: 'reconciler' }),
+      now,
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      loadDesired: (dir) => loadDesiredState(dir, { policy: settings.policy }),
+    },
+    {
+      host: settings.host,
+      snapshotsDir: join(settings.stateDir, 'snapshots'),
+      prune: settings.policy.prune,
+      selfHeal: settings.policy.selfHeal,
+      concurrency: settings.concurrency,
+    },
+  );
+  const hubLink: App['hubLink'] = { state: () => null };
+  const status = new StatusTracker(
+    {
+      store,
+      engine,
+      snapshots: reconciler.snapshots,
+      suspension: reconciler.suspension,
+      busy: () => reconciler.busy,
+      hub: () => hubLink.state(),
+    },
+    { host: settings.host, version: VERSION, branch: settings.source.branch },
+  );
+  return {
+    settings,
+    logger,
+    store,
+    engine,
+    reconciler,
+    status,
+    host,
+    events,
+    hubLink,
+    close: () => store.close(),
+  };
+}

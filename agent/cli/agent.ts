@@ -1,0 +1,23 @@
+// `moor agent`: runs the daemon until SIGTERM or SIGINT, then drains and exits 0.
+
+import { createApp } from '../app.js';
+import { startDaemon } from '../daemon.js';
+import { nativeBinding } from '../native.js';
+import { cliLogger, EXIT, reportError, settingsOrReport, type CliContext, type ExitCode } from './context.js';
+
+export async function agentVerb(ctx: CliContext): Promise<ExitCode> {
+  const settings = await settingsOrReport(ctx);
+  if (!settings) return EXIT.usage;
+  const logger = cliLogger(settings, ctx.env);
+  try {
+    const app = createApp(settings, { logger, nativeBinding: nativeBinding() });
+    const daemon = await startDaemon(app);
+    const stop = (): void => void daemon.stop();
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+    await daemon.done;
+    return EXIT.ok;
+  } catch (err) {
+    return reportError(ctx, err);
+  }
+}

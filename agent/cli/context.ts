@@ -1,0 +1,61 @@
+// What every CLI verb gets: where the config is, output streams, --json, and typed exit codes.
+
+import { hostname } from 'node:os';
+import { formatProblem, MoorError, SettingsError } from '../errors.js';
+import { createLogger, type Logger } from '../logger.js';
+import type { AgentSettings } from '../settings/model.js';
+import { loadSettings } from '../settings/load.js';
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, changes: 3 } as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+export interface CliContext {
+  configFile: string;
+  json: boolean;
+  env: NodeJS.ProcessEnv;
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+export const DEFAULT_CONFIG = '/etc/moor/agent.yaml';
+
+export function configFileFrom(option: string | undefined, env: NodeJS.ProcessEnv): string {
+  return option ?? env.MOOR_CONFIG ?? DEFAULT_CONFIG;
+}
+
+/** Loads agent.yaml; on failure prints every problem and returns null (exit 2). */
+export async function settingsOrReport(ctx: CliContext): Promise<AgentSettings | null> {
+  try {
+    return await loadSettings(ctx.configFile, { env: ctx.env, hostname: hostname() });
+  } catch (err) {
+    if (err instanceof SettingsError) {
+      if (ctx.json) ctx.out(JSON.stringify({ error: err.toJSON() }));
+      else for (const p of err.problems) ctx.err(formatProblem(p));
+      return null;
+    }
+    if (err instanceof MoorError) {
+      ctx.err(`moor: ${err.message}`);
+      return null;
+    }
+    throw err;
+  }
+}
+
+export function cliLogger(settings: AgentSettings | null, env: NodeJS.ProcessEnv): Logger {
+  return createLogger({ level: env.MOOR_LOG_LEVEL ?? settings?.logLevel ?? 'info' });
+}
+
+export function quietLogger(): Logger {
+  return createLogger({ level: 'warn' });
+}
+
+export function printJson(ctx: CliContext, value: unknown): void {
+  ctx.out(JSON.stringify(value, null, 2));
+}
+
+export function reportError(ctx: CliContext, err: unknown): ExitCode {
+  const e = err instanceof MoorError ? err : null;
+  if (ctx.json) printJson(ctx, { error: e ? e.toJSON() : { message: String(err) } });
+  else ctx.err(`moor: ${e ? e.message : err instanceof Error ? err.message : String(err)}`);
+  return EXIT.failed;
+}

@@ -1,0 +1,58 @@
+// `moor sync`: ask the running agent to sync now and wait; `--once` fetches and applies in-process.
+
+import { createApp } from '../app.js';
+import type { SyncOutcome } from '../reconciler/reconciler.js';
+import { nativeBinding } from '../native.js';
+import { StateLock } from '../state-lock.js';
+import { cliLogger, EXIT, printJson, reportError, settingsOrReport, type CliContext, type ExitCode } from './context.js';
+import { formatChanges, short } from './format.js';
+import { agentRunning, askAgent } from './local-agent.js';
+
+export async function syncVerb(ctx: CliContext, options: { once: boolean }): Promise<ExitCode> {
+  const settings = await settingsOrReport(ctx);
+  if (!settings) return EXIT.usage;
+  try {
+    let outcome: SyncOutcome;
+    if (!options.once) {
+      if (!agentRunning(settings)) {
+        ctx.err(`moor: no agent is running for ${settings.stateDir}; start it, or use 'moor sync --once'`);
+        return EXIT.failed;
+      }
+      outcome = (await askAgent(settings, { verb: 'sync' })) as SyncOutcome;
+    } else {
+      if (agentRunning(settings)) {
+        ctx.err(`moor: refused: an agent holds ${settings.stateDir}; use 'moor sync' to ask it instead`);
+        return EXIT.failed;
+      }
+      const lock = StateLock.acquire(settings.stateDir);
+      const app = createApp(settings, { logger: cliLogger(settings, ctx.env), nativeBinding: nativeBinding() });
+      try {
+        app.store.markInterruptedApplies();
+        outcome = await app.reconciler.sync('manual');
+      } finally {
+        app.close();
+        lock.release();
+      }
+    }
+    if (ctx.json) printJson(ctx, outcome);
+    else {
+      ctx.out(`${outcome.result} ${short(outcome.commit)}${outcome.error ? `: ${outcome.error.message}` : ''}`);
+      for (const line of formatChanges(outcome.changes, '  ')) ctx.out(line);
+    }
+    return syncExitCode(outcome);
+  } catch (err) {
+    return reportError(ctx, err);
+  }
+}
+
+export function syncExitCode(outcome: SyncOutcome): ExitCode {
+  switch (outcome.result) {
+    case 'converged':
+    case 'unchanged':
+    case 'healed':
+    case 'drift-reported':
+      return EXIT.ok;
+    default:
+      return EXIT.failed;
+  }
+}

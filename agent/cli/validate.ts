@@ -1,0 +1,16 @@
+// `moor validate [DIR]`: checks a config dir offline and prints `FILE:LINE: message` per problem.
+
+import { existsSync } from 'node:fs';
+import { validateDir } from '../desired/load.js';
+import { formatProblem } from '../errors.js';
+import { defaultPolicy } from './plan.js';
+import { EXIT, printJson, settingsOrReport, type CliContext, type ExitCode } from './context.js';
+
+export async function validateVerb(ctx: CliContext, dir: string): Promise<ExitCode> {
+  const settings = existsSync(ctx.configFile) ? await settingsOrReport(ctx) : null;
+  const problems = await validateDir(dir, { policy: settings?.policy ?? defaultPolicy() });
+  if (ctx.json) printJson(ctx, { valid: problems.length === 0, problems });
+  else if (problems.length === 0) ctx.out(`${dir}: valid`);
+  else for (const p of problems) ctx.out(formatProblem(p));
+  return problems.length === 0 ? EXIT.ok : EXIT.failed;
+}

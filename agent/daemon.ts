@@ -1,0 +1,121 @@
+// `moor agent`: holds the state dir, polls (or follows cron), syncs one run at a time, serves the
+// control socket, reports to the hub, and on SIGTERM finishes the current step and exits.
+
+import { join } from 'node:path';
+import type { App } from './app.js';
+import { startControlServer } from './control/server.js';
+import type { ControlRequest } from './control/protocol.js';
+import type { SyncOutcome } from './reconciler/reconciler.js';
+import { createHeartbeatSampler } from './reporter/host-metrics.js';
+import { createReporter, type Reporter } from './reporter/reporter.js';
+import { Poller } from './scheduler/poller.js';
+import { StateLock } from './state-lock.js';
+import { VERSION } from './version.js';
+import type { ApplyTrigger } from './store/store.js';
+
+export function controlSocketPath(stateDir: string): string {
+  return join(stateDir, 'moor.sock');
+}
+
+export interface DaemonHandle {
+  /** Resolves when the daemon has stopped. */
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startDaemon(app: App): Promise<DaemonHandle> {
+  const { settings, logger, store, reconciler } = app;
+  const lock = StateLock.acquire(settings.stateDir);
+  const interrupted = store.markInterruptedApplies();
+  if (interrupted > 0) logger.warn({ interrupted }, 'previous run stopped in the middle of an apply; converging again');
+
+  let reporter: Reporter | null = null;
+  if (settings.hub) {
+    const hub = settings.hub;
+    const metrics = createHeartbeatSampler({ diskPaths: [settings.stateDir], agentVersion: VERSION });
+    metrics.start();
+    reporter = createReporter(
+      {
+        db: store.database,
+        logger,
+        now: () => new Date(),
+        random: Math.random,
+        status: () => app.status.current(),
+        metrics,
+        onSyncNow: (reason) => {
+          logger.info({ reason }, 'hub asked to sync now');
+          void runSync('manual');
+        },
+      },
+      { settings: hub, host: settings.host, version: VERSION },
+    );
+    const r = reporter;
+    app.events.target = r;
+    app.hubLink.state = () => ({ url: hub.url, connected: r.connected(), outbox: r.outboxSize() });
+    r.start();
+  }
+
+  const poller = new Poller(
+    {
+      random: Math.random,
+      setTimer: (fn, ms) => {
+        const t = setTimeout(fn, ms);
+        return { cancel: () => clearTimeout(t) };
+      },
+    },
+    { intervalMs: settings.source.intervalMs, schedule: settings.source.schedule },
+    () => void runSync('commit'),
+  );
+
+  let stopping = false;
+  async function runSync(trigger: ApplyTrigger): Promise<SyncOutcome> {
+    const outcome = await reconciler.sync(trigger);
+    if (outcome.result !== 'unchanged') await app.status.refresh().catch(() => undefined);
+    if (!stopping) poller.after(outcome);
+    return outcome;
+  }
+
+  async function handle(request: ControlRequest): Promise<unknown> {
+    switch (request.verb) {
+      case 'sync':
+        return runSync('manual');
+      case 'status':
+        return app.status.refresh();
+      case 'plan':
+        return reconciler.planNow();
+      case 'suspend':
+        return reconciler.suspension.suspend(request.forMs, request.reason);
+      case 'resume': {
+        const resumed = reconciler.suspension.resume('resumed by an operator');
+        if (resumed) void runSync('manual');
+        return { resumed };
+      }
+    }
+  }
+
+  const control = await startControlServer({ handle, logger }, { path: controlSocketPath(settings.stateDir) });
+  app.events.emit({ type: 'agent.started', version: VERSION });
+  logger.info({ host: settings.host, branch: settings.source.branch, version: VERSION }, 'agent started');
+  poller.start();
+  void runSync('commit');
+
+  let resolveDone: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => (resolveDone = resolve));
+  let stopPromise: Promise<void> | null = null;
+  const stop = (): Promise<void> => {
+    stopPromise ??= (async () => {
+      stopping = true;
+      logger.info('stopping: finishing the current step');
+      poller.stop();
+      await reconciler.drain();
+      await control.close();
+      await reporter?.stop();
+      lock.release();
+      app.close();
+      logger.info('stopped');
+      resolveDone();
+    })();
+    return stopPromise;
+  };
+  return { done, stop };
+}

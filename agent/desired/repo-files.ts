@@ -1,0 +1,70 @@
+// Reading files of the config dir without leaving it: every read resolves symlinks and
+// refuses anything whose real path is outside the dir, and sizes are bounded.
+import { lstat, readdir, readFile, realpath } from 'node:fs/promises';
+import path from 'node:path';
+import { isErrno } from './yaml-file.js';
+
+export const MAX_SOURCE_BYTES = 16 * 1024 * 1024;
+
+export type RepoRead = { ok: true; data: Buffer } | { ok: false; missing: boolean; message: string };
+
+/** A view of the config dir: `rel` paths are relative, already normalised. */
+export class RepoDir {
+  private constructor(
+    readonly dir: string,
+    private readonly real: string,
+  ) {}
+
+  static async open(dir: string): Promise<RepoDir> {
+    const abs = path.resolve(dir);
+    return new RepoDir(abs, await realpath(abs));
+  }
+
+  /** The real path of `rel` if it exists and stays inside the dir. */
+  private async resolve(rel: string): Promise<{ ok: true; real: string } | { ok: false; missing: boolean; message: string }> {
+    let real: string;
+    try {
+      real = await realpath(path.join(this.dir, rel));
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) {
+        // A dangling symlink is reported as such, not as a missing file.
+        const link = await lstat(path.join(this.dir, rel)).catch(() => null);
+        return link?.isSymbolicLink()
+          ? { ok: false, missing: false, message: `${rel} is a symlink to a missing target` }
+          : { ok: false, missing: true, message: `${rel} does not exist` };
+      }
+      return { ok: false, missing: false, message: `cannot read ${rel}: ${String(err)}` };
+    }
+    if (real !== this.real && !real.startsWith(this.real + path.sep)) {
+      return { ok: false, missing: false, message: `${rel} is a symlink pointing outside the config dir` };
+    }
+    return { ok: true, real };
+  }
+
+  async read(rel: string, maxBytes = MAX_SOURCE_BYTES): Promise<RepoRead> {
+    const where = await this.resolve(rel);
+    if (!where.ok) return where;
+    try {
+      const info = await lstat(where.real);
+      if (!info.isFile()) return { ok: false, missing: false, message: `${rel} is not a regular file` };
+      if (info.size > maxBytes) return { ok: false, missing: false, message: `${rel} is larger than ${maxBytes} bytes` };
+      return { ok: true, data: await readFile(where.real) };
+    } catch (err) {
+      return { ok: false, missing: false, message: `cannot read ${rel}: ${String(err)}` };
+    }
+  }
+
+  async exists(rel: string): Promise<boolean> {
+    return (await lstat(path.join(this.dir, rel)).catch(() => null)) !== null;
+  }
+
+  /** Entry names of a folder inside the dir (sorted), or [] when it does not exist. */
+  async list(rel: string): Promise<{ name: string; dir: boolean }[]> {
+    const where = await this.resolve(rel);
+    if (!where.ok) return [];
+    const entries = await readdir(where.real, { withFileTypes: true }).catch(() => []);
+    return entries
+      .map((e) => ({ name: e.name, dir: e.isDirectory() }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+}

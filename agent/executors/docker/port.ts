@@ -1,0 +1,39 @@
+// The port to the container engine: the small interface the observer and the executors use.
+// The dockerode adapter implements it; unit tests use fakes that throw on unexpected calls.
+
+import type { ContainerSpec, NetworkSpec, VolumeSpec } from '../../desired/model.js';
+import type { ObservedContainer, ObservedNetwork, ObservedVolume } from '../../observe/model.js';
+
+export interface ContainerListing {
+  /** Containers with `moor.managed=true` and `moor.host=<host>`. */
+  managed: ObservedContainer[];
+  /** Names of every other container on the engine (foreign or another agent's). */
+  otherNames: string[];
+}
+
+export interface ContainerEngine {
+  ping(): Promise<void>;
+
+  listContainers(host: string): Promise<ContainerListing>;
+  /** Networks and volumes carrying `moor.managed=true` and `moor.host=<host>`. */
+  listNetworks(host: string): Promise<ObservedNetwork[]>;
+  listVolumes(host: string): Promise<ObservedVolume[]>;
+  imagePresent(ref: string): Promise<boolean>;
+  /** null when no container has that name or id. */
+  inspectContainer(nameOrId: string): Promise<ObservedContainer | null>;
+  /** Last lines of a container's output, for evidence when it fails. */
+  logs(nameOrId: string, lines: number): Promise<string>;
+
+  /** Pulls with the credentials configured for the image's registry. */
+  pullImage(ref: string): Promise<void>;
+  createNetwork(spec: NetworkSpec, labels: Record<string, string>): Promise<void>;
+  removeNetwork(name: string): Promise<void>;
+  createVolume(spec: VolumeSpec, labels: Record<string, string>): Promise<void>;
+  removeVolume(name: string): Promise<void>;
+  /** Creates (does not start) the container; returns its id. */
+  createContainer(spec: ContainerSpec, labels: Record<string, string>): Promise<string>;
+  startContainer(nameOrId: string): Promise<void>;
+  stopContainer(nameOrId: string, timeoutMs: number): Promise<void>;
+  removeContainer(nameOrId: string): Promise<void>;
+  renameContainer(nameOrId: string, to: string): Promise<void>;
+}

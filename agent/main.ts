@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+// moor's composition root and CLI entry: parses argv and env, dispatches to one verb, and is the
+// only place that ends the process.
+
+import { Command, CommanderError } from 'commander';
+import { registerHubCommand } from '../hub/cli.js';
+import { agentVerb } from './cli/agent.js';
+import { configFileFrom, EXIT, type CliContext, type ExitCode } from './cli/context.js';
+import { doctorVerb } from './cli/doctor.js';
+import { historyVerb } from './cli/history.js';
+import { planVerb } from './cli/plan.js';
+import { statusVerb } from './cli/status.js';
+import { resumeVerb, suspendVerb } from './cli/suspend.js';
+import { syncVerb } from './cli/sync.js';
+import { validateVerb } from './cli/validate.js';
+import { createLogger } from './logger.js';
+import { BUILD, VERSION } from './version.js';
+
+interface GlobalOptions {
+  config?: string;
+  json?: boolean;
+}
+
+async function main(argv: string[]): Promise<ExitCode> {
+  let code: ExitCode = EXIT.ok;
+  const program = new Command();
+  const context = (cmd: Command): CliContext => {
+    const opts = cmd.optsWithGlobals<GlobalOptions>();
+    return {
+      configFile: configFileFrom(opts.config, process.env),
+      json: opts.json === true,
+      env: process.env,
+      out: (text) => void process.stdout.write(`${text}\n`),
+      err: (text) => void process.stderr.write(`${text}\n`),
+    };
+  };
+  const run = (fn: (ctx: CliContext, ...args: never[]) => Promise<ExitCode>) =>
+    async (...args: unknown[]): Promise<void> => {
+      const cmd = args[args.length - 1] as Command;
+      code = await (fn as (ctx: CliContext, ...rest: unknown[]) => Promise<ExitCode>)(context(cmd), ...args.slice(0, -1));
+    };
+
+  program
+    .name('moor')
+    .description('GitOps agent for Docker and systemd hosts')
+    .option('--config <file>', 'agent settings (env MOOR_CONFIG, default /etc/moor/agent.yaml)')
+    .option('--json', 'machine-readable output')
+    .exitOverride()
+    .showHelpAfterError();
+
+  program.command('agent').description('run the daemon: poll, apply, self-heal, report').action(run((ctx) => agentVerb(ctx)));
+  program
+    .command('sync')
+    .description('ask the running agent to sync now and wait (--once: fetch and apply in-process)')
+    .option('--once', 'without a daemon: fetch and apply once')
+    .action(run((ctx, opts: { once?: boolean }) => syncVerb(ctx, { once: opts.once === true })));
+  program
+    .command('plan')
+    .description('show what would change and why (exit 3 when changes are pending)')
+    .option('--dir <path>', 'plan a local config dir without fetching')
+    .option('--offline', 'with --dir: plan against an empty host instead of the engine')
+    .action(run((ctx, opts: { dir?: string; offline?: boolean }) => planVerb(ctx, { dir: opts.dir, offline: opts.offline === true })));
+  program.command('status').description('revision, last sync, resources and their health, drift').action(run((ctx) => statusVerb(ctx)));
+  program
+    .command('history')
+    .description('revisions and applies, newest first')
+    .option('--limit <n>', 'how many of each', '20')
+    .action(run((ctx, opts: { limit: string }) => historyVerb(ctx, { limit: Math.max(1, Number(opts.limit) || 20) })));
+  program
+    .command('validate')
+    .description('check a config dir offline: FILE:LINE: message per problem')
+    .argument('[dir]', 'config dir', '.')
+    .action(run((ctx, dir: string) => validateVerb(ctx, dir)));
+  program
+    .command('suspend')
+    .description('break-glass: pause applying and self-heal (expires by itself)')
+    .option('--for <duration>', 'how long', '2h')
+    .option('--reason <text>', 'why, shown upstream', 'break-glass')
+    .action(run((ctx, opts: { for: string; reason: string }) => suspendVerb(ctx, opts)));
+  program.command('resume').description('end a suspension now').action(run((ctx) => resumeVerb(ctx)));
+  program.command('doctor').description('check that this host is ready for moor').action(run((ctx) => doctorVerb(ctx)));
+  program
+    .command('version')
+    .description('version and build')
+    .action(
+      run(async (ctx) => {
+        ctx.out(ctx.json ? JSON.stringify({ version: VERSION, build: BUILD, node: process.version }) : `moor ${VERSION} (${BUILD}, node ${process.version})`);
+        return EXIT.ok;
+      }),
+    );
+  registerHubCommand(program, { logger: createLogger({ level: process.env.MOOR_LOG_LEVEL ?? 'info' }) });
+
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
+      return EXIT.usage;
+    }
+    process.stderr.write(`moor: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT.failed;
+  }
+  return code;
+}
+
+main(process.argv).then(
+  (code) => {
+    // Exit explicitly: idle sockets (engine keep-alive, websockets) must not keep a verb alive.
+    process.exit(code);
+  },
+  (err: unknown) => {
+    process.stderr.write(`moor: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(EXIT.failed);
+  },
+);

@@ -1,0 +1,45 @@
+// Takes a snapshot of what the host runs now through the ports' read methods, concurrently.
+// The planner gets this snapshot and never queries anything itself.
+
+import type { DesiredState } from '../desired/model.js';
+import type { ContainerEngine } from '../executors/docker/port.js';
+import type { ObservedFile, ObservedState, ObservedUnit } from './model.js';
+
+/** Read side of the systemd and files executors; absent when the host does not manage them. */
+export interface HostReader {
+  units(names: string[]): Promise<ObservedUnit[]>;
+  files(paths: string[]): Promise<ObservedFile[]>;
+}
+
+export interface ObserveDeps {
+  engine: ContainerEngine;
+  hostReader?: HostReader;
+}
+
+export interface ObserveOptions {
+  host: string;
+  /** Units and files to look at: those declared now and those moor installed before. */
+  unitNames?: string[];
+  filePaths?: string[];
+}
+
+export async function observe(deps: ObserveDeps, desired: DesiredState, options: ObserveOptions): Promise<ObservedState> {
+  const images = [...new Set(desired.containers.map((c) => c.image))];
+  const [listing, networks, volumes, present, units, files] = await Promise.all([
+    deps.engine.listContainers(options.host),
+    deps.engine.listNetworks(options.host),
+    deps.engine.listVolumes(options.host),
+    Promise.all(images.map((ref) => deps.engine.imagePresent(ref))),
+    deps.hostReader && options.unitNames?.length ? deps.hostReader.units(options.unitNames) : Promise.resolve([]),
+    deps.hostReader && options.filePaths?.length ? deps.hostReader.files(options.filePaths) : Promise.resolve([]),
+  ]);
+  return {
+    containers: listing.managed,
+    foreignContainerNames: listing.otherNames,
+    networks,
+    volumes,
+    images: Object.fromEntries(images.map((ref, i) => [ref, present[i] === true])),
+    units,
+    files,
+  };
+}

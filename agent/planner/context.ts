@@ -1,0 +1,19 @@
+// What the planner knows besides the two states: who we are, which commit, which policy.
+
+import type { ContainerSpec } from '../desired/model.js';
+import { MoorError } from '../errors.js';
+
+export interface PlanContext {
+  host: string;
+  /** Full commit id being applied; written into `moor.revision`. */
+  revision: string;
+  /** Remove managed resources that are no longer declared. */
+  prune: boolean;
+  /** Pull `pull_policy: always` images: true when following a new commit, false when healing. */
+  pullAlways: boolean;
+  /** The spec each container was last created from, by name, to explain replacements. */
+  appliedSpecs: Readonly<Record<string, ContainerSpec>>;
+}
+
+/** The desired state cannot be planned against what runs (a name clash, a missing image). */
+export class PlanError extends MoorError {}

@@ -1,0 +1,15 @@
+// The planner's entry point: (desired, observed, context) -> Plan. Pure and synchronous:
+// no I/O, no clock, no randomness; the same inputs always give the same plan.
+
+import type { DesiredState } from '../desired/model.js';
+import type { ObservedState } from '../observe/model.js';
+import { PlanBuilder } from './builder.js';
+import { planContainers } from './containers.js';
+import type { PlanContext } from './context.js';
+import type { Plan } from './steps.js';
+
+export function plan(desired: DesiredState, observed: ObservedState, ctx: PlanContext): Plan {
+  const b = new PlanBuilder();
+  planContainers(desired, observed, ctx, b);
+  return b.build();
+}

@@ -1,0 +1,84 @@
+// The plan: typed, serialisable steps forming a small DAG, and the explanation of every change.
+// Each step kind has exactly one executor (see reconciler/apply.ts), which the compiler checks.
+
+import type { ContainerSpec, FileSpec, NetworkSpec, UnitSpec, VolumeSpec } from '../desired/model.js';
+
+/** One field that differs between what runs and what the commit asks. */
+export interface FieldChange {
+  /** Dotted path, e.g. `env.LOG_LEVEL`, `ports`, `image`. */
+  field: string;
+  /** Rendered old and new values; `(redacted)` for secrets; null when absent. */
+  from: string | null;
+  to: string | null;
+}
+
+export type ResourceKind = 'container' | 'network' | 'volume' | 'image' | 'unit' | 'file';
+
+export type ResourceAction =
+  | 'create'
+  | 'replace'
+  | 'start'
+  | 'restart'
+  | 'update'
+  | 'remove'
+  | 'pull'
+  | 'keep';
+
+/** What happens to one resource and why; the unit of `moor plan` output. */
+export interface ResourceChange {
+  kind: ResourceKind;
+  name: string;
+  action: ResourceAction;
+  /** One sentence: "env changed", "removed by hand", "no longer declared". */
+  why: string;
+  fields: FieldChange[];
+  /** True when this change puts back drift rather than following a new commit. */
+  drift: boolean;
+}
+
+interface StepBase {
+  /** Unique within the plan, e.g. `create:container/edge-web`. */
+  id: string;
+  /** Ids of steps that must succeed before this one starts. */
+  after: string[];
+  /** `kind/name` of the resource this step acts on, matching a ResourceChange. */
+  resource: string;
+}
+
+export type Step =
+  | (StepBase & { kind: 'pullImage'; image: string })
+  | (StepBase & { kind: 'createNetwork'; network: NetworkSpec })
+  | (StepBase & { kind: 'removeNetwork'; name: string })
+  | (StepBase & { kind: 'createVolume'; volume: VolumeSpec })
+  | (StepBase & { kind: 'removeVolume'; name: string })
+  | (StepBase & { kind: 'createContainer'; spec: ContainerSpec })
+  | (StepBase & { kind: 'startContainer'; name: string })
+  | (StepBase & { kind: 'stopContainer'; name: string; containerId: string; timeoutMs: number })
+  | (StepBase & { kind: 'removeContainer'; name: string; containerId: string })
+  | (StepBase & { kind: 'renameContainer'; containerId: string; from: string; to: string })
+  | (StepBase & { kind: 'waitHealthy'; name: string })
+  | (StepBase & { kind: 'writeFile'; file: FileSpec })
+  | (StepBase & { kind: 'removeFile'; path: string })
+  | (StepBase & { kind: 'installUnit'; unit: UnitSpec })
+  | (StepBase & { kind: 'removeUnitFile'; name: string })
+  | (StepBase & { kind: 'reloadSystemd' })
+  | (StepBase & { kind: 'enableUnit'; name: string })
+  | (StepBase & { kind: 'disableUnit'; name: string })
+  | (StepBase & { kind: 'maskUnit'; name: string })
+  | (StepBase & { kind: 'unmaskUnit'; name: string })
+  | (StepBase & { kind: 'startUnit'; name: string })
+  | (StepBase & { kind: 'stopUnit'; name: string })
+  | (StepBase & { kind: 'restartUnit'; name: string })
+  | (StepBase & { kind: 'reloadUnit'; name: string });
+
+export type StepKind = Step['kind'];
+
+/** The planner's output: what to do, and what changes and why, for people. */
+export interface Plan {
+  steps: Step[];
+  changes: ResourceChange[];
+}
+
+export function isEmptyPlan(plan: Plan): boolean {
+  return plan.steps.length === 0;
+}

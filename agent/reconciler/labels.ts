@@ -1,0 +1,15 @@
+// moor's ownership labels on everything it creates (BRIEF.md section 4).
+
+import { LABEL } from '../observe/model.js';
+
+export function ownershipLabels(args: { host: string; project: string; service?: string; hash: string; revision: string }): Record<string, string> {
+  const labels: Record<string, string> = {
+    [LABEL.managed]: 'true',
+    [LABEL.host]: args.host,
+    [LABEL.project]: args.project,
+    [LABEL.hash]: args.hash,
+    [LABEL.revision]: args.revision,
+  };
+  if (args.service !== undefined) labels[LABEL.service] = args.service;
+  return labels;
+}

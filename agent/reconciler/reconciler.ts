@@ -1,0 +1,282 @@
+// The sync loop's one run: ask git for the head, judge a new commit (fetch, validate, apply,
+// health-gate, roll back), or put back drift against the commit already applied. One run at a time.
+
+import type { DesiredState } from '../desired/model.js';
+import { InvalidConfigError, toMoorError, type ErrorJSON, type MoorError } from '../errors.js';
+import type { Plan, ResourceChange } from '../planner/steps.js';
+import type { EventSink } from '../reporter/events.js';
+import type { ConfigSource } from '../source/port.js';
+import { FINAL_BAD_VERDICTS, type ApplyTrigger, type Store } from '../store/store.js';
+import type { Logger } from '../logger.js';
+import { converge, planOnce, type ConvergeDeps } from './converge.js';
+import { Snapshots } from './snapshots.js';
+import { Suspension } from './suspension.js';
+
+export type SyncResult =
+  | 'converged' // a new commit applied and healthy
+  | 'unchanged' // nothing to do
+  | 'healed' // drift put back
+  | 'drift-reported' // drift seen, selfHeal off or suspended
+  | 'invalid' // the head commit is invalid; the last good state keeps running
+  | 'failed' // the head commit failed to apply (not rolled back)
+  | 'rolled-back' // the head commit failed and the last good one was put back
+  | 'suspended' // break-glass pause: nothing applied
+  | 'error'; // something outside the commit failed (git, engine); retried with backoff
+
+export interface SyncOutcome {
+  result: SyncResult;
+  commit: string | null;
+  changes: ResourceChange[];
+  error: ErrorJSON | null;
+  /** Handling of the error, for the scheduler's backoff. */
+  retry: boolean;
+}
+
+export interface ReconcilerDeps extends ConvergeDeps {
+  source: ConfigSource;
+  events: EventSink;
+  logger: Logger;
+  loadDesired: (dir: string) => Promise<DesiredState>;
+}
+
+export interface ReconcilerOptions {
+  host: string;
+  snapshotsDir: string;
+  prune: boolean;
+  selfHeal: boolean;
+  concurrency: number;
+}
+
+export class Reconciler {
+  readonly snapshots: Snapshots;
+  readonly suspension: Suspension;
+  private running: Promise<SyncOutcome> | null = null;
+  private readonly stop = new AbortController();
+  private syncing = false;
+
+  constructor(
+    private readonly deps: ReconcilerDeps,
+    private readonly options: ReconcilerOptions,
+  ) {
+    this.snapshots = new Snapshots(deps, { dir: options.snapshotsDir });
+    this.suspension = new Suspension({ store: deps.store, events: deps.events, now: deps.now });
+  }
+
+  get busy(): boolean {
+    return this.syncing;
+  }
+
+  /** Runs one sync; a call while one runs waits for it and then runs another. */
+  async sync(trigger: ApplyTrigger): Promise<SyncOutcome> {
+    while (this.running) await this.running.catch(() => undefined);
+    const run = this.syncLocked(trigger).then((outcome) => {
+      this.deps.store.set('lastSync', { at: this.deps.now().toISOString(), ...outcome, changes: outcome.changes.length });
+      return outcome;
+    }).finally(() => {
+      this.running = null;
+      this.syncing = false;
+    });
+    this.syncing = true;
+    this.running = run;
+    return run;
+  }
+
+  /**
+   * What a sync would do now, without doing it: the head commit (fetched and validated, or the
+   * applied one when git is unreachable) planned against what runs.
+   */
+  async planNow(): Promise<{ commit: string | null; plan: Plan; invalid: ErrorJSON | null }> {
+    const { store } = this.deps;
+    const applied = store.get<string>('applied');
+    let commit = applied;
+    try {
+      commit = await this.deps.source.head();
+      const snap = await this.snapshots.ensure(commit);
+      if (snap.fetched) store.recordRevision(snap.fetched);
+    } catch (err) {
+      if (!applied) throw err;
+      commit = applied;
+    }
+    if (!commit) return { commit: null, plan: { steps: [], changes: [] }, invalid: null };
+    const desired = await this.snapshots.desired(commit);
+    const { plan } = await planOnce(this.deps, desired, {
+      host: this.options.host,
+      commit,
+      prune: this.options.prune,
+      pullAlways: commit !== applied,
+    });
+    return { commit, plan, invalid: null };
+  }
+
+  /** Stops after the steps now running; resolves when the current sync is done. */
+  async drain(): Promise<void> {
+    this.stop.abort();
+    await this.running?.catch(() => undefined);
+  }
+
+  private async syncLocked(trigger: ApplyTrigger): Promise<SyncOutcome> {
+    const { store, logger } = this.deps;
+    let head: string;
+    try {
+      head = await this.deps.source.head();
+      this.noteSource(head, null);
+    } catch (err) {
+      const error = toMoorError(err, 'SOURCE_FAILED');
+      this.noteSource(null, error);
+      logger.warn({ err: error.toJSON() }, 'cannot reach the config source; keeping the current state');
+      const healed = await this.heal(trigger);
+      return { ...healed, result: 'error', error: error.toJSON(), retry: true };
+    }
+
+    const applied = store.get<string>('applied');
+    if (head === applied) return this.heal(trigger);
+
+    const known = store.revision(head);
+    if (known && FINAL_BAD_VERDICTS.includes(known.verdict)) {
+      const healed = await this.heal(trigger);
+      if (healed.result === 'error') return healed;
+      const result = known.verdict === 'invalid' || known.verdict === 'refused' ? 'invalid' : known.verdict === 'rolled-back' ? 'rolled-back' : 'failed';
+      return { ...healed, result, commit: head, error: known.error, retry: false };
+    }
+
+    if (this.suspension.active()) return this.outcome('suspended', head, [], null);
+
+    let desired: DesiredState;
+    try {
+      const snap = await this.snapshots.ensure(head);
+      if (snap.fetched) store.recordRevision(snap.fetched);
+      desired = await this.snapshots.desired(head);
+    } catch (err) {
+      const error = toMoorError(err, 'SOURCE_FAILED');
+      if (err instanceof InvalidConfigError || error.handling === 'commit') {
+        store.setVerdict(head, 'invalid', { error: error.toJSON() });
+        this.deps.events.emit({ type: 'commit.invalid', commit: head, error: error.toJSON() });
+        logger.error({ commit: head, err: error.toJSON() }, 'commit is invalid; nothing of it is applied');
+        const healed = await this.heal(trigger);
+        return { ...healed, result: 'invalid', commit: head, error: error.toJSON(), retry: false };
+      }
+      logger.warn({ commit: head, err: error.toJSON() }, 'cannot fetch the new commit; will retry');
+      return this.outcome('error', head, [], error);
+    }
+    return this.applyCommit(head, desired, trigger === 'drift' ? 'commit' : trigger);
+  }
+
+  private async applyCommit(commit: string, desired: DesiredState, trigger: ApplyTrigger): Promise<SyncOutcome> {
+    const { store, events, logger, now } = this.deps;
+    const started = now().getTime();
+    events.emit({ type: 'sync.started', commit, trigger });
+    logger.info({ commit, trigger }, 'applying commit');
+    const result = await converge(this.deps, desired, {
+      host: this.options.host,
+      commit,
+      trigger,
+      prune: this.options.prune,
+      pullAlways: true,
+      concurrency: this.options.concurrency,
+      healthGate: true,
+      signal: this.stop.signal,
+    });
+    if (result.stopped) return this.outcome('error', commit, result.changes, null, true);
+    if (!result.error) {
+      store.transaction(() => {
+        store.setVerdict(commit, 'applied');
+        store.set('applied', commit);
+        store.set('lastGood', commit);
+      });
+      events.emit({ type: 'sync.succeeded', commit, changes: result.changes.length, durationMs: now().getTime() - started });
+      logger.info({ commit, changes: result.changes.length }, 'converged');
+      await this.snapshots.prune([commit]);
+      return this.outcome('converged', commit, result.changes, null);
+    }
+    return this.handleFailure(commit, desired, result.changes, result.error);
+  }
+
+  private async handleFailure(commit: string, desired: DesiredState, changes: ResourceChange[], error: MoorError): Promise<SyncOutcome> {
+    const { store, events, logger } = this.deps;
+    if (error.handling !== 'commit') {
+      logger.warn({ commit, err: error.toJSON() }, 'apply failed for a reason outside the commit; will retry');
+      return this.outcome('error', commit, changes, error);
+    }
+    store.setVerdict(commit, 'failed', { error: error.toJSON() });
+    events.emit({ type: 'sync.failed', commit, error: error.toJSON() });
+    const lastGood = store.get<string>('lastGood');
+    if (!desired.rollout.rollback || !lastGood || lastGood === commit) {
+      logger.error({ commit, err: error.toJSON() }, 'apply failed; left in place');
+      return this.outcome('failed', commit, changes, error);
+    }
+    logger.error({ commit, to: lastGood, err: error.toJSON() }, 'apply failed; rolling back');
+    const previous = await this.snapshots.desired(lastGood);
+    const back = await converge(this.deps, previous, {
+      host: this.options.host,
+      commit: lastGood,
+      trigger: 'rollback',
+      prune: this.options.prune,
+      pullAlways: false,
+      concurrency: this.options.concurrency,
+      healthGate: true,
+      signal: this.stop.signal,
+    });
+    store.setVerdict(commit, 'rolled-back', { error: error.toJSON() });
+    store.set('applied', lastGood);
+    events.emit({ type: 'sync.rolledBack', commit, to: lastGood, error: error.toJSON() });
+    return this.outcome('rolled-back', commit, changes, error);
+  }
+
+  /** Puts back drift against the applied commit (or only reports it). */
+  private async heal(trigger: ApplyTrigger): Promise<SyncOutcome> {
+    const { store, events, logger } = this.deps;
+    const applied = store.get<string>('applied');
+    if (!applied) return this.outcome('unchanged', null, [], null);
+    try {
+      const desired = await this.snapshots.desired(applied);
+      const { plan } = await planOnce(this.deps, desired, {
+        host: this.options.host,
+        commit: applied,
+        prune: this.options.prune,
+        pullAlways: false,
+      });
+      if (plan.steps.length === 0) {
+        store.set('drift', []);
+        return this.outcome('unchanged', applied, [], null);
+      }
+      const suspended = this.suspension.active();
+      const healing = this.options.selfHeal && !suspended;
+      for (const c of plan.changes) store.recordDrift(`${c.kind}/${c.name}`, c.why, healing ? 'healed' : 'reported');
+      store.set('drift', plan.changes);
+      events.emit({ type: 'drift.detected', changes: plan.changes, healed: healing });
+      if (!healing) {
+        logger.warn({ changes: plan.changes.length, suspended }, 'drift detected; not healing');
+        return this.outcome(suspended ? 'suspended' : 'drift-reported', applied, plan.changes, null);
+      }
+      logger.info({ changes: plan.changes.length }, 'drift detected; putting it back');
+      const result = await converge(this.deps, desired, {
+        host: this.options.host,
+        commit: applied,
+        trigger: trigger === 'commit' ? 'drift' : trigger,
+        prune: this.options.prune,
+        pullAlways: false,
+        concurrency: this.options.concurrency,
+        healthGate: false,
+        signal: this.stop.signal,
+      });
+      if (result.error) return this.outcome('error', applied, result.changes, result.error);
+      return this.outcome('healed', applied, result.changes, null);
+    } catch (err) {
+      const error = toMoorError(err);
+      logger.warn({ err: error.toJSON() }, 'cannot check for drift');
+      return this.outcome('error', applied, [], error);
+    }
+  }
+
+  private outcome(result: SyncResult, commit: string | null, changes: ResourceChange[], error: MoorError | null, retry?: boolean): SyncOutcome {
+    return { result, commit, changes, error: error ? error.toJSON() : null, retry: retry ?? (error !== null && error.handling === 'retry') };
+  }
+
+  private noteSource(head: string | null, error: MoorError | null): void {
+    const { store, events, now } = this.deps;
+    const previous = store.get<{ ok: boolean }>('sourceStatus');
+    store.set('sourceStatus', { at: now().toISOString(), ok: error === null, head, error: error ? error.toJSON() : null });
+    if (error && previous?.ok !== false) events.emit({ type: 'source.unreachable', error: error.toJSON() });
+    if (!error && head && previous?.ok === false) events.emit({ type: 'source.recovered', head });
+  }
+}

@@ -1,0 +1,80 @@
+// Keeps the exported config tree of each commit the agent needs (applied, last good, head) under
+// the state directory, and the parsed desired state of the most recent ones in memory.
+
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { DesiredState } from '../desired/model.js';
+import type { ConfigSource, RevisionInfo } from '../source/port.js';
+
+export interface SnapshotDeps {
+  source: ConfigSource;
+  loadDesired: (dir: string) => Promise<DesiredState>;
+}
+
+export class Snapshots {
+  private readonly cache = new Map<string, DesiredState>();
+
+  constructor(
+    private readonly deps: SnapshotDeps,
+    private readonly options: { dir: string },
+  ) {}
+
+  pathOf(commit: string): string {
+    return join(this.options.dir, commit);
+  }
+
+  /** Exports the commit's tree unless it is already here; returns its metadata when fetched. */
+  async ensure(commit: string): Promise<{ dir: string; fetched: RevisionInfo | null }> {
+    const dir = this.pathOf(commit);
+    if (await exists(dir)) return { dir, fetched: null };
+    await mkdir(this.options.dir, { recursive: true, mode: 0o700 });
+    const tmp = `${dir}.tmp`;
+    await rm(tmp, { recursive: true, force: true });
+    const info = await this.deps.source.checkout(commit, tmp);
+    // A crash before this rename leaves only a .tmp folder, removed on the next try.
+    await rename(tmp, dir);
+    return { dir, fetched: info };
+  }
+
+  /** Parses (once) the desired state of a commit whose snapshot exists. */
+  async desired(commit: string): Promise<DesiredState> {
+    const cached = this.cache.get(commit);
+    if (cached) return cached;
+    const { dir } = await this.ensure(commit);
+    const state = await this.deps.loadDesired(dir);
+    this.cache.set(commit, state);
+    // Keep memory flat over months: only a few parsed states are ever needed at once.
+    while (this.cache.size > 3) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest === undefined) break;
+      this.cache.delete(oldest);
+    }
+    return state;
+  }
+
+  /** Removes snapshots of commits not in `keep`. */
+  async prune(keep: readonly (string | null)[]): Promise<void> {
+    const wanted = new Set(keep.filter((k): k is string => k !== null));
+    let entries: string[];
+    try {
+      entries = await readdir(this.options.dir);
+    } catch {
+      return;
+    }
+    for (const name of entries) {
+      const commit = name.replace(/\.tmp$/, '');
+      if (wanted.has(commit) && !name.endsWith('.tmp')) continue;
+      await rm(join(this.options.dir, name), { recursive: true, force: true });
+      this.cache.delete(commit);
+    }
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

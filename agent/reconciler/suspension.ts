@@ -1,0 +1,46 @@
+// Break-glass suspension: while active, nothing is applied and drift is only reported. It is kept
+// in the store (survives restarts), reported upstream, and expires by itself.
+
+import type { EventSink } from '../reporter/events.js';
+import type { Store } from '../store/store.js';
+
+export interface SuspensionState {
+  until: string;
+  reason: string;
+  since: string;
+}
+
+export class Suspension {
+  constructor(private readonly deps: { store: Store; events: EventSink; now: () => Date }) {}
+
+  /** The suspension in force, or null; an expired one is lifted (and reported) here. */
+  current(): SuspensionState | null {
+    const s = this.deps.store.get<SuspensionState>('suspension');
+    if (!s) return null;
+    if (Date.parse(s.until) <= this.deps.now().getTime()) {
+      this.deps.store.delete('suspension');
+      this.deps.events.emit({ type: 'agent.resumed', reason: 'expired' });
+      return null;
+    }
+    return s;
+  }
+
+  active(): boolean {
+    return this.current() !== null;
+  }
+
+  suspend(forMs: number, reason: string): SuspensionState {
+    const now = this.deps.now();
+    const state = { until: new Date(now.getTime() + forMs).toISOString(), reason, since: now.toISOString() };
+    this.deps.store.set('suspension', state);
+    this.deps.events.emit({ type: 'agent.suspended', until: state.until, reason });
+    return state;
+  }
+
+  resume(reason: string): boolean {
+    if (!this.deps.store.get<SuspensionState>('suspension')) return false;
+    this.deps.store.delete('suspension');
+    this.deps.events.emit({ type: 'agent.resumed', reason });
+    return true;
+  }
+}

@@ -1,0 +1,30 @@
+// The one typed catalogue of events that go upstream to the hub (and into the outbox).
+// The reconciler emits these; the reporter stores them in order and delivers them.
+
+import type { ErrorJSON } from '../errors.js';
+import type { ResourceChange } from '../planner/steps.js';
+
+export type AgentEvent =
+  | { type: 'sync.started'; commit: string; trigger: string }
+  | { type: 'sync.succeeded'; commit: string; changes: number; durationMs: number }
+  | { type: 'sync.failed'; commit: string; error: ErrorJSON }
+  | { type: 'sync.rolledBack'; commit: string; to: string; error: ErrorJSON }
+  | { type: 'commit.invalid'; commit: string; error: ErrorJSON }
+  | { type: 'commit.refused'; commit: string; reason: string }
+  | { type: 'commit.pending'; commit: string; until: string }
+  | { type: 'drift.detected'; changes: ResourceChange[]; healed: boolean }
+  | { type: 'source.unreachable'; error: ErrorJSON }
+  | { type: 'source.recovered'; head: string }
+  | { type: 'agent.suspended'; until: string; reason: string }
+  | { type: 'agent.resumed'; reason: string }
+  | { type: 'agent.started'; version: string }
+  | { type: 'events.dropped'; count: number };
+
+export type AgentEventType = AgentEvent['type'];
+
+/** Where the reconciler sends events; the reporter implements it (a no-op when no hub). */
+export interface EventSink {
+  emit(event: AgentEvent): void;
+}
+
+export const NO_EVENTS: EventSink = { emit: () => undefined };

@@ -1,0 +1,88 @@
+// The wire protocol between an agent's reporter and the hub: JSON text frames over one websocket.
+// Both ends import these types; the hub checks agent frames with guards, the agent checks hub frames.
+
+import type { StatusSnapshot } from '../reconciler/status-model.js';
+import type { AgentEvent } from './events.js';
+
+/** Static facts about the host, sent once per connection. */
+export interface HostInventory {
+  os: { platform: string; distro: string; release: string; arch: string; kernel: string };
+  cpu: { manufacturer: string; brand: string; cores: number };
+  memTotal: number;
+  agentVersion: string;
+  nodeVersion: string;
+}
+
+/** Cheap, changing facts about the host, sampled at each heartbeat. */
+export interface HostMetrics {
+  /** Percent of all cores, 0-100. */
+  cpuLoad: number;
+  load1: number;
+  memUsed: number;
+  memTotal: number;
+  disks: { path: string; used: number; size: number }[];
+  uptimeSec: number;
+  /** Celsius, null where the host exposes no sensor. */
+  temperature: number | null;
+}
+
+/** What the hub keeps from each heartbeat besides the metrics. */
+export interface HeartbeatSummary {
+  applied: string | null;
+  head: string | null;
+  state: StatusSnapshot['state'];
+  healthy: number;
+  unhealthy: number;
+  suspended: boolean;
+  outbox: number;
+}
+
+export interface OutboxEntry {
+  seq: number;
+  at: string;
+  event: AgentEvent;
+}
+
+export type AgentMessage =
+  | { t: 'hello'; host: string; version: string; branch: string; inventory: HostInventory | null }
+  | { t: 'status'; status: StatusSnapshot }
+  | { t: 'heartbeat'; at: string; metrics: HostMetrics | null; summary: HeartbeatSummary }
+  | { t: 'events'; events: OutboxEntry[] }
+  | { t: 'refused'; command: string; reason: string };
+
+export type HubMessage =
+  /** Sent after hello: the highest event sequence number the hub already holds for this host. */
+  | { t: 'welcome'; ackedSeq: number }
+  | { t: 'ack'; seq: number }
+  | { t: 'sync'; reason: string }
+  | { t: 'status' };
+
+/** The only commands a hub may give; anything else is refused by the agent. */
+export const HUB_COMMANDS: readonly string[] = ['welcome', 'ack', 'sync', 'status'];
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Parses a hub frame; returns the frame's `t` (or a placeholder) when it is not one we obey. */
+export function parseHubMessage(text: string): { ok: true; message: HubMessage } | { ok: false; command: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false, command: '(not json)' };
+  }
+  if (!isRecord(value)) return { ok: false, command: '(not an object)' };
+  const t = value['t'];
+  const command = typeof t === 'string' ? t.slice(0, 64) : '(no type)';
+  if (t === 'welcome' && Number.isSafeInteger(value['ackedSeq'])) {
+    return { ok: true, message: { t, ackedSeq: value['ackedSeq'] as number } };
+  }
+  if (t === 'ack' && Number.isSafeInteger(value['seq'])) return { ok: true, message: { t, seq: value['seq'] as number } };
+  if (t === 'sync') {
+    const reason = typeof value['reason'] === 'string' ? value['reason'].slice(0, 200) : 'hub';
+    return { ok: true, message: { t, reason } };
+  }
+  if (t === 'status') return { ok: true, message: { t } };
+  return { ok: false, command };
+}

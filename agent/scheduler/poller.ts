@@ -1,0 +1,65 @@
+// When to sync next: a jittered interval or a cron schedule (node-cron), sooner after a wake-up
+// (sync now), and with exponential backoff after failures outside the commit.
+
+import { schedule as cronSchedule, type ScheduledTask } from 'node-cron';
+
+export interface PollerDeps {
+  random: () => number;
+  setTimer: (fn: () => void, ms: number) => { cancel(): void };
+}
+
+export interface PollerOptions {
+  intervalMs: number;
+  schedule: string | null;
+  /** First retry delay after an error outside the commit; doubles up to the interval. */
+  retryMinMs?: number;
+}
+
+export class Poller {
+  private timer: { cancel(): void } | null = null;
+  private task: ScheduledTask | null = null;
+  private failures = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly deps: PollerDeps,
+    private readonly options: PollerOptions,
+    private readonly tick: () => void,
+  ) {}
+
+  start(): void {
+    if (this.options.schedule) {
+      this.task = cronSchedule(this.options.schedule, () => this.tick(), { noOverlap: true });
+    }
+  }
+
+  /** Plans the next regular poll after a sync ended; `retry` when it failed outside the commit. */
+  after(outcome: { retry: boolean }): void {
+    if (this.stopped) return;
+    this.failures = outcome.retry ? this.failures + 1 : 0;
+    this.schedule(this.nextDelay());
+  }
+
+  nextDelay(): number {
+    if (this.failures > 0) {
+      const min = this.options.retryMinMs ?? 5_000;
+      const backoff = Math.min(this.options.intervalMs, min * 2 ** (this.failures - 1));
+      return Math.round(backoff * (0.8 + 0.4 * this.deps.random()));
+    }
+    // ±10 % jitter so that a fleet does not poll in lockstep.
+    return Math.round(this.options.intervalMs * (0.9 + 0.2 * this.deps.random()));
+  }
+
+  private schedule(ms: number): void {
+    this.timer?.cancel();
+    // With a cron schedule, the interval only drives retries after failures.
+    if (this.options.schedule && this.failures === 0) return;
+    this.timer = this.deps.setTimer(() => this.tick(), ms);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.timer?.cancel();
+    void this.task?.stop();
+  }
+}

@@ -1,0 +1,195 @@
+// Loads /etc/moor/agent.yaml into AgentSettings: defaults filled, `{host}` substituted,
+// secrets read from their files, DOCKER_HOST honoured. Every problem is a SettingsError
+// entry naming file, line and key.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { validate as validateCron } from 'node-cron';
+import { SettingsError } from '../errors.js';
+import { DURATION_HINT, parseDuration } from '../desired/duration.js';
+import { ProblemList, type KeyPath, type Locator } from '../desired/problems.js';
+import { normaliseAbsolute, normaliseRelative } from '../desired/safe-path.js';
+import { parseYaml, readYaml } from '../desired/yaml-file.js';
+import type { AgentSettings, HubSettings, RegistryCredential, SourceSettings } from './model.js';
+import { DEFAULTS, settingsSchema, type SettingsInput } from './schema.js';
+import { classifySourceUrl } from './source-url.js';
+
+export interface LoadSettingsOptions {
+  env: NodeJS.ProcessEnv;
+  hostname: string;
+}
+
+const HOST_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+export async function loadSettings(file: string, options: LoadSettingsOptions): Promise<AgentSettings> {
+  const read = await readYaml(file, file);
+  if (read === null) throw new SettingsError([{ file, line: 1, key: '', message: 'settings file not found' }]);
+  if (!read.ok) throw new SettingsError(read.problems);
+  return resolveSettings(read.yaml.value, read.yaml, { ...options, file });
+}
+
+/** Parses agent.yaml text; for tests and `moor doctor`. Relative secret files resolve against `file`'s folder. */
+export async function parseSettings(text: string, file: string, options: LoadSettingsOptions): Promise<AgentSettings> {
+  const parsed = parseYaml(file, text);
+  if (!parsed.ok) throw new SettingsError(parsed.problems);
+  return resolveSettings(parsed.yaml.value, parsed.yaml, { ...options, file });
+}
+
+async function resolveSettings(value: unknown, locator: Locator, options: LoadSettingsOptions & { file: string }): Promise<AgentSettings> {
+  const problems = new ProblemList();
+  const report = (at: KeyPath, message: string): void => problems.add(locator, at, message);
+  const input: SettingsInput = problems.parse(settingsSchema, value ?? {}, locator, []) ?? {};
+  const baseDir = path.dirname(path.resolve(options.file));
+  const fileOf = (p: string): string => path.resolve(baseDir, p);
+  const secret = async (p: string | undefined, at: KeyPath): Promise<string | null> => {
+    if (p === undefined) return null;
+    try {
+      const text = (await readFile(fileOf(p), 'utf8')).trim();
+      if (text === '') report(at, `${p} is empty`);
+      return text;
+    } catch (err) {
+      report(at, `cannot read ${p}: ${err instanceof Error ? err.message : String(err)}`);
+      return null;
+    }
+  };
+  const absolute = (p: string, at: KeyPath): string => {
+    const normal = normaliseAbsolute(p);
+    if ('error' in normal) report(at, normal.error);
+    return 'error' in normal ? p : normal.path;
+  };
+  const duration = (raw: string | number | undefined, fallback: number, at: KeyPath): number => {
+    if (raw === undefined) return fallback;
+    const ms = parseDuration(raw);
+    if (ms === null || ms === 0) report(at, DURATION_HINT);
+    return ms || fallback;
+  };
+
+  const host = input.host ?? options.hostname;
+  if (!HOST_ID.test(host)) report(['host'], `"${host}" is not a valid host id (letters, digits, . _ -)`);
+  const sub = (s: string): string => s.replaceAll('{host}', host);
+
+  const source = await resolveSource(input, { report, secret, duration, sub, fileOf });
+  const docker = resolveDocker(input, options.env, report, fileOf);
+  const registries: RegistryCredential[] = [];
+  for (const [i, r] of (input.registries ?? []).entries()) {
+    registries.push({ host: r.host, username: r.username, password: (await secret(r.passwordFile, ['registries', i, 'passwordFile'])) ?? '' });
+  }
+  let hub: HubSettings | null = null;
+  if (input.hub) {
+    const url = sub(input.hub.url);
+    if (!/^wss?:\/\/[^/@\s]+/i.test(url)) report(['hub', 'url'], `"${url}" must be a ws:// or wss:// URL without credentials`);
+    hub = {
+      url,
+      token: (await secret(input.hub.tokenFile, ['hub', 'tokenFile'])) ?? '',
+      heartbeatMs: duration(input.hub.heartbeat, DEFAULTS.heartbeatMs, ['hub', 'heartbeat']),
+      caFile: input.hub.caFile === undefined ? null : fileOf(input.hub.caFile),
+      outboxLimit: input.hub.outboxLimit ?? DEFAULTS.outboxLimit,
+    };
+  }
+  const roots = (key: 'allowedBindRoots' | 'allowedFileRoots'): string[] => {
+    const list = input.policy?.[key] ?? [...DEFAULTS[key]];
+    return [...new Set(list.map((p, i) => absolute(p, ['policy', key, i])))].sort();
+  };
+  const settings: AgentSettings = {
+    file: options.file,
+    host,
+    source,
+    docker,
+    registries,
+    systemd: {
+      unitDir: absolute(input.systemd?.unitDir ?? DEFAULTS.unitDir, ['systemd', 'unitDir']),
+      enabled: input.systemd?.enabled ?? true,
+    },
+    policy: {
+      selfHeal: input.policy?.selfHeal ?? true,
+      prune: input.policy?.prune ?? true,
+      allowPrivileged: input.policy?.allowPrivileged ?? false,
+      allowedBindRoots: roots('allowedBindRoots'),
+      allowedFileRoots: roots('allowedFileRoots'),
+    },
+    hub,
+    stateDir: absolute(input.stateDir ?? DEFAULTS.stateDir, ['stateDir']),
+    concurrency: input.concurrency ?? DEFAULTS.concurrency,
+    logLevel: input.logLevel ?? DEFAULTS.logLevel,
+  };
+  if (!problems.empty) throw new SettingsError(problems.items);
+  return settings;
+}
+
+interface Helpers {
+  report: (at: KeyPath, message: string) => void;
+  secret: (p: string | undefined, at: KeyPath) => Promise<string | null>;
+  duration: (raw: string | number | undefined, fallback: number, at: KeyPath) => number;
+  sub: (s: string) => string;
+  fileOf: (p: string) => string;
+}
+
+async function resolveSource(input: SettingsInput, h: Helpers): Promise<SourceSettings> {
+  const s = input.source;
+  if (s === undefined) h.report(['source'], 'source.url is required');
+  const rawUrl = h.sub(s?.url ?? '');
+  const url = s === undefined ? null : classifySourceUrl(rawUrl);
+  if (url && !url.ok) h.report(['source', 'url'], url.error);
+  const kind = url?.ok ? url.kind : 'local';
+
+  const branch = h.sub(s?.branch ?? DEFAULTS.branch);
+  if (!/^[A-Za-z0-9._/@{}+-]+$/.test(branch) || branch.includes('..') || branch.startsWith('-') || branch.endsWith('/')) {
+    h.report(['source', 'branch'], `"${branch}" is not a valid branch name`);
+  }
+  let folder = '';
+  const rawPath = h.sub(s?.path ?? '.').trim();
+  if (rawPath !== '.' && rawPath !== '' && rawPath !== './') {
+    const rel = normaliseRelative(rawPath);
+    if ('error' in rel) h.report(['source', 'path'], rel.error.replace('the config dir', 'the branch'));
+    else folder = rel.path;
+  }
+  if (s?.schedule !== undefined && s.interval !== undefined) h.report(['source', 'schedule'], 'set either interval or schedule, not both');
+  if (s?.schedule !== undefined && !validateCron(s.schedule)) h.report(['source', 'schedule'], `"${s.schedule}" is not a valid cron expression`);
+
+  const auth = s?.auth ?? {};
+  if (kind !== 'http' && auth.passwordFile !== undefined) h.report(['source', 'auth', 'passwordFile'], 'passwordFile is only used with http(s) sources');
+  if (kind !== 'ssh' && auth.sshKeyFile !== undefined) h.report(['source', 'auth', 'sshKeyFile'], 'sshKeyFile is only used with ssh sources');
+  const verifyMode = s?.verify?.mode ?? 'off';
+  if (verifyMode === 'head' && s?.verify?.keysFile === undefined) h.report(['source', 'verify', 'keysFile'], 'keysFile is required with mode: head');
+
+  return {
+    url: url?.ok ? url.url : rawUrl,
+    kind,
+    branch,
+    path: folder,
+    intervalMs: h.duration(s?.interval, DEFAULTS.intervalMs, ['source', 'interval']),
+    schedule: s?.schedule ?? null,
+    auth: {
+      username: auth.username ?? null,
+      password: await h.secret(auth.passwordFile, ['source', 'auth', 'passwordFile']),
+      sshKeyFile: auth.sshKeyFile === undefined ? null : h.fileOf(auth.sshKeyFile),
+      knownHostsFile: auth.knownHostsFile === undefined ? null : h.fileOf(auth.knownHostsFile),
+    },
+    verify: { mode: verifyMode, keysFile: s?.verify?.keysFile === undefined ? null : h.fileOf(s.verify.keysFile) },
+    allowRewind: s?.allowRewind ?? false,
+  };
+}
+
+function resolveDocker(
+  input: SettingsInput,
+  env: NodeJS.ProcessEnv,
+  report: (at: KeyPath, message: string) => void,
+  fileOf: (p: string) => string,
+): AgentSettings['docker'] {
+  const d = input.docker ?? {};
+  const configFile = d.configFile === undefined ? null : fileOf(d.configFile);
+  if (d.socket !== undefined && d.host !== undefined) report(['docker', 'host'], 'set either docker.socket or docker.host, not both');
+  if (d.socket !== undefined) {
+    const normal = normaliseAbsolute(d.socket);
+    if ('error' in normal) report(['docker', 'socket'], normal.error);
+    return { socketPath: 'error' in normal ? d.socket : normal.path, host: null, port: null, configFile };
+  }
+  const written = d.host !== undefined;
+  const raw = d.host ?? env.DOCKER_HOST;
+  if (raw === undefined || raw === '') return { socketPath: DEFAULTS.socketPath, host: null, port: null, configFile };
+  const unix = /^unix:\/\/(\/.+)$/.exec(raw);
+  if (unix) return { socketPath: unix[1] ?? '', host: null, port: null, configFile };
+  const tcp = /^tcp:\/\/([^:/]+|\[[0-9a-fA-F:]+\])(?::(\d{1,5}))?\/?$/.exec(raw);
+  if (tcp) return { socketPath: null, host: tcp[1] ?? '', port: Number(tcp[2] ?? 2375), configFile };
+  report(written ? ['docker', 'host'] : ['DOCKER_HOST'], `"${raw}" is not unix:///path or tcp://host:port`);
+  return { socketPath: DEFAULTS.socketPath, host: null, port: null, configFile };
+}

@@ -1,0 +1,77 @@
+// The agent's own configuration (/etc/moor/agent.yaml), resolved: defaults filled, `{host}`
+// substituted, secrets read from their files. BRIEF.md section 2 is the contract.
+
+export type SourceKind = 'http' | 'ssh' | 'local';
+
+export interface SourceAuth {
+  username: string | null;
+  /** Read from `passwordFile`; never logged. */
+  password: string | null;
+  sshKeyFile: string | null;
+  knownHostsFile: string | null;
+}
+
+export interface SourceSettings {
+  /** As written, without credentials. */
+  url: string;
+  kind: SourceKind;
+  /** With `{host}` substituted, e.g. `hosts/edge-01`. */
+  branch: string;
+  /** Folder inside the branch holding this host's state, normalised ('' for the root). */
+  path: string;
+  /** Poll interval when no `schedule` is set. */
+  intervalMs: number;
+  /** Cron expression (node-cron), replaces the interval when set. */
+  schedule: string | null;
+  auth: SourceAuth;
+  verify: { mode: 'off' | 'head'; keysFile: string | null };
+  /** Accept a head that is an ancestor of the applied revision (a rewind). */
+  allowRewind: boolean;
+}
+
+export interface RegistryCredential {
+  host: string;
+  username: string;
+  /** Read from `passwordFile`; never logged. */
+  password: string;
+}
+
+export interface PolicySettings {
+  selfHeal: boolean;
+  prune: boolean;
+  allowPrivileged: boolean;
+  allowedBindRoots: string[];
+  allowedFileRoots: string[];
+}
+
+export interface HubSettings {
+  url: string;
+  /** Read from `tokenFile`; never logged. */
+  token: string;
+  heartbeatMs: number;
+  caFile: string | null;
+  /** Upper bound on events kept while the hub is unreachable. */
+  outboxLimit: number;
+}
+
+export interface AgentSettings {
+  /** The file it was read from, for messages. */
+  file: string;
+  host: string;
+  source: SourceSettings;
+  docker: {
+    /** unix socket path, or null when `host` (tcp) is used; DOCKER_HOST is honoured. */
+    socketPath: string | null;
+    host: string | null;
+    port: number | null;
+    configFile: string | null;
+  };
+  registries: RegistryCredential[];
+  systemd: { unitDir: string; enabled: boolean };
+  policy: PolicySettings;
+  hub: HubSettings | null;
+  stateDir: string;
+  /** How many independent steps run at once. */
+  concurrency: number;
+  logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+}

@@ -1,0 +1,69 @@
+// The shape of agent.yaml (BRIEF.md section 2) as zod strict schemas: any other key is an
+// error naming it. Values are checked further and resolved in load.ts.
+import { z } from 'zod';
+
+const boolish = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
+const durationish = z.union([z.string(), z.number()]);
+
+export const settingsSchema = z.strictObject({
+  host: z.string().min(1).optional(),
+  source: z
+    .strictObject({
+      url: z.string().min(1),
+      branch: z.string().min(1).optional(),
+      path: z.string().optional(),
+      interval: durationish.optional(),
+      schedule: z.string().optional(),
+      auth: z
+        .strictObject({
+          username: z.string().optional(),
+          passwordFile: z.string().optional(),
+          sshKeyFile: z.string().optional(),
+          knownHostsFile: z.string().optional(),
+        })
+        .optional(),
+      verify: z.strictObject({ mode: z.enum(['off', 'head']).optional(), keysFile: z.string().optional() }).optional(),
+      allowRewind: boolish.optional(),
+    })
+    .optional(),
+  docker: z.strictObject({ socket: z.string().optional(), host: z.string().optional(), configFile: z.string().optional() }).optional(),
+  registries: z.array(z.strictObject({ host: z.string().min(1), username: z.string().min(1), passwordFile: z.string() })).optional(),
+  systemd: z.strictObject({ unitDir: z.string().optional(), enabled: boolish.optional() }).optional(),
+  policy: z
+    .strictObject({
+      selfHeal: boolish.optional(),
+      prune: boolish.optional(),
+      allowPrivileged: boolish.optional(),
+      allowedBindRoots: z.array(z.string()).optional(),
+      allowedFileRoots: z.array(z.string()).optional(),
+    })
+    .optional(),
+  hub: z
+    .strictObject({
+      url: z.string(),
+      tokenFile: z.string(),
+      heartbeat: durationish.optional(),
+      caFile: z.string().optional(),
+      outboxLimit: z.number().int().positive().optional(),
+    })
+    .optional(),
+  stateDir: z.string().optional(),
+  concurrency: z.number().int().min(1).max(64).optional(),
+  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error']).optional(),
+});
+
+export type SettingsInput = z.infer<typeof settingsSchema>;
+
+export const DEFAULTS = {
+  branch: 'hosts/{host}',
+  intervalMs: 60_000,
+  socketPath: '/var/run/docker.sock',
+  unitDir: '/etc/systemd/system',
+  allowedBindRoots: ['/srv'],
+  allowedFileRoots: ['/etc/moor-files'],
+  heartbeatMs: 15_000,
+  outboxLimit: 100_000,
+  stateDir: '/var/lib/moor',
+  concurrency: 4,
+  logLevel: 'info',
+} as const;

@@ -1,0 +1,151 @@
+// The websocket endpoint agents connect to: bearer token checked in the HTTP upgrade, before any
+// frame is read; one socket per host; frames handed to the fleet; acks, sync and status requests sent back.
+
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type pino from 'pino';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { HubMessage } from '../agent/reporter/protocol.js';
+import type { Fleet } from './fleet.js';
+import type { HubStore } from './store.js';
+
+export interface AgentEndpointOptions {
+  path: string;
+  /** The hub pings every socket this often and drops those that did not answer the previous ping. */
+  pingMs: number;
+  maxPayload: number;
+}
+
+interface Session {
+  host: string;
+  token: string;
+  alive: boolean;
+}
+
+/** Recent message handling times in ms (a ring), for /metrics and the load benchmark. */
+export class HandlingTimes {
+  private readonly ring: Float64Array;
+  private next = 0;
+  private filled = 0;
+  constructor(size = 20_000) {
+    this.ring = new Float64Array(size);
+  }
+  add(ms: number): void {
+    this.ring[this.next] = ms;
+    this.next = (this.next + 1) % this.ring.length;
+    this.filled = Math.min(this.filled + 1, this.ring.length);
+  }
+  quantile(q: number): number {
+    if (this.filled === 0) return 0;
+    const sorted = Float64Array.from(this.ring.subarray(0, this.filled)).sort();
+    return sorted[Math.min(this.filled - 1, Math.floor(q * this.filled))] ?? 0;
+  }
+}
+
+export class AgentEndpoint {
+  readonly times = new HandlingTimes();
+  private readonly wss: WebSocketServer;
+  private readonly sessions = new Map<WebSocket, Session>();
+  private readonly byHost = new Map<string, WebSocket>();
+  private readonly pinger: NodeJS.Timeout;
+  private readonly log: pino.Logger;
+
+  constructor(
+    private readonly deps: { fleet: Fleet; store: HubStore; logger: pino.Logger },
+    private readonly options: AgentEndpointOptions,
+  ) {
+    this.log = deps.logger.child({ component: 'agent-endpoint' });
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload, perMessageDeflate: false });
+    this.pinger = setInterval(() => this.pingAll(), options.pingMs);
+    this.pinger.unref();
+  }
+
+  /** Called from the http server's `upgrade` event; refuses with 401 before accepting the socket. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== this.options.path) return refuse(socket, 404, 'Not Found');
+    const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+    const token = match?.[1];
+    const host = token ? this.deps.store.hostForToken(token) : null;
+    if (!token || !host) {
+      this.log.warn({ remote: req.socket.remoteAddress }, 'refused an agent with a missing or unknown token');
+      return refuse(socket, 401, 'Unauthorized');
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, host, token));
+  }
+
+  private accept(ws: WebSocket, host: string, token: string): void {
+    const previous = this.byHost.get(host);
+    if (previous) previous.close(4000, 'replaced by a newer connection');
+    const session: Session = { host, token, alive: true };
+    this.sessions.set(ws, session);
+    this.byHost.set(host, ws);
+    const ackedSeq = this.deps.fleet.connected(host);
+    this.send(ws, { t: 'welcome', ackedSeq });
+    ws.on('pong', () => {
+      session.alive = true;
+    });
+    ws.on('message', (data: RawData, isBinary: boolean) => this.onMessage(ws, session, data, isBinary));
+    ws.on('error', (err) => this.log.debug({ host, err: err.message }, 'agent socket error'));
+    ws.on('close', () => {
+      this.sessions.delete(ws);
+      if (this.byHost.get(host) === ws) this.byHost.delete(host);
+      this.deps.fleet.disconnected(host);
+    });
+  }
+
+  private onMessage(ws: WebSocket, session: Session, data: RawData, isBinary: boolean): void {
+    const started = performance.now();
+    session.alive = true;
+    try {
+      if (isBinary) throw new TypeError('binary frames are not part of the protocol');
+      const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+      const ack = this.deps.fleet.handle(session.host, JSON.parse(text) as unknown);
+      if (ack !== null) this.send(ws, { t: 'ack', seq: ack });
+    } catch (err) {
+      this.log.warn({ host: session.host, err: (err as Error).message }, 'closing an agent socket after a bad frame');
+      ws.close(4002, 'bad frame');
+    }
+    this.times.add(performance.now() - started);
+  }
+
+  /** Sends a command to a connected host; false when it is not connected. */
+  sendTo(host: string, message: HubMessage): boolean {
+    const ws = this.byHost.get(host);
+    if (!ws) return false;
+    this.send(ws, message);
+    return true;
+  }
+
+  connectedCount(): number {
+    return this.sessions.size;
+  }
+
+  private send(ws: WebSocket, message: HubMessage): void {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+  }
+
+  // Also re-checks each token so that `moor hub token revoke` ends a live session within one period.
+  private pingAll(): void {
+    for (const [ws, s] of this.sessions) {
+      if (!s.alive || this.deps.store.hostForToken(s.token) !== s.host) {
+        ws.terminate();
+        continue;
+      }
+      s.alive = false;
+      ws.ping();
+    }
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.pinger);
+    for (const ws of this.sessions.keys()) ws.close(1001, 'hub stopping');
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    for (const ws of this.sessions.keys()) ws.terminate();
+  }
+}
+
+function refuse(socket: Duplex, status: number, text: string): void {
+  socket.once('finish', () => socket.destroy());
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}

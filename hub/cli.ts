@@ -1,0 +1,95 @@
+// `moor hub` and its subcommands (`token add|revoke|list`), registered on the caller's commander
+// program. Thin: settings in, hub or store calls, lines out. No process.exit here.
+
+import type { Command } from 'commander';
+import type pino from 'pino';
+import { SettingsError } from '../agent/errors.js';
+import { openHubDatabase } from './db.js';
+import { createHub } from './server.js';
+import { loadHubSettings } from './settings.js';
+import { HubStore, newToken } from './store.js';
+
+export interface HubCommandDeps {
+  logger: pino.Logger;
+  now?: () => Date;
+  /** Where command output goes (one line per call); defaults to stdout. */
+  print?: (line: string) => void;
+}
+
+const DEFAULT_CONFIG = '/etc/moor/hub.yaml';
+const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
+
+function configOf(cmd: Command): string {
+  const value = cmd.optsWithGlobals()['config'];
+  return typeof value === 'string' ? value : process.env['MOOR_HUB_CONFIG'] ?? DEFAULT_CONFIG;
+}
+
+function checkHost(host: string): void {
+  if (!HOST_NAME.test(host)) {
+    throw new SettingsError([{ file: '(command line)', line: 0, key: 'HOST', message: `"${host}" is not a valid host name` }]);
+  }
+}
+
+export function registerHubCommand(program: Command, deps: HubCommandDeps): Command {
+  const now = deps.now ?? (() => new Date());
+  const print = deps.print ?? ((line: string) => void process.stdout.write(line + '\n'));
+  const withStore = <T>(cmd: Command, fn: (store: HubStore) => T): T => {
+    const settings = loadHubSettings(configOf(cmd));
+    const db = openHubDatabase(settings.database);
+    try {
+      return fn(new HubStore({ db }));
+    } finally {
+      db.close();
+    }
+  };
+
+  const hub = program
+    .command('hub')
+    .description('run the fleet hub: agent websocket, JSON API, push webhook, alerts, /metrics, dashboard')
+    .option('--config <file>', `hub settings (env MOOR_HUB_CONFIG, default ${DEFAULT_CONFIG})`)
+    .action(async (_opts: unknown, cmd: Command) => {
+      const settings = loadHubSettings(configOf(cmd));
+      const instance = createHub({ logger: deps.logger, now }, { settings });
+      await instance.start();
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          process.off('SIGTERM', done);
+          process.off('SIGINT', done);
+          resolve();
+        };
+        process.on('SIGTERM', done);
+        process.on('SIGINT', done);
+      });
+      await instance.stop();
+    });
+
+  const token = hub.command('token').description('manage the bearer tokens agents use to connect');
+  token
+    .command('add <host>')
+    .description('create a token for HOST and print it (alone, on the last line); it is stored hashed')
+    .option('--config <file>', 'hub settings')
+    .action((host: string, _opts: unknown, cmd: Command) => {
+      checkHost(host);
+      const secret = newToken();
+      withStore(cmd, (store) => store.addToken(host, secret, now()));
+      print(`token for ${host} (shown once; put it in the agent's hub.tokenFile):`);
+      print(secret);
+    });
+  token
+    .command('revoke <host>')
+    .description("remove every token of HOST; its live connection ends within one ping period")
+    .option('--config <file>', 'hub settings')
+    .action((host: string, _opts: unknown, cmd: Command) => {
+      checkHost(host);
+      const n = withStore(cmd, (store) => store.revokeTokens(host));
+      print(n > 0 ? `revoked ${n} token(s) of ${host}` : `${host} had no token`);
+    });
+  token
+    .command('list')
+    .description('hosts that have tokens')
+    .option('--config <file>', 'hub settings')
+    .action((_opts: unknown, cmd: Command) => {
+      for (const t of withStore(cmd, (store) => store.listTokens())) print(`${t.host}\t${t.tokens}\t${t.created}`);
+    });
+  return hub;
+}

@@ -1,0 +1,219 @@
+// The hub's view of the fleet: one record per host kept in memory, fed by agent messages,
+// flushed to SQLite in batches; raises alerts (offline, failed, rollback, drift, long suspension).
+
+import type pino from 'pino';
+import type { AgentMessage, OutboxEntry } from '../agent/reporter/protocol.js';
+import { isRecord } from '../agent/reporter/protocol.js';
+import type { StatusSnapshot } from '../agent/reconciler/status-model.js';
+import type { Alert, AlertSink } from './alerts.js';
+import { detailView, isOnline, matches, summaryView, type HostDetailView, type HostFilter, type HostState, type HostSummaryView } from './host-view.js';
+import type { HubStore } from './store.js';
+
+export interface FleetOptions {
+  offlineAfterMs: number;
+  suspendedAfterMs: number;
+  eventsPerHost: number;
+}
+
+export interface FleetCounters {
+  eventsByType: Map<string, number>;
+  syncsByResult: Map<string, number>;
+  messages: number;
+}
+
+const SYNC_RESULTS: Record<string, string> = { 'sync.succeeded': 'succeeded', 'sync.failed': 'failed', 'sync.rolledBack': 'rolled-back' };
+
+export class Fleet {
+  readonly counters: FleetCounters = { eventsByType: new Map(), syncsByResult: new Map(), messages: 0 };
+  private readonly hosts = new Map<string, HostState>();
+  private readonly heads: Map<string, string>;
+  private sorted: string[] | null = null;
+  private readonly log: pino.Logger;
+
+  constructor(
+    private readonly deps: { store: HubStore; logger: pino.Logger; now: () => Date; alerts: AlertSink },
+    private readonly options: FleetOptions,
+  ) {
+    this.log = deps.logger.child({ component: 'fleet' });
+    this.heads = deps.store.branchHeads();
+    for (const row of deps.store.loadHosts()) {
+      // A hub that restarts has not heard from anyone yet: do not alert "offline" for hosts that were already.
+      this.hosts.set(row.host, { ...row, sockets: 0, dirty: false, offlineAlerted: row.lastSeen === null, suspendedAlerted: null });
+    }
+  }
+
+  /** An agent authenticated as `host` opened a socket; returns the last event seq the hub holds. */
+  connected(host: string): number {
+    const h = this.record(host);
+    h.sockets++;
+    return h.lastSeq;
+  }
+
+  disconnected(host: string): void {
+    const h = this.hosts.get(host);
+    if (h) h.sockets = Math.max(0, h.sockets - 1);
+  }
+
+  /**
+   * Applies one agent frame. Returns the seq to acknowledge for an events frame, else null.
+   * Throws a TypeError for a malformed frame (the endpoint closes that socket).
+   */
+  handle(host: string, message: unknown): number | null {
+    const m = checkMessage(message);
+    const h = this.record(host);
+    const now = this.deps.now();
+    this.counters.messages++;
+    h.lastSeen = now.toISOString();
+    h.dirty = true;
+    if (h.offlineAlerted && h.sockets > 0) {
+      h.offlineAlerted = false;
+      if (h.firstSeen !== h.lastSeen) this.alert({ kind: 'host.online', host, text: `${host} is back online`, data: {} });
+    }
+    switch (m.t) {
+      case 'hello':
+        if (m.host !== host) throw new TypeError(`hello names ${m.host} but the token belongs to ${host}`);
+        h.branch = m.branch;
+        h.version = m.version;
+        if (m.inventory) h.inventory = m.inventory;
+        return null;
+      case 'status':
+        h.status = m.status;
+        h.branch = m.status.branch || h.branch;
+        this.checkSuspension(h, m.status, now);
+        return null;
+      case 'heartbeat':
+        h.metrics = m.metrics;
+        h.summary = m.summary;
+        return null;
+      case 'events':
+        return this.receiveEvents(h, m.events, now);
+      case 'refused':
+        this.log.warn({ host, command: m.command }, 'agent refused a command');
+        return null;
+    }
+  }
+
+  private receiveEvents(h: HostState, events: OutboxEntry[], now: Date): number {
+    const fresh = this.deps.store.insertEvents(h.host, h.lastSeq, events, now);
+    const last = events[events.length - 1];
+    if (fresh.length > 0) h.lastSeq = fresh[fresh.length - 1]?.seq ?? h.lastSeq;
+    for (const e of fresh) {
+      const type = e.event.type;
+      this.counters.eventsByType.set(type, (this.counters.eventsByType.get(type) ?? 0) + 1);
+      const result = SYNC_RESULTS[type];
+      if (result) this.counters.syncsByResult.set(result, (this.counters.syncsByResult.get(result) ?? 0) + 1);
+      if (e.event.type === 'sync.failed') {
+        this.alert({ kind: 'sync.failed', host: h.host, text: `${h.host}: sync of ${e.event.commit.slice(0, 12)} failed: ${e.event.error?.message ?? ''}`, data: { event: e.event } });
+      } else if (e.event.type === 'sync.rolledBack') {
+        this.alert({ kind: 'sync.rolledBack', host: h.host, text: `${h.host}: rolled back ${e.event.commit.slice(0, 12)} to ${e.event.to.slice(0, 12)}: ${e.event.error?.message ?? ''}`, data: { event: e.event } });
+      } else if (e.event.type === 'drift.detected') {
+        this.alert({ kind: 'drift.detected', host: h.host, text: `${h.host}: ${e.event.changes.length} resource(s) drifted${e.event.healed ? ', put back' : ''}`, data: { event: e.event } });
+      }
+    }
+    // Trim about every 500 events per host, without a timer or randomness.
+    if (fresh.length > 0 && h.lastSeq % 500 < fresh.length) this.deps.store.pruneEvents(h.host, this.options.eventsPerHost);
+    return Math.max(h.lastSeq, last?.seq ?? 0);
+  }
+
+  /** Periodic: offline and long-suspension alerts. */
+  check(): void {
+    const now = this.deps.now();
+    const ms = now.getTime();
+    for (const h of this.hosts.values()) {
+      if (!h.offlineAlerted && h.lastSeen !== null && !isOnline(h, ms, this.options.offlineAfterMs)) {
+        h.offlineAlerted = true;
+        this.alert({ kind: 'host.offline', host: h.host, text: `${h.host} is offline (last heartbeat ${h.lastSeen})`, data: { lastSeen: h.lastSeen } });
+      }
+      if (h.status) this.checkSuspension(h, h.status, now);
+    }
+  }
+
+  private checkSuspension(h: HostState, status: StatusSnapshot, now: Date): void {
+    const s = status.suspended;
+    if (!s || h.suspendedAlerted === s.since) return;
+    if (now.getTime() - Date.parse(s.since) < this.options.suspendedAfterMs) return;
+    h.suspendedAlerted = s.since;
+    this.alert({ kind: 'host.suspended', host: h.host, text: `${h.host} suspended since ${s.since}: ${s.reason}`, data: { suspended: s } });
+  }
+
+  /** A push moved `branch` to `head`: records it and returns the hosts that follow that branch. */
+  branchMoved(branch: string, head: string | null): string[] {
+    if (head) {
+      this.heads.set(branch, head);
+      this.deps.store.setBranchHead(branch, head, this.deps.now());
+    }
+    const hosts: string[] = [];
+    for (const h of this.hosts.values()) if (h.branch === branch) hosts.push(h.host);
+    return hosts;
+  }
+
+  list(filter: HostFilter, query: string): { views: HostSummaryView[]; counts: Record<HostFilter, number> } {
+    const now = this.deps.now().getTime();
+    if (!this.sorted) this.sorted = [...this.hosts.keys()].sort();
+    const counts: Record<HostFilter, number> = { all: 0, online: 0, offline: 0, failed: 0, drift: 0, suspended: 0, behind: 0 };
+    const views: HostSummaryView[] = [];
+    const q = query.toLowerCase();
+    for (const name of this.sorted) {
+      const h = this.hosts.get(name);
+      if (!h) continue;
+      const v = summaryView(h, now, this.options.offlineAfterMs, this.heads);
+      for (const f of Object.keys(counts) as HostFilter[]) if (matches(v, f, '')) counts[f]++;
+      if (matches(v, filter, q)) views.push(v);
+    }
+    return { views, counts };
+  }
+
+  get(host: string): HostDetailView | null {
+    const h = this.hosts.get(host);
+    return h ? detailView(h, this.deps.now().getTime(), this.options.offlineAfterMs, this.heads) : null;
+  }
+
+  /** Heartbeat ages of every host, for /metrics. */
+  *states(): Iterable<{ host: string; online: boolean; ageSec: number | null }> {
+    const now = this.deps.now().getTime();
+    for (const h of this.hosts.values()) {
+      yield { host: h.host, online: isOnline(h, now, this.options.offlineAfterMs), ageSec: h.lastSeen === null ? null : (now - Date.parse(h.lastSeen)) / 1000 };
+    }
+  }
+
+  flush(): number {
+    const dirty = [...this.hosts.values()].filter((h) => h.dirty);
+    if (dirty.length === 0) return 0;
+    this.deps.store.saveHosts(dirty);
+    for (const h of dirty) h.dirty = false;
+    return dirty.length;
+  }
+
+  private record(host: string): HostState {
+    let h = this.hosts.get(host);
+    if (!h) {
+      h = { host, branch: '', version: '', inventory: null, status: null, metrics: null, summary: null, lastSeen: null, lastSeq: 0,
+        firstSeen: this.deps.now().toISOString(), sockets: 0, dirty: true, offlineAlerted: false, suspendedAlerted: null };
+      this.hosts.set(host, h);
+      this.sorted = null;
+    }
+    return h;
+  }
+
+  private alert(a: Omit<Alert, 'at'>): void {
+    this.deps.alerts.send({ ...a, at: this.deps.now().toISOString() });
+  }
+}
+
+/** Shallow guard at the edge: the agent is authenticated, but its frames are still checked. */
+function checkMessage(value: unknown): AgentMessage {
+  if (!isRecord(value)) throw new TypeError('frame is not an object');
+  const t = value['t'];
+  const ok =
+    (t === 'hello' && typeof value['host'] === 'string' && typeof value['branch'] === 'string' && typeof value['version'] === 'string') ||
+    (t === 'status' && isRecord(value['status']) && isRecord(value['status']['revision']) && Array.isArray(value['status']['drift'])) ||
+    (t === 'heartbeat' && isRecord(value['summary'])) ||
+    (t === 'events' && Array.isArray(value['events']) && value['events'].every(isEntry)) ||
+    (t === 'refused' && typeof value['command'] === 'string');
+  if (!ok) throw new TypeError(`malformed or unknown frame ${typeof t === 'string' ? t.slice(0, 40) : ''}`);
+  return value as unknown as AgentMessage;
+}
+
+function isEntry(value: unknown): boolean {
+  return isRecord(value) && Number.isSafeInteger(value['seq']) && typeof value['at'] === 'string' && isRecord(value['event']) && typeof value['event']['type'] === 'string';
+}

@@ -1,0 +1,94 @@
+// The hub's in-memory record of one host and the plain views the API and dashboard show of it.
+// Pure functions of the record and the clock.
+
+import type { HostRow } from './store.js';
+
+export interface HostState extends HostRow {
+  /** Open agent sockets for this host (normally 0 or 1). */
+  sockets: number;
+  dirty: boolean;
+  offlineAlerted: boolean;
+  /** `since` of the suspension already alerted, so each suspension alerts once. */
+  suspendedAlerted: string | null;
+}
+
+export type HostFilter = 'all' | 'online' | 'offline' | 'failed' | 'drift' | 'suspended' | 'behind';
+export const HOST_FILTERS: readonly HostFilter[] = ['all', 'online', 'offline', 'failed', 'drift', 'suspended', 'behind'];
+
+export interface HostSummaryView {
+  host: string;
+  online: boolean;
+  lastSeen: string | null;
+  heartbeatAgeSec: number | null;
+  branch: string;
+  version: string;
+  state: string;
+  revision: { applied: string | null; head: string | null; upToDate: boolean | null };
+  lastSync: { at: string; result: string; commit: string | null } | null;
+  drift: number;
+  suspended: { until: string; reason: string; since: string } | null;
+  healthy: number;
+  unhealthy: number;
+  outbox: number;
+  cpuLoad: number | null;
+  memUsedPct: number | null;
+}
+
+export interface HostDetailView extends HostSummaryView {
+  inventory: HostRow['inventory'];
+  metrics: HostRow['metrics'];
+  status: HostRow['status'];
+  firstSeen: string;
+}
+
+export function isOnline(h: HostState, now: number, offlineAfterMs: number): boolean {
+  return h.sockets > 0 && h.lastSeen !== null && now - Date.parse(h.lastSeen) <= offlineAfterMs;
+}
+
+export function branchHeadOf(h: HostState, heads: ReadonlyMap<string, string>): string | null {
+  return heads.get(h.branch) ?? h.summary?.head ?? h.status?.revision.head ?? null;
+}
+
+export function summaryView(h: HostState, now: number, offlineAfterMs: number, heads: ReadonlyMap<string, string>): HostSummaryView {
+  const applied = h.summary?.applied ?? h.status?.revision.applied ?? null;
+  const head = branchHeadOf(h, heads);
+  const last = h.status?.lastSync ?? null;
+  const mem = h.metrics;
+  return {
+    host: h.host,
+    online: isOnline(h, now, offlineAfterMs),
+    lastSeen: h.lastSeen,
+    heartbeatAgeSec: h.lastSeen === null ? null : Math.max(0, Math.round((now - Date.parse(h.lastSeen)) / 1000)),
+    branch: h.branch,
+    version: h.version,
+    state: h.summary?.state ?? h.status?.state ?? 'unknown',
+    revision: { applied, head, upToDate: applied === null || head === null ? null : applied === head },
+    lastSync: last ? { at: last.at, result: last.result, commit: last.commit } : null,
+    drift: h.status?.drift.length ?? 0,
+    suspended: h.status?.suspended ?? null,
+    healthy: h.summary?.healthy ?? 0,
+    unhealthy: h.summary?.unhealthy ?? 0,
+    outbox: h.summary?.outbox ?? 0,
+    cpuLoad: mem ? mem.cpuLoad : null,
+    memUsedPct: mem && mem.memTotal > 0 ? Math.round((mem.memUsed / mem.memTotal) * 1000) / 10 : null,
+  };
+}
+
+export function detailView(h: HostState, now: number, offlineAfterMs: number, heads: ReadonlyMap<string, string>): HostDetailView {
+  return { ...summaryView(h, now, offlineAfterMs, heads), inventory: h.inventory, metrics: h.metrics, status: h.status, firstSeen: h.firstSeen };
+}
+
+const FAILED_RESULTS: ReadonlySet<string> = new Set(['failed', 'rolled-back', 'interrupted']);
+
+export function matches(v: HostSummaryView, filter: HostFilter, query: string): boolean {
+  if (query && !v.host.toLowerCase().includes(query) && !v.branch.toLowerCase().includes(query)) return false;
+  switch (filter) {
+    case 'all': return true;
+    case 'online': return v.online;
+    case 'offline': return !v.online;
+    case 'failed': return v.state === 'failed' || v.state === 'error' || (v.lastSync !== null && FAILED_RESULTS.has(v.lastSync.result));
+    case 'drift': return v.drift > 0;
+    case 'suspended': return v.suspended !== null;
+    case 'behind': return v.revision.upToDate === false;
+  }
+}

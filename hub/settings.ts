@@ -1,0 +1,119 @@
+// Reads hub.yaml (BRIEF.md section 6) into resolved settings: defaults filled, durations in ms,
+// secrets read from their files. Every problem names the file, line and key.
+
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
+import { parseDuration } from '../agent/desired/duration.js';
+import { SettingsError, type ConfigProblem } from '../agent/errors.js';
+
+export interface HubSettingsFile {
+  file: string;
+  listen: { host: string; port: number };
+  database: string;
+  offlineAfterMs: number;
+  /** HMAC secret of the git push webhook; null disables the webhook. Never logged. */
+  webhookSecret: string | null;
+  alerts: { url: string | null; suspendedAfterMs: number; timeoutMs: number };
+  tls: { cert: string; key: string } | null;
+  /** Events kept per host; older ones are pruned. */
+  eventsPerHost: number;
+}
+
+const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const ms = parseDuration(value);
+  if (ms === null) ctx.addIssue({ code: 'custom', message: 'expected a duration like 90s, 1m30s or 2h' });
+  return ms ?? 0;
+});
+
+const schema = z.strictObject({
+  listen: z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, 'expected HOST:PORT').default('127.0.0.1:7070'),
+  database: z.string().min(1).default('/var/lib/moor-hub/hub.db'),
+  offlineAfter: duration.default(60_000),
+  webhookSecretFile: z.string().min(1).optional(),
+  alerts: z
+    .strictObject({ url: z.url().optional(), suspendedAfter: duration.default(3_600_000), timeout: duration.default(5000) })
+    .default({ suspendedAfter: 3_600_000, timeout: 5000 }),
+  tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
+  eventsPerHost: z.number().int().min(100).default(5000),
+});
+
+export function loadHubSettings(file: string): HubSettingsFile {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new SettingsError([{ file, line: 0, key: '', message: `cannot read: ${(err as Error).message}` }]);
+  }
+  return parseHubSettings(text, file);
+}
+
+export function parseHubSettings(text: string, file: string): HubSettingsFile {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const firstError = doc.errors[0];
+  if (firstError) {
+    const line = lines.linePos(firstError.pos[0]).line;
+    throw new SettingsError([{ file, line, key: '', message: firstError.message.split('\n')[0] ?? 'invalid YAML' }]);
+  }
+  const parsed = schema.safeParse(doc.toJS() ?? {});
+  if (!parsed.success) {
+    const problems: ConfigProblem[] = parsed.error.issues.flatMap((issue) => {
+      const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+      if (issue.code === 'unrecognized_keys') {
+        return issue.keys.map((key) => {
+          const where = [...path, key];
+          return { file, line: lineOfKey(doc, lines, where), key: where.join('.'), message: 'unknown key' };
+        });
+      }
+      return [{ file, line: lineOf(doc, lines, path), key: path.join('.'), message: issue.message }];
+    });
+    throw new SettingsError(problems);
+  }
+  const s = parsed.data;
+  const base = dirname(resolve(file));
+  const separator = s.listen.lastIndexOf(':');
+  const host = s.listen.slice(0, separator).replace(/^\[|\]$/g, '');
+  const port = Number(s.listen.slice(separator + 1));
+  const problems: ConfigProblem[] = [];
+  if (port > 65535) problems.push({ file, line: lineOf(doc, lines, ['listen']), key: 'listen', message: 'port above 65535' });
+  let webhookSecret: string | null = null;
+  if (s.webhookSecretFile) {
+    try {
+      webhookSecret = readFileSync(resolve(base, s.webhookSecretFile), 'utf8').trim();
+      if (!webhookSecret) throw new Error('the file is empty');
+    } catch (err) {
+      problems.push({ file, line: lineOf(doc, lines, ['webhookSecretFile']), key: 'webhookSecretFile', message: `cannot read: ${(err as Error).message}` });
+    }
+  }
+  if (problems.length > 0) throw new SettingsError(problems);
+  return {
+    file,
+    listen: { host, port },
+    database: resolve(base, s.database),
+    offlineAfterMs: s.offlineAfter,
+    webhookSecret,
+    alerts: { url: s.alerts.url ?? null, suspendedAfterMs: s.alerts.suspendedAfter, timeoutMs: s.alerts.timeout },
+    tls: s.tls ? { cert: resolve(base, s.tls.cert), key: resolve(base, s.tls.key) } : null,
+    eventsPerHost: s.eventsPerHost,
+  };
+}
+
+type Doc = ReturnType<typeof parseDocument>;
+
+/** Line of the key itself (the value node may not exist for an unknown key's null value). */
+function lineOfKey(doc: Doc, lines: LineCounter, path: (string | number)[]): number {
+  const parent = path.length > 1 ? doc.getIn(path.slice(0, -1), true) : doc.contents;
+  if (isMap(parent)) {
+    const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === path[path.length - 1]);
+    const range = isScalar(pair?.key) ? pair.key.range : undefined;
+    if (range) return lines.linePos(range[0]).line;
+  }
+  return 1;
+}
+
+function lineOf(doc: Doc, lines: LineCounter, path: (string | number)[]): number {
+  const node = doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
+  return node?.range ? lines.linePos(node.range[0]).line : 1;
+}

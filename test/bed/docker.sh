@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# A private Docker engine for the tests (BRIEF.md section 8): start | stop | env | status.
+# Idempotent; the daemon is fully detached, and all its output goes to a log file.
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+BED="${MOOR_BED_DIR:-$REPO/.test-bed/docker}"
+# Unix socket paths are limited to 108 bytes, and containerd nests its sockets deep inside
+# exec-root: keep those short whatever the repo path is.
+if [[ ${#BED} -gt 40 ]]; then
+  RUN_DIR="/tmp/moor-bed-$(printf '%s' "$BED" | sha256sum | cut -c1-10)"
+else
+  RUN_DIR="$BED/run"
+fi
+SOCK="$RUN_DIR/docker.sock"
+PIDFILE="$BED/docker.pid"
+LOG="$BED/dockerd.log"
+
+docker_cli() { docker -H "unix://$SOCK" "$@"; }
+
+running_pid() {
+  [[ -f "$PIDFILE" ]] || return 1
+  local pid
+  pid="$(cat "$PIDFILE" 2>/dev/null || true)"
+  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+}
+
+answers() { docker_cli version >/dev/null 2>&1; }
+
+start() {
+  if running_pid >/dev/null && answers; then return 0; fi
+  if pid="$(running_pid)"; then
+    # Alive but not answering: give it the usual time before deciding it is broken.
+    wait_ready "$pid" && return 0
+    echo "docker.sh: dockerd $pid does not answer on $SOCK; see $LOG" >&2
+    return 1
+  fi
+  rm -f "$PIDFILE"
+  mkdir -p "$BED/data" "$RUN_DIR/exec"
+  command -v dockerd >/dev/null || { echo "docker.sh: dockerd missing: run test/bed/install.sh" >&2; return 1; }
+  setsid dockerd --iptables=false --bridge=none --storage-driver=overlay2 \
+    --data-root "$BED/data" --exec-root "$RUN_DIR/exec" -H "unix://$SOCK" --pidfile "$PIDFILE" \
+    </dev/null >>"$LOG" 2>&1 &
+  local pid=$!
+  disown "$pid" 2>/dev/null || true
+  if ! wait_ready "$pid"; then
+    echo "docker.sh: dockerd did not come up on $SOCK; last lines of $LOG:" >&2
+    tail -n 15 "$LOG" >&2
+    kill "$pid" 2>/dev/null || true
+    return 1
+  fi
+}
+
+wait_ready() {
+  local pid=$1 i
+  for ((i = 0; i < 300; i++)); do
+    answers && return 0
+    kill -0 "$pid" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
+stop() {
+  local pid i
+  pid="$(running_pid)" || { rm -f "$PIDFILE"; return 0; }
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 300; i++)); do
+    kill -0 "$pid" 2>/dev/null || { rm -f "$PIDFILE"; return 0; }
+    sleep 0.1
+  done
+  echo "docker.sh: dockerd $pid ignored SIGTERM for 30 s, killing it" >&2
+  kill -KILL "$pid" 2>/dev/null || true
+  rm -f "$PIDFILE"
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  env)
+    echo "export MOOR_TEST_DOCKER_SOCK=$SOCK"
+    echo "export DOCKER_HOST=unix://$SOCK"
+    ;;
+  status) running_pid >/dev/null && answers ;;
+  *)
+    echo "usage: $0 start|stop|env|status" >&2
+    exit 2
+    ;;
+esac

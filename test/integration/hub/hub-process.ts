@@ -1,0 +1,118 @@
+// Test helper: runs `moor hub` as a real child process on a loopback port (output to files),
+// issues tokens through the real CLI, and builds agent-side fixtures (status, reporter settings).
+
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { StatusSnapshot } from '../../../agent/reconciler/status-model.js';
+
+/** build/hub/dev-main.js; switch to build/agent/main.js once the lead's entry delegates `hub`. */
+export const HUB_ENTRY = resolve(import.meta.dirname, '../../../hub/dev-main.js');
+
+export async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      srv.close(() => res(port));
+    });
+    srv.on('error', rej);
+  });
+}
+
+export interface HubFixture {
+  dir: string;
+  config: string;
+  port: number;
+  url: string;
+  secret: string;
+  addToken(host: string): string;
+  start(): Promise<void>;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  log(): string;
+}
+
+export async function hubFixture(extraYaml = ''): Promise<HubFixture> {
+  const dir = mkdtempSync(join(tmpdir(), 'moor-hub-'));
+  const port = await freePort();
+  const secret = 'webhook-secret-for-tests';
+  writeFileSync(join(dir, 'webhook-secret'), secret + '\n');
+  const config = join(dir, 'hub.yaml');
+  writeFileSync(config, `listen: 127.0.0.1:${port}\ndatabase: ./hub.db\nofflineAfter: 2s\nwebhookSecretFile: webhook-secret\n${extraYaml}`);
+  const logFile = join(dir, 'hub.log');
+  let child: ChildProcess | null = null;
+  return {
+    dir,
+    config,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    secret,
+    addToken(host: string): string {
+      const r = spawnSync(process.execPath, [HUB_ENTRY, 'hub', 'token', 'add', host, '--config', config], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`token add failed: ${r.stderr}`);
+      const lines = r.stdout.trim().split('\n');
+      return lines[lines.length - 1] ?? '';
+    },
+    async start(): Promise<void> {
+      const out = openSync(logFile, 'a');
+      child = spawn(process.execPath, [HUB_ENTRY, 'hub', '--config', config], { stdio: ['ignore', out, out] });
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline) {
+        if (child.exitCode !== null) throw new Error(`hub exited: ${readFileSync(logFile, 'utf8')}`);
+        try {
+          const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+          if (res.ok) return;
+        } catch {
+          // not listening yet
+        }
+        await sleep(50);
+      }
+      throw new Error('hub did not start');
+    },
+    async kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+      const c = child;
+      child = null;
+      if (!c || c.exitCode !== null) return;
+      await new Promise<void>((res) => {
+        c.once('exit', () => res());
+        c.kill(signal);
+      });
+    },
+    log: () => readFileSync(logFile, 'utf8'),
+  };
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((res) => setTimeout(res, ms));
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined> | T | null | undefined, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== null && value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+export function statusOf(host: string, patch: Partial<StatusSnapshot> = {}): StatusSnapshot {
+  return {
+    host,
+    version: '0.1.0-test',
+    branch: `hosts/${host}`,
+    revision: { applied: 'a'.repeat(40), lastGood: 'a'.repeat(40), head: 'a'.repeat(40) },
+    state: 'idle',
+    lastSync: { at: new Date().toISOString(), commit: 'a'.repeat(40), result: 'succeeded', error: null },
+    source: null,
+    suspended: null,
+    pending: null,
+    resources: [{ kind: 'container', name: 'web', health: 'healthy', detail: 'running' }],
+    drift: [],
+    hub: null,
+    ...patch,
+  };
+}

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh Debian 12 machine: packages, dependencies, build, the test
+# bed (private Docker engine, images), then unit, integration and e2e tests. The exit code is
+# the tests'; the bed is stopped whatever happens. Services write only to .test-bed/logs.
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO"
+BED_ROOT="$REPO/.test-bed"
+LOG_DIR="$BED_ROOT/logs"
+export MOOR_TEST_PID_DIR="$BED_ROOT/pids"
+mkdir -p "$LOG_DIR" "$MOOR_TEST_PID_DIR"
+
+say() { printf '== %s\n' "$*" >&2; }
+
+stop_bed() {
+  local rc=$?
+  set +e
+  # Services the tests started (registry, git server, sshd ...) note their pid here.
+  local f pid
+  for f in "$MOOR_TEST_PID_DIR"/*.pid; do
+    [[ -e "$f" ]] || continue
+    pid="$(cat "$f" 2>/dev/null)"
+    [[ -n "$pid" ]] && kill -TERM "$pid" 2>/dev/null
+    rm -f "$f"
+  done
+  bash test/bed/docker.sh stop
+  return "$rc"
+}
+
+say "packages"
+bash test/bed/install.sh
+
+# npm ci only when the installed tree does not match package-lock.json.
+LOCK_HASH="$(sha256sum package-lock.json | cut -d' ' -f1)"
+STAMP="node_modules/.moor-lock-hash"
+if [[ -d node_modules && ! -f "$STAMP" && node_modules/.package-lock.json -nt package-lock.json ]]; then
+  echo "$LOCK_HASH" >"$STAMP" # installed by hand after the last lock change: trust it once
+fi
+if [[ ! -d node_modules || "$(cat "$STAMP" 2>/dev/null)" != "$LOCK_HASH" ]]; then
+  say "npm ci (log: $LOG_DIR/npm-ci.log)"
+  if ! npm ci --no-audit --no-fund >"$LOG_DIR/npm-ci.log" 2>&1; then
+    tail -n 30 "$LOG_DIR/npm-ci.log" >&2
+    echo "test/run.sh: npm ci failed, see $LOG_DIR/npm-ci.log" >&2
+    exit 1
+  fi
+  echo "$LOCK_HASH" >"$STAMP"
+fi
+
+say "build"
+npm run --silent build
+
+trap stop_bed EXIT
+say "test bed"
+bash test/bed/docker.sh start
+eval "$(bash test/bed/docker.sh env)"
+bash test/bed/images.sh
+
+DIRS=()
+for d in build/test/unit build/test/integration build/test/e2e; do
+  [[ -d "$d" ]] && DIRS+=("$d/")
+done
+if [[ ${#DIRS[@]} -eq 0 ]]; then
+  echo "test/run.sh: no compiled tests found under build/test" >&2
+  exit 1
+fi
+
+say "tests: ${DIRS[*]}"
+set +e
+node --test --test-concurrency=1 "${DIRS[@]}"
+rc=$?
+set -e
+exit "$rc"

@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseByteSize } from '../../../agent/desired/byte-size.js';
+import {
+  parseDevice,
+  parseExtraHost,
+  parsePortShort,
+  parseRestart,
+  parseVolumeShort,
+  splitCommand,
+} from '../../../agent/desired/compose-syntax.js';
+import { parseDuration } from '../../../agent/desired/duration.js';
+import { isUnder, normaliseAbsolute, normaliseRelative } from '../../../agent/desired/safe-path.js';
+
+const value = <T>(r: { ok: true; value: T } | { ok: false; error: string }): T => {
+  if (!r.ok) assert.fail(r.error);
+  return r.value;
+};
+
+describe('compose syntaxes', () => {
+  it('parses short port mappings with host ip, protocol and ephemeral host ports', () => {
+    assert.deepEqual(value(parsePortShort('80')), { hostIp: '', hostPort: null, containerPort: 80, protocol: 'tcp' });
+    assert.deepEqual(value(parsePortShort('8080:80')), { hostIp: '', hostPort: 8080, containerPort: 80, protocol: 'tcp' });
+    assert.deepEqual(value(parsePortShort('127.0.0.1:53:53/udp')), { hostIp: '127.0.0.1', hostPort: 53, containerPort: 53, protocol: 'udp' });
+    assert.deepEqual(value(parsePortShort('127.0.0.1::80')), { hostIp: '127.0.0.1', hostPort: null, containerPort: 80, protocol: 'tcp' });
+    assert.deepEqual(value(parsePortShort('[::1]:8080:80')), { hostIp: '::1', hostPort: 8080, containerPort: 80, protocol: 'tcp' });
+  });
+  it('refuses port ranges, out-of-range ports and unknown protocols with a clear message', () => {
+    assert.ok(!parsePortShort('8000-8010:8000-8010').ok);
+    const range = parsePortShort('8000-8010:80');
+    assert.ok(!range.ok && /ranges are not supported/.test(range.error));
+    assert.ok(!parsePortShort('70000:80').ok);
+    assert.ok(!parsePortShort('80/icmp').ok);
+  });
+  it('parses named volumes and absolute binds with ro/rw modes', () => {
+    assert.deepEqual(value(parseVolumeShort('data:/var/lib/data')), { type: 'volume', volume: 'data', target: '/var/lib/data', readOnly: false });
+    assert.deepEqual(value(parseVolumeShort('/srv/x/:/x:ro')), { type: 'bind', source: '/srv/x', target: '/x', readOnly: true });
+  });
+  it('refuses relative binds, anonymous volumes and unknown modes', () => {
+    const rel = parseVolumeShort('./data:/data');
+    assert.ok(!rel.ok && /absolute host path/.test(rel.error));
+    const anon = parseVolumeShort('/data');
+    assert.ok(!anon.ok && /anonymous/.test(anon.error));
+    assert.ok(!parseVolumeShort('data:/data:z').ok);
+  });
+  it('parses devices with default container path and permissions', () => {
+    assert.deepEqual(value(parseDevice('/dev/ttyUSB0')), { hostPath: '/dev/ttyUSB0', containerPath: '/dev/ttyUSB0', permissions: 'rwm' });
+    assert.deepEqual(value(parseDevice('/dev/ttyUSB0:/dev/serial:r')), { hostPath: '/dev/ttyUSB0', containerPath: '/dev/serial', permissions: 'r' });
+  });
+  it('writes extra hosts in Docker form whether given with : or =', () => {
+    assert.equal(value(parseExtraHost('db:10.0.0.2')), 'db:10.0.0.2');
+    assert.equal(value(parseExtraHost('v6=::1')), 'v6:::1');
+  });
+  it('accepts restart policies including on-failure:N', () => {
+    assert.equal(value(parseRestart('on-failure:3')), 'on-failure:3');
+    assert.ok(!parseRestart('sometimes').ok);
+  });
+  it('splits command strings like a shell without expanding anything', () => {
+    assert.deepEqual(value(splitCommand(`sh -c 'echo "$HOME" > /x' --flag="a b"`)), ['sh', '-c', 'echo "$HOME" > /x', '--flag=a b']);
+    assert.ok(!splitCommand('echo "open').ok);
+  });
+});
+
+describe('durations and sizes', () => {
+  it('reads 1m30s, 10s, 500ms, 2h and bare seconds', () => {
+    assert.equal(parseDuration('1m30s'), 90_000);
+    assert.equal(parseDuration('10s'), 10_000);
+    assert.equal(parseDuration('500ms'), 500);
+    assert.equal(parseDuration('2h'), 7_200_000);
+    assert.equal(parseDuration(5), 5_000);
+    assert.equal(parseDuration('1h30m'), 5_400_000);
+  });
+  it('rejects malformed durations', () => {
+    for (const bad of ['', 'soon', '10x', '1m 30s', '-5s']) assert.equal(parseDuration(bad), null, bad);
+  });
+  it('reads byte sizes with b, k, m, g units', () => {
+    assert.equal(parseByteSize('512m'), 512 * 1024 ** 2);
+    assert.equal(parseByteSize('1g'), 1024 ** 3);
+    assert.equal(parseByteSize('1GB'), 1024 ** 3);
+    assert.equal(parseByteSize('100k'), 102_400);
+    assert.equal(parseByteSize(4096), 4096);
+    assert.equal(parseByteSize('lots'), null);
+  });
+});
+
+describe('path checks', () => {
+  it('normalises absolute paths and refuses .. segments', () => {
+    assert.deepEqual(normaliseAbsolute('/srv//data/./x/'), { path: '/srv/data/x' });
+    assert.ok('error' in normaliseAbsolute('/srv/../etc'));
+    assert.ok('error' in normaliseAbsolute('srv/data'));
+  });
+  it('treats a root as containing itself and its children, not its prefix siblings', () => {
+    assert.ok(isUnder('/srv', '/srv'));
+    assert.ok(isUnder('/srv/a/b', '/srv/'));
+    assert.ok(!isUnder('/srvx', '/srv'));
+    assert.ok(isUnder('/anything', '/'));
+  });
+  it('keeps relative paths inside the folder', () => {
+    assert.deepEqual(normaliseRelative('./files//a.conf'), { path: 'files/a.conf' });
+    assert.ok('error' in normaliseRelative('../secret'));
+    assert.ok('error' in normaliseRelative('files/../../x'));
+    assert.ok('error' in normaliseRelative('/etc/passwd'));
+  });
+});

@@ -84,6 +84,7 @@ export class Fleet {
       case 'heartbeat':
         h.metrics = m.metrics;
         h.summary = m.summary;
+        if (m.inventory) h.inventory = m.inventory;
         return null;
       case 'events':
         return this.receiveEvents(h, m.events, now);
@@ -115,8 +116,9 @@ export class Fleet {
     return Math.max(h.lastSeq, last?.seq ?? 0);
   }
 
-  /** Periodic: offline and long-suspension alerts. */
+  /** Periodic: picks up hosts given a token since the start, then offline and long-suspension alerts. */
   check(): void {
+    for (const host of this.deps.store.tokenHostNames()) if (!this.hosts.has(host)) this.record(host);
     const now = this.deps.now();
     const ms = now.getTime();
     for (const h of this.hosts.values()) {
@@ -164,7 +166,7 @@ export class Fleet {
   }
 
   get(host: string): HostDetailView | null {
-    const h = this.hosts.get(host);
+    const h = this.hosts.get(host) ?? (this.deps.store.hostForTokenHost(host) ? this.record(host) : undefined);
     return h ? detailView(h, this.deps.now().getTime(), this.options.offlineAfterMs, this.heads) : null;
   }
 

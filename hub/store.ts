@@ -53,6 +53,8 @@ export class HubStore {
       addToken: db.prepare<[string, string, string]>('INSERT INTO tokens (hash, host, created) VALUES (?, ?, ?)'),
       revoke: db.prepare<[string]>('DELETE FROM tokens WHERE host = ?'),
       tokenHost: db.prepare<[string], { host: string }>('SELECT host FROM tokens WHERE hash = ?'),
+      tokenHostNames: db.prepare<[], { host: string }>('SELECT DISTINCT host FROM tokens'),
+      hasToken: db.prepare<[string], { host: string }>('SELECT host FROM tokens WHERE host = ? LIMIT 1'),
       tokenHosts: db.prepare<[], { host: string; n: number; created: string }>(
         'SELECT host, COUNT(*) AS n, MAX(created) AS created FROM tokens GROUP BY host ORDER BY host'),
       hosts: db.prepare<[], RawHost>('SELECT * FROM hosts'),
@@ -87,6 +89,15 @@ export class HubStore {
 
   hostForToken(token: string): string | null {
     return this.q.tokenHost.get(hashToken(token))?.host ?? null;
+  }
+
+  tokenHostNames(): string[] {
+    return this.q.tokenHostNames.all().map((r) => r.host);
+  }
+
+  /** True when the host has at least one token (it may never have connected yet). */
+  hostForTokenHost(host: string): boolean {
+    return this.q.hasToken.get(host) !== undefined;
   }
 
   listTokens(): { host: string; tokens: number; created: string }[] {

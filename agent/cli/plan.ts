@@ -13,6 +13,7 @@ import { observe } from '../observe/observe.js';
 import { emptyObservedState } from '../observe/model.js';
 import { plan as makePlan } from '../planner/plan.js';
 import type { Plan } from '../planner/steps.js';
+import { redactPlan } from '../planner/diff.js';
 import { nativeBinding } from '../native.js';
 import type { AgentSettings, PolicySettings } from '../settings/model.js';
 import { quietLogger, EXIT, printJson, reportError, settingsOrReport, type CliContext, type ExitCode } from './context.js';
@@ -38,7 +39,7 @@ export async function planVerb(ctx: CliContext, options: { dir?: string; offline
         }
       }
     }
-    if (ctx.json) printJson(ctx, { commit: result.commit, changes: result.plan.changes, steps: result.plan.steps });
+    if (ctx.json) printJson(ctx, { commit: result.commit, changes: result.plan.changes, steps: redactPlan(result.plan).steps });
     else ctx.out(formatPlan(result.commit, result.plan));
     return result.plan.steps.length === 0 ? EXIT.ok : EXIT.changes;
   } catch (err) {

@@ -9,7 +9,7 @@ import { parseDotenv } from './dotenv.js';
 import { specHash } from './hash.js';
 import { interpolateTree, isRecord } from './interpolate.js';
 import { checkFileRestarts, DEFAULT_COMPOSE_FILES, MANIFEST_FILE, parseManifest, unitNameProblem, type Manifest } from './manifest.js';
-import type { DesiredState, FileSpec, UnitSpec } from './model.js';
+import { DEFAULT_ROLLOUT, type DesiredState, type FileSpec, type UnitSpec } from './model.js';
 import { ProblemList, type KeyPath, type Locator } from './problems.js';
 import { RepoDir } from './repo-files.js';
 import { normaliseRelative } from './safe-path.js';
@@ -47,7 +47,14 @@ async function readYamlIn(repo: RepoDir, rel: string, problems: ProblemList): Pr
 }
 
 async function readState(dir: string, options: LoadOptions, problems: ProblemList): Promise<DesiredState> {
-  const repo = await RepoDir.open(dir);
+  let repo: RepoDir;
+  try {
+    repo = await RepoDir.open(dir);
+  } catch (err) {
+    // A host folder missing from the branch is the commit's fault, like any invalid file.
+    problems.add(wholeFile('.'), [], `config dir ${dir} cannot be read: ${err instanceof Error ? err.message : String(err)}`);
+    return { containers: [], networks: [], volumes: [], units: [], files: [], rollout: { ...DEFAULT_ROLLOUT }, window: null, pruneVolumes: false };
+  }
   const manifestYaml = (await repo.exists(MANIFEST_FILE)) ? await readYamlIn(repo, MANIFEST_FILE, problems) : null;
   const manifestLocator = manifestYaml ?? wholeFile(MANIFEST_FILE);
   const manifest = parseManifest(manifestYaml?.value, manifestLocator, options.policy, problems);

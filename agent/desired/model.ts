@@ -101,7 +101,7 @@ export interface NetworkSpec {
   name: string;
   driver: string;
   /** compose's `driver_opts`, sorted; optional only so that older literals still compile. */
-  driverOpts?: Record<string, string>;
+  driverOpts: Record<string, string>;
   internal: boolean;
   labels: Record<string, string>;
   /** `external: true` networks are used, never created or removed. */

@@ -14,6 +14,9 @@ type Decision =
   | { action: 'start'; old: ObservedContainer; why: string; drift: boolean }
   | { action: 'keep'; old: ObservedContainer };
 
+/** Compose's default stop grace period, for containers whose spec is not known any more. */
+const DEFAULT_STOP_GRACE_MS = 10_000;
+
 /** Suffix of the container that a start-first update brings up beside the old one. */
 export const NEXT_SUFFIX = '-moor-next';
 
@@ -56,7 +59,8 @@ export function planContainers(desired: DesiredState, observed: ObservedState, c
         fields: [],
         drift: leftover,
       });
-      const stop = b.add({ kind: 'stopContainer', resource, name: old.name, containerId: old.id, timeoutMs: 10_000 }, pullIds);
+      const timeoutMs = ctx.appliedSpecs[old.name]?.stopGracePeriodMs ?? DEFAULT_STOP_GRACE_MS;
+      const stop = b.add({ kind: 'stopContainer', resource, name: old.name, containerId: old.id, timeoutMs }, pullIds);
       pruneRemovals.push(b.add({ kind: 'removeContainer', resource, name: old.name, containerId: old.id }, [stop]));
     }
   }

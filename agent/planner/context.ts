@@ -1,6 +1,6 @@
 // What the planner knows besides the two states: who we are, which commit, which policy.
 
-import type { ContainerSpec } from '../desired/model.js';
+import type { ContainerSpec, FileSpec, UnitSpec } from '../desired/model.js';
 import { MoorError } from '../errors.js';
 
 export interface PlanContext {
@@ -13,6 +13,12 @@ export interface PlanContext {
   pullAlways: boolean;
   /** The spec each container was last created from, by name, to explain replacements. */
   appliedSpecs: Readonly<Record<string, ContainerSpec>>;
+  /**
+   * Units and files as last applied, recorded in the store (files without their content):
+   * what moor installed (and may prune), and what the last apply asked for (to tell drift).
+   */
+  appliedUnits?: Readonly<Record<string, UnitSpec>>;
+  appliedFiles?: Readonly<Record<string, FileSpec>>;
 }
 
 /** The desired state cannot be planned against what runs (a name clash, a missing image). */

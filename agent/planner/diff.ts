@@ -2,7 +2,7 @@
 // Pure: used by the planner to say why a container is replaced.
 
 import type { ContainerSpec } from '../desired/model.js';
-import type { FieldChange } from './steps.js';
+import type { FieldChange, Step } from './steps.js';
 
 export const REDACTED = '(redacted)';
 
@@ -71,4 +71,17 @@ export function render(v: unknown): string | null {
   if (v === undefined || v === null) return null;
   if (typeof v === 'string') return v;
   return canonical(v);
+}
+
+/** A copy of the plan fit to print or send: secret env values in container specs are redacted. */
+export function redactPlan<P extends { steps: readonly Step[] }>(plan: P): P {
+  return {
+    ...plan,
+    steps: plan.steps.map((step) => {
+      if (step.kind !== 'createContainer' || step.spec.secretEnv.length === 0) return step;
+      const env = { ...step.spec.env };
+      for (const key of step.spec.secretEnv) if (key in env) env[key] = REDACTED;
+      return { ...step, spec: { ...step.spec, env } };
+    }),
+  };
 }

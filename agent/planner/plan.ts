@@ -6,10 +6,15 @@ import type { ObservedState } from '../observe/model.js';
 import { PlanBuilder } from './builder.js';
 import { planContainers } from './containers.js';
 import type { PlanContext } from './context.js';
+import { planFiles } from './files.js';
 import type { Plan } from './steps.js';
+import { planUnits } from './units.js';
 
 export function plan(desired: DesiredState, observed: ObservedState, ctx: PlanContext): Plan {
   const b = new PlanBuilder();
   planContainers(desired, observed, ctx, b);
+  // Files before units: a changed file restarts the units that list it in `restarts:`.
+  const files = planFiles(desired, observed, ctx, b);
+  planUnits(desired, observed, ctx, b, files);
   return b.build();
 }

@@ -4,6 +4,7 @@
 import type { DesiredState } from '../desired/model.js';
 import { InvalidConfigError, toMoorError, type ErrorJSON, type MoorError } from '../errors.js';
 import type { Plan, ResourceChange } from '../planner/steps.js';
+import { redactPlan } from '../planner/diff.js';
 import type { EventSink } from '../reporter/events.js';
 import type { ConfigSource } from '../source/port.js';
 import { FINAL_BAD_VERDICTS, type ApplyTrigger, type Store } from '../store/store.js';
@@ -105,7 +106,7 @@ export class Reconciler {
       prune: this.options.prune,
       pullAlways: commit !== applied,
     });
-    return { commit, plan, invalid: null };
+    return { commit, plan: redactPlan(plan), invalid: null };
   }
 
   /** Stops after the steps now running; resolves when the current sync is done. */

@@ -46,7 +46,8 @@ export interface OutboxEntry {
 export type AgentMessage =
   | { t: 'hello'; host: string; version: string; branch: string; inventory: HostInventory | null }
   | { t: 'status'; status: StatusSnapshot }
-  | { t: 'heartbeat'; at: string; metrics: HostMetrics | null; summary: HeartbeatSummary }
+  /** `inventory` rides on the first heartbeat after it became known, when hello went without it. */
+  | { t: 'heartbeat'; at: string; metrics: HostMetrics | null; summary: HeartbeatSummary; inventory?: HostInventory }
   | { t: 'events'; events: OutboxEntry[] }
   | { t: 'refused'; command: string; reason: string };
 

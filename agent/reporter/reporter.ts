@@ -65,6 +65,7 @@ export function createReporter(deps: ReporterDeps, options: ReporterOptions): Re
   let inFlight: number | null = null;
   let awaitingPong = false;
   let sampling = false;
+  let inventorySent = false;
   let reconnectTimer: NodeJS.Timeout | null = null;
   let heartbeatTimer: NodeJS.Timeout | null = null;
   let pingTimer: NodeJS.Timeout | null = null;
@@ -103,7 +104,9 @@ export function createReporter(deps: ReporterDeps, options: ReporterOptions): Re
   function onOpen(ws: WebSocket): void {
     if (ws !== socket) return;
     const status = deps.status();
-    send({ t: 'hello', host: options.host, version: options.version, branch: status.branch, inventory: deps.metrics.inventory() });
+    const inventory = deps.metrics.inventory();
+    inventorySent = inventory !== null;
+    send({ t: 'hello', host: options.host, version: options.version, branch: status.branch, inventory });
     send({ t: 'status', status });
     awaitingPong = false;
     pingTimer = setInterval(() => {
@@ -174,7 +177,13 @@ export function createReporter(deps: ReporterDeps, options: ReporterOptions): Re
         log.debug({ err: String(err) }, 'host metrics unavailable');
         return null;
       });
-      send({ t: 'heartbeat', at: deps.now().toISOString(), metrics, summary: summarise(deps.status(), outbox.size()) });
+      const beat: AgentMessage = { t: 'heartbeat', at: deps.now().toISOString(), metrics, summary: summarise(deps.status(), outbox.size()) };
+      const inventory = inventorySent ? null : deps.metrics.inventory();
+      if (inventory) {
+        beat.inventory = inventory;
+        inventorySent = true;
+      }
+      send(beat);
     } finally {
       sampling = false;
     }

@@ -30,6 +30,14 @@ function field(value: unknown, key: string): unknown {
   return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
 }
 
+function badTree(commit: string, where: string, cause?: unknown): SourceError {
+  return new SourceError('BAD_TREE', `commit ${commit} holds an unsafe path "${where}"`, {
+    handling: 'commit',
+    cause,
+    data: { commit, path: where },
+  });
+}
+
 /** Exports `req.path` of `req.commit`; returns the number of files and links written. */
 export async function exportTree(deps: { fs: typeof nodeFs }, req: ExportRequest): Promise<number> {
   const fsp = deps.fs.promises;
@@ -40,6 +48,7 @@ export async function exportTree(deps: { fs: typeof nodeFs }, req: ExportRequest
     rootTree = found.oid;
   } catch (err) {
     const code = field(err, 'code');
+    if (code === 'UnsafeFilepathError') throw badTree(req.commit, String(field(field(err, 'data'), 'filepath')), err);
     if (req.path && (code === 'NotFoundError' || code === 'ObjectTypeError')) {
       throw new SourceError('PATH_NOT_FOUND', `folder "${req.path}" not found in commit ${req.commit}`, {
         handling: 'commit',
@@ -58,15 +67,17 @@ export async function exportTree(deps: { fs: typeof nodeFs }, req: ExportRequest
   let written = 0;
 
   async function writeTree(treeOid: string, dir: string, rel: string): Promise<void> {
-    const { tree } = await git.readTree({ fs: deps.fs, gitdir: req.gitdir, oid: treeOid, cache });
+    let tree: git.TreeEntry[];
+    try {
+      ({ tree } = await git.readTree({ fs: deps.fs, gitdir: req.gitdir, oid: treeOid, cache }));
+    } catch (err) {
+      // isomorphic-git refuses `..`, `.git` and the like itself; that is the commit's fault.
+      if (field(err, 'code') === 'UnsafeFilepathError') throw badTree(req.commit, rel || '.', err);
+      throw err;
+    }
     for (const entry of tree) {
       const where = rel ? `${rel}/${entry.path}` : entry.path;
-      if (!isSafeName(entry.path)) {
-        throw new SourceError('BAD_TREE', `commit ${req.commit} holds an unsafe path "${where}"`, {
-          handling: 'commit',
-          data: { commit: req.commit, path: where },
-        });
-      }
+      if (!isSafeName(entry.path)) throw badTree(req.commit, where);
       const target = path.join(dir, entry.path);
       if (entry.mode === '040000') {
         await fsp.mkdir(target);
@@ -88,6 +99,12 @@ export async function exportTree(deps: { fs: typeof nodeFs }, req: ExportRequest
     }
   }
 
-  await writeTree(rootTree, req.destDir, '');
+  try {
+    await writeTree(rootTree, req.destDir, '');
+  } catch (err) {
+    // Never leave half a tree behind for someone to mistake for a checkout.
+    await fsp.rm(req.destDir, { recursive: true, force: true });
+    throw err;
+  }
   return written;
 }

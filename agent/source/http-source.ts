@@ -97,14 +97,15 @@ export function createHttpSource(deps: SourceDeps, options: SourceOptions): Conf
       let refs: Array<{ ref: string; oid: string }> | null = null;
       if (directLsRefs !== false) {
         const lines = await lsRefsDirect();
-        if (lines === null) directLsRefs = false;
-        else {
+        if (lines !== null) {
           directLsRefs = true;
           refs = lines.map((l) => ({ oid: l.slice(0, 40), ref: l.slice(41).split(' ')[0] ?? '' }));
         }
       }
       if (refs === null) {
         refs = await git.listServerRefs({ http: client, url, headers, protocolVersion: 2, prefix: fullRef });
+        // Only a server that answers discovery but not the direct request is marked as such.
+        if (directLsRefs === null) directLsRefs = false;
       }
       const match = refs.find((r) => r.ref === fullRef);
       if (!match) {

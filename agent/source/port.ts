@@ -4,7 +4,7 @@
 import type * as nodeFs from 'node:fs';
 import type { SourceSettings } from '../settings/model.js';
 import { createHttpSource } from './http-source.js';
-import { createLocalSource } from './local-source.js';
+import { createLocalSource, resolveLocalGitDir } from './local-source.js';
 import { createSshSource } from './ssh-source.js';
 
 export interface RevisionInfo {
@@ -62,4 +62,12 @@ export function createConfigSource(deps: SourceDeps, options: SourceOptions): Co
     case 'local':
       return createLocalSource(deps, options);
   }
+}
+
+/**
+ * The git directory holding the commits a source checked out, e.g. for
+ * verifyCommitSignature: the repository itself for a local path, else the private gitDir.
+ */
+export function sourceGitDir(deps: SourceDeps, options: SourceOptions): string {
+  return options.settings.kind === 'local' ? resolveLocalGitDir(deps.fs, options.settings.url) : options.gitDir;
 }

@@ -26,6 +26,7 @@ export class Outbox {
   private readonly readAfter;
   private readonly deleteUpTo;
   private readonly oldest;
+  private readonly toMarker;
   private count: number;
 
   constructor(deps: { db: Db; now: () => Date }, options: OutboxOptions) {
@@ -40,6 +41,7 @@ export class Outbox {
     );
     this.deleteUpTo = this.db.prepare<[number]>('DELETE FROM outbox WHERE seq <= ?');
     this.oldest = this.db.prepare<[number], Row>('SELECT seq, at, type, payload FROM outbox ORDER BY seq LIMIT ?');
+    this.toMarker = this.db.prepare<[string, string, number]>('UPDATE outbox SET type = ?, payload = ? WHERE seq = ?');
     this.count = this.countRows.get()?.n ?? 0;
   }
 
@@ -72,8 +74,9 @@ export class Outbox {
     return Number(result.lastInsertRowid);
   }
 
-  // Drops a tenth of the limit at once so that a long outage does not rewrite the table per event;
-  // earlier `events.dropped` markers fold into the new one, so the count stays exact.
+  // Drops a tenth of the limit at once so that a long outage does not rewrite the table per event.
+  // The newest dropped row becomes the `events.dropped` marker, so the gap shows where it was, and
+  // the next overflow folds that marker into its own: one marker, an exact count.
   private dropOldest(): void {
     const batch = Math.max(2, Math.ceil(this.limit / 10));
     const victims = this.oldest.all(batch);
@@ -81,8 +84,9 @@ export class Outbox {
     if (!last) return;
     let dropped = 0;
     for (const row of victims) dropped += row.type === 'events.dropped' ? droppedCount(row.payload) : 1;
-    this.ack(last.seq);
-    this.write({ type: 'events.dropped', count: dropped });
+    this.ack(last.seq - 1);
+    const marker: AgentEvent = { type: 'events.dropped', count: dropped };
+    this.toMarker.run(marker.type, JSON.stringify(marker), last.seq);
   }
 }
 

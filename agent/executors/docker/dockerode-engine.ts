@@ -142,6 +142,7 @@ export function createDockerEngine(deps: DockerEngineDeps, options: DockerEngine
           Name: spec.name,
           Driver: spec.driver,
           Internal: spec.internal,
+          Options: spec.driverOpts,
           CheckDuplicate: true,
           Labels: { ...spec.labels, ...labels },
         });

@@ -3,6 +3,20 @@
 import type { UnitSpec } from '../../desired/model.js';
 import type { ObservedUnit } from '../../observe/model.js';
 
+/** What the health gate needs of a unit, from `systemctl show`. */
+export interface UnitHealth {
+  name: string;
+  /** LoadState: loaded, not-found, masked, bad-setting, error ... */
+  loadState: string;
+  activeState: string;
+  subState: string;
+  /** Service type (simple, exec, forking, oneshot, notify ...); '' for other unit kinds. */
+  type: string;
+  /** success, exit-code, signal, timeout ... */
+  result: string;
+  execMainStatus: number | null;
+}
+
 export interface SystemdPort {
   /** Current state of these units (file hash of what moor would install, enabled, masked, active). */
   units(names: string[]): Promise<ObservedUnit[]>;
@@ -19,6 +33,8 @@ export interface SystemdPort {
   stop(name: string): Promise<void>;
   restart(name: string): Promise<void>;
   reload(name: string): Promise<void>;
+  /** State for the health gate, for several units in one call. */
+  health(names: string[]): Promise<UnitHealth[]>;
   /** Last lines of the unit's journal, for evidence when it fails. */
   journal(name: string, lines: number): Promise<string>;
 }

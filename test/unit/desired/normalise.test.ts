@@ -195,6 +195,52 @@ services:
   });
 });
 
+describe('normalisation of lists and maps', () => {
+  it('writes extra_hosts, labels and logging options the same from lists and maps', async () => {
+    const fromLists = await first(`services:
+  web:
+    image: x
+    extra_hosts: ["db=10.0.0.2", "cache:10.0.0.3"]
+    labels: ["b=2", "a=1"]
+    logging: { driver: json-file, options: { max-size: 10m, max-file: 3 } }
+`);
+    const fromMaps = await first(`services:
+  web:
+    image: x
+    extra_hosts: { cache: 10.0.0.3, db: 10.0.0.2 }
+    labels: { a: "1", b: 2 }
+    logging: { options: { max-file: "3", max-size: 10m } }
+`);
+    assert.deepEqual(fromLists, fromMaps);
+    assert.deepEqual(fromLists.extraHosts, ['cache:10.0.0.3', 'db:10.0.0.2']);
+    assert.deepEqual(fromLists.logging, { driver: 'json-file', options: { 'max-file': '3', 'max-size': '10m' } });
+  });
+
+  it('sorts cap_drop and devices and accepts devices under an allowed root', async () => {
+    const spec = await first(`services:
+  web:
+    image: x
+    cap_drop: [MKNOD, chown, MKNOD]
+    devices: ["/srv/dev/b:/dev/b", "/srv/dev/a:/dev/a:r"]
+`);
+    assert.deepEqual(spec.capDrop, ['CHOWN', 'MKNOD']);
+    assert.deepEqual(spec.devices.map((d) => d.containerPath), ['/dev/a', '/dev/b']);
+  });
+
+  it('splits command strings and keeps command lists as written', async () => {
+    const a = await first('services:\n  web: { image: x, command: "sh -c \'sleep 1\'", entrypoint: [/bin/sh, -c] }\n');
+    assert.deepEqual(a.command, ['sh', '-c', 'sleep 1']);
+    assert.deepEqual(a.entrypoint, ['/bin/sh', '-c']);
+  });
+
+  it('turns healthcheck disable and test lists into Docker form', async () => {
+    const off = await first('services:\n  web: { image: x, healthcheck: { disable: true } }\n');
+    assert.deepEqual(off.healthcheck?.test, ['NONE']);
+    const list = await first('services:\n  web: { image: x, healthcheck: { test: [CMD, wget, -q, localhost] } }\n');
+    assert.deepEqual(list.healthcheck?.test, ['CMD', 'wget', '-q', 'localhost']);
+  });
+});
+
 describe('hashing', () => {
   it('stringifies objects with sorted keys at every level', () => {
     assert.equal(stableStringify({ b: 1, a: { d: [2, { y: 1, x: 0 }], c: undefined } }), '{"a":{"d":[2,{"x":0,"y":1}]},"b":1}');

@@ -112,7 +112,7 @@ describe('policy refusals', () => {
   });
   it('refuses .. tricks in bind sources even when they resolve inside a root', async () => {
     const list = await compose(composeWith('    volumes:\n      - type: bind\n        source: /srv/../etc\n        target: /x\n'));
-    assertProblem(list, { file: 'compose.yaml', line: 7, key: 'services.web.volumes[0].source', message: /\.\./ });
+    assertProblem(list, { file: 'compose.yaml', line: 6, key: 'services.web.volumes[0].source', message: /\.\./ });
   });
   it('refuses devices outside the allowed roots and allows host networking', async () => {
     const list = await compose(composeWith('    network_mode: host\n    devices: [/dev/mem]\n'));
@@ -163,5 +163,18 @@ describe('loading', () => {
   it('loads a valid dir without problems', async () => {
     const state = await load({ 'compose.yaml': composeWith('') });
     assert.equal(state.containers.length, 1);
+  });
+});
+
+describe('config dir', () => {
+  it('reports a config dir that does not exist instead of throwing a raw error', async () => {
+    const list = await loadDesiredState('/nonexistent/moor-config', { policy: POLICY }).catch((err: unknown) => err);
+    assert.ok(list instanceof InvalidConfigError);
+    assert.match(list.message, /cannot be read/);
+  });
+  it('takes environment entries written without a value from .env', async () => {
+    const state = await load({ '.env': 'MODE=edge\n', 'compose.yaml': composeWith('    environment: [MODE]\n') });
+    assert.deepEqual(state.containers[0]?.env, { MODE: 'edge' });
+    assertProblem(await compose(composeWith('    environment: [UNSET]\n')), { file: 'compose.yaml', line: 4, key: 'services.web.environment[0]', message: /not set in \.env/ });
   });
 });

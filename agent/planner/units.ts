@@ -1,0 +1,150 @@
+// Plans systemd units: install changed unit files and drop-ins, one daemon-reload, then enable,
+// mask, start, stop, restart or reload, and prune what moor installed. Pure: no I/O, no clock.
+
+import type { DesiredState, UnitSpec } from '../desired/model.js';
+import { hasUnitFiles, unitFilesHash } from '../desired/unit-hash.js';
+import type { ObservedState, ObservedUnit } from '../observe/model.js';
+import type { PlanBuilder } from './builder.js';
+import type { PlanContext } from './context.js';
+import type { FilePlan } from './files.js';
+import type { FieldChange, ResourceAction } from './steps.js';
+
+const RUNNING: ReadonlySet<ObservedUnit['active']> = new Set(['active', 'activating', 'reloading']);
+
+/** What is known of a unit the host does not report (no such unit yet). */
+function absent(name: string): ObservedUnit {
+  return { name, fileHash: null, enabled: false, masked: false, active: 'inactive' };
+}
+
+interface UnitWork {
+  spec: UnitSpec;
+  now: ObservedUnit;
+  install: boolean;
+  mask: 'mask' | 'unmask' | null;
+  enable: 'enable' | 'disable' | null;
+  run: 'start' | 'stop' | 'restart' | 'reload' | null;
+  fields: FieldChange[];
+  reasons: string[];
+  drift: boolean;
+}
+
+export function planUnits(desired: DesiredState, observed: ObservedState, ctx: PlanContext, b: PlanBuilder, files: FilePlan): void {
+  const seen = new Map(observed.units.map((u) => [u.name, u]));
+  const applied = ctx.appliedUnits ?? {};
+  const wanted = [...desired.units].sort((x, y) => x.name.localeCompare(y.name));
+
+  const work = wanted.map((spec) => decide(spec, seen.get(spec.name) ?? absent(spec.name), applied[spec.name], files));
+
+  // Files first: stop, disable and remove what moor installed and no longer declares.
+  const fileSteps: string[] = [];
+  const declared = new Set(wanted.map((u) => u.name));
+  if (ctx.prune) {
+    for (const name of Object.keys(applied).sort()) {
+      const old = applied[name];
+      if (declared.has(name) || !old || old.content === null) continue; // never a unit moor did not install
+      const now = seen.get(name) ?? absent(name);
+      if (now.fileHash === null) continue;
+      const resource = `unit/${name}`;
+      b.explain({ kind: 'unit', name, action: 'remove', why: 'no longer declared', fields: [], drift: false });
+      const stop = RUNNING.has(now.active) ? b.add({ kind: 'stopUnit', resource, name }) : null;
+      const disable = now.enabled ? b.add({ kind: 'disableUnit', resource, name }, [stop]) : null;
+      fileSteps.push(b.add({ kind: 'removeUnitFile', resource, name }, [stop, disable]));
+    }
+  }
+  for (const w of work) {
+    if (!w.install) continue;
+    // A running unit whose file changes is stopped only if the commit says so (below).
+    fileSteps.push(b.add({ kind: 'installUnit', resource: `unit/${w.spec.name}`, unit: w.spec }));
+  }
+  const reload = fileSteps.length > 0 ? b.add({ kind: 'reloadSystemd', resource: 'unit/*' }, fileSteps) : null;
+
+  for (const w of work) {
+    if (!w.install && !w.mask && !w.enable && !w.run) continue;
+    const { name } = w.spec;
+    const resource = `unit/${name}`;
+    b.explain({ kind: 'unit', name, action: action(w), why: w.reasons.join('; '), fields: w.fields, drift: w.drift });
+    let last: string | null = reload;
+    // A unit declared stopped is stopped before it is masked or disabled.
+    if (w.run === 'stop') last = b.add({ kind: 'stopUnit', resource, name }, [last]);
+    if (w.mask) last = b.add({ kind: w.mask === 'mask' ? 'maskUnit' : 'unmaskUnit', resource, name }, [last]);
+    if (w.enable) last = b.add({ kind: w.enable === 'enable' ? 'enableUnit' : 'disableUnit', resource, name }, [last]);
+    if (w.run && w.run !== 'stop') {
+      const kind = w.run === 'start' ? 'startUnit' : w.run === 'restart' ? 'restartUnit' : 'reloadUnit';
+      b.add({ kind, resource, name }, [last, ...files.stepIds]);
+    }
+  }
+}
+
+function decide(spec: UnitSpec, now: ObservedUnit, applied: UnitSpec | undefined, files: FilePlan): UnitWork {
+  const w: UnitWork = { spec, now, install: false, mask: null, enable: null, run: null, fields: [], reasons: [], drift: false };
+  // The commit asked for nothing new about this unit: whatever differs was done by hand.
+  const sameAsApplied = applied !== undefined && applied.hash === spec.hash;
+  const note = (reason: string, field?: FieldChange): void => {
+    w.reasons.push(reason);
+    if (field) w.fields.push(field);
+  };
+
+  let filesChanged = false;
+  if (hasUnitFiles(spec) && !spec.mask) {
+    const want = unitFilesHash(spec.content, spec.dropIns);
+    if (now.fileHash !== want) {
+      w.install = true;
+      filesChanged = now.fileHash !== null;
+      const appliedHash = applied && hasUnitFiles(applied) ? unitFilesHash(applied.content, applied.dropIns) : null;
+      const byHand = appliedHash === want;
+      if (byHand) w.drift = true;
+      const what = spec.content === null ? 'drop-ins' : 'unit file';
+      note(now.fileHash === null ? (byHand ? `${what} is missing (removed by hand?)` : `new ${what}`) : byHand ? `${what} edited by hand` : `${what} changed`, {
+        field: spec.content === null ? 'dropIns' : 'file',
+        from: now.fileHash ? `sha256:${now.fileHash.slice(0, 12)}` : null,
+        to: `sha256:${want.slice(0, 12)}`,
+      });
+    }
+  }
+
+  if (spec.mask && !now.masked) {
+    w.mask = 'mask';
+    note('masked', { field: 'masked', from: 'false', to: 'true' });
+  } else if (!spec.mask && now.masked) {
+    w.mask = 'unmask';
+    note(sameAsApplied ? 'masked by hand' : 'unmasked', { field: 'masked', from: 'true', to: 'false' });
+    if (sameAsApplied) w.drift = true;
+  }
+
+  if (!spec.mask && spec.enabled !== null && spec.enabled !== now.enabled) {
+    w.enable = spec.enabled ? 'enable' : 'disable';
+    note(sameAsApplied ? `${now.enabled ? 'enabled' : 'disabled'} by hand` : spec.enabled ? 'enabled' : 'disabled', {
+      field: 'enabled',
+      from: String(now.enabled),
+      to: String(spec.enabled),
+    });
+    if (sameAsApplied) w.drift = true;
+  }
+
+  const running = RUNNING.has(now.active) && !now.masked;
+  const restartFor = files.restarts.get(spec.name);
+  if (spec.mask || spec.state === 'stopped') {
+    if (RUNNING.has(now.active)) {
+      w.run = 'stop';
+      note(sameAsApplied ? `${now.active}, started by hand` : 'stopped', { field: 'state', from: now.active, to: 'stopped' });
+      if (sameAsApplied) w.drift = true;
+    }
+  } else if (spec.state === 'running' && !running) {
+    w.run = 'start';
+    const byHand = sameAsApplied && !filesChanged;
+    note(byHand ? `${now.active} (stopped by hand or failed)` : 'started', { field: 'state', from: now.active, to: 'running' });
+    if (byHand) w.drift = true;
+  } else if (running && (filesChanged || restartFor !== undefined)) {
+    // `onChange: reload` runs ExecReload (the adapter falls back to a restart without one).
+    w.run = spec.onChange === 'reload' ? 'reload' : 'restart';
+    note(filesChanged ? `${w.run}: its files changed` : `${w.run}: ${restartFor ?? 'a file'} changed`);
+  }
+  return w;
+}
+
+function action(w: UnitWork): ResourceAction {
+  if (w.install) return w.now.fileHash === null ? 'create' : 'update';
+  if (w.run === 'start') return 'start';
+  if (w.run === 'restart' || w.run === 'reload') return 'restart';
+  return 'update';
+}

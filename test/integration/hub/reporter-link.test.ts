@@ -1,0 +1,127 @@
+// The reporter against a bare websocket server on loopback playing a hostile or flaky hub:
+// only sync and status are obeyed, a full status on every connect, dead links dropped and redialled.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import pino from 'pino';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { HeartbeatSampler } from '../../../agent/reporter/host-metrics.js';
+import type { AgentMessage } from '../../../agent/reporter/protocol.js';
+import { createReporter, type Reporter } from '../../../agent/reporter/reporter.js';
+import { openDatabase } from '../../../agent/store/db.js';
+import { statusOf, waitFor } from './hub-process.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'moor-reporter-'));
+const reporters: Reporter[] = [];
+const servers: WebSocketServer[] = [];
+
+const noMetrics: HeartbeatSampler = {
+  start: () => undefined,
+  sample: async () => ({ cpuLoad: 1, load1: 0.1, memUsed: 1, memTotal: 2, disks: [], uptimeSec: 1, temperature: null }),
+  inventory: () => null,
+};
+
+interface FakeHub {
+  port: number;
+  frames: AgentMessage[];
+  sockets: WebSocket[];
+  authHeaders: string[];
+}
+
+async function fakeHub(options: { autoPong?: boolean; ackEvents?: boolean } = {}): Promise<FakeHub> {
+  const hub: FakeHub = { port: 0, frames: [], sockets: [], authHeaders: [] };
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', autoPong: options.autoPong ?? true });
+  servers.push(wss);
+  wss.on('connection', (ws, req) => {
+    hub.sockets.push(ws);
+    hub.authHeaders.push(req.headers.authorization ?? '');
+    ws.send(JSON.stringify({ t: 'welcome', ackedSeq: 0 }));
+    ws.on('message', (data) => {
+      const frame = JSON.parse(String(data)) as AgentMessage;
+      hub.frames.push(frame);
+      if (frame.t === 'events' && options.ackEvents !== false) {
+        ws.send(JSON.stringify({ t: 'ack', seq: frame.events[frame.events.length - 1]?.seq ?? 0 }));
+      }
+    });
+  });
+  await new Promise<void>((res) => wss.once('listening', res));
+  const address = wss.address();
+  hub.port = typeof address === 'object' && address ? address.port : 0;
+  return hub;
+}
+
+function reporter(hub: FakeHub, name: string, onSyncNow: (reason: string) => void, heartbeatMs = 1000, outboxLimit = 1000): Reporter {
+  const db = openDatabase({ file: join(dir, `${name}.db`) });
+  const r = createReporter(
+    { db, logger: pino({ level: 'silent' }), now: () => new Date(), random: () => 0.5, status: () => statusOf(name), metrics: noMetrics, onSyncNow },
+    { settings: { url: `ws://127.0.0.1:${hub.port}/agent`, token: 'tok-' + name, heartbeatMs, caFile: null, outboxLimit }, host: name, version: 't', backoffMinMs: 50, backoffMaxMs: 200 },
+  );
+  reporters.push(r);
+  r.start();
+  return r;
+}
+
+describe('reporter link to a hub', () => {
+  after(async () => {
+    for (const r of reporters) await r.stop();
+    for (const s of servers) s.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses any hub command other than sync and status, and tells the hub', async () => {
+    const hub = await fakeHub();
+    const syncs: string[] = [];
+    const r = reporter(hub, 'cmd-host', (reason) => syncs.push(reason));
+    await waitFor('connected', () => r.connected());
+    const ws = hub.sockets[0];
+    assert.ok(ws);
+    ws.send(JSON.stringify({ t: 'exec', command: 'rm -rf /' }));
+    ws.send(JSON.stringify({ t: 'shell', argv: ['id'] }));
+    ws.send('not json at all');
+    ws.send(JSON.stringify({ t: 'sync', reason: 'operator' }));
+    ws.send(JSON.stringify({ t: 'status' }));
+    const refused = await waitFor('three refusals', () => {
+      const list = hub.frames.filter((f): f is Extract<AgentMessage, { t: 'refused' }> => f.t === 'refused');
+      return list.length === 3 ? list : null;
+    });
+    assert.deepEqual(refused.map((f) => f.command), ['exec', 'shell', '(not json)']);
+    await waitFor('sync obeyed', () => syncs.length === 1);
+    assert.deepEqual(syncs, ['operator']);
+    await waitFor('status answered', () => hub.frames.filter((f) => f.t === 'status').length >= 2);
+  });
+
+  it('sends the bearer token, a hello and a full status snapshot on every (re)connect', async () => {
+    const hub = await fakeHub();
+    const r = reporter(hub, 'snap-host', () => undefined);
+    await waitFor('connected', () => r.connected());
+    hub.sockets[0]?.terminate();
+    await waitFor('reconnected', () => hub.sockets.length === 2 && r.connected());
+    await waitFor('two snapshots', () => hub.frames.filter((f) => f.t === 'status').length === 2);
+    assert.equal(hub.frames.filter((f) => f.t === 'hello').length, 2);
+    assert.deepEqual(hub.authHeaders, ['Bearer tok-snap-host', 'Bearer tok-snap-host']);
+  });
+
+  it('drops a link whose hub stops answering pings and dials again', async () => {
+    const hub = await fakeHub({ autoPong: false });
+    const r = reporter(hub, 'dead-host', () => undefined, 100);
+    await waitFor('a second connection after the dead link', () => hub.sockets.length >= 2, 5000);
+    assert.ok(hub.sockets[0]?.readyState !== hub.sockets[0]?.OPEN);
+    void r;
+  });
+
+  it('keeps heartbeats out of the outbox and events in it until acknowledged', async () => {
+    const hub = await fakeHub({ ackEvents: false });
+    const r = reporter(hub, 'ack-host', () => undefined, 50);
+    await waitFor('connected', () => r.connected());
+    r.emit({ type: 'agent.started', version: 't' });
+    r.emit({ type: 'agent.resumed', reason: 'test' });
+    await waitFor('heartbeats', () => hub.frames.filter((f) => f.t === 'heartbeat').length >= 3);
+    await waitFor('events sent', () => hub.frames.some((f) => f.t === 'events'));
+    assert.equal(r.outboxSize(), 2);
+    hub.sockets[0]?.send(JSON.stringify({ t: 'ack', seq: 1 }));
+    await waitFor('first acked', () => r.outboxSize() === 1);
+  });
+});

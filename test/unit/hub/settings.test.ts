@@ -1,0 +1,40 @@
+// hub.yaml is read with defaults filled, and every problem names its file, line and key.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { SettingsError } from '../../../agent/errors.js';
+import { parseHubSettings } from '../../../hub/settings.js';
+
+describe('hub settings', () => {
+  it('fills the defaults of BRIEF.md section 6 for an empty file', () => {
+    const s = parseHubSettings('', '/etc/moor/hub.yaml');
+    assert.deepEqual(s.listen, { host: '127.0.0.1', port: 7070 });
+    assert.equal(s.database, '/var/lib/moor-hub/hub.db');
+    assert.equal(s.offlineAfterMs, 60_000);
+    assert.equal(s.webhookSecret, null);
+    assert.deepEqual(s.alerts, { url: null, suspendedAfterMs: 3_600_000, timeoutMs: 5000 });
+  });
+
+  it('resolves relative paths against the folder of the file and reads durations', () => {
+    const s = parseHubSettings('listen: 0.0.0.0:9000\ndatabase: ./hub.db\nofflineAfter: 1m30s\nalerts: { url: "https://chat.example.com/hook", suspendedAfter: 2h }\n', '/srv/hub/hub.yaml');
+    assert.equal(s.database, '/srv/hub/hub.db');
+    assert.equal(s.offlineAfterMs, 90_000);
+    assert.equal(s.alerts.suspendedAfterMs, 7_200_000);
+    assert.equal(s.alerts.url, 'https://chat.example.com/hook');
+  });
+
+  it('names the line and key of an unknown key and of a bad duration', () => {
+    assert.throws(
+      () => parseHubSettings('listen: 127.0.0.1:7070\nofflineAfter: soon\nalerts:\n  uri: x\n', 'hub.yaml'),
+      (err: unknown) => {
+        assert.ok(err instanceof SettingsError);
+        assert.deepEqual(err.problems.map((p) => `${p.line}:${p.key}`).sort(), ['2:offlineAfter', '4:alerts.uri']);
+        return true;
+      },
+    );
+  });
+
+  it('says when the webhook secret file cannot be read', () => {
+    assert.throws(() => parseHubSettings('webhookSecretFile: /nonexistent/secret\n', 'hub.yaml'), /webhookSecretFile: cannot read/);
+  });
+});

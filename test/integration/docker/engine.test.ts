@@ -33,7 +33,7 @@ test('a container created from a full spec carries every field of it', async () 
   const nets = [`${host}_front`, `${host}_back`];
   for (const name of nets) {
     await engine.createNetwork(
-      { project: host, key: name, name, driver: 'bridge', internal: true, labels: {}, external: false, hash: 'n' },
+      { project: host, key: name, name, driver: 'bridge', driverOpts: {}, internal: true, labels: {}, external: false, hash: 'n' },
       { [LABEL.managed]: 'true', [LABEL.host]: host },
     );
   }

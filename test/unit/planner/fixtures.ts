@@ -51,7 +51,7 @@ export function container(service: string, over: Partial<ContainerSpec> = {}): C
 }
 
 export function network(key: string, over: Partial<NetworkSpec> = {}): NetworkSpec {
-  const n: NetworkSpec = { project: 'demo', key, name: `demo_${key}`, driver: 'bridge', internal: false, labels: {}, external: false, hash: '', ...over };
+  const n: NetworkSpec = { project: 'demo', key, name: `demo_${key}`, driver: 'bridge', driverOpts: {}, internal: false, labels: {}, external: false, hash: '', ...over };
   return { ...n, hash: specHash(n) };
 }
 

@@ -13,7 +13,8 @@ import { Reconciler } from './reconciler/reconciler.js';
 import { StatusTracker } from './reconciler/status.js';
 import { NO_EVENTS, type AgentEvent, type EventSink } from './reporter/events.js';
 import type { AgentSettings } from './settings/model.js';
-import { createConfigSource } from './source/port.js';
+import { createConfigSource, sourceGitDir } from './source/port.js';
+import { createCommitGate } from './reconciler/commit-gate.js';
 import { openDatabase } from './store/db.js';
 import { Store } from './store/store.js';
 import { VERSION } from './version.js';
@@ -52,7 +53,12 @@ export function createApp(settings: AgentSettings, deps: { logger: Logger; nativ
     { docker: connectDocker(settings.docker) },
     { registries: settings.registries, dockerConfigFile: settings.docker.configFile },
   );
-  const source = createConfigSource({ fs: nodeFs }, { settings: settings.source, gitDir: join(settings.stateDir, 'git') });
+  const sourceOptions = { settings: settings.source, gitDir: join(settings.stateDir, 'git') };
+  const source = createConfigSource({ fs: nodeFs }, sourceOptions);
+  const checkCommit = createCommitGate(
+    { fs: nodeFs, store },
+    { verify: settings.source.verify, allowRewind: settings.source.allowRewind, gitDir: sourceGitDir({ fs: nodeFs }, sourceOptions) },
+  );
   const events = new ForwardingSink();
   const host = createHostParts(settings, { logger });
   const reconciler = new Reconciler(
@@ -68,6 +74,7 @@ export function createApp(settings: AgentSettings, deps: { logger: Logger; nativ
       now,
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       loadDesired: (dir) => loadDesiredState(dir, { policy: settings.policy }),
+      checkCommit,
     },
     {
       host: settings.host,
@@ -82,6 +89,7 @@ export function createApp(settings: AgentSettings, deps: { logger: Logger; nativ
     {
       store,
       engine,
+      hostReader: host.reader,
       snapshots: reconciler.snapshots,
       suspension: reconciler.suspension,
       busy: () => reconciler.busy,

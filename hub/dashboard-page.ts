@@ -23,9 +23,10 @@ tbody tr:hover{background:#1c2530}td a{color:var(--info);text-decoration:none}
 .tag{display:inline-block;padding:1px 8px;border-radius:999px;font-size:12px;border:1px solid var(--line)}
 .t-ok{color:var(--ok);border-color:#2e6b3a}.t-bad{color:var(--bad);border-color:#7d2f2c}.t-warn{color:var(--warn);border-color:#6b5220}.t-muted{color:var(--muted)}
 code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace;color:#c9d1d9}
-.muted{color:var(--muted)}.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(260px,1fr));gap:14px;margin-bottom:18px}
+.muted{color:var(--muted)}.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(260px,1fr));gap:14px;margin-bottom:18px;align-items:start}
 .card{background:var(--panel);border:1px solid var(--line);border-radius:8px;padding:14px}.card h3{margin:0 0 8px;font-size:12px;color:var(--muted);text-transform:uppercase;letter-spacing:.04em}
-.card .big{font-size:20px;font-weight:600}.kv{display:grid;grid-template-columns:auto 1fr;gap:2px 12px}
+.card .big{font-size:20px;font-weight:600}.kv{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px}
+.kv>.muted{max-width:130px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 #toast{position:fixed;bottom:20px;right:20px;background:var(--chip);border:1px solid var(--line);padding:10px 14px;border-radius:6px;display:none}
 .pager{display:flex;gap:8px;align-items:center;margin-top:10px;color:var(--muted)}
 `;

@@ -16,6 +16,7 @@ import type { Plan } from '../planner/steps.js';
 import { redactPlan } from '../planner/diff.js';
 import { nativeBinding } from '../native.js';
 import type { AgentSettings, PolicySettings } from '../settings/model.js';
+import { defaultPolicy } from '../settings/defaults.js';
 import { quietLogger, EXIT, printJson, reportError, settingsOrReport, type CliContext, type ExitCode } from './context.js';
 import { formatPlan } from './format.js';
 import { agentRunning, askAgent } from './local-agent.js';
@@ -74,15 +75,6 @@ async function planDir(ctx: CliContext, dir: string, offline: boolean): Promise<
   return { commit: null, plan };
 }
 
-export function defaultPolicy(): PolicySettings {
-  return {
-    selfHeal: true,
-    prune: true,
-    allowPrivileged: false,
-    allowedBindRoots: [...DEFAULTS.allowedBindRoots],
-    allowedFileRoots: [...DEFAULTS.allowedFileRoots],
-  };
-}
 
 function dockerFromEnv(env: NodeJS.ProcessEnv): AgentSettings['docker'] {
   const dh = env.DOCKER_HOST;

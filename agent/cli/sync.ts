@@ -51,6 +51,7 @@ export function syncExitCode(outcome: SyncOutcome): ExitCode {
     case 'unchanged':
     case 'healed':
     case 'drift-reported':
+    case 'pending':
       return EXIT.ok;
     default:
       return EXIT.failed;

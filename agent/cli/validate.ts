@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { validateDir } from '../desired/load.js';
 import { formatProblem } from '../errors.js';
-import { defaultPolicy } from './plan.js';
+import { defaultPolicy } from '../settings/defaults.js';
 import { EXIT, printJson, settingsOrReport, type CliContext, type ExitCode } from './context.js';
 
 export async function validateVerb(ctx: CliContext, dir: string): Promise<ExitCode> {

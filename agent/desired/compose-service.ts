@@ -58,6 +58,10 @@ export function normaliseService(service: string, input: ServiceInput, ctx: Serv
     const refusal = capAddRefusal(raw.trim().toUpperCase().replace(/^CAP_/, ''), ctx.policy);
     if (refusal) report(['cap_add', i], refusal);
   });
+  // The engine refuses these only at create time, half-way through an apply: refuse them here.
+  for (const key of ['cap_add', 'cap_drop'] as const) (input[key] ?? []).forEach((raw, i) => take(syntax.parseCapability(raw), [key, i]));
+  if (input.stop_signal !== undefined) take(syntax.parseStopSignal(input.stop_signal), ['stop_signal']);
+  if (input.working_dir !== undefined && !input.working_dir.startsWith('/')) report(['working_dir'], 'must be an absolute path');
 
   const devices = (input.devices ?? []).flatMap((text, i) => {
     const device = take(syntax.parseDevice(text), ['devices', i]);

@@ -163,3 +163,33 @@ export function sortedRecord<V>(record: Record<string, V>): Record<string, V> {
   for (const key of Object.keys(record).sort()) out[key] = record[key] as V;
   return out;
 }
+
+// Linux capabilities the engine knows (without CAP_); an unknown one only fails at container
+// create, half-way through an apply, so it is refused here.
+const CAPABILITIES = new Set(
+  ('CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL SETGID SETUID SETPCAP LINUX_IMMUTABLE NET_BIND_SERVICE ' +
+    'NET_BROADCAST NET_ADMIN NET_RAW IPC_LOCK IPC_OWNER SYS_MODULE SYS_RAWIO SYS_CHROOT SYS_PTRACE SYS_PACCT SYS_ADMIN ' +
+    'SYS_BOOT SYS_NICE SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG MKNOD LEASE AUDIT_WRITE AUDIT_CONTROL SETFCAP MAC_OVERRIDE ' +
+    'MAC_ADMIN SYSLOG WAKE_ALARM BLOCK_SUSPEND AUDIT_READ PERFMON BPF CHECKPOINT_RESTORE ALL').split(' '),
+);
+
+/** A capability name, normalised (upper case, no `CAP_` prefix). */
+export function parseCapability(text: string): Parsed<string> {
+  const cap = text.trim().toUpperCase().replace(/^CAP_/, '');
+  return CAPABILITIES.has(cap) ? ok(cap) : fail(`unknown capability "${text}"`);
+}
+
+/** `SIGTERM`, `TERM`, `15`, `SIGRTMIN+3`: what the engine accepts as a stop signal. */
+export function parseStopSignal(text: string): Parsed<string> {
+  const t = text.trim();
+  if (/^\d+$/.test(t)) return Number(t) >= 1 && Number(t) <= 64 ? ok(t) : fail(`signal number ${t} is out of range`);
+  const name = t.toUpperCase().replace(/^SIG/, '');
+  const known = /^RTMIN(\+([1-9]|1[0-5]))?$|^RTMAX(-([1-9]|1[0-4]))?$/.test(name) || `SIG${name}` in SIGNALS;
+  return known ? ok(t) : fail(`unknown signal "${text}"`);
+}
+const SIGNALS: Readonly<Record<string, number>> = {
+  SIGABRT: 6, SIGALRM: 14, SIGBUS: 7, SIGCHLD: 17, SIGCLD: 17, SIGCONT: 18, SIGFPE: 8, SIGHUP: 1, SIGILL: 4, SIGINT: 2,
+  SIGIO: 29, SIGIOT: 6, SIGKILL: 9, SIGPIPE: 13, SIGPOLL: 29, SIGPROF: 27, SIGPWR: 30, SIGQUIT: 3, SIGSEGV: 11,
+  SIGSTKFLT: 16, SIGSTOP: 19, SIGSYS: 31, SIGTERM: 15, SIGTRAP: 5, SIGTSTP: 20, SIGTTIN: 21, SIGTTOU: 22, SIGURG: 23,
+  SIGUSR1: 10, SIGUSR2: 12, SIGVTALRM: 26, SIGWINCH: 28, SIGXCPU: 24, SIGXFSZ: 25,
+};

@@ -165,6 +165,9 @@ async function readEnvFiles(
 }
 
 async function readUnits(repo: RepoDir, manifest: Manifest, problems: ProblemList): Promise<UnitSpec[]> {
+  // A units/ folder that leads out of the config dir is refused, not silently skipped.
+  const unitsProblem = await repo.unusable('units');
+  if (unitsProblem) problems.add(wholeFile('units'), [], unitsProblem);
   const entries = await repo.list('units');
   const names = new Set(manifest.units.map((u) => u.name));
   for (const entry of entries) {
@@ -180,6 +183,8 @@ async function readUnits(repo: RepoDir, manifest: Manifest, problems: ProblemLis
     const read = await repo.read(`units/${name}`, MAX_CONFIG_BYTES);
     if (!read.ok && !read.missing) problems.add(wholeFile(`units/${name}`), [], read.message);
     const dropIns: Record<string, string> = {};
+    const dropInProblem = await repo.unusable(`units/${name}.d`);
+    if (dropInProblem) problems.add(wholeFile(`units/${name}.d`), [], dropInProblem);
     for (const dropIn of await repo.list(`units/${name}.d`)) {
       const rel = `units/${name}.d/${dropIn.name}`;
       if (!dropIn.name.endsWith('.conf') || !/^[A-Za-z0-9:_.@-]+$/.test(dropIn.name)) {

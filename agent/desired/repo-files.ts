@@ -58,6 +58,12 @@ export class RepoDir {
     return (await lstat(path.join(this.dir, rel)).catch(() => null)) !== null;
   }
 
+  /** Why `rel` cannot be used (a symlink out of the dir, unreadable); null when fine or missing. */
+  async unusable(rel: string): Promise<string | null> {
+    const where = await this.resolve(rel);
+    return where.ok || where.missing ? null : where.message;
+  }
+
   /** Entry names of a folder inside the dir (sorted), or [] when it does not exist. */
   async list(rel: string): Promise<{ name: string; dir: boolean }[]> {
     const where = await this.resolve(rel);

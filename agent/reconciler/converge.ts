@@ -1,7 +1,7 @@
 // One apply: observe, plan, run the steps, and plan again until nothing is left (a few rounds at
 // most), recording every step in the store. Then the health gate over what was touched.
 
-import type { ContainerSpec, DesiredState } from '../desired/model.js';
+import type { ContainerSpec, DesiredState, FileSpec, UnitSpec } from '../desired/model.js';
 import { toMoorError, type MoorError } from '../errors.js';
 import { observe, type ObserveDeps } from '../observe/observe.js';
 import type { ObservedState } from '../observe/model.js';
@@ -12,6 +12,8 @@ import type { ApplyTrigger, Store } from '../store/store.js';
 import { createStepExecutor, waitHealthy, type StepExecutorDeps } from './execute-step.js';
 import { runSteps } from './run-steps.js';
 import { NEXT_SUFFIX } from '../planner/containers.js';
+import type { Step } from '../planner/steps.js';
+import { waitUnitsHealthy } from './unit-health.js';
 
 export interface ConvergeDeps extends StepExecutorDeps, ObserveDeps {
   store: Store;
@@ -40,13 +42,18 @@ export interface ConvergeResult {
 const MAX_ROUNDS = 3;
 
 export async function planOnce(deps: ConvergeDeps, desired: DesiredState, options: Omit<ConvergeOptions, 'trigger' | 'concurrency' | 'healthGate'>): Promise<{ plan: Plan; observed: ObservedState }> {
-  const observed = await observe(deps, desired, { host: options.host });
-  return { plan: plan(desired, observed, planContext(deps.store, options)), observed };
+  const ctx = planContext(deps.store, options);
+  // Units and files declared now, and those moor installed before (to prune them).
+  const unitNames = [...new Set([...desired.units.map((u) => u.name), ...Object.keys(ctx.appliedUnits ?? {})])].sort();
+  const filePaths = [...new Set([...desired.files.map((f) => f.path), ...Object.keys(ctx.appliedFiles ?? {})])].sort();
+  const observed = await observe(deps, desired, { host: options.host, unitNames, filePaths });
+  return { plan: plan(desired, observed, ctx), observed };
 }
 
 export async function converge(deps: ConvergeDeps, desired: DesiredState, options: ConvergeOptions): Promise<ConvergeResult> {
   const changes: ResourceChange[] = [];
   const touched = new Set<string>();
+  const touchedUnits = new Set<string>();
   let applyId: number | null = null;
   try {
     for (let round = 0; round < MAX_ROUNDS; round++) {
@@ -75,6 +82,8 @@ export async function converge(deps: ConvergeDeps, desired: DesiredState, option
           });
           if (o.error) return;
           if (o.step.kind === 'createContainer') rememberSpec(deps.store, o.step.spec, options.commit);
+          recordHostStep(deps.store, o.step, options.commit);
+          if (o.step.kind === 'startUnit' || o.step.kind === 'restartUnit' || o.step.kind === 'reloadUnit') touchedUnits.add(o.step.name);
           if (o.step.kind === 'createContainer' || o.step.kind === 'startContainer') {
             touched.add(o.step.resource.slice('container/'.length));
           }
@@ -92,12 +101,16 @@ export async function converge(deps: ConvergeDeps, desired: DesiredState, option
     if (options.healthGate && touched.size > 0) {
       await Promise.all([...touched].map((name) => waitHealthy(deps, name, desired.rollout.healthTimeoutMs)));
     }
+    if (options.healthGate && touchedUnits.size > 0 && deps.systemd) {
+      await waitUnitsHealthy({ systemd: deps.systemd, now: deps.now, sleep: deps.sleep }, [...touchedUnits].sort(), desired.rollout.healthTimeoutMs);
+    }
   } catch (err) {
     const error = toMoorError(err);
     if (applyId !== null) deps.store.finishApply(applyId, 'failed', error.toJSON());
     return { applyId, changes, error, stopped: false };
   }
   for (const spec of desired.containers) rememberSpec(deps.store, spec, options.commit);
+  rememberHostState(deps.store, desired, options.commit);
   if (applyId !== null) deps.store.finishApply(applyId, 'succeeded');
   return { applyId, changes, error: null, stopped: false };
 }
@@ -105,7 +118,38 @@ export async function converge(deps: ConvergeDeps, desired: DesiredState, option
 function planContext(store: Store, options: Pick<ConvergeOptions, 'host' | 'commit' | 'prune' | 'pullAlways'>): PlanContext {
   const appliedSpecs: Record<string, ContainerSpec> = {};
   for (const r of store.resources('container')) appliedSpecs[r.name] = r.spec as ContainerSpec;
-  return { host: options.host, revision: options.commit, prune: options.prune, pullAlways: options.pullAlways, appliedSpecs };
+  const appliedUnits: Record<string, UnitSpec> = {};
+  for (const r of store.resources('unit')) appliedUnits[r.name] = r.spec as UnitSpec;
+  const appliedFiles: Record<string, FileSpec> = {};
+  for (const r of store.resources('file')) appliedFiles[r.name] = r.spec as FileSpec;
+  return { host: options.host, revision: options.commit, prune: options.prune, pullAlways: options.pullAlways, appliedSpecs, appliedUnits, appliedFiles };
+}
+
+/** Records units and files moor installed or removed, as soon as the step succeeded. */
+function recordHostStep(store: Store, step: Step, commit: string): void {
+  if (step.kind === 'installUnit') store.putResource({ kind: 'unit', name: step.unit.name, hash: step.unit.hash, spec: step.unit, commit });
+  if (step.kind === 'removeUnitFile') store.deleteResource('unit', step.name);
+  if (step.kind === 'writeFile') store.putResource({ kind: 'file', name: step.file.path, hash: step.file.hash, spec: withoutContent(step.file), commit });
+  if (step.kind === 'removeFile') store.deleteResource('file', step.path);
+}
+
+/**
+ * After a successful apply: every declared unit and file as applied (to tell drift from a new
+ * commit later). The record of a host unit (no file from moor) goes once it is no longer declared.
+ */
+function rememberHostState(store: Store, desired: DesiredState, commit: string): void {
+  const units = new Set(desired.units.map((u) => u.name));
+  store.transaction(() => {
+    for (const unit of desired.units) store.putResource({ kind: 'unit', name: unit.name, hash: unit.hash, spec: unit, commit });
+    for (const file of desired.files) store.putResource({ kind: 'file', name: file.path, hash: file.hash, spec: withoutContent(file), commit });
+    // A unit moor installed stays recorded until pruned (prune may be off); a host unit's record goes.
+    for (const r of store.resources('unit')) if (!units.has(r.name) && (r.spec as UnitSpec).content === null) store.deleteResource('unit', r.name);
+  });
+}
+
+/** File records keep the hash, not the content (which may be large). */
+function withoutContent(file: FileSpec): FileSpec {
+  return { ...file, contentBase64: '' };
 }
 
 function rememberSpec(store: Store, spec: ContainerSpec, commit: string): void {

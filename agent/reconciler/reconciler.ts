@@ -2,7 +2,7 @@
 // health-gate, roll back), or put back drift against the commit already applied. One run at a time.
 
 import type { DesiredState } from '../desired/model.js';
-import { InvalidConfigError, toMoorError, type ErrorJSON, type MoorError } from '../errors.js';
+import { InvalidConfigError, MoorError, toMoorError, type ErrorJSON } from '../errors.js';
 import type { Plan, ResourceChange } from '../planner/steps.js';
 import { redactPlan } from '../planner/diff.js';
 import type { EventSink } from '../reporter/events.js';
@@ -12,6 +12,8 @@ import type { Logger } from '../logger.js';
 import { converge, planOnce, type ConvergeDeps } from './converge.js';
 import { Snapshots } from './snapshots.js';
 import { Suspension } from './suspension.js';
+import type { CommitGate } from './commit-gate.js';
+import { appliesNow, windowState } from '../scheduler/window.js';
 
 export type SyncResult =
   | 'converged' // a new commit applied and healthy
@@ -21,6 +23,8 @@ export type SyncResult =
   | 'invalid' // the head commit is invalid; the last good state keeps running
   | 'failed' // the head commit failed to apply (not rolled back)
   | 'rolled-back' // the head commit failed and the last good one was put back
+  | 'refused' // the head commit's signature is not trusted, or it rewinds the host
+  | 'pending' // valid, waiting for its maintenance window
   | 'suspended' // break-glass pause: nothing applied
   | 'error'; // something outside the commit failed (git, engine); retried with backoff
 
@@ -38,6 +42,8 @@ export interface ReconcilerDeps extends ConvergeDeps {
   events: EventSink;
   logger: Logger;
   loadDesired: (dir: string) => Promise<DesiredState>;
+  /** Signature and rewind checks of a new head; absent: every commit may be applied. */
+  checkCommit?: CommitGate;
 }
 
 export interface ReconcilerOptions {
@@ -136,11 +142,16 @@ export class Reconciler {
     if (known && FINAL_BAD_VERDICTS.includes(known.verdict)) {
       const healed = await this.heal(trigger);
       if (healed.result === 'error') return healed;
-      const result = known.verdict === 'invalid' || known.verdict === 'refused' ? 'invalid' : known.verdict === 'rolled-back' ? 'rolled-back' : 'failed';
+      const result: SyncResult =
+        known.verdict === 'rolled-back' ? 'rolled-back' : known.verdict === 'failed' ? 'failed' : known.verdict === 'refused' ? 'refused' : 'invalid';
       return { ...healed, result, commit: head, error: known.error, retry: false };
     }
+    if (store.get<{ commit: string }>('pending')?.commit !== head) store.delete('pending');
 
-    if (this.suspension.active()) return this.outcome('suspended', head, [], null);
+    if (this.suspension.active()) {
+      const healed = await this.heal(trigger);
+      return { ...healed, result: 'suspended', commit: head };
+    }
 
     let desired: DesiredState;
     try {
@@ -159,7 +170,53 @@ export class Reconciler {
       logger.warn({ commit: head, err: error.toJSON() }, 'cannot fetch the new commit; will retry');
       return this.outcome('error', head, [], error);
     }
+    const refused = await this.gate(head, applied);
+    if (refused) {
+      const healed = await this.heal(trigger);
+      return { ...healed, result: 'refused', commit: head, error: refused.toJSON(), retry: false };
+    }
+    const deferred = await this.deferToWindow(head, desired);
+    if (deferred) return deferred;
+    store.delete('pending');
     return this.applyCommit(head, desired, trigger === 'drift' ? 'commit' : trigger);
+  }
+
+  /** Signature and rewind checks; returns the refusal (already recorded and reported) or null. */
+  private async gate(head: string, applied: string | null): Promise<MoorError | null> {
+    if (!this.deps.checkCommit) return null;
+    const verdict = await this.deps.checkCommit(head, applied);
+    if (verdict.ok) {
+      if (verdict.signer) this.deps.store.setVerdict(head, 'seen', { signer: verdict.signer });
+      return null;
+    }
+    const error = new MoorError(verdict.code, `commit ${head.slice(0, 12)} refused: ${verdict.reason}`, { handling: 'commit', data: { commit: head } });
+    this.deps.store.setVerdict(head, 'refused', { error: error.toJSON() });
+    this.deps.events.emit({ type: 'commit.refused', commit: head, reason: verdict.reason });
+    this.deps.logger.error({ commit: head, code: verdict.code, reason: verdict.reason }, 'commit refused; keeping the current state');
+    return error;
+  }
+
+  /**
+   * Outside the commit's maintenance window (and without a `Moor-Apply: now` trailer) the
+   * commit is planned now and applied when the window opens; drift is still healed meanwhile.
+   */
+  private async deferToWindow(head: string, desired: DesiredState): Promise<SyncOutcome | null> {
+    const { store, now } = this.deps;
+    if (!desired.window || appliesNow(store.revision(head)?.message ?? '')) return null;
+    const state = windowState(desired.window, now());
+    if (state.open) return null;
+    const until = state.until ? state.until.toISOString() : null;
+    const first = store.get<{ commit: string }>('pending')?.commit !== head;
+    const { plan } = await planOnce(this.deps, desired, { host: this.options.host, commit: head, prune: this.options.prune, pullAlways: true });
+    store.set('pending', { commit: head, until, changes: plan.changes });
+    if (first) {
+      store.setVerdict(head, 'pending');
+      this.deps.events.emit({ type: 'commit.pending', commit: head, until: until ?? 'never' });
+      this.deps.logger.info({ commit: head, until, changes: plan.changes.length }, 'commit is valid; waiting for its maintenance window');
+    }
+    const healed = await this.heal('drift');
+    if (healed.result === 'error') return healed;
+    return { ...healed, result: 'pending', commit: head, changes: plan.changes, error: null, retry: false };
   }
 
   private async applyCommit(commit: string, desired: DesiredState, trigger: ApplyTrigger): Promise<SyncOutcome> {
@@ -202,6 +259,8 @@ export class Reconciler {
     events.emit({ type: 'sync.failed', commit, error: error.toJSON() });
     const lastGood = store.get<string>('lastGood');
     if (!desired.rollout.rollback || !lastGood || lastGood === commit) {
+      // Left in place for inspection: self-heal must not undo it until the branch moves.
+      store.set('applied', commit);
       logger.error({ commit, err: error.toJSON() }, 'apply failed; left in place');
       return this.outcome('failed', commit, changes, error);
     }
@@ -228,6 +287,8 @@ export class Reconciler {
     const { store, events, logger } = this.deps;
     const applied = store.get<string>('applied');
     if (!applied) return this.outcome('unchanged', null, [], null);
+    const verdict = store.revision(applied);
+    if (verdict?.verdict === 'failed') return { ...this.outcome('failed', applied, [], null), error: verdict.error };
     try {
       const desired = await this.snapshots.desired(applied);
       const { plan } = await planOnce(this.deps, desired, {
@@ -242,9 +303,13 @@ export class Reconciler {
       }
       const suspended = this.suspension.active();
       const healing = this.options.selfHeal && !suspended;
-      for (const c of plan.changes) store.recordDrift(`${c.kind}/${c.name}`, c.why, healing ? 'healed' : 'reported');
-      store.set('drift', plan.changes);
-      events.emit({ type: 'drift.detected', changes: plan.changes, healed: healing });
+      // Report drift once, not on every poll while it lasts (selfHeal off, or suspended).
+      const seen = JSON.stringify(store.get<ResourceChange[]>('drift') ?? []) === JSON.stringify(plan.changes);
+      if (healing || !seen) {
+        for (const c of plan.changes) store.recordDrift(`${c.kind}/${c.name}`, c.why, healing ? 'healed' : 'reported');
+        events.emit({ type: 'drift.detected', changes: plan.changes, healed: healing });
+      }
+      store.set('drift', healing ? [] : plan.changes);
       if (!healing) {
         logger.warn({ changes: plan.changes.length, suspended }, 'drift detected; not healing');
         return this.outcome(suspended ? 'suspended' : 'drift-reported', applied, plan.changes, null);

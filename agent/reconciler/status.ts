@@ -4,7 +4,11 @@
 import type { DesiredState } from '../desired/model.js';
 import type { ErrorJSON } from '../errors.js';
 import type { ContainerEngine } from '../executors/docker/port.js';
-import type { ObservedContainer } from '../observe/model.js';
+import type { ObservedContainer, ObservedFile, ObservedUnit } from '../observe/model.js';
+import type { HostReader } from '../observe/observe.js';
+import { fileContentHash } from '../planner/files.js';
+import { hasUnitFiles, unitFilesHash } from '../desired/unit-hash.js';
+import type { FileSpec, UnitSpec } from '../desired/model.js';
 import type { ResourceChange } from '../planner/steps.js';
 import type { Store } from '../store/store.js';
 import type { ResourceStatus, StatusSnapshot } from './status-model.js';
@@ -14,6 +18,8 @@ import type { Suspension } from './suspension.js';
 export interface StatusDeps {
   store: Store;
   engine: ContainerEngine;
+  /** Units and files; absent when the host manages neither. */
+  hostReader?: HostReader;
   snapshots: Snapshots;
   suspension: Suspension;
   busy: () => boolean;
@@ -46,7 +52,7 @@ export class StatusTracker {
     const applied = this.deps.store.get<string>('applied');
     try {
       const desired = applied ? await this.deps.snapshots.desired(applied) : null;
-      resources = desired ? await this.containerHealth(desired) : [];
+      resources = desired ? [...(await this.containerHealth(desired)), ...(await this.hostHealth(desired))] : [];
     } catch {
       resources = this.latest.resources.map((r) => ({ ...r, detail: `${r.detail} (engine unreachable, last known)` }));
     }
@@ -58,6 +64,21 @@ export class StatusTracker {
     const listing = await this.deps.engine.listContainers(this.options.host);
     const byName = new Map(listing.managed.map((c) => [c.name, c]));
     return desired.containers.map((spec) => describe(spec.name, byName.get(spec.name)));
+  }
+
+  private async hostHealth(desired: DesiredState): Promise<ResourceStatus[]> {
+    const reader = this.deps.hostReader;
+    if (!reader || (desired.units.length === 0 && desired.files.length === 0)) return [];
+    const [units, files] = await Promise.all([
+      desired.units.length > 0 ? reader.units(desired.units.map((u) => u.name)) : Promise.resolve([]),
+      desired.files.length > 0 ? reader.files(desired.files.map((f) => f.path)) : Promise.resolve([]),
+    ]);
+    const unitByName = new Map(units.map((u) => [u.name, u]));
+    const fileByPath = new Map(files.map((f) => [f.path, f]));
+    return [
+      ...desired.units.map((spec) => describeUnit(spec, unitByName.get(spec.name))),
+      ...desired.files.map((spec) => describeFile(spec, fileByPath.get(spec.path))),
+    ];
   }
 
   private fromStore(resources: ResourceStatus[]): StatusSnapshot {
@@ -104,4 +125,24 @@ function describe(name: string, c: ObservedContainer | undefined): ResourceStatu
   }
   if (c.state === 'restarting') return { kind: 'container', name, health: 'unhealthy', detail: `restarting (${c.restartCount} restarts)` };
   return { kind: 'container', name, health: 'stopped', detail: `${c.state}${c.exitCode !== null ? ` (exit ${c.exitCode})` : ''}` };
+}
+
+function describeUnit(spec: UnitSpec, u: ObservedUnit | undefined): ResourceStatus {
+  const name = spec.name;
+  if (!u) return { kind: 'unit', name, health: 'missing', detail: 'systemd does not report it' };
+  const edited = hasUnitFiles(spec) && !spec.mask && u.fileHash !== unitFilesHash(spec.content, spec.dropIns);
+  const flags = [u.masked ? 'masked' : u.enabled ? 'enabled' : 'disabled', ...(edited ? ['files differ from the commit'] : [])].join(', ');
+  if (u.active === 'failed') return { kind: 'unit', name, health: 'unhealthy', detail: `failed, ${flags}` };
+  if (u.active === 'activating' || u.active === 'reloading') return { kind: 'unit', name, health: 'starting', detail: `${u.active}, ${flags}` };
+  if (u.active === 'active') return { kind: 'unit', name, health: edited ? 'unhealthy' : 'healthy', detail: `active, ${flags}` };
+  const expected = spec.state !== 'running';
+  return { kind: 'unit', name, health: expected && !edited ? 'healthy' : 'stopped', detail: `${u.active}, ${flags}` };
+}
+
+function describeFile(spec: FileSpec, f: ObservedFile | undefined): ResourceStatus {
+  const name = spec.path;
+  if (!f || f.hash === null) return { kind: 'file', name, health: 'missing', detail: 'not on disk' };
+  if (f.hash !== fileContentHash(spec)) return { kind: 'file', name, health: 'unhealthy', detail: 'content changed on disk' };
+  if (f.mode !== null && f.mode !== spec.mode) return { kind: 'file', name, health: 'unhealthy', detail: `mode ${f.mode.toString(8)} instead of ${spec.mode.toString(8)}` };
+  return { kind: 'file', name, health: 'healthy', detail: `in place from ${spec.source}` };
 }

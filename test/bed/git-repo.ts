@@ -85,7 +85,8 @@ export async function createTestRepo(options: { name?: string; bare?: boolean; r
       await git(parent ? ['read-tree', parent] : ['read-tree', '--empty'], { env });
       for (const [file, value] of Object.entries(files)) {
         if (value === null) {
-          await git(['update-index', '--force-remove', '--', file], { env });
+          // `--force-remove` needs a work tree; mode 0 through --index-info works in a bare repo too.
+          await git(['update-index', '--index-info'], { env, input: `0 ${'0'.repeat(40)}\t${file}\n` });
           continue;
         }
         const content = typeof value === 'string' ? value : value.content;

@@ -77,6 +77,8 @@ export class HostFiles implements FilesPort {
     for (;;) {
       const real = await realpath(existing).catch(() => null);
       if (real !== null) {
+        // Above the root (the root does not exist yet): mkdir creates real folders from here.
+        if (!isUnderAny(existing, roots)) break;
         const realRoots = await Promise.all(roots.map((r) => realpath(r).catch(() => r)));
         if (!isUnderAny(real, [...roots, ...realRoots])) throw refuse(`${existing} resolves to ${real}`);
         break;

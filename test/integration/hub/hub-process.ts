@@ -3,13 +3,14 @@
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { StatusSnapshot } from '../../../agent/reconciler/status-model.js';
 
-/** build/hub/dev-main.js; switch to build/agent/main.js once the lead's entry delegates `hub`. */
-export const HUB_ENTRY = resolve(import.meta.dirname, '../../../hub/dev-main.js');
+/** The real `moor` entry (build/agent/main.js); the hub's own small entry when main is not built. */
+const MAIN = resolve(import.meta.dirname, '../../../agent/main.js');
+export const HUB_ENTRY = existsSync(MAIN) ? MAIN : resolve(import.meta.dirname, '../../../hub/dev-main.js');
 
 export async function freePort(): Promise<number> {
   return new Promise((res, rej) => {

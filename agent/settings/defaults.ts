@@ -1,0 +1,14 @@
+// The policy that holds when no agent.yaml says otherwise (validate and plan in a config repo's CI).
+
+import type { PolicySettings } from './model.js';
+import { DEFAULTS } from './schema.js';
+
+export function defaultPolicy(): PolicySettings {
+  return {
+    selfHeal: true,
+    prune: true,
+    allowPrivileged: false,
+    allowedBindRoots: [...DEFAULTS.allowedBindRoots],
+    allowedFileRoots: [...DEFAULTS.allowedFileRoots],
+  };
+}

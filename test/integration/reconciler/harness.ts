@@ -1,0 +1,93 @@
+// An in-process agent for reconciler tests: the real Reconciler wired to a real git repo (local
+// path source), the private Docker engine and a SQLite store, with a clock the test moves.
+
+import * as fs from 'node:fs';
+import { join } from 'node:path';
+import { loadDesiredState } from '../../../agent/desired/load.js';
+import { createDockerEngine } from '../../../agent/executors/docker/dockerode-engine.js';
+import { silentLogger } from '../../../agent/logger.js';
+import { createCommitGate } from '../../../agent/reconciler/commit-gate.js';
+import { Reconciler } from '../../../agent/reconciler/reconciler.js';
+import type { AgentEvent } from '../../../agent/reporter/events.js';
+import type { SourceSettings } from '../../../agent/settings/model.js';
+import { createConfigSource, sourceGitDir } from '../../../agent/source/port.js';
+import { openDatabase } from '../../../agent/store/db.js';
+import { Store } from '../../../agent/store/store.js';
+import { testDocker } from '../../bed/docker-env.js';
+import type { TestRepo } from '../../bed/git-repo.js';
+import { defaultPolicy } from '../../../agent/settings/defaults.js';
+
+export interface Harness {
+  reconciler: Reconciler;
+  store: Store;
+  events: AgentEvent[];
+  clock: { now: Date };
+  /** A new Reconciler over the same state dir, as after a restart. */
+  restart(): Harness;
+  close(): void;
+}
+
+export interface HarnessOptions {
+  host: string;
+  repo: TestRepo;
+  branch: string;
+  stateDir: string;
+  verify?: { mode: 'off' | 'head'; keysFile: string | null };
+  allowRewind?: boolean;
+  selfHeal?: boolean;
+  clock?: { now: Date };
+}
+
+export function createHarness(options: HarnessOptions): Harness {
+  const clock = options.clock ?? { now: new Date() };
+  const now = (): Date => clock.now;
+  const settings: SourceSettings = {
+    url: options.repo.gitDir,
+    kind: 'local',
+    branch: options.branch,
+    path: '',
+    intervalMs: 60_000,
+    schedule: null,
+    auth: { username: null, password: null, sshKeyFile: null, knownHostsFile: null },
+    verify: options.verify ?? { mode: 'off', keysFile: null },
+    allowRewind: options.allowRewind ?? false,
+  };
+  fs.mkdirSync(options.stateDir, { recursive: true });
+  const store = new Store({ db: openDatabase({ file: join(options.stateDir, 'state.db') }), now });
+  const sourceOptions = { settings, gitDir: join(options.stateDir, 'git') };
+  const events: AgentEvent[] = [];
+  const reconciler = new Reconciler(
+    {
+      source: createConfigSource({ fs }, sourceOptions),
+      engine: createDockerEngine({ docker: testDocker() }, { registries: [], dockerConfigFile: null }),
+      store,
+      events: { emit: (e) => void events.push(e) },
+      logger: silentLogger(),
+      now,
+      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+      loadDesired: (dir) => loadDesiredState(dir, { policy: defaultPolicy() }),
+      checkCommit: createCommitGate({ fs, store }, { verify: settings.verify, allowRewind: settings.allowRewind, gitDir: sourceGitDir({ fs }, sourceOptions) }),
+    },
+    { host: options.host, snapshotsDir: join(options.stateDir, 'snapshots'), prune: true, selfHeal: options.selfHeal ?? true, concurrency: 4 },
+  );
+  return {
+    reconciler,
+    store,
+    events,
+    clock,
+    restart: () => {
+      store.close();
+      return createHarness({ ...options, clock });
+    },
+    close: () => store.close(),
+  };
+}
+
+/** A compose service of busybox on no network, with optional extra YAML lines (4-space indent). */
+export function service(name: string, extra: string[] = []): string {
+  return [`  ${name}:`, '    image: local/busybox:1', '    command: ["sleep", "3600"]', '    network_mode: none', '    stop_grace_period: 1s', ...extra.map((l) => `    ${l}`)].join('\n');
+}
+
+export function compose(project: string, ...services: string[]): string {
+  return `name: ${project}\nservices:\n${services.join('\n')}\n`;
+}

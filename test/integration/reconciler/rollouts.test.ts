@@ -1,0 +1,220 @@
+// Safe rollouts against the real engine and a real git repo: health gate and rollback, windows,
+// rewinds, break-glass suspension.
+
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { cleanupHost, testDocker, uniqueHostId } from '../../bed/docker-env.js';
+import { createTestRepo, type TestRepo } from '../../bed/git-repo.js';
+import { tempDir } from '../../bed/agent-process.js';
+import { compose, createHarness, service, type Harness } from './harness.js';
+
+const docker = testDocker();
+
+async function managed(host: string): Promise<Map<string, { id: string; state: string; hash: string; revision: string }>> {
+  const list = await docker.listContainers({ all: true, filters: { label: [`moor.host=${host}`, 'moor.managed=true'] } });
+  return new Map(
+    list.map((c) => [
+      (c.Names[0] ?? '').slice(1),
+      { id: c.Id, state: c.State, hash: c.Labels['moor.hash'] ?? '', revision: c.Labels['moor.revision'] ?? '' },
+    ]),
+  );
+}
+
+const HEALTHY = ['healthcheck:', '  test: ["CMD", "true"]', '  interval: 1s', '  retries: 1'];
+const SICK = ['healthcheck:', '  test: ["CMD", "false"]', '  interval: 1s', '  retries: 1'];
+
+describe('health gate and automatic rollback', () => {
+  const host = uniqueHostId('rollback');
+  const branch = `hosts/${host}`;
+  let repo: TestRepo;
+  let h: Harness;
+  let dir: string;
+
+  before(async () => {
+    repo = await createTestRepo({ bare: true });
+    dir = tempDir('moor-rollback-');
+    h = createHarness({ host, repo, branch, stateDir: join(dir, 'state') });
+  });
+  after(async () => {
+    h.close();
+    await cleanupHost(docker, host);
+    await repo.remove();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  let good = '';
+  let bad = '';
+
+  it('applies a healthy commit once its healthcheck passes', async () => {
+    good = await repo.commitFiles(branch, { 'compose.yaml': compose('rb', service('web', HEALTHY), service('db')) }, 'healthy');
+    const out = await h.reconciler.sync('commit');
+    assert.equal(out.result, 'converged', JSON.stringify(out.error));
+    assert.equal(h.store.get('lastGood'), good);
+  });
+
+  it('rolls a commit whose healthcheck never passes back to the last good one', async () => {
+    const before = await managed(host);
+    bad = await repo.commitFiles(
+      branch,
+      { 'compose.yaml': compose('rb', service('web', SICK), service('db')), 'moor.yaml': 'rollout: { healthTimeout: 20s }\n' },
+      'break the healthcheck',
+    );
+    const out = await h.reconciler.sync('commit');
+    assert.equal(out.result, 'rolled-back');
+    assert.equal(out.error?.code, 'UNHEALTHY');
+    // The evidence: which resource, its state, its last log lines.
+    assert.equal(out.error?.data?.['resource'], 'container/rb-web');
+    assert.match(String(out.error?.data?.['state']), /unhealthy/);
+    assert.ok(Array.isArray(out.error?.data?.['logs']));
+    const now = await managed(host);
+    assert.equal(now.get('rb-web')?.revision, good, 'web runs the last good commit again');
+    assert.equal(now.get('rb-db')?.id, before.get('rb-db')?.id, 'db was never touched');
+    assert.equal(h.store.revision(bad)?.verdict, 'rolled-back');
+    assert.equal(h.store.get('applied'), good);
+    assert.ok(h.events.some((e) => e.type === 'sync.rolledBack' && e.commit === bad && e.to === good));
+    assert.ok(!h.events.some((e) => e.type === 'sync.succeeded' && e.commit === bad), 'never reported as success');
+  });
+
+  it('does not retry the failed commit on the next poll', async () => {
+    const applies = h.store.applies(100).length;
+    const out = await h.reconciler.sync('commit');
+    assert.equal(out.result, 'rolled-back');
+    assert.equal(h.store.applies(100).length, applies, 'no new apply');
+  });
+
+  it('applies a newer commit after the failed one', async () => {
+    const fixed = await repo.commitFiles(branch, { 'compose.yaml': compose('rb', service('web', [...HEALTHY, 'environment: { FIXED: "1" }']), service('db')), 'moor.yaml': null }, 'fix');
+    const out = await h.reconciler.sync('commit');
+    assert.equal(out.result, 'converged');
+    assert.equal((await managed(host)).get('rb-web')?.revision, fixed);
+  });
+
+  it('leaves a failed commit in place for inspection when rollback is off', async () => {
+    const failed = await repo.commitFiles(
+      branch,
+      { 'compose.yaml': compose('rb', service('web', SICK), service('db')), 'moor.yaml': 'rollout: { healthTimeout: 20s, rollback: false }\n' },
+      'break it, keep it',
+    );
+    const out = await h.reconciler.sync('commit');
+    assert.equal(out.result, 'failed');
+    assert.equal((await managed(host)).get('rb-web')?.revision, failed);
+    // Self-heal does not undo the failed state while the branch stays there.
+    const again = await h.reconciler.sync('commit');
+    assert.equal(again.result, 'failed');
+    assert.equal((await managed(host)).get('rb-web')?.revision, failed);
+  });
+});
+
+describe('maintenance windows, rewinds and break-glass', () => {
+  const host = uniqueHostId('window');
+  const branch = `hosts/${host}`;
+  let repo: TestRepo;
+  let h: Harness;
+  let dir: string;
+  const WINDOW = 'window: { schedule: "0 2 * * *", duration: 1h }\n';
+
+  before(async () => {
+    repo = await createTestRepo({ bare: true });
+    dir = tempDir('moor-window-');
+    // 10:00 local time: outside the 02:00-03:00 window.
+    const clock = { now: new Date(2026, 10, 26, 10, 0, 0) };
+    h = createHarness({ host, repo, branch, stateDir: join(dir, 'state'), clock });
+  });
+  after(async () => {
+    h.close();
+    await cleanupHost(docker, host);
+    await repo.remove();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  let first = '';
+  it('applies the first commit (no window declared)', async () => {
+    first = await repo.commitFiles(branch, { 'compose.yaml': compose('win', service('web')) }, 'first');
+    assert.equal((await h.reconciler.sync('commit')).result, 'converged');
+  });
+
+  it('defers a commit to its window, plans it now, and says until when', async () => {
+    const second = await repo.commitFiles(branch, { 'compose.yaml': compose('win', service('web', ['environment: { V: "2" }'])), 'moor.yaml': WINDOW }, 'in the window');
+    const out = await h.reconciler.sync('commit');
+    assert.equal(out.result, 'pending');
+    assert.deepEqual(out.changes.map((c) => `${c.action} ${c.name}`), ['replace win-web']);
+    const pending = h.store.get<{ commit: string; until: string }>('pending');
+    assert.equal(pending?.commit, second);
+    assert.equal(new Date(pending?.until ?? '').getTime(), new Date(2026, 10, 27, 2, 0, 0).getTime());
+    assert.equal((await managed(host)).get('win-web')?.revision, first, 'nothing applied yet');
+  });
+
+  it('heals drift outside the window all the same', async () => {
+    await docker.getContainer('win-web').remove({ force: true });
+    const out = await h.reconciler.sync('commit');
+    assert.equal(out.result, 'pending');
+    assert.equal((await managed(host)).get('win-web')?.revision, first, 'put back at the applied commit');
+  });
+
+  it('applies the deferred commit once the window opens', async () => {
+    h.clock.now = new Date(2026, 10, 27, 2, 30, 0);
+    const out = await h.reconciler.sync('commit');
+    assert.equal(out.result, 'converged');
+    assert.equal(h.store.get('pending'), null);
+  });
+
+  it('skips the window for a commit with a Moor-Apply: now trailer', async () => {
+    h.clock.now = new Date(2026, 10, 27, 12, 0, 0);
+    const urgent = await repo.commitFiles(
+      branch,
+      { 'compose.yaml': compose('win', service('web', ['environment: { V: "3" }'])) },
+      'hotfix\n\nMoor-Apply: now',
+    );
+    assert.equal((await h.reconciler.sync('commit')).result, 'converged');
+    assert.equal((await managed(host)).get('win-web')?.revision, urgent);
+  });
+
+  it('refuses a branch moved back to a commit it applied before', async () => {
+    const current = h.store.get<string>('applied');
+    await repo.setBranch(branch, first);
+    const out = await h.reconciler.sync('commit');
+    assert.equal(out.result, 'refused');
+    assert.equal(out.error?.code, 'REWIND');
+    assert.equal(h.store.get('applied'), current);
+    assert.equal((await managed(host)).get('win-web')?.revision, current);
+  });
+
+  it('accepts the rewind when source.allowRewind is set', async () => {
+    h.close();
+    const tolerant = createHarness({ host, repo, branch: `hosts/${host}`, stateDir: join(dir, 'state-rewind'), allowRewind: true, clock: h.clock });
+    try {
+      // A fresh state dir has applied nothing, so move forward first, then back.
+      const ahead = await repo.commitFiles(branch, { 'compose.yaml': compose('win', service('web', ['environment: { V: "4" }'])) }, 'ahead');
+      assert.equal((await tolerant.reconciler.sync('commit')).result, 'converged');
+      await repo.setBranch(branch, first);
+      assert.equal((await tolerant.reconciler.sync('commit')).result, 'converged');
+      assert.equal(tolerant.store.get('applied'), first);
+      await repo.setBranch(branch, ahead);
+    } finally {
+      tolerant.close();
+    }
+    h = createHarness({ host, repo, branch, stateDir: join(dir, 'state'), clock: h.clock });
+    assert.equal((await h.reconciler.sync('commit')).result, 'converged');
+  });
+
+  it('stays suspended across a restart, reports drift without healing, and heals once it expires', async () => {
+    h.reconciler.suspension.suspend(2 * 3600_000, 'replacing a sensor');
+    assert.ok(h.events.some((e) => e.type === 'agent.suspended'));
+    h = h.restart();
+    const v5 = await repo.commitFiles(branch, { 'compose.yaml': compose('win', service('web', ['environment: { V: "5" }'])) }, 'while suspended');
+    assert.equal((await h.reconciler.sync('commit')).result, 'suspended');
+    assert.notEqual((await managed(host)).get('win-web')?.revision, v5);
+    await docker.getContainer('win-web').remove({ force: true });
+    const drift = await h.reconciler.sync('commit');
+    assert.equal(drift.result, 'suspended');
+    assert.ok(h.events.some((e) => e.type === 'drift.detected' && !e.healed));
+    assert.equal((await managed(host)).get('win-web'), undefined, 'not healed while suspended');
+    h.clock.now = new Date(h.clock.now.getTime() + 2 * 3600_000 + 1000);
+    const out = await h.reconciler.sync('commit');
+    assert.equal(out.result, 'converged');
+    assert.ok(h.events.some((e) => e.type === 'agent.resumed' && e.reason === 'expired'));
+    assert.equal((await managed(host)).get('win-web')?.revision, v5);
+  });
+});

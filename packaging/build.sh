@@ -2,12 +2,13 @@
 # `npm run package`: the single executable dist/moor (Node 20 SEA: esbuild bundle + better-sqlite3
 # addon as an asset) and the Debian package dist/moor_VERSION_ARCH.deb. docs/packaging.md explains.
 # Env: MOOR_VERSION (default package.json's), MOOR_BUILD (default the git commit),
-#      MOOR_TARBALL=0 to skip dist/moor_VERSION_linux-ARCH.tar.xz (binary + units + install.sh).
+#      MOOR_TARBALL=0 to skip dist/moor_VERSION_linux-ARCH.tar.xz (binary + units + install.sh),
+#      MOOR_DIST_DIR (default dist/), MOOR_DEB_COMPRESSION (default xz; none for quick test builds).
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO"
-DIST="$REPO/dist"
+DIST="$(mkdir -p "${MOOR_DIST_DIR:-$REPO/dist}" && cd "${MOOR_DIST_DIR:-$REPO/dist}" && pwd)"
 WORK="$DIST/.work"
 
 say() { printf 'package: %s\n' "$*" >&2; }
@@ -81,9 +82,10 @@ install -m 0644 packaging/debian/conffiles "$ROOT/DEBIAN/conffiles"
 SIZE_KB="$(du -sk --exclude=DEBIAN "$ROOT" | cut -f1)"
 sed -e "s/@VERSION@/$VERSION/" -e "s/@ARCH@/$ARCH/" -e "s/@SIZE@/$SIZE_KB/" packaging/debian/control.in >"$ROOT/DEBIAN/control"
 DEB="$DIST/moor_${VERSION}_${ARCH}.deb"
-# xz: every dpkg since 1.15 reads it; -T0 needs dpkg-deb >= 1.21 (falls back to one thread).
-dpkg-deb --root-owner-group -Zxz -z6 --threads-max="$(nproc)" --build "$ROOT" "$DEB" >/dev/null 2>"$WORK/dpkg-deb.log" \
-  || dpkg-deb --root-owner-group -Zxz -z6 --build "$ROOT" "$DEB" >/dev/null \
+# xz: every dpkg since 1.15 reads it; --threads-max needs dpkg-deb >= 1.21 (else one thread).
+COMPRESSION="${MOOR_DEB_COMPRESSION:-xz}"
+dpkg-deb --root-owner-group "-Z$COMPRESSION" --threads-max="$(nproc)" --build "$ROOT" "$DEB" >/dev/null 2>"$WORK/dpkg-deb.log" \
+  || dpkg-deb --root-owner-group "-Z$COMPRESSION" --build "$ROOT" "$DEB" >/dev/null \
   || { cat "$WORK/dpkg-deb.log" >&2; die "dpkg-deb failed"; }
 
 if [[ "${MOOR_TARBALL:-1}" != 0 ]]; then
@@ -95,4 +97,4 @@ if [[ "${MOOR_TARBALL:-1}" != 0 ]]; then
 fi
 
 rm -rf "$WORK"
-say "done: $(du -h "$DIST/moor" | cut -f1) dist/moor, $(du -h "$DEB" | cut -f1) ${DEB#"$REPO"/}"
+say "done: $(du -h "$DIST/moor" | cut -f1) $DIST/moor, $(du -h "$DEB" | cut -f1) $DEB"

@@ -137,7 +137,7 @@ export class Systemctl implements SystemdPort {
     throw new SystemdError('SYSTEMCTL_FAILED', `systemctl ${args.join(' ')} failed: ${out.stderr.trim() || `exit ${out.code}`}`, {
       // A unit that does not start is the commit's fault; systemd not answering is not.
       handling: name !== null ? 'commit' : 'retry',
-      data: { unit: name, command: args[0], exitCode: out.code, journal: journal ? journal.split('\n').slice(-20) : [] },
+      data: { unit: name, command: args[0], exitCode: out.code, logs: journal ? journal.split('\n').slice(-20) : [] },
     });
   }
 

@@ -1,0 +1,83 @@
+// The kill -9 drill (BRIEF.md section 7): commit a change, let the agent start applying, SIGKILL
+// it at a random moment, check SQLite's integrity, restart, and check it converged exactly.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { DrillHost, sleep, stackCompose } from './drill-host.js';
+
+export interface KillRound {
+  round: number;
+  killAfterMs: number;
+  /** The restarted agent found an apply the kill interrupted. */
+  midApply: boolean;
+  integrity: string;
+  recoveryMs: number;
+  divergence: string[];
+}
+
+export interface KillDrillOptions {
+  host: string;
+  dockerSocket: string;
+  count: number;
+  services: number;
+  /** Kill within [0, maxKillMs) after asking for the sync. */
+  maxKillMs?: number;
+  onRound?: (r: KillRound) => void;
+}
+
+/** Deterministic pseudo-random numbers, so a failing round can be replayed. */
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+export function integrityOf(stateDir: string): string {
+  const file = join(stateDir, 'state.db');
+  if (!existsSync(file)) return 'no state.db';
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const rows = db.pragma('integrity_check') as { integrity_check: string }[];
+    return rows.map((r) => r.integrity_check).join('; ');
+  } finally {
+    db.close();
+  }
+}
+
+export async function runKillDrill(options: KillDrillOptions): Promise<KillRound[]> {
+  const random = lcg(Number(process.env['MOOR_DRILL_SEED'] ?? 7));
+  const drill = await DrillHost.create({ host: options.host, project: 'kill', dockerSocket: options.dockerSocket, intervalMs: 3_600_000 });
+  const rounds: KillRound[] = [];
+  try {
+    let count = options.services;
+    let compose = stackCompose('kill', count, () => ({ ROUND: '0' }));
+    let head = await drill.commit({ 'compose.yaml': compose }, 'round 0');
+    drill.start();
+    await drill.waitApplied(head, 120_000);
+    for (let round = 1; round <= options.count; round++) {
+      // Change the env of a random half of the services; now and then add or drop one.
+      const changed = new Set<number>();
+      for (let i = 0; i < count; i++) if (random() < 0.5) changed.add(i);
+      if (random() < 0.2) count = count === options.services ? options.services - 1 : options.services;
+      compose = stackCompose('kill', count, (i) => ({ ROUND: changed.has(i) ? String(round) : '0' }));
+      head = await drill.commit({ 'compose.yaml': compose }, `round ${round}`);
+      void drill.sync().catch(() => undefined);
+      const killAfterMs = Math.floor(random() * (options.maxKillMs ?? 1500));
+      await sleep(killAfterMs);
+      await drill.agent?.kill9();
+      const integrity = integrityOf(drill.stateDir);
+      const restarted = Date.now();
+      const agent = drill.start();
+      await drill.waitApplied(head, 120_000);
+      const recoveryMs = Date.now() - restarted;
+      const divergence = await drill.divergence(compose);
+      const midApply = /stopped in the middle of an apply/.test(readFileSync(agent.logFile, 'utf8'));
+      const r: KillRound = { round, killAfterMs, midApply, integrity, recoveryMs, divergence };
+      rounds.push(r);
+      options.onRound?.(r);
+    }
+  } finally {
+    await drill.close();
+  }
+  return rounds;
+}

@@ -1,0 +1,154 @@
+// The package on a fresh host: the systemd container of the test bed (no Node), the .deb
+// installed with dpkg, the agent run by systemd against the test git server and engine.
+
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type Dockerode from 'dockerode';
+import { tempDir, waitFor } from '../../bed/agent-process.js';
+import { cleanupHost, dockerSocket, testDocker, uniqueHostId } from '../../bed/docker-env.js';
+import { createTestRepo, type TestRepo } from '../../bed/git-repo.js';
+import { startGitServer, type GitServer } from '../../bed/git-server.js';
+import { startFreshHost, type FreshHost } from './fresh-host.js';
+import { packagesForTest, type BuiltPackage } from './package-cache.js';
+
+const compose = (project: string, level: string): string => `name: ${project}
+services:
+  web:
+    image: local/busybox:1
+    command: ["sleep", "3600"]
+    network_mode: none
+    stop_grace_period: 1s
+    environment: { LEVEL: ${level} }
+`;
+
+interface Status {
+  revision: { applied: string | null };
+  lastSync: { result: string } | null;
+}
+
+describe('the moor package on a fresh systemd host', { timeout: 240_000 }, () => {
+  const host = uniqueHostId('pkg');
+  const project = host.replace(/-/g, '');
+  let packages: { old: BuiltPackage; new: BuiltPackage };
+  let box: FreshHost;
+  let repo: TestRepo;
+  let server: GitServer;
+  let engine: Dockerode;
+  let logDir: string;
+  let commits: string[] = [];
+
+  const status = async (): Promise<Status> => JSON.parse(await box.sh('moor --json status')) as Status;
+  const web = async (): Promise<Dockerode.ContainerInfo | undefined> =>
+    (await engine.listContainers({ all: true, filters: { label: [`moor.host=${host}`, 'moor.service=web'] } }))[0];
+  const convergedOn = (commit: string) =>
+    waitFor(`web running at ${commit.slice(0, 8)}`, async () => {
+      const c = await web();
+      return c?.State === 'running' && c.Labels['moor.revision'] === commit ? c : null;
+    }, { timeoutMs: 60_000, intervalMs: 250 });
+  const push = async (level: string): Promise<string> => {
+    const commit = await repo.commitFiles(`hosts/${host}`, { 'compose.yaml': compose(project, level) }, `web at ${level}`);
+    commits.push(commit);
+    return commit;
+  };
+
+  before(async () => {
+    engine = testDocker();
+    logDir = tempDir('moor-pkg-');
+    packages = await packagesForTest(join(logDir, 'build.log'));
+    repo = await createTestRepo({ bare: true });
+    server = await startGitServer({ projectRoot: repo.root, logFile: join(logDir, 'git-http.log'), auth: { username: 'fleet', password: 's3cret' } });
+    box = await startFreshHost({
+      name: `moor-${host}`,
+      dockerSocket: dockerSocket(),
+      mounts: { [packages.old.dir]: '/pkgs/old', [packages.new.dir]: '/pkgs/new' },
+      logFile: join(logDir, 'box.log'),
+    });
+  });
+
+  after(async () => {
+    await box?.stop();
+    await server?.stop();
+    await repo?.remove();
+    if (engine) await cleanupHost(engine, host);
+  });
+
+  it('starts from a host without node', async () => {
+    const r = await box.exec(['sh', '-c', 'command -v node nodejs; ls /usr/lib/node_modules 2>/dev/null']);
+    assert.equal(r.stdout.trim(), '');
+  });
+
+  it('installs: binary, units, example config, state dir; enabled but not started unconfigured', async () => {
+    await box.sh(`dpkg -i /pkgs/old/${packages.old.deb.split('/').pop()}`);
+    assert.match(await box.sh('moor version'), new RegExp(`^moor ${packages.old.version.replace(/[.+~]/g, '\\$&')} \\(`));
+    assert.equal((await box.sh('systemctl is-enabled moor.service')).trim(), 'enabled');
+    assert.equal((await box.exec(['systemctl', 'is-active', 'moor.service'])).stdout.trim(), 'inactive');
+    assert.equal((await box.sh('stat -c %a /var/lib/moor')).trim(), '700');
+    assert.match(await box.sh('cat /etc/moor/agent.yaml'), /git\.example\.com/);
+    assert.equal((await box.exec(['systemctl', 'is-enabled', 'moor-hub.service'])).stdout.trim(), 'disabled');
+  });
+
+  it('has units that systemd-analyze verify finds clean', async () => {
+    const r = await box.exec(['systemd-analyze', 'verify', '/lib/systemd/system/moor.service', '/lib/systemd/system/moor-hub.service']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr.trim(), '');
+  });
+
+  it('runs the agent under systemd and converges on each pushed commit', async () => {
+    await push('one');
+    await box.sh(`umask 077; printf 's3cret\\n' > /etc/moor/git-token; cat > /etc/moor/agent.yaml <<'YAML'
+host: ${host}
+source:
+  url: ${server.url}/${repo.name}
+  interval: 1s
+  auth: { username: fleet, passwordFile: /etc/moor/git-token }
+docker: { socket: /run/docker.sock }
+stateDir: /var/lib/moor
+YAML`);
+    const doctor = await box.exec(['moor', 'doctor']);
+    assert.equal(doctor.code, 0, doctor.stdout + doctor.stderr);
+    await box.sh('systemctl start moor.service');
+    await convergedOn(commits[0] ?? '');
+    const second = await push('two');
+    await convergedOn(second);
+    const s = await waitFor('status at the second commit', async () => {
+      const now = await status();
+      return now.revision.applied === second ? now : null;
+    });
+    assert.equal(s.lastSync?.result, 'converged');
+    // The embedded SQLite addon went to the unit's CacheDirectory, not /tmp.
+    assert.match(await box.sh('ls /var/cache/moor'), /^better_sqlite3-[0-9a-f]{16}\.node$/m);
+  });
+
+  it('upgrades to a newer package, keeping state and configuration, and keeps converging', async () => {
+    const config = await box.sh('cat /etc/moor/agent.yaml');
+    const pidBefore = (await box.sh('systemctl show -p MainPID --value moor.service')).trim();
+    await box.sh(`dpkg -i --force-confold /pkgs/new/${packages.new.deb.split('/').pop()}`);
+    assert.match(await box.sh('moor version'), new RegExp(`^moor ${packages.new.version.replace(/[.+~]/g, '\\$&')} \\(`));
+    assert.equal(await box.sh('cat /etc/moor/agent.yaml'), config);
+    assert.equal((await box.sh('systemctl is-active moor.service')).trim(), 'active');
+    assert.notEqual((await box.sh('systemctl show -p MainPID --value moor.service')).trim(), pidBefore);
+    const kept = await status();
+    assert.equal(kept.revision.applied, commits[1]);
+    const third = await push('three');
+    await convergedOn(third);
+  });
+
+  it('removes the package: service gone, containers left running; purge deletes the state', async () => {
+    const before = await web();
+    await box.sh('dpkg -r moor');
+    assert.notEqual((await box.exec(['systemctl', 'is-active', 'moor.service'])).stdout.trim(), 'active');
+    assert.notEqual((await box.exec(['systemctl', 'cat', 'moor.service'])).code, 0);
+    assert.notEqual((await box.exec(['sh', '-c', 'command -v moor'])).code, 0);
+    const after = await web();
+    assert.equal(after?.State, 'running');
+    assert.equal(after?.Id, before?.Id);
+    // remove keeps state and configuration; purge deletes them.
+    await box.sh('test -f /var/lib/moor/state.db && test -f /etc/moor/agent.yaml');
+    await box.sh('dpkg --purge moor');
+    assert.notEqual((await box.exec(['test', '-e', '/var/lib/moor'])).code, 0);
+    assert.notEqual((await box.exec(['test', '-e', '/etc/moor/agent.yaml'])).code, 0);
+    assert.equal((await web())?.State, 'running');
+  });
+});

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import type { App } from './app.js';
 import { startControlServer } from './control/server.js';
 import type { ControlRequest } from './control/protocol.js';
+import { toMoorError, type ErrorJSON } from './errors.js';
 import type { SyncOutcome } from './reconciler/reconciler.js';
+import type { StatusSnapshot } from './reconciler/status-model.js';
 import { createHeartbeatSampler } from './reporter/host-metrics.js';
 import { createReporter, type Reporter } from './reporter/reporter.js';
 import { Poller } from './scheduler/poller.js';
@@ -68,19 +70,33 @@ export async function startDaemon(app: App): Promise<DaemonHandle> {
   );
 
   let stopping = false;
+  // A sync that throws (the state dir full or unwritable: SQLite cannot record anything) must not
+  // kill the daemon or stop the polls; the status says why, from memory, until a sync succeeds.
+  let unrecorded: { at: string; error: ErrorJSON } | null = null;
   async function runSync(trigger: ApplyTrigger): Promise<SyncOutcome> {
-    const outcome = await reconciler.sync(trigger);
+    let outcome: SyncOutcome;
+    try {
+      outcome = await reconciler.sync(trigger);
+      unrecorded = null;
+    } catch (err) {
+      const error = toMoorError(err, 'SYNC_FAILED').toJSON();
+      logger.error({ err: error }, 'sync failed and could not be recorded (is the state dir full?); will retry');
+      unrecorded = { at: new Date().toISOString(), error };
+      outcome = { result: 'error', commit: null, changes: [], error, retry: true };
+    }
     if (outcome.result !== 'unchanged') await app.status.refresh().catch(() => undefined);
     if (!stopping) poller.after(outcome);
     return outcome;
   }
+  const withUnrecorded = (s: StatusSnapshot): StatusSnapshot =>
+    unrecorded ? { ...s, state: 'error', lastSync: { at: unrecorded.at, commit: null, result: 'error', error: unrecorded.error } } : s;
 
   async function handle(request: ControlRequest): Promise<unknown> {
     switch (request.verb) {
       case 'sync':
         return runSync('manual');
       case 'status':
-        return app.status.refresh();
+        return withUnrecorded(await app.status.refresh());
       case 'plan':
         return reconciler.planNow();
       case 'suspend':

@@ -3,6 +3,9 @@
 
 import type * as nodeFs from 'node:fs';
 import * as git from 'isomorphic-git';
+import { MoorError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { EventSink } from '../reporter/events.js';
 import type { Store } from '../store/store.js';
 import { loadTrustedKeys, verifyCommitSignature } from '../source/verify.js';
 
@@ -49,4 +52,23 @@ async function isRewind(deps: { fs: typeof nodeFs; store: Store }, gitDir: strin
   } catch {
     return false;
   }
+}
+
+/** Runs the gate on a new head; a refusal is recorded, reported and returned (null: go ahead). */
+export async function admitCommit(
+  deps: { checkCommit?: CommitGate; store: Store; events: EventSink; logger: Logger },
+  head: string,
+  applied: string | null,
+): Promise<MoorError | null> {
+  if (!deps.checkCommit) return null;
+  const verdict = await deps.checkCommit(head, applied);
+  if (verdict.ok) {
+    if (verdict.signer) deps.store.setVerdict(head, 'seen', { signer: verdict.signer });
+    return null;
+  }
+  const error = new MoorError(verdict.code, `commit ${head.slice(0, 12)} refused: ${verdict.reason}`, { handling: 'commit', data: { commit: head } });
+  deps.store.setVerdict(head, 'refused', { error: error.toJSON() });
+  deps.events.emit({ type: 'commit.refused', commit: head, reason: verdict.reason });
+  deps.logger.error({ commit: head, code: verdict.code, reason: verdict.reason }, 'commit refused; keeping the current state');
+  return error;
 }

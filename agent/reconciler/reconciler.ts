@@ -12,8 +12,8 @@ import type { Logger } from '../logger.js';
 import { converge, planOnce, type ConvergeDeps } from './converge.js';
 import { Snapshots } from './snapshots.js';
 import { Suspension } from './suspension.js';
-import type { CommitGate } from './commit-gate.js';
-import { appliesNow, windowState } from '../scheduler/window.js';
+import { admitCommit, type CommitGate } from './commit-gate.js';
+import { deferToWindow } from './window-gate.js';
 
 export type SyncResult =
   | 'converged' // a new commit applied and healthy
@@ -170,53 +170,15 @@ export class Reconciler {
       logger.warn({ commit: head, err: error.toJSON() }, 'cannot fetch the new commit; will retry');
       return this.outcome('error', head, [], error);
     }
-    const refused = await this.gate(head, applied);
+    const refused = await admitCommit(this.deps, head, applied);
     if (refused) {
       const healed = await this.heal(trigger);
       return { ...healed, result: 'refused', commit: head, error: refused.toJSON(), retry: false };
     }
-    const deferred = await this.deferToWindow(head, desired);
+    const deferred = await deferToWindow(this.deps, { head, desired, host: this.options.host, prune: this.options.prune, heal: () => this.heal('drift') });
     if (deferred) return deferred;
     store.delete('pending');
     return this.applyCommit(head, desired, trigger === 'drift' ? 'commit' : trigger);
-  }
-
-  /** Signature and rewind checks; returns the refusal (already recorded and reported) or null. */
-  private async gate(head: string, applied: string | null): Promise<MoorError | null> {
-    if (!this.deps.checkCommit) return null;
-    const verdict = await this.deps.checkCommit(head, applied);
-    if (verdict.ok) {
-      if (verdict.signer) this.deps.store.setVerdict(head, 'seen', { signer: verdict.signer });
-      return null;
-    }
-    const error = new MoorError(verdict.code, `commit ${head.slice(0, 12)} refused: ${verdict.reason}`, { handling: 'commit', data: { commit: head } });
-    this.deps.store.setVerdict(head, 'refused', { error: error.toJSON() });
-    this.deps.events.emit({ type: 'commit.refused', commit: head, reason: verdict.reason });
-    this.deps.logger.error({ commit: head, code: verdict.code, reason: verdict.reason }, 'commit refused; keeping the current state');
-    return error;
-  }
-
-  /**
-   * Outside the commit's maintenance window (and without a `Moor-Apply: now` trailer) the
-   * commit is planned now and applied when the window opens; drift is still healed meanwhile.
-   */
-  private async deferToWindow(head: string, desired: DesiredState): Promise<SyncOutcome | null> {
-    const { store, now } = this.deps;
-    if (!desired.window || appliesNow(store.revision(head)?.message ?? '')) return null;
-    const state = windowState(desired.window, now());
-    if (state.open) return null;
-    const until = state.until ? state.until.toISOString() : null;
-    const first = store.get<{ commit: string }>('pending')?.commit !== head;
-    const { plan } = await planOnce(this.deps, desired, { host: this.options.host, commit: head, prune: this.options.prune, pullAlways: true });
-    store.set('pending', { commit: head, until, changes: plan.changes });
-    if (first) {
-      store.setVerdict(head, 'pending');
-      this.deps.events.emit({ type: 'commit.pending', commit: head, until: until ?? 'never' });
-      this.deps.logger.info({ commit: head, until, changes: plan.changes.length }, 'commit is valid; waiting for its maintenance window');
-    }
-    const healed = await this.heal('drift');
-    if (healed.result === 'error') return healed;
-    return { ...healed, result: 'pending', commit: head, changes: plan.changes, error: null, retry: false };
   }
 
   private async applyCommit(commit: string, desired: DesiredState, trigger: ApplyTrigger): Promise<SyncOutcome> {

@@ -37,7 +37,7 @@ const message = (err: unknown): string => toMoorError(err).message;
 export async function doctorVerb(ctx: CliContext): Promise<ExitCode> {
   const checks: Check[] = [];
   if (!existsSync(ctx.configFile)) {
-    checks.push(check('config', 'fail', `${ctx.configFile} does not exist`, 'write it (the package ships an example; BRIEF section 2), or pass --config FILE'));
+    checks.push(check('config', 'fail', `${ctx.configFile} does not exist`, 'write it (the package installs an example there; docs/packaging.md), or pass --config FILE'));
   } else {
     const settings = await settingsOrReport(ctx);
     checks.push(

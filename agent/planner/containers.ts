@@ -234,9 +234,11 @@ function planStartFirst(
   const create = b.add({ kind: 'createContainer', resource, spec: { ...spec, name: next } }, needs);
   const start = b.add({ kind: 'startContainer', resource, name: next }, [create]);
   const healthy = b.add({ kind: 'waitHealthy', resource, name: next }, [start]);
+  // Out of the networks' DNS first, so that no new request reaches the old one while it stops.
+  const drain = b.add({ kind: 'drainContainer', resource, name: spec.name, containerId: old.id }, [healthy]);
   const stop = b.add(
     { kind: 'stopContainer', resource, name: spec.name, containerId: old.id, timeoutMs: spec.stopGracePeriodMs },
-    [healthy],
+    [drain],
   );
   const remove = b.add({ kind: 'removeContainer', resource, name: spec.name, containerId: old.id }, [stop]);
   startIds.set(spec.service, b.add({ kind: 'renameContainer', resource, containerId: next, from: next, to: spec.name }, [remove]));

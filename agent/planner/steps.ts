@@ -56,6 +56,7 @@ export type Step =
   | (StepBase & { kind: 'stopContainer'; name: string; containerId: string; timeoutMs: number })
   | (StepBase & { kind: 'removeContainer'; name: string; containerId: string })
   | (StepBase & { kind: 'renameContainer'; containerId: string; from: string; to: string })
+  | (StepBase & { kind: 'drainContainer'; name: string; containerId: string })
   | (StepBase & { kind: 'waitHealthy'; name: string })
   | (StepBase & { kind: 'writeFile'; file: FileSpec })
   | (StepBase & { kind: 'removeFile'; path: string })

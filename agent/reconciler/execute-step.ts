@@ -61,6 +61,8 @@ export function createStepExecutor(deps: StepExecutorDeps, options: StepExecutor
         return deps.engine.stopContainer(step.containerId, step.timeoutMs);
       case 'removeContainer':
         return deps.engine.removeContainer(step.containerId);
+      case 'drainContainer':
+        return deps.engine.disconnectNetworks(step.containerId);
       case 'renameContainer':
         return deps.engine.renameContainer(step.from, step.to);
       case 'waitHealthy':

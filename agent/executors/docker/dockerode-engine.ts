@@ -238,6 +238,26 @@ export function createDockerEngine(deps: DockerEngineDeps, options: DockerEngine
         throw toDockerError(err, 'rename', { container: nameOrId, to });
       }
     },
+
+    async disconnectNetworks(nameOrId: string): Promise<void> {
+      let networks: string[];
+      try {
+        const info = await docker.getContainer(nameOrId).inspect();
+        networks = Object.keys(info.NetworkSettings.Networks ?? {});
+      } catch (err) {
+        if (statusOf(err) === 404) return;
+        throw toDockerError(err, 'inspect', { container: nameOrId });
+      }
+      for (const network of networks) {
+        if (['none', 'host', 'bridge'].includes(network)) continue;
+        try {
+          await docker.getNetwork(network).disconnect({ Container: nameOrId, Force: true });
+        } catch (err) {
+          if (statusOf(err) === 404) continue;
+          throw toDockerError(err, 'connect', { container: nameOrId, network });
+        }
+      }
+    },
   };
 }
 

@@ -36,4 +36,6 @@ export interface ContainerEngine {
   stopContainer(nameOrId: string, timeoutMs: number): Promise<void>;
   removeContainer(nameOrId: string): Promise<void>;
   renameContainer(nameOrId: string, to: string): Promise<void>;
+  /** Takes a container off its user-defined networks (and so out of their DNS) before a stop. */
+  disconnectNetworks(nameOrId: string): Promise<void>;
 }

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import type Dockerode from 'dockerode';
 import { tempDir, waitFor } from '../../bed/agent-process.js';
 import { cleanupHost, dockerSocket, testDocker, uniqueHostId } from '../../bed/docker-env.js';
@@ -12,6 +13,8 @@ import { createTestRepo, type TestRepo } from '../../bed/git-repo.js';
 import { startGitServer, type GitServer } from '../../bed/git-server.js';
 import { startFreshHost, type FreshHost } from './fresh-host.js';
 import { packagesForTest, type BuiltPackage } from './package-cache.js';
+
+const REPO = join(fileURLToPath(import.meta.url), '../../../../..');
 
 const compose = (project: string, level: string): string => `name: ${project}
 services:
@@ -62,7 +65,17 @@ describe('the moor package on a fresh systemd host', { timeout: 240_000 }, () =>
     box = await startFreshHost({
       name: `moor-${host}`,
       dockerSocket: dockerSocket(),
-      mounts: { [packages.old.dir]: '/pkgs/old', [packages.new.dir]: '/pkgs/new' },
+      mounts: {
+        [packages.old.dir]: '/pkgs/old',
+        [packages.new.dir]: '/pkgs/new',
+        // The tarball's layout, for install.sh: files side by side.
+        [join(packages.new.dir, 'moor')]: '/opt/moor-tar/moor',
+        [join(REPO, 'packaging/install.sh')]: '/opt/moor-tar/install.sh',
+        [join(REPO, 'systemd/moor.service')]: '/opt/moor-tar/moor.service',
+        [join(REPO, 'systemd/moor-hub.service')]: '/opt/moor-tar/moor-hub.service',
+        [join(REPO, 'config/agent.yaml')]: '/opt/moor-tar/agent.yaml',
+        [join(REPO, 'config/hub.yaml')]: '/opt/moor-tar/hub.yaml',
+      },
       logFile: join(logDir, 'box.log'),
     });
   });
@@ -150,5 +163,34 @@ YAML`);
     assert.notEqual((await box.exec(['test', '-e', '/var/lib/moor'])).code, 0);
     assert.notEqual((await box.exec(['test', '-e', '/etc/moor/agent.yaml'])).code, 0);
     assert.equal((await web())?.State, 'running');
+  });
+
+  it('installs with install.sh where there is no apt, keeps a present config, and uninstalls the same way', async () => {
+    const running = await web();
+    await box.sh(`umask 077; mkdir -p /etc/moor; cat > /etc/moor/agent.yaml <<'YAML'
+host: ${host}
+source:
+  url: ${server.url}/${repo.name}
+  interval: 1s
+  auth: { username: fleet, passwordFile: /etc/moor/git-token }
+docker: { socket: /run/docker.sock }
+YAML`);
+    await box.sh('sh /opt/moor-tar/install.sh');
+    assert.match(await box.sh('cat /etc/moor/agent.yaml'), new RegExp(`host: ${host}`));
+    assert.equal((await box.sh('systemctl is-enabled moor.service')).trim(), 'enabled');
+    const s = await waitFor('status at the third commit', async () => {
+      const r = await box.exec(['moor', '--json', 'status']);
+      const now = r.code === 0 ? (JSON.parse(r.stdout) as Status) : null;
+      return now?.revision.applied === commits[2] ? now : null;
+    });
+    assert.equal(s.lastSync?.result, 'converged');
+    // Same spec, same hash: a fresh state database replaces nothing.
+    assert.equal((await web())?.Id, running?.Id);
+    await box.sh('sh /opt/moor-tar/install.sh --uninstall');
+    assert.notEqual((await box.exec(['systemctl', 'cat', 'moor.service'])).code, 0);
+    assert.equal((await web())?.State, 'running');
+    await box.sh('test -f /var/lib/moor/state.db');
+    await box.sh('sh /opt/moor-tar/install.sh --purge');
+    assert.notEqual((await box.exec(['test', '-e', '/var/lib/moor'])).code, 0);
   });
 });

@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { createApp } from '../app.js';
+import { createHostParts } from '../host-parts.js';
 import { loadDesiredState } from '../desired/load.js';
 import { DEFAULTS } from '../settings/schema.js';
 import { connectDocker } from '../executors/docker/connect.js';
@@ -61,9 +62,12 @@ async function planDir(ctx: CliContext, dir: string, offline: boolean): Promise<
   const observed = offline
     ? emptyObservedState()
     : await observe(
-        { engine: createDockerEngine({ docker: connectDocker(settings?.docker ?? dockerFromEnv(ctx.env)) }, { registries: [], dockerConfigFile: null }) },
+        {
+          engine: createDockerEngine({ docker: connectDocker(settings?.docker ?? dockerFromEnv(ctx.env)) }, { registries: [], dockerConfigFile: null }),
+          hostReader: settings ? createHostParts(settings, { logger: quietLogger() }).reader : undefined,
+        },
         desired,
-        { host },
+        { host, unitNames: desired.units.map((u) => u.name), filePaths: desired.files.map((f) => f.path) },
       );
   const plan = makePlan(desired, observed, {
     host,

@@ -49,6 +49,8 @@ export interface ObservedUnit {
   enabled: boolean;
   masked: boolean;
   active: 'active' | 'inactive' | 'failed' | 'activating' | 'deactivating' | 'reloading' | 'unknown';
+  /** A oneshot unit that ran and exited successfully: `state: running` is satisfied. */
+  completed?: boolean;
 }
 
 export interface ObservedFile {

@@ -129,7 +129,7 @@ function decide(spec: UnitSpec, now: ObservedUnit, applied: UnitSpec | undefined
       note(sameAsApplied ? `${now.active}, started by hand` : 'stopped', { field: 'state', from: now.active, to: 'stopped' });
       if (sameAsApplied) w.drift = true;
     }
-  } else if (spec.state === 'running' && !running) {
+  } else if (spec.state === 'running' && !running && !(now.completed === true && !filesChanged && restartFor === undefined)) {
     w.run = 'start';
     const byHand = sameAsApplied && !filesChanged;
     note(byHand ? `${now.active} (stopped by hand or failed)` : 'started', { field: 'state', from: now.active, to: 'running' });

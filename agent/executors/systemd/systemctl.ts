@@ -19,7 +19,7 @@ export interface SystemctlOptions {
 const ACTIVE_STATES: readonly ObservedUnit['active'][] = ['active', 'inactive', 'failed', 'activating', 'deactivating', 'reloading'];
 /** UnitFileState values that mean "starts at boot" or cannot be enabled anyway. */
 const ENABLED_STATES = new Set(['enabled', 'enabled-runtime', 'static', 'indirect', 'generated', 'alias']);
-const SHOW_PROPS = 'Id,LoadState,ActiveState,SubState,UnitFileState,Type,Result,ExecMainStatus';
+const SHOW_PROPS = 'Id,LoadState,ActiveState,SubState,UnitFileState,Type,Result,ExecMainStatus,ExecMainExitTimestampMonotonic';
 
 export class Systemctl implements SystemdPort {
   private readonly files: UnitFiles;
@@ -35,7 +35,10 @@ export class Systemctl implements SystemdPort {
         const p = shown[i] ?? {};
         const masked = p.LoadState === 'masked' || p.UnitFileState === 'masked' || p.UnitFileState === 'masked-runtime';
         const active = ACTIVE_STATES.find((s) => s === p.ActiveState) ?? 'unknown';
-        return { name, fileHash: await this.files.hash(name), enabled: ENABLED_STATES.has(p.UnitFileState ?? ''), masked, active };
+        // A oneshot that never ran also reads inactive/success: it must have exited at least once.
+        const ran = Number(p.ExecMainExitTimestampMonotonic ?? '0') > 0;
+        const completed = p.Type === 'oneshot' && active === 'inactive' && ran && p.Result === 'success' && (p.ExecMainStatus ?? '0') === '0';
+        return { name, fileHash: await this.files.hash(name), enabled: ENABLED_STATES.has(p.UnitFileState ?? ''), masked, active, completed };
       }),
     );
   }

@@ -24,6 +24,15 @@ describe('unit planner', () => {
     assert.deepEqual(p.changes.map((c) => `${c.action} ${c.name} ${c.drift}`), ['create a.service false', 'create t.timer false']);
   });
 
+  it('leaves a oneshot that already ran successfully alone, but runs it again when its file changes', () => {
+    const job = unit('job.service', { content: '[Service]\nType=oneshot\nExecStart=/bin/true\n' });
+    const done = installed(job, { active: 'inactive', completed: true });
+    assert.deepEqual(plan(desired([], { units: [job] }), observed([], { units: [done] }), context()).steps, []);
+    const job2 = unit('job.service', { content: '[Service]\nType=oneshot\nExecStart=/bin/echo again\n' });
+    const again = plan(desired([], { units: [job2] }), observed([], { units: [done] }), context());
+    assert.ok(kinds(again).includes('startUnit unit/job.service'));
+  });
+
   it('touches nothing when every unit is as declared', () => {
     const a = unit('a.service');
     const p = plan(desired([], { units: [a] }), observed([], { units: [installed(a)] }), context({ appliedUnits: { [a.name]: a } }));

@@ -1,0 +1,90 @@
+// `npm run bench`: runs every benchmark in turn against its peer, prints the figures and rewrites
+// docs/benchmarks.md with the machine, the date and each bar of BRIEF.md section 7 met or not.
+// Needs the private test engine (test/bed/docker.sh) and the test images. `--only NAME,...` for a subset.
+
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { footprintBench } from './footprint.js';
+import { gitBench } from './git-poll.js';
+import { killBench } from './kill9.js';
+import { machine, Report } from './lib/report.js';
+import { reconcileBench } from './reconcile.js';
+
+const REPO = resolve(import.meta.dirname, '../..');
+const OUT = resolve(REPO, 'docs/benchmarks.md');
+const onlyArg = process.argv.indexOf('--only');
+const only = onlyArg >= 0 ? new Set((process.argv[onlyArg + 1] ?? '').split(',')) : null;
+const wanted = (name: string): boolean => only === null || only.has(name);
+
+/** Runs another benchmark script (built JS) and returns what it printed. */
+function runScript(file: string, args: string[], logFile: string): Promise<string> {
+  return new Promise((done) => {
+    const log = openSync(logFile, 'a');
+    const child = spawn(process.execPath, [file, ...args], { stdio: ['ignore', 'pipe', log] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      process.stdout.write(c);
+    });
+    child.on('close', (code) => done(code === 0 ? out : `${out}\n(exited with ${code}; see ${logFile})`));
+  });
+}
+
+const socket = process.env['MOOR_TEST_DOCKER_SOCK'];
+if (!socket) {
+  process.stderr.write('bench: MOOR_TEST_DOCKER_SOCK is not set: run `bash test/bed/docker.sh start && bash test/bed/images.sh && eval "$(bash test/bed/docker.sh env)"` first (npm run bench does)\n');
+  process.exit(2);
+}
+const started = Date.now();
+const report = new Report();
+const logDir = resolve(REPO, '.test-bed/logs');
+mkdirSync(logDir, { recursive: true });
+
+if (wanted('reconcile')) await reconcileBench(report, { socket, rounds: Number(process.env['MOOR_BENCH_ROUNDS'] ?? 3) });
+if (wanted('footprint')) await footprintBench(report, { socket, cycles: Number(process.env['MOOR_BENCH_CYCLES'] ?? 1000), idleSeconds: Number(process.env['MOOR_BENCH_IDLE_S'] ?? 120), pushes: 50 });
+if (wanted('git')) await gitBench(report);
+if (wanted('heartbeat') && existsSync(resolve(import.meta.dirname, 'heartbeat-sample.js'))) {
+  const out = await runScript(resolve(import.meta.dirname, 'heartbeat-sample.js'), [], resolve(logDir, 'bench-heartbeat.log'));
+  report.section('Heartbeat sampling (bench/heartbeat-sample.ts)', ['```', out.trim(), '```']);
+  const p95 = Number(/p95 ([\d.]+) ms/.exec(out)?.[1] ?? NaN);
+  report.bar({ what: 'heartbeat sampling', bar: '≤ 5 ms CPU per beat', measured: `p95 ${p95} ms`, met: Number.isFinite(p95) ? p95 <= 5 : null });
+}
+if (wanted('hub-load') && existsSync(resolve(import.meta.dirname, 'hub-load.js'))) {
+  const out = await runScript(resolve(import.meta.dirname, 'hub-load.js'), [], resolve(logDir, 'bench-hub-load.log'));
+  report.section('Hub load (bench/hub-load.ts)', ['```', out.trim(), '```']);
+  report.bar({ what: 'hub with 5,000 simulated agents', bar: 'one process, ≤ 25 % of one core, ≤ 500 MB', measured: 'see the hub load section', met: /\bFAIL\b/.test(out) ? false : /\bPASS\b/.test(out) ? true : null });
+}
+if (wanted('kill9')) await killBench(report, { socket, count: Number(process.env['MOOR_BENCH_KILLS'] ?? 100) });
+
+report.bar({ what: 'packaged binary (dist/moor): RSS, start to first sync', bar: 'same bars as the agent', measured: 'measured by packaging (slot left open)', met: null });
+
+const minutes = ((Date.now() - started) / 60_000).toFixed(1);
+const bars = [
+  '| what | bar | measured | met |',
+  '| --- | --- | --- | --- |',
+  ...report.bars.map((b) => `| ${b.what} | ${b.bar} | ${b.measured} | ${b.met === null ? 'n/a' : b.met ? 'yes' : '**no**'} |`),
+];
+const doc = [
+  '# moor benchmarks',
+  '',
+  `Written by \`npm run bench\` (bench/run.ts)${only ? ` with --only ${[...only].join(',')}` : ''}; the whole run took ${minutes} min. Figures, never asserts: each compares moor with a peer run in the same script on the same engine.`,
+  '',
+  '## Machine',
+  '',
+  ...machine(),
+  '',
+  '## Bars (BRIEF.md section 7)',
+  '',
+  ...bars,
+  '',
+  '## Packaged binary',
+  '',
+  'Slot for the packaging colleague: RSS, idle CPU and start-to-first-sync of `dist/moor` measured the same way (bench/footprint.ts with `MOOR_BENCH_BINARY=dist/moor`).',
+  '',
+  ...report.sections,
+].join('\n');
+mkdirSync(dirname(OUT), { recursive: true });
+writeFileSync(OUT, doc);
+process.stdout.write(`\nwrote ${OUT} (${minutes} min)\n`);
+process.exit(0);

@@ -1,0 +1,66 @@
+// Bundles the CLI into one CommonJS file for Node's single executable application (build.sh):
+// optional native modules stubbed, better-sqlite3's addon loaded from the extracted asset.
+// usage: node packaging/bundle.mjs OUT.cjs VERSION BUILD ADDON_ID
+
+import { build } from 'esbuild';
+
+const [out, version, buildId, addonId] = process.argv.slice(2);
+if (!out || !version || !buildId || !addonId) {
+  process.stderr.write('usage: node packaging/bundle.mjs OUT.cjs VERSION BUILD ADDON_ID\n');
+  process.exit(2);
+}
+
+/** Modules replaced by a few lines: what they do is not reachable from moor, or is done differently. */
+const STUBS = {
+  // better-sqlite3 finds its addon through `bindings`; in the binary sea-entry.ts has loaded it.
+  bindings: `module.exports = function () {
+    if (typeof globalThis.__non_webpack_require__ !== 'function' || !process.env.MOOR_SQLITE_BINDING) throw new Error('better-sqlite3 addon not prepared');
+    return globalThis.__non_webpack_require__(process.env.MOOR_SQLITE_BINDING);
+  };`,
+  // docker-modem pulls ssh2 (and its optional native cpu-features / sshcrypto) for ssh:// engines;
+  // moor talks to the engine over a unix socket or tcp only.
+  ssh2: `class Client { constructor() { throw new Error('ssh:// Docker hosts are not supported by moor: use a unix socket or tcp'); } }
+  module.exports = { Client };`,
+};
+
+// Optional dependencies that are absent here: loaded inside try/catch by ws, debug and
+// systeminformation. Stubbed rather than left external, so the binary's require (built-ins only)
+// is never asked and never prints its warning.
+const ABSENT = ['bufferutil', 'utf-8-validate', 'cpu-features', 'supports-color', 'osx-temperature-sensor', 'macos-temperature-sensor'];
+for (const name of ABSENT) {
+  STUBS[name] = `throw Object.assign(new Error("Cannot find module '${name}'"), { code: 'MODULE_NOT_FOUND' });`;
+}
+
+const stubPlugin = {
+  name: 'moor-stubs',
+  setup(b) {
+    const filter = new RegExp(`^(${Object.keys(STUBS).join('|')})$`);
+    b.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'moor-stub' }));
+    b.onLoad({ filter: /.*/, namespace: 'moor-stub' }, (args) => ({ contents: STUBS[args.path], loader: 'js' }));
+  },
+};
+
+const result = await build({
+  entryPoints: ['agent/sea-entry.ts'],
+  outfile: out,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  minify: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+  metafile: true,
+  // ESM dependencies (node-cron, openpgp) read import.meta.url at load time; in the binary the
+  // closest truth is the executable itself.
+  banner: { js: 'var __moor_import_meta_url = require("node:url").pathToFileURL(process.execPath).href;' },
+  define: {
+    'import.meta.url': '__moor_import_meta_url',
+    __MOOR_VERSION__: JSON.stringify(version),
+    __MOOR_BUILD__: JSON.stringify(buildId),
+    __MOOR_ADDON_ID__: JSON.stringify(addonId),
+  },
+  plugins: [stubPlugin],
+});
+const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
+process.stdout.write(`bundle ${out}: ${(bytes / 1024 / 1024).toFixed(1)} MB\n`);

@@ -23,9 +23,9 @@ function runScript(file: string, args: string[], logFile: string): Promise<strin
     const log = openSync(logFile, 'a');
     const child = spawn(process.execPath, [file, ...args], { stdio: ['ignore', 'pipe', log] });
     let out = '';
-    child.stdout.on('data', (c: Buffer) => {
+    child.stdout?.on('data', (c: Buffer) => {
       out += c.toString();
-      process.stdout.write(c);
+      if (file !== '--test') process.stdout.write(c);
     });
     child.on('close', (code) => done(code === 0 ? out : `${out}\n(exited with ${code}; see ${logFile})`));
   });
@@ -54,6 +54,19 @@ if (wanted('hub-load') && existsSync(resolve(import.meta.dirname, 'hub-load.js')
   const out = await runScript(resolve(import.meta.dirname, 'hub-load.js'), [], resolve(logDir, 'bench-hub-load.log'));
   report.section('Hub load (bench/hub-load.ts)', ['```', out.trim(), '```']);
   report.bar({ what: 'hub with 5,000 simulated agents', bar: 'one process, ≤ 25 % of one core, ≤ 500 MB', measured: 'see the hub load section', met: /\bFAIL\b/.test(out) ? false : /\bPASS\b/.test(out) ? true : null });
+}
+// The drills that prove the last two bars run in the suite; run them here too for the figures.
+for (const [name, file, what, bar] of [
+  ['hub-outage', 'test/e2e/drills/hub-outage.test.js', 'hub unreachable while 10,000 events happen', 'all 10,000 delivered after it returns, in order'],
+  ['corpus', 'test/unit/corpus/corpus.test.js', 'malformed or hostile config commits (parser, 240+ cases)', 'none applied even partly; each error names file and key'],
+  ['corpus', 'test/e2e/drills/hostile-commits.test.js', 'malformed or hostile config commits (20 through a real agent)', 'none applied even partly; each error names file and key'],
+] as const) {
+  if (!wanted(name)) continue;
+  const t = performance.now();
+  const out = await runScript('--test', [resolve(REPO, 'build', file)], resolve(logDir, `bench-${name}.log`));
+  const pass = Number(/# pass (\d+)/.exec(out)?.[1] ?? 0);
+  const fail = Number(/# fail (\d+)/.exec(out)?.[1] ?? 1);
+  report.bar({ what, bar, measured: `${file}: ${pass} passed, ${fail} failed (${((performance.now() - t) / 1000).toFixed(0)} s)`, met: fail === 0 && pass > 0 });
 }
 if (wanted('kill9')) await killBench(report, { socket, count: Number(process.env['MOOR_BENCH_KILLS'] ?? 100) });
 

@@ -52,6 +52,8 @@ install_moor() {
     fi
   done
   install -d -m 0700 /var/lib/moor /var/cache/moor
+  # policy.allowedFileRoots' default: under the unit /etc is read-only, moor cannot create it.
+  install -d -m 0755 /etc/moor-files
   find /var/cache/moor -maxdepth 1 -name 'better_sqlite3-*.node' -delete 2>/dev/null || true
   systemd_running && systemctl daemon-reload
   $upgrade || systemctl enable moor.service >/dev/null 2>&1 || true

@@ -31,24 +31,7 @@ stop_bed() {
 say "packages"
 bash test/bed/install.sh
 
-# npm ci only when the installed tree does not match package-lock.json.
-LOCK_HASH="$(sha256sum package-lock.json | cut -d' ' -f1)"
-STAMP="node_modules/.moor-lock-hash"
-if [[ -d node_modules && ! -f "$STAMP" && node_modules/.package-lock.json -nt package-lock.json ]]; then
-  echo "$LOCK_HASH" >"$STAMP" # installed by hand after the last lock change: trust it once
-fi
-if [[ ! -d node_modules || "$(cat "$STAMP" 2>/dev/null)" != "$LOCK_HASH" ]]; then
-  say "npm ci (log: $LOG_DIR/npm-ci.log)"
-  if ! npm ci --no-audit --no-fund >"$LOG_DIR/npm-ci.log" 2>&1; then
-    tail -n 30 "$LOG_DIR/npm-ci.log" >&2
-    echo "test/run.sh: npm ci failed, see $LOG_DIR/npm-ci.log" >&2
-    exit 1
-  fi
-  echo "$LOCK_HASH" >"$STAMP"
-fi
-
-say "build"
-npm run --silent build
+bash test/bed/node-deps.sh
 
 trap stop_bed EXIT
 say "test bed"

@@ -171,7 +171,11 @@ async function serviceChecks(settings: AgentSettings): Promise<Check[]> {
   const inside = (path: string): boolean => writable.some((root) => path === root || path.startsWith(root.endsWith('/') ? root : `${root}/`));
   const needed = [...settings.policy.allowedFileRoots, ...(settings.systemd.enabled ? [settings.systemd.unitDir] : [])];
   const missing = needed.filter((p) => !inside(p));
-  if (missing.length > 0) {
+  const absent = needed.filter((p) => !existsSync(p));
+  if (absent.length > 0) {
+    // A ReadWritePaths entry that does not exist is skipped, and the rest of /etc is read-only.
+    checks.push(check('sandbox', 'fail', `${absent.join(', ')} missing: ${UNIT} cannot create it (ProtectSystem=strict)`, `mkdir -p ${absent.join(' ')}`));
+  } else if (missing.length > 0) {
     checks.push(
       check(
         'sandbox',

@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +26,17 @@ services:
     stop_grace_period: 1s
     environment: { LEVEL: ${level} }
 `;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
 
 interface Status {
   revision: { applied: string | null };
@@ -50,8 +62,8 @@ describe('the moor package on a fresh systemd host', { timeout: 240_000 }, () =>
       const c = await web();
       return c?.State === 'running' && c.Labels['moor.revision'] === commit ? c : null;
     }, { timeoutMs: 60_000, intervalMs: 250 });
-  const push = async (level: string): Promise<string> => {
-    const commit = await repo.commitFiles(`hosts/${host}`, { 'compose.yaml': compose(project, level) }, `web at ${level}`);
+  const push = async (level: string, extra: Record<string, string> = {}): Promise<string> => {
+    const commit = await repo.commitFiles(`hosts/${host}`, { 'compose.yaml': compose(project, level), ...extra }, `web at ${level}`);
     commits.push(commit);
     return commit;
   };
@@ -123,13 +135,25 @@ YAML`);
     assert.equal(doctor.code, 0, doctor.stdout + doctor.stderr);
     await box.sh('systemctl start moor.service');
     await convergedOn(commits[0] ?? '');
-    const second = await push('two');
+    // A unit and a file too: the sandbox (ProtectSystem=strict) must let the agent write them.
+    const second = await push('two', {
+      'moor.yaml': `compose: [compose.yaml]
+units:
+  - { name: moor-pkg-hello.service, enabled: true, state: running }
+files:
+  - { path: /etc/moor-files/hello.conf, source: files/hello.conf, mode: "0644" }
+`,
+      'units/moor-pkg-hello.service': '[Unit]\nDescription=hello from git\n[Service]\nExecStart=/bin/sleep infinity\n[Install]\nWantedBy=multi-user.target\n',
+      'files/hello.conf': 'greeting = hello\n',
+    });
     await convergedOn(second);
     const s = await waitFor('status at the second commit', async () => {
       const now = await status();
       return now.revision.applied === second ? now : null;
     });
     assert.equal(s.lastSync?.result, 'converged');
+    assert.equal((await box.sh('systemctl is-active moor-pkg-hello.service')).trim(), 'active');
+    assert.equal(await box.sh('cat /etc/moor-files/hello.conf'), 'greeting = hello\n');
     // The embedded SQLite addon went to the unit's CacheDirectory, not /tmp.
     assert.match(await box.sh('ls /var/cache/moor'), /^better_sqlite3-[0-9a-f]{16}\.node$/m);
   });
@@ -148,11 +172,31 @@ YAML`);
     await convergedOn(third);
   });
 
+  it('runs the hub under its own hardened unit', async () => {
+    const port = await freePort();
+    await box.sh(`cat > /etc/moor/hub.yaml <<'YAML'
+listen: 127.0.0.1:${port}
+database: /var/lib/moor-hub/hub.db
+YAML
+systemctl start moor-hub.service`);
+    const res = await waitFor('the hub answering', async () => {
+      try {
+        const r = await fetch(`http://127.0.0.1:${port}/healthz`);
+        return r.ok ? r : null;
+      } catch {
+        return null;
+      }
+    });
+    assert.equal(res.status, 200);
+    await box.sh('test -f /var/lib/moor-hub/hub.db');
+  });
+
   it('removes the package: service gone, containers left running; purge deletes the state', async () => {
     const before = await web();
     await box.sh('dpkg -r moor');
     assert.notEqual((await box.exec(['systemctl', 'is-active', 'moor.service'])).stdout.trim(), 'active');
     assert.notEqual((await box.exec(['systemctl', 'cat', 'moor.service'])).code, 0);
+    assert.notEqual((await box.exec(['systemctl', 'is-active', 'moor-hub.service'])).stdout.trim(), 'active');
     assert.notEqual((await box.exec(['sh', '-c', 'command -v moor'])).code, 0);
     const after = await web();
     assert.equal(after?.State, 'running');

@@ -1,0 +1,147 @@
+// The agent's footprint with 20 managed containers and the hub connected: start to first sync,
+// RSS and CPU over 1,000 sync cycles (driven through the control socket), idle CPU with 60 s polls,
+// and push -> converged through the hub's git webhook. MOOR_BENCH_BINARY=dist/moor measures the binary.
+
+import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { AgentProcess } from '../test/bed/agent-process.js';
+import { MAIN } from '../test/bed/agent-process.js';
+import { DrillHost, stackCompose } from '../test/drills/drill-host.js';
+import { hubFixture } from '../test/integration/hub/hub-process.js';
+import { mb, median, ms, procFigures, quantile, Report, sleep, table } from './lib/report.js';
+
+const SERVICES = 20;
+
+function spawnAgent(config: string, logFile: string): AgentProcess {
+  const binary = process.env['MOOR_BENCH_BINARY'];
+  const fd = openSync(logFile, 'a');
+  const child = binary
+    ? spawn(resolve(binary), ['agent', '--config', config], { stdio: ['ignore', fd, fd], env: { ...process.env, MOOR_LOG_LEVEL: 'warn' } })
+    : spawn(process.execPath, [MAIN, 'agent', '--config', config], { stdio: ['ignore', fd, fd], env: { ...process.env, MOOR_LOG_LEVEL: 'warn' } });
+  closeSync(fd);
+  let done = false;
+  const exit = new Promise<number | null>((r) => child.on('exit', (code) => ((done = true), r(code))));
+  return {
+    child,
+    logFile,
+    exited: () => done,
+    stop: async () => (done || child.kill('SIGTERM'), exit),
+    kill9: async () => {
+      if (!done) child.kill('SIGKILL');
+      await exit;
+    },
+  };
+}
+
+export async function footprintBench(report: Report, options: { socket: string; cycles: number; idleSeconds: number; pushes: number }): Promise<void> {
+  const hub = await hubFixture();
+  await hub.start();
+  const host = `bench-fp-${process.pid}`;
+  const tokenFile = join(hub.dir, 'agent-token');
+  writeFileSync(tokenFile, `${hub.addToken(host)}\n`);
+  const drill = await DrillHost.create({
+    host,
+    project: 'fp',
+    dockerSocket: options.socket,
+    intervalMs: 60_000,
+    extraYaml: `hub: { url: "ws://127.0.0.1:${hub.port}/agent", tokenFile: ${tokenFile}, heartbeat: 15s }\n`,
+  });
+  const what = process.env['MOOR_BENCH_BINARY'] ? `the packaged binary ${process.env['MOOR_BENCH_BINARY']}` : '`node build/agent/main.js agent`';
+  try {
+    let head = await drill.commit({ 'compose.yaml': stackCompose('fp', SERVICES, () => ({ V: '0' })) }, 'twenty services');
+    drill.agent = spawnAgent(drill.config, join(drill.dir, 'agent-0.log'));
+    await drill.waitApplied(head, 120_000);
+
+    // Start to first sync under way: spawn until the agent's first request reaches git.
+    const starts: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      await drill.agent.stop();
+      drill.server.resetStats();
+      const t0 = performance.now();
+      drill.agent = spawnAgent(drill.config, join(drill.dir, `agent-${i + 1}.log`));
+      while (drill.server.stats().requests === 0 && performance.now() - t0 < 10_000) await sleep(1);
+      starts.push(performance.now() - t0);
+      await drill.waitApplied(head);
+    }
+    const pid = drill.agent.child.pid ?? 0;
+    const hubLinked = async (): Promise<boolean> => {
+      for (let i = 0; i < 100; i++) {
+        if ((await drill.status()).hub?.connected) return true;
+        await sleep(100);
+      }
+      return false;
+    };
+    const linked = await hubLinked();
+
+    // 1,000 sync cycles (each: one git round trip, observe 20 containers, plan, nothing to do).
+    for (let i = 0; i < 10; i++) await drill.sync();
+    const at0 = procFigures(pid);
+    let at100 = at0;
+    const t0 = performance.now();
+    for (let i = 1; i <= options.cycles; i++) {
+      await drill.sync();
+      if (i === 100) at100 = procFigures(pid);
+    }
+    const cyclesMs = performance.now() - t0;
+    const atEnd = procFigures(pid);
+    const growthPer1000 = ((atEnd.rss - at100.rss) / Math.max(1, options.cycles - 100)) * 1000;
+
+    // Idle: the 60 s poll and the 15 s heartbeat only.
+    await sleep(3000);
+    const idle0 = procFigures(pid);
+    await sleep(options.idleSeconds * 1000);
+    const idle1 = procFigures(pid);
+    const idlePct = ((idle1.cpuMs - idle0.cpuMs) / (options.idleSeconds * 1000)) * 100;
+
+    // Push -> converged through the hub webhook.
+    const secret = hub.secret;
+    const latencies: number[] = [];
+    for (let i = 1; i <= options.pushes; i++) {
+      head = await drill.commit({ 'compose.yaml': stackCompose('fp', SERVICES, (s) => ({ V: s === i % SERVICES ? `p${i}` : '0' })) }, `push ${i}`);
+      const body = JSON.stringify({ ref: `refs/heads/${drill.branch}`, after: head });
+      const signature = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+      const t = performance.now();
+      const res = await fetch(`${hub.url}/webhook`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': signature } });
+      await res.arrayBuffer();
+      for (;;) {
+        const s = await drill.status();
+        if (s.revision.applied === head && s.state !== 'syncing') break;
+        if (performance.now() - t > 30_000) throw new Error(`push ${i} did not converge`);
+        await sleep(10);
+      }
+      latencies.push(performance.now() - t);
+    }
+    const final = procFigures(pid);
+
+    report.section(`Agent footprint: ${what}, ${SERVICES} containers, hub ${linked ? 'connected' : 'NOT connected'}`, [
+      ...table(['figure', 'value'], [
+        ['start to first sync under way (spawn -> first git request), median of 5', `${ms(median(starts))} (all: ${starts.map((s) => s.toFixed(0)).join(', ')})`],
+        ['RSS after warm-up (10 cycles)', mb(at0.rss)],
+        ['RSS after 100 cycles', mb(at100.rss)],
+        [`RSS after ${options.cycles} cycles`, mb(atEnd.rss)],
+        ['RSS growth per 1,000 cycles (from cycle 100 on)', mb(growthPer1000)],
+        [`CPU per no-op sync cycle (${options.cycles} cycles, ${(cyclesMs / 1000).toFixed(1)} s)`, `${((atEnd.cpuMs - at0.cpuMs) / options.cycles).toFixed(1)} ms CPU, ${(cyclesMs / options.cycles).toFixed(1)} ms wall`],
+        [`idle CPU over ${options.idleSeconds} s (60 s polls, 15 s heartbeats; shortened from 10 min)`, `${idlePct.toFixed(3)} % of one core (${(idle1.cpuMs - idle0.cpuMs).toFixed(0)} ms CPU)`],
+        [`push -> converged via the hub webhook, ${options.pushes} pushes (one env change each)`, `p50 ${ms(quantile(latencies, 0.5))}, p95 ${ms(quantile(latencies, 0.95))}, max ${ms(Math.max(...latencies))}`],
+        ['RSS at the end', mb(final.rss)],
+      ]),
+      '',
+      'Bare `node -e 0` on this machine for comparison: see the bars table. RSS and CPU are the agent process\'s own, from /proc.',
+    ]);
+    const steady = Math.max(at100.rss, atEnd.rss, final.rss);
+    report.bar({ what: 'agent RSS, steady state, 20 containers, hub connected', bar: '≤ 56 MB; < 2 MB growth over 1,000 cycles', measured: `${mb(steady)} max; growth ${mb(growthPer1000)} per 1,000 cycles${linked ? '' : ' (hub NOT connected)'}`, met: steady <= 56 * 2 ** 20 && growthPer1000 < 2 * 2 ** 20 && linked });
+    report.bar({ what: 'agent start to first sync under way', bar: '≤ 250 ms', measured: `${ms(median(starts))} median`, met: median(starts) <= 250 });
+    report.bar({ what: 'agent CPU while idle, polling every 60 s', bar: '≤ 0.1 % of one core', measured: `${idlePct.toFixed(3)} % over ${options.idleSeconds} s`, met: idlePct <= 0.1 });
+    report.bar({ what: 'push → converged with the hub webhook', bar: '≤ 1.5 s p95', measured: `p95 ${ms(quantile(latencies, 0.95))}, p50 ${ms(quantile(latencies, 0.5))} over ${options.pushes}`, met: quantile(latencies, 0.95) <= 1500 });
+  } finally {
+    await drill.close();
+    await hub.kill();
+  }
+  const bare = await new Promise<number>((done) => {
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 300)'], { stdio: 'ignore' });
+    setTimeout(() => done(procFigures(child.pid ?? 0).rss), 200);
+  });
+  report.section('Reference', [`Bare \`node -e\` (idle, 200 ms after start) RSS here: ${mb(bare)}.`]);
+}

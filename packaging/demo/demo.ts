@@ -1,0 +1,141 @@
+// `bash packaging/demo.sh`: moor for real on a sample host. A config repo served by git
+// http-backend on 127.0.0.1, a fleet hub with its dashboard, and the agent applying the host's
+// branch to the Docker engine given. Edit, commit and push in .demo/work to see it converge.
+
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
+import { chmodSync, existsSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createTestRepo } from '../../test/bed/git-repo.js';
+import { startGitServer } from '../../test/bed/git-server.js';
+
+const ROOT = resolve(process.cwd());
+const DEMO = join(ROOT, '.demo');
+const MAIN = join(ROOT, 'build/agent/main.js');
+const HOST = 'demo-01';
+const HUB_PORT = Number(process.env.MOOR_DEMO_HUB_PORT ?? 7070);
+const socket = process.argv[2] ?? '/var/run/docker.sock';
+const checkOnly = process.argv.includes('--check');
+
+const COMPOSE = `# The demo host's containers. Change something, commit, push: moor converges.
+name: demo
+services:
+  web:
+    image: local/busybox:1
+    command: ["sh", "-c", "mkdir -p /www && echo \\"hello from $$GREETING\\" > /www/index.html && exec httpd -f -p 127.0.0.1:8080 -h /www"]
+    network_mode: host
+    environment:
+      GREETING: moor
+    healthcheck: { test: ["CMD-SHELL", "nc -w 1 127.0.0.1 8080 </dev/null"], interval: 2s, retries: 3 }
+    restart: unless-stopped
+  worker:
+    image: local/busybox:1
+    command: ["sh", "-c", "while true; do date; sleep 30; done"]
+    network_mode: none
+    depends_on:
+      web: { condition: service_healthy }
+    restart: unless-stopped
+`;
+
+const MANIFEST = `# moor's own manifest for this host (optional).
+rollout: { healthTimeout: 30s, rollback: true }
+`;
+
+const run = promisify(execFile);
+
+function moorCli(args: string[]): string {
+  return execFileSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', env: { ...process.env, MOOR_LOG_LEVEL: 'warn' } });
+}
+
+async function main(): Promise<void> {
+  rmSync(DEMO, { recursive: true, force: true });
+  mkdirSync(DEMO, { recursive: true });
+  const logs = (name: string): number => openSync(join(DEMO, name), 'a');
+
+  // The config repo, with the host's branch, served over smart HTTP (pushes allowed).
+  const repo = await createTestRepo({ root: join(DEMO, 'git'), bare: true });
+  await repo.git(['config', 'http.receivepack', 'true']);
+  const first = await repo.commitFiles(`hosts/${HOST}`, { 'compose.yaml': COMPOSE, 'moor.yaml': MANIFEST }, 'demo host: web and worker');
+  await repo.git(['symbolic-ref', 'HEAD', `refs/heads/hosts/${HOST}`]);
+  const server = await startGitServer({ projectRoot: repo.root, logFile: join(DEMO, 'git-http.log') });
+  const url = `${server.url}/${repo.name}`;
+
+  // The hub, with a token for the host and a push webhook secret.
+  writeFileSync(join(DEMO, 'webhook-secret'), 'demo-webhook-secret\n', { mode: 0o600 });
+  writeFileSync(
+    join(DEMO, 'hub.yaml'),
+    `listen: 127.0.0.1:${HUB_PORT}\ndatabase: ${join(DEMO, 'hub.db')}\nofflineAfter: 30s\nwebhookSecretFile: ${join(DEMO, 'webhook-secret')}\n`,
+  );
+  const token = moorCli(['hub', 'token', 'add', HOST, '--config', join(DEMO, 'hub.yaml')]).trim().split('\n').pop() ?? '';
+  writeFileSync(join(DEMO, 'hub-token'), `${token}\n`, { mode: 0o600 });
+  const children: ChildProcess[] = [];
+  const hub = spawn(process.execPath, [MAIN, 'hub', '--config', join(DEMO, 'hub.yaml')], { stdio: ['ignore', logs('hub.log'), logs('hub.log')] });
+  children.push(hub);
+
+  // A post-receive hook tells the hub, which tells the agent: push to converged in about a second.
+  const hook = join(repo.gitDir, 'hooks', 'post-receive');
+  const notify = join(ROOT, 'build/packaging/demo/notify-hub.js');
+  writeFileSync(hook, `#!/bin/sh\nexec "${process.execPath}" "${notify}" "http://127.0.0.1:${HUB_PORT}/webhook" "${join(DEMO, 'webhook-secret')}"\n`);
+  chmodSync(hook, 0o755);
+
+  // The agent's own configuration.
+  const systemd = existsSync('/run/systemd/system');
+  writeFileSync(
+    join(DEMO, 'agent.yaml'),
+    `host: ${HOST}
+source:
+  url: ${url}
+  interval: 30s
+docker: { socket: ${socket} }
+systemd: { enabled: ${systemd} }
+policy: { allowedFileRoots: [${join(DEMO, 'files')}] }
+hub: { url: "ws://127.0.0.1:${HUB_PORT}/agent", tokenFile: ${join(DEMO, 'hub-token')}, heartbeat: 15s }
+stateDir: ${join(DEMO, 'state')}
+`,
+  );
+  // Async: the git server runs in this process and must keep answering during the clone.
+  await run('git', ['clone', '-q', '-b', `hosts/${HOST}`, url, join(DEMO, 'work')]);
+  await run('git', ['-C', join(DEMO, 'work'), 'config', 'user.email', 'you@example.com']);
+  await run('git', ['-C', join(DEMO, 'work'), 'config', 'user.name', 'Demo Operator']);
+
+  const agent = spawn(process.execPath, [MAIN, 'agent', '--config', join(DEMO, 'agent.yaml')], {
+    stdio: checkOnly ? ['ignore', logs('agent.log'), logs('agent.log')] : 'inherit',
+  });
+  children.push(agent);
+  const stop = async (code: number): Promise<never> => {
+    for (const c of children) c.kill('SIGTERM');
+    await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));
+    await server.stop();
+    process.exit(code);
+  };
+  process.once('SIGINT', () => void stop(0));
+  process.once('SIGTERM', () => void stop(0));
+
+  const cli = `node build/agent/main.js --config ${join(DEMO, 'agent.yaml')}`;
+  process.stderr.write(`
+moor demo: host ${HOST} follows branch hosts/${HOST} of ${url}
+  dashboard:   http://127.0.0.1:${HUB_PORT}/
+  change it:   cd .demo/work && $EDITOR compose.yaml && git commit -am "..." && git push
+  look at it:  ${cli} status        (also: plan, history, sync, suspend --for 1h, resume)
+  the web service answers on http://127.0.0.1:8080/
+  Ctrl-C stops the agent, the hub and the git server (containers keep running, as on a real host).
+
+`);
+  if (checkOnly) {
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const status = JSON.parse(moorCli(['--config', join(DEMO, 'agent.yaml'), '--json', 'status'])) as { revision: { applied: string | null }; hub: { connected: boolean } | null };
+      if (status.revision.applied === first && status.hub?.connected) {
+        process.stderr.write(`demo check: converged on ${first.slice(0, 12)} and connected to the hub\n`);
+        await stop(0);
+      }
+      if (Date.now() > deadline) {
+        process.stderr.write('demo check: did not converge within 120 s; see .demo/agent.log\n');
+        await stop(1);
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+await main();

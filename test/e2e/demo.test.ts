@@ -1,0 +1,37 @@
+// The README's first command works: the demo sets up a sample host and converges on it.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, it } from 'node:test';
+import { testDocker } from '../bed/docker-env.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+after(async () => {
+  const docker = testDocker();
+  const list = await docker.listContainers({ all: true, filters: { label: ['moor.host=demo-01'] } });
+  await Promise.all(list.map((c) => docker.getContainer(c.Id).remove({ force: true })));
+});
+
+it('packaging/demo.sh --check converges the sample host and connects it to the hub', async () => {
+  const output: string[] = [];
+  const code = await new Promise<number | null>((done) => {
+    const child = spawn('bash', ['packaging/demo.sh', '--check'], {
+      cwd: ROOT,
+      env: { ...process.env, MOOR_DEMO_HUB_PORT: '17070' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.on('data', (c: Buffer) => output.push(c.toString()));
+    child.stderr.on('data', (c: Buffer) => output.push(c.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
+    child.on('exit', (c) => {
+      clearTimeout(timer);
+      done(c);
+    });
+  });
+  const text = output.join('');
+  assert.equal(code, 0, text);
+  assert.match(text, /demo check: converged on [0-9a-f]{12} and connected to the hub/);
+});

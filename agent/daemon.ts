@@ -8,8 +8,7 @@ import type { ControlRequest } from './control/protocol.js';
 import { toMoorError, type ErrorJSON } from './errors.js';
 import type { SyncOutcome } from './reconciler/reconciler.js';
 import type { StatusSnapshot } from './reconciler/status-model.js';
-import { createHeartbeatSampler } from './reporter/host-metrics.js';
-import { createReporter, type Reporter } from './reporter/reporter.js';
+import type { Reporter } from './reporter/reporter.js';
 import { Poller } from './scheduler/poller.js';
 import { StateLock } from './state-lock.js';
 import { VERSION } from './version.js';
@@ -34,6 +33,11 @@ export async function startDaemon(app: App): Promise<DaemonHandle> {
   let reporter: Reporter | null = null;
   if (settings.hub) {
     const hub = settings.hub;
+    // systeminformation and ws load only on hosts that report to a hub.
+    const [{ createHeartbeatSampler }, { createReporter }] = await Promise.all([
+      import('./reporter/host-metrics.js'),
+      import('./reporter/reporter.js'),
+    ]);
     const metrics = createHeartbeatSampler({ diskPaths: [settings.stateDir], agentVersion: VERSION });
     metrics.start();
     reporter = createReporter(

@@ -4,17 +4,22 @@
 
 import { Command, CommanderError } from 'commander';
 import { registerHubCommand } from '../hub/cli.js';
-import { agentVerb } from './cli/agent.js';
 import { configFileFrom, EXIT, type CliContext, type ExitCode } from './cli/context.js';
-import { doctorVerb } from './cli/doctor.js';
-import { historyVerb } from './cli/history.js';
-import { planVerb } from './cli/plan.js';
-import { statusVerb } from './cli/status.js';
-import { resumeVerb, suspendVerb } from './cli/suspend.js';
-import { syncVerb } from './cli/sync.js';
-import { validateVerb } from './cli/validate.js';
 import { createLogger } from './logger.js';
 import { BUILD, VERSION } from './version.js';
+
+// Each verb's module is loaded only when that verb runs, so that the daemon does not carry the
+// hub, the doctor or the other verbs in memory, and `moor version` starts at once.
+const verbs = {
+  agent: () => import('./cli/agent.js'),
+  sync: () => import('./cli/sync.js'),
+  plan: () => import('./cli/plan.js'),
+  status: () => import('./cli/status.js'),
+  history: () => import('./cli/history.js'),
+  validate: () => import('./cli/validate.js'),
+  suspend: () => import('./cli/suspend.js'),
+  doctor: () => import('./cli/doctor.js'),
+};
 
 interface GlobalOptions {
   config?: string;
@@ -48,37 +53,37 @@ async function main(argv: string[]): Promise<ExitCode> {
     .exitOverride()
     .showHelpAfterError();
 
-  program.command('agent').description('run the daemon: poll, apply, self-heal, report').action(run((ctx) => agentVerb(ctx)));
+  program.command('agent').description('run the daemon: poll, apply, self-heal, report').action(run(async (ctx) => (await verbs.agent()).agentVerb(ctx)));
   program
     .command('sync')
     .description('ask the running agent to sync now and wait (--once: fetch and apply in-process)')
     .option('--once', 'without a daemon: fetch and apply once')
-    .action(run((ctx, opts: { once?: boolean }) => syncVerb(ctx, { once: opts.once === true })));
+    .action(run(async (ctx, opts: { once?: boolean }) => (await verbs.sync()).syncVerb(ctx, { once: opts.once === true })));
   program
     .command('plan')
     .description('show what would change and why (exit 3 when changes are pending)')
     .option('--dir <path>', 'plan a local config dir without fetching')
     .option('--offline', 'with --dir: plan against an empty host instead of the engine')
-    .action(run((ctx, opts: { dir?: string; offline?: boolean }) => planVerb(ctx, { dir: opts.dir, offline: opts.offline === true })));
-  program.command('status').description('revision, last sync, resources and their health, drift').action(run((ctx) => statusVerb(ctx)));
+    .action(run(async (ctx, opts: { dir?: string; offline?: boolean }) => (await verbs.plan()).planVerb(ctx, { dir: opts.dir, offline: opts.offline === true })));
+  program.command('status').description('revision, last sync, resources and their health, drift').action(run(async (ctx) => (await verbs.status()).statusVerb(ctx)));
   program
     .command('history')
     .description('revisions and applies, newest first')
     .option('--limit <n>', 'how many of each', '20')
-    .action(run((ctx, opts: { limit: string }) => historyVerb(ctx, { limit: Math.max(1, Number(opts.limit) || 20) })));
+    .action(run(async (ctx, opts: { limit: string }) => (await verbs.history()).historyVerb(ctx, { limit: Math.max(1, Number(opts.limit) || 20) })));
   program
     .command('validate')
     .description('check a config dir offline: FILE:LINE: message per problem')
     .argument('[dir]', 'config dir', '.')
-    .action(run((ctx, dir: string) => validateVerb(ctx, dir)));
+    .action(run(async (ctx, dir: string) => (await verbs.validate()).validateVerb(ctx, dir)));
   program
     .command('suspend')
     .description('break-glass: pause applying and self-heal (expires by itself)')
     .option('--for <duration>', 'how long', '2h')
     .option('--reason <text>', 'why, shown upstream', 'break-glass')
-    .action(run((ctx, opts: { for: string; reason: string }) => suspendVerb(ctx, opts)));
-  program.command('resume').description('end a suspension now').action(run((ctx) => resumeVerb(ctx)));
-  program.command('doctor').description('check that this host is ready for moor').action(run((ctx) => doctorVerb(ctx)));
+    .action(run(async (ctx, opts: { for: string; reason: string }) => (await verbs.suspend()).suspendVerb(ctx, opts)));
+  program.command('resume').description('end a suspension now').action(run(async (ctx) => (await verbs.suspend()).resumeVerb(ctx)));
+  program.command('doctor').description('check that this host is ready for moor').action(run(async (ctx) => (await verbs.doctor()).doctorVerb(ctx)));
   program
     .command('version')
     .description('version and build')

@@ -2,7 +2,7 @@
 // no-op poll and of a poll after a change, with 1 and 5,000 host branches; fetch time and memory.
 // Peer: `git ls-remote` (protocol v2) of the same branch, for the poll.
 
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import * as nodeFs from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -72,7 +72,8 @@ export async function gitBench(report: Report): Promise<void> {
         await source.checkout(head, join(work, 'c1'));
       });
       const t = performance.now();
-      const out = execFileSync('git', ['-c', 'protocol.version=2', 'ls-remote', settings.url, `refs/heads/${branch}`], { encoding: 'utf8' });
+      // Async: the git server runs in this process and must keep answering.
+      const out = await new Promise<string>((done) => execFile('git', ['-c', 'protocol.version=2', 'ls-remote', settings.url, `refs/heads/${branch}`], (_err, stdout) => done(stdout)));
       const peerWire = server.stats();
       peers.push(`${branches} branch(es): \`git ls-remote\` (v2) of the branch: ${(performance.now() - t).toFixed(0)} ms, ${peerWire.requests} round trips, ${peerWire.bytesIn + peerWire.bytesOut} B on the wire${out ? '' : ' (no answer)'}`);
     } finally {

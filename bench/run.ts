@@ -42,7 +42,7 @@ const logDir = resolve(REPO, '.test-bed/logs');
 mkdirSync(logDir, { recursive: true });
 
 if (wanted('reconcile')) await reconcileBench(report, { socket, rounds: Number(process.env['MOOR_BENCH_ROUNDS'] ?? 3) });
-if (wanted('footprint')) await footprintBench(report, { socket, cycles: Number(process.env['MOOR_BENCH_CYCLES'] ?? 1000), idleSeconds: Number(process.env['MOOR_BENCH_IDLE_S'] ?? 120), pushes: 50 });
+if (wanted('footprint')) await footprintBench(report, { socket, cycles: Number(process.env['MOOR_BENCH_CYCLES'] ?? 1000), idleSeconds: Number(process.env['MOOR_BENCH_IDLE_S'] ?? 120), pushes: Number(process.env['MOOR_BENCH_PUSHES'] ?? 50) });
 if (wanted('git')) await gitBench(report);
 if (wanted('heartbeat') && existsSync(resolve(import.meta.dirname, 'heartbeat-sample.js'))) {
   const out = await runScript(resolve(import.meta.dirname, 'heartbeat-sample.js'), [], resolve(logDir, 'bench-heartbeat.log'));

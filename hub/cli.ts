@@ -4,10 +4,7 @@
 import type { Command } from 'commander';
 import type pino from 'pino';
 import { SettingsError } from '../agent/errors.js';
-import { openHubDatabase } from './db.js';
-import { createHub } from './server.js';
-import { loadHubSettings } from './settings.js';
-import { HubStore, newToken } from './store.js';
+import type { HubStore } from './store.js';
 
 export interface HubCommandDeps {
   logger: pino.Logger;
@@ -33,11 +30,17 @@ function checkHost(host: string): void {
 export function registerHubCommand(program: Command, deps: HubCommandDeps): Command {
   const now = deps.now ?? (() => new Date());
   const print = deps.print ?? ((line: string) => void process.stdout.write(line + '\n'));
-  const withStore = <T>(cmd: Command, fn: (store: HubStore) => T): T => {
+  // The hub's modules load only when a hub verb runs: the agent never pays for them.
+  const withStore = async <T>(cmd: Command, fn: (store: HubStore, newToken: () => string) => T): Promise<T> => {
+    const [{ loadHubSettings }, { openHubDatabase }, { HubStore: Store, newToken }] = await Promise.all([
+      import('./settings.js'),
+      import('./db.js'),
+      import('./store.js'),
+    ]);
     const settings = loadHubSettings(configOf(cmd));
     const db = openHubDatabase(settings.database);
     try {
-      return fn(new HubStore({ db }));
+      return fn(new Store({ db }), newToken);
     } finally {
       db.close();
     }
@@ -48,6 +51,7 @@ export function registerHubCommand(program: Command, deps: HubCommandDeps): Comm
     .description('run the fleet hub: agent websocket, JSON API, push webhook, alerts, /metrics, dashboard')
     .option('--config <file>', `hub settings (env MOOR_HUB_CONFIG, default ${DEFAULT_CONFIG})`)
     .action(async (_opts: unknown, cmd: Command) => {
+      const [{ loadHubSettings }, { createHub }] = await Promise.all([import('./settings.js'), import('./server.js')]);
       const settings = loadHubSettings(configOf(cmd));
       const instance = createHub({ logger: deps.logger, now }, { settings });
       await instance.start();
@@ -68,10 +72,13 @@ export function registerHubCommand(program: Command, deps: HubCommandDeps): Comm
     .command('add <host>')
     .description('create a token for HOST and print it (alone, on the last line); it is stored hashed')
     .option('--config <file>', 'hub settings')
-    .action((host: string, _opts: unknown, cmd: Command) => {
+    .action(async (host: string, _opts: unknown, cmd: Command) => {
       checkHost(host);
-      const secret = newToken();
-      withStore(cmd, (store) => store.addToken(host, secret, now()));
+      const secret = await withStore(cmd, (store, newToken) => {
+        const value = newToken();
+        store.addToken(host, value, now());
+        return value;
+      });
       print(`token for ${host} (shown once; put it in the agent's hub.tokenFile):`);
       print(secret);
     });
@@ -79,17 +86,17 @@ export function registerHubCommand(program: Command, deps: HubCommandDeps): Comm
     .command('revoke <host>')
     .description("remove every token of HOST; its live connection ends within one ping period")
     .option('--config <file>', 'hub settings')
-    .action((host: string, _opts: unknown, cmd: Command) => {
+    .action(async (host: string, _opts: unknown, cmd: Command) => {
       checkHost(host);
-      const n = withStore(cmd, (store) => store.revokeTokens(host));
+      const n = await withStore(cmd, (store) => store.revokeTokens(host));
       print(n > 0 ? `revoked ${n} token(s) of ${host}` : `${host} had no token`);
     });
   token
     .command('list')
     .description('hosts that have tokens')
     .option('--config <file>', 'hub settings')
-    .action((_opts: unknown, cmd: Command) => {
-      for (const t of withStore(cmd, (store) => store.listTokens())) print(`${t.host}\t${t.tokens}\t${t.created}`);
+    .action(async (_opts: unknown, cmd: Command) => {
+      for (const t of await withStore(cmd, (store) => store.listTokens())) print(`${t.host}\t${t.tokens}\t${t.created}`);
     });
   return hub;
 }

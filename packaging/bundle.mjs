@@ -19,6 +19,11 @@ const STUBS = {
   };`,
   // docker-modem pulls ssh2 (and its optional native cpu-features / sshcrypto) for ssh:// engines;
   // moor talks to the engine over a unix socket or tcp only.
+  // dockerode loads BuildKit's gRPC session support at start; moor never builds images, and
+  // those modules cost about 1 MB of code and several MB of memory.
+  '@grpc/grpc-js': `module.exports = new Proxy({}, { get() { throw new Error('image builds are not supported by moor'); } });`,
+  '@grpc/proto-loader': `module.exports = new Proxy({}, { get() { throw new Error('image builds are not supported by moor'); } });`,
+  protobufjs: `module.exports = new Proxy({}, { get() { throw new Error('image builds are not supported by moor'); } });`,
   ssh2: `class Client { constructor() { throw new Error('ssh:// Docker hosts are not supported by moor: use a unix socket or tcp'); } }
   module.exports = { Client };`,
 };
@@ -34,7 +39,7 @@ for (const name of ABSENT) {
 const stubPlugin = {
   name: 'moor-stubs',
   setup(b) {
-    const filter = new RegExp(`^(${Object.keys(STUBS).join('|')})$`);
+    const filter = new RegExp(`^(${Object.keys(STUBS).map((k) => k.replace(/[/.@-]/g, (c) => `\\${c}`)).join('|')})$`);
     b.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'moor-stub' }));
     b.onLoad({ filter: /.*/, namespace: 'moor-stub' }, (args) => ({ contents: STUBS[args.path], loader: 'js' }));
   },
@@ -47,7 +52,9 @@ const result = await build({
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  minify: false,
+  // Smaller source means less heap for V8 to keep it; names are kept for error classes.
+  minify: true,
+  keepNames: true,
   legalComments: 'none',
   logLevel: 'warning',
   metafile: true,

@@ -4,7 +4,6 @@ import { hostname } from 'node:os';
 import { formatProblem, MoorError, SettingsError } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
 import type { AgentSettings } from '../settings/model.js';
-import { loadSettings } from '../settings/load.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, changes: 3 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -26,6 +25,7 @@ export function configFileFrom(option: string | undefined, env: NodeJS.ProcessEn
 /** Loads agent.yaml; on failure prints every problem and returns null (exit 2). */
 export async function settingsOrReport(ctx: CliContext): Promise<AgentSettings | null> {
   try {
+    const { loadSettings } = await import('../settings/load.js');
     return await loadSettings(ctx.configFile, { env: ctx.env, hostname: hostname() });
   } catch (err) {
     if (err instanceof SettingsError) {

@@ -7,7 +7,6 @@ import { MoorError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { EventSink } from '../reporter/events.js';
 import type { Store } from '../store/store.js';
-import { loadTrustedKeys, verifyCommitSignature } from '../source/verify.js';
 
 export type GateVerdict = { ok: true; signer: string | null } | { ok: false; code: 'UNSIGNED' | 'BAD_SIGNATURE' | 'REWIND'; reason: string };
 
@@ -25,6 +24,8 @@ export function createCommitGate(deps: { fs: typeof nodeFs; store: Store }, opti
     let signer: string | null = null;
     if (options.verify.mode === 'head') {
       if (!options.verify.keysFile) return { ok: false, code: 'BAD_SIGNATURE', reason: 'verify.mode is head, but no keysFile is set' };
+      // openpgp is large: load it only on hosts that verify signatures.
+      const { loadTrustedKeys, verifyCommitSignature } = await import('../source/verify.js');
       // Read the keys on every new commit: an operator may rotate them without a restart.
       const trusted = await loadTrustedKeys(deps, options.verify.keysFile);
       const v = await verifyCommitSignature(deps, options.gitDir, commit, trusted);

@@ -3,13 +3,14 @@
 // Needs the private test engine (test/bed/docker.sh) and the test images. `--only NAME,...` for a subset.
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { footprintBench } from './footprint.js';
 import { gitBench } from './git-poll.js';
 import { killBench } from './kill9.js';
 import { machine, Report } from './lib/report.js';
 import { reconcileBench } from './reconcile.js';
+import { SecondEngine } from '../test/drills/second-engine.js';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const OUT = resolve(REPO, 'docs/benchmarks.md');
@@ -27,23 +28,40 @@ function runScript(file: string, args: string[], logFile: string): Promise<strin
       out += c.toString();
       if (file !== '--test') process.stdout.write(c);
     });
-    child.on('close', (code) => done(code === 0 ? out : `${out}\n(exited with ${code}; see ${logFile})`));
+    child.on('close', (code) => {
+      appendFileSync(logFile, out);
+      done(code === 0 ? out : `${out}\n(exited with ${code}; see ${logFile})`);
+    });
   });
 }
 
-const socket = process.env['MOOR_TEST_DOCKER_SOCK'];
-if (!socket) {
+const shared = process.env['MOOR_TEST_DOCKER_SOCK'];
+if (!shared) {
   process.stderr.write('bench: MOOR_TEST_DOCKER_SOCK is not set: run `bash test/bed/docker.sh start && bash test/bed/images.sh && eval "$(bash test/bed/docker.sh env)"` first (npm run bench does)\n');
   process.exit(2);
 }
+// A private engine of its own (images copied from the test engine), so that test runs restarting
+// the shared engine cannot disturb the figures; MOOR_BENCH_OWN_ENGINE=0 uses the shared one.
+const engine = process.env['MOOR_BENCH_OWN_ENGINE'] === '0' ? null : await SecondEngine.start('bench-engine');
+const socket = engine?.socket ?? shared;
+process.env['MOOR_TEST_DOCKER_SOCK'] = socket;
 const started = Date.now();
+/** Runs one benchmark; a failure is written into the report instead of ending the run. */
+async function step(name: string, fn: () => Promise<void>): Promise<void> {
+  if (!wanted(name)) return;
+  try {
+    await fn();
+  } catch (err) {
+    report.section(`${name}: FAILED`, ['```', err instanceof Error ? (err.stack ?? err.message) : String(err), '```']);
+  }
+}
 const report = new Report();
 const logDir = resolve(REPO, '.test-bed/logs');
 mkdirSync(logDir, { recursive: true });
 
-if (wanted('reconcile')) await reconcileBench(report, { socket, rounds: Number(process.env['MOOR_BENCH_ROUNDS'] ?? 3) });
-if (wanted('footprint')) await footprintBench(report, { socket, cycles: Number(process.env['MOOR_BENCH_CYCLES'] ?? 1000), idleSeconds: Number(process.env['MOOR_BENCH_IDLE_S'] ?? 120), pushes: Number(process.env['MOOR_BENCH_PUSHES'] ?? 50) });
-if (wanted('git')) await gitBench(report);
+await step('reconcile', () => reconcileBench(report, { socket, rounds: Number(process.env['MOOR_BENCH_ROUNDS'] ?? 3) }));
+await step('footprint', () => footprintBench(report, { socket, cycles: Number(process.env['MOOR_BENCH_CYCLES'] ?? 1000), idleSeconds: Number(process.env['MOOR_BENCH_IDLE_S'] ?? 120), pushes: Number(process.env['MOOR_BENCH_PUSHES'] ?? 50) }));
+await step('git', () => gitBench(report));
 if (wanted('heartbeat') && existsSync(resolve(import.meta.dirname, 'heartbeat-sample.js'))) {
   const out = await runScript(resolve(import.meta.dirname, 'heartbeat-sample.js'), [], resolve(logDir, 'bench-heartbeat.log'));
   report.section('Heartbeat sampling (bench/heartbeat-sample.ts)', ['```', out.trim(), '```']);
@@ -66,9 +84,10 @@ for (const [name, file, what, bar] of [
   const out = await runScript('--test', [resolve(REPO, 'build', file)], resolve(logDir, `bench-${name}.log`));
   const pass = Number(/# pass (\d+)/.exec(out)?.[1] ?? 0);
   const fail = Number(/# fail (\d+)/.exec(out)?.[1] ?? 1);
-  report.bar({ what, bar, measured: `${file}: ${pass} passed, ${fail} failed (${((performance.now() - t) / 1000).toFixed(0)} s)`, met: fail === 0 && pass > 0 });
+  report.bar({ what, bar, measured: `${file}: ${pass} passed, ${fail} failed (${((performance.now() - t) / 1000).toFixed(0)} s)${fail > 0 ? `; see .test-bed/logs/bench-${name}.log` : ''}`, met: fail === 0 && pass > 0 });
 }
-if (wanted('kill9')) await killBench(report, { socket, count: Number(process.env['MOOR_BENCH_KILLS'] ?? 100) });
+await step('kill9', () => killBench(report, { socket, count: Number(process.env['MOOR_BENCH_KILLS'] ?? 100) }));
+await engine?.stop();
 
 report.bar({ what: 'packaged binary (dist/moor): RSS, start to first sync', bar: 'same bars as the agent', measured: 'measured by packaging (slot left open)', met: null });
 
@@ -81,7 +100,7 @@ const bars = [
 const doc = [
   '# moor benchmarks',
   '',
-  `Written by \`npm run bench\` (bench/run.ts)${only ? ` with --only ${[...only].join(',')}` : ''}; the whole run took ${minutes} min. Figures, never asserts: each compares moor with a peer run in the same script on the same engine.`,
+  `Written by \`npm run bench\` (bench/run.ts, on a private Docker engine of its own)${only ? ` with --only ${[...only].join(',')}` : ''}; the whole run took ${minutes} min. Figures, never asserts: each compares moor with a peer run in the same script on the same engine.`,
   '',
   '## Machine',
   '',

@@ -1,12 +1,10 @@
 // Opens the hub's SQLite database (WAL) and brings its own schema up to date.
 // Separate from the agent's state: a hub and an agent never share a file.
 
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { StoreError } from '../agent/errors.js';
+import { nativeBinding } from '../agent/native.js';
+import { openDatabase, type Db } from '../agent/store/db.js';
 
-export type HubDb = Database.Database;
+export type HubDb = Db;
 
 const MIGRATIONS: readonly string[] = [
   // 1: hosts and their last known state, hashed tokens, events, branch heads from push webhooks.
@@ -48,27 +46,5 @@ const MIGRATIONS: readonly string[] = [
 ];
 
 export function openHubDatabase(file: string): HubDb {
-  let db: HubDb;
-  try {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    db = new Database(file);
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.pragma('busy_timeout = 5000');
-  } catch (err) {
-    throw new StoreError('HUB_STORE_OPEN_FAILED', `cannot open hub database ${file}`, { handling: 'fatal', cause: err });
-  }
-  const current = Number(db.pragma('user_version', { simple: true }));
-  if (current > MIGRATIONS.length) {
-    db.close();
-    throw new StoreError('HUB_STORE_TOO_NEW', `hub database ${file} is newer than this hub`, { handling: 'fatal' });
-  }
-  for (let version = current; version < MIGRATIONS.length; version++) {
-    const sql = MIGRATIONS[version] ?? '';
-    db.transaction(() => {
-      db.exec(sql);
-      db.pragma(`user_version = ${version + 1}`);
-    })();
-  }
-  return db;
+  return openDatabase({ file, migrations: MIGRATIONS, what: 'hub database', nativeBinding: nativeBinding() });
 }

@@ -20,6 +20,6 @@ else
 fi
 DOCKER_HOST="unix://$SOCK" bash test/bed/images.sh
 
-cleanup() { [[ -n "$started_engine" ]] && bash test/bed/docker.sh stop; }
+cleanup() { if [[ -n "$started_engine" ]]; then bash test/bed/docker.sh stop; fi; }
 trap cleanup EXIT
 node build/packaging/demo/demo.js "$SOCK" "$@"

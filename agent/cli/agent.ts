@@ -3,13 +3,11 @@
 import { createApp } from '../app.js';
 import { startDaemon } from '../daemon.js';
 import { nativeBinding } from '../native.js';
-import { tuneForDaemon } from '../footprint.js';
 import { cliLogger, EXIT, reportError, settingsOrReport, type CliContext, type ExitCode } from './context.js';
 
 export async function agentVerb(ctx: CliContext): Promise<ExitCode> {
   const settings = await settingsOrReport(ctx);
   if (!settings) return EXIT.usage;
-  tuneForDaemon(ctx.env);
   const logger = cliLogger(settings, ctx.env);
   try {
     const app = createApp(settings, { logger, nativeBinding: nativeBinding() });

@@ -1,7 +1,7 @@
 // What every CLI verb gets: where the config is, output streams, --json, and typed exit codes.
 
 import { hostname } from 'node:os';
-import { formatProblem, MoorError, SettingsError } from '../errors.js';
+import { describeCause, formatProblem, MoorError, SettingsError } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
 import type { AgentSettings } from '../settings/model.js';
 
@@ -56,6 +56,10 @@ export function printJson(ctx: CliContext, value: unknown): void {
 export function reportError(ctx: CliContext, err: unknown): ExitCode {
   const e = err instanceof MoorError ? err : null;
   if (ctx.json) printJson(ctx, { error: e ? e.toJSON() : { message: String(err) } });
-  else ctx.err(`moor: ${e ? e.message : err instanceof Error ? err.message : String(err)}`);
+  else {
+    ctx.err(`moor: ${e ? e.message : err instanceof Error ? err.message : String(err)}`);
+    const cause = err instanceof Error ? err.cause : undefined;
+    if (cause !== undefined) ctx.err(`  cause: ${describeCause(cause)}`);
+  }
   return EXIT.failed;
 }

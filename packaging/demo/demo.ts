@@ -43,6 +43,21 @@ rollout: { healthTimeout: 30s, rollback: true }
 
 const run = promisify(execFile);
 
+/** Everything the demo started, stopped whatever happens. */
+const children: ChildProcess[] = [];
+
+async function waitForHub(): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const ok = await fetch(`http://127.0.0.1:${HUB_PORT}/healthz`).then((r) => r.ok, () => false);
+    if (ok) return;
+    if (Date.now() > deadline || children.some((c) => c.exitCode !== null)) {
+      throw new Error(`the hub did not come up on 127.0.0.1:${HUB_PORT} (port taken? see .demo/hub.log)`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 function moorCli(args: string[]): string {
   return execFileSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', env: { ...process.env, MOOR_LOG_LEVEL: 'warn' } });
 }
@@ -68,9 +83,9 @@ async function main(): Promise<void> {
   );
   const token = moorCli(['hub', 'token', 'add', HOST, '--config', join(DEMO, 'hub.yaml')]).trim().split('\n').pop() ?? '';
   writeFileSync(join(DEMO, 'hub-token'), `${token}\n`, { mode: 0o600 });
-  const children: ChildProcess[] = [];
   const hub = spawn(process.execPath, [MAIN, 'hub', '--config', join(DEMO, 'hub.yaml')], { stdio: ['ignore', logs('hub.log'), logs('hub.log')] });
   children.push(hub);
+  await waitForHub();
 
   // A post-receive hook tells the hub, which tells the agent: push to converged in about a second.
   const hook = join(repo.gitDir, 'hooks', 'post-receive');
@@ -124,8 +139,9 @@ moor demo: host ${HOST} follows branch hosts/${HOST} of ${url}
   if (checkOnly) {
     const deadline = Date.now() + 120_000;
     for (;;) {
-      const status = JSON.parse(moorCli(['--config', join(DEMO, 'agent.yaml'), '--json', 'status'])) as { revision: { applied: string | null }; hub: { connected: boolean } | null };
-      if (status.revision.applied === first && status.hub?.connected) {
+      // While the agent starts, status may answer with an error instead: look again shortly.
+      const status = JSON.parse(moorCli(['--config', join(DEMO, 'agent.yaml'), '--json', 'status'])) as { revision?: { applied: string | null }; hub?: { connected: boolean } | null };
+      if (status.revision?.applied === first && status.hub?.connected) {
         process.stderr.write(`demo check: converged on ${first.slice(0, 12)} and connected to the hub\n`);
         await stop(0);
       }
@@ -138,4 +154,8 @@ moor demo: host ${HOST} follows branch hosts/${HOST} of ${url}
   }
 }
 
-await main();
+await main().catch((err: unknown) => {
+  for (const c of children) c.kill('SIGTERM');
+  process.stderr.write(`demo: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -13,6 +13,8 @@ import { mapHttpError } from './source-errors.js';
 
 /** The private ref that keeps the last fetched commit reachable whatever the server does. */
 export const FETCHED_REF = 'refs/moor/fetched';
+/** Packs kept in the private repository before it starts over (see compact()). */
+export const MAX_PACKS = 16;
 const DEFAULT_TIMEOUT_MS = 30_000;
 
 function pktLine(text: string): string {
@@ -131,6 +133,7 @@ export function createHttpSource(deps: SourceDeps, options: SourceOptions): Conf
   async function fetchCommit(commit: string): Promise<void> {
     await ensureRepo();
     if (await hasCommit(deps, gitDir, commit)) return;
+    await compact();
     let fetched: string | null;
     try {
       const res = await git.fetch({
@@ -155,6 +158,23 @@ export function createHttpSource(deps: SourceDeps, options: SourceOptions): Conf
         data: { commit, fetched },
       });
     }
+  }
+
+  /**
+   * isomorphic-git never repacks: every depth-1 fetch adds a pack. Only the commit about to be
+   * fetched matters (snapshots hold the trees already applied), so past a few packs the private
+   * repository simply starts over: disk use stays flat over months of commits.
+   */
+  async function compact(): Promise<void> {
+    let packs: string[];
+    try {
+      packs = deps.fs.readdirSync(`${gitDir}/objects/pack`).filter((f) => f.endsWith('.pack'));
+    } catch {
+      return;
+    }
+    if (packs.length < MAX_PACKS) return;
+    deps.fs.rmSync(gitDir, { recursive: true, force: true });
+    await ensureRepo();
   }
 
   async function checkout(commit: string, destDir: string): Promise<RevisionInfo> {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SourceError } from '../../../agent/errors.js';
 import { createConfigSource } from '../../../agent/source/port.js';
+import { MAX_PACKS } from '../../../agent/source/http-source.js';
 import { createTestRepo, type TestRepo } from '../../bed/git-repo.js';
 import { startGitServer, type GitServer } from '../../bed/git-server.js';
 import { readDirTree, sourceSettings, tempDir } from './helpers.js';
@@ -41,6 +42,20 @@ describe('http source', () => {
   function source(name: string, over: Parameters<typeof sourceSettings>[2] = {}) {
     return createConfigSource({ fs }, { settings: sourceSettings('http', url, over), gitDir: path.join(work, name, 'git') });
   }
+
+  it('keeps its private repository small over many fetched commits', async () => {
+    const src = source('many');
+    const gitDir = path.join(work, 'many', 'git');
+    for (let i = 0; i < MAX_PACKS + 4; i++) {
+      const c = await repo.commitFiles(BRANCH, { 'compose.yaml': `# revision ${i}\nservices: {}\n` }, `revision ${i}`);
+      assert.equal(await src.head(), c);
+      const dest = path.join(work, 'many', `snap-${i}`);
+      await src.checkout(c, dest);
+      assert.match(fs.readFileSync(path.join(dest, 'compose.yaml'), 'utf8'), new RegExp(`revision ${i}\\n`));
+      const packs = fs.readdirSync(path.join(gitDir, 'objects', 'pack')).filter((f) => f.endsWith('.pack'));
+      assert.ok(packs.length <= MAX_PACKS, `${packs.length} packs after ${i + 1} fetches`);
+    }
+  });
 
   it('reads the head of the branch, not of a branch whose name starts the same', async () => {
     const c1 = await repo.commitFiles(BRANCH, { 'compose.yaml': 'services: {}\n' }, 'first');

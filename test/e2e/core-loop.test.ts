@@ -49,6 +49,13 @@ describe('the core loop, end to end', () => {
     const list = await docker.listContainers({ all: true, filters: { label: [`moor.host=${host}`, 'moor.managed=true'] } });
     return new Map(list.map((c) => [(c.Names[0] ?? '').slice(1), { id: c.Id, state: c.State }]));
   };
+  /** `moor sync`; the agent's own 2 s poll may have applied the commit first ('unchanged'). */
+  const syncTo = async (head: string): Promise<void> => {
+    const { code, outcome } = await syncNow();
+    assert.equal(code, 0, JSON.stringify(outcome));
+    assert.ok(['converged', 'unchanged'].includes(outcome.result), outcome.result);
+    assert.equal((await status()).revision.applied, head);
+  };
   const syncNow = async (): Promise<{ code: number | null; outcome: { result: string; changes: { name: string; action: string }[] } }> => {
     const r = await moor(['--config', config, '--json', 'sync']);
     return { code: r.code, outcome: JSON.parse(r.stdout) as { result: string; changes: { name: string; action: string }[] } };
@@ -98,11 +105,11 @@ stateDir: ${join(dir, 'state')}
 
   it('replaces exactly the container whose env changed', async () => {
     const beforeIds = await containers();
-    await repo.commitFiles(branch, { 'compose.yaml': compose(SERVICE('web', '    environment: { LOG_LEVEL: debug }') + SERVICE('api') + SERVICE('db')) }, 'debug logging');
-    const { code, outcome } = await syncNow();
-    assert.equal(code, 0);
-    assert.equal(outcome.result, 'converged');
-    assert.deepEqual(outcome.changes.map((c) => `${c.action} ${c.name}`), ['replace e2e-web']);
+    const head = await repo.commitFiles(branch, { 'compose.yaml': compose(SERVICE('web', '    environment: { LOG_LEVEL: debug }') + SERVICE('api') + SERVICE('db')) }, 'debug logging');
+    await syncTo(head);
+    const history = JSON.parse((await moor(['--config', config, '--json', 'history'])).stdout) as { applies: { commit: string; changes: { action: string; name: string }[] }[] };
+    const apply = history.applies.find((a) => a.commit === head);
+    assert.deepEqual(apply?.changes.map((c) => `${c.action} ${c.name}`), ['replace e2e-web']);
     const afterIds = await containers();
     assert.notEqual(afterIds.get('e2e-web')?.id, beforeIds.get('e2e-web')?.id);
     assert.equal(afterIds.get('e2e-api')?.id, beforeIds.get('e2e-api')?.id);
@@ -110,9 +117,8 @@ stateDir: ${join(dir, 'state')}
   });
 
   it('prunes a service deleted from the compose file', async () => {
-    await repo.commitFiles(branch, { 'compose.yaml': compose(SERVICE('web', '    environment: { LOG_LEVEL: debug }') + SERVICE('api')) }, 'drop db');
-    const { outcome } = await syncNow();
-    assert.equal(outcome.result, 'converged');
+    const head = await repo.commitFiles(branch, { 'compose.yaml': compose(SERVICE('web', '    environment: { LOG_LEVEL: debug }') + SERVICE('api')) }, 'drop db');
+    await syncTo(head);
     assert.deepEqual([...(await containers()).keys()].sort(), ['e2e-api', 'e2e-web']);
   });
 
@@ -138,8 +144,8 @@ stateDir: ${join(dir, 'state')}
   });
 
   it('puts back a container removed by hand within one poll', async () => {
-    await repo.commitFiles(branch, { 'compose.yaml': compose(SERVICE('web', '    environment: { LOG_LEVEL: debug }') + SERVICE('api')) }, 'fix');
-    assert.equal((await syncNow()).outcome.result, 'converged');
+    const head = await repo.commitFiles(branch, { 'compose.yaml': compose(SERVICE('web', '    environment: { LOG_LEVEL: debug }') + SERVICE('api')) }, 'fix');
+    await syncTo(head);
     await docker.getContainer('e2e-api').remove({ force: true });
     await waitFor('e2e-api to come back', async () => (await containers()).get('e2e-api')?.state === 'running', { timeoutMs: 15_000 });
   });

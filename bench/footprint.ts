@@ -4,8 +4,9 @@
 
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { closeSync, openSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { AgentProcess } from '../test/bed/agent-process.js';
 import { MAIN } from '../test/bed/agent-process.js';
 import { DrillHost, stackCompose } from '../test/drills/drill-host.js';
@@ -14,12 +15,25 @@ import { mb, median, ms, procFigures, quantile, Report, sleep, table } from './l
 
 const SERVICES = 20;
 
+/**
+ * The environment systemd/moor.service gives the agent (its `Environment=` lines), so that the
+ * figures are those of the agent as it runs on a host; MOOR_BENCH_UNIT_ENV=0 measures without.
+ */
+export function unitEnvironment(): Record<string, string> {
+  if (process.env['MOOR_BENCH_UNIT_ENV'] === '0') return {};
+  const unit = readFileSync(resolve(dirname(fileURLToPath(import.meta.url)), '../../systemd/moor.service'), 'utf8');
+  const env: Record<string, string> = {};
+  for (const m of unit.matchAll(/^Environment=([A-Z_]+)=(.*)$/gm)) if (m[1] && m[2] !== undefined) env[m[1]] = m[2];
+  return env;
+}
+
 function spawnAgent(config: string, logFile: string): AgentProcess {
   const binary = process.env['MOOR_BENCH_BINARY'];
   const fd = openSync(logFile, 'a');
+  const env = { ...process.env, ...unitEnvironment(), MOOR_LOG_LEVEL: 'warn' };
   const child = binary
-    ? spawn(resolve(binary), ['agent', '--config', config], { stdio: ['ignore', fd, fd], env: { ...process.env, MOOR_LOG_LEVEL: 'warn' } })
-    : spawn(process.execPath, [MAIN, 'agent', '--config', config], { stdio: ['ignore', fd, fd], env: { ...process.env, MOOR_LOG_LEVEL: 'warn' } });
+    ? spawn(resolve(binary), ['agent', '--config', config], { stdio: ['ignore', fd, fd], env })
+    : spawn(process.execPath, [MAIN, 'agent', '--config', config], { stdio: ['ignore', fd, fd], env });
   closeSync(fd);
   let done = false;
   const exit = new Promise<number | null>((r) => child.on('exit', (code) => ((done = true), r(code))));
@@ -48,7 +62,8 @@ export async function footprintBench(report: Report, options: { socket: string; 
     intervalMs: 60_000,
     extraYaml: `hub: { url: "ws://127.0.0.1:${hub.port}/agent", tokenFile: ${tokenFile}, heartbeat: 15s }\n`,
   });
-  const what = process.env['MOOR_BENCH_BINARY'] ? `the packaged binary ${process.env['MOOR_BENCH_BINARY']}` : '`node build/agent/main.js agent`';
+  const unitEnv = Object.entries(unitEnvironment()).map(([k, v]) => `${k}=${v}`).join(' ');
+  const what = `${process.env['MOOR_BENCH_BINARY'] ? `the packaged binary ${process.env['MOOR_BENCH_BINARY']}` : '`node build/agent/main.js agent`'}${unitEnv ? ` with the unit's ${unitEnv}` : ''}`;
   try {
     let head = await drill.commit({ 'compose.yaml': stackCompose('fp', SERVICES, () => ({ V: '0' })) }, 'twenty services');
     drill.agent = spawnAgent(drill.config, join(drill.dir, 'agent-0.log'));

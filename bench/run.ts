@@ -61,6 +61,13 @@ mkdirSync(logDir, { recursive: true });
 
 await step('reconcile', () => reconcileBench(report, { socket, rounds: Number(process.env['MOOR_BENCH_ROUNDS'] ?? 3) }));
 await step('footprint', () => footprintBench(report, { socket, cycles: Number(process.env['MOOR_BENCH_CYCLES'] ?? 1000), idleSeconds: Number(process.env['MOOR_BENCH_IDLE_S'] ?? 120), pushes: Number(process.env['MOOR_BENCH_PUSHES'] ?? 50) }));
+// The packaged binary, measured the same way, when `npm run package` has built it.
+const binary = resolve(REPO, 'dist/moor');
+if (wanted('footprint-binary') && !process.env['MOOR_BENCH_BINARY'] && existsSync(binary)) {
+  process.env['MOOR_BENCH_BINARY'] = binary;
+  await step('footprint-binary', () => footprintBench(report, { socket, cycles: Number(process.env['MOOR_BENCH_CYCLES'] ?? 1000), idleSeconds: Number(process.env['MOOR_BENCH_IDLE_S'] ?? 120), pushes: Number(process.env['MOOR_BENCH_PUSHES'] ?? 50) }));
+  delete process.env['MOOR_BENCH_BINARY'];
+}
 await step('git', () => gitBench(report));
 if (wanted('heartbeat') && existsSync(resolve(import.meta.dirname, 'heartbeat-sample.js'))) {
   const out = await runScript(resolve(import.meta.dirname, 'heartbeat-sample.js'), [], resolve(logDir, 'bench-heartbeat.log'));

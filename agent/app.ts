@@ -5,6 +5,8 @@ import * as nodeFs from 'node:fs';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDesiredState } from './desired/load.js';
+import { InvalidConfigError } from './errors.js';
+import { verifyUnitFiles } from './executors/systemd/verify-units.js';
 import { connectDocker } from './executors/docker/connect.js';
 import { createDockerEngine } from './executors/docker/dockerode-engine.js';
 import type { ContainerEngine } from './executors/docker/port.js';
@@ -73,7 +75,13 @@ export function createApp(settings: AgentSettings, deps: { logger: Logger; nativ
       logger: logger.child({ component: 'reconciler' }),
       now,
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-      loadDesired: (dir) => loadDesiredState(dir, { policy: settings.policy }),
+      loadDesired: async (dir) => {
+        const desired = await loadDesiredState(dir, { policy: settings.policy });
+        // Units systemd would ignore parts of, or refuse, fail the commit before anything runs.
+        const problems = host.systemd ? await verifyUnitFiles(desired.units) : [];
+        if (problems.length > 0) throw new InvalidConfigError(problems);
+        return desired;
+      },
       checkCommit,
     },
     {

@@ -88,7 +88,8 @@ export async function startDaemon(app: App): Promise<DaemonHandle> {
       unrecorded = { at: new Date().toISOString(), error };
       outcome = { result: 'error', commit: null, changes: [], error, retry: true };
     }
-    if (outcome.result !== 'unchanged') await app.status.refresh().catch(() => undefined);
+    // In the background: the caller (a `moor sync`, the hub) waits for the outcome, not for this.
+    if (outcome.result !== 'unchanged') void app.status.refresh().catch(() => undefined);
     if (!stopping) poller.after(outcome);
     return outcome;
   }

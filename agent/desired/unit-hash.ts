@@ -10,3 +10,11 @@ export function unitFilesHash(content: string | null, dropIns: Readonly<Record<s
 export function hasUnitFiles(unit: { content: string | null; dropIns: Readonly<Record<string, string>> }): boolean {
   return unit.content !== null || Object.keys(unit.dropIns).length > 0;
 }
+
+/**
+ * What on disk compares with the commit: all of the unit's files, or only its drop-ins for a unit
+ * the host already has (its own file, wherever it lives, is not moor's).
+ */
+export function observedUnitHash(spec: { content: string | null }, now: { fileHash: string | null; dropInHash?: string | null }): string | null {
+  return spec.content === null && now.dropInHash !== undefined ? now.dropInHash : now.fileHash;
+}

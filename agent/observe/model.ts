@@ -46,6 +46,8 @@ export interface ObservedUnit {
   name: string;
   /** sha256 of the unit file and drop-ins moor installed, as found on disk now; null if absent. */
   fileHash: string | null;
+  /** sha256 of the drop-ins alone, null without any: what counts for a unit the host already has. */
+  dropInHash?: string | null;
   enabled: boolean;
   masked: boolean;
   active: 'active' | 'inactive' | 'failed' | 'activating' | 'deactivating' | 'reloading' | 'unknown';

@@ -2,7 +2,7 @@
 // mask, start, stop, restart or reload, and prune what moor installed. Pure: no I/O, no clock.
 
 import type { DesiredState, UnitSpec } from '../desired/model.js';
-import { hasUnitFiles, unitFilesHash } from '../desired/unit-hash.js';
+import { hasUnitFiles, observedUnitHash, unitFilesHash } from '../desired/unit-hash.js';
 import type { ObservedState, ObservedUnit } from '../observe/model.js';
 import type { PlanBuilder } from './builder.js';
 import type { PlanContext } from './context.js';
@@ -87,16 +87,17 @@ function decide(spec: UnitSpec, now: ObservedUnit, applied: UnitSpec | undefined
   let filesChanged = false;
   if (hasUnitFiles(spec) && !spec.mask) {
     const want = unitFilesHash(spec.content, spec.dropIns);
-    if (now.fileHash !== want) {
+    const have = observedUnitHash(spec, now);
+    if (have !== want) {
       w.install = true;
-      filesChanged = now.fileHash !== null;
+      filesChanged = have !== null;
       const appliedHash = applied && hasUnitFiles(applied) ? unitFilesHash(applied.content, applied.dropIns) : null;
       const byHand = appliedHash === want;
       if (byHand) w.drift = true;
       const what = spec.content === null ? 'drop-ins' : 'unit file';
-      note(now.fileHash === null ? (byHand ? `${what} is missing (removed by hand?)` : `new ${what}`) : byHand ? `${what} edited by hand` : `${what} changed`, {
+      note(have === null ? (byHand ? `${what} is missing (removed by hand?)` : `new ${what}`) : byHand ? `${what} edited by hand` : `${what} changed`, {
         field: spec.content === null ? 'dropIns' : 'file',
-        from: now.fileHash ? `sha256:${now.fileHash.slice(0, 12)}` : null,
+        from: have ? `sha256:${have.slice(0, 12)}` : null,
         to: `sha256:${want.slice(0, 12)}`,
       });
     }

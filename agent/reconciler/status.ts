@@ -7,7 +7,7 @@ import type { ContainerEngine } from '../executors/docker/port.js';
 import type { ObservedContainer, ObservedFile, ObservedUnit } from '../observe/model.js';
 import type { HostReader } from '../observe/observe.js';
 import { fileContentHash } from '../planner/files.js';
-import { hasUnitFiles, unitFilesHash } from '../desired/unit-hash.js';
+import { hasUnitFiles, observedUnitHash, unitFilesHash } from '../desired/unit-hash.js';
 import type { FileSpec, UnitSpec } from '../desired/model.js';
 import type { ResourceChange } from '../planner/steps.js';
 import type { Store } from '../store/store.js';
@@ -130,7 +130,7 @@ function describe(name: string, c: ObservedContainer | undefined): ResourceStatu
 function describeUnit(spec: UnitSpec, u: ObservedUnit | undefined): ResourceStatus {
   const name = spec.name;
   if (!u) return { kind: 'unit', name, health: 'missing', detail: 'systemd does not report it' };
-  const edited = hasUnitFiles(spec) && !spec.mask && u.fileHash !== unitFilesHash(spec.content, spec.dropIns);
+  const edited = hasUnitFiles(spec) && !spec.mask && observedUnitHash(spec, u) !== unitFilesHash(spec.content, spec.dropIns);
   const flags = [u.masked ? 'masked' : u.enabled ? 'enabled' : 'disabled', ...(edited ? ['files differ from the commit'] : [])].join(', ');
   if (u.active === 'failed') return { kind: 'unit', name, health: 'unhealthy', detail: `failed, ${flags}` };
   if (u.active === 'activating' || u.active === 'reloading') return { kind: 'unit', name, health: 'starting', detail: `${u.active}, ${flags}` };

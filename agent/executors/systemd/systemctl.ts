@@ -38,7 +38,8 @@ export class Systemctl implements SystemdPort {
         // A oneshot that never ran also reads inactive/success: it must have exited at least once.
         const ran = Number(p.ExecMainExitTimestampMonotonic ?? '0') > 0;
         const completed = p.Type === 'oneshot' && active === 'inactive' && ran && p.Result === 'success' && (p.ExecMainStatus ?? '0') === '0';
-        return { name, fileHash: await this.files.hash(name), enabled: ENABLED_STATES.has(p.UnitFileState ?? ''), masked, active, completed };
+        const [fileHash, dropInHash] = await Promise.all([this.files.hash(name), this.files.dropInHash(name)]);
+        return { name, fileHash, dropInHash, enabled: ENABLED_STATES.has(p.UnitFileState ?? ''), masked, active, completed };
       }),
     );
   }

@@ -27,6 +27,16 @@ export class UnitFiles {
     return unitFilesHash(content, dropIns);
   }
 
+  /** Hash of the unit's `*.conf` drop-ins alone, or null when it has none. */
+  async dropInHash(name: string): Promise<string | null> {
+    const dropIns: Record<string, string> = {};
+    for (const conf of await this.dropInNames(name)) {
+      const text = await readRegular(path.join(`${this.pathOf(name)}.d`, conf));
+      if (text !== null) dropIns[conf] = text;
+    }
+    return Object.keys(dropIns).length === 0 ? null : unitFilesHash(null, dropIns);
+  }
+
   async install(unit: UnitSpec): Promise<void> {
     const file = this.pathOf(unit.name);
     await mkdir(this.unitDir, { recursive: true, mode: 0o755 });

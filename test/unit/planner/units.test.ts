@@ -1,6 +1,7 @@
 // The unit planner: installs, one daemon-reload, enable/mask/start/stop/restart, prune, drift.
 
 import assert from 'node:assert/strict';
+import { unitFilesHash } from '../../../agent/desired/unit-hash.js';
 import { describe, it } from 'node:test';
 import { plan } from '../../../agent/planner/plan.js';
 import type { Plan, Step } from '../../../agent/planner/steps.js';
@@ -31,6 +32,14 @@ describe('unit planner', () => {
     const job2 = unit('job.service', { content: '[Service]\nType=oneshot\nExecStart=/bin/echo again\n' });
     const again = plan(desired([], { units: [job2] }), observed([], { units: [done] }), context());
     assert.ok(kinds(again).includes('startUnit unit/job.service'));
+  });
+
+  it('compares only the drop-ins of a unit the host already has, whatever its own file is', () => {
+    const ssh = unit('ssh.service', { content: null, dropIns: { 'limits.conf': '[Service]\nLimitNOFILE=4096\n' }, enabled: null, state: null });
+    const onDisk = installed(ssh, { fileHash: 'f'.repeat(64), dropInHash: unitFilesHash(null, ssh.dropIns) });
+    assert.deepEqual(plan(desired([], { units: [ssh] }), observed([], { units: [onDisk] }), context()).steps, []);
+    const editedDropIn = installed(ssh, { fileHash: 'f'.repeat(64), dropInHash: 'e'.repeat(64) });
+    assert.ok(kinds(plan(desired([], { units: [ssh] }), observed([], { units: [editedDropIn] }), context())).includes('installUnit unit/ssh.service'));
   });
 
   it('touches nothing when every unit is as declared', () => {

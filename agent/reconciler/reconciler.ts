@@ -157,6 +157,12 @@ export class Reconciler {
     try {
       const snap = await this.snapshots.ensure(head);
       if (snap.fetched) store.recordRevision(snap.fetched);
+      // Signature and rewind first: a refused commit is not even parsed.
+      const refused = await admitCommit(this.deps, head, applied);
+      if (refused) {
+        const healed = await this.heal(trigger);
+        return { ...healed, result: 'refused', commit: head, error: refused.toJSON(), retry: false };
+      }
       desired = await this.snapshots.desired(head);
     } catch (err) {
       const error = toMoorError(err, 'SOURCE_FAILED');
@@ -169,11 +175,6 @@ export class Reconciler {
       }
       logger.warn({ commit: head, err: error.toJSON() }, 'cannot fetch the new commit; will retry');
       return this.outcome('error', head, [], error);
-    }
-    const refused = await admitCommit(this.deps, head, applied);
-    if (refused) {
-      const healed = await this.heal(trigger);
-      return { ...healed, result: 'refused', commit: head, error: refused.toJSON(), retry: false };
     }
     const deferred = await deferToWindow(this.deps, { head, desired, host: this.options.host, prune: this.options.prune, heal: () => this.heal('drift') });
     if (deferred) return deferred;

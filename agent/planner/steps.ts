@@ -62,6 +62,7 @@ export type Step =
   | (StepBase & { kind: 'removeFile'; path: string })
   | (StepBase & { kind: 'installUnit'; unit: UnitSpec })
   | (StepBase & { kind: 'removeUnitFile'; name: string })
+  | (StepBase & { kind: 'removeDropIns'; name: string; files: string[] })
   | (StepBase & { kind: 'reloadSystemd' })
   | (StepBase & { kind: 'enableUnit'; name: string })
   | (StepBase & { kind: 'disableUnit'; name: string })

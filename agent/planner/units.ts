@@ -37,11 +37,23 @@ export function planUnits(desired: DesiredState, observed: ObservedState, ctx: P
 
   // Files first: stop, disable and remove what moor installed and no longer declares.
   const fileSteps: string[] = [];
+  const restartsAfterReload: string[] = [];
   const declared = new Set(wanted.map((u) => u.name));
   if (ctx.prune) {
     for (const name of Object.keys(applied).sort()) {
       const old = applied[name];
-      if (declared.has(name) || !old || old.content === null) continue; // never a unit moor did not install
+      if (declared.has(name) || !old) continue;
+      if (old.content === null) {
+        // A unit the host has: only the drop-ins moor put there go, never the unit's own file.
+        const dropIns = Object.keys(old.dropIns).sort();
+        const now = seen.get(name) ?? absent(name);
+        if (dropIns.length === 0 || !now.dropInHash) continue;
+        const resource = `unit/${name}`;
+        b.explain({ kind: 'unit', name, action: 'update', why: 'its drop-ins are no longer declared', fields: [], drift: false });
+        fileSteps.push(b.add({ kind: 'removeDropIns', resource, name, files: dropIns }));
+        if (RUNNING.has(now.active)) restartsAfterReload.push(name);
+        continue;
+      }
       const now = seen.get(name) ?? absent(name);
       if (now.fileHash === null) continue;
       const resource = `unit/${name}`;
@@ -57,6 +69,7 @@ export function planUnits(desired: DesiredState, observed: ObservedState, ctx: P
     fileSteps.push(b.add({ kind: 'installUnit', resource: `unit/${w.spec.name}`, unit: w.spec }));
   }
   const reload = fileSteps.length > 0 ? b.add({ kind: 'reloadSystemd', resource: 'unit/*' }, fileSteps) : null;
+  for (const name of restartsAfterReload) b.add({ kind: 'restartUnit', resource: `unit/${name}`, name }, [reload]);
 
   for (const w of work) {
     if (!w.install && !w.mask && !w.enable && !w.run) continue;

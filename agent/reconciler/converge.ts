@@ -128,7 +128,7 @@ function planContext(store: Store, options: Pick<ConvergeOptions, 'host' | 'comm
 /** Records units and files moor installed or removed, as soon as the step succeeded. */
 function recordHostStep(store: Store, step: Step, commit: string): void {
   if (step.kind === 'installUnit') store.putResource({ kind: 'unit', name: step.unit.name, hash: step.unit.hash, spec: step.unit, commit });
-  if (step.kind === 'removeUnitFile') store.deleteResource('unit', step.name);
+  if (step.kind === 'removeUnitFile' || step.kind === 'removeDropIns') store.deleteResource('unit', step.name);
   if (step.kind === 'writeFile') store.putResource({ kind: 'file', name: step.file.path, hash: step.file.hash, spec: withoutContent(step.file), commit });
   if (step.kind === 'removeFile') store.deleteResource('file', step.path);
 }
@@ -143,7 +143,11 @@ function rememberHostState(store: Store, desired: DesiredState, commit: string):
     for (const unit of desired.units) store.putResource({ kind: 'unit', name: unit.name, hash: unit.hash, spec: unit, commit });
     for (const file of desired.files) store.putResource({ kind: 'file', name: file.path, hash: file.hash, spec: withoutContent(file), commit });
     // A unit moor installed stays recorded until pruned (prune may be off); a host unit's record goes.
-    for (const r of store.resources('unit')) if (!units.has(r.name) && (r.spec as UnitSpec).content === null) store.deleteResource('unit', r.name);
+    // One with drop-ins from moor stays recorded until they are removed (removeDropIns).
+    for (const r of store.resources('unit')) {
+      const spec = r.spec as UnitSpec;
+      if (!units.has(r.name) && spec.content === null && Object.keys(spec.dropIns).length === 0) store.deleteResource('unit', r.name);
+    }
   });
 }
 

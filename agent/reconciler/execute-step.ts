@@ -75,6 +75,8 @@ export function createStepExecutor(deps: StepExecutorDeps, options: StepExecutor
         return systemd().install(step.unit);
       case 'removeUnitFile':
         return systemd().removeFile(step.name);
+      case 'removeDropIns':
+        return systemd().removeDropIns(step.name, step.files);
       case 'reloadSystemd':
         return systemd().daemonReload();
       case 'enableUnit':

@@ -24,6 +24,8 @@ export interface SystemdPort {
   install(unit: UnitSpec): Promise<void>;
   /** Removes a unit file (and its drop-ins) that moor installed. */
   removeFile(name: string): Promise<void>;
+  /** Removes only the named drop-ins of a unit (one the host has; its own file stays). */
+  removeDropIns(name: string, files: string[]): Promise<void>;
   daemonReload(): Promise<void>;
   enable(name: string): Promise<void>;
   disable(name: string): Promise<void>;

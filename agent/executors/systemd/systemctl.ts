@@ -77,6 +77,14 @@ export class Systemctl implements SystemdPort {
     }
   }
 
+  async removeDropIns(name: string, files: string[]): Promise<void> {
+    try {
+      await this.files.removeDropIns(name, files);
+    } catch (err) {
+      throw wrapFs(err, `cannot remove drop-ins of ${name} from ${this.options.unitDir}`, name);
+    }
+  }
+
   daemonReload(): Promise<void> {
     return this.ctl(['daemon-reload'], null);
   }

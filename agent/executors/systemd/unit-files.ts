@@ -62,6 +62,18 @@ export class UnitFiles {
     await syncDir(this.unitDir);
   }
 
+  /** Removes the named `*.conf` drop-ins of a unit, and its `.d` folder once empty. */
+  async removeDropIns(name: string, files: readonly string[]): Promise<void> {
+    const dir = `${this.pathOf(name)}.d`;
+    for (const conf of files) {
+      // Names come from what moor recorded; still, never a path out of the drop-in folder.
+      if (!/^[A-Za-z0-9:_.@-]+\.conf$/.test(conf)) throw refused(`${conf} is not a drop-in file name`);
+      await unlinkIfRegular(path.join(dir, conf));
+    }
+    await rmdir(dir).catch(() => undefined);
+    await syncDir(this.unitDir);
+  }
+
   pathOf(name: string): string {
     const problem = unitNameProblem(name);
     if (problem) throw refused(problem);

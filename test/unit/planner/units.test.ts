@@ -42,6 +42,16 @@ describe('unit planner', () => {
     assert.ok(kinds(plan(desired([], { units: [ssh] }), observed([], { units: [editedDropIn] }), context())).includes('installUnit unit/ssh.service'));
   });
 
+  it('removes only the drop-ins it installed on a host unit no longer declared, then restarts it', () => {
+    const ssh = unit('ssh.service', { content: null, dropIns: { 'limits.conf': '[Service]\nLimitNOFILE=4096\n' }, enabled: null, state: null });
+    const onDisk = installed(ssh, { fileHash: 'f'.repeat(64), dropInHash: unitFilesHash(null, ssh.dropIns), active: 'active' });
+    const p = plan(desired([]), observed([], { units: [onDisk] }), context({ appliedUnits: { 'ssh.service': ssh } }));
+    assert.deepEqual(kinds(p), ['removeDropIns unit/ssh.service', 'reloadSystemd unit/*', 'restartUnit unit/ssh.service']);
+    const remove = p.steps.find((s) => s.kind === 'removeDropIns');
+    assert.ok(remove?.kind === 'removeDropIns' && remove.files.join() === 'limits.conf');
+    assert.ok(!kinds(p).some((k) => k.startsWith('removeUnitFile')), 'never the host unit file');
+  });
+
   it('touches nothing when every unit is as declared', () => {
     const a = unit('a.service');
     const p = plan(desired([], { units: [a] }), observed([], { units: [installed(a)] }), context({ appliedUnits: { [a.name]: a } }));

@@ -7,8 +7,7 @@ import { join } from 'node:path';
 import { loadDesiredState } from './desired/load.js';
 import { InvalidConfigError } from './errors.js';
 import { verifyUnitFiles } from './executors/systemd/verify-units.js';
-import { connectDocker } from './executors/docker/connect.js';
-import { createDockerEngine } from './executors/docker/dockerode-engine.js';
+import { lazyDockerEngine } from './executors/docker/lazy-engine.js';
 import type { ContainerEngine } from './executors/docker/port.js';
 import type { Logger } from './logger.js';
 import { Reconciler } from './reconciler/reconciler.js';
@@ -37,11 +36,28 @@ export interface App {
   close(): void;
 }
 
-/** An event sink whose target can be set once the reporter exists. */
+/**
+ * An event sink whose target is set once the reporter exists. While `hold()` is in force (the
+ * reporter is still loading), events wait in memory and reach the reporter, in order, on attach.
+ */
 export class ForwardingSink implements EventSink {
-  target: EventSink = NO_EVENTS;
+  private target: EventSink = NO_EVENTS;
+  private held: AgentEvent[] | null = null;
+
+  hold(): void {
+    this.held ??= [];
+  }
+
+  attach(target: EventSink): void {
+    this.target = target;
+    const held = this.held ?? [];
+    this.held = null;
+    for (const event of held) target.emit(event);
+  }
+
   emit(event: AgentEvent): void {
-    this.target.emit(event);
+    if (this.held) this.held.push(event);
+    else this.target.emit(event);
   }
 }
 
@@ -51,10 +67,7 @@ export function createApp(settings: AgentSettings, deps: { logger: Logger; nativ
   const now = (): Date => new Date();
   const db = openDatabase({ file: join(settings.stateDir, 'state.db'), nativeBinding: deps.nativeBinding });
   const store = new Store({ db, now });
-  const engine = createDockerEngine(
-    { docker: connectDocker(settings.docker) },
-    { registries: settings.registries, dockerConfigFile: settings.docker.configFile },
-  );
+  const engine = lazyDockerEngine({ docker: settings.docker, registries: settings.registries, dockerConfigFile: settings.docker.configFile });
   const sourceOptions = { settings: settings.source, gitDir: join(settings.stateDir, 'git') };
   const source = createConfigSource({ fs: nodeFs }, sourceOptions);
   const checkCommit = createCommitGate(

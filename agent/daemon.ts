@@ -31,7 +31,8 @@ export async function startDaemon(app: App): Promise<DaemonHandle> {
   if (interrupted > 0) logger.warn({ interrupted }, 'previous run stopped in the middle of an apply; converging again');
 
   let reporter: Reporter | null = null;
-  if (settings.hub) {
+  async function startReporter(): Promise<void> {
+    if (!settings.hub) return;
     const hub = settings.hub;
     // systeminformation and ws load only on hosts that report to a hub.
     const [{ createHeartbeatSampler }, { createReporter }] = await Promise.all([
@@ -56,7 +57,7 @@ export async function startDaemon(app: App): Promise<DaemonHandle> {
       { settings: hub, host: settings.host, version: VERSION },
     );
     const r = reporter;
-    app.events.target = r;
+    app.events.attach(r);
     app.hubLink.state = () => ({ url: hub.url, connected: r.connected(), outbox: r.outboxSize() });
     r.start();
   }
@@ -114,11 +115,15 @@ export async function startDaemon(app: App): Promise<DaemonHandle> {
     }
   }
 
-  const control = await startControlServer({ handle, logger }, { path: controlSocketPath(settings.stateDir) });
+  // The first sync goes out at once; the control socket and the hub link come up meanwhile
+  // (events wait in memory until the reporter has loaded).
+  if (settings.hub) app.events.hold();
   app.events.emit({ type: 'agent.started', version: VERSION });
   logger.info({ host: settings.host, branch: settings.source.branch, version: VERSION }, 'agent started');
-  poller.start();
   void runSync('commit');
+  poller.start();
+  const control = await startControlServer({ handle, logger }, { path: controlSocketPath(settings.stateDir) });
+  await startReporter();
 
   let resolveDone: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (resolveDone = resolve));

@@ -60,6 +60,11 @@ export interface ObservedFile {
   /** sha256 of the content on disk now, null if the file is absent. */
   hash: string | null;
   mode: number | null;
+  /** Owner and group on disk, by name where the host's passwd/group has one (else the number). */
+  owner?: string | null;
+  group?: string | null;
+  uid?: number;
+  gid?: number;
 }
 
 /** Everything the planner may know about the host. */

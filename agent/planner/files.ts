@@ -76,10 +76,13 @@ function decide(file: FileSpec, now: ObservedFile | undefined, applied: FileSpec
   if (now?.mode !== null && now?.mode !== undefined && now.mode !== file.mode) {
     fields.push({ field: 'mode', from: octal(now.mode), to: octal(file.mode) });
   }
-  // Owner changes are not observed; a new owner in the commit rewrites the file.
+  // A declared owner or group that differs on disk (chown by hand), or a new one in the commit.
+  const ownerOff = (want: string | null, name: string | null | undefined, id: number | undefined): boolean =>
+    want !== null && name !== undefined && name !== want && String(id) !== want;
   const ownerChanged = applied !== undefined && (applied.owner !== file.owner || applied.group !== file.group);
-  if (ownerChanged && applied) {
-    fields.push({ field: 'owner', from: `${applied.owner ?? '-'}:${applied.group ?? '-'}`, to: `${file.owner ?? '-'}:${file.group ?? '-'}` });
+  if (ownerOff(file.owner, now?.owner, now?.uid) || ownerOff(file.group, now?.group, now?.gid) || ownerChanged) {
+    const from = now?.owner !== undefined ? `${now.owner ?? '-'}:${now.group ?? '-'}` : `${applied?.owner ?? '-'}:${applied?.group ?? '-'}`;
+    fields.push({ field: 'owner', from, to: `${file.owner ?? '-'}:${file.group ?? '-'}` });
   }
   if (fields.length === 0) return null;
   const contentChanged = have !== want;

@@ -52,7 +52,15 @@ export class HostFiles implements FilesPort {
       const info = await lstat(p);
       if (!info.isFile()) return { path: p, hash: null, mode: null };
       const data = await readFile(p);
-      return { path: p, hash: createHash('sha256').update(data).digest('hex'), mode: info.mode & 0o7777 };
+      return {
+        path: p,
+        hash: createHash('sha256').update(data).digest('hex'),
+        mode: info.mode & 0o7777,
+        owner: await this.nameOf(info.uid, 'passwd'),
+        group: await this.nameOf(info.gid, 'group'),
+        uid: info.uid,
+        gid: info.gid,
+      };
     } catch (err) {
       if (errno(err) === 'ENOENT' || errno(err) === 'ENOTDIR') return { path: p, hash: null, mode: null };
       throw new FileError('FILE_READ_FAILED', `cannot read ${p}: ${message(err)}`, { handling: 'retry', data: { path: p }, cause: err });
@@ -90,6 +98,16 @@ export class HostFiles implements FilesPort {
     const leaf = await lstat(normal.path).catch(() => null);
     if (leaf?.isSymbolicLink()) throw refuse('it is a symlink');
     return normal.path;
+  }
+
+  /** The name of a uid or gid in the host's passwd or group file, else the number itself. */
+  private async nameOf(id: number, db: 'passwd' | 'group'): Promise<string> {
+    const text = await readFile(path.join(this.options.etcDir ?? '/etc', db), 'utf8').catch(() => '');
+    for (const line of text.split('\n')) {
+      const [entry, , num] = line.split(':');
+      if (entry && num === String(id)) return entry;
+    }
+    return String(id);
   }
 
   private async resolveId(name: string, db: 'passwd' | 'group'): Promise<number> {

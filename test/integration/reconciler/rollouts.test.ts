@@ -218,3 +218,37 @@ describe('maintenance windows, rewinds and break-glass', () => {
     assert.equal((await managed(host)).get('win-web')?.revision, v5);
   });
 });
+
+describe('selfHeal: false', () => {
+  const host = uniqueHostId('noheal');
+  const branch = `hosts/${host}`;
+  let repo: TestRepo;
+  let h: Harness;
+  let dir: string;
+
+  before(async () => {
+    repo = await createTestRepo({ bare: true });
+    dir = tempDir('moor-noheal-');
+    h = createHarness({ host, repo, branch, stateDir: join(dir, 'state'), selfHeal: false });
+  });
+  after(async () => {
+    h.close();
+    await cleanupHost(docker, host);
+    await repo.remove();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reports drift once, records it, and leaves it in place', async () => {
+    await repo.commitFiles(branch, { 'compose.yaml': compose('nh', service('web'), service('db')) }, 'two services');
+    assert.equal((await h.reconciler.sync('commit')).result, 'converged');
+    await docker.getContainer('nh-db').remove({ force: true });
+    const out = await h.reconciler.sync('commit');
+    assert.equal(out.result, 'drift-reported');
+    assert.deepEqual(out.changes.map((c) => `${c.action} ${c.name} ${c.drift}`), ['create nh-db true']);
+    assert.equal((await managed(host)).get('nh-db'), undefined, 'not put back');
+    assert.deepEqual(h.store.drift(10).map((d) => [d.resource, d.action]), [['container/nh-db', 'reported']]);
+    const events = h.events.filter((e) => e.type === 'drift.detected').length;
+    assert.equal((await h.reconciler.sync('commit')).result, 'drift-reported');
+    assert.equal(h.events.filter((e) => e.type === 'drift.detected').length, events, 'reported once, not on every poll');
+  });
+});

@@ -46,6 +46,17 @@ describe('files adapter', () => {
     assert.equal(fs.readFileSync(target, 'utf8'), 'new\n');
   });
 
+  it('writes the declared owner and reports owner and group by name, to notice a chown by hand', async () => {
+    const target = path.join(root, 'owned.conf');
+    await files.write({ ...spec(target, 'x=1\n'), owner: 'nobody', group: 'nogroup' });
+    assert.equal(fs.statSync(target).uid, 65534);
+    const [seen] = await files.files([target]);
+    assert.deepEqual([seen?.owner, seen?.group, seen?.uid], ['nobody', 'nogroup', 65534]);
+    fs.chownSync(target, 0, 0);
+    const [after] = await files.files([target]);
+    assert.deepEqual([after?.owner, after?.group], ['root', 'root']);
+  });
+
   it('refuses paths outside the allowed roots, with .. or through a symlinked folder', async () => {
     await assert.rejects(files.write(spec(path.join(tmp, 'outside.conf'), 'x')), refused);
     await assert.rejects(files.write(spec(`${root}/../outside.conf`, 'x')), refused);

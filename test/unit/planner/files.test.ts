@@ -42,6 +42,18 @@ describe('file planner', () => {
     assert.deepEqual(removed.changes.map((c) => [c.action, c.drift]), [['create', true]]);
   });
 
+  it('puts back an owner or group changed on disk, by name or by number', () => {
+    const f = file('/etc/moor-files/a.conf', 'x=1\n', { owner: 'telegraf', group: 'adm' });
+    const ctx = context({ appliedFiles: { [f.path]: f } });
+    const same = onDisk(f, { owner: 'telegraf', group: 'adm', uid: 998, gid: 4 });
+    assert.deepEqual(plan(desired([], { files: [f] }), observed([], { files: [same] }), ctx).steps, []);
+    const chowned = plan(desired([], { files: [f] }), observed([], { files: [onDisk(f, { owner: 'root', group: 'adm', uid: 0, gid: 4 })] }), ctx);
+    assert.deepEqual(chowned.changes.map((c) => [c.why, c.drift, c.fields[0]?.from, c.fields[0]?.to]), [['owner changed on disk', true, 'root:adm', 'telegraf:adm']]);
+    const numeric = file('/etc/moor-files/a.conf', 'x=1\n', { owner: '998', group: null });
+    const byId = onDisk(numeric, { owner: 'telegraf', group: 'adm', uid: 998, gid: 4 });
+    assert.deepEqual(plan(desired([], { files: [numeric] }), observed([], { files: [byId] }), context({ appliedFiles: { [f.path]: numeric } })).steps, []);
+  });
+
   it('prunes only files moor wrote, and only when prune is on', () => {
     const mine = file('/etc/moor-files/old.conf', 'x\n');
     const files = [onDisk(mine), { path: '/etc/moor-files/theirs.conf', hash: 'a'.repeat(64), mode: 0o644 }];

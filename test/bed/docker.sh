@@ -61,17 +61,27 @@ wait_ready() {
   return 1
 }
 
+# dockerd leaves its default network namespace mounted under exec-root: unmount what is left
+# below our folders, so that nothing of the bed outlives it (and the folders can be removed).
+unmount_leftovers() {
+  local m
+  for m in $(awk -v a="$RUN_DIR/" -v b="$BED/" 'index($2, a) == 1 || index($2, b) == 1 { print $2 }' /proc/mounts | sort -r); do
+    umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+  done
+}
+
 stop() {
   local pid i
-  pid="$(running_pid)" || { rm -f "$PIDFILE"; return 0; }
+  pid="$(running_pid)" || { rm -f "$PIDFILE"; unmount_leftovers; return 0; }
   kill -TERM "$pid" 2>/dev/null || true
   for ((i = 0; i < 300; i++)); do
-    kill -0 "$pid" 2>/dev/null || { rm -f "$PIDFILE"; return 0; }
+    kill -0 "$pid" 2>/dev/null || { rm -f "$PIDFILE"; unmount_leftovers; return 0; }
     sleep 0.1
   done
   echo "docker.sh: dockerd $pid ignored SIGTERM for 30 s, killing it" >&2
   kill -KILL "$pid" 2>/dev/null || true
   rm -f "$PIDFILE"
+  unmount_leftovers
 }
 
 case "${1:-}" in

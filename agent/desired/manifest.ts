@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { PolicySettings } from '../settings/model.js';
 import { DURATION_HINT, parseDuration } from './duration.js';
 import { DEFAULT_ROLLOUT, type RolloutSpec, type UnitState, type WindowSpec } from './model.js';
-import { filePathRefusal } from './policy.js';
+import { fileModeRefusal, filePathRefusal } from './policy.js';
 import type { KeyPath, Locator, ProblemList } from './problems.js';
 import { normaliseAbsolute, normaliseRelative } from './safe-path.js';
 
@@ -137,6 +137,10 @@ export function parseManifest(value: unknown, locator: Locator, policy: PolicySe
     if ('error' in source) report([...at, 'source'], source.error);
     const mode = f.mode ?? '0644';
     if (!/^0?[0-7]{3,4}$/.test(mode)) report([...at, 'mode'], `"${mode}" is not an octal mode like "0644" (quote it)`);
+    else {
+      const refusal = fileModeRefusal(parseInt(mode, 8), policy);
+      if (refusal) report([...at, 'mode'], refusal);
+    }
     manifest.files.push({
       path: 'error' in target ? f.path : target.path,
       source: 'error' in source ? f.source : source.path,

@@ -36,3 +36,9 @@ export function deviceRefusal(hostPath: string, policy: PolicySettings): string 
 export function filePathRefusal(p: string, policy: PolicySettings): string | null {
   return underRoots('file path', p, policy.allowedFileRoots, 'policy.allowedFileRoots');
 }
+
+/** Setuid, setgid or sticky bits on a managed file are privilege: refused unless allowPrivileged. */
+export function fileModeRefusal(mode: number, policy: PolicySettings): string | null {
+  if ((mode & 0o7000) === 0 || policy.allowPrivileged) return null;
+  return `setuid, setgid or sticky bits (${(mode & 0o7777).toString(8).padStart(4, '0')}) are refused by policy (policy.allowPrivileged)`;
+}

@@ -123,6 +123,12 @@ files:
     assertProblem(list, { file: 'moor.yaml', line: 4, key: 'rollout.retries', message: /unsupported key/ });
   });
 
+  it('refuses setuid, setgid and sticky modes unless the policy allows privilege', async () => {
+    const files = { 'moor.yaml': 'files:\n  - { path: /etc/moor-files/tool, source: a, mode: "4755" }\n', a: 'x' };
+    assertProblem(await problems(files), { file: 'moor.yaml', line: 2, key: 'files[0].mode', message: /setuid.*policy\.allowPrivileged/ });
+    assert.deepEqual(await problems(files, { ...POLICY, allowPrivileged: true }), []);
+  });
+
   it('lets a wider policy allow other file roots', async () => {
     const files = { 'moor.yaml': 'files:\n  - { path: /opt/app/x.conf, source: a }\n', a: 'x' };
     assert.equal((await problems(files)).length, 1);

@@ -73,14 +73,7 @@ export async function startSystemdBox(options: SystemdBoxOptions): Promise<Syste
     `${options.dockerSocket}:/var/run/docker.sock`,
     ...Object.entries(options.mounts ?? {}).map(([from, to]) => `${from}:${to}`),
   ];
-  const run = await docker([
-    'run', '-d', '--name', options.name, '--network', 'host', '--hostname', options.name,
-    '--cap-add', 'SYS_ADMIN', '--cap-add', 'NET_ADMIN', '--security-opt', 'seccomp=unconfined',
-    '--tmpfs', '/run', '--tmpfs', '/run/lock', '-v', '/sys/fs/cgroup:/sys/fs/cgroup:rw', '-e', 'container=docker',
-    ...volumes.flatMap((v) => ['-v', v]),
-    SYSTEMD_IMAGE, '/lib/systemd/systemd',
-  ]);
-  if (run.code !== 0) throw new Error(`docker run ${SYSTEMD_IMAGE} failed: ${run.stderr}`);
+  await runSystemdContainer(options.name, volumes);
 
   const exec = (args: string[], opts: { input?: string } = {}): Promise<ExecResult> =>
     docker(['exec', ...(opts.input !== undefined ? ['-i'] : []), options.name, ...args], opts);
@@ -107,4 +100,16 @@ export async function startSystemdBox(options: SystemdBoxOptions): Promise<Syste
   }
   await box.stop();
   throw new Error(`systemd in ${options.name} did not finish booting`);
+}
+
+/** Starts systemd as PID 1 in a container of the test image (BRIEF.md section 8), host network. */
+export async function runSystemdContainer(name: string, volumes: readonly string[]): Promise<void> {
+  const run = await docker([
+    'run', '-d', '--name', name, '--network', 'host', '--hostname', name,
+    '--cap-add', 'SYS_ADMIN', '--cap-add', 'NET_ADMIN', '--security-opt', 'seccomp=unconfined',
+    '--tmpfs', '/run', '--tmpfs', '/run/lock', '-v', '/sys/fs/cgroup:/sys/fs/cgroup:rw', '-e', 'container=docker',
+    ...volumes.flatMap((v) => ['-v', v]),
+    SYSTEMD_IMAGE, '/lib/systemd/systemd',
+  ]);
+  if (run.code !== 0) throw new Error(`docker run ${SYSTEMD_IMAGE} failed: ${run.stderr}`);
 }

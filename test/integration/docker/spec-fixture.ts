@@ -1,56 +1,15 @@
-// A complete ContainerSpec for the docker integration tests: every field set to something
-// other than the engine's default, so that inspect proves each one reached the engine.
+// A ContainerSpec for the docker integration tests, built like the planner tests build theirs,
+// for one test host; and the ownership labels moor puts on it.
 
 import type { ContainerSpec } from '../../../agent/desired/model.js';
-import { LABEL } from '../../../agent/observe/model.js';
+import { ownershipLabels } from '../../../agent/reconciler/labels.js';
+import { container } from '../../unit/planner/fixtures.js';
 
+/** The planner tests' spec builder, named and owned for an engine test's host. */
 export function minimalSpec(host: string, service: string, overrides: Partial<ContainerSpec> = {}): ContainerSpec {
-  return {
-    project: host,
-    service,
-    name: `${host}-${service}`,
-    image: 'local/busybox:1',
-    pullPolicy: 'never',
-    command: ['sleep', '3600'],
-    entrypoint: null,
-    env: {},
-    ports: [],
-    mounts: [],
-    restart: 'no',
-    labels: {},
-    healthcheck: null,
-    dependsOn: [],
-    networks: [],
-    networkMode: 'none',
-    user: null,
-    workingDir: null,
-    hostname: null,
-    extraHosts: [],
-    devices: [],
-    capAdd: [],
-    capDrop: [],
-    privileged: false,
-    stopGracePeriodMs: 1000,
-    stopSignal: null,
-    memLimitBytes: null,
-    nanoCpus: null,
-    logging: null,
-    init: false,
-    readOnly: false,
-    update: 'stop-first',
-    secretEnv: [],
-    hash: 'h-' + service,
-    ...overrides,
-  };
+  return container(service, { project: host, name: `${host}-${service}`, pullPolicy: 'never', stopGracePeriodMs: 1000, ...overrides });
 }
 
 export function moorLabels(spec: ContainerSpec, host: string): Record<string, string> {
-  return {
-    [LABEL.managed]: 'true',
-    [LABEL.host]: host,
-    [LABEL.project]: spec.project,
-    [LABEL.service]: spec.service,
-    [LABEL.hash]: spec.hash,
-    [LABEL.revision]: 'f'.repeat(40),
-  };
+  return ownershipLabels({ host, project: spec.project, service: spec.service, hash: spec.hash, revision: 'f'.repeat(40) });
 }

@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { docker, SYSTEMD_IMAGE, type ExecResult } from '../../bed/systemd.js';
+import { docker, runSystemdContainer, type ExecResult } from '../../bed/systemd.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 
@@ -40,14 +40,7 @@ export async function startFreshHost(options: FreshHostOptions): Promise<FreshHo
   await ensureImage(options.logFile);
   await docker(['rm', '-f', options.name]);
   const volumes = [`${options.dockerSocket}:/run/docker.sock`, ...Object.entries(options.mounts).map(([from, to]) => `${from}:${to}:ro`)];
-  const run = await docker([
-    'run', '-d', '--name', options.name, '--network', 'host', '--hostname', options.name,
-    '--cap-add', 'SYS_ADMIN', '--cap-add', 'NET_ADMIN', '--security-opt', 'seccomp=unconfined',
-    '--tmpfs', '/run', '--tmpfs', '/run/lock', '-v', '/sys/fs/cgroup:/sys/fs/cgroup:rw', '-e', 'container=docker',
-    ...volumes.flatMap((v) => ['-v', v]),
-    SYSTEMD_IMAGE, '/lib/systemd/systemd',
-  ]);
-  if (run.code !== 0) throw new Error(`docker run ${SYSTEMD_IMAGE} failed: ${run.stderr}`);
+  await runSystemdContainer(options.name, volumes);
   const exec = (args: string[]): Promise<ExecResult> => docker(['exec', options.name, ...args]);
   const host: FreshHost = {
     name: options.name,

@@ -13,8 +13,10 @@ import type { SourceSettings } from '../../../agent/settings/model.js';
 import { createConfigSource, sourceGitDir } from '../../../agent/source/port.js';
 import { openDatabase } from '../../../agent/store/db.js';
 import { Store } from '../../../agent/store/store.js';
-import { testDocker } from '../../bed/docker-env.js';
-import type { TestRepo } from '../../bed/git-repo.js';
+import { before, after } from 'node:test';
+import { cleanupHost, testDocker, uniqueHostId } from '../../bed/docker-env.js';
+import { createTestRepo, type TestRepo } from '../../bed/git-repo.js';
+import { tempDir } from '../../bed/agent-process.js';
 import { defaultPolicy } from '../../../agent/settings/defaults.js';
 
 export interface Harness {
@@ -90,4 +92,35 @@ export function service(name: string, extra: string[] = []): string {
 
 export function compose(project: string, ...services: string[]): string {
   return `name: ${project}\nservices:\n${services.join('\n')}\n`;
+}
+
+/** One test host of a suite: its id, branch, bare repo, temp dir and harness. */
+export interface TestHost {
+  host: string;
+  branch: string;
+  repo: TestRepo;
+  dir: string;
+  /** Replaceable: a test may restart the harness or point it at another state dir. */
+  h: Harness;
+}
+
+/**
+ * Registers the suite's before/after hooks: a fresh bare repo and harness before, and after, the
+ * harness closed, everything the host left on the engine removed, the repo and dir deleted.
+ */
+export function useTestHost(prefix: string, options: Partial<Omit<HarnessOptions, 'host' | 'repo' | 'branch' | 'stateDir'>> = {}): TestHost {
+  const host = uniqueHostId(prefix);
+  const t = { host, branch: `hosts/${host}` } as TestHost;
+  before(async () => {
+    t.repo = await createTestRepo({ bare: true });
+    t.dir = tempDir(`moor-${prefix}-`);
+    t.h = createHarness({ host, repo: t.repo, branch: t.branch, stateDir: join(t.dir, 'state'), ...options });
+  });
+  after(async () => {
+    t.h.close();
+    await cleanupHost(testDocker(), host);
+    await t.repo.remove();
+    fs.rmSync(t.dir, { recursive: true, force: true });
+  });
+  return t;
 }

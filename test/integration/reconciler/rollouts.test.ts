@@ -2,13 +2,10 @@
 // rewinds, break-glass suspension.
 
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { cleanupHost, testDocker, uniqueHostId } from '../../bed/docker-env.js';
-import { createTestRepo, type TestRepo } from '../../bed/git-repo.js';
-import { tempDir } from '../../bed/agent-process.js';
-import { compose, createHarness, service, type Harness } from './harness.js';
+import { describe, it } from 'node:test';
+import { testDocker } from '../../bed/docker-env.js';
+import { compose, createHarness, service, useTestHost } from './harness.js';
 
 const docker = testDocker();
 
@@ -26,229 +23,180 @@ const HEALTHY = ['healthcheck:', '  test: ["CMD", "true"]', '  interval: 1s', ' 
 const SICK = ['healthcheck:', '  test: ["CMD", "false"]', '  interval: 1s', '  retries: 1'];
 
 describe('health gate and automatic rollback', () => {
-  const host = uniqueHostId('rollback');
-  const branch = `hosts/${host}`;
-  let repo: TestRepo;
-  let h: Harness;
-  let dir: string;
-
-  before(async () => {
-    repo = await createTestRepo({ bare: true });
-    dir = tempDir('moor-rollback-');
-    h = createHarness({ host, repo, branch, stateDir: join(dir, 'state') });
-  });
-  after(async () => {
-    h.close();
-    await cleanupHost(docker, host);
-    await repo.remove();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const t = useTestHost('rollback');
 
   let good = '';
   let bad = '';
 
   it('applies a healthy commit once its healthcheck passes', async () => {
-    good = await repo.commitFiles(branch, { 'compose.yaml': compose('rb', service('web', HEALTHY), service('db')) }, 'healthy');
-    const out = await h.reconciler.sync('commit');
+    good = await t.repo.commitFiles(t.branch, { 'compose.yaml': compose('rb', service('web', HEALTHY), service('db')) }, 'healthy');
+    const out = await t.h.reconciler.sync('commit');
     assert.equal(out.result, 'converged', JSON.stringify(out.error));
-    assert.equal(h.store.get('lastGood'), good);
+    assert.equal(t.h.store.get('lastGood'), good);
   });
 
   it('rolls a commit whose healthcheck never passes back to the last good one', async () => {
-    const before = await managed(host);
-    bad = await repo.commitFiles(
-      branch,
+    const before = await managed(t.host);
+    bad = await t.repo.commitFiles(
+      t.branch,
       { 'compose.yaml': compose('rb', service('web', SICK), service('db')), 'moor.yaml': 'rollout: { healthTimeout: 20s }\n' },
       'break the healthcheck',
     );
-    const out = await h.reconciler.sync('commit');
+    const out = await t.h.reconciler.sync('commit');
     assert.equal(out.result, 'rolled-back');
     assert.equal(out.error?.code, 'UNHEALTHY');
     // The evidence: which resource, its state, its last log lines.
     assert.equal(out.error?.data?.['resource'], 'container/rb-web');
     assert.match(String(out.error?.data?.['state']), /unhealthy/);
     assert.ok(Array.isArray(out.error?.data?.['logs']));
-    const now = await managed(host);
+    const now = await managed(t.host);
     assert.equal(now.get('rb-web')?.revision, good, 'web runs the last good commit again');
     assert.equal(now.get('rb-db')?.id, before.get('rb-db')?.id, 'db was never touched');
-    assert.equal(h.store.revision(bad)?.verdict, 'rolled-back');
-    assert.equal(h.store.get('applied'), good);
-    assert.ok(h.events.some((e) => e.type === 'sync.rolledBack' && e.commit === bad && e.to === good));
-    assert.ok(!h.events.some((e) => e.type === 'sync.succeeded' && e.commit === bad), 'never reported as success');
+    assert.equal(t.h.store.revision(bad)?.verdict, 'rolled-back');
+    assert.equal(t.h.store.get('applied'), good);
+    assert.ok(t.h.events.some((e) => e.type === 'sync.rolledBack' && e.commit === bad && e.to === good));
+    assert.ok(!t.h.events.some((e) => e.type === 'sync.succeeded' && e.commit === bad), 'never reported as success');
   });
 
   it('does not retry the failed commit on the next poll', async () => {
-    const applies = h.store.applies(100).length;
-    const out = await h.reconciler.sync('commit');
+    const applies = t.h.store.applies(100).length;
+    const out = await t.h.reconciler.sync('commit');
     assert.equal(out.result, 'rolled-back');
-    assert.equal(h.store.applies(100).length, applies, 'no new apply');
+    assert.equal(t.h.store.applies(100).length, applies, 'no new apply');
   });
 
   it('applies a newer commit after the failed one', async () => {
-    const fixed = await repo.commitFiles(branch, { 'compose.yaml': compose('rb', service('web', [...HEALTHY, 'environment: { FIXED: "1" }']), service('db')), 'moor.yaml': null }, 'fix');
-    const out = await h.reconciler.sync('commit');
+    const fixed = await t.repo.commitFiles(t.branch, { 'compose.yaml': compose('rb', service('web', [...HEALTHY, 'environment: { FIXED: "1" }']), service('db')), 'moor.yaml': null }, 'fix');
+    const out = await t.h.reconciler.sync('commit');
     assert.equal(out.result, 'converged');
-    assert.equal((await managed(host)).get('rb-web')?.revision, fixed);
+    assert.equal((await managed(t.host)).get('rb-web')?.revision, fixed);
   });
 
   it('leaves a failed commit in place for inspection when rollback is off', async () => {
-    const failed = await repo.commitFiles(
-      branch,
+    const failed = await t.repo.commitFiles(
+      t.branch,
       { 'compose.yaml': compose('rb', service('web', SICK), service('db')), 'moor.yaml': 'rollout: { healthTimeout: 20s, rollback: false }\n' },
       'break it, keep it',
     );
-    const out = await h.reconciler.sync('commit');
+    const out = await t.h.reconciler.sync('commit');
     assert.equal(out.result, 'failed');
-    assert.equal((await managed(host)).get('rb-web')?.revision, failed);
+    assert.equal((await managed(t.host)).get('rb-web')?.revision, failed);
     // Self-heal does not undo the failed state while the branch stays there.
-    const again = await h.reconciler.sync('commit');
+    const again = await t.h.reconciler.sync('commit');
     assert.equal(again.result, 'failed');
-    assert.equal((await managed(host)).get('rb-web')?.revision, failed);
+    assert.equal((await managed(t.host)).get('rb-web')?.revision, failed);
   });
 });
 
 describe('maintenance windows, rewinds and break-glass', () => {
-  const host = uniqueHostId('window');
-  const branch = `hosts/${host}`;
-  let repo: TestRepo;
-  let h: Harness;
-  let dir: string;
+  // 10:00 local time: outside the 02:00-03:00 window.
+  const t = useTestHost('window', { clock: { now: new Date(2026, 10, 26, 10, 0, 0) } });
   const WINDOW = 'window: { schedule: "0 2 * * *", duration: 1h }\n';
-
-  before(async () => {
-    repo = await createTestRepo({ bare: true });
-    dir = tempDir('moor-window-');
-    // 10:00 local time: outside the 02:00-03:00 window.
-    const clock = { now: new Date(2026, 10, 26, 10, 0, 0) };
-    h = createHarness({ host, repo, branch, stateDir: join(dir, 'state'), clock });
-  });
-  after(async () => {
-    h.close();
-    await cleanupHost(docker, host);
-    await repo.remove();
-    rmSync(dir, { recursive: true, force: true });
-  });
 
   let first = '';
   it('applies the first commit (no window declared)', async () => {
-    first = await repo.commitFiles(branch, { 'compose.yaml': compose('win', service('web')) }, 'first');
-    assert.equal((await h.reconciler.sync('commit')).result, 'converged');
+    first = await t.repo.commitFiles(t.branch, { 'compose.yaml': compose('win', service('web')) }, 'first');
+    assert.equal((await t.h.reconciler.sync('commit')).result, 'converged');
   });
 
   it('defers a commit to its window, plans it now, and says until when', async () => {
-    const second = await repo.commitFiles(branch, { 'compose.yaml': compose('win', service('web', ['environment: { V: "2" }'])), 'moor.yaml': WINDOW }, 'in the window');
-    const out = await h.reconciler.sync('commit');
+    const second = await t.repo.commitFiles(t.branch, { 'compose.yaml': compose('win', service('web', ['environment: { V: "2" }'])), 'moor.yaml': WINDOW }, 'in the window');
+    const out = await t.h.reconciler.sync('commit');
     assert.equal(out.result, 'pending');
     assert.deepEqual(out.changes.map((c) => `${c.action} ${c.name}`), ['replace win-web']);
-    const pending = h.store.get<{ commit: string; until: string }>('pending');
+    const pending = t.h.store.get<{ commit: string; until: string }>('pending');
     assert.equal(pending?.commit, second);
     assert.equal(new Date(pending?.until ?? '').getTime(), new Date(2026, 10, 27, 2, 0, 0).getTime());
-    assert.equal((await managed(host)).get('win-web')?.revision, first, 'nothing applied yet');
+    assert.equal((await managed(t.host)).get('win-web')?.revision, first, 'nothing applied yet');
   });
 
   it('heals drift outside the window all the same', async () => {
     await docker.getContainer('win-web').remove({ force: true });
-    const out = await h.reconciler.sync('commit');
+    const out = await t.h.reconciler.sync('commit');
     assert.equal(out.result, 'pending');
-    assert.equal((await managed(host)).get('win-web')?.revision, first, 'put back at the applied commit');
+    assert.equal((await managed(t.host)).get('win-web')?.revision, first, 'put back at the applied commit');
   });
 
   it('applies the deferred commit once the window opens', async () => {
-    h.clock.now = new Date(2026, 10, 27, 2, 30, 0);
-    const out = await h.reconciler.sync('commit');
+    t.h.clock.now = new Date(2026, 10, 27, 2, 30, 0);
+    const out = await t.h.reconciler.sync('commit');
     assert.equal(out.result, 'converged');
-    assert.equal(h.store.get('pending'), null);
+    assert.equal(t.h.store.get('pending'), null);
   });
 
   it('skips the window for a commit with a Moor-Apply: now trailer', async () => {
-    h.clock.now = new Date(2026, 10, 27, 12, 0, 0);
-    const urgent = await repo.commitFiles(
-      branch,
+    t.h.clock.now = new Date(2026, 10, 27, 12, 0, 0);
+    const urgent = await t.repo.commitFiles(
+      t.branch,
       { 'compose.yaml': compose('win', service('web', ['environment: { V: "3" }'])) },
       'hotfix\n\nMoor-Apply: now',
     );
-    assert.equal((await h.reconciler.sync('commit')).result, 'converged');
-    assert.equal((await managed(host)).get('win-web')?.revision, urgent);
+    assert.equal((await t.h.reconciler.sync('commit')).result, 'converged');
+    assert.equal((await managed(t.host)).get('win-web')?.revision, urgent);
   });
 
   it('refuses a branch moved back to a commit it applied before', async () => {
-    const current = h.store.get<string>('applied');
-    await repo.setBranch(branch, first);
-    const out = await h.reconciler.sync('commit');
+    const current = t.h.store.get<string>('applied');
+    await t.repo.setBranch(t.branch, first);
+    const out = await t.h.reconciler.sync('commit');
     assert.equal(out.result, 'refused');
     assert.equal(out.error?.code, 'REWIND');
-    assert.equal(h.store.get('applied'), current);
-    assert.equal((await managed(host)).get('win-web')?.revision, current);
+    assert.equal(t.h.store.get('applied'), current);
+    assert.equal((await managed(t.host)).get('win-web')?.revision, current);
   });
 
   it('accepts the rewind when source.allowRewind is set', async () => {
-    h.close();
-    const tolerant = createHarness({ host, repo, branch: `hosts/${host}`, stateDir: join(dir, 'state-rewind'), allowRewind: true, clock: h.clock });
+    t.h.close();
+    const tolerant = createHarness({ host: t.host, repo: t.repo, branch: t.branch, stateDir: join(t.dir, 'state-rewind'), allowRewind: true, clock: t.h.clock });
     try {
       // A fresh state dir has applied nothing, so move forward first, then back.
-      const ahead = await repo.commitFiles(branch, { 'compose.yaml': compose('win', service('web', ['environment: { V: "4" }'])) }, 'ahead');
+      const ahead = await t.repo.commitFiles(t.branch, { 'compose.yaml': compose('win', service('web', ['environment: { V: "4" }'])) }, 'ahead');
       assert.equal((await tolerant.reconciler.sync('commit')).result, 'converged');
-      await repo.setBranch(branch, first);
+      await t.repo.setBranch(t.branch, first);
       assert.equal((await tolerant.reconciler.sync('commit')).result, 'converged');
       assert.equal(tolerant.store.get('applied'), first);
-      await repo.setBranch(branch, ahead);
+      await t.repo.setBranch(t.branch, ahead);
     } finally {
       tolerant.close();
     }
-    h = createHarness({ host, repo, branch, stateDir: join(dir, 'state'), clock: h.clock });
-    assert.equal((await h.reconciler.sync('commit')).result, 'converged');
+    t.h = createHarness({ host: t.host, repo: t.repo, branch: t.branch, stateDir: join(t.dir, 'state'), clock: t.h.clock });
+    assert.equal((await t.h.reconciler.sync('commit')).result, 'converged');
   });
 
   it('stays suspended across a restart, reports drift without healing, and heals once it expires', async () => {
-    h.reconciler.suspension.suspend(2 * 3600_000, 'replacing a sensor');
-    assert.ok(h.events.some((e) => e.type === 'agent.suspended'));
-    h = h.restart();
-    const v5 = await repo.commitFiles(branch, { 'compose.yaml': compose('win', service('web', ['environment: { V: "5" }'])) }, 'while suspended');
-    assert.equal((await h.reconciler.sync('commit')).result, 'suspended');
-    assert.notEqual((await managed(host)).get('win-web')?.revision, v5);
+    t.h.reconciler.suspension.suspend(2 * 3600_000, 'replacing a sensor');
+    assert.ok(t.h.events.some((e) => e.type === 'agent.suspended'));
+    t.h = t.h.restart();
+    const v5 = await t.repo.commitFiles(t.branch, { 'compose.yaml': compose('win', service('web', ['environment: { V: "5" }'])) }, 'while suspended');
+    assert.equal((await t.h.reconciler.sync('commit')).result, 'suspended');
+    assert.notEqual((await managed(t.host)).get('win-web')?.revision, v5);
     await docker.getContainer('win-web').remove({ force: true });
-    const drift = await h.reconciler.sync('commit');
+    const drift = await t.h.reconciler.sync('commit');
     assert.equal(drift.result, 'suspended');
-    assert.ok(h.events.some((e) => e.type === 'drift.detected' && !e.healed));
-    assert.equal((await managed(host)).get('win-web'), undefined, 'not healed while suspended');
-    h.clock.now = new Date(h.clock.now.getTime() + 2 * 3600_000 + 1000);
-    const out = await h.reconciler.sync('commit');
+    assert.ok(t.h.events.some((e) => e.type === 'drift.detected' && !e.healed));
+    assert.equal((await managed(t.host)).get('win-web'), undefined, 'not healed while suspended');
+    t.h.clock.now = new Date(t.h.clock.now.getTime() + 2 * 3600_000 + 1000);
+    const out = await t.h.reconciler.sync('commit');
     assert.equal(out.result, 'converged');
-    assert.ok(h.events.some((e) => e.type === 'agent.resumed' && e.reason === 'expired'));
-    assert.equal((await managed(host)).get('win-web')?.revision, v5);
+    assert.ok(t.h.events.some((e) => e.type === 'agent.resumed' && e.reason === 'expired'));
+    assert.equal((await managed(t.host)).get('win-web')?.revision, v5);
   });
 });
 
 describe('selfHeal: false', () => {
-  const host = uniqueHostId('noheal');
-  const branch = `hosts/${host}`;
-  let repo: TestRepo;
-  let h: Harness;
-  let dir: string;
-
-  before(async () => {
-    repo = await createTestRepo({ bare: true });
-    dir = tempDir('moor-noheal-');
-    h = createHarness({ host, repo, branch, stateDir: join(dir, 'state'), selfHeal: false });
-  });
-  after(async () => {
-    h.close();
-    await cleanupHost(docker, host);
-    await repo.remove();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const t = useTestHost('noheal', { selfHeal: false });
 
   it('reports drift once, records it, and leaves it in place', async () => {
-    await repo.commitFiles(branch, { 'compose.yaml': compose('nh', service('web'), service('db')) }, 'two services');
-    assert.equal((await h.reconciler.sync('commit')).result, 'converged');
+    await t.repo.commitFiles(t.branch, { 'compose.yaml': compose('nh', service('web'), service('db')) }, 'two services');
+    assert.equal((await t.h.reconciler.sync('commit')).result, 'converged');
     await docker.getContainer('nh-db').remove({ force: true });
-    const out = await h.reconciler.sync('commit');
+    const out = await t.h.reconciler.sync('commit');
     assert.equal(out.result, 'drift-reported');
     assert.deepEqual(out.changes.map((c) => `${c.action} ${c.name} ${c.drift}`), ['create nh-db true']);
-    assert.equal((await managed(host)).get('nh-db'), undefined, 'not put back');
-    assert.deepEqual(h.store.drift(10).map((d) => [d.resource, d.action]), [['container/nh-db', 'reported']]);
-    const events = h.events.filter((e) => e.type === 'drift.detected').length;
-    assert.equal((await h.reconciler.sync('commit')).result, 'drift-reported');
-    assert.equal(h.events.filter((e) => e.type === 'drift.detected').length, events, 'reported once, not on every poll');
+    assert.equal((await managed(t.host)).get('nh-db'), undefined, 'not put back');
+    assert.deepEqual(t.h.store.drift(10).map((d) => [d.resource, d.action]), [['container/nh-db', 'reported']]);
+    const events = t.h.events.filter((e) => e.type === 'drift.detected').length;
+    assert.equal((await t.h.reconciler.sync('commit')).result, 'drift-reported');
+    assert.equal(t.h.events.filter((e) => e.type === 'drift.detected').length, events, 'reported once, not on every poll');
   });
 });

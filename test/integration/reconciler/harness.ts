@@ -3,7 +3,7 @@
 
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { loadDesiredState } from '../../../agent/desired/load.js';
+import { DEFAULT_PROJECTS_DIR, loadDesiredState } from '../../../agent/desired/load.js';
 import { createDockerEngine } from '../../../agent/executors/docker/dockerode-engine.js';
 import { silentLogger } from '../../../agent/logger.js';
 import { createCommitGate } from '../../../agent/reconciler/commit-gate.js';
@@ -67,7 +67,7 @@ export function createHarness(options: HarnessOptions): Harness {
       logger: silentLogger(),
       now,
       sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-      loadDesired: (dir) => loadDesiredState(dir, { policy: defaultPolicy() }),
+      loadDesired: (dir) => loadDesiredState(dir, { policy: defaultPolicy(), projectsDir: DEFAULT_PROJECTS_DIR }),
       checkCommit: createCommitGate({ fs, store }, { verify: settings.verify, allowRewind: settings.allowRewind, gitDir: sourceGitDir({ fs }, sourceOptions) }),
     },
     { host: options.host, snapshotsDir: join(options.stateDir, 'snapshots'), prune: true, selfHeal: options.selfHeal ?? true, concurrency: 4 },

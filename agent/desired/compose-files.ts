@@ -95,7 +95,7 @@ class ComposeFiles {
       return null;
     }
     const report = {
-      problem: (path: KeyPath, message: string) => this.input.problems.add(yaml, path, message),
+      problem: (path: KeyPath, message: string) => this.input.problems.addFinal(yaml, path, message),
       warning: (path: KeyPath, message: string) => this.input.warnings.add(yaml, path, message),
     };
     const out: Record<string, unknown> = {};

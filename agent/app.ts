@@ -5,6 +5,7 @@ import * as nodeFs from 'node:fs';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDesiredState } from './desired/load.js';
+import { allowOf } from './desired/policy.js';
 import { InvalidConfigError } from './errors.js';
 import { verifyUnitFiles } from './executors/systemd/verify-units.js';
 import { lazyDockerEngine } from './executors/docker/lazy-engine.js';
@@ -67,7 +68,13 @@ export function createApp(settings: AgentSettings, deps: { logger: Logger; nativ
   const now = (): Date => new Date();
   const db = openDatabase({ file: join(settings.stateDir, 'state.db'), nativeBinding: deps.nativeBinding });
   const store = new Store({ db, now });
-  const engine = lazyDockerEngine({ docker: settings.docker, registries: settings.registries, dockerConfigFile: settings.docker.configFile });
+  const engine = lazyDockerEngine({
+    docker: settings.docker,
+    registries: settings.registries,
+    dockerConfigFile: settings.docker.configFile,
+    bindRoots: settings.policy.allowedBindRoots,
+    volumeBindOutsideRoots: settings.policy.allowPrivileged || allowOf(settings.policy).volumeBindOutsideRoots,
+  });
   const sourceOptions = { settings: settings.source, gitDir: join(settings.stateDir, 'git') };
   const source = createConfigSource({ fs: nodeFs }, sourceOptions);
   const checkCommit = createCommitGate(

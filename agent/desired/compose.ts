@@ -2,6 +2,7 @@
 // checks what spans services: dependencies, cycles, container names, host ports.
 import type { PolicySettings } from '../settings/model.js';
 import { composeSchema, serviceSchema, withoutExtensions, type TopNetworkInput, type TopVolumeInput } from './compose-schema.js';
+import { checkComposePolicy } from './compose-policy.js';
 import { normaliseService, type ServiceResult } from './compose-service.js';
 import { sortedRecord, VOLUME_NAME } from './compose-syntax.js';
 import { specHash } from './hash.js';
@@ -70,6 +71,7 @@ export function buildCompose(input: ComposeBuildInput, problems: ProblemList): C
   const containers = results.map((r) => r.spec);
   checkDependencies(containers, Object.keys(rawServices), locator, problems);
   resolveServiceNetworkMode(containers, locator, problems);
+  checkComposePolicy({ containers, volumes, networks: declaredNetworks }, input.policy, locator, problems);
   checkContainerNames(containers, locator, problems);
   checkHostPorts(results, locator, problems);
 

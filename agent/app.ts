@@ -2,7 +2,6 @@
 // (called only from main.ts and the CLI verbs it dispatches to).
 
 import * as nodeFs from 'node:fs';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDesiredState } from './desired/load.js';
 import { allowOf } from './desired/policy.js';
@@ -12,6 +11,7 @@ import { lazyDockerEngine } from './executors/docker/lazy-engine.js';
 import type { ContainerEngine } from './executors/docker/port.js';
 import type { Logger } from './logger.js';
 import { Reconciler } from './reconciler/reconciler.js';
+import { ensureStateDir } from './state-dir.js';
 import { StatusTracker } from './reconciler/status.js';
 import { NO_EVENTS, type AgentEvent, type EventSink } from './reporter/events.js';
 import type { AgentSettings } from './settings/model.js';
@@ -64,7 +64,7 @@ export class ForwardingSink implements EventSink {
 
 export function createApp(settings: AgentSettings, deps: { logger: Logger; nativeBinding?: string }): App {
   const logger = deps.logger;
-  mkdirSync(settings.stateDir, { recursive: true, mode: 0o700 });
+  ensureStateDir(settings.stateDir);
   const now = (): Date => new Date();
   const db = openDatabase({ file: join(settings.stateDir, 'state.db'), nativeBinding: deps.nativeBinding });
   const store = new Store({ db, now });

@@ -1,7 +1,9 @@
 // What every CLI verb gets: where the config is, output streams, --json, and typed exit codes.
 
 import { hostname } from 'node:os';
-import { describeCause, formatProblem, MoorError, SettingsError } from '../errors.js';
+import { describeCause, MoorError, SettingsError } from '../errors.js';
+import { formatProblemLine } from './format.js';
+import { oneLine } from './terminal-safe.js';
 import { createLogger, type Logger } from '../logger.js';
 import type { AgentSettings } from '../settings/model.js';
 
@@ -30,11 +32,11 @@ export async function settingsOrReport(ctx: CliContext): Promise<AgentSettings |
   } catch (err) {
     if (err instanceof SettingsError) {
       if (ctx.json) ctx.out(JSON.stringify({ error: err.toJSON() }));
-      else for (const p of err.problems) ctx.err(formatProblem(p));
+      else for (const p of err.problems) ctx.err(formatProblemLine(p));
       return null;
     }
     if (err instanceof MoorError) {
-      ctx.err(`moor: ${err.message}`);
+      ctx.err(`moor: ${oneLine(err.message)}`);
       return null;
     }
     throw err;
@@ -57,7 +59,7 @@ export function reportError(ctx: CliContext, err: unknown): ExitCode {
   const e = err instanceof MoorError ? err : null;
   if (ctx.json) printJson(ctx, { error: e ? e.toJSON() : { message: String(err) } });
   else {
-    ctx.err(`moor: ${e ? e.message : err instanceof Error ? err.message : String(err)}`);
+    ctx.err(`moor: ${oneLine(e ? e.message : err instanceof Error ? err.message : String(err))}`);
     const cause = err instanceof Error ? err.cause : undefined;
     if (cause !== undefined) ctx.err(`  cause: ${describeCause(cause)}`);
   }

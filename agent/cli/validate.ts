@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { loadDesiredState, validateDir } from '../desired/load.js';
 import { verifyUnitFiles } from '../executors/systemd/verify-units.js';
-import { formatProblem } from '../errors.js';
+import { formatProblemLine } from './format.js';
 import { defaultPolicy } from '../settings/defaults.js';
 import { EXIT, printJson, settingsOrReport, type CliContext, type ExitCode } from './context.js';
 
@@ -15,6 +15,6 @@ export async function validateVerb(ctx: CliContext, dir: string): Promise<ExitCo
   if (problems.length === 0) problems = await verifyUnitFiles((await loadDesiredState(dir, { policy })).units);
   if (ctx.json) printJson(ctx, { valid: problems.length === 0, problems });
   else if (problems.length === 0) ctx.out(`${dir}: valid`);
-  else for (const p of problems) ctx.out(formatProblem(p));
+  else for (const p of problems) ctx.out(formatProblemLine(p));
   return problems.length === 0 ? EXIT.ok : EXIT.failed;
 }

@@ -14,6 +14,7 @@ import { ProblemList, type KeyPath, type Locator } from './problems.js';
 import { LIMITS, RepoDir } from './repo-files.js';
 import { normaliseRelative } from './safe-path.js';
 import { checkUnitPolicy } from './unit-policy.js';
+import { secretValuesOf } from './secrets.js';
 import { MAX_CONFIG_BYTES, parseYaml, type YamlFile } from './yaml-file.js';
 
 export interface LoadOptions {
@@ -71,6 +72,8 @@ async function readState(dir: string, options: LoadOptions, problems: ProblemLis
   checkUnitPolicy(units, manifest, manifestLocator, options.policy, problems);
   checkFileRestarts(manifest, new Set(units.map((u) => u.name)), manifestLocator, problems);
   const files = await readFiles(repo, manifest, manifestLocator, problems);
+  // .env again, quietly (its problems are reported above): its secret-named values are secrets.
+  const dotenv = (await readDotenv(repo, '.env', new ProblemList())) ?? {};
   return {
     ...compose,
     units,
@@ -78,6 +81,7 @@ async function readState(dir: string, options: LoadOptions, problems: ProblemLis
     rollout: manifest.rollout,
     window: manifest.window,
     pruneVolumes: manifest.pruneVolumes,
+    secretValues: secretValuesOf(compose, dotenv),
   };
 }
 

@@ -4,7 +4,7 @@
 import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
 import { loadDesiredState } from './desired/load.js';
-import { allowOf } from './desired/policy.js';
+import { allowOf, unitsPolicyOf } from './desired/policy.js';
 import { InvalidConfigError } from './errors.js';
 import { verifyUnitFiles } from './executors/systemd/verify-units.js';
 import { lazyDockerEngine } from './executors/docker/lazy-engine.js';
@@ -103,6 +103,7 @@ export function createApp(settings: AgentSettings, deps: { logger: Logger; nativ
         return desired;
       },
       checkCommit,
+      unitInstall: unitsPolicyOf(settings.policy).install,
     },
     {
       host: settings.host,

@@ -18,6 +18,7 @@ import { redactPlan } from '../planner/diff.js';
 import { nativeBinding } from '../native.js';
 import type { AgentSettings, PolicySettings } from '../settings/model.js';
 import { defaultPolicy } from '../settings/defaults.js';
+import { unitsPolicyOf } from '../desired/policy.js';
 import { quietLogger, EXIT, printJson, reportError, settingsOrReport, type CliContext, type ExitCode } from './context.js';
 import { formatPlan, formatProblemLine } from './format.js';
 import { agentRunning, askAgent } from './local-agent.js';
@@ -77,6 +78,7 @@ async function planDir(ctx: CliContext, dir: string, offline: boolean): Promise<
     prune: policy.prune,
     pullAlways: true,
     appliedSpecs: {},
+    unitInstall: unitsPolicyOf(policy).install,
   });
   return { commit: null, plan, secrets: desired.secretValues ?? [] };
 }

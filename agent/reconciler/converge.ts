@@ -18,6 +18,8 @@ import { waitUnitsHealthy } from './unit-health.js';
 
 export interface ConvergeDeps extends StepExecutorDeps, ObserveDeps {
   store: Store;
+  /** policy.units.install, for the planner; absent: own. */
+  unitInstall?: PlanContext['unitInstall'];
 }
 
 export interface ConvergeOptions {
@@ -43,7 +45,7 @@ export interface ConvergeResult {
 const MAX_ROUNDS = 3;
 
 export async function planOnce(deps: ConvergeDeps, desired: DesiredState, options: Omit<ConvergeOptions, 'trigger' | 'concurrency' | 'healthGate'>): Promise<{ plan: Plan; observed: ObservedState }> {
-  const ctx = planContext(deps.store, options);
+  const ctx = { ...planContext(deps.store, options), unitInstall: deps.unitInstall };
   // Units and files declared now, and those moor installed before (to prune them).
   const unitNames = [...new Set([...desired.units.map((u) => u.name), ...Object.keys(ctx.appliedUnits ?? {})])].sort();
   const filePaths = [...new Set([...desired.files.map((f) => f.path), ...Object.keys(ctx.appliedFiles ?? {})])].sort();

@@ -23,7 +23,7 @@ export interface LoadOptions {
 
 export async function loadDesiredState(dir: string, options: LoadOptions): Promise<DesiredState> {
   const problems = new ProblemList();
-  const state = await readState(dir, options, problems);
+  const state = await readGuarded(dir, options, problems);
   if (!problems.empty) throw new InvalidConfigError(problems.items);
   return state;
 }
@@ -31,8 +31,23 @@ export async function loadDesiredState(dir: string, options: LoadOptions): Promi
 /** All problems of a config dir, for `moor validate`; empty when it is valid. */
 export async function validateDir(dir: string, options: LoadOptions): Promise<ConfigProblem[]> {
   const problems = new ProblemList();
-  await readState(dir, options, problems);
+  await readGuarded(dir, options, problems);
   return problems.items;
+}
+
+/**
+ * Anything unexpected thrown while reading a commit (a parser's RangeError, a TypeError on a
+ * shape nobody foresaw) is the commit's fault: it becomes a problem, so the commit is invalid
+ * and not retried. Only errors of the machine (errno codes: EIO, ENOSPC, EMFILE ...) propagate.
+ */
+async function readGuarded(dir: string, options: LoadOptions, problems: ProblemList): Promise<DesiredState> {
+  try {
+    return await readState(dir, options, problems);
+  } catch (err) {
+    if (typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string' && !(err instanceof RangeError)) throw err;
+    problems.add(wholeFile('.'), [], `the commit could not be read: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
+    return emptyDesiredState();
+  }
 }
 
 const wholeFile = (file: string): Locator => ({ locate: () => ({ file, line: 1 }) });

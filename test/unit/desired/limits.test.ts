@@ -40,3 +40,12 @@ describe('resource limits per commit', () => {
     assert.ok(state.files.every((f) => f.contentBase64 === Buffer.from('same').toString('base64')));
   });
 });
+
+describe('a commit that makes the loader throw', () => {
+  it('is invalid (a problem), not an exception the agent would retry', async () => {
+    let value = 'x';
+    for (let i = 0; i < 6000; i++) value = `\${A:-${value}}`;
+    const list = await problems({ 'compose.yaml': `services:\n  web:\n    image: local/busybox:1\n    command: "${value}"\n` });
+    assert.ok(list.length > 0, 'no problem reported');
+  });
+});

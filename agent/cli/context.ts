@@ -44,7 +44,7 @@ export async function settingsOrReport(ctx: CliContext): Promise<AgentSettings |
 }
 
 export function cliLogger(settings: AgentSettings | null, env: NodeJS.ProcessEnv): Logger {
-  return createLogger({ level: env.MOOR_LOG_LEVEL ?? settings?.logLevel ?? 'info' });
+  return createLogger({ level: env.MOOR_LOG_LEVEL ?? settings?.logLevel ?? 'info', secrets: settings ? settingsSecrets(settings) : [] });
 }
 
 export function quietLogger(): Logger {
@@ -64,4 +64,12 @@ export function reportError(ctx: CliContext, err: unknown): ExitCode {
     if (cause !== undefined) ctx.err(`  cause: ${describeCause(cause)}`);
   }
   return EXIT.failed;
+}
+
+/** The secret values of agent.yaml (read from their files): never in a log line. */
+export function settingsSecrets(settings: AgentSettings): string[] {
+  const out = settings.registries.map((r) => r.password);
+  if (settings.source.auth.password) out.push(settings.source.auth.password);
+  if (settings.hub?.token) out.push(settings.hub.token);
+  return out.filter((s) => s !== '');
 }

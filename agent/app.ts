@@ -2,15 +2,16 @@
 // (called only from main.ts and the CLI verbs it dispatches to).
 
 import * as nodeFs from 'node:fs';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDesiredState } from './desired/load.js';
+import { allowOf, unitsPolicyOf } from './desired/policy.js';
 import { InvalidConfigError } from './errors.js';
 import { verifyUnitFiles } from './executors/systemd/verify-units.js';
 import { lazyDockerEngine } from './executors/docker/lazy-engine.js';
 import type { ContainerEngine } from './executors/docker/port.js';
 import type { Logger } from './logger.js';
 import { Reconciler } from './reconciler/reconciler.js';
+import { ensureStateDir } from './state-dir.js';
 import { StatusTracker } from './reconciler/status.js';
 import { NO_EVENTS, type AgentEvent, type EventSink } from './reporter/events.js';
 import type { AgentSettings } from './settings/model.js';
@@ -63,11 +64,17 @@ export class ForwardingSink implements EventSink {
 
 export function createApp(settings: AgentSettings, deps: { logger: Logger; nativeBinding?: string }): App {
   const logger = deps.logger;
-  mkdirSync(settings.stateDir, { recursive: true, mode: 0o700 });
+  ensureStateDir(settings.stateDir);
   const now = (): Date => new Date();
   const db = openDatabase({ file: join(settings.stateDir, 'state.db'), nativeBinding: deps.nativeBinding });
   const store = new Store({ db, now });
-  const engine = lazyDockerEngine({ docker: settings.docker, registries: settings.registries, dockerConfigFile: settings.docker.configFile });
+  const engine = lazyDockerEngine({
+    docker: settings.docker,
+    registries: settings.registries,
+    dockerConfigFile: settings.docker.configFile,
+    bindRoots: settings.policy.allowedBindRoots,
+    volumeBindOutsideRoots: settings.policy.allowPrivileged || allowOf(settings.policy).volumeBindOutsideRoots,
+  });
   const sourceOptions = { settings: settings.source, gitDir: join(settings.stateDir, 'git') };
   const source = createConfigSource({ fs: nodeFs }, sourceOptions);
   const checkCommit = createCommitGate(
@@ -100,6 +107,7 @@ export function createApp(settings: AgentSettings, deps: { logger: Logger; nativ
         return desired;
       },
       checkCommit,
+      unitInstall: unitsPolicyOf(settings.policy).install,
     },
     {
       host: settings.host,

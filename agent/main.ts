@@ -7,6 +7,7 @@ import { registerHubCommand } from '../hub/cli.js';
 import { configFileFrom, EXIT, type CliContext, type ExitCode } from './cli/context.js';
 import { createLogger } from './logger.js';
 import { BUILD, VERSION } from './version.js';
+import { terminalSafe } from './cli/terminal-safe.js';
 
 // Each verb's module is loaded only when that verb runs, so that the daemon does not carry the
 // hub, the doctor or the other verbs in memory, and `moor version` starts at once.
@@ -35,8 +36,8 @@ async function main(argv: string[]): Promise<ExitCode> {
       configFile: configFileFrom(opts.config, process.env),
       json: opts.json === true,
       env: process.env,
-      out: (text) => void process.stdout.write(`${text}\n`),
-      err: (text) => void process.stderr.write(`${text}\n`),
+      out: (text) => void process.stdout.write(`${terminalSafe(text)}\n`),
+      err: (text) => void process.stderr.write(`${terminalSafe(text)}\n`),
     };
   };
   const run = (fn: (ctx: CliContext, ...args: never[]) => Promise<ExitCode>) =>

@@ -4,11 +4,13 @@
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { MoorError } from './errors.js';
+import { ensureStateDir } from './state-dir.js';
 
 export class StateLock {
   private constructor(private readonly file: string) {}
 
   static acquire(stateDir: string): StateLock {
+    ensureStateDir(stateDir);
     const file = join(stateDir, 'agent.lock');
     for (let attempt = 0; attempt < 2; attempt++) {
       try {

@@ -1,7 +1,9 @@
 // What every CLI verb gets: where the config is, output streams, --json, and typed exit codes.
 
 import { hostname } from 'node:os';
-import { describeCause, formatProblem, MoorError, SettingsError } from '../errors.js';
+import { describeCause, MoorError, SettingsError } from '../errors.js';
+import { formatProblemLine } from './format.js';
+import { oneLine } from './terminal-safe.js';
 import { createLogger, type Logger } from '../logger.js';
 import type { AgentSettings } from '../settings/model.js';
 
@@ -30,11 +32,11 @@ export async function settingsOrReport(ctx: CliContext): Promise<AgentSettings |
   } catch (err) {
     if (err instanceof SettingsError) {
       if (ctx.json) ctx.out(JSON.stringify({ error: err.toJSON() }));
-      else for (const p of err.problems) ctx.err(formatProblem(p));
+      else for (const p of err.problems) ctx.err(formatProblemLine(p));
       return null;
     }
     if (err instanceof MoorError) {
-      ctx.err(`moor: ${err.message}`);
+      ctx.err(`moor: ${oneLine(err.message)}`);
       return null;
     }
     throw err;
@@ -42,7 +44,7 @@ export async function settingsOrReport(ctx: CliContext): Promise<AgentSettings |
 }
 
 export function cliLogger(settings: AgentSettings | null, env: NodeJS.ProcessEnv): Logger {
-  return createLogger({ level: env.MOOR_LOG_LEVEL ?? settings?.logLevel ?? 'info' });
+  return createLogger({ level: env.MOOR_LOG_LEVEL ?? settings?.logLevel ?? 'info', secrets: settings ? settingsSecrets(settings) : [] });
 }
 
 export function quietLogger(): Logger {
@@ -57,9 +59,17 @@ export function reportError(ctx: CliContext, err: unknown): ExitCode {
   const e = err instanceof MoorError ? err : null;
   if (ctx.json) printJson(ctx, { error: e ? e.toJSON() : { message: String(err) } });
   else {
-    ctx.err(`moor: ${e ? e.message : err instanceof Error ? err.message : String(err)}`);
+    ctx.err(`moor: ${oneLine(e ? e.message : err instanceof Error ? err.message : String(err))}`);
     const cause = err instanceof Error ? err.cause : undefined;
     if (cause !== undefined) ctx.err(`  cause: ${describeCause(cause)}`);
   }
   return EXIT.failed;
+}
+
+/** The secret values of agent.yaml (read from their files): never in a log line. */
+export function settingsSecrets(settings: AgentSettings): string[] {
+  const out = settings.registries.map((r) => r.password);
+  if (settings.source.auth.password) out.push(settings.source.auth.password);
+  if (settings.hub?.token) out.push(settings.hub.token);
+  return out.filter((s) => s !== '');
 }

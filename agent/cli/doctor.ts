@@ -9,6 +9,7 @@ import { connectDocker } from '../executors/docker/connect.js';
 import { createDockerEngine } from '../executors/docker/dockerode-engine.js';
 import { nativeBinding } from '../native.js';
 import { createConfigSource } from '../source/port.js';
+import { stateDirProblem } from '../state-dir.js';
 import { StateLock } from '../state-lock.js';
 import { openDatabase } from '../store/db.js';
 import { toMoorError } from '../errors.js';
@@ -75,6 +76,8 @@ function stateDirCheck(stateDir: string): Check {
     const mode = statSync(stateDir).mode & 0o777;
     const owner = StateLock.owner(stateDir);
     const running = owner === null ? '' : `; an agent (pid ${owner}) holds it`;
+    const unsafe = stateDirProblem(stateDir);
+    if (unsafe) return check('state dir', 'fail', unsafe, 'the agent refuses it: fix ownership and mode as said');
     if (mode & 0o077) {
       return check('state dir', 'warn', `${stateDir} is writable but mode ${mode.toString(8)}${running}`, `chmod 0700 ${stateDir}: it holds the git checkout and the control socket`);
     }

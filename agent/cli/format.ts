@@ -1,6 +1,8 @@
 // Human-readable renderings of plans, status and history for the terminal.
 
+import { formatProblem, type ConfigProblem } from '../errors.js';
 import type { Plan, ResourceChange } from '../planner/steps.js';
+import { oneLine } from './terminal-safe.js';
 import type { StatusSnapshot } from '../reconciler/status-model.js';
 import type { ApplyRecord, RevisionRecord } from '../store/store.js';
 
@@ -22,10 +24,15 @@ export function short(commit: string | null | undefined): string {
 export function formatChanges(changes: readonly ResourceChange[], indent = ''): string[] {
   const lines: string[] = [];
   for (const c of changes) {
-    lines.push(`${indent}${SIGN[c.action]} ${c.action} ${c.kind}/${c.name}: ${c.why}${c.drift ? ' [drift]' : ''}`);
-    for (const f of c.fields) lines.push(`${indent}    ${f.field}: ${f.from ?? '(unset)'} -> ${f.to ?? '(unset)'}`);
+    lines.push(`${indent}${SIGN[c.action]} ${c.action} ${c.kind}/${oneLine(c.name)}: ${oneLine(c.why)}${c.drift ? ' [drift]' : ''}`);
+    for (const f of c.fields) lines.push(`${indent}    ${oneLine(f.field)}: ${oneLine(f.from ?? '(unset)')} -> ${oneLine(f.to ?? '(unset)')}`);
   }
   return lines;
+}
+
+/** A config problem as `FILE:LINE: key: message`, on one line whatever its parts hold. */
+export function formatProblemLine(p: ConfigProblem): string {
+  return formatProblem({ file: oneLine(p.file), line: p.line, key: oneLine(p.key), message: oneLine(p.message) });
 }
 
 export function formatPlan(commit: string | null, plan: Plan): string {
@@ -40,29 +47,29 @@ export function formatStatus(s: StatusSnapshot): string {
     `revision:  applied ${short(s.revision.applied)}, last good ${short(s.revision.lastGood)}, head ${short(s.revision.head)}`,
   ];
   if (s.lastSync) {
-    const err = s.lastSync.error ? ` — ${s.lastSync.error.message}` : '';
+    const err = s.lastSync.error ? ` — ${oneLine(s.lastSync.error.message)}` : '';
     lines.push(`last sync: ${s.lastSync.at} ${s.lastSync.result} (${short(s.lastSync.commit)})${err}`);
   } else lines.push('last sync: never');
-  if (s.source) lines.push(`git:       ${s.source.ok ? 'reachable' : `unreachable since ${s.source.at}: ${s.source.error?.message ?? ''}`}`);
-  if (s.suspended) lines.push(`suspended: until ${s.suspended.until}: ${s.suspended.reason}`);
+  if (s.source) lines.push(`git:       ${s.source.ok ? 'reachable' : `unreachable since ${s.source.at}: ${oneLine(s.source.error?.message ?? '')}`}`);
+  if (s.suspended) lines.push(`suspended: until ${s.suspended.until}: ${oneLine(s.suspended.reason)}`);
   if (s.pending) lines.push(`pending:   ${short(s.pending.commit)} until ${s.pending.until ?? 'the next window'}`);
   if (s.hub) lines.push(`hub:       ${s.hub.url} ${s.hub.connected ? 'connected' : 'disconnected'}, ${s.hub.outbox} event(s) queued`);
-  lines.push(`drift:     ${s.drift.length === 0 ? 'none' : s.drift.map((d) => `${d.resource} (${d.detail})`).join(', ')}`);
+  lines.push(`drift:     ${s.drift.length === 0 ? 'none' : s.drift.map((d) => `${oneLine(d.resource)} (${oneLine(d.detail)})`).join(', ')}`);
   lines.push('resources:');
   if (s.resources.length === 0) lines.push('  (none)');
-  for (const r of s.resources) lines.push(`  ${r.kind}/${r.name}: ${r.health} — ${r.detail}`);
+  for (const r of s.resources) lines.push(`  ${r.kind}/${oneLine(r.name)}: ${r.health} — ${oneLine(r.detail)}`);
   return lines.join('\n');
 }
 
 export function formatHistory(revisions: RevisionRecord[], applies: ApplyRecord[]): string {
   const lines = ['revisions:'];
   for (const r of revisions) {
-    const err = r.error ? ` — ${r.error.message}` : '';
-    lines.push(`  ${short(r.commit)} ${r.verdict.padEnd(11)} ${r.date} ${r.author}: ${firstLine(r.message)}${err}`);
+    const err = r.error ? ` — ${oneLine(r.error.message)}` : '';
+    lines.push(`  ${short(r.commit)} ${r.verdict.padEnd(11)} ${oneLine(r.date)} ${oneLine(r.author)}: ${oneLine(firstLine(r.message))}${err}`);
   }
   lines.push('applies:');
   for (const a of applies) {
-    const err = a.error ? ` — ${a.error.message}` : '';
+    const err = a.error ? ` — ${oneLine(a.error.message)}` : '';
     lines.push(`  #${a.id} ${a.startedAt} ${a.trigger.padEnd(8)} ${short(a.commit)} ${a.result}${err}`);
     lines.push(...formatChanges(a.changes, '      '));
   }

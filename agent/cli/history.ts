@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { openDatabase } from '../store/db.js';
 import { Store } from '../store/store.js';
 import { nativeBinding } from '../native.js';
+import { ensureStateDir } from '../state-dir.js';
 import { EXIT, printJson, reportError, settingsOrReport, type CliContext, type ExitCode } from './context.js';
 import { formatHistory } from './format.js';
 
@@ -11,6 +12,7 @@ export async function historyVerb(ctx: CliContext, options: { limit: number }): 
   const settings = await settingsOrReport(ctx);
   if (!settings) return EXIT.usage;
   try {
+    ensureStateDir(settings.stateDir);
     const store = new Store({ db: openDatabase({ file: join(settings.stateDir, 'state.db'), nativeBinding: nativeBinding() }), now: () => new Date() });
     try {
       const revisions = store.revisions(options.limit);

@@ -9,7 +9,7 @@ import { DEFAULT_PROJECTS_DIR, loadDesiredState } from '../desired/load.js';
 import { DEFAULTS } from '../settings/schema.js';
 import { connectDocker } from '../executors/docker/connect.js';
 import { createDockerEngine } from '../executors/docker/dockerode-engine.js';
-import { InvalidConfigError, formatProblem } from '../errors.js';
+import { InvalidConfigError } from '../errors.js';
 import { observe } from '../observe/observe.js';
 import { emptyObservedState } from '../observe/model.js';
 import { plan as makePlan } from '../planner/plan.js';
@@ -18,13 +18,14 @@ import { redactPlan } from '../planner/diff.js';
 import { nativeBinding } from '../native.js';
 import type { AgentSettings, PolicySettings } from '../settings/model.js';
 import { defaultPolicy } from '../settings/defaults.js';
+import { unitsPolicyOf } from '../desired/policy.js';
 import { quietLogger, EXIT, printJson, reportError, settingsOrReport, type CliContext, type ExitCode } from './context.js';
-import { formatPlan } from './format.js';
+import { formatPlan, formatProblemLine } from './format.js';
 import { agentRunning, askAgent } from './local-agent.js';
 
 export async function planVerb(ctx: CliContext, options: { dir?: string; offline: boolean }): Promise<ExitCode> {
   try {
-    let result: { commit: string | null; plan: Plan };
+    let result: { commit: string | null; plan: Plan; secrets?: string[] };
     if (options.dir !== undefined) {
       result = await planDir(ctx, options.dir, options.offline);
     } else {
@@ -41,20 +42,22 @@ export async function planVerb(ctx: CliContext, options: { dir?: string; offline
         }
       }
     }
-    if (ctx.json) printJson(ctx, { commit: result.commit, changes: result.plan.changes, steps: redactPlan(result.plan).steps });
-    else ctx.out(formatPlan(result.commit, result.plan));
+    // Plans from the agent arrive redacted; a local one is redacted here with its commit's secrets.
+    const shown = redactPlan(result.plan, result.secrets ?? []);
+    if (ctx.json) printJson(ctx, { commit: result.commit, changes: shown.changes, steps: shown.steps });
+    else ctx.out(formatPlan(result.commit, shown));
     return result.plan.steps.length === 0 ? EXIT.ok : EXIT.changes;
   } catch (err) {
     if (err instanceof InvalidConfigError) {
       if (ctx.json) printJson(ctx, { error: err.toJSON() });
-      else for (const p of err.problems) ctx.err(formatProblem(p));
+      else for (const p of err.problems) ctx.err(formatProblemLine(p));
       return EXIT.failed;
     }
     return reportError(ctx, err);
   }
 }
 
-async function planDir(ctx: CliContext, dir: string, offline: boolean): Promise<{ commit: string | null; plan: Plan }> {
+async function planDir(ctx: CliContext, dir: string, offline: boolean): Promise<{ commit: string | null; plan: Plan; secrets: string[] }> {
   const settings = existsSync(ctx.configFile) ? await settingsOrReport(ctx) : null;
   const policy: PolicySettings = settings?.policy ?? defaultPolicy();
   const host = settings?.host ?? hostname();
@@ -75,8 +78,9 @@ async function planDir(ctx: CliContext, dir: string, offline: boolean): Promise<
     prune: policy.prune,
     pullAlways: true,
     appliedSpecs: {},
+    unitInstall: unitsPolicyOf(policy).install,
   });
-  return { commit: null, plan };
+  return { commit: null, plan, secrets: desired.secretValues ?? [] };
 }
 
 

@@ -7,6 +7,7 @@ import { openDatabase } from '../store/db.js';
 import { Outbox } from '../store/outbox.js';
 import { Store } from '../store/store.js';
 import { nativeBinding } from '../native.js';
+import { ensureStateDir } from '../state-dir.js';
 import type { AgentSettings } from '../settings/model.js';
 import { EXIT, printJson, reportError, settingsOrReport, type CliContext, type ExitCode } from './context.js';
 import { agentRunning, askAgent } from './local-agent.js';
@@ -53,6 +54,7 @@ export async function resumeVerb(ctx: CliContext): Promise<ExitCode> {
 
 /** Without a running agent: write the state, and queue the event for the hub in the outbox. */
 function offline<T>(settings: AgentSettings, fn: (s: Suspension) => T): T {
+  ensureStateDir(settings.stateDir);
   const db = openDatabase({ file: join(settings.stateDir, 'state.db'), nativeBinding: nativeBinding() });
   const now = (): Date => new Date();
   try {

@@ -3,7 +3,8 @@
 import { existsSync } from 'node:fs';
 import { DEFAULT_PROJECTS_DIR, loadDesiredState, validateDir } from '../desired/load.js';
 import { verifyUnitFiles } from '../executors/systemd/verify-units.js';
-import { formatProblem, type ConfigProblem } from '../errors.js';
+import type { ConfigProblem } from '../errors.js';
+import { formatProblemLine } from './format.js';
 import { defaultPolicy } from '../settings/defaults.js';
 import { EXIT, printJson, settingsOrReport, type CliContext, type ExitCode } from './context.js';
 
@@ -17,9 +18,9 @@ export async function validateVerb(ctx: CliContext, dir: string): Promise<ExitCo
   if (ctx.json) printJson(ctx, { valid: problems.length === 0, problems, warnings });
   else {
     // Warnings (an unset variable used as a blank, ...) as docker compose prints them, valid or not.
-    for (const w of warnings) ctx.err(`warning: ${formatProblem(w)}`);
+    for (const w of warnings) ctx.err(`warning: ${formatProblemLine(w)}`);
     if (problems.length === 0) ctx.out(`${dir}: valid`);
-    else for (const p of problems) ctx.out(formatProblem(p));
+    else for (const p of problems) ctx.out(formatProblemLine(p));
   }
   return problems.length === 0 ? EXIT.ok : EXIT.failed;
 }

@@ -3,6 +3,7 @@
 import path from 'node:path';
 import type { PolicySettings } from '../settings/model.js';
 import { composeSchema, serviceSchema, withoutExtensions, type TopFileInput, type TopNetworkInput, type TopVolumeInput } from './compose-schema.js';
+import { checkComposePolicy } from './compose-policy.js';
 import { topFileProblem, type FileKind } from './compose-secrets.js';
 import { normaliseService, type ServiceResult } from './compose-service.js';
 import { sortedRecord, VOLUME_NAME } from './compose-syntax.js';
@@ -84,6 +85,7 @@ export function buildCompose(input: ComposeBuildInput, problems: ProblemList): C
   const containers = results.map((r) => r.spec);
   checkDependencies(containers, Object.keys(rawServices), input.disabled, locator, problems);
   resolveServiceReferences(containers, locator, problems);
+  checkComposePolicy({ containers, volumes, networks: declaredNetworks }, input.policy, locator, problems);
   checkContainerNames(containers, locator, problems);
   checkHostPorts(results, locator, problems);
 

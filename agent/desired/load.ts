@@ -10,11 +10,13 @@ import { mergedLocator } from './compose-merge.js';
 import { expandDotenv, parseDotenv } from './dotenv.js';
 import { specHash } from './hash.js';
 import { isRecord } from './interpolate.js';
-import { checkFileRestarts, MANIFEST_FILE, parseManifest, unitNameProblem, type Manifest } from './manifest.js';
-import { DEFAULT_ROLLOUT, type DesiredState, type FileSpec, type UnitSpec } from './model.js';
+import { checkFileRestarts, MANIFEST_FILE, parseManifest, unitNameProblem, type Manifest, type ManifestFile } from './manifest.js';
+import { DEFAULT_ROLLOUT, emptyDesiredState, type DesiredState, type FileSpec, type UnitSpec } from './model.js';
 import { ProblemList, type KeyPath, type Locator } from './problems.js';
-import { RepoDir } from './repo-files.js';
+import { LIMITS, RepoDir } from './repo-files.js';
 import { normaliseRelative } from './safe-path.js';
+import { checkUnitPolicy } from './unit-policy.js';
+import { secretValuesOf } from './secrets.js';
 import { MAX_CONFIG_BYTES, parseYaml, type YamlFile } from './yaml-file.js';
 
 export interface LoadOptions {
@@ -30,7 +32,7 @@ export const DEFAULT_PROJECTS_DIR = '/var/lib/moor/projects';
 
 export async function loadDesiredState(dir: string, options: LoadOptions): Promise<DesiredState> {
   const problems = new ProblemList();
-  const state = await readState(dir, options, problems);
+  const state = await readGuarded(dir, options, problems);
   if (!problems.empty) throw new InvalidConfigError(problems.items);
   return state;
 }
@@ -38,8 +40,23 @@ export async function loadDesiredState(dir: string, options: LoadOptions): Promi
 /** All problems of a config dir, for `moor validate`; empty when it is valid. */
 export async function validateDir(dir: string, options: LoadOptions): Promise<ConfigProblem[]> {
   const problems = new ProblemList();
-  await readState(dir, options, problems);
+  await readGuarded(dir, options, problems);
   return problems.items;
+}
+
+/**
+ * Anything unexpected thrown while reading a commit (a parser's RangeError, a TypeError on a
+ * shape nobody foresaw) is the commit's fault: it becomes a problem, so the commit is invalid
+ * and not retried. Only errors of the machine (errno codes: EIO, ENOSPC, EMFILE ...) propagate.
+ */
+async function readGuarded(dir: string, options: LoadOptions, problems: ProblemList): Promise<DesiredState> {
+  try {
+    return await readState(dir, options, problems);
+  } catch (err) {
+    if (typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string' && !(err instanceof RangeError)) throw err;
+    problems.add(wholeFile('.'), [], `the commit could not be read: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
+    return emptyDesiredState();
+  }
 }
 
 const wholeFile = (file: string): Locator => ({ locate: () => ({ file, line: 1 }) });
@@ -74,14 +91,23 @@ async function readStateInto(dir: string, options: LoadOptions, lists: { problem
     problems.add(wholeFile('.'), [], `config dir ${dir} cannot be read: ${err instanceof Error ? err.message : String(err)}`);
     return { containers: [], networks: [], volumes: [], units: [], files: [], rollout: { ...DEFAULT_ROLLOUT }, window: null, pruneVolumes: false };
   }
+  const usage = await repo.usage({ bytes: LIMITS.configBytes, entries: LIMITS.configEntries });
+  if (!usage.ok) {
+    // Nothing else is read: the commit is refused as a whole.
+    problems.add(wholeFile('.'), [], `${usage.message}; refused`);
+    return emptyDesiredState();
+  }
   const manifestYaml = (await repo.exists(MANIFEST_FILE)) ? await readYamlIn(repo, MANIFEST_FILE, problems) : null;
   const manifestLocator = manifestYaml ?? wholeFile(MANIFEST_FILE);
   const manifest = parseManifest(manifestYaml?.value, manifestLocator, options.policy, problems);
 
   const compose = await readCompose(repo, manifest, manifestLocator, options, lists);
   const units = await readUnits(repo, manifest, problems);
+  checkUnitPolicy(units, manifest, manifestLocator, options.policy, problems);
   checkFileRestarts(manifest, new Set(units.map((u) => u.name)), manifestLocator, problems);
   const files = await readFiles(repo, manifest, manifestLocator, problems);
+  // .env again, quietly (its problems are reported above): its secret-named values are secrets.
+  const dotenv = (await readDotenv(repo, '.env', {}, false, { problems: new ProblemList(), warnings: new ProblemList() })) ?? {};
   return {
     ...compose,
     units,
@@ -89,6 +115,7 @@ async function readStateInto(dir: string, options: LoadOptions, lists: { problem
     rollout: manifest.rollout,
     window: manifest.window,
     pruneVolumes: manifest.pruneVolumes,
+    secretValues: secretValuesOf(compose, dotenv),
   };
 }
 
@@ -227,18 +254,43 @@ async function readUnits(repo: RepoDir, manifest: Manifest, problems: ProblemLis
 }
 
 async function readFiles(repo: RepoDir, manifest: Manifest, locator: Locator, problems: ProblemList): Promise<FileSpec[]> {
+  const entries = manifest.files.filter((f) => !('error' in normaliseRelative(f.source))); // bad ones already reported
+  if (manifest.files.length > LIMITS.fileEntries) {
+    problems.add(locator, ['files'], `${manifest.files.length} entries, more than the limit of ${LIMITS.fileEntries} per commit`);
+    return [];
+  }
+  // Sizes first: nothing is read unless the whole set fits (a source named by N entries counts N times).
+  let total = 0;
+  const usable: ManifestFile[] = [];
+  for (const f of entries) {
+    const size = await repo.size(f.source);
+    if (!size.ok) problems.add(locator, [...f.at, 'source'], size.missing ? `${f.source} does not exist in the config dir` : size.message);
+    else {
+      total += size.bytes;
+      usable.push(f);
+    }
+  }
+  if (total > LIMITS.filesBytes) {
+    problems.add(locator, ['files'], `sources total ${total} bytes (each entry counts its source), more than the limit of ${LIMITS.filesBytes} bytes per commit`);
+    return [];
+  }
+  const contents = new Map<string, string>();
   const files: FileSpec[] = [];
-  for (const f of manifest.files) {
-    if ('error' in normaliseRelative(f.source)) continue; // already reported by the manifest
-    const read = await repo.read(f.source);
-    if (!read.ok) {
-      problems.add(locator, [...f.at, 'source'], read.missing ? `${f.source} does not exist in the config dir` : read.message);
-      continue;
+  for (const f of usable) {
+    let contentBase64 = contents.get(f.source);
+    if (contentBase64 === undefined) {
+      const read = await repo.read(f.source);
+      if (!read.ok) {
+        problems.add(locator, [...f.at, 'source'], read.missing ? `${f.source} does not exist in the config dir` : read.message);
+        continue;
+      }
+      contentBase64 = read.data.toString('base64');
+      contents.set(f.source, contentBase64);
     }
     const spec: FileSpec = {
       path: f.path,
       source: f.source,
-      contentBase64: read.data.toString('base64'),
+      contentBase64,
       mode: f.mode,
       owner: f.owner,
       group: f.group,

@@ -264,6 +264,8 @@ export interface DesiredState {
   window: WindowSpec | null;
   /** Whether pruned named volumes are deleted too (default false: data is never deleted). */
   pruneVolumes: boolean;
+  /** Values that are secrets (desired/secrets.ts), redacted wherever moor prints; absent: none. */
+  secretValues?: string[];
 }
 
 export const DEFAULT_ROLLOUT: RolloutSpec = { healthTimeoutMs: 90_000, rollback: true };

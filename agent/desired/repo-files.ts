@@ -6,6 +6,20 @@ import { isErrno } from './yaml-file.js';
 
 export const MAX_SOURCE_BYTES = 16 * 1024 * 1024;
 
+/** Per-commit bounds: checked from file sizes before anything big is read into memory. */
+export const LIMITS = {
+  /** Every file of the config dir together. */
+  configBytes: 64 * 1024 * 1024,
+  /** Entries found walking the config dir (files, folders, links). */
+  configEntries: 20_000,
+  /** `files:` sources together, a source counted once per entry that names it. */
+  filesBytes: 32 * 1024 * 1024,
+  /** Entries under `files:`. */
+  fileEntries: 512,
+} as const;
+
+export type DirUsage = { ok: true; bytes: number; entries: number } | { ok: false; message: string };
+
 export type RepoRead = { ok: true; data: Buffer } | { ok: false; missing: boolean; message: string };
 
 /** A view of the config dir: `rel` paths are relative, already normalised. */
@@ -52,6 +66,37 @@ export class RepoDir {
     } catch (err) {
       return { ok: false, missing: false, message: `cannot read ${rel}: ${String(err)}` };
     }
+  }
+
+  /** Size of a regular file inside the dir, without reading it. */
+  async size(rel: string, maxBytes = MAX_SOURCE_BYTES): Promise<{ ok: true; bytes: number } | { ok: false; missing: boolean; message: string }> {
+    const where = await this.resolve(rel);
+    if (!where.ok) return where;
+    const info = await lstat(where.real).catch(() => null);
+    if (!info?.isFile()) return { ok: false, missing: false, message: `${rel} is not a regular file` };
+    if (info.size > maxBytes) return { ok: false, missing: false, message: `${rel} is larger than ${maxBytes} bytes` };
+    return { ok: true, bytes: info.size };
+  }
+
+  /** Bytes and entries of the whole dir (symlinks not followed), walked without recursion; stops past the limits. */
+  async usage(limits: { bytes: number; entries: number }): Promise<DirUsage> {
+    let bytes = 0;
+    let entries = 0;
+    const pending = [this.real];
+    while (pending.length > 0) {
+      const dir = pending.pop() ?? '';
+      const list = await readdir(dir, { withFileTypes: true }).catch(() => []);
+      for (const e of list) {
+        if (dir === this.real && e.name === '.git') continue;
+        entries++;
+        if (entries > limits.entries) return { ok: false, message: `the config dir holds more than ${limits.entries} files and folders` };
+        const full = path.join(dir, e.name);
+        if (e.isDirectory()) pending.push(full);
+        else if (e.isFile()) bytes += (await lstat(full).catch(() => null))?.size ?? 0;
+        if (bytes > limits.bytes) return { ok: false, message: `the config dir holds more than ${limits.bytes} bytes (limit per commit)` };
+      }
+    }
+    return { ok: true, bytes, entries };
   }
 
   async exists(rel: string): Promise<boolean> {

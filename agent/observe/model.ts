@@ -53,6 +53,8 @@ export interface ObservedUnit {
   active: 'active' | 'inactive' | 'failed' | 'activating' | 'deactivating' | 'reloading' | 'unknown';
   /** A oneshot unit that ran and exited successfully: `state: running` is satisfied. */
   completed?: boolean;
+  /** systemd knows the unit (LoadState other than not-found): the host has it, from moor or not. */
+  known?: boolean;
 }
 
 export interface ObservedFile {

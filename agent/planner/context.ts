@@ -19,6 +19,8 @@ export interface PlanContext {
    */
   appliedUnits?: Readonly<Record<string, UnitSpec>>;
   appliedFiles?: Readonly<Record<string, FileSpec>>;
+  /** policy.units.install; absent: `own` (a unit file the host already had is not overridden). */
+  unitInstall?: 'own' | 'any' | readonly string[];
 }
 
 /** The desired state cannot be planned against what runs (a name clash, a missing image). */

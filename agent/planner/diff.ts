@@ -2,9 +2,10 @@
 // Pure: used by the planner to say why a container is replaced.
 
 import type { ContainerSpec } from '../desired/model.js';
-import type { FieldChange, Step } from './steps.js';
+import { CONTENT_NOT_SHOWN, REDACTED, Redactor } from '../desired/secrets.js';
+import type { FieldChange, ResourceChange, Step } from './steps.js';
 
-export const REDACTED = '(redacted)';
+export { REDACTED };
 
 /** Fields that are bookkeeping, not part of what the container is. */
 const IGNORED: ReadonlySet<string> = new Set(['hash', 'secretEnv']);
@@ -73,17 +74,28 @@ export function render(v: unknown): string | null {
   return canonical(v);
 }
 
-/** A copy of the plan fit to print or send: secret env values in container specs are redacted. */
-export function redactPlan<P extends { steps: readonly Step[] }>(plan: P): P {
-  return {
-    ...plan,
-    steps: plan.steps.map((step) => {
-      if (step.kind !== 'createContainer' || (step.spec.secretEnv.length === 0 && step.spec.files.length === 0)) return step;
-      const env = { ...step.spec.env };
-      for (const key of step.spec.secretEnv) if (key in env) env[key] = REDACTED;
-      // Files written into the container are secrets and configs: their content is never shown.
-      const files = step.spec.files.map((f) => ({ ...f, contentBase64: REDACTED }));
-      return { ...step, spec: { ...step.spec, env, files } };
-    }),
-  };
+/**
+ * A copy of the plan fit to print or send: secret env values hidden by key, every secret value
+ * hidden wherever it appears (inside commands, URLs, labels ...), file contents left out (host
+ * files, and the secrets and configs written into containers).
+ */
+export function redactPlan<P extends { steps: readonly Step[]; changes?: readonly ResourceChange[] }>(plan: P, secrets: readonly string[] = []): P {
+  const redactor = new Redactor(secrets);
+  const steps = plan.steps.map((step): Step => {
+    if (step.kind === 'writeFile') return { ...step, file: { ...step.file, contentBase64: CONTENT_NOT_SHOWN } };
+    if (step.kind !== 'createContainer' || (step.spec.secretEnv.length === 0 && step.spec.files.length === 0)) return step;
+    const env = { ...step.spec.env };
+    for (const key of step.spec.secretEnv) if (key in env) env[key] = REDACTED;
+    const files = step.spec.files.map((f) => ({ ...f, contentBase64: CONTENT_NOT_SHOWN }));
+    return { ...step, spec: { ...step.spec, env, files } };
+  });
+  const out = { ...plan, steps: redactor.empty ? steps : redactor.deep(steps) };
+  if (plan.changes && !redactor.empty) out.changes = redactor.deep(plan.changes);
+  return out;
+}
+
+/** Changes with every secret value hidden: what is stored, sent upstream and printed. */
+export function redactChanges(changes: ResourceChange[], secrets: readonly string[] = []): ResourceChange[] {
+  const redactor = new Redactor(secrets);
+  return redactor.empty ? changes : redactor.deep(changes);
 }

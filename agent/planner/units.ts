@@ -5,7 +5,7 @@ import type { DesiredState, UnitSpec } from '../desired/model.js';
 import { hasUnitFiles, observedUnitHash, unitFilesHash } from '../desired/unit-hash.js';
 import type { ObservedState, ObservedUnit } from '../observe/model.js';
 import type { PlanBuilder } from './builder.js';
-import type { PlanContext } from './context.js';
+import { PlanError, type PlanContext } from './context.js';
 import type { FilePlan } from './files.js';
 import type { FieldChange, ResourceAction } from './steps.js';
 
@@ -33,6 +33,7 @@ export function planUnits(desired: DesiredState, observed: ObservedState, ctx: P
   const applied = ctx.appliedUnits ?? {};
   const wanted = [...desired.units].sort((x, y) => x.name.localeCompare(y.name));
 
+  refuseHostUnitOverrides(wanted, seen, applied, ctx);
   const work = wanted.map((spec) => decide(spec, seen.get(spec.name) ?? absent(spec.name), applied[spec.name], files));
 
   // Files first: stop, disable and remove what moor installed and no longer declares.
@@ -161,4 +162,25 @@ function action(w: UnitWork): ResourceAction {
   if (w.run === 'start') return 'start';
   if (w.run === 'restart' || w.run === 'reload') return 'restart';
   return 'update';
+}
+
+/**
+ * Under `policy.units.install: own`, a unit file the commit ships must not replace one the host
+ * already had (systemd knows the name) and moor did not install: that would hand the unit over.
+ */
+function refuseHostUnitOverrides(
+  wanted: readonly UnitSpec[],
+  seen: ReadonlyMap<string, ObservedUnit>,
+  applied: Readonly<Record<string, UnitSpec>>,
+  ctx: PlanContext,
+): void {
+  if ((ctx.unitInstall ?? 'own') !== 'own') return;
+  for (const spec of wanted) {
+    if (spec.content === null || applied[spec.name] !== undefined || seen.get(spec.name)?.known !== true) continue;
+    throw new PlanError(
+      'UNIT_OVERRIDE',
+      `units/${spec.name} would override the host's own ${spec.name}, which moor did not install; refused by policy (policy.units.install: own; name it in policy.units.install to allow it)`,
+      { handling: 'commit', data: { unit: spec.name } },
+    );
+  }
 }

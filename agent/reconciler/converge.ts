@@ -7,6 +7,7 @@ import { observe, type ObserveDeps } from '../observe/observe.js';
 import type { ObservedState } from '../observe/model.js';
 import type { PlanContext } from '../planner/context.js';
 import { plan } from '../planner/plan.js';
+import { redactChanges } from '../planner/diff.js';
 import type { Plan, ResourceChange } from '../planner/steps.js';
 import type { ApplyTrigger, Store } from '../store/store.js';
 import { createStepExecutor, waitHealthy, type StepExecutorDeps } from './execute-step.js';
@@ -17,6 +18,8 @@ import { waitUnitsHealthy } from './unit-health.js';
 
 export interface ConvergeDeps extends StepExecutorDeps, ObserveDeps {
   store: Store;
+  /** policy.units.install, for the planner; absent: own. */
+  unitInstall?: PlanContext['unitInstall'];
 }
 
 export interface ConvergeOptions {
@@ -42,12 +45,14 @@ export interface ConvergeResult {
 const MAX_ROUNDS = 3;
 
 export async function planOnce(deps: ConvergeDeps, desired: DesiredState, options: Omit<ConvergeOptions, 'trigger' | 'concurrency' | 'healthGate'>): Promise<{ plan: Plan; observed: ObservedState }> {
-  const ctx = planContext(deps.store, options);
+  const ctx = { ...planContext(deps.store, options), unitInstall: deps.unitInstall };
   // Units and files declared now, and those moor installed before (to prune them).
   const unitNames = [...new Set([...desired.units.map((u) => u.name), ...Object.keys(ctx.appliedUnits ?? {})])].sort();
   const filePaths = [...new Set([...desired.files.map((f) => f.path), ...Object.keys(ctx.appliedFiles ?? {})])].sort();
   const observed = await observe(deps, desired, { host: options.host, unitNames, filePaths });
-  return { plan: plan(desired, observed, ctx), observed };
+  const p = plan(desired, observed, ctx);
+  // Changes are stored, sent upstream and printed: no secret value leaves in them.
+  return { plan: { steps: p.steps, changes: redactChanges(p.changes, desired.secretValues) }, observed };
 }
 
 export async function converge(deps: ConvergeDeps, desired: DesiredState, options: ConvergeOptions): Promise<ConvergeResult> {

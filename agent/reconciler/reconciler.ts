@@ -112,7 +112,7 @@ export class Reconciler {
       prune: this.options.prune,
       pullAlways: commit !== applied,
     });
-    return { commit, plan: redactPlan(plan), invalid: null };
+    return { commit, plan: redactPlan(plan, desired.secretValues), invalid: null };
   }
 
   /** Stops after the steps now running; resolves when the current sync is done. */

@@ -1,6 +1,7 @@
 // The policy that holds when no agent.yaml says otherwise (validate and plan in a config repo's CI).
 
 import type { PolicySettings } from './model.js';
+import { DEFAULT_ALLOW, DEFAULT_UNITS } from '../desired/policy.js';
 import { DEFAULTS } from './schema.js';
 
 export function defaultPolicy(): PolicySettings {
@@ -10,5 +11,7 @@ export function defaultPolicy(): PolicySettings {
     allowPrivileged: false,
     allowedBindRoots: [...DEFAULTS.allowedBindRoots],
     allowedFileRoots: [...DEFAULTS.allowedFileRoots],
+    allow: { ...DEFAULT_ALLOW, capabilities: [], volumeDrivers: [] },
+    units: { ...DEFAULT_UNITS, dropInsFor: [], maskOrStop: [] },
   };
 }

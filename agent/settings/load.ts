@@ -5,11 +5,13 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { validate as validateCron } from 'node-cron';
 import { SettingsError } from '../errors.js';
+import { unitNameProblem } from '../desired/manifest.js';
+import { DEFAULT_ALLOW, DEFAULT_UNITS } from '../desired/policy.js';
 import { DURATION_HINT, parseDuration } from '../desired/duration.js';
 import { ProblemList, type KeyPath, type Locator } from '../desired/problems.js';
 import { normaliseAbsolute, normaliseRelative } from '../desired/safe-path.js';
 import { parseYaml, readYaml } from '../desired/yaml-file.js';
-import type { AgentSettings, HubSettings, RegistryCredential, SourceSettings } from './model.js';
+import type { AgentSettings, AllowSwitches, HubSettings, UnitsPolicy, RegistryCredential, SourceSettings } from './model.js';
 import { DEFAULTS, settingsSchema, type SettingsInput } from './schema.js';
 import { classifySourceUrl } from './source-url.js';
 
@@ -106,6 +108,8 @@ async function resolveSettings(value: unknown, locator: Locator, options: LoadSe
       allowedBindRoots: roots('allowedBindRoots'),
       allowedFileRoots: roots('allowedFileRoots'),
       strictInterpolation: input.policy?.strictInterpolation ?? false,
+      allow: resolveAllow(input, report),
+      units: resolveUnits(input, report),
     },
     hub,
     stateDir: absolute(input.stateDir ?? DEFAULTS.stateDir, ['stateDir']),
@@ -193,4 +197,41 @@ function resolveDocker(
   if (tcp) return { socketPath: null, host: tcp[1] ?? '', port: Number(tcp[2] ?? 2375), configFile };
   report(written ? ['docker', 'host'] : ['DOCKER_HOST'], `"${raw}" is not unix:///path or tcp://host:port`);
   return { socketPath: DEFAULTS.socketPath, host: null, port: null, configFile };
+}
+
+function resolveAllow(input: SettingsInput, report: (at: KeyPath, message: string) => void): AllowSwitches {
+  const a = input.policy?.allow ?? {};
+  const capabilities = (a.capabilities ?? []).map((raw, i) => {
+    const cap = raw.trim().toUpperCase().replace(/^CAP_/, '');
+    if (!/^[A-Z_]+$/.test(cap)) report(['policy', 'allow', 'capabilities', i], `"${raw}" is not a capability name like NET_ADMIN`);
+    return cap;
+  });
+  return {
+    capabilities: [...new Set(capabilities)].sort(),
+    hostNetwork: a.hostNetwork ?? DEFAULT_ALLOW.hostNetwork,
+    hostPid: a.hostPid ?? DEFAULT_ALLOW.hostPid,
+    hostIpc: a.hostIpc ?? DEFAULT_ALLOW.hostIpc,
+    foreignContainers: a.foreignContainers ?? DEFAULT_ALLOW.foreignContainers,
+    external: a.external ?? DEFAULT_ALLOW.external,
+    volumeDrivers: [...new Set(a.volumeDrivers ?? [])].sort(),
+    volumeBindOutsideRoots: a.volumeBindOutsideRoots ?? DEFAULT_ALLOW.volumeBindOutsideRoots,
+    securityOpt: a.securityOpt ?? DEFAULT_ALLOW.securityOpt,
+  };
+}
+
+function resolveUnits(input: SettingsInput, report: (at: KeyPath, message: string) => void): UnitsPolicy {
+  const u = input.policy?.units ?? {};
+  const names = (key: 'dropInsFor' | 'maskOrStop' | 'install', list: readonly string[]): string[] => {
+    list.forEach((name, i) => {
+      const problem = unitNameProblem(name);
+      if (problem) report(['policy', 'units', key, i], problem);
+    });
+    return [...new Set(list)].sort();
+  };
+  const install = u.install ?? DEFAULT_UNITS.install;
+  return {
+    install: typeof install === 'string' ? install : names('install', install),
+    dropInsFor: names('dropInsFor', u.dropInsFor ?? []),
+    maskOrStop: names('maskOrStop', u.maskOrStop ?? []),
+  };
 }

@@ -37,6 +37,26 @@ export const settingsSchema = z.strictObject({
       allowedBindRoots: z.array(z.string()).optional(),
       allowedFileRoots: z.array(z.string()).optional(),
       strictInterpolation: boolish.optional(),
+      allow: z
+        .strictObject({
+          capabilities: z.array(z.string().min(1)).optional(),
+          hostNetwork: boolish.optional(),
+          hostPid: boolish.optional(),
+          hostIpc: boolish.optional(),
+          foreignContainers: boolish.optional(),
+          external: boolish.optional(),
+          volumeDrivers: z.array(z.string().min(1)).optional(),
+          volumeBindOutsideRoots: boolish.optional(),
+          securityOpt: boolish.optional(),
+        })
+        .optional(),
+      units: z
+        .strictObject({
+          install: z.union([z.enum(['own', 'any']), z.array(z.string().min(1))]).optional(),
+          dropInsFor: z.array(z.string().min(1)).optional(),
+          maskOrStop: z.array(z.string().min(1)).optional(),
+        })
+        .optional(),
     })
     .optional(),
   hub: z

@@ -6,6 +6,7 @@ import type { ContainerSpec, NetworkSpec, VolumeSpec } from '../../desired/model
 import { DockerError } from '../../errors.js';
 import { LABEL, type ObservedContainer, type ObservedNetwork, type ObservedVolume } from '../../observe/model.js';
 import type { RegistryCredential } from '../../settings/model.js';
+import { checkContainerBinds, checkVolumeBind } from './bind-check.js';
 import { containerFilesTar } from './container-files.js';
 import { endpointConfig, networkAddressing, toCreateBody, toObservedContainer } from './create-body.js';
 import { isImageNotFoundMessage, statusOf, toDockerError } from './docker-errors.js';
@@ -23,6 +24,13 @@ export interface DockerEngineOptions {
   dockerConfigFile: string | null;
   /** How many containers are inspected at once while listing. */
   inspectConcurrency?: number;
+  /**
+   * policy.allowedBindRoots: bind sources, devices and bind-type volume devices are resolved on
+   * the host before create and refused outside them. Absent: no check (tests of the adapter).
+   */
+  bindRoots?: readonly string[];
+  /** policy.allow.volumeBindOutsideRoots (or allowPrivileged): volume devices are not checked. */
+  volumeBindOutsideRoots?: boolean;
 }
 
 const DEFAULT_INSPECT_CONCURRENCY = 8;
@@ -163,6 +171,7 @@ export function createDockerEngine(deps: DockerEngineDeps, options: DockerEngine
     },
 
     async createVolume(spec: VolumeSpec, labels: Record<string, string>): Promise<void> {
+      if (options.bindRoots && !options.volumeBindOutsideRoots) await checkVolumeBind(spec, options.bindRoots);
       try {
         await docker.createVolume({
           Name: spec.name,
@@ -185,6 +194,7 @@ export function createDockerEngine(deps: DockerEngineDeps, options: DockerEngine
     },
 
     async createContainer(spec: ContainerSpec, labels: Record<string, string>): Promise<string> {
+      if (options.bindRoots) await checkContainerBinds(spec, options.bindRoots);
       const { body, extraNetworks } = toCreateBody(spec, labels);
       let id: string;
       try {

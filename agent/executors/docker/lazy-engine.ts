@@ -8,11 +8,19 @@ export function lazyDockerEngine(options: {
   docker: AgentSettings['docker'];
   registries: RegistryCredential[];
   dockerConfigFile: string | null;
+  /** policy.allowedBindRoots, checked on the host right before create (see bind-check.ts). */
+  bindRoots?: readonly string[];
+  volumeBindOutsideRoots?: boolean;
 }): ContainerEngine {
   let engine: Promise<ContainerEngine> | null = null;
   const load = (): Promise<ContainerEngine> =>
     (engine ??= Promise.all([import('./connect.js'), import('./dockerode-engine.js')]).then(([{ connectDocker }, { createDockerEngine }]) =>
-      createDockerEngine({ docker: connectDocker(options.docker) }, { registries: options.registries, dockerConfigFile: options.dockerConfigFile }),
+      createDockerEngine({ docker: connectDocker(options.docker) }, {
+        registries: options.registries,
+        dockerConfigFile: options.dockerConfigFile,
+        bindRoots: options.bindRoots,
+        volumeBindOutsideRoots: options.volumeBindOutsideRoots,
+      }),
     ));
   const call =
     <K extends keyof ContainerEngine>(method: K) =>

@@ -39,7 +39,8 @@ export class Systemctl implements SystemdPort {
         const ran = Number(p.ExecMainExitTimestampMonotonic ?? '0') > 0;
         const completed = p.Type === 'oneshot' && active === 'inactive' && ran && p.Result === 'success' && (p.ExecMainStatus ?? '0') === '0';
         const [fileHash, dropInHash] = await Promise.all([this.files.hash(name), this.files.dropInHash(name)]);
-        return { name, fileHash, dropInHash, enabled: ENABLED_STATES.has(p.UnitFileState ?? ''), masked, active, completed };
+        const known = (p.LoadState ?? 'not-found') !== 'not-found';
+        return { name, fileHash, dropInHash, enabled: ENABLED_STATES.has(p.UnitFileState ?? ''), masked, active, completed, known };
       }),
     );
   }

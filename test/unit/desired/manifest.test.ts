@@ -11,7 +11,7 @@ describe('moor.yaml manifest', () => {
 `,
       'units/telegraf.service': '[Service]\nExecStart=/usr/bin/telegraf\n',
       'units/telegraf.service.d/10-env.conf': '[Service]\nEnvironment=A=1\n',
-    });
+    }, { ...POLICY, units: { install: 'own', dropInsFor: [], maskOrStop: ['bluetooth.service'] } });
     assert.deepEqual(
       state.units.map((u) => [u.name, u.content !== null, Object.keys(u.dropIns), u.enabled, u.state, u.mask, u.onChange]),
       [

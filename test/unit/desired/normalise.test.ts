@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { sha256Hex, stableStringify } from '../../../agent/desired/hash.js';
 import type { ContainerSpec } from '../../../agent/desired/model.js';
-import { load } from './fixtures.js';
+import { DEFAULT_ALLOW } from '../../../agent/desired/policy.js';
+import { load, POLICY } from './fixtures.js';
 
 const first = async (compose: string, extra: Record<string, string> = {}): Promise<ContainerSpec> => {
   const state = await load({ 'compose.yaml': compose, ...extra });
@@ -18,11 +19,11 @@ describe('normalisation', () => {
     image: x
     environment: { B: "2", A: "1" }
     ports: ["8080:80", "9090:90"]
-    cap_add: [NET_RAW, NET_ADMIN, NET_ADMIN]
+    cap_add: [NET_RAW, KILL, KILL]
 `);
     const b = await first(`services:
   web:
-    cap_add: [cap_net_admin, NET_RAW]
+    cap_add: [cap_kill, NET_RAW]
     ports:
       - { target: 90, published: 9090 }
       - "8080:80/tcp"
@@ -117,7 +118,7 @@ volumes:
 networks:
   front: { internal: true, labels: [tier=front] }
 `,
-    });
+    }, { ...POLICY, allow: { ...DEFAULT_ALLOW, external: true } });
     const web = state.containers.find((c) => c.service === 'web');
     assert.deepEqual(web?.mounts, [{ type: 'volume', source: 'shop_data', target: '/data', readOnly: false, noCopy: false }]);
     assert.deepEqual(web?.networks, ['shop_front']);

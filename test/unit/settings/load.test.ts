@@ -54,7 +54,26 @@ describe('agent settings', () => {
       allowRewind: false,
     });
     assert.deepEqual(s.docker, { socketPath: '/var/run/docker.sock', host: null, port: null, configFile: null });
-    assert.deepEqual(s.policy, { selfHeal: true, prune: true, allowPrivileged: false, allowedBindRoots: ['/srv'], allowedFileRoots: ['/etc/moor-files'], strictInterpolation: false });
+    assert.deepEqual(s.policy, {
+      selfHeal: true,
+      prune: true,
+      allowPrivileged: false,
+      allowedBindRoots: ['/srv'],
+      allowedFileRoots: ['/etc/moor-files'],
+      strictInterpolation: false,
+      allow: {
+        capabilities: [],
+        hostNetwork: true,
+        hostPid: false,
+        hostIpc: false,
+        foreignContainers: false,
+        external: false,
+        volumeDrivers: [],
+        volumeBindOutsideRoots: false,
+        securityOpt: false,
+      },
+      units: { install: 'own', dropInsFor: [], maskOrStop: [] },
+    });
     assert.deepEqual(s.systemd, { unitDir: '/etc/systemd/system', enabled: true });
     assert.equal(s.hub, null);
     assert.deepEqual(s.registries, []);

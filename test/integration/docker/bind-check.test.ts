@@ -32,7 +32,7 @@ after(async () => {
 });
 
 const bindSpec = (service: string, source: string): ReturnType<typeof minimalSpec> =>
-  minimalSpec(host, service, { command: ['sleep', '60'], networkMode: 'none', mounts: [{ type: 'bind', source, target: '/host', readOnly: true }] });
+  minimalSpec(host, service, { command: ['sleep', '60'], networkMode: 'none', mounts: [{ type: 'bind', source, target: '/host', readOnly: true, repoPath: null, propagation: null, selinux: null }] });
 
 test('refuses a bind source that is a symlink to / under the bind root, naming service and source', async () => {
   const spec = bindSpec('escape', join(root, 'x'));

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { LIMITS } from '../../../agent/desired/repo-files.js';
-import { validateDir } from '../../../agent/desired/load.js';
+import { DEFAULT_PROJECTS_DIR, validateDir } from '../../../agent/desired/load.js';
 import { assertProblem, configDir, load, POLICY, problems } from './fixtures.js';
 
 const SIXTEEN_MB = 16 * 1024 * 1024;
@@ -19,7 +19,7 @@ describe('resource limits per commit', () => {
     const dir = await configDir({ 'moor.yaml': manifestSharing(40, 'files/big.bin'), 'files/.keep': '' });
     await writeFile(path.join(dir, 'files/big.bin'), Buffer.alloc(SIXTEEN_MB));
     const before = process.memoryUsage().rss;
-    const list = await validateDir(dir, { policy: POLICY });
+    const list = await validateDir(dir, { policy: POLICY, projectsDir: DEFAULT_PROJECTS_DIR });
     const grew = process.memoryUsage().rss - before;
     assertProblem(list, { file: 'moor.yaml', line: 1, key: 'files', message: /sources total 671088640 bytes.*limit/ });
     assert.ok(grew < 64 * 1024 * 1024, `validate grew RSS by ${Math.round(grew / 1048576)} MB`);
@@ -31,7 +31,7 @@ describe('resource limits per commit', () => {
   it('refuses a config dir larger than the limit as a whole', async () => {
     const dir = await configDir({ 'compose.yaml': 'services: {}\n' });
     for (let i = 0; i < 5; i++) await writeFile(path.join(dir, `blob-${i}`), Buffer.alloc(SIXTEEN_MB));
-    const list = await validateDir(dir, { policy: POLICY });
+    const list = await validateDir(dir, { policy: POLICY, projectsDir: DEFAULT_PROJECTS_DIR });
     assertProblem(list, { file: '.', line: 1, key: '', message: /more than 67108864 bytes/ });
   });
   it('shares one copy of a source named by several entries', async () => {

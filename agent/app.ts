@@ -20,6 +20,7 @@ import { openDatabase } from './store/db.js';
 import { Store } from './store/store.js';
 import { VERSION } from './version.js';
 import { createHostParts, type HostParts } from './host-parts.js';
+import { createHostSecrets, type HostSecrets } from './secrets/host-secrets.js';
 
 export interface App {
   settings: AgentSettings;
@@ -29,6 +30,8 @@ export interface App {
   reconciler: Reconciler;
   status: StatusTracker;
   host: HostParts;
+  /** The host's age identity and the loader's decryption of `.age` files (issue 13). */
+  secrets: HostSecrets;
   /** Where events go; the daemon replaces the target with the hub reporter. */
   events: ForwardingSink;
   /** How the hub link looks, for status; the daemon sets it when a hub is configured. */
@@ -76,6 +79,7 @@ export function createApp(settings: AgentSettings, deps: { logger: Logger; nativ
   );
   const events = new ForwardingSink();
   const host = createHostParts(settings, { logger });
+  const secrets = createHostSecrets({ stateDir: settings.stateDir, secretsDir: settings.secretsDir, materialise: true });
   const reconciler = new Reconciler(
     {
       source,
@@ -89,7 +93,7 @@ export function createApp(settings: AgentSettings, deps: { logger: Logger; nativ
       now,
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       loadDesired: async (dir) => {
-        const desired = await loadDesiredState(dir, { policy: settings.policy });
+        const desired = await loadDesiredState(dir, { policy: settings.policy, secrets: secrets.repo });
         // Units systemd would ignore parts of, or refuse, fail the commit before anything runs.
         const problems = host.systemd ? await verifyUnitFiles(desired.units) : [];
         if (problems.length > 0) throw new InvalidConfigError(problems);
@@ -126,6 +130,7 @@ export function createApp(settings: AgentSettings, deps: { logger: Logger; nativ
     reconciler,
     status,
     host,
+    secrets,
     events,
     hubLink,
     close: () => store.close(),

@@ -2,6 +2,7 @@
 
 import { existsSync } from 'node:fs';
 import { loadDesiredState, validateDir } from '../desired/load.js';
+import { createHostSecrets } from '../secrets/host-secrets.js';
 import { verifyUnitFiles } from '../executors/systemd/verify-units.js';
 import { formatProblem } from '../errors.js';
 import { defaultPolicy } from '../settings/defaults.js';
@@ -10,9 +11,11 @@ import { EXIT, printJson, settingsOrReport, type CliContext, type ExitCode } fro
 export async function validateVerb(ctx: CliContext, dir: string): Promise<ExitCode> {
   const settings = existsSync(ctx.configFile) ? await settingsOrReport(ctx) : null;
   const policy = settings?.policy ?? defaultPolicy();
-  let problems = await validateDir(dir, { policy });
+  // secrets: issue 13. On a host (agent.yaml present) `.age` files must decrypt with its identity.
+  const secrets = settings ? createHostSecrets({ stateDir: settings.stateDir, secretsDir: settings.secretsDir, materialise: false }).repo : undefined;
+  let problems = await validateDir(dir, { policy, secrets });
   // Where the machine has systemd-analyze, unit files are checked by systemd itself too.
-  if (problems.length === 0) problems = await verifyUnitFiles((await loadDesiredState(dir, { policy })).units);
+  if (problems.length === 0) problems = await verifyUnitFiles((await loadDesiredState(dir, { policy, secrets })).units);
   if (ctx.json) printJson(ctx, { valid: problems.length === 0, problems });
   else if (problems.length === 0) ctx.out(`${dir}: valid`);
   else for (const p of problems) ctx.out(formatProblem(p));

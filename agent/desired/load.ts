@@ -14,9 +14,12 @@ import { ProblemList, type KeyPath, type Locator } from './problems.js';
 import { RepoDir } from './repo-files.js';
 import { normaliseRelative } from './safe-path.js';
 import { MAX_CONFIG_BYTES, parseYaml, type YamlFile } from './yaml-file.js';
+import type { RepoSecrets, SecretsSession } from '../secrets/port.js';
 
 export interface LoadOptions {
   policy: PolicySettings;
+  /** Decrypts `.age` files with the host identity (issue 13); without it they are not read. */
+  secrets?: RepoSecrets;
 }
 
 export async function loadDesiredState(dir: string, options: LoadOptions): Promise<DesiredState> {
@@ -59,11 +62,12 @@ async function readState(dir: string, options: LoadOptions, problems: ProblemLis
   const manifestLocator = manifestYaml ?? wholeFile(MANIFEST_FILE);
   const manifest = parseManifest(manifestYaml?.value, manifestLocator, options.policy, problems);
 
-  const compose = await readCompose(repo, manifest, manifestLocator, options.policy, problems);
+  const session = options.secrets?.open((rel) => repo.read(rel)) ?? null; // secrets: issue 13
+  const compose = await readCompose(repo, manifest, manifestLocator, options.policy, problems, session);
   const units = await readUnits(repo, manifest, problems);
   checkFileRestarts(manifest, new Set(units.map((u) => u.name)), manifestLocator, problems);
   const files = await readFiles(repo, manifest, manifestLocator, problems);
-  return {
+  const state: DesiredState = {
     ...compose,
     units,
     files,
@@ -71,6 +75,8 @@ async function readState(dir: string, options: LoadOptions, problems: ProblemLis
     window: manifest.window,
     pruneVolumes: manifest.pruneVolumes,
   };
+  if (session) await session.finish(state, problems); // secrets: issue 13
+  return state;
 }
 
 async function readCompose(
@@ -79,6 +85,7 @@ async function readCompose(
   manifestLocator: Locator,
   policy: PolicySettings,
   problems: ProblemList,
+  session: SecretsSession | null = null,
 ): Promise<ComposeResult> {
   let names: { file: string; at: KeyPath | null }[] = manifest.compose ?? [];
   if (manifest.compose === null) {
@@ -89,7 +96,9 @@ async function readCompose(
       }
     }
   }
-  const envVars = await readDotenv(repo, '.env', problems);
+  const plainVars = await readDotenv(repo, '.env', problems);
+  // secrets: issue 13. `.env.age` values reach interpolation as placeholders; they win over `.env`.
+  const envVars = session ? { ...plainVars, ...(await session.dotenv(problems)) } : plainVars;
   const yamls: YamlFile[] = [];
   let merged: unknown = null;
   for (const { file, at } of names) {
@@ -104,6 +113,7 @@ async function readCompose(
   }
   if (yamls.length === 0) return { containers: [], networks: [], volumes: [] };
   const locator = mergedLocator(yamls, yamls[0]?.file ?? 'compose.yaml');
+  if (session) merged = session.takeComposeSecrets(merged, locator, problems); // secrets: issue 13
   const envFiles = await readEnvFiles(repo, merged, locator, problems);
   return buildCompose({ value: merged, locator, envVars: envVars ?? {}, envFiles, policy }, problems);
 }

@@ -78,6 +78,8 @@ export function redactPlan<P extends { steps: readonly Step[] }>(plan: P): P {
   return {
     ...plan,
     steps: plan.steps.map((step) => {
+      // A file decrypted from an `.age` source is never shown (issue 13).
+      if (step.kind === 'writeFile' && step.file.secret === true) return { ...step, file: { ...step.file, contentBase64: REDACTED } };
       if (step.kind !== 'createContainer' || step.spec.secretEnv.length === 0) return step;
       const env = { ...step.spec.env };
       for (const key of step.spec.secretEnv) if (key in env) env[key] = REDACTED;

@@ -3,6 +3,8 @@
 import { existsSync } from 'node:fs';
 import { loadDesiredState, validateDir } from '../desired/load.js';
 import { createHostSecrets } from '../secrets/host-secrets.js';
+import { checkRecipients } from '../secrets/repo-tools.js';
+import { join } from 'node:path';
 import { verifyUnitFiles } from '../executors/systemd/verify-units.js';
 import { formatProblem } from '../errors.js';
 import { defaultPolicy } from '../settings/defaults.js';
@@ -16,6 +18,8 @@ export async function validateVerb(ctx: CliContext, dir: string): Promise<ExitCo
   let problems = await validateDir(dir, { policy, secrets });
   // Where the machine has systemd-analyze, unit files are checked by systemd itself too.
   if (problems.length === 0) problems = await verifyUnitFiles((await loadDesiredState(dir, { policy, secrets })).units);
+  // secrets: issue 13. A fleet checkout (hosts/) is checked for hosts that cannot decrypt a secret.
+  if (existsSync(join(dir, 'hosts'))) problems = [...problems, ...(await checkRecipients(dir))];
   if (ctx.json) printJson(ctx, { valid: problems.length === 0, problems });
   else if (problems.length === 0) ctx.out(`${dir}: valid`);
   else for (const p of problems) ctx.out(formatProblem(p));

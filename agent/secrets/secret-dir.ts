@@ -1,7 +1,7 @@
 // The directory on a tmpfs where decrypted compose secrets are placed for bind mounts:
 // `<secretsDir>/<project>/<name>-<keyed hash>`, 0700 above the files, never on a disk.
-import { chmod, chown, mkdir, rename, statfs, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, chown, mkdir, readdir, rename, rm, stat, statfs, utimes, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { MoorError } from '../errors.js';
 
 const TMPFS_MAGIC = 0x01021994;
@@ -53,6 +53,27 @@ export function createSecretDir(options: { dir: string }): SecretDir {
       if (file.uid !== null || file.gid !== null) await chown(tmp, file.uid ?? 0, file.gid ?? 0);
       await chmod(tmp, file.mode);
       await rename(tmp, path);
+      await prunePrevious(path);
     },
   };
+}
+
+/**
+ * Keeps this version of the secret and the one before it (containers not yet replaced still
+ * mount it, and must be able to restart); older clear texts are deleted.
+ */
+async function prunePrevious(path: string): Promise<void> {
+  const dir = join(path, '..');
+  const current = basename(path);
+  const stem = current.replace(/-[0-9a-f]{16}$/, '-');
+  const now = new Date();
+  await utimes(path, now, now);
+  const others: { name: string; at: number }[] = [];
+  for (const name of await readdir(dir)) {
+    if (name === current || !name.startsWith(stem) || !/^[0-9a-f]{16}$/.test(name.slice(stem.length))) continue;
+    const info = await stat(join(dir, name)).catch(() => null);
+    if (info) others.push({ name, at: info.mtimeMs });
+  }
+  others.sort((a, b) => b.at - a.at);
+  for (const old of others.slice(1)) await rm(join(dir, old.name), { force: true });
 }

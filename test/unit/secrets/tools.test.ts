@@ -1,7 +1,7 @@
 // The small pure parts of the secrets module: label selectors over hosts/*.yaml, placeholders,
 // and the tmpfs check of the secrets dir.
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { selectHosts, type FleetHost } from '../../../agent/secrets/fleet-hosts.js';
@@ -57,6 +57,19 @@ describe('the secrets dir', () => {
     await dir.write(path, Buffer.from('pw'), { uid: null, gid: null, mode: 0o440 });
     assert.equal((await stat(path)).mode & 0o777, 0o440);
     assert.equal(await readFile(path, 'utf8'), 'pw');
+    await rm(shm, { recursive: true });
+  });
+  it('keeps the current and the previous version of a secret, and deletes older ones', async () => {
+    const shm = await mkdtemp('/dev/shm/moor-unit-');
+    const dir = createSecretDir({ dir: shm });
+    const write = async (name: string, hash: string): Promise<void> => {
+      await dir.write(dir.pathOf('shop', name, hash.repeat(16)), Buffer.from(hash), { uid: null, gid: null, mode: 0o400 });
+      await new Promise((r) => setTimeout(r, 15)); // distinct mtimes
+    };
+    for (const h of ['a', 'b', 'c']) await write('db', h);
+    await write('db-admin', 'd');
+    await write('db', 'b'); // a rollback to b: b is current again, c the previous
+    assert.deepEqual((await readdir(join(shm, 'shop'))).sort(), ['db-admin-dddddddddddddddd', 'db-bbbbbbbbbbbbbbbb', 'db-cccccccccccccccc']);
     await rm(shm, { recursive: true });
   });
 });

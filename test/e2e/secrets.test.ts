@@ -184,6 +184,11 @@ hub: { url: "ws://127.0.0.1:${hub.port}/agent", tokenFile: ${join(dir, 'hub-toke
     const before = await ids();
     values.db = secret('dbpw2');
     let head = await repo.commitFiles(branch, tree(values), 'rotate DB_PASSWORD');
+    // The plan of a pending rotation names what changes, never the value (checked at the end).
+    const pending = await cli(['--json', 'plan']);
+    assert.equal(pending.code, 3, pending.stderr);
+    assert.match(pending.stdout, /"field": "env",\s*"from": "\(redacted\)",\s*"to": "\(redacted\)"/);
+    assert.equal((await cli(['plan'])).code, 3);
     let outcome = await syncTo(head);
     assert.deepEqual(outcome.changes.map((c) => `${c.action} ${c.name}`), [`replace ${project}-db`]);
     const mid = await ids();
@@ -202,6 +207,9 @@ hub: { url: "ws://127.0.0.1:${hub.port}/agent", tokenFile: ${join(dir, 'hub-toke
 
     values.key = secret('appkey2');
     head = await repo.commitFiles(branch, tree(values), 'rotate the app key file');
+    const filePlan = await cli(['--json', 'plan']);
+    assert.equal(filePlan.code, 3, filePlan.stderr);
+    assert.match(filePlan.stdout, /"field": "content",\s*"from": "\(redacted\)",\s*"to": "\(redacted\)"/);
     outcome = await syncTo(head);
     assert.deepEqual(outcome.changes.map((c) => `${c.action} ${c.name}`), [`update ${join(filesDir, 'app.key')}`]);
     assert.equal(readFileSync(join(filesDir, 'app.key'), 'utf8'), values.key);

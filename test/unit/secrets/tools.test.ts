@@ -73,3 +73,14 @@ describe('the secrets dir', () => {
     await rm(shm, { recursive: true });
   });
 });
+
+describe('explaining a replace against a stored spec', () => {
+  it('does not call a secret changed because its stored value is redacted, yet says a secret changed when nothing else did', async () => {
+    const { diffContainerSpecs } = await import('../../../agent/planner/diff.js');
+    const { container } = await import('../planner/fixtures.js');
+    const stored = { ...container('web'), env: { TOKEN: '(redacted)', MODE: 'a' }, secretEnv: ['TOKEN'] };
+    const next = { ...container('web'), env: { TOKEN: 'clear', MODE: 'b' }, secretEnv: ['TOKEN'] };
+    assert.deepEqual(diffContainerSpecs(stored, next).map((f) => f.field), ['env.MODE']);
+    assert.deepEqual(diffContainerSpecs(stored, { ...next, env: { TOKEN: 'clear', MODE: 'a' } }), [{ field: 'env', from: '(redacted)', to: '(redacted)' }]);
+  });
+});

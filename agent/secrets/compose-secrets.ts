@@ -22,8 +22,8 @@ export const DEFAULT_SECRET_MODE = 0o444;
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Returns the compose value without the `.age` secrets and the uses found. */
-export function takeAgeSecrets(merged: unknown, locator: Locator, problems: ProblemList): { value: unknown; uses: SecretUse[] } {
-  if (!isRecord(merged) || !isRecord(merged['secrets'])) return { value: merged, uses: [] };
+export function takeAgeSecrets(merged: unknown, locator: Locator, problems: ProblemList): { value: unknown; uses: SecretUse[]; files: string[] } {
+  if (!isRecord(merged) || !isRecord(merged['secrets'])) return { value: merged, uses: [], files: [] };
   const files = new Map<string, string>();
   const kept: Record<string, unknown> = {};
   for (const [name, def] of Object.entries(merged['secrets'])) {
@@ -38,7 +38,7 @@ export function takeAgeSecrets(merged: unknown, locator: Locator, problems: Prob
     const extra = Object.keys(def as Record<string, unknown>).filter((k) => k !== 'file' && k !== 'name');
     for (const k of extra) problems.add(locator, ['secrets', name, k], `not supported for an .age secret (only file:)`);
   }
-  if (files.size === 0) return { value: merged, uses: [] };
+  if (files.size === 0) return { value: merged, uses: [], files: [] };
   const uses: SecretUse[] = [];
   const services: Record<string, unknown> = {};
   for (const [service, def] of Object.entries(isRecord(merged['services']) ? merged['services'] : {})) {
@@ -47,7 +47,7 @@ export function takeAgeSecrets(merged: unknown, locator: Locator, problems: Prob
   const value: Record<string, unknown> = { ...merged, services };
   if (Object.keys(kept).length > 0) value['secrets'] = kept;
   else delete value['secrets'];
-  return { value, uses };
+  return { value, uses, files: [...new Set(files.values())].sort() };
 }
 
 function withoutAgeSecrets(

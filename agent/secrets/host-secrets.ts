@@ -24,3 +24,11 @@ export function createHostSecrets(options: { stateDir: string; secretsDir?: stri
   const secretDir = createSecretDir({ dir: options.secretsDir ?? DEFAULT_SECRETS_DIR });
   return { identity, repo: createRepoSecrets({ identity, secretDir }, { materialise: options.materialise }) };
 }
+
+/**
+ * For `validate` and `plan --dir` where the host's identity is not at hand (the repo's CI): `.age`
+ * files are checked for presence and format, compose secrets for their syntax; nothing is decrypted.
+ */
+export function offlineSecrets(options: { secretsDir?: string } = {}): RepoSecrets {
+  return createRepoSecrets({ identity: null, secretDir: createSecretDir({ dir: options.secretsDir ?? DEFAULT_SECRETS_DIR }) }, { materialise: false });
+}

@@ -7,6 +7,7 @@ import type { ContainerSpec, DesiredState } from '../desired/model.js';
 import type { Locator, ProblemList } from '../desired/problems.js';
 import { decryptAge, looksLikeAge } from './age-file.js';
 import { takeAgeSecrets, type SecretUse } from './compose-secrets.js';
+import { IdentityError } from './errors.js';
 import type { HostIdentity } from './identity.js';
 import { placeholder, placeholderPaths, reveal } from './placeholders.js';
 import type { RepoReader, RepoSecrets, SecretsSession } from './port.js';
@@ -15,7 +16,8 @@ import type { SecretDir } from './secret-dir.js';
 export const ENV_AGE = '.env.age';
 
 export interface RepoSecretsDeps {
-  identity: () => Promise<HostIdentity>;
+  /** null: offline (CI without the host's key): `.age` files are checked for presence and format only. */
+  identity: (() => Promise<HostIdentity>) | null;
   /** Where compose secrets go; `write` is skipped when `materialise` is false (plan, validate). */
   secretDir: SecretDir;
 }
@@ -28,13 +30,23 @@ class Session implements SecretsSession {
   private readonly values = new Map<string, string>();
   private readonly clear = new Map<string, Buffer | null>();
   private uses: SecretUse[] = [];
+  /** Every `.age` file under top-level `secrets:`, used or not: each must be one this host can read. */
+  private secretFiles: string[] = [];
   private locator: Locator = { locate: () => ({ file: 'compose.yaml', line: 1 }) };
+  private readonly offline: boolean;
 
   constructor(
     private readonly deps: RepoSecretsDeps,
     private readonly options: { materialise: boolean },
     private readonly read: RepoReader,
-  ) {}
+  ) {
+    this.offline = deps.identity === null;
+  }
+
+  private async identity(): Promise<HostIdentity> {
+    if (!this.deps.identity) throw new IdentityError('no host identity: offline mode decrypts nothing');
+    return this.deps.identity();
+  }
 
   async dotenv(problems: ProblemList): Promise<Record<string, string>> {
     const clear = await this.decrypt(ENV_AGE, problems, { optional: true });
@@ -42,7 +54,7 @@ class Session implements SecretsSession {
     const parsed = parseDotenv(clear.toString('utf8'));
     // The parser's messages may quote the line: say only where it is.
     for (const p of parsed.problems) problems.push({ file: ENV_AGE, line: p.line, key: '', message: 'not a KEY=VALUE line (in the decrypted text)' });
-    const identity = await this.deps.identity();
+    const identity = await this.identity();
     const out: Record<string, string> = {};
     for (const [name, value] of Object.entries(parsed.vars)) {
       this.values.set(name, value);
@@ -55,10 +67,12 @@ class Session implements SecretsSession {
     this.locator = locator;
     const taken = takeAgeSecrets(merged, locator, problems);
     this.uses = taken.uses;
+    this.secretFiles = taken.files;
     return taken.value;
   }
 
   async finish(state: DesiredState, problems: ProblemList): Promise<void> {
+    for (const file of this.secretFiles) await this.decrypt(file, problems, { optional: false });
     for (const c of state.containers) await this.finishContainer(c, problems);
     for (const [kind, list] of [['networks', state.networks], ['volumes', state.volumes]] as const) {
       for (const spec of list) {
@@ -68,8 +82,11 @@ class Session implements SecretsSession {
     for (const f of state.files) {
       if (!f.source.endsWith('.age')) continue;
       const clear = await this.decrypt(f.source, problems, { optional: false });
-      if (!clear) continue;
-      const identity = await this.deps.identity();
+      if (!clear) {
+        if (this.offline) f.secret = true; // the ciphertext stays, and is not shown either
+        continue;
+      }
+      const identity = await this.identity();
       f.contentBase64 = clear.toString('base64');
       f.secret = true;
       f.hash = specHash({ ...f, contentBase64: `hmac-sha256:${identity.hash(clear)}` });
@@ -83,8 +100,11 @@ class Session implements SecretsSession {
     const uses = this.uses.filter((u) => u.service === c.service);
     for (const use of uses) {
       const clear = await this.decrypt(use.file, problems, { optional: false });
-      if (!clear) continue;
-      const identity = await this.deps.identity();
+      if (!clear) {
+        if (this.offline) c.mounts.push({ type: 'bind', source: this.deps.secretDir.pathOf(c.project, use.name, 'not-decrypted'), target: use.target, readOnly: true });
+        continue;
+      }
+      const identity = await this.identity();
       const source = this.deps.secretDir.pathOf(c.project, use.name, identity.hash(clear));
       if (c.mounts.some((m) => m.target === use.target)) {
         problems.add(this.locator, ['services', c.service, 'secrets'], `secret ${use.name} and another mount both target ${use.target}`);
@@ -117,8 +137,8 @@ class Session implements SecretsSession {
       if (!(read.missing && options.optional)) problems.push({ file: rel, line: 1, key: '', message: read.missing ? `${rel} does not exist in the config dir` : read.message });
     } else if (!looksLikeAge(read.data)) {
       problems.push({ file: rel, line: 1, key: '', message: 'not an age file (encrypt it with `moor secrets encrypt` or `age -r`)' });
-    } else {
-      const identity = await this.deps.identity();
+    } else if (!this.offline) {
+      const identity = await this.identity();
       try {
         clear = await decryptAge(read.data, [identity.identity]);
       } catch (err) {

@@ -146,3 +146,20 @@ describe('secrets at load', () => {
     assert.equal(state.containers.find((c) => c.service === 'web')?.mounts.length, 0);
   });
 });
+
+describe('secrets offline (the repo CI, no host key)', () => {
+  it('checks .age files for presence and format and compose secrets for syntax, decrypting nothing', async () => {
+    const { offlineSecrets } = await import('../../../agent/secrets/host-secrets.js');
+    const host = await newHost();
+    const compose = 'name: shop\nservices:\n  db:\n    image: local/busybox:1\n    secrets: [db, { source: tls, mode: 0999 }]\nsecrets:\n  db: { file: secrets/db.age }\n  tls: { file: secrets/tls.age }\n';
+    const dir = await dirOf({ 'compose.yaml': compose, 'secrets/db.age': await enc('pw', [host], false), 'secrets/tls.age': 'plain text' });
+    const problems = await validateDir(dir, { policy: POLICY, secrets: offlineSecrets() });
+    assert.deepEqual(problems.map((p) => `${p.file}: ${p.key}: ${p.message}`).sort(), [
+      'compose.yaml: services.db.secrets[1].mode: must be an octal mode such as 0400 or "0440"',
+      'secrets/tls.age: : not an age file (encrypt it with `moor secrets encrypt` or `age -r`)',
+    ]);
+    const ok = await dirOf({ 'compose.yaml': compose.replace('mode: 0999', 'mode: 0440'), 'secrets/db.age': await enc('pw', [host]), 'secrets/tls.age': await enc('k', [host]) });
+    const state = await loadDesiredState(ok, { policy: POLICY, secrets: offlineSecrets() });
+    assert.deepEqual(state.containers[0]?.mounts.map((m) => m.target), ['/run/secrets/db', '/run/secrets/tls']);
+  });
+});

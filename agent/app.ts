@@ -21,6 +21,7 @@ import { openDatabase } from './store/db.js';
 import { Store } from './store/store.js';
 import { VERSION } from './version.js';
 import { createHostParts, type HostParts } from './host-parts.js';
+import { createHostSecrets, type HostSecrets } from './secrets/host-secrets.js';
 
 export interface App {
   settings: AgentSettings;
@@ -30,6 +31,8 @@ export interface App {
   reconciler: Reconciler;
   status: StatusTracker;
   host: HostParts;
+  /** The host's age identity and the loader's decryption of `.age` files (issue 13). */
+  secrets: HostSecrets;
   /** Where events go; the daemon replaces the target with the hub reporter. */
   events: ForwardingSink;
   /** How the hub link looks, for status; the daemon sets it when a hub is configured. */
@@ -83,6 +86,7 @@ export function createApp(settings: AgentSettings, deps: { logger: Logger; nativ
   );
   const events = new ForwardingSink();
   const host = createHostParts(settings, { logger });
+  const secrets = createHostSecrets({ stateDir: settings.stateDir, secretsDir: settings.secretsDir, materialise: true });
   const reconciler = new Reconciler(
     {
       source,
@@ -99,6 +103,7 @@ export function createApp(settings: AgentSettings, deps: { logger: Logger; nativ
         const desired = await loadDesiredState(dir, {
           policy: settings.policy,
           projectsDir: join(settings.stateDir, 'projects'),
+          secrets: secrets.repo,
           onWarning: (w) => logger.warn({ file: w.file, line: w.line, key: w.key }, w.message),
         });
         // Units systemd would ignore parts of, or refuse, fail the commit before anything runs.
@@ -138,6 +143,7 @@ export function createApp(settings: AgentSettings, deps: { logger: Logger; nativ
     reconciler,
     status,
     host,
+    secrets,
     events,
     hubLink,
     close: () => store.close(),

@@ -27,6 +27,9 @@ export interface DaemonHandle {
 export async function startDaemon(app: App): Promise<DaemonHandle> {
   const { settings, logger, store, reconciler } = app;
   const lock = StateLock.acquire(settings.stateDir);
+  // secrets: issue 13. The host's age identity is created on the agent's first start.
+  const { recipient: ageRecipient } = await app.secrets.identity();
+  logger.info({ ageRecipient }, 'age recipient of this host (moor secrets recipient)');
   const interrupted = store.markInterruptedApplies();
   if (interrupted > 0) logger.warn({ interrupted }, 'previous run stopped in the middle of an apply; converging again');
 
@@ -39,7 +42,7 @@ export async function startDaemon(app: App): Promise<DaemonHandle> {
       import('./reporter/host-metrics.js'),
       import('./reporter/reporter.js'),
     ]);
-    const metrics = createHeartbeatSampler({ diskPaths: [settings.stateDir], agentVersion: VERSION });
+    const metrics = createHeartbeatSampler({ diskPaths: [settings.stateDir], agentVersion: VERSION, ageRecipient });
     metrics.start();
     reporter = createReporter(
       {

@@ -4,6 +4,7 @@
 
 import { Command, CommanderError } from 'commander';
 import { registerHubCommand } from '../hub/cli.js';
+import { registerSecretsCommand } from './cli/secrets.js';
 import { configFileFrom, EXIT, type CliContext, type ExitCode } from './cli/context.js';
 import { createLogger } from './logger.js';
 import { BUILD, VERSION } from './version.js';
@@ -94,6 +95,7 @@ async function main(argv: string[]): Promise<ExitCode> {
         return EXIT.ok;
       }),
     );
+  registerSecretsCommand(program, run);
   registerHubCommand(program, { logger: createLogger({ level: process.env.MOOR_LOG_LEVEL ?? 'info' }) });
 
   try {

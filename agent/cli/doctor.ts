@@ -66,6 +66,10 @@ async function hostChecks(settings: AgentSettings): Promise<Check[]> {
   checks.push(...(await systemdChecks(settings)));
   checks.push(await gitCheck(settings));
   if (settings.hub) checks.push(await hubCheck(settings.hub.url));
+  // secrets: issue 13.
+  const { secretsReadiness } = await import('../secrets/readiness.js');
+  const secrets = await secretsReadiness({ stateDir: settings.stateDir, secretsDir: settings.secretsDir ?? '/run/moor/secrets' });
+  checks.push(check('secrets', secrets.level, secrets.detail, secrets.fix));
   return checks;
 }
 

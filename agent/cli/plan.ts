@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { createApp } from '../app.js';
 import { createHostParts } from '../host-parts.js';
 import { DEFAULT_PROJECTS_DIR, loadDesiredState } from '../desired/load.js';
+import { createHostSecrets, offlineSecrets } from '../secrets/host-secrets.js';
 import { DEFAULTS } from '../settings/schema.js';
 import { connectDocker } from '../executors/docker/connect.js';
 import { createDockerEngine } from '../executors/docker/dockerode-engine.js';
@@ -61,7 +62,10 @@ async function planDir(ctx: CliContext, dir: string, offline: boolean): Promise<
   const settings = existsSync(ctx.configFile) ? await settingsOrReport(ctx) : null;
   const policy: PolicySettings = settings?.policy ?? defaultPolicy();
   const host = settings?.host ?? hostname();
-  const desired = await loadDesiredState(dir, { policy, projectsDir: DEFAULT_PROJECTS_DIR, onWarning: (w) => ctx.err(`warning: ${formatProblemLine(w)}`) });
+  // On a host (agent.yaml present) `.age` files are decrypted, nothing is written; elsewhere they
+  // are checked for presence and format only.
+  const secrets = settings ? createHostSecrets({ stateDir: settings.stateDir, secretsDir: settings.secretsDir, materialise: false }).repo : offlineSecrets();
+  const desired = await loadDesiredState(dir, { policy, projectsDir: DEFAULT_PROJECTS_DIR, secrets, onWarning: (w) => ctx.err(`warning: ${formatProblemLine(w)}`) });
   const observed = offline
     ? emptyObservedState()
     : await observe(

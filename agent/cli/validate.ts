@@ -1,7 +1,10 @@
 // `moor validate [DIR]`: checks a config dir offline and prints `FILE:LINE: message` per problem.
 
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { DEFAULT_PROJECTS_DIR, loadDesiredState, validateDir } from '../desired/load.js';
+import { createHostSecrets, offlineSecrets } from '../secrets/host-secrets.js';
+import { checkRecipients } from '../secrets/repo-tools.js';
 import { verifyUnitFiles } from '../executors/systemd/verify-units.js';
 import type { ConfigProblem } from '../errors.js';
 import { formatProblemLine } from './format.js';
@@ -11,10 +14,16 @@ import { EXIT, printJson, settingsOrReport, type CliContext, type ExitCode } fro
 export async function validateVerb(ctx: CliContext, dir: string): Promise<ExitCode> {
   const settings = existsSync(ctx.configFile) ? await settingsOrReport(ctx) : null;
   const policy = settings?.policy ?? defaultPolicy();
+  // On a host (agent.yaml present) `.age` files must decrypt with its identity; elsewhere (CI)
+  // they are checked for presence and format only.
+  const secrets = settings ? createHostSecrets({ stateDir: settings.stateDir, secretsDir: settings.secretsDir, materialise: false }).repo : offlineSecrets();
+  const options = { policy, projectsDir: DEFAULT_PROJECTS_DIR, secrets };
   const warnings: ConfigProblem[] = [];
-  let problems = await validateDir(dir, { policy, projectsDir: DEFAULT_PROJECTS_DIR, onWarning: (w) => warnings.push(w) });
+  let problems = await validateDir(dir, { ...options, onWarning: (w) => warnings.push(w) });
   // Where the machine has systemd-analyze, unit files are checked by systemd itself too.
-  if (problems.length === 0) problems = await verifyUnitFiles((await loadDesiredState(dir, { policy, projectsDir: DEFAULT_PROJECTS_DIR })).units);
+  if (problems.length === 0) problems = await verifyUnitFiles((await loadDesiredState(dir, options)).units);
+  // A fleet checkout (hosts/) is checked for hosts that cannot decrypt a secret.
+  if (existsSync(join(dir, 'hosts'))) problems = [...problems, ...(await checkRecipients(dir))];
   if (ctx.json) printJson(ctx, { valid: problems.length === 0, problems, warnings });
   else {
     // Warnings (an unset variable used as a blank, ...) as docker compose prints them, valid or not.

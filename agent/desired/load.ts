@@ -18,6 +18,7 @@ import { normaliseRelative } from './safe-path.js';
 import { checkUnitPolicy } from './unit-policy.js';
 import { secretValuesOf } from './secrets.js';
 import { MAX_CONFIG_BYTES, parseYaml, type YamlFile } from './yaml-file.js';
+import type { RepoSecrets, SecretsSession } from '../secrets/port.js';
 
 export interface LoadOptions {
   policy: PolicySettings;
@@ -25,6 +26,8 @@ export interface LoadOptions {
   projectsDir: string;
   /** Receives what is allowed but worth saying (an unset variable used as a blank, as compose warns). */
   onWarning?: (warning: ConfigProblem) => void;
+  /** Decrypts `.age` files with the host identity; without it they are not read. */
+  secrets?: RepoSecrets;
 }
 
 /** The projects dir when no agent.yaml names one (validate and plan in a config repo's CI). */
@@ -101,14 +104,15 @@ async function readStateInto(dir: string, options: LoadOptions, lists: { problem
   const manifestLocator = manifestYaml ?? wholeFile(MANIFEST_FILE);
   const manifest = parseManifest(manifestYaml?.value, manifestLocator, options.policy, problems);
 
-  const compose = await readCompose(repo, manifest, manifestLocator, options, lists);
+  const session = options.secrets?.open((rel) => repo.read(rel)) ?? null;
+  const compose = await readCompose(repo, manifest, manifestLocator, options, lists, session);
   const units = await readUnits(repo, manifest, problems);
   checkUnitPolicy(units, manifest, manifestLocator, options.policy, problems);
   checkFileRestarts(manifest, new Set(units.map((u) => u.name)), manifestLocator, problems);
   const files = await readFiles(repo, manifest, manifestLocator, problems);
   // .env again, quietly (its problems are reported above): its secret-named values are secrets.
   const dotenv = (await readDotenv(repo, '.env', {}, false, { problems: new ProblemList(), warnings: new ProblemList() })) ?? {};
-  return {
+  const state: DesiredState = {
     ...compose,
     units,
     files,
@@ -117,6 +121,8 @@ async function readStateInto(dir: string, options: LoadOptions, lists: { problem
     pruneVolumes: manifest.pruneVolumes,
     secretValues: secretValuesOf(compose, dotenv),
   };
+  if (session) await session.finish(state, problems); // secrets: issue 13
+  return state;
 }
 
 async function readCompose(
@@ -125,18 +131,24 @@ async function readCompose(
   manifestLocator: Locator,
   options: LoadOptions,
   lists: { problems: ProblemList; warnings: ProblemList },
+  session: SecretsSession | null,
 ): Promise<ComposeResult> {
   const { problems, warnings } = lists;
   const strict = options.policy.strictInterpolation === true;
-  const envVars = (await readDotenv(repo, '.env', {}, strict, lists)) ?? {};
+  const plainVars = (await readDotenv(repo, '.env', {}, strict, lists)) ?? {};
+  // `.env.age` values reach interpolation as placeholders; they win over `.env`.
+  const envVars = session ? { ...plainVars, ...(await session.dotenv(problems)) } : plainVars;
   const profiles = manifest.profiles ?? (envVars.COMPOSE_PROFILES ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '');
   const assembled = await assembleCompose({ repo, manifest, manifestLocator, vars: envVars, strict, profiles, problems, warnings });
   if (assembled.yamls.length === 0 || assembled.value === null) return { containers: [], networks: [], volumes: [] };
   const locator = mergedLocator(assembled.yamls, assembled.yamls[0]?.file ?? 'compose.yaml');
-  const envFiles = await readEnvFiles(repo, assembled.value, locator, envVars, strict, lists);
+  // Compose secrets with an `.age` source are the secrets module's; plain ones stay here.
+  const taken = session ? session.takeComposeSecrets(assembled.value, locator, problems) : assembled.value;
+  const value = isRecord(taken) ? taken : assembled.value;
+  const envFiles = await readEnvFiles(repo, value, locator, envVars, strict, lists);
   return buildCompose(
     {
-      value: assembled.value,
+      value,
       locator,
       envVars,
       envFiles,

@@ -240,6 +240,8 @@ export interface FileSpec {
   owner: string | null;
   group: string | null;
   restarts: string[];
+  /** Decrypted from an `.age` source: content and its hash are never shown (issue 13). */
+  secret?: boolean;
   hash: string;
 }
 

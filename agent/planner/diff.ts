@@ -25,6 +25,9 @@ export function diffContainerSpecs(from: ContainerSpec, to: ContainerSpec): Fiel
       changes.push({ field: key, from: render(a), to: render(b) });
     }
   }
+  // The record of an applied spec holds secret env values as (redacted) (issue 13), so they
+  // cannot be compared; when nothing else differs, the (keyed) hash says a secret value did.
+  if (changes.length === 0 && secret.size > 0) changes.push({ field: 'env', from: REDACTED, to: REDACTED });
   return changes;
 }
 
@@ -41,6 +44,7 @@ function diffMaps(
     const vb = b[key];
     if (va === vb) continue;
     const hide = secret.has(key);
+    if (hide && va !== undefined && vb !== undefined && (va === REDACTED || vb === REDACTED)) continue;
     out.push({
       field: `${prefix}.${key}`,
       from: va === undefined ? null : hide ? REDACTED : va,

@@ -7,6 +7,7 @@ import type { ObservedFile, ObservedState } from '../observe/model.js';
 import type { PlanBuilder } from './builder.js';
 import type { PlanContext } from './context.js';
 import type { FieldChange } from './steps.js';
+import { REDACTED } from './diff.js';
 
 export interface FilePlan {
   /** Ids of the write and remove steps; unit restarts wait for all of them. */
@@ -72,7 +73,9 @@ function decide(file: FileSpec, now: ObservedFile | undefined, applied: FileSpec
     };
   }
   const fields: FieldChange[] = [];
-  if (have !== want) fields.push({ field: 'content', from: `sha256:${have.slice(0, 12)}`, to: `sha256:${want.slice(0, 12)}` });
+  // A plain sha256 of a secret's clear text would let anyone test a guess: none is shown (issue 13).
+  const shown = (hash: string): string => (file.secret === true ? REDACTED : `sha256:${hash.slice(0, 12)}`);
+  if (have !== want) fields.push({ field: 'content', from: shown(have), to: shown(want) });
   if (now?.mode !== null && now?.mode !== undefined && now.mode !== file.mode) {
     fields.push({ field: 'mode', from: octal(now.mode), to: octal(file.mode) });
   }

@@ -7,7 +7,7 @@ import { observe, type ObserveDeps } from '../observe/observe.js';
 import type { ObservedState } from '../observe/model.js';
 import type { PlanContext } from '../planner/context.js';
 import { plan } from '../planner/plan.js';
-import { redactChanges } from '../planner/diff.js';
+import { REDACTED, redactChanges } from '../planner/diff.js';
 import type { Plan, ResourceChange } from '../planner/steps.js';
 import type { ApplyTrigger, Store } from '../store/store.js';
 import { createStepExecutor, waitHealthy, type StepExecutorDeps } from './execute-step.js';
@@ -163,5 +163,8 @@ function withoutContent(file: FileSpec): FileSpec {
 
 function rememberSpec(store: Store, spec: ContainerSpec, commit: string): void {
   const name = spec.name.endsWith(NEXT_SUFFIX) ? spec.name.slice(0, -NEXT_SUFFIX.length) : spec.name;
-  store.putResource({ kind: 'container', name, hash: spec.hash, spec: { ...spec, name }, commit });
+  // Secret env values stay out of the state dir (issue 13); only the (keyed) hash is compared.
+  const env = { ...spec.env };
+  for (const key of spec.secretEnv) if (key in env) env[key] = REDACTED;
+  store.putResource({ kind: 'container', name, hash: spec.hash, spec: { ...spec, name, env }, commit });
 }

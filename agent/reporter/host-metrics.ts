@@ -20,6 +20,8 @@ export interface HeartbeatSamplerOptions {
   agentVersion: string;
   /** Where the host exposes a CPU temperature in millidegrees; the first readable one wins. */
   thermalFiles?: string[];
+  /** Reported in the inventory (issue 13). */
+  ageRecipient?: string;
 }
 
 const DEFAULT_THERMAL = ['/sys/class/thermal/thermal_zone0/temp', '/sys/class/hwmon/hwmon0/temp1_input'];
@@ -36,6 +38,7 @@ export function createHeartbeatSampler(options: HeartbeatSamplerOptions): Heartb
       memTotal: mem.total,
       agentVersion: options.agentVersion,
       nodeVersion: process.version,
+      ...(options.ageRecipient ? { ageRecipient: options.ageRecipient } : {}),
     };
   }
 

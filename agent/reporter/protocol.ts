@@ -11,6 +11,8 @@ export interface HostInventory {
   memTotal: number;
   agentVersion: string;
   nodeVersion: string;
+  /** The host's age recipient (`moor secrets recipient`), for hosts/<host>.yaml (issue 13). */
+  ageRecipient?: string;
 }
 
 /** Cheap, changing facts about the host, sampled at each heartbeat. */

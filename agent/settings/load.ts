@@ -113,6 +113,7 @@ async function resolveSettings(value: unknown, locator: Locator, options: LoadSe
     },
     hub,
     stateDir: absolute(input.stateDir ?? DEFAULTS.stateDir, ['stateDir']),
+    secretsDir: absolute(input.secretsDir ?? DEFAULTS.secretsDir, ['secretsDir']),
     concurrency: input.concurrency ?? DEFAULTS.concurrency,
     logLevel: input.logLevel ?? DEFAULTS.logLevel,
   };

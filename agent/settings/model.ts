@@ -111,6 +111,8 @@ export interface AgentSettings {
   policy: PolicySettings;
   hub: HubSettings | null;
   stateDir: string;
+  /** Decrypted compose secrets, on a tmpfs; optional only so that older literals still compile. */
+  secretsDir?: string;
   /** How many independent steps run at once. */
   concurrency: number;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';

@@ -69,6 +69,8 @@ export const settingsSchema = z.strictObject({
     })
     .optional(),
   stateDir: z.string().optional(),
+  /** Where decrypted compose secrets live: a directory on a tmpfs (issue 13). */
+  secretsDir: z.string().optional(),
   concurrency: z.number().int().min(1).max(64).optional(),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error']).optional(),
 });
@@ -85,6 +87,7 @@ export const DEFAULTS = {
   heartbeatMs: 15_000,
   outboxLimit: 100_000,
   stateDir: '/var/lib/moor',
+  secretsDir: '/run/moor/secrets',
   concurrency: 4,
   logLevel: 'info',
 } as const;

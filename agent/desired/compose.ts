@@ -21,6 +21,8 @@ export interface ComposeResult {
   containers: ContainerSpec[];
   networks: NetworkSpec[];
   volumes: VolumeSpec[];
+  /** `x-moor: { adopt: true }` (see compose-adopt.ts). */
+  adopt?: boolean;
 }
 
 const SERVICE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;

@@ -4,6 +4,7 @@
 import { InvalidConfigError, type ConfigProblem } from '../errors.js';
 import type { PolicySettings } from '../settings/model.js';
 import { buildCompose, type ComposeResult } from './compose.js';
+import { adoptOf } from './compose-adopt.js';
 import { deepMerge, mergedLocator } from './compose-merge.js';
 import { parseDotenv } from './dotenv.js';
 import { specHash } from './hash.js';
@@ -105,7 +106,8 @@ async function readCompose(
   if (yamls.length === 0) return { containers: [], networks: [], volumes: [] };
   const locator = mergedLocator(yamls, yamls[0]?.file ?? 'compose.yaml');
   const envFiles = await readEnvFiles(repo, merged, locator, problems);
-  return buildCompose({ value: merged, locator, envVars: envVars ?? {}, envFiles, policy }, problems);
+  const adopt = adoptOf(merged, locator, problems);
+  return { ...buildCompose({ value: merged, locator, envVars: envVars ?? {}, envFiles, policy }, problems), ...(adopt ? { adopt } : {}) };
 }
 
 /** Interpolates all but the `x-` extension fields, which moor ignores anyway. */

@@ -171,6 +171,11 @@ export interface DesiredState {
   window: WindowSpec | null;
   /** Whether pruned named volumes are deleted too (default false: data is never deleted). */
   pruneVolumes: boolean;
+  /**
+   * `x-moor: { adopt: true }` at the top of the compose file: take over a project that
+   * `docker compose -p NAME up` runs (reuse its volumes and networks, replace its containers).
+   */
+  adopt?: boolean;
 }
 
 export const DEFAULT_ROLLOUT: RolloutSpec = { healthTimeoutMs: 90_000, rollback: true };

@@ -25,17 +25,27 @@ export interface ObserveOptions {
 
 export async function observe(deps: ObserveDeps, desired: DesiredState, options: ObserveOptions): Promise<ObservedState> {
   const images = [...new Set(desired.containers.map((c) => c.image))];
-  const [listing, networks, volumes, present, units, files] = await Promise.all([
+  const names = {
+    volumes: desired.volumes.filter((v) => !v.external).map((v) => v.name),
+    networks: desired.networks.filter((n) => !n.external).map((n) => n.name),
+  };
+  const [listing, networks, volumes, present, units, files, foreign] = await Promise.all([
     deps.engine.listContainers(options.host),
     deps.engine.listNetworks(options.host),
     deps.engine.listVolumes(options.host),
     Promise.all(images.map((ref) => deps.engine.imagePresent(ref))),
     deps.hostReader && options.unitNames?.length ? deps.hostReader.units(options.unitNames) : Promise.resolve([]),
     deps.hostReader && options.filePaths?.length ? deps.hostReader.files(options.filePaths) : Promise.resolve([]),
+    deps.engine.foreignNamed && (names.volumes.length > 0 || names.networks.length > 0)
+      ? deps.engine.foreignNamed(names, options.host)
+      : Promise.resolve({ volumes: [], networks: [] }),
   ]);
   return {
     containers: listing.managed,
     foreignContainerNames: listing.otherNames,
+    ...(listing.others ? { foreignContainers: listing.others } : {}),
+    foreignVolumes: foreign.volumes,
+    foreignNetworks: foreign.networks,
     networks,
     volumes,
     images: Object.fromEntries(images.map((ref, i) => [ref, present[i] === true])),

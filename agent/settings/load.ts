@@ -108,6 +108,7 @@ async function resolveSettings(value: unknown, locator: Locator, options: LoadSe
     },
     hub,
     stateDir: absolute(input.stateDir ?? DEFAULTS.stateDir, ['stateDir']),
+    projectsDir: projectsDirOf(input, absolute),
     concurrency: input.concurrency ?? DEFAULTS.concurrency,
     logLevel: input.logLevel ?? DEFAULTS.logLevel,
   };
@@ -192,4 +193,10 @@ function resolveDocker(
   if (tcp) return { socketPath: null, host: tcp[1] ?? '', port: Number(tcp[2] ?? 2375), configFile };
   report(written ? ['docker', 'host'] : ['DOCKER_HOST'], `"${raw}" is not unix:///path or tcp://host:port`);
   return { socketPath: DEFAULTS.socketPath, host: null, port: null, configFile };
+}
+
+/** `projectsDir` as written, else `<stateDir>/projects`. */
+function projectsDirOf(input: SettingsInput, absolute: (p: string, at: KeyPath) => string): string {
+  if (input.projectsDir !== undefined) return absolute(input.projectsDir, ['projectsDir']);
+  return path.join(absolute(input.stateDir ?? DEFAULTS.stateDir, ['stateDir']), 'projects');
 }

@@ -71,6 +71,8 @@ export interface AgentSettings {
   policy: PolicySettings;
   hub: HubSettings | null;
   stateDir: string;
+  /** Parent of each compose project's directory (relative binds, build contexts). */
+  projectsDir: string;
   /** How many independent steps run at once. */
   concurrency: number;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';

@@ -15,7 +15,7 @@ export function lazyDockerEngine(options: {
       createDockerEngine({ docker: connectDocker(options.docker) }, { registries: options.registries, dockerConfigFile: options.dockerConfigFile }),
     ));
   const call =
-    <K extends keyof ContainerEngine>(method: K) =>
+    <K extends Exclude<keyof ContainerEngine, 'foreignNamed'>>(method: K) =>
     async (...args: Parameters<ContainerEngine[K]>): Promise<Awaited<ReturnType<ContainerEngine[K]>>> => {
       const e = await load();
       const fn = e[method] as (...a: Parameters<ContainerEngine[K]>) => ReturnType<ContainerEngine[K]>;
@@ -27,6 +27,10 @@ export function lazyDockerEngine(options: {
     listNetworks: call('listNetworks'),
     listVolumes: call('listVolumes'),
     imagePresent: call('imagePresent'),
+    foreignNamed: async (names, host) => {
+      const e = await load();
+      return e.foreignNamed ? e.foreignNamed(names, host) : { volumes: [], networks: [] };
+    },
     inspectContainer: call('inspectContainer'),
     logs: call('logs'),
     pullImage: call('pullImage'),

@@ -2,13 +2,15 @@
 // The dockerode adapter implements it; unit tests use fakes that throw on unexpected calls.
 
 import type { ContainerSpec, NetworkSpec, VolumeSpec } from '../../desired/model.js';
-import type { ObservedContainer, ObservedNetwork, ObservedVolume } from '../../observe/model.js';
+import type { ForeignResource, ObservedContainer, ObservedNetwork, ObservedVolume } from '../../observe/model.js';
 
 export interface ContainerListing {
   /** Containers with `moor.managed=true` and `moor.host=<host>`. */
   managed: ObservedContainer[];
   /** Names of every other container on the engine (foreign or another agent's). */
   otherNames: string[];
+  /** The same containers with their owners, to take over a compose project or name a clash. */
+  others?: ForeignResource[];
 }
 
 export interface ContainerEngine {
@@ -19,6 +21,8 @@ export interface ContainerEngine {
   listNetworks(host: string): Promise<ObservedNetwork[]>;
   listVolumes(host: string): Promise<ObservedVolume[]>;
   imagePresent(ref: string): Promise<boolean>;
+  /** Volumes and networks of these names that exist but are not this agent's (optional: fakes may omit it). */
+  foreignNamed?(names: { volumes: string[]; networks: string[] }, host: string): Promise<{ volumes: ForeignResource[]; networks: ForeignResource[] }>;
   /** null when no container has that name or id. */
   inspectContainer(nameOrId: string): Promise<ObservedContainer | null>;
   /** Last lines of a container's output, for evidence when it fails. */

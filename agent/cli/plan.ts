@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { createApp } from '../app.js';
 import { createHostParts } from '../host-parts.js';
-import { loadDesiredState } from '../desired/load.js';
+import { DEFAULT_PROJECTS_DIR, loadDesiredState } from '../desired/load.js';
 import { DEFAULTS } from '../settings/schema.js';
 import { connectDocker } from '../executors/docker/connect.js';
 import { createDockerEngine } from '../executors/docker/dockerode-engine.js';
@@ -58,7 +58,7 @@ async function planDir(ctx: CliContext, dir: string, offline: boolean): Promise<
   const settings = existsSync(ctx.configFile) ? await settingsOrReport(ctx) : null;
   const policy: PolicySettings = settings?.policy ?? defaultPolicy();
   const host = settings?.host ?? hostname();
-  const desired = await loadDesiredState(dir, { policy });
+  const desired = await loadDesiredState(dir, { policy, projectsDir: settings?.projectsDir ?? DEFAULT_PROJECTS_DIR });
   const observed = offline
     ? emptyObservedState()
     : await observe(

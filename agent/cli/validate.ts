@@ -1,7 +1,7 @@
 // `moor validate [DIR]`: checks a config dir offline and prints `FILE:LINE: message` per problem.
 
 import { existsSync } from 'node:fs';
-import { loadDesiredState, validateDir } from '../desired/load.js';
+import { DEFAULT_PROJECTS_DIR, loadDesiredState, validateDir } from '../desired/load.js';
 import { verifyUnitFiles } from '../executors/systemd/verify-units.js';
 import { formatProblem } from '../errors.js';
 import { defaultPolicy } from '../settings/defaults.js';
@@ -10,9 +10,10 @@ import { EXIT, printJson, settingsOrReport, type CliContext, type ExitCode } fro
 export async function validateVerb(ctx: CliContext, dir: string): Promise<ExitCode> {
   const settings = existsSync(ctx.configFile) ? await settingsOrReport(ctx) : null;
   const policy = settings?.policy ?? defaultPolicy();
-  let problems = await validateDir(dir, { policy });
+  const projectsDir = settings?.projectsDir ?? DEFAULT_PROJECTS_DIR;
+  let problems = await validateDir(dir, { policy, projectsDir });
   // Where the machine has systemd-analyze, unit files are checked by systemd itself too.
-  if (problems.length === 0) problems = await verifyUnitFiles((await loadDesiredState(dir, { policy })).units);
+  if (problems.length === 0) problems = await verifyUnitFiles((await loadDesiredState(dir, { policy, projectsDir })).units);
   if (ctx.json) printJson(ctx, { valid: problems.length === 0, problems });
   else if (problems.length === 0) ctx.out(`${dir}: valid`);
   else for (const p of problems) ctx.out(formatProblem(p));

@@ -1,5 +1,6 @@
 // Mounts of a compose service: `volumes` (short and long syntax) and `tmpfs`, as sorted
 // MountSpecs; named volumes resolved to engine names, bind sources checked against policy.
+import { posix } from 'node:path';
 import { BYTE_SIZE_HINT, parseByteSize } from './byte-size.js';
 import type { ServiceInput } from './compose-schema.js';
 import type { Report, ServiceContext, Take } from './compose-service.js';
@@ -7,7 +8,7 @@ import * as syntax from './compose-syntax.js';
 import type { MountSpec } from './model.js';
 import { bindSourceRefusal } from './policy.js';
 import type { KeyPath } from './problems.js';
-import { normaliseAbsolute } from './safe-path.js';
+import { isUnder, normaliseAbsolute } from './safe-path.js';
 
 export function mountsOf(input: ServiceInput, ctx: ServiceContext, report: Report, take: Take): MountSpec[] {
   const mounts: { mount: MountSpec; path: KeyPath }[] = [];
@@ -16,16 +17,20 @@ export function mountsOf(input: ServiceInput, ctx: ServiceContext, report: Repor
     if (engineName === undefined) report(path, `volume "${name}" is not declared under top-level volumes`);
     return engineName ?? name;
   };
-  const bind = (source: string, path: KeyPath): void => {
-    const refusal = bindSourceRefusal(source, ctx.policy);
+  const bind = (source: string, target: string, readOnly: boolean, path: KeyPath): void => {
+    const resolved = take(resolveBindSource(source, ctx.projectDir), path);
+    if (resolved === null) return;
+    // The project directory is moor's own: binds inside it need no allowed root.
+    const refusal = resolved.repoPath === null ? bindSourceRefusal(resolved.source, ctx.policy) : null;
     if (refusal) report(path, refusal);
+    mounts.push({ mount: { type: 'bind', source: resolved.source, target, readOnly, repoPath: resolved.repoPath }, path });
   };
   (input.volumes ?? []).forEach((item, i) => {
     const path: KeyPath = ['volumes', i];
     if (typeof item === 'string') {
       const v = take(syntax.parseVolumeShort(item), path);
-      if (v?.type === 'bind') bind(v.source, path);
-      if (v) mounts.push({ mount: v.type === 'bind' ? v : { type: 'volume', source: volume(v.volume, path), target: v.target, readOnly: v.readOnly }, path });
+      if (v?.type === 'bind') bind(v.source, v.target, v.readOnly, path);
+      else if (v) mounts.push({ mount: { type: 'volume', source: volume(v.volume, path), target: v.target, readOnly: v.readOnly }, path });
       return;
     }
     const target = take(absolute(item.target), [...path, 'target']);
@@ -43,11 +48,7 @@ export function mountsOf(input: ServiceInput, ctx: ServiceContext, report: Repor
     } else if (item.source === undefined || item.source === '') {
       report([...path, 'source'], `a ${item.type} mount needs a source`);
     } else if (item.type === 'bind') {
-      const source = take(absolute(item.source), [...path, 'source']);
-      if (source !== null) {
-        bind(source, [...path, 'source']);
-        mounts.push({ mount: { type: 'bind', source, target, readOnly }, path });
-      }
+      bind(item.source, target, readOnly, [...path, 'source']);
     } else {
       mounts.push({ mount: { type: 'volume', source: volume(item.source, [...path, 'source']), target, readOnly }, path });
     }
@@ -65,6 +66,38 @@ export function mountsOf(input: ServiceInput, ctx: ServiceContext, report: Repor
     seen.add(mount.target);
   }
   return mounts.map((m) => m.mount).sort((a, b) => a.target.localeCompare(b.target));
+}
+
+/**
+ * A bind source as an absolute host path: relative ones (`./data`, `.`, `data` in the long
+ * syntax) resolve against the project directory as docker compose resolves them against the
+ * project folder. `repoPath` is the path inside the project directory, or null outside it.
+ */
+export function resolveBindSource(source: string, projectDir: string): syntax.Parsed<{ source: string; repoPath: string | null }> {
+  if (source.startsWith('~')) {
+    return {
+      ok: false,
+      error: `bind source "${source}" starts with "~": moor runs as a service with no home directory of yours; use a path relative to the project (./data) or an absolute path`,
+    };
+  }
+  if (posix.isAbsolute(source)) {
+    const abs = absolute(source);
+    if (!abs.ok) return abs;
+    return { ok: true, value: { source: abs.value, repoPath: isUnder(abs.value, projectDir) ? repoRelative(projectDir, abs.value) : null } };
+  }
+  if (/[\0\n\r]/.test(source)) return { ok: false, error: `bind source "${source}" contains a control character` };
+  const resolved = posix.normalize(posix.join(projectDir, source)).replace(/(.)\/+$/, '$1');
+  if (!isUnder(resolved, projectDir)) {
+    return {
+      ok: false,
+      error: `bind source "${source}" leaves the project directory (${projectDir}): relative paths must stay inside it; use an absolute path under policy.allowedBindRoots`,
+    };
+  }
+  return { ok: true, value: { source: resolved, repoPath: repoRelative(projectDir, resolved) } };
+}
+
+function repoRelative(projectDir: string, abs: string): string {
+  return posix.relative(projectDir, abs) || '.';
 }
 
 function absolute(p: string): syntax.Parsed<string> {

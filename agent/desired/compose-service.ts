@@ -20,6 +20,8 @@ export interface ServiceContext {
   /** Parsed env_files by normalised path relative to the config dir; null when unreadable. */
   envFiles: ReadonlyMap<string, Record<string, string> | null>;
   policy: PolicySettings;
+  /** The project's directory on the host, against which relative paths resolve. */
+  projectDir: string;
   /** Engine names of declared volumes and networks, by compose key. */
   volumeNames: ReadonlyMap<string, string>;
   networkNames: ReadonlyMap<string, string>;

@@ -63,7 +63,15 @@ export type VolumeShort =
 
 export const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
-/** `name:/data`, `/srv/x:/data:ro`. Relative binds and anonymous volumes are refused. */
+/** Whether a short-syntax source is a host path (compose: starts with `.`, `/` or `~`) rather than a volume name. */
+export function isHostPathSource(source: string): boolean {
+  return source.startsWith('.') || source.startsWith('/') || source.startsWith('~');
+}
+
+/**
+ * `name:/data`, `/srv/x:/data:ro`, `./data:/data`. A bind source is returned as written
+ * (relative ones are resolved against the project directory by the caller).
+ */
 export function parseVolumeShort(text: string): Parsed<VolumeShort> {
   const parts = text.split(':');
   if (parts.length === 1) return fail(`anonymous volume "${text}" is not supported; name it (name:${text})`);
@@ -75,14 +83,7 @@ export function parseVolumeShort(text: string): Parsed<VolumeShort> {
   const unknown = modes.filter((m) => m !== 'ro' && m !== 'rw');
   if (unknown.length > 0) return fail(`unsupported volume mode "${unknown.join(',')}" (ro or rw)`);
   const readOnly = modes.includes('ro');
-  if (source.startsWith('.') || source.startsWith('~')) {
-    return fail(`relative bind source "${source}" is not supported; use an absolute host path`);
-  }
-  if (source.startsWith('/')) {
-    const abs = normaliseAbsolute(source);
-    if ('error' in abs) return fail(`bind source ${abs.error}`);
-    return ok({ type: 'bind', source: abs.path, target: target.path, readOnly });
-  }
+  if (isHostPathSource(source)) return ok({ type: 'bind', source, target: target.path, readOnly });
   if (!VOLUME_NAME.test(source)) return fail(`"${source}" is not a valid volume name`);
   return ok({ type: 'volume', volume: source, target: target.path, readOnly });
 }

@@ -1,5 +1,6 @@
 // Builds the containers, networks and volumes of a (merged, interpolated) compose tree and
 // checks what spans services: dependencies, cycles, container names, host ports.
+import path from 'node:path';
 import type { PolicySettings } from '../settings/model.js';
 import { composeSchema, serviceSchema, withoutExtensions, type TopNetworkInput, type TopVolumeInput } from './compose-schema.js';
 import { normaliseService, type ServiceResult } from './compose-service.js';
@@ -15,6 +16,7 @@ export interface ComposeBuildInput {
   envVars: Readonly<Record<string, string>>;
   envFiles: ReadonlyMap<string, Record<string, string> | null>;
   policy: PolicySettings;
+  projectsDir: string;
 }
 
 export interface ComposeResult {
@@ -63,6 +65,7 @@ export function buildCompose(input: ComposeBuildInput, problems: ProblemList): C
         envVars: input.envVars,
         envFiles: input.envFiles,
         policy: input.policy,
+        projectDir: path.posix.join(input.projectsDir, project),
         volumeNames: new Map(volumes.map((v) => [v.key, v.name])),
         networkNames,
       }),

@@ -18,7 +18,12 @@ import { MAX_CONFIG_BYTES, parseYaml, type YamlFile } from './yaml-file.js';
 
 export interface LoadOptions {
   policy: PolicySettings;
+  /** Where each compose project's directory lives (`<projectsDir>/<project>`): relative bind sources resolve against it. */
+  projectsDir: string;
 }
+
+/** The projects dir when no agent.yaml names one (validate and plan in a config repo's CI). */
+export const DEFAULT_PROJECTS_DIR = '/var/lib/moor/projects';
 
 export async function loadDesiredState(dir: string, options: LoadOptions): Promise<DesiredState> {
   const problems = new ProblemList();
@@ -60,7 +65,7 @@ async function readState(dir: string, options: LoadOptions, problems: ProblemLis
   const manifestLocator = manifestYaml ?? wholeFile(MANIFEST_FILE);
   const manifest = parseManifest(manifestYaml?.value, manifestLocator, options.policy, problems);
 
-  const compose = await readCompose(repo, manifest, manifestLocator, options.policy, problems);
+  const compose = await readCompose(repo, manifest, manifestLocator, options, problems);
   const units = await readUnits(repo, manifest, problems);
   checkFileRestarts(manifest, new Set(units.map((u) => u.name)), manifestLocator, problems);
   const files = await readFiles(repo, manifest, manifestLocator, problems);
@@ -78,7 +83,7 @@ async function readCompose(
   repo: RepoDir,
   manifest: Manifest,
   manifestLocator: Locator,
-  policy: PolicySettings,
+  options: LoadOptions,
   problems: ProblemList,
 ): Promise<ComposeResult> {
   let names: { file: string; at: KeyPath | null }[] = manifest.compose ?? [];
@@ -107,7 +112,8 @@ async function readCompose(
   const locator = mergedLocator(yamls, yamls[0]?.file ?? 'compose.yaml');
   const envFiles = await readEnvFiles(repo, merged, locator, problems);
   const adopt = adoptOf(merged, locator, problems);
-  return { ...buildCompose({ value: merged, locator, envVars: envVars ?? {}, envFiles, policy }, problems), ...(adopt ? { adopt } : {}) };
+  const built = buildCompose({ value: merged, locator, envVars: envVars ?? {}, envFiles, policy: options.policy, projectsDir: options.projectsDir }, problems);
+  return { ...built, ...(adopt ? { adopt } : {}) };
 }
 
 /** Interpolates all but the `x-` extension fields, which moor ignores anyway. */

@@ -16,7 +16,15 @@ export interface PortSpec {
 }
 
 export type MountSpec =
-  | { type: 'bind'; source: string; target: string; readOnly: boolean }
+  | {
+      type: 'bind';
+      /** Absolute host path (relative sources are resolved against the project directory). */
+      source: string;
+      target: string;
+      readOnly: boolean;
+      /** The path relative to the project directory when the source is inside it, else null. */
+      repoPath: string | null;
+    }
   | { type: 'volume'; source: string; target: string; readOnly: boolean }
   | { type: 'tmpfs'; target: string; options: string };
 

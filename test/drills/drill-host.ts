@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Dockerode from 'dockerode';
 import { callAgent } from '../../agent/control/client.js';
-import { loadDesiredState } from '../../agent/desired/load.js';
+import { DEFAULT_PROJECTS_DIR, loadDesiredState } from '../../agent/desired/load.js';
 import { LABEL } from '../../agent/observe/model.js';
 import type { StatusSnapshot } from '../../agent/reconciler/status-model.js';
 import type { SyncOutcome } from '../../agent/reconciler/reconciler.js';
@@ -160,7 +160,7 @@ export class DrillHost {
   async divergence(compose: string): Promise<string[]> {
     const tmp = mkdtempSync(join(tmpdir(), 'moor-drill-desired-'));
     writeFileSync(join(tmp, 'compose.yaml'), compose);
-    const desired = await loadDesiredState(tmp, { policy: DEFAULT_POLICY });
+    const desired = await loadDesiredState(tmp, { policy: DEFAULT_POLICY, projectsDir: DEFAULT_PROJECTS_DIR });
     rmSync(tmp, { recursive: true, force: true });
     const want = new Map(desired.containers.map((c) => [c.name, c.hash]));
     const seen = new Map<string, number>();

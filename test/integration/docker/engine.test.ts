@@ -48,7 +48,7 @@ test('a container created from a full spec carries every field of it', async () 
     env: { A: '1', B: 'two words' },
     ports: [{ hostIp: '127.0.0.1', hostPort: null, containerPort: 8080, protocol: 'tcp' }],
     mounts: [
-      { type: 'bind', source: bindDir, target: '/srv/bind', readOnly: true },
+      { type: 'bind', source: bindDir, target: '/srv/bind', readOnly: true, repoPath: null },
       { type: 'volume', source: volume, target: '/data', readOnly: false },
       { type: 'tmpfs', target: '/scratch', options: 'size=1m' },
     ],

@@ -38,6 +38,8 @@ export interface HarnessOptions {
   allowRewind?: boolean;
   selfHeal?: boolean;
   clock?: { now: Date };
+  /** Parent of the compose project directories; default `<stateDir>/projects`. */
+  projectsDir?: string;
 }
 
 export function createHarness(options: HarnessOptions): Harness {
@@ -67,7 +69,7 @@ export function createHarness(options: HarnessOptions): Harness {
       logger: silentLogger(),
       now,
       sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-      loadDesired: (dir) => loadDesiredState(dir, { policy: defaultPolicy() }),
+      loadDesired: (dir) => loadDesiredState(dir, { policy: defaultPolicy(), projectsDir: options.projectsDir ?? join(options.stateDir, 'projects') }),
       checkCommit: createCommitGate({ fs, store }, { verify: settings.verify, allowRewind: settings.allowRewind, gitDir: sourceGitDir({ fs }, sourceOptions) }),
     },
     { host: options.host, snapshotsDir: join(options.stateDir, 'snapshots'), prune: true, selfHeal: options.selfHeal ?? true, concurrency: 4 },

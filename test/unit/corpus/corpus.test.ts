@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { loadDesiredState, validateDir } from '../../../agent/desired/load.js';
+import { DEFAULT_PROJECTS_DIR, loadDesiredState, validateDir } from '../../../agent/desired/load.js';
 import { InvalidConfigError, type ConfigProblem } from '../../../agent/errors.js';
 import { corpusCases } from './cases.js';
 import { DEFAULT_POLICY, shortfall, writeConfigDir } from './corpus-dir.js';
@@ -29,7 +29,7 @@ describe('the malformed and hostile corpus', () => {
       const dir = await writeConfigDir(root, c.files);
       let problems: ConfigProblem[];
       try {
-        problems = await validateDir(dir, { policy: DEFAULT_POLICY });
+        problems = await validateDir(dir, { policy: DEFAULT_POLICY, projectsDir: DEFAULT_PROJECTS_DIR });
       } catch (err) {
         failures.push(`${c.name}: validateDir threw ${String(err)}`);
         continue;
@@ -37,7 +37,7 @@ describe('the malformed and hostile corpus', () => {
       const why = shortfall(c, problems);
       if (why) failures.push(`${c.name}: ${why}`);
       try {
-        await loadDesiredState(dir, { policy: DEFAULT_POLICY });
+        await loadDesiredState(dir, { policy: DEFAULT_POLICY, projectsDir: DEFAULT_PROJECTS_DIR });
         failures.push(`${c.name}: loadDesiredState returned a state`);
       } catch (err) {
         if (!(err instanceof InvalidConfigError)) failures.push(`${c.name}: loadDesiredState threw ${String(err)}, not InvalidConfigError`);

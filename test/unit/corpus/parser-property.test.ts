@@ -8,7 +8,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
-import { loadDesiredState } from '../../../agent/desired/load.js';
+import { DEFAULT_PROJECTS_DIR, loadDesiredState } from '../../../agent/desired/load.js';
 import { InvalidConfigError } from '../../../agent/errors.js';
 import { DEFAULT_POLICY } from './corpus-dir.js';
 
@@ -59,7 +59,7 @@ describe('the config parser, for any input', () => {
     const dir = path.join(root, String(n++));
     await import('node:fs/promises').then((fs) => fs.mkdir(dir));
     await writeFile(path.join(dir, file), text);
-    return loadDesiredState(dir, { policy: DEFAULT_POLICY });
+    return loadDesiredState(dir, { policy: DEFAULT_POLICY, projectsDir: DEFAULT_PROJECTS_DIR });
   };
   const onlyInvalidConfig = async (text: string, file?: string): Promise<void> => {
     try {

@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ConfigProblem } from '../../../agent/errors.js';
-import { loadDesiredState, validateDir } from '../../../agent/desired/load.js';
+import { DEFAULT_PROJECTS_DIR, loadDesiredState, validateDir } from '../../../agent/desired/load.js';
 import type { DesiredState } from '../../../agent/desired/model.js';
 import type { PolicySettings } from '../../../agent/settings/model.js';
 
@@ -30,11 +30,11 @@ export async function configDir(files: Record<string, string | { symlink: string
 }
 
 export async function load(files: Record<string, string | { symlink: string }>, policy = POLICY): Promise<DesiredState> {
-  return loadDesiredState(await configDir(files), { policy });
+  return loadDesiredState(await configDir(files), { policy, projectsDir: DEFAULT_PROJECTS_DIR });
 }
 
 export async function problems(files: Record<string, string | { symlink: string }>, policy = POLICY): Promise<ConfigProblem[]> {
-  return validateDir(await configDir(files), { policy });
+  return validateDir(await configDir(files), { policy, projectsDir: DEFAULT_PROJECTS_DIR });
 }
 
 /** Asserts that one problem has this file, line and key, and a message matching `message`. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidConfigError } from '../../../agent/errors.js';
 import { assertProblem, composeWith, configDir, load, POLICY, problems } from './fixtures.js';
-import { loadDesiredState } from '../../../agent/desired/load.js';
+import { DEFAULT_PROJECTS_DIR, loadDesiredState } from '../../../agent/desired/load.js';
 
 const compose = (text: string): Promise<Awaited<ReturnType<typeof problems>>> => problems({ 'compose.yaml': text });
 
@@ -56,8 +56,9 @@ describe('compose problems name file, line and key', () => {
     const list = await compose(composeWith('    ports: ["80:80"]\n    x-moor: { update: start-first }\n'));
     assertProblem(list, { file: 'compose.yaml', line: 5, key: 'services.web.x-moor.update', message: /fixed host port/ });
   });
-  it('refuses relative bind mounts', async () => {
-    assertProblem(await compose(composeWith('    volumes: ["./data:/data"]\n')), { file: 'compose.yaml', line: 4, key: 'services.web.volumes[0]', message: /absolute/ });
+  it('refuses a relative bind source that leaves the project directory, and ~', async () => {
+    assertProblem(await compose(composeWith('    volumes: ["../data:/data"]\n')), { file: 'compose.yaml', line: 4, key: 'services.web.volumes[0]', message: /leaves the project directory/ });
+    assertProblem(await compose(composeWith('    volumes: ["~/data:/data"]\n')), { file: 'compose.yaml', line: 4, key: 'services.web.volumes[0]', message: /home directory/ });
   });
   it('refuses both network_mode and networks', async () => {
     assertProblem(await compose(composeWith('    network_mode: host\n    networks: [default]\n')), { file: 'compose.yaml', line: 5, key: 'services.web.networks' });
@@ -153,7 +154,7 @@ describe('hostile files', () => {
 describe('loading', () => {
   it('throws InvalidConfigError with every problem of every file, handled as a commit failure', async () => {
     const dir = await configDir({ 'compose.yaml': composeWith('    bogus: 1\n'), 'moor.yaml': 'nonsense: true\n' });
-    await assert.rejects(loadDesiredState(dir, { policy: POLICY }), (err: unknown) => {
+    await assert.rejects(loadDesiredState(dir, { policy: POLICY, projectsDir: DEFAULT_PROJECTS_DIR }), (err: unknown) => {
       assert.ok(err instanceof InvalidConfigError);
       assert.equal(err.handling, 'commit');
       assert.deepEqual(err.problems.map((p) => `${p.file}:${p.line}:${p.key}`).sort(), ['compose.yaml:4:services.web.bogus', 'moor.yaml:1:nonsense']);
@@ -168,7 +169,7 @@ describe('loading', () => {
 
 describe('config dir', () => {
   it('reports a config dir that does not exist instead of throwing a raw error', async () => {
-    const list = await loadDesiredState('/nonexistent/moor-config', { policy: POLICY }).catch((err: unknown) => err);
+    const list = await loadDesiredState('/nonexistent/moor-config', { policy: POLICY, projectsDir: DEFAULT_PROJECTS_DIR }).catch((err: unknown) => err);
     assert.ok(list instanceof InvalidConfigError);
     assert.match(list.message, /cannot be read/);
   });

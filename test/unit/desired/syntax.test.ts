@@ -32,13 +32,12 @@ describe('compose syntaxes', () => {
     assert.ok(!parsePortShort('70000:80').ok);
     assert.ok(!parsePortShort('80/icmp').ok);
   });
-  it('parses named volumes and absolute binds with ro/rw modes', () => {
+  it('parses named volumes, and binds (absolute or relative, source as written) with ro/rw modes', () => {
     assert.deepEqual(value(parseVolumeShort('data:/var/lib/data')), { type: 'volume', volume: 'data', target: '/var/lib/data', readOnly: false });
-    assert.deepEqual(value(parseVolumeShort('/srv/x/:/x:ro')), { type: 'bind', source: '/srv/x', target: '/x', readOnly: true });
+    assert.deepEqual(value(parseVolumeShort('/srv/x/:/x:ro')), { type: 'bind', source: '/srv/x/', target: '/x', readOnly: true });
+    assert.deepEqual(value(parseVolumeShort('./data:/data')), { type: 'bind', source: './data', target: '/data', readOnly: false });
   });
-  it('refuses relative binds, anonymous volumes and unknown modes', () => {
-    const rel = parseVolumeShort('./data:/data');
-    assert.ok(!rel.ok && /absolute host path/.test(rel.error));
+  it('refuses anonymous volumes and unknown modes', () => {
     const anon = parseVolumeShort('/data');
     assert.ok(!anon.ok && /anonymous/.test(anon.error));
     assert.ok(!parseVolumeShort('data:/data:z').ok);

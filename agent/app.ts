@@ -5,6 +5,7 @@ import * as nodeFs from 'node:fs';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDesiredState } from './desired/load.js';
+import { createProjectDirs } from './executors/files/project-dirs.js';
 import { InvalidConfigError } from './errors.js';
 import { verifyUnitFiles } from './executors/systemd/verify-units.js';
 import { lazyDockerEngine } from './executors/docker/lazy-engine.js';
@@ -83,6 +84,7 @@ export function createApp(settings: AgentSettings, deps: { logger: Logger; nativ
       systemd: host.systemd,
       files: host.files,
       hostReader: host.reader,
+      projects: createProjectDirs(),
       store,
       events,
       logger: logger.child({ component: 'reconciler' }),

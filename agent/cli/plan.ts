@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { createApp } from '../app.js';
 import { createHostParts } from '../host-parts.js';
+import { createProjectDirs } from '../executors/files/project-dirs.js';
 import { DEFAULT_PROJECTS_DIR, loadDesiredState } from '../desired/load.js';
 import { DEFAULTS } from '../settings/schema.js';
 import { connectDocker } from '../executors/docker/connect.js';
@@ -65,6 +66,7 @@ async function planDir(ctx: CliContext, dir: string, offline: boolean): Promise<
         {
           engine: createDockerEngine({ docker: connectDocker(settings?.docker ?? dockerFromEnv(ctx.env)) }, { registries: [], dockerConfigFile: null }),
           hostReader: settings ? createHostParts(settings, { logger: quietLogger() }).reader : undefined,
+          projects: createProjectDirs(),
         },
         desired,
         { host, unitNames: desired.units.map((u) => u.name), filePaths: desired.files.map((f) => f.path) },

@@ -5,6 +5,7 @@ import { InvalidConfigError, type ConfigProblem } from '../errors.js';
 import type { PolicySettings } from '../settings/model.js';
 import { buildCompose, type ComposeResult } from './compose.js';
 import { adoptOf } from './compose-adopt.js';
+import { projectDirsOf, RepoContent } from './project-content.js';
 import { deepMerge, mergedLocator } from './compose-merge.js';
 import { parseDotenv } from './dotenv.js';
 import { specHash } from './hash.js';
@@ -66,6 +67,8 @@ async function readState(dir: string, options: LoadOptions, problems: ProblemLis
   const manifest = parseManifest(manifestYaml?.value, manifestLocator, options.policy, problems);
 
   const compose = await readCompose(repo, manifest, manifestLocator, options, problems);
+  // The commit's files that binds use, placed in each project's directory (see project-content.ts).
+  const projectDirs = await projectDirsOf(compose.containers, new RepoContent(repo, problems), options.projectsDir);
   const units = await readUnits(repo, manifest, problems);
   checkFileRestarts(manifest, new Set(units.map((u) => u.name)), manifestLocator, problems);
   const files = await readFiles(repo, manifest, manifestLocator, problems);
@@ -76,6 +79,7 @@ async function readState(dir: string, options: LoadOptions, problems: ProblemLis
     rollout: manifest.rollout,
     window: manifest.window,
     pruneVolumes: manifest.pruneVolumes,
+    ...(projectDirs.length > 0 ? { projectDirs } : {}),
   };
 }
 

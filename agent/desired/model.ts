@@ -97,6 +97,11 @@ export interface ContainerSpec {
   update: UpdateStrategy;
   /** Environment keys whose values are secrets and are never shown in plans or logs. */
   secretEnv: string[];
+  /**
+   * For each bind of a path the commit holds (its `repoPath`), a hash of that content: a new
+   * hash replaces the container, as a changed config file must reach it. Absent without such binds.
+   */
+  mountContent?: Record<string, string>;
   /** sha256 of the normalised spec and the content of files it references (env_file). */
   hash: string;
 }
@@ -168,6 +173,31 @@ export interface WindowSpec {
   durationMs: number;
 }
 
+/** A file of the commit placed in a project directory (content of a bind or a build context). */
+export interface ProjectFileSpec {
+  /** Path inside the project directory (and the config dir), normalised. */
+  rel: string;
+  contentBase64: string;
+  /** 0o644, or 0o755 for an executable file (what git keeps). */
+  mode: number;
+  /** sha256 of the content. */
+  hash: string;
+}
+
+/**
+ * A compose project's directory for one commit (`<projectsDir>/<project>`): the commit's files
+ * that binds and build contexts use, kept in step with the commit, and the data directories
+ * (bind sources the commit does not hold), created once and never removed by moor.
+ */
+export interface ProjectDirSpec {
+  project: string;
+  /** Absolute path of the directory. */
+  dir: string;
+  files: ProjectFileSpec[];
+  /** Paths inside `dir`, sorted. */
+  dataDirs: string[];
+}
+
 /** Everything a commit asks of the host. */
 export interface DesiredState {
   containers: ContainerSpec[];
@@ -184,6 +214,8 @@ export interface DesiredState {
    * `docker compose -p NAME up` runs (reuse its volumes and networks, replace its containers).
    */
   adopt?: boolean;
+  /** Project directories to place before containers are created; absent without relative binds or builds. */
+  projectDirs?: ProjectDirSpec[];
 }
 
 export const DEFAULT_ROLLOUT: RolloutSpec = { healthTimeoutMs: 90_000, rollback: true };

@@ -81,6 +81,17 @@ export interface ForeignResource {
   otherHost: string | null;
 }
 
+/** A project directory as found on disk, for the files the commit places and moor placed before. */
+export interface ObservedProjectDir {
+  dir: string;
+  /** What moor recorded having placed there (path -> sha256), from its record beside the directory. */
+  placed: Record<string, string>;
+  /** sha256 on disk of every path wanted or placed before; null when absent (or not a regular file). */
+  onDisk: Record<string, string | null>;
+  /** Data directories that exist. */
+  dataDirs: string[];
+}
+
 /** Everything the planner may know about the host. */
 export interface ObservedState {
   /** Containers carrying `moor.managed=true` and this agent's `moor.host`. */
@@ -98,6 +109,8 @@ export interface ObservedState {
   images: Record<string, boolean>;
   units: ObservedUnit[];
   files: ObservedFile[];
+  /** The project directories the desired state names (absent: none looked at). */
+  projectDirs?: ObservedProjectDir[];
 }
 
 export function emptyObservedState(): ObservedState {

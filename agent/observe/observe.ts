@@ -3,6 +3,7 @@
 
 import type { DesiredState } from '../desired/model.js';
 import type { ContainerEngine } from '../executors/docker/port.js';
+import type { ProjectDirsPort } from '../executors/files/project-dirs.js';
 import type { ObservedFile, ObservedState, ObservedUnit } from './model.js';
 
 /** Read side of the systemd and files executors; absent when the host does not manage them. */
@@ -13,6 +14,7 @@ export interface HostReader {
 
 export interface ObserveDeps {
   engine: ContainerEngine;
+  projects?: ProjectDirsPort;
   hostReader?: HostReader;
 }
 
@@ -29,7 +31,8 @@ export async function observe(deps: ObserveDeps, desired: DesiredState, options:
     volumes: desired.volumes.filter((v) => !v.external).map((v) => v.name),
     networks: desired.networks.filter((n) => !n.external).map((n) => n.name),
   };
-  const [listing, networks, volumes, present, units, files, foreign] = await Promise.all([
+  const projectDirs = desired.projectDirs ?? [];
+  const [listing, networks, volumes, present, units, files, foreign, dirs] = await Promise.all([
     deps.engine.listContainers(options.host),
     deps.engine.listNetworks(options.host),
     deps.engine.listVolumes(options.host),
@@ -39,6 +42,7 @@ export async function observe(deps: ObserveDeps, desired: DesiredState, options:
     deps.engine.foreignNamed && (names.volumes.length > 0 || names.networks.length > 0)
       ? deps.engine.foreignNamed(names, options.host)
       : Promise.resolve({ volumes: [], networks: [] }),
+    deps.projects && projectDirs.length > 0 ? deps.projects.observe(projectDirs) : Promise.resolve(undefined),
   ]);
   return {
     containers: listing.managed,
@@ -46,6 +50,7 @@ export async function observe(deps: ObserveDeps, desired: DesiredState, options:
     ...(listing.others ? { foreignContainers: listing.others } : {}),
     foreignVolumes: foreign.volumes,
     foreignNetworks: foreign.networks,
+    ...(dirs ? { projectDirs: dirs } : {}),
     networks,
     volumes,
     images: Object.fromEntries(images.map((ref, i) => [ref, present[i] === true])),

@@ -157,7 +157,7 @@ function decide(
     const fields = applied && applied.hash === oldHash
       ? diffContainerSpecs(applied, spec)
       : [{ field: 'moor.hash', from: oldHash || null, to: spec.hash }];
-    const names = fields.map((f) => f.field.split('.')[0]);
+    const names = fields.map((f) => (f.field.startsWith('file ') ? f.field : f.field.split('.')[0]));
     return { action: 'replace', old, why: `${[...new Set(names)].join(', ')} changed`, fields, drift: false };
   }
   const network = spec.networks.find((n) => changedNetworks.has(n));

@@ -20,6 +20,10 @@ export function diffContainerSpecs(from: ContainerSpec, to: ContainerSpec): Fiel
     if (sameValue(a, b)) continue;
     if ((key === 'env' || key === 'labels') && isStringMap(a) && isStringMap(b)) {
       changes.push(...diffMaps(key, a, b, key === 'env' ? secret : new Set()));
+    } else if (key === 'mountContent') {
+      // Content of the commit a bind mounts: named by its path, "file config/mosquitto.conf".
+      const asMap = (v: unknown): Record<string, string> => (isStringMap(v) ? v : {});
+      changes.push(...diffMaps('mountContent', asMap(a), asMap(b), new Set()).map((c) => ({ ...c, field: `file ${c.field.slice('mountContent.'.length)}` })));
     } else {
       changes.push({ field: key, from: render(a), to: render(b) });
     }

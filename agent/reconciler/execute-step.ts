@@ -4,12 +4,15 @@
 import { HealthError, MoorError } from '../errors.js';
 import type { ContainerEngine } from '../executors/docker/port.js';
 import type { FilesPort } from '../executors/files/port.js';
+import type { ProjectDirsPort } from '../executors/files/project-dirs.js';
 import type { SystemdPort } from '../executors/systemd/port.js';
 import type { Step } from '../planner/steps.js';
 import { ownershipLabels } from './labels.js';
 
 export interface StepExecutorDeps {
   engine: ContainerEngine;
+  /** Compose project directories (relative binds, build contexts); absent in tests that use none. */
+  projects?: ProjectDirsPort;
   systemd?: SystemdPort;
   files?: FilesPort;
   now: () => Date;
@@ -30,6 +33,10 @@ export function createStepExecutor(deps: StepExecutorDeps, options: StepExecutor
   const files = (): FilesPort => {
     if (!deps.files) throw new MoorError('NO_FILES', 'this plan manages files, but file management is not available', { handling: 'commit' });
     return deps.files;
+  };
+  const projects = (): ProjectDirsPort => {
+    if (!deps.projects) throw new MoorError('NO_PROJECT_DIRS', 'this plan places files in project directories, but none are available', { handling: 'commit' });
+    return deps.projects;
   };
   return async (step: Step): Promise<void> => {
     switch (step.kind) {
@@ -71,6 +78,14 @@ export function createStepExecutor(deps: StepExecutorDeps, options: StepExecutor
         return files().write(step.file);
       case 'removeFile':
         return files().remove(step.path);
+      case 'placeProjectFile':
+        return projects().place(step.dir, step.file);
+      case 'removeProjectFile':
+        return projects().remove(step.dir, step.rel);
+      case 'createDataDir':
+        return projects().createDataDir(step.dir, step.rel);
+      case 'recordProjectFiles':
+        return projects().record(step.dir, step.files);
       case 'installUnit':
         return systemd().install(step.unit);
       case 'removeUnitFile':

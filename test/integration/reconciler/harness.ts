@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { loadDesiredState } from '../../../agent/desired/load.js';
 import { createDockerEngine } from '../../../agent/executors/docker/dockerode-engine.js';
+import { createProjectDirs } from '../../../agent/executors/files/project-dirs.js';
 import { silentLogger } from '../../../agent/logger.js';
 import { createCommitGate } from '../../../agent/reconciler/commit-gate.js';
 import { Reconciler } from '../../../agent/reconciler/reconciler.js';
@@ -64,6 +65,7 @@ export function createHarness(options: HarnessOptions): Harness {
     {
       source: createConfigSource({ fs }, sourceOptions),
       engine: createDockerEngine({ docker: testDocker() }, { registries: [], dockerConfigFile: null }),
+      projects: createProjectDirs(),
       store,
       events: { emit: (e) => void events.push(e) },
       logger: silentLogger(),

@@ -7,6 +7,7 @@ import { BYTE_SIZE_HINT, parseByteSize } from './byte-size.js';
 import { DURATION_HINT, parseDuration } from './duration.js';
 import type { ContainerSpec, DependsOn, HealthcheckSpec, PortSpec } from './model.js';
 import { capAddRefusal, deviceRefusal, privilegedRefusal } from './policy.js';
+import { buildOf, builtImageName } from './compose-build.js';
 import { mountsOf } from './compose-mounts.js';
 import type { KeyPath, Locator, ProblemList } from './problems.js';
 import { normaliseRelative } from './safe-path.js';
@@ -45,7 +46,8 @@ export function normaliseService(service: string, input: ServiceInput, ctx: Serv
     return null;
   };
 
-  if (input.image === undefined) report([], 'image is required');
+  if (input.image === undefined && input.build === undefined) report([], 'image or build is required');
+  const build = buildOf(input.build, report);
   const { env, secretEnv } = environment(input, ctx, report);
   const portPaths = ports(input, take);
   const mounts = mountsOf(input, ctx, report, take);
@@ -120,7 +122,7 @@ export function normaliseService(service: string, input: ServiceInput, ctx: Serv
     project: ctx.project,
     service,
     name: containerName ?? `${ctx.project}-${service}`,
-    image: input.image ?? '',
+    image: input.image ?? (input.build !== undefined ? builtImageName(ctx.project, service) : ''),
     pullPolicy: input.pull_policy === undefined || input.pull_policy === 'if_not_present' ? 'missing' : input.pull_policy,
     command: commandOf(input.command, ['command'], take),
     entrypoint: commandOf(input.entrypoint, ['entrypoint'], take),
@@ -152,6 +154,7 @@ export function normaliseService(service: string, input: ServiceInput, ctx: Serv
     readOnly: input.read_only ?? false,
     update,
     secretEnv,
+    ...(build ? { build } : {}),
     hash: '',
   };
   return { spec, portPaths };

@@ -66,9 +66,10 @@ async function readState(dir: string, options: LoadOptions, problems: ProblemLis
   const manifestLocator = manifestYaml ?? wholeFile(MANIFEST_FILE);
   const manifest = parseManifest(manifestYaml?.value, manifestLocator, options.policy, problems);
 
-  const compose = await readCompose(repo, manifest, manifestLocator, options, problems);
-  // The commit's files that binds use, placed in each project's directory (see project-content.ts).
-  const projectDirs = await projectDirsOf(compose.containers, new RepoContent(repo, problems), options.projectsDir);
+  const { locator: composeLocator, ...compose } = await readCompose(repo, manifest, manifestLocator, options, problems);
+  // The commit's files that binds and builds use, placed in each project's directory (see project-content.ts).
+  const report = (path: KeyPath, message: string): void => problems.add(composeLocator ?? wholeFile('compose.yaml'), path, message);
+  const projectDirs = await projectDirsOf(compose.containers, new RepoContent(repo, problems), options.projectsDir, report);
   const units = await readUnits(repo, manifest, problems);
   checkFileRestarts(manifest, new Set(units.map((u) => u.name)), manifestLocator, problems);
   const files = await readFiles(repo, manifest, manifestLocator, problems);
@@ -117,7 +118,7 @@ async function readCompose(
   const envFiles = await readEnvFiles(repo, merged, locator, problems);
   const adopt = adoptOf(merged, locator, problems);
   const built = buildCompose({ value: merged, locator, envVars: envVars ?? {}, envFiles, policy: options.policy, projectsDir: options.projectsDir }, problems);
-  return { ...built, ...(adopt ? { adopt } : {}) };
+  return { ...built, locator, ...(adopt ? { adopt } : {}) };
 }
 
 /** Interpolates all but the `x-` extension fields, which moor ignores anyway. */

@@ -53,6 +53,18 @@ export interface DependsOn {
   condition: DependsCondition;
 }
 
+/** `build:` of a service: built on the host from the context placed in the project directory. */
+export interface BuildSpec {
+  /** Context folder inside the config dir (and the project directory), normalised; '.' for the dir itself. */
+  context: string;
+  /** Dockerfile path inside the context. */
+  dockerfile: string;
+  args: Record<string, string>;
+  target: string | null;
+  /** sha256 of the context's files, dockerfile, args and target: the image is rebuilt when it changes. */
+  hash: string;
+}
+
 /**
  * One container as compose describes it, normalised: defaults filled, maps with sorted keys,
  * set-like lists sorted, durations in milliseconds, sizes in bytes. Two specs that mean the
@@ -102,6 +114,8 @@ export interface ContainerSpec {
    * hash replaces the container, as a changed config file must reach it. Absent without such binds.
    */
   mountContent?: Record<string, string>;
+  /** `build:`; `image` is then the tag it gets. Absent without build. */
+  build?: BuildSpec;
   /** sha256 of the normalised spec and the content of files it references (env_file). */
   hash: string;
 }

@@ -4,8 +4,8 @@
 import { stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { sha256Hex, specHash, stableStringify } from './hash.js';
-import type { ContainerSpec, ProjectDirSpec, ProjectFileSpec } from './model.js';
-import type { Locator, ProblemList } from './problems.js';
+import type { BuildSpec, ContainerSpec, ProjectDirSpec, ProjectFileSpec } from './model.js';
+import type { KeyPath, Locator, ProblemList } from './problems.js';
 import type { RepoDir } from './repo-files.js';
 
 const wholeFile = (file: string): Locator => ({ locate: () => ({ file, line: 1 }) });
@@ -70,6 +70,7 @@ export async function projectDirsOf(
   containers: ContainerSpec[],
   content: RepoContent,
   projectsDir: string,
+  report: (path: KeyPath, message: string) => void,
 ): Promise<ProjectDirSpec[]> {
   const dirs = new Map<string, { dataDirs: Set<string>; files: Set<string> }>();
   const dirOf = (project: string): { dataDirs: Set<string>; files: Set<string> } => {
@@ -91,8 +92,12 @@ export async function projectDirsOf(
     }
     if (Object.keys(mountContent).length > 0) {
       spec.mountContent = Object.fromEntries(Object.entries(mountContent).sort(([a], [b]) => a.localeCompare(b)));
-      spec.hash = specHash(spec);
     }
+    if (spec.build) {
+      const files = await buildContext(spec, spec.build, content, report);
+      for (const f of files) dirOf(spec.project).files.add(f.rel);
+    }
+    if (spec.mountContent || spec.build) spec.hash = specHash(spec);
   }
   const byRel = new Map(content.all().map((f) => [f.rel, f]));
   return [...dirs.entries()]
@@ -103,4 +108,20 @@ export async function projectDirsOf(
       files: [...d.files].sort().flatMap((rel) => byRel.get(rel) ?? []),
       dataDirs: [...d.dataDirs].filter((p) => p !== '.').sort(),
     }));
+}
+
+/** The files of a build context; fills the build's hash (context, dockerfile, args, target). */
+async function buildContext(
+  spec: ContainerSpec,
+  build: BuildSpec,
+  content: RepoContent,
+  report: (path: KeyPath, message: string) => void,
+): Promise<ProjectFileSpec[]> {
+  const at: KeyPath = ['services', spec.service, 'build'];
+  const files = await content.under(build.context);
+  const dockerfile = build.context === '.' ? build.dockerfile : `${build.context}/${build.dockerfile}`;
+  if (files.length === 0) report(at, `build context ${build.context} is not a folder of the config dir`);
+  else if (!files.some((f) => f.rel === dockerfile)) report(at, `${dockerfile} does not exist in the build context ${build.context}`);
+  build.hash = sha256Hex(stableStringify({ files: contentHash(files), dockerfile: build.dockerfile, args: build.args, target: build.target }));
+  return files;
 }

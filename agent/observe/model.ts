@@ -109,6 +109,8 @@ export interface ObservedState {
   images: Record<string, boolean>;
   units: ObservedUnit[];
   files: ObservedFile[];
+  /** For each image the desired state builds: the build hash it carries (null: absent or not moor's). */
+  builtImages?: Record<string, string | null>;
   /** The project directories the desired state names (absent: none looked at). */
   projectDirs?: ObservedProjectDir[];
 }

@@ -32,7 +32,9 @@ export async function observe(deps: ObserveDeps, desired: DesiredState, options:
     networks: desired.networks.filter((n) => !n.external).map((n) => n.name),
   };
   const projectDirs = desired.projectDirs ?? [];
-  const [listing, networks, volumes, present, units, files, foreign, dirs] = await Promise.all([
+  const built = [...new Set(desired.containers.filter((c) => c.build).map((c) => c.image))];
+  const builtImageHash = deps.engine.builtImageHash?.bind(deps.engine);
+  const [listing, networks, volumes, present, units, files, foreign, dirs, buildHashes] = await Promise.all([
     deps.engine.listContainers(options.host),
     deps.engine.listNetworks(options.host),
     deps.engine.listVolumes(options.host),
@@ -43,6 +45,7 @@ export async function observe(deps: ObserveDeps, desired: DesiredState, options:
       ? deps.engine.foreignNamed(names, options.host)
       : Promise.resolve({ volumes: [], networks: [] }),
     deps.projects && projectDirs.length > 0 ? deps.projects.observe(projectDirs) : Promise.resolve(undefined),
+    builtImageHash ? Promise.all(built.map((ref) => builtImageHash(ref))) : Promise.resolve(built.map(() => null)),
   ]);
   return {
     containers: listing.managed,
@@ -51,6 +54,7 @@ export async function observe(deps: ObserveDeps, desired: DesiredState, options:
     foreignVolumes: foreign.volumes,
     foreignNetworks: foreign.networks,
     ...(dirs ? { projectDirs: dirs } : {}),
+    ...(built.length > 0 ? { builtImages: Object.fromEntries(built.map((ref, i) => [ref, buildHashes[i] ?? null])) } : {}),
     networks,
     volumes,
     images: Object.fromEntries(images.map((ref, i) => [ref, present[i] === true])),

@@ -199,7 +199,8 @@ function planPulls(
   const done = new Set<string>();
   for (const spec of wanted) {
     const d = decisions.get(spec.name);
-    if (!d || d.action === 'keep' || d.action === 'start' || done.has(spec.image)) continue;
+    // A built image is never pulled: builds.ts plans it.
+    if (!d || d.action === 'keep' || d.action === 'start' || done.has(spec.image) || spec.build) continue;
     const present = observed.images[spec.image] === true;
     if (spec.pullPolicy === 'never') {
       if (!present) {

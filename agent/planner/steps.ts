@@ -1,7 +1,7 @@
 // The plan: typed, serialisable steps forming a small DAG, and the explanation of every change.
 // Each step kind has exactly one executor (see reconciler/apply.ts), which the compiler checks.
 
-import type { ContainerSpec, FileSpec, NetworkSpec, ProjectFileSpec, UnitSpec, VolumeSpec } from '../desired/model.js';
+import type { BuildSpec, ContainerSpec, FileSpec, NetworkSpec, ProjectFileSpec, UnitSpec, VolumeSpec } from '../desired/model.js';
 
 /** One field that differs between what runs and what the commit asks. */
 export interface FieldChange {
@@ -47,6 +47,8 @@ interface StepBase {
 
 export type Step =
   | (StepBase & { kind: 'pullImage'; image: string })
+  /** `build:` of a service, from its context in the project directory `dir`; `files` relative to the context. */
+  | (StepBase & { kind: 'buildImage'; image: string; dir: string; build: BuildSpec; files: string[] })
   | (StepBase & { kind: 'createNetwork'; network: NetworkSpec })
   | (StepBase & { kind: 'removeNetwork'; name: string })
   | (StepBase & { kind: 'createVolume'; volume: VolumeSpec })

@@ -2,6 +2,7 @@
 // prove every kind is handled.
 
 import { HealthError, MoorError } from '../errors.js';
+import { BUILD_HASH_LABEL } from '../executors/docker/build-image.js';
 import type { ContainerEngine } from '../executors/docker/port.js';
 import type { FilesPort } from '../executors/files/port.js';
 import type { ProjectDirsPort } from '../executors/files/project-dirs.js';
@@ -42,6 +43,8 @@ export function createStepExecutor(deps: StepExecutorDeps, options: StepExecutor
     switch (step.kind) {
       case 'pullImage':
         return deps.engine.pullImage(step.image);
+      case 'buildImage':
+        return buildImage(deps.engine, step);
       case 'createNetwork':
         return deps.engine.createNetwork(
           step.network,
@@ -139,6 +142,24 @@ export async function waitHealthy(
     }
     await deps.sleep(500);
   }
+}
+
+/**
+ * Builds from the context in the project directory. The image carries only the build hash: an
+ * image's labels pass to every container made from it, and moor's ownership labels must not.
+ */
+async function buildImage(engine: ContainerEngine, step: Extract<Step, { kind: 'buildImage' }>): Promise<void> {
+  if (!engine.buildImage) throw new MoorError('NO_BUILD', 'this plan builds images, but the engine adapter cannot', { handling: 'commit' });
+  const labels = { [BUILD_HASH_LABEL]: step.build.hash };
+  await engine.buildImage({
+    tag: step.image,
+    contextDir: step.build.context === '.' ? step.dir : `${step.dir}/${step.build.context}`,
+    files: step.files,
+    dockerfile: step.build.dockerfile,
+    args: step.build.args,
+    target: step.build.target,
+    labels,
+  });
 }
 
 function assertNever(x: never): never {

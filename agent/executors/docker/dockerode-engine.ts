@@ -6,6 +6,7 @@ import type { ContainerSpec, NetworkSpec, VolumeSpec } from '../../desired/model
 import { DockerError } from '../../errors.js';
 import { LABEL, type ForeignResource, type ObservedContainer, type ObservedNetwork, type ObservedVolume } from '../../observe/model.js';
 import type { RegistryCredential } from '../../settings/model.js';
+import { buildImage, builtImageHash } from './build-image.js';
 import { findForeignNamed, foreignOf } from './compose-projects.js';
 import { toCreateBody, toObservedContainer } from './create-body.js';
 import { isImageNotFoundMessage, statusOf, toDockerError } from './docker-errors.js';
@@ -118,6 +119,8 @@ export function createDockerEngine(deps: DockerEngineDeps, options: DockerEngine
     inspectContainer: inspect,
 
     foreignNamed: (names, host) => findForeignNamed(docker, names, host),
+    builtImageHash: (ref) => builtImageHash(docker, ref),
+    buildImage: (request) => buildImage(docker, request),
 
     async logs(nameOrId: string, lines: number): Promise<string> {
       try {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { sha256Hex } from '../../../agent/desired/hash.js';
-import { load } from './fixtures.js';
+import { load, problems } from './fixtures.js';
 
 const COMPOSE = [
   'name: app',
@@ -52,5 +52,37 @@ describe('project directory content', () => {
   it('has no project directory without relative binds', async () => {
     const state = await load({ 'compose.yaml': 'services:\n  web:\n    image: nginx\n' });
     assert.equal(state.projectDirs, undefined);
+  });
+});
+
+describe('build', () => {
+  const compose = (build: string, image = ''): string => `name: app\nservices:\n  api:\n${image}    build: ${build}\n`;
+
+  it('tags the image <project>-<service> without image:, and image: when given', async () => {
+    const files = { 'api/Dockerfile': 'FROM local/busybox:1\n' };
+    assert.equal((await load({ 'compose.yaml': compose('./api'), ...files })).containers[0]?.image, 'app-api');
+    assert.equal((await load({ 'compose.yaml': compose('./api', '    image: local/api:7\n'), ...files })).containers[0]?.image, 'local/api:7');
+  });
+
+  it('places the context in the project directory and hashes it: a change of the context changes the hash', async () => {
+    const a = await load({ 'compose.yaml': compose('{ context: api, args: { V: "1" } }'), 'api/Dockerfile': 'FROM local/busybox:1\n', 'api/run.sh': 'echo 1\n' });
+    assert.deepEqual(a.projectDirs?.[0]?.files.map((f) => f.rel), ['api/Dockerfile', 'api/run.sh']);
+    assert.equal(a.containers[0]?.build?.context, 'api');
+    const b = await load({ 'compose.yaml': compose('{ context: api, args: { V: "1" } }'), 'api/Dockerfile': 'FROM local/busybox:1\n', 'api/run.sh': 'echo 2\n' });
+    const c = await load({ 'compose.yaml': compose('{ context: api, args: { V: "2" } }'), 'api/Dockerfile': 'FROM local/busybox:1\n', 'api/run.sh': 'echo 1\n' });
+    assert.notEqual(a.containers[0]?.build?.hash, b.containers[0]?.build?.hash);
+    assert.notEqual(a.containers[0]?.build?.hash, c.containers[0]?.build?.hash);
+    assert.notEqual(a.containers[0]?.hash, b.containers[0]?.hash);
+  });
+
+  it('refuses a context outside the config dir and a missing Dockerfile, naming the key', async () => {
+    const has = async (files: Record<string, string>, key: string, message: RegExp): Promise<void> => {
+      const list = await problems(files);
+      assert.ok(list.some((p) => p.file === 'compose.yaml' && p.key === key && message.test(p.message)), JSON.stringify(list));
+    };
+    await has({ 'compose.yaml': compose('../elsewhere') }, 'services.api.build', /must be a folder inside the config dir/);
+    await has({ 'compose.yaml': compose('/srv/api') }, 'services.api.build', /inside the config dir/);
+    await has({ 'compose.yaml': compose('./api'), 'api/main.go': 'package main\n' }, 'services.api.build', /api\/Dockerfile does not exist/);
+    await has({ 'compose.yaml': compose('{ context: api, dockerfile: ../Dockerfile }'), 'api/x': 'x' }, 'services.api.build.dockerfile', /inside the build context/);
   });
 });

@@ -25,12 +25,12 @@ export function planContainers(desired: DesiredState, observed: ObservedState, c
   const byName = new Map(observed.containers.map((c) => [c.name, c]));
   const wanted = [...desired.containers].sort((x, y) => x.name.localeCompare(y.name));
   const changedNetworks = new Set<string>();
+  // A compose project taken over loses its containers first; any other name clash is refused.
+  const takeOver = planTakeOver(desired, observed, b);
 
   const networkSteps = planNetworks(desired, observed, ctx, b, changedNetworks);
   const volumeSteps = planVolumes(desired, observed, ctx, b);
 
-  // A compose project taken over loses its containers first; any other name clash is refused.
-  const takeOver = planTakeOver(desired, observed, b);
   const decisions = new Map<string, Decision>();
   for (const spec of wanted) {
     decisions.set(spec.name, decide(spec, byName.get(spec.name), ctx, changedNetworks));

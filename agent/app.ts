@@ -91,7 +91,11 @@ export function createApp(settings: AgentSettings, deps: { logger: Logger; nativ
       now,
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       loadDesired: async (dir) => {
-        const desired = await loadDesiredState(dir, { policy: settings.policy, projectsDir: settings.projectsDir });
+        const desired = await loadDesiredState(dir, {
+          policy: settings.policy,
+          projectsDir: settings.projectsDir,
+          onWarning: (w) => logger.warn({ file: w.file, line: w.line, key: w.key }, w.message),
+        });
         // Units systemd would ignore parts of, or refuse, fail the commit before anything runs.
         const problems = host.systemd ? await verifyUnitFiles(desired.units) : [];
         if (problems.length > 0) throw new InvalidConfigError(problems);

@@ -59,7 +59,7 @@ async function planDir(ctx: CliContext, dir: string, offline: boolean): Promise<
   const settings = existsSync(ctx.configFile) ? await settingsOrReport(ctx) : null;
   const policy: PolicySettings = settings?.policy ?? defaultPolicy();
   const host = settings?.host ?? hostname();
-  const desired = await loadDesiredState(dir, { policy, projectsDir: settings?.projectsDir ?? DEFAULT_PROJECTS_DIR });
+  const desired = await loadDesiredState(dir, { policy, projectsDir: settings?.projectsDir ?? DEFAULT_PROJECTS_DIR, onWarning: (w) => ctx.err(`warning: ${formatProblem(w)}`) });
   const observed = offline
     ? emptyObservedState()
     : await observe(

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { DEFAULT_PROJECTS_DIR, loadDesiredState, validateDir } from '../desired/load.js';
 import { verifyUnitFiles } from '../executors/systemd/verify-units.js';
-import { formatProblem } from '../errors.js';
+import { formatProblem, type ConfigProblem } from '../errors.js';
 import { defaultPolicy } from '../settings/defaults.js';
 import { EXIT, printJson, settingsOrReport, type CliContext, type ExitCode } from './context.js';
 
@@ -11,11 +11,16 @@ export async function validateVerb(ctx: CliContext, dir: string): Promise<ExitCo
   const settings = existsSync(ctx.configFile) ? await settingsOrReport(ctx) : null;
   const policy = settings?.policy ?? defaultPolicy();
   const projectsDir = settings?.projectsDir ?? DEFAULT_PROJECTS_DIR;
-  let problems = await validateDir(dir, { policy, projectsDir });
+  const warnings: ConfigProblem[] = [];
+  let problems = await validateDir(dir, { policy, projectsDir, onWarning: (w) => warnings.push(w) });
   // Where the machine has systemd-analyze, unit files are checked by systemd itself too.
   if (problems.length === 0) problems = await verifyUnitFiles((await loadDesiredState(dir, { policy, projectsDir })).units);
-  if (ctx.json) printJson(ctx, { valid: problems.length === 0, problems });
-  else if (problems.length === 0) ctx.out(`${dir}: valid`);
-  else for (const p of problems) ctx.out(formatProblem(p));
+  if (ctx.json) printJson(ctx, { valid: problems.length === 0, problems, warnings });
+  else {
+    // Warnings (an unset variable used as a blank, ...) as docker compose prints them, valid or not.
+    for (const w of warnings) ctx.err(`warning: ${formatProblem(w)}`);
+    if (problems.length === 0) ctx.out(`${dir}: valid`);
+    else for (const p of problems) ctx.out(formatProblem(p));
+  }
   return problems.length === 0 ? EXIT.ok : EXIT.failed;
 }

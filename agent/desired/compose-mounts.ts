@@ -10,27 +10,37 @@ import { bindSourceRefusal } from './policy.js';
 import type { KeyPath } from './problems.js';
 import { isUnder, normaliseAbsolute } from './safe-path.js';
 
-export function mountsOf(input: ServiceInput, ctx: ServiceContext, report: Report, take: Take): MountSpec[] {
-  const mounts: { mount: MountSpec; path: KeyPath }[] = [];
+export function mountsOf(
+  input: ServiceInput,
+  ctx: ServiceContext,
+  report: Report,
+  take: Take,
+  more: readonly { mount: MountSpec; path: KeyPath }[] = [],
+): MountSpec[] {
+  const mounts: { mount: MountSpec; path: KeyPath }[] = [...more];
   const volume = (name: string, path: KeyPath): string => {
     const engineName = ctx.volumeNames.get(name);
     if (engineName === undefined) report(path, `volume "${name}" is not declared under top-level volumes`);
     return engineName ?? name;
   };
-  const bind = (source: string, target: string, readOnly: boolean, path: KeyPath): void => {
+  const bind = (source: string, target: string, o: Omit<syntax.MountOptions, 'noCopy'>, path: KeyPath): void => {
     const resolved = take(resolveBindSource(source, ctx.projectDir), path);
     if (resolved === null) return;
     // The project directory is moor's own: binds inside it need no allowed root.
     const refusal = resolved.repoPath === null ? bindSourceRefusal(resolved.source, ctx.policy) : null;
     if (refusal) report(path, refusal);
-    mounts.push({ mount: { type: 'bind', source: resolved.source, target, readOnly, repoPath: resolved.repoPath }, path });
+    const mount: MountSpec = { type: 'bind', source: resolved.source, target, readOnly: o.readOnly, repoPath: resolved.repoPath, propagation: o.propagation, selinux: o.selinux };
+    mounts.push({ mount, path });
   };
   (input.volumes ?? []).forEach((item, i) => {
     const path: KeyPath = ['volumes', i];
     if (typeof item === 'string') {
       const v = take(syntax.parseVolumeShort(item), path);
-      if (v?.type === 'bind') bind(v.source, v.target, v.readOnly, path);
-      else if (v) mounts.push({ mount: { type: 'volume', source: volume(v.volume, path), target: v.target, readOnly: v.readOnly }, path });
+      if (v?.type === 'bind') bind(v.source, v.target, v, path);
+      else if (v) {
+        const source = v.volume === '' ? '' : volume(v.volume, path);
+        mounts.push({ mount: { type: 'volume', source, target: v.target, readOnly: v.readOnly, noCopy: v.noCopy }, path });
+      }
       return;
     }
     const target = take(absolute(item.target), [...path, 'target']);
@@ -45,12 +55,13 @@ export function mountsOf(input: ServiceInput, ctx: ServiceContext, report: Repor
       }
       if (item.tmpfs?.mode !== undefined) options.push(`mode=${item.tmpfs.mode.toString(8)}`);
       mounts.push({ mount: { type: 'tmpfs', target, options: options.join(',') }, path });
-    } else if (item.source === undefined || item.source === '') {
-      report([...path, 'source'], `a ${item.type} mount needs a source`);
     } else if (item.type === 'bind') {
-      bind(item.source, target, readOnly, [...path, 'source']);
+      if (item.source === undefined || item.source === '') report([...path, 'source'], 'a bind mount needs a source (a host path)');
+      else bind(item.source, target, { readOnly, propagation: item.bind?.propagation ?? null, selinux: item.bind?.selinux ?? null }, [...path, 'source']);
     } else {
-      mounts.push({ mount: { type: 'volume', source: volume(item.source, [...path, 'source']), target, readOnly }, path });
+      // No source: an anonymous volume, as compose creates one.
+      const source = item.source === undefined || item.source === '' ? '' : volume(item.source, [...path, 'source']);
+      mounts.push({ mount: { type: 'volume', source, target, readOnly, noCopy: item.volume?.nocopy ?? false }, path });
     }
   });
   const tmpfs = input.tmpfs === undefined ? [] : typeof input.tmpfs === 'string' ? [input.tmpfs] : input.tmpfs;

@@ -1,16 +1,18 @@
 // Turns one validated compose service into a normalised ContainerSpec: syntaxes parsed,
 // defaults filled, maps sorted, set-like lists sorted, policy applied key by key.
 import type { PolicySettings } from '../settings/model.js';
-import type { ServiceInput } from './compose-schema.js';
+import type { ServiceInput, TopFileInput } from './compose-schema.js';
 import * as syntax from './compose-syntax.js';
 import { BYTE_SIZE_HINT, parseByteSize } from './byte-size.js';
 import { DURATION_HINT, parseDuration } from './duration.js';
-import type { ContainerSpec, DependsOn, HealthcheckSpec, PortSpec } from './model.js';
+import type { ContainerSpec, DependsOn, MountSpec, PortSpec } from './model.js';
 import { capAddRefusal, deviceRefusal, privilegedRefusal } from './policy.js';
 import { buildOf, builtImageName } from './compose-build.js';
+import { environment, healthcheckOf, stringMap } from './compose-env.js';
 import { mountsOf } from './compose-mounts.js';
+import { deployFields, runtimeFields } from './compose-runtime.js';
+import { fileMountsOf } from './compose-secrets.js';
 import type { KeyPath, Locator, ProblemList } from './problems.js';
-import { normaliseRelative } from './safe-path.js';
 
 export interface ServiceContext {
   project: string;
@@ -26,6 +28,10 @@ export interface ServiceContext {
   /** Engine names of declared volumes and networks, by compose key. */
   volumeNames: ReadonlyMap<string, string>;
   networkNames: ReadonlyMap<string, string>;
+  /** Top-level secrets and configs by name. */
+  secrets: ReadonlyMap<string, TopFileInput>;
+  configs: ReadonlyMap<string, TopFileInput>;
+  warnings: ProblemList;
 }
 
 export interface ServiceResult {
@@ -34,8 +40,6 @@ export interface ServiceResult {
   portPaths: { port: PortSpec; path: KeyPath }[];
 }
 
-const SECRET_KEY = /(pass|secret|token|key|credential|auth)/i;
-const DEFAULT_HEALTH = { intervalMs: 30_000, timeoutMs: 30_000, retries: 3, startPeriodMs: 0 };
 
 export function normaliseService(service: string, input: ServiceInput, ctx: ServiceContext): ServiceResult {
   const base: KeyPath = ['services', service];
@@ -46,11 +50,16 @@ export function normaliseService(service: string, input: ServiceInput, ctx: Serv
     return null;
   };
 
+  const warn = (path: KeyPath, message: string): void => ctx.warnings.add(ctx.locator, [...base, ...path], message);
   if (input.image === undefined && input.build === undefined) report([], 'image or build is required');
   const build = buildOf(input.build, report);
-  const { env, secretEnv } = environment(input, ctx, report);
+  const { env, secretEnv } = environment(input, ctx, { problem: report, warning: warn });
   const portPaths = ports(input, take);
-  const mounts = mountsOf(input, ctx, report, take);
+  const secrets = fileMountsOf('secrets', input, ctx, { problem: report, warning: warn }, take);
+  const configs = fileMountsOf('configs', input, ctx, { problem: report, warning: warn }, take);
+  const mounts = mountsOf(input, ctx, report, take, [...secrets.mounts, ...configs.mounts]);
+  const runtime = runtimeFields(input, ctx, report, take);
+  const deploy = deployFields(input, report);
 
   const privileged = input.privileged ?? false;
   const privRefusal = privilegedRefusal(privileged, ctx.policy);
@@ -106,17 +115,24 @@ export function normaliseService(service: string, input: ServiceInput, ctx: Serv
     if (ms === null) report([key], DURATION_HINT);
     return ms ?? fallback;
   };
+  // 0 means no limit, as the engine reports it: kept as null so that a no-op sync sees no change.
   let memLimitBytes: number | null = null;
   if (input.mem_limit !== undefined) {
     memLimitBytes = parseByteSize(input.mem_limit);
     if (memLimitBytes === null) report(['mem_limit'], BYTE_SIZE_HINT);
+    if (memLimitBytes === 0) memLimitBytes = null;
   }
   let nanoCpus: number | null = null;
   if (input.cpus !== undefined) {
     const cpus = Number(input.cpus);
-    if (!Number.isFinite(cpus) || cpus <= 0) report(['cpus'], 'expected a positive number of CPUs, like 0.5 or 2');
-    else nanoCpus = Math.round(cpus * 1e9);
+    if (!Number.isFinite(cpus) || cpus < 0) report(['cpus'], 'expected a positive number of CPUs, like 0.5 or 2');
+    else nanoCpus = cpus === 0 ? null : Math.round(cpus * 1e9);
   }
+  for (const [key, mine, theirs] of [['mem_limit', memLimitBytes, deploy.memLimitBytes], ['cpus', nanoCpus, deploy.nanoCpus]] as const) {
+    if (mine !== null && theirs !== null && mine !== theirs) report([key], `differs from deploy.resources.limits (${key === 'cpus' ? 'cpus' : 'memory'}); set one of them`);
+  }
+  const restart = input.restart === undefined ? (deploy.restart ?? 'no') : (take(syntax.parseRestart(input.restart), ['restart']) ?? 'no');
+  const { impliedDeps, ...rest } = runtime;
 
   const spec: ContainerSpec = {
     project: ctx.project,
@@ -129,10 +145,10 @@ export function normaliseService(service: string, input: ServiceInput, ctx: Serv
     env,
     ports: portPaths.map((p) => p.port).sort(comparePorts),
     mounts,
-    restart: input.restart === undefined ? 'no' : (take(syntax.parseRestart(input.restart), ['restart']) ?? 'no'),
+    restart,
     labels: stringMap(input.labels, ['labels'], report),
     healthcheck: healthcheckOf(input.healthcheck, report),
-    dependsOn: dependsOn(input.depends_on),
+    dependsOn: dependsOn(input.depends_on, impliedDeps),
     networks,
     networkMode,
     user: input.user === undefined ? null : String(input.user),
@@ -145,15 +161,16 @@ export function normaliseService(service: string, input: ServiceInput, ctx: Serv
     privileged,
     stopGracePeriodMs: duration('stop_grace_period', 10_000),
     stopSignal: input.stop_signal ?? null,
-    memLimitBytes,
-    nanoCpus,
-    logging: input.logging
-      ? { driver: input.logging.driver ?? 'json-file', options: syntax.sortedRecord(input.logging.options ?? {}) }
-      : null,
-    init: input.init ?? false,
+    memLimitBytes: memLimitBytes ?? deploy.memLimitBytes,
+    nanoCpus: nanoCpus ?? deploy.nanoCpus,
+    // Without a driver the daemon's default driver applies, with these options.
+    logging: input.logging ? { driver: input.logging.driver ?? null, options: syntax.sortedRecord(input.logging.options ?? {}) } : null,
+    init: input.init ?? null,
     readOnly: input.read_only ?? false,
     update,
-    secretEnv,
+    ...rest,
+    files: [...secrets.files, ...configs.files].sort((a, b) => a.target.localeCompare(b.target)),
+    secretEnv: syntax.sortedSet([...secretEnv, ...[...secrets.files, ...configs.files].map((f) => f.variable).filter((v) => v !== '' && v in env)]),
     ...(build ? { build } : {}),
     hash: '',
   };
@@ -163,64 +180,16 @@ export function normaliseService(service: string, input: ServiceInput, ctx: Serv
 export type Report = (path: KeyPath, message: string) => void;
 export type Take = <T>(parsed: syntax.Parsed<T>, path: KeyPath) => T | null;
 
-function environment(input: ServiceInput, ctx: ServiceContext, report: Report): { env: Record<string, string>; secretEnv: string[] } {
-  const env: Record<string, string> = {};
-  const fromFile = new Set<string>();
-  const files = input.env_file === undefined ? [] : typeof input.env_file === 'string' ? [input.env_file] : input.env_file;
-  files.forEach((file, i) => {
-    const at: KeyPath = typeof input.env_file === 'string' ? ['env_file'] : ['env_file', i];
-    const rel = normaliseRelative(file);
-    if ('error' in rel) {
-      report(at, rel.error);
-      return;
-    }
-    const vars = ctx.envFiles.get(rel.path);
-    // null: load.ts could not read it and has said why.
-    if (vars === undefined) report(at, `env_file "${file}" was not found in the config dir`);
-    for (const [k, v] of Object.entries(vars ?? {})) {
-      env[k] = v;
-      fromFile.add(k);
-    }
-  });
-  const explicit = stringMap(input.environment, ['environment'], report, (key) => ctx.envVars[key]);
-  for (const [k, v] of Object.entries(explicit)) {
-    env[k] = v;
-    fromFile.delete(k);
-  }
-  const secretEnv = Object.keys(env).filter((k) => fromFile.has(k) || SECRET_KEY.test(k));
-  return { env: syntax.sortedRecord(env), secretEnv: syntax.sortedSet(secretEnv) };
-}
-
-/** Map or `KEY=VALUE` list -> sorted record. `fallback` supplies values written without one. */
-function stringMap(
-  input: Record<string, string | null> | string[] | undefined,
-  path: KeyPath,
-  report: Report,
-  fallback?: (key: string) => string | undefined,
-): Record<string, string> {
-  const out: Record<string, string> = {};
-  const resolve = (key: string, value: string | null, at: KeyPath): void => {
-    if (value !== null) out[key] = value;
-    else if (fallback?.(key) !== undefined) out[key] = fallback(key) ?? '';
-    else report(at, fallback ? `${key} has no value and is not set in .env` : `${key} has no value`);
-  };
-  if (Array.isArray(input)) {
-    input.forEach((item, i) => {
-      const eq = item.indexOf('=');
-      resolve(eq < 0 ? item : item.slice(0, eq), eq < 0 ? null : item.slice(eq + 1), [...path, i]);
-    });
-  } else if (input) {
-    for (const [key, value] of Object.entries(input)) resolve(key, value, [...path, key]);
-  }
-  return syntax.sortedRecord(out);
-}
-
 function ports(input: ServiceInput, take: Take): { port: PortSpec; path: KeyPath }[] {
   return (input.ports ?? []).flatMap((item, i) => {
     const path: KeyPath = ['ports', i];
-    const port = take(typeof item === 'object' ? syntax.parsePortLong(item) : syntax.parsePortShort(item), path);
-    return port ? [{ port, path }] : [];
+    const list = take(typeof item === 'object' ? mapParsed(syntax.parsePortLong(item), (p) => [p]) : syntax.parsePortShort(item), path);
+    return (list ?? []).map((port) => ({ port, path }));
   });
+}
+
+function mapParsed<T, U>(parsed: syntax.Parsed<T>, f: (value: T) => U): syntax.Parsed<U> {
+  return parsed.ok ? { ok: true, value: f(parsed.value) } : parsed;
 }
 
 function comparePorts(a: PortSpec, b: PortSpec): number {
@@ -237,36 +206,15 @@ function commandOf(input: string | string[] | null | undefined, path: KeyPath, t
   return Array.isArray(input) ? input : take(syntax.splitCommand(input), path);
 }
 
-function healthcheckOf(input: ServiceInput['healthcheck'], report: Report): HealthcheckSpec | null {
-  if (input === undefined) return null;
-  if (input.disable === true) return { test: ['NONE'], ...DEFAULT_HEALTH };
-  let test: string[] = [];
-  if (typeof input.test === 'string') test = ['CMD-SHELL', input.test];
-  else if (input.test !== undefined) test = input.test;
-  if (test.length === 0 || !['CMD', 'CMD-SHELL', 'NONE'].includes(test[0] ?? '') || (test[0] !== 'NONE' && test.length < 2)) {
-    report(['healthcheck', 'test'], 'expected a command string, or a list starting with CMD, CMD-SHELL or NONE');
-  }
-  const ms = (key: 'interval' | 'timeout' | 'start_period', fallback: number): number => {
-    const raw = input[key];
-    if (raw === undefined) return fallback;
-    const value = parseDuration(raw);
-    if (value === null) report(['healthcheck', key], DURATION_HINT);
-    return value ?? fallback;
-  };
-  return {
-    test,
-    intervalMs: ms('interval', DEFAULT_HEALTH.intervalMs),
-    timeoutMs: ms('timeout', DEFAULT_HEALTH.timeoutMs),
-    retries: input.retries ?? DEFAULT_HEALTH.retries,
-    startPeriodMs: ms('start_period', DEFAULT_HEALTH.startPeriodMs),
-  };
-}
-
-function dependsOn(input: ServiceInput['depends_on']): DependsOn[] {
-  if (input === undefined) return [];
-  const entries: DependsOn[] = Array.isArray(input)
-    ? input.map((service) => ({ service, condition: 'service_started' }))
-    : Object.entries(input).map(([service, v]) => ({ service, condition: v?.condition ?? 'service_started' }));
+function dependsOn(input: ServiceInput['depends_on'], implied: DependsOn[]): DependsOn[] {
+  const entries: DependsOn[] =
+    input === undefined
+      ? []
+      : Array.isArray(input)
+        ? input.map((service) => ({ service, condition: 'service_started' }))
+        : Object.entries(input).map(([service, v]) => ({ service, condition: v?.condition ?? 'service_started' }));
+  // links and volumes_from imply a dependency, as in compose.
+  for (const dep of implied) if (!entries.some((e) => e.service === dep.service)) entries.push(dep);
   return entries.sort((a, b) => a.service.localeCompare(b.service));
 }
 

@@ -13,8 +13,19 @@ function portNumber(text: string): number | null {
   return n >= 1 && n <= 65535 ? n : null;
 }
 
-/** `80`, `8080:80`, `127.0.0.1:8080:80/udp`, `127.0.0.1::80`, `[::1]:8080:80`. */
-export function parsePortShort(input: string | number): Parsed<PortSpec> {
+function portRange(text: string): { from: number; to: number } | null {
+  const m = /^(\d+)(?:-(\d+))?$/.exec(text);
+  if (!m) return null;
+  const from = portNumber(m[1] ?? '');
+  const to = m[2] === undefined ? from : portNumber(m[2]);
+  return from === null || to === null || to < from ? null : { from, to };
+}
+
+/**
+ * `80`, `8080:80`, `127.0.0.1:8080:80/udp`, `127.0.0.1::80`, `[::1]:8080:80`, and ranges
+ * (`5683-5688:5683-5688/udp`, `8000-8010`) expanded port by port, as the engine does.
+ */
+export function parsePortShort(input: string | number): Parsed<PortSpec[]> {
   const text = String(input).trim();
   const slash = text.lastIndexOf('/');
   const protocol = slash >= 0 ? text.slice(slash + 1) : 'tcp';
@@ -29,15 +40,20 @@ export function parsePortShort(input: string | number): Parsed<PortSpec> {
   const parts = rest.split(':');
   if (!v6 && parts.length === 3) hostIp = parts.shift() ?? '';
   if (parts.length > 2 || (v6 && parts.length !== 2)) return fail(`"${text}" is not a port mapping`);
-  if (parts.some((p) => p.includes('-'))) return fail(`port ranges are not supported ("${text}"); list each port`);
-  const container = portNumber(parts[parts.length - 1] ?? '');
-  if (container === null) return fail(`"${text}": container port must be a number from 1 to 65535`);
-  let hostPort: number | null = null;
+  const container = portRange(parts[parts.length - 1] ?? '');
+  if (container === null) return fail(`"${text}": container port must be a number from 1 to 65535, or a range like 8000-8010`);
+  const count = container.to - container.from + 1;
+  let host: { from: number; to: number } | null = null;
   if (parts.length === 2 && parts[0] !== '') {
-    hostPort = portNumber(parts[0] ?? '');
-    if (hostPort === null) return fail(`"${text}": host port must be a number from 1 to 65535`);
+    host = portRange(parts[0] ?? '');
+    if (host === null) return fail(`"${text}": host port must be a number from 1 to 65535, or a range like 8000-8010`);
+    if (host.to - host.from + 1 !== count) {
+      return fail(`"${text}": the host and container ranges differ in size; give ranges of the same size, or one host port per container port`);
+    }
   }
-  return ok({ hostIp, hostPort, containerPort: container, protocol });
+  const out: PortSpec[] = [];
+  for (let i = 0; i < count; i++) out.push({ hostIp, hostPort: host === null ? null : host.from + i, containerPort: container.from + i, protocol });
+  return ok(out);
 }
 
 export function parsePortLong(input: {
@@ -50,18 +66,26 @@ export function parsePortLong(input: {
   if (container === null) return fail('target must be a port number from 1 to 65535');
   let hostPort: number | null = null;
   if (input.published !== undefined && input.published !== '') {
-    if (String(input.published).includes('-')) return fail('port ranges are not supported; list each port');
+    if (String(input.published).includes('-')) return fail('a published range for one target lets the engine pick a port; give one published port (or use the short syntax 8000-8010:8000-8010)');
     hostPort = portNumber(String(input.published));
     if (hostPort === null) return fail('published must be a port number from 1 to 65535');
   }
   return ok({ hostIp: input.host_ip ?? '', hostPort, containerPort: container, protocol: input.protocol ?? 'tcp' });
 }
 
+export interface MountOptions {
+  readOnly: boolean;
+  selinux: 'z' | 'Z' | null;
+  propagation: string | null;
+  noCopy: boolean;
+}
+
 export type VolumeShort =
-  | { type: 'bind'; source: string; target: string; readOnly: boolean }
-  | { type: 'volume'; volume: string; target: string; readOnly: boolean };
+  | ({ type: 'bind'; source: string; target: string } & MountOptions)
+  | ({ type: 'volume'; volume: string; target: string } & MountOptions);
 
 export const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+const PROPAGATION = new Set(['shared', 'rshared', 'slave', 'rslave', 'private', 'rprivate']);
 
 /** Whether a short-syntax source is a host path (compose: starts with `.`, `/` or `~`) rather than a volume name. */
 export function isHostPathSource(source: string): boolean {
@@ -74,18 +98,42 @@ export function isHostPathSource(source: string): boolean {
  */
 export function parseVolumeShort(text: string): Parsed<VolumeShort> {
   const parts = text.split(':');
-  if (parts.length === 1) return fail(`anonymous volume "${text}" is not supported; name it (name:${text})`);
+  if (parts.length === 1) {
+    if (text.startsWith('/')) {
+      const target = normaliseAbsolute(text);
+      if ('error' in target) return fail(`target ${target.error}`);
+      return ok({ type: 'volume', volume: '', target: target.path, readOnly: false, selinux: null, propagation: null, noCopy: false });
+    }
+    return fail(`"${text}" has no target: write SOURCE:/path/in/container (or /path alone for an anonymous volume)`);
+  }
   if (parts.length > 3) return fail(`"${text}" is not SOURCE:TARGET[:MODE]`);
   const [source = '', targetRaw = '', mode = 'rw'] = parts;
   const target = normaliseAbsolute(targetRaw);
   if ('error' in target) return fail(`target ${target.error}`);
-  const modes = mode.split(',');
-  const unknown = modes.filter((m) => m !== 'ro' && m !== 'rw');
-  if (unknown.length > 0) return fail(`unsupported volume mode "${unknown.join(',')}" (ro or rw)`);
-  const readOnly = modes.includes('ro');
-  if (isHostPathSource(source)) return ok({ type: 'bind', source, target: target.path, readOnly });
+  const options = parseMountModes(mode);
+  if (!options.ok) return options;
+  if (isHostPathSource(source)) {
+    if (options.value.noCopy) return fail('nocopy applies to volumes, not to bind mounts');
+    return ok({ type: 'bind', source, target: target.path, ...options.value });
+  }
   if (!VOLUME_NAME.test(source)) return fail(`"${source}" is not a valid volume name`);
-  return ok({ type: 'volume', volume: source, target: target.path, readOnly });
+  if (options.value.propagation !== null) return fail(`propagation (${options.value.propagation}) applies to bind mounts, not to volumes`);
+  return ok({ type: 'volume', volume: source, target: target.path, ...options.value });
+}
+
+/** The MODE of SOURCE:TARGET:MODE: ro/rw, z/Z, a propagation, nocopy (and consistency, ignored). */
+function parseMountModes(mode: string): Parsed<MountOptions> {
+  const out: MountOptions = { readOnly: false, selinux: null, propagation: null, noCopy: false };
+  for (const m of mode.split(',')) {
+    if (m === 'ro' || m === 'rw') out.readOnly = m === 'ro';
+    else if (m === 'z' || m === 'Z') out.selinux = m;
+    else if (PROPAGATION.has(m)) out.propagation = m;
+    else if (m === 'nocopy') out.noCopy = true;
+    else if (m !== 'consistent' && m !== 'cached' && m !== 'delegated') {
+      return fail(`unsupported volume mode "${m}" (ro, rw, z, Z, nocopy, shared, rshared, slave, rslave, private, rprivate)`);
+    }
+  }
+  return ok(out);
 }
 
 /** `/dev/ttyUSB0`, `/dev/ttyUSB0:/dev/serial`, `/dev/ttyUSB0:/dev/serial:rw`. */
@@ -114,7 +162,8 @@ export function parseExtraHost(text: string): Parsed<string> {
 export function parseRestart(text: string): Parsed<RestartPolicy> {
   if (text === 'no' || text === 'always' || text === 'unless-stopped' || text === 'on-failure') return ok(text);
   const m = /^on-failure:(\d+)$/.exec(text);
-  if (m) return ok<RestartPolicy>(`on-failure:${Number(m[1])}`);
+  // on-failure:0 is on-failure without a limit: the engine reports it so, and a no-op sync must see no change.
+  if (m) return ok<RestartPolicy>(Number(m[1]) === 0 ? 'on-failure' : `on-failure:${Number(m[1])}`);
   return fail(`"${text}" is not one of no, always, unless-stopped, on-failure[:N]`);
 }
 

@@ -2,7 +2,8 @@
 // checks what spans services: dependencies, cycles, container names, host ports.
 import path from 'node:path';
 import type { PolicySettings } from '../settings/model.js';
-import { composeSchema, serviceSchema, withoutExtensions, type TopNetworkInput, type TopVolumeInput } from './compose-schema.js';
+import { composeSchema, serviceSchema, withoutExtensions, type TopFileInput, type TopNetworkInput, type TopVolumeInput } from './compose-schema.js';
+import { topFileProblem, type FileKind } from './compose-secrets.js';
 import { normaliseService, type ServiceResult } from './compose-service.js';
 import { sortedRecord, VOLUME_NAME } from './compose-syntax.js';
 import { specHash } from './hash.js';
@@ -17,6 +18,11 @@ export interface ComposeBuildInput {
   envFiles: ReadonlyMap<string, Record<string, string> | null>;
   policy: PolicySettings;
   projectsDir: string;
+  /** The project name when the file sets no `name:` (COMPOSE_PROJECT_NAME in .env, else `default`). */
+  defaultProject: string;
+  /** Services left out by profiles, with their profiles, for messages about references to them. */
+  disabled: ReadonlyMap<string, string[]>;
+  warnings: ProblemList;
 }
 
 export interface ComposeResult {
@@ -42,7 +48,7 @@ export function buildCompose(input: ComposeBuildInput, problems: ProblemList): C
   }
   const raw = withoutExtensions(input.value);
   const top = problems.parse(composeSchema, raw, locator, []);
-  const project = top?.name ?? 'default';
+  const project = top?.name ?? input.defaultProject;
   if (!PROJECT_NAME.test(project)) problems.add(locator, ['name'], `"${project}" is not a valid project name (lower case letters, digits, - and _)`);
 
   const volumes = Object.entries(top?.volumes ?? {}).map(([key, v]) => volumeSpec(project, key, v, locator, problems));
@@ -50,6 +56,8 @@ export function buildCompose(input: ComposeBuildInput, problems: ProblemList): C
   const defaultNetwork = declaredNetworks.find((n) => n.key === 'default') ?? networkSpec(project, 'default', null);
   const networkNames = new Map([...declaredNetworks, defaultNetwork].map((n) => [n.key, n.name]));
 
+  const secrets = topFiles('secrets', top?.secrets, locator, problems);
+  const configs = topFiles('configs', top?.configs, locator, problems);
   const rawServices = isRecord(raw.services) ? raw.services : {};
   const results: ServiceResult[] = [];
   for (const [service, value] of Object.entries(rawServices)) {
@@ -70,13 +78,16 @@ export function buildCompose(input: ComposeBuildInput, problems: ProblemList): C
         projectDir: path.posix.join(input.projectsDir, project),
         volumeNames: new Map(volumes.map((v) => [v.key, v.name])),
         networkNames,
+        secrets,
+        configs,
+        warnings: input.warnings,
       }),
     );
   }
 
   const containers = results.map((r) => r.spec);
-  checkDependencies(containers, Object.keys(rawServices), locator, problems);
-  resolveServiceNetworkMode(containers, locator, problems);
+  checkDependencies(containers, Object.keys(rawServices), input.disabled, locator, problems);
+  resolveServiceReferences(containers, locator, problems);
   checkContainerNames(containers, locator, problems);
   checkHostPorts(results, locator, problems);
 
@@ -100,13 +111,30 @@ function labelsOf(input: Record<string, string | null> | string[] | undefined): 
   return sortedRecord(out);
 }
 
+/** `external: true` or the legacy `external: { name }`: whether external, and the name it gives. */
+function externalOf(v: { external?: boolean | { name: string } | undefined; name?: string | undefined } | null): { external: boolean; name: string | undefined } {
+  const ext = v?.external;
+  if (typeof ext === 'object') return { external: true, name: v?.name ?? ext.name };
+  return { external: ext ?? false, name: v?.name };
+}
+
+function topFiles(kind: FileKind, defs: Record<string, TopFileInput> | null | undefined, locator: Locator, problems: ProblemList): Map<string, TopFileInput> {
+  const out = new Map<string, TopFileInput>();
+  for (const [key, def] of Object.entries(defs ?? {})) {
+    const problem = topFileProblem(kind, def);
+    if (problem) problems.add(locator, [kind, key], problem);
+    out.set(key, def);
+  }
+  return out;
+}
+
 function volumeSpec(project: string, key: string, v: TopVolumeInput, locator: Locator, problems: ProblemList): VolumeSpec {
   if (!VOLUME_NAME.test(key)) problems.add(locator, ['volumes', key], `"${key}" is not a valid volume name`);
-  const external = v?.external ?? false;
+  const { external, name } = externalOf(v);
   return {
     project,
     key,
-    name: v?.name ?? (external ? key : `${project}_${key}`),
+    name: name ?? (external ? key : `${project}_${key}`),
     driver: v?.driver ?? 'local',
     driverOpts: sortedRecord(v?.driver_opts ?? {}),
     labels: labelsOf(v?.labels),
@@ -116,26 +144,52 @@ function volumeSpec(project: string, key: string, v: TopVolumeInput, locator: Lo
 }
 
 function networkSpec(project: string, key: string, v: TopNetworkInput): NetworkSpec {
-  const external = v?.external ?? false;
+  const { external, name } = externalOf(v);
+  const ipam = v?.ipam;
   return {
     project,
     key,
-    name: v?.name ?? (external ? key : `${project}_${key}`),
+    name: name ?? (external ? key : `${project}_${key}`),
     driver: v?.driver ?? 'bridge',
     driverOpts: sortedRecord(v?.driver_opts ?? {}),
     internal: v?.internal ?? false,
+    enableIpv6: v?.enable_ipv6 ?? false,
+    ipam: ipam
+      ? {
+          driver: ipam.driver ?? null,
+          config: (ipam.config ?? []).map((c) => ({
+            subnet: c.subnet ?? null,
+            ipRange: c.ip_range ?? null,
+            gateway: c.gateway ?? null,
+            auxAddresses: sortedRecord(c.aux_addresses ?? {}),
+          })),
+          options: sortedRecord(ipam.options ?? {}),
+        }
+      : null,
     labels: labelsOf(v?.labels),
     external,
     hash: '',
   };
 }
 
-function checkDependencies(containers: ContainerSpec[], services: string[], locator: Locator, problems: ProblemList): void {
+function checkDependencies(
+  containers: ContainerSpec[],
+  services: string[],
+  disabled: ReadonlyMap<string, string[]>,
+  locator: Locator,
+  problems: ProblemList,
+): void {
   const known = new Set(services);
   const edges = new Map(containers.map((c) => [c.service, c.dependsOn.map((d) => d.service)]));
   for (const c of containers) {
     for (const d of c.dependsOn) {
-      if (!known.has(d.service)) problems.add(locator, ['services', c.service, 'depends_on', d.service], `service "${d.service}" does not exist`);
+      const off = disabled.get(d.service);
+      const via = c.links.some((l) => l.startsWith(`${d.service}:`)) ? 'links' : c.volumesFrom.includes(`service:${d.service}`) || c.volumesFrom.some((v) => v.startsWith(`service:${d.service}:`)) ? 'volumes_from' : null;
+      if (via && !known.has(d.service)) {
+        problems.add(locator, ['services', c.service, via], `service "${d.service}" does not exist`);
+      } else if (off) {
+        problems.add(locator, ['services', c.service, 'depends_on', d.service], `service "${d.service}" is only in profile ${off.join(', ')}, which is not enabled (moor.yaml profiles:, or COMPOSE_PROFILES in .env)`);
+      } else if (!known.has(d.service)) problems.add(locator, ['services', c.service, 'depends_on', d.service], `service "${d.service}" does not exist`);
       if (d.service === c.service) problems.add(locator, ['services', c.service, 'depends_on'], 'a service cannot depend on itself');
     }
   }
@@ -159,14 +213,32 @@ function checkDependencies(containers: ContainerSpec[], services: string[], loca
   for (const c of containers) visit(c.service, []);
 }
 
-function resolveServiceNetworkMode(containers: ContainerSpec[], locator: Locator, problems: ProblemList): void {
+/** `service:NAME` in network_mode, pid, ipc, volumes_from and links, as container names. */
+function resolveServiceReferences(containers: ContainerSpec[], locator: Locator, problems: ProblemList): void {
   const names = new Map(containers.map((c) => [c.service, c.name]));
-  for (const c of containers) {
-    if (!c.networkMode?.startsWith('service:')) continue;
-    const target = c.networkMode.slice('service:'.length);
+  // links and volumes_from are dependencies too: checkDependencies names a missing one.
+  const resolve = (c: ContainerSpec, key: string, target: string): string | null => {
     const name = names.get(target);
-    if (name === undefined) problems.add(locator, ['services', c.service, 'network_mode'], `service "${target}" does not exist`);
-    else c.networkMode = `container:${name}`;
+    if (name === undefined && key !== 'links' && key !== 'volumes_from') problems.add(locator, ['services', c.service, key], `service "${target}" does not exist`);
+    return name ?? null;
+  };
+  for (const c of containers) {
+    for (const key of ['networkMode', 'pid', 'ipc'] as const) {
+      const value = c[key];
+      if (!value?.startsWith('service:')) continue;
+      const name = resolve(c, key === 'networkMode' ? 'network_mode' : key, value.slice('service:'.length));
+      if (name !== null) c[key] = `container:${name}`;
+    }
+    c.links = c.links.flatMap((link) => {
+      const [service = '', alias = ''] = link.split(':');
+      const name = resolve(c, 'links', service);
+      return name === null ? [] : [`${name}:${alias}`];
+    }).sort();
+    c.volumesFrom = c.volumesFrom.flatMap((ref) => {
+      const [kind, target = '', mode] = ref.split(':');
+      const name = kind === 'service' ? resolve(c, 'volumes_from', target) : target;
+      return name === null ? [] : [`${name}${mode ? `:${mode}` : ''}`];
+    }).sort();
   }
 }
 

@@ -1,8 +1,12 @@
 // Parses `.env` and `env_file` files: KEY=VALUE lines, `export ` prefixes, comments, and
 // single or double quoted values. Problems carry the line they were found on.
 
+import { interpolate, InterpolationError } from './interpolate.js';
+
 export interface DotenvResult {
   vars: Record<string, string>;
+  /** Each assignment in file order; `literal` when single-quoted (never interpolated). */
+  entries: { key: string; value: string; line: number; literal: boolean }[];
   problems: { line: number; message: string }[];
 }
 
@@ -11,6 +15,7 @@ const ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', '"': '"', '
 
 export function parseDotenv(text: string): DotenvResult {
   const vars: Record<string, string> = {};
+  const entries: DotenvResult['entries'] = [];
   const problems: DotenvResult['problems'] = [];
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   lines.forEach((raw, index) => {
@@ -28,11 +33,43 @@ export function parseDotenv(text: string): DotenvResult {
       problems.push({ line, message: `invalid variable name "${key}"` });
       return;
     }
-    const value = parseValue(body.slice(eq + 1).trim());
+    const written = body.slice(eq + 1).trim();
+    const value = parseValue(written);
     if (value === null) problems.push({ line, message: `unterminated quoted value for ${key}` });
-    else vars[key] = value;
+    else {
+      vars[key] = value;
+      entries.push({ key, value, line, literal: written.startsWith("'") });
+    }
   });
-  return { vars, problems };
+  return { vars, entries, problems };
+}
+
+/**
+ * `${VAR}` inside values, as compose expands them: against the variables assigned above in the
+ * same file, then `base` (.env for an env_file). Single-quoted values stay literal.
+ */
+export function expandDotenv(
+  parsed: DotenvResult,
+  base: Readonly<Record<string, string>>,
+  strict: boolean,
+  report: { problem: (line: number, message: string) => void; warning: (line: number, message: string) => void },
+): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const { key, value, line, literal } of parsed.entries) {
+    if (literal || !value.includes('$')) {
+      vars[key] = value;
+      continue;
+    }
+    try {
+      const onUnset = (name: string): void => report.warning(line, `${key}: variable ${name} is not set; using a blank string`);
+      vars[key] = interpolate(value, { ...base, ...vars }, { strict, onUnset });
+    } catch (err) {
+      if (!(err instanceof InterpolationError)) throw err;
+      report.problem(line, `${key}: ${err.message}`);
+      vars[key] = value;
+    }
+  }
+  return vars;
 }
 
 function parseValue(text: string): string | null {

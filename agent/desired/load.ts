@@ -6,11 +6,13 @@ import type { PolicySettings } from '../settings/model.js';
 import { buildCompose, type ComposeResult } from './compose.js';
 import { adoptOf } from './compose-adopt.js';
 import { projectDirsOf, RepoContent } from './project-content.js';
-import { deepMerge, mergedLocator } from './compose-merge.js';
-import { parseDotenv } from './dotenv.js';
+import { envFileEntries } from './compose-env.js';
+import { assembleCompose } from './compose-files.js';
+import { mergedLocator } from './compose-merge.js';
+import { expandDotenv, parseDotenv } from './dotenv.js';
 import { specHash } from './hash.js';
-import { interpolateTree, isRecord } from './interpolate.js';
-import { checkFileRestarts, DEFAULT_COMPOSE_FILES, MANIFEST_FILE, parseManifest, unitNameProblem, type Manifest } from './manifest.js';
+import { isRecord } from './interpolate.js';
+import { checkFileRestarts, MANIFEST_FILE, parseManifest, unitNameProblem, type Manifest } from './manifest.js';
 import { DEFAULT_ROLLOUT, type DesiredState, type FileSpec, type UnitSpec } from './model.js';
 import { ProblemList, type KeyPath, type Locator } from './problems.js';
 import { RepoDir } from './repo-files.js';
@@ -21,6 +23,8 @@ export interface LoadOptions {
   policy: PolicySettings;
   /** Where each compose project's directory lives (`<projectsDir>/<project>`): relative bind sources resolve against it. */
   projectsDir: string;
+  /** Receives what is allowed but worth saying (an unset variable used as a blank, as compose warns). */
+  onWarning?: (warning: ConfigProblem) => void;
 }
 
 /** The projects dir when no agent.yaml names one (validate and plan in a config repo's CI). */
@@ -54,6 +58,16 @@ async function readYamlIn(repo: RepoDir, rel: string, problems: ProblemList): Pr
 }
 
 async function readState(dir: string, options: LoadOptions, problems: ProblemList): Promise<DesiredState> {
+  const warnings = new ProblemList();
+  try {
+    return await readStateInto(dir, options, { problems, warnings });
+  } finally {
+    for (const w of warnings.items) options.onWarning?.(w);
+  }
+}
+
+async function readStateInto(dir: string, options: LoadOptions, lists: { problems: ProblemList; warnings: ProblemList }): Promise<DesiredState> {
+  const { problems } = lists;
   let repo: RepoDir;
   try {
     repo = await RepoDir.open(dir);
@@ -66,7 +80,7 @@ async function readState(dir: string, options: LoadOptions, problems: ProblemLis
   const manifestLocator = manifestYaml ?? wholeFile(MANIFEST_FILE);
   const manifest = parseManifest(manifestYaml?.value, manifestLocator, options.policy, problems);
 
-  const { locator: composeLocator, ...compose } = await readCompose(repo, manifest, manifestLocator, options, problems);
+  const { locator: composeLocator, ...compose } = await readCompose(repo, manifest, manifestLocator, options, lists);
   // The commit's files that binds and builds use, placed in each project's directory (see project-content.ts).
   const report = (path: KeyPath, message: string): void => problems.add(composeLocator ?? wholeFile('compose.yaml'), path, message);
   const projectDirs = await projectDirsOf(compose.containers, new RepoContent(repo, problems), options.projectsDir, report);
@@ -89,89 +103,84 @@ async function readCompose(
   manifest: Manifest,
   manifestLocator: Locator,
   options: LoadOptions,
-  problems: ProblemList,
+  lists: { problems: ProblemList; warnings: ProblemList },
 ): Promise<ComposeResult> {
-  let names: { file: string; at: KeyPath | null }[] = manifest.compose ?? [];
-  if (manifest.compose === null) {
-    for (const file of DEFAULT_COMPOSE_FILES) {
-      if (await repo.exists(file)) {
-        names = [{ file, at: null }];
-        break;
-      }
-    }
-  }
-  const envVars = await readDotenv(repo, '.env', problems);
-  const yamls: YamlFile[] = [];
-  let merged: unknown = null;
-  for (const { file, at } of names) {
-    const exists = await repo.exists(file);
-    if (!exists && at) problems.add(manifestLocator, at, `compose file ${file} does not exist`);
-    const yaml = exists ? await readYamlIn(repo, file, problems) : null;
-    if (!yaml) continue;
-    yamls.push(yaml);
-    const report = (path: KeyPath, message: string): void => problems.add(yaml, path, message);
-    const value = isRecord(yaml.value) ? interpolateTopLevel(yaml.value, envVars ?? {}, report) : yaml.value;
-    merged = deepMerge(merged, value);
-  }
-  if (yamls.length === 0) return { containers: [], networks: [], volumes: [] };
-  const locator = mergedLocator(yamls, yamls[0]?.file ?? 'compose.yaml');
-  const envFiles = await readEnvFiles(repo, merged, locator, problems);
-  const adopt = adoptOf(merged, locator, problems);
-  const built = buildCompose({ value: merged, locator, envVars: envVars ?? {}, envFiles, policy: options.policy, projectsDir: options.projectsDir }, problems);
+  const { problems, warnings } = lists;
+  const strict = options.policy.strictInterpolation === true;
+  const envVars = (await readDotenv(repo, '.env', {}, strict, lists)) ?? {};
+  const profiles = manifest.profiles ?? (envVars.COMPOSE_PROFILES ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '');
+  const assembled = await assembleCompose({ repo, manifest, manifestLocator, vars: envVars, strict, profiles, problems, warnings });
+  if (assembled.yamls.length === 0 || assembled.value === null) return { containers: [], networks: [], volumes: [] };
+  const locator = mergedLocator(assembled.yamls, assembled.yamls[0]?.file ?? 'compose.yaml');
+  const envFiles = await readEnvFiles(repo, assembled.value, locator, envVars, strict, lists);
+  const adopt = adoptOf(assembled.value, locator, problems);
+  const built = buildCompose(
+    {
+      value: assembled.value,
+      locator,
+      envVars,
+      envFiles,
+      policy: options.policy,
+      projectsDir: options.projectsDir,
+      defaultProject: envVars.COMPOSE_PROJECT_NAME || 'default',
+      disabled: assembled.disabled,
+      warnings,
+    },
+    problems,
+  );
   return { ...built, locator, ...(adopt ? { adopt } : {}) };
 }
 
-/** Interpolates all but the `x-` extension fields, which moor ignores anyway. */
-function interpolateTopLevel(
-  value: Record<string, unknown>,
-  vars: Readonly<Record<string, string>>,
-  report: (path: KeyPath, message: string) => void,
-): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = k.startsWith('x-') ? v : interpolateTree(v, vars, report, [k]);
-  return out;
-}
-
-async function readDotenv(repo: RepoDir, rel: string, problems: ProblemList): Promise<Record<string, string> | null> {
+async function readDotenv(
+  repo: RepoDir,
+  rel: string,
+  base: Readonly<Record<string, string>>,
+  strict: boolean,
+  lists: { problems: ProblemList; warnings: ProblemList },
+): Promise<Record<string, string> | null> {
   const read = await repo.read(rel, MAX_CONFIG_BYTES);
   if (!read.ok) {
-    if (!read.missing) problems.add(wholeFile(rel), [], read.message);
+    if (!read.missing) lists.problems.add(wholeFile(rel), [], read.message);
     return null;
   }
   const parsed = parseDotenv(read.data.toString('utf8'));
-  for (const p of parsed.problems) problems.push({ file: rel, line: p.line, key: '', message: p.message });
-  return parsed.vars;
+  for (const p of parsed.problems) lists.problems.push({ file: rel, line: p.line, key: '', message: p.message });
+  return expandDotenv(parsed, base, strict, {
+    problem: (line, message) => lists.problems.push({ file: rel, line, key: '', message }),
+    warning: (line, message) => lists.warnings.push({ file: rel, line, key: '', message }),
+  });
 }
 
 /**
- * Reads every env_file the services name. Entries that cannot be used are reported here
- * with their key and mapped to null, so the compose builder does not report them again.
+ * Reads every env_file the services name, with `${VAR}` expanded against .env. Entries that
+ * cannot be used are reported here with their key and mapped to null, so the compose builder
+ * does not report them again; an optional one (`required: false`) that is missing is empty.
  */
 async function readEnvFiles(
   repo: RepoDir,
-  merged: unknown,
+  merged: Record<string, unknown>,
   locator: Locator,
-  problems: ProblemList,
+  envVars: Readonly<Record<string, string>>,
+  strict: boolean,
+  lists: { problems: ProblemList; warnings: ProblemList },
 ): Promise<Map<string, Record<string, string> | null>> {
   const out = new Map<string, Record<string, string> | null>();
-  const services = isRecord(merged) && isRecord(merged.services) ? merged.services : {};
+  const services = isRecord(merged.services) ? merged.services : {};
   for (const [service, def] of Object.entries(services)) {
-    const raw = isRecord(def) ? def.env_file : undefined;
-    const list = typeof raw === 'string' ? [raw] : Array.isArray(raw) ? raw : [];
-    for (const [i, file] of list.entries()) {
-      if (typeof file !== 'string') continue;
-      const at: KeyPath = ['services', service, 'env_file', ...(typeof raw === 'string' ? [] : [i])];
+    for (const { file, required, at } of envFileEntries(isRecord(def) ? def.env_file : undefined)) {
       const rel = normaliseRelative(file);
       if ('error' in rel || out.has(rel.path)) continue;
-      const read = await repo.read(rel.path, MAX_CONFIG_BYTES);
-      if (!read.ok) {
-        problems.add(locator, at, read.missing ? `env_file ${rel.path} was not found in the config dir` : read.message);
-        out.set(rel.path, null);
+      if (!required && !(await repo.exists(rel.path))) {
+        out.set(rel.path, {});
         continue;
       }
-      const parsed = parseDotenv(read.data.toString('utf8'));
-      for (const p of parsed.problems) problems.push({ file: rel.path, line: p.line, key: '', message: p.message });
-      out.set(rel.path, parsed.vars);
+      const vars = await readDotenv(repo, rel.path, envVars, strict, lists);
+      if (vars === null) {
+        const read = await repo.read(rel.path, MAX_CONFIG_BYTES);
+        const message = !read.ok && !read.missing ? read.message : `env_file ${rel.path} was not found in the config dir`;
+        lists.problems.add(locator, ['services', service, 'env_file', ...at], message);
+      }
+      out.set(rel.path, vars);
     }
   }
   return out;

@@ -12,6 +12,7 @@ import { normaliseAbsolute, normaliseRelative } from './safe-path.js';
 
 export const MANIFEST_FILE = 'moor.yaml';
 export const DEFAULT_COMPOSE_FILES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'];
+export const PROFILE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 export const UNIT_SUFFIXES = ['.service', '.timer', '.socket', '.path', '.mount'];
 
 const boolish = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
@@ -48,6 +49,7 @@ const manifestSchema = z.strictObject({
   rollout: z.strictObject({ healthTimeout: durationish.optional(), rollback: boolish.optional() }).optional(),
   window: z.strictObject({ schedule: z.string(), duration: durationish }).optional(),
   prune: z.strictObject({ volumes: boolish.optional() }).optional(),
+  profiles: z.union([z.string(), z.array(z.string())]).optional(),
 });
 
 export interface ManifestUnit {
@@ -78,10 +80,12 @@ export interface Manifest {
   rollout: RolloutSpec;
   window: WindowSpec | null;
   pruneVolumes: boolean;
+  /** Compose profiles to enable (`profiles:`), or null to take COMPOSE_PROFILES from .env. */
+  profiles: string[] | null;
 }
 
 export function emptyManifest(): Manifest {
-  return { compose: null, units: [], files: [], rollout: { ...DEFAULT_ROLLOUT }, window: null, pruneVolumes: false };
+  return { compose: null, units: [], files: [], rollout: { ...DEFAULT_ROLLOUT }, window: null, pruneVolumes: false, profiles: null };
 }
 
 /** Why a unit name is unacceptable, or null. Also used for files found under `units/`. */
@@ -164,6 +168,13 @@ export function parseManifest(value: unknown, locator: Locator, policy: PolicySe
     manifest.window = { schedule: m.window.schedule, durationMs: ms ?? 0 };
   }
   manifest.pruneVolumes = m.prune?.volumes ?? false;
+  if (m.profiles !== undefined) {
+    const list = typeof m.profiles === 'string' ? m.profiles.split(',') : m.profiles;
+    manifest.profiles = list.map((p) => p.trim()).filter((p) => p !== '');
+    manifest.profiles.forEach((p, i) => {
+      if (!PROFILE_NAME.test(p) && p !== '*') report(typeof m.profiles === 'string' ? ['profiles'] : ['profiles', i], `"${p}" is not a valid profile name`);
+    });
+  }
   return manifest;
 }
 

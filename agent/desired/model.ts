@@ -24,9 +24,54 @@ export type MountSpec =
       readOnly: boolean;
       /** The path relative to the project directory when the source is inside it, else null. */
       repoPath: string | null;
+      /** Bind propagation (`rprivate`, `rslave`, ...), or null for the engine's default. */
+      propagation: string | null;
+      /** SELinux relabelling: `z` shared, `Z` private, or null. */
+      selinux: 'z' | 'Z' | null;
     }
-  | { type: 'volume'; source: string; target: string; readOnly: boolean }
+  | {
+      type: 'volume';
+      /** Engine volume name; '' for an anonymous volume. */
+      source: string;
+      target: string;
+      readOnly: boolean;
+      /** Do not copy the image's content at the target into a new volume. */
+      noCopy: boolean;
+    }
   | { type: 'tmpfs'; target: string; options: string };
+
+/** A file moor writes into the container after create (secrets and configs from `environment:`). */
+export interface ContainerFileSpec {
+  target: string;
+  /** Name of the .env variable the content came from: the content itself is a secret. */
+  variable: string;
+  contentBase64: string;
+  mode: number;
+  uid: string;
+  gid: string;
+}
+
+export interface EndpointSpec {
+  aliases: string[];
+  ipv4Address: string | null;
+  ipv6Address: string | null;
+}
+
+export interface UlimitSpec {
+  name: string;
+  soft: number;
+  hard: number;
+}
+
+/** `deploy.resources.reservations.devices` (GPUs): the engine's DeviceRequest. */
+export interface DeviceRequestSpec {
+  driver: string;
+  /** -1 for all. */
+  count: number;
+  deviceIds: string[];
+  capabilities: string[];
+  options: Record<string, string>;
+}
 
 export interface DeviceSpec {
   hostPath: string;
@@ -35,16 +80,19 @@ export interface DeviceSpec {
 }
 
 export interface HealthcheckSpec {
-  /** Docker's form: ["CMD", ...], ["CMD-SHELL", "..."] or ["NONE"]. */
+  /** Docker's form: ["CMD", ...], ["CMD-SHELL", "..."] or ["NONE"]; [] keeps the image's test. */
   test: string[];
+  /** 0 keeps the image's value (the engine's default when the image has none), as compose sends it. */
   intervalMs: number;
   timeoutMs: number;
   retries: number;
   startPeriodMs: number;
+  startIntervalMs: number;
 }
 
 export interface LoggingSpec {
-  driver: string;
+  /** null keeps the daemon's default driver. */
+  driver: string | null;
   options: Record<string, string>;
 }
 
@@ -104,8 +152,36 @@ export interface ContainerSpec {
   memLimitBytes: number | null;
   nanoCpus: number | null;
   logging: LoggingSpec | null;
-  init: boolean;
+  /** null: not set, the daemon's default applies. */
+  init: boolean | null;
   readOnly: boolean;
+  /** `expose`: container ports (`80/tcp`) published to linked services only, sorted. */
+  expose: string[];
+  sysctls: Record<string, string>;
+  /** Per network (full name) settings beyond the service alias: aliases, fixed addresses. */
+  endpoints: Record<string, EndpointSpec>;
+  /** Legacy links, `container:alias`, sorted. */
+  links: string[];
+  /** `container[:ro]` whose volumes this container mounts too, sorted. */
+  volumesFrom: string[];
+  stdinOpen: boolean;
+  tty: boolean;
+  ulimits: UlimitSpec[];
+  dns: string[];
+  dnsSearch: string[];
+  dnsOptions: string[];
+  groupAdd: string[];
+  /** `host`, `container:NAME`, or null (private). */
+  pid: string | null;
+  /** `host`, `shareable`, `private`, `none`, `container:NAME`, or null (the daemon's default). */
+  ipc: string | null;
+  securityOpt: string[];
+  shmSizeBytes: number | null;
+  memReservationBytes: number | null;
+  pidsLimit: number | null;
+  deviceRequests: DeviceRequestSpec[];
+  /** Files written into the container after create, by target. */
+  files: ContainerFileSpec[];
   update: UpdateStrategy;
   /** Environment keys whose values are secrets and are never shown in plans or logs. */
   secretEnv: string[];
@@ -130,10 +206,19 @@ export interface NetworkSpec {
   /** compose's `driver_opts`, sorted; optional only so that older literals still compile. */
   driverOpts: Record<string, string>;
   internal: boolean;
+  enableIpv6: boolean;
+  /** compose's `ipam`, or null for the engine's default addressing. */
+  ipam: IpamSpec | null;
   labels: Record<string, string>;
   /** `external: true` networks are used, never created or removed. */
   external: boolean;
   hash: string;
+}
+
+export interface IpamSpec {
+  driver: string | null;
+  config: { subnet: string | null; ipRange: string | null; gateway: string | null; auxAddresses: Record<string, string> }[];
+  options: Record<string, string>;
 }
 
 export interface VolumeSpec {

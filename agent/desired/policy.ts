@@ -42,3 +42,16 @@ export function fileModeRefusal(mode: number, policy: PolicySettings): string | 
   if ((mode & 0o7000) === 0 || policy.allowPrivileged) return null;
   return `setuid, setgid or sticky bits (${(mode & 0o7777).toString(8).padStart(4, '0')}) are refused by policy (policy.allowPrivileged)`;
 }
+
+/** `pid:`/`ipc:` joining the host's or another container's namespace. */
+export function namespaceRefusal(key: 'pid' | 'ipc', value: string, policy: PolicySettings): string | null {
+  const shared = value === 'host' || value.startsWith('container:') || value.startsWith('service:');
+  if (!shared || policy.allowPrivileged) return null;
+  return `${key}: ${value} shares a namespace outside the container and is refused by policy (policy.allowPrivileged)`;
+}
+
+/** `security_opt` entries loosen or replace the container's confinement. */
+export function securityOptRefusal(value: string, policy: PolicySettings): string | null {
+  if (policy.allowPrivileged) return null;
+  return `security_opt "${value}" is refused by policy (policy.allowPrivileged)`;
+}

@@ -23,10 +23,25 @@ export function formatKey(path: KeyPath): string {
 /** Accumulates problems, each pinned to a file and line through a locator. */
 export class ProblemList {
   readonly items: ConfigProblem[] = [];
+  /** Keys whose value is known broken: later checks of what lies under them would only mislead. */
+  private readonly settled = new Set<string>();
 
   add(locator: Locator, path: KeyPath, message: string): void {
+    const key = formatKey(path);
+    if (this.isSettled(key)) return;
     const { file, line } = locator.locate(path);
-    this.items.push({ file, line, key: formatKey(path), message });
+    this.items.push({ file, line, key, message });
+  }
+
+  /** Adds a problem that says all there is to say about the value at `path` (a failed interpolation). */
+  addFinal(locator: Locator, path: KeyPath, message: string): void {
+    this.add(locator, path, message);
+    this.settled.add(formatKey(path));
+  }
+
+  private isSettled(key: string): boolean {
+    for (const s of this.settled) if (key === s || key.startsWith(`${s}.`) || key.startsWith(`${s}[`)) return true;
+    return false;
   }
 
   push(...problems: ConfigProblem[]): void {

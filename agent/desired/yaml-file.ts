@@ -1,7 +1,7 @@
 // Reads a YAML config file safely (size, nesting and alias limits, duplicate keys) and keeps
 // its syntax tree so that any key path can be mapped back to a line for error messages.
 import { readFile, stat } from 'node:fs/promises';
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type ScalarTag, type Tags } from 'yaml';
 import type { ConfigProblem } from '../errors.js';
 import type { KeyPath, Locator } from './problems.js';
 
@@ -27,7 +27,7 @@ export function parseYaml(file: string, text: string): YamlResult {
   if (deep !== null) return whole(`nesting deeper than ${MAX_NESTING} levels`, deep);
 
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, merge: true, uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter, merge: true, uniqueKeys: true, prettyErrors: false, customTags: composeIntegers });
   if (doc.errors.length > 0) {
     return {
       ok: false,
@@ -59,6 +59,25 @@ export function parseYaml(file: string, text: string): YamlResult {
       depthOf: (path) => walk(path).depth,
     },
   };
+}
+
+/**
+ * Integers as compose (Go's yaml.v3) reads them: a leading 0 means octal (`0755` is 493), and
+ * an integer too large for a double stays exactly as written instead of being rounded.
+ */
+function composeIntegers(tags: Tags): Tags {
+  return tags.map((tag): Tags[number] => {
+    if (typeof tag !== 'object' || tag.tag !== 'tag:yaml.org,2002:int' || tag.format !== undefined || tag.collection !== undefined) return tag;
+    const scalar: ScalarTag = {
+      ...tag,
+      resolve: (text: string): number | string => {
+        if (/^[-+]?0[0-7]+$/.test(text)) return parseInt(text, 8);
+        const n = Number(text);
+        return Number.isSafeInteger(n) ? n : text.replace(/^\+/, '');
+      },
+    };
+    return scalar;
+  });
 }
 
 /** Reads and parses a file; a missing file is reported by the caller, so it is returned as null. */

@@ -82,10 +82,12 @@ export function redactPlan<P extends { steps: readonly Step[] }>(plan: P): P {
   return {
     ...plan,
     steps: plan.steps.map((step) => {
-      if (step.kind !== 'createContainer' || step.spec.secretEnv.length === 0) return step;
+      if (step.kind !== 'createContainer' || (step.spec.secretEnv.length === 0 && step.spec.files.length === 0)) return step;
       const env = { ...step.spec.env };
       for (const key of step.spec.secretEnv) if (key in env) env[key] = REDACTED;
-      return { ...step, spec: { ...step.spec, env } };
+      // Files written into the container are secrets and configs: their content is never shown.
+      const files = step.spec.files.map((f) => ({ ...f, contentBase64: REDACTED }));
+      return { ...step, spec: { ...step.spec, env, files } };
     }),
   };
 }

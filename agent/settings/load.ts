@@ -105,6 +105,7 @@ async function resolveSettings(value: unknown, locator: Locator, options: LoadSe
       allowPrivileged: input.policy?.allowPrivileged ?? false,
       allowedBindRoots: roots('allowedBindRoots'),
       allowedFileRoots: roots('allowedFileRoots'),
+      strictInterpolation: input.policy?.strictInterpolation ?? false,
     },
     hub,
     stateDir: absolute(input.stateDir ?? DEFAULTS.stateDir, ['stateDir']),

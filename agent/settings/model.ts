@@ -42,6 +42,8 @@ export interface PolicySettings {
   allowPrivileged: boolean;
   allowedBindRoots: string[];
   allowedFileRoots: string[];
+  /** An unset `${VAR}` in a compose file is an error rather than a blank with a warning. */
+  strictInterpolation?: boolean;
 }
 
 export interface HubSettings {

@@ -36,6 +36,7 @@ export const settingsSchema = z.strictObject({
       allowPrivileged: boolish.optional(),
       allowedBindRoots: z.array(z.string()).optional(),
       allowedFileRoots: z.array(z.string()).optional(),
+      strictInterpolation: boolish.optional(),
     })
     .optional(),
   hub: z

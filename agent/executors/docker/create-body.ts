@@ -2,7 +2,7 @@
 // `POST /containers/create`, and an inspect result into an ObservedContainer.
 
 import type Dockerode from 'dockerode';
-import type { ContainerSpec, MountSpec, RestartPolicy } from '../../desired/model.js';
+import type { ContainerSpec, HealthcheckSpec, MountSpec, NetworkSpec, RestartPolicy } from '../../desired/model.js';
 import type { ContainerHealth, ContainerRunState, ObservedContainer } from '../../observe/model.js';
 
 const NS_PER_MS = 1_000_000;
@@ -17,6 +17,7 @@ export interface CreatePlan {
 
 export function toCreateBody(spec: ContainerSpec, moorLabels: Record<string, string>): CreatePlan {
   const exposed: Record<string, Record<string, never>> = {};
+  for (const key of spec.expose) exposed[key] = {};
   const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
   for (const p of spec.ports) {
     const key = `${p.containerPort}/${p.protocol}`;
@@ -29,12 +30,15 @@ export function toCreateBody(spec: ContainerSpec, moorLabels: Record<string, str
   const hostConfig: Dockerode.HostConfig = {
     PortBindings: bindings,
     // Binds, as compose does, so that a missing host folder is created rather than refused.
-    Binds: spec.mounts.flatMap((m) => (m.type === 'bind' ? [`${m.source}:${m.target}${m.readOnly ? ':ro' : ''}`] : [])),
+    Binds: spec.mounts.flatMap((m) => (m.type === 'bind' ? [bindString(m)] : [])),
     Mounts: spec.mounts.filter(isVolume).map((m) => ({
       Type: m.type,
+      // An anonymous volume has an empty source: the engine creates one, as for compose.
       Source: m.source,
       Target: m.target,
       ReadOnly: m.readOnly,
+      // moor creates named volumes itself; the driver here only applies to an anonymous one.
+      ...(m.noCopy ? { VolumeOptions: { NoCopy: true, Labels: {}, DriverConfig: { Name: 'local', Options: {} } } } : {}),
     })),
     Tmpfs: Object.fromEntries(spec.mounts.flatMap((m) => (m.type === 'tmpfs' ? [[m.target, m.options]] : []))),
     RestartPolicy: toRestartPolicy(spec.restart),
@@ -46,13 +50,15 @@ export function toCreateBody(spec: ContainerSpec, moorLabels: Record<string, str
     CapAdd: spec.capAdd,
     CapDrop: spec.capDrop,
     Privileged: spec.privileged,
-    Init: spec.init,
     ReadonlyRootfs: spec.readOnly,
     ExtraHosts: spec.extraHosts,
   };
+  // Unset keys are not sent, so that the daemon's own defaults apply as with compose.
+  if (spec.init !== null) hostConfig.Init = spec.init;
   if (spec.memLimitBytes !== null) hostConfig.Memory = spec.memLimitBytes;
   if (spec.nanoCpus !== null) hostConfig.NanoCpus = spec.nanoCpus;
-  if (spec.logging !== null) hostConfig.LogConfig = { Type: spec.logging.driver, Config: spec.logging.options };
+  if (spec.logging !== null) hostConfig.LogConfig = { Type: spec.logging.driver ?? '', Config: spec.logging.options };
+  addRuntime(hostConfig, spec);
 
   const body: Dockerode.ContainerCreateOptions = {
     name: spec.name,
@@ -69,16 +75,9 @@ export function toCreateBody(spec: ContainerSpec, moorLabels: Record<string, str
   if (spec.user !== null) body.User = spec.user;
   if (spec.workingDir !== null) body.WorkingDir = spec.workingDir;
   if (spec.hostname !== null) body.Hostname = spec.hostname;
-  if (spec.healthcheck !== null) {
-    const h = spec.healthcheck;
-    body.Healthcheck = {
-      Test: h.test,
-      Interval: h.intervalMs * NS_PER_MS,
-      Timeout: h.timeoutMs * NS_PER_MS,
-      Retries: h.retries,
-      StartPeriod: h.startPeriodMs * NS_PER_MS,
-    };
-  }
+  if (spec.stdinOpen) body.OpenStdin = true;
+  if (spec.tty) body.Tty = true;
+  if (spec.healthcheck !== null) body.Healthcheck = toHealthcheck(spec.healthcheck);
 
   let extraNetworks: string[] = [];
   if (spec.networkMode !== null) {
@@ -87,11 +86,89 @@ export function toCreateBody(spec: ContainerSpec, moorLabels: Record<string, str
     const [first, ...rest] = spec.networks;
     if (first !== undefined) {
       hostConfig.NetworkMode = first;
-      body.NetworkingConfig = { EndpointsConfig: { [first]: { Aliases: [spec.service] } } };
+      body.NetworkingConfig = { EndpointsConfig: { [first]: endpointConfig(spec, first) } };
       extraNetworks = rest;
     }
   }
   return { body, extraNetworks };
+}
+
+/** `SOURCE:TARGET[:ro][,z|Z][,propagation]`, as compose writes a bind. */
+function bindString(m: Extract<MountSpec, { type: 'bind' }>): string {
+  const modes = [m.readOnly ? 'ro' : 'rw', ...(m.selinux ? [m.selinux] : []), ...(m.propagation ? [m.propagation] : [])];
+  return `${m.source}:${m.target}${modes.length === 1 && !m.readOnly ? '' : `:${modes.join(',')}`}`;
+}
+
+/** The engine's healthcheck: 0 and an empty test keep the image's values (the engine merges them). */
+function toHealthcheck(h: HealthcheckSpec): NonNullable<Dockerode.ContainerCreateOptions['Healthcheck']> & { StartInterval?: number } {
+  if (h.test[0] === 'NONE') return { Test: ['NONE'] };
+  const out: NonNullable<Dockerode.ContainerCreateOptions['Healthcheck']> & { StartInterval?: number } = {};
+  if (h.test.length > 0) out.Test = h.test;
+  if (h.intervalMs > 0) out.Interval = h.intervalMs * NS_PER_MS;
+  if (h.timeoutMs > 0) out.Timeout = h.timeoutMs * NS_PER_MS;
+  if (h.retries > 0) out.Retries = h.retries;
+  if (h.startPeriodMs > 0) out.StartPeriod = h.startPeriodMs * NS_PER_MS;
+  if (h.startIntervalMs > 0) out.StartInterval = h.startIntervalMs * NS_PER_MS;
+  return out;
+}
+
+/** A network endpoint: the service name and its aliases, fixed addresses, links. */
+export function endpointConfig(spec: ContainerSpec, network: string): Dockerode.EndpointSettings {
+  const e = spec.endpoints[network];
+  const out: Dockerode.EndpointSettings = { Aliases: [spec.service, ...(e?.aliases ?? [])] };
+  if (e?.ipv4Address || e?.ipv6Address) {
+    out.IPAMConfig = {
+      ...(e.ipv4Address ? { IPv4Address: e.ipv4Address } : {}),
+      ...(e.ipv6Address ? { IPv6Address: e.ipv6Address } : {}),
+    };
+  }
+  if (spec.links.length > 0) out.Links = spec.links;
+  return out;
+}
+
+/** compose's enable_ipv6 and ipam, in the engine's network create body. */
+export function networkAddressing(spec: NetworkSpec): Pick<Dockerode.NetworkCreateOptions, 'EnableIPv6' | 'IPAM'> {
+  const out: Pick<Dockerode.NetworkCreateOptions, 'EnableIPv6' | 'IPAM'> = {};
+  if (spec.enableIpv6) out.EnableIPv6 = true;
+  if (spec.ipam !== null) {
+    out.IPAM = {
+      Driver: spec.ipam.driver ?? 'default',
+      Config: spec.ipam.config.map((c) => ({
+        ...(c.subnet ? { Subnet: c.subnet } : {}),
+        ...(c.ipRange ? { IPRange: c.ipRange } : {}),
+        ...(c.gateway ? { Gateway: c.gateway } : {}),
+        ...(Object.keys(c.auxAddresses).length > 0 ? { AuxiliaryAddresses: c.auxAddresses } : {}),
+      })),
+      Options: spec.ipam.options,
+    };
+  }
+  return out;
+}
+
+function addRuntime(hostConfig: Dockerode.HostConfig, spec: ContainerSpec): void {
+  if (Object.keys(spec.sysctls).length > 0) hostConfig.Sysctls = spec.sysctls;
+  if (spec.ulimits.length > 0) hostConfig.Ulimits = spec.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard }));
+  if (spec.dns.length > 0) hostConfig.Dns = spec.dns;
+  if (spec.dnsSearch.length > 0) hostConfig.DnsSearch = spec.dnsSearch;
+  if (spec.dnsOptions.length > 0) hostConfig.DnsOptions = spec.dnsOptions;
+  if (spec.groupAdd.length > 0) hostConfig.GroupAdd = spec.groupAdd;
+  if (spec.pid !== null) hostConfig.PidMode = spec.pid;
+  if (spec.ipc !== null) hostConfig.IpcMode = spec.ipc;
+  if (spec.securityOpt.length > 0) hostConfig.SecurityOpt = spec.securityOpt;
+  if (spec.shmSizeBytes !== null) hostConfig.ShmSize = spec.shmSizeBytes;
+  if (spec.memReservationBytes !== null) hostConfig.MemoryReservation = spec.memReservationBytes;
+  if (spec.pidsLimit !== null) hostConfig.PidsLimit = spec.pidsLimit;
+  if (spec.volumesFrom.length > 0) hostConfig.VolumesFrom = spec.volumesFrom;
+  if (spec.links.length > 0 && spec.networkMode !== null) hostConfig.Links = spec.links;
+  if (spec.deviceRequests.length > 0) {
+    hostConfig.DeviceRequests = spec.deviceRequests.map((d) => ({
+      Driver: d.driver,
+      Count: d.count,
+      DeviceIDs: d.deviceIds,
+      Capabilities: [d.capabilities],
+      Options: d.options,
+    }));
+  }
 }
 
 function isVolume(m: MountSpec): m is Extract<MountSpec, { type: 'volume' }> {

@@ -8,7 +8,8 @@ import { LABEL, type ForeignResource, type ObservedContainer, type ObservedNetwo
 import type { RegistryCredential } from '../../settings/model.js';
 import { buildImage, builtImageHash } from './build-image.js';
 import { findForeignNamed, foreignOf } from './compose-projects.js';
-import { toCreateBody, toObservedContainer } from './create-body.js';
+import { containerFilesTar } from './container-files.js';
+import { endpointConfig, networkAddressing, toCreateBody, toObservedContainer } from './create-body.js';
 import { isImageNotFoundMessage, statusOf, toDockerError } from './docker-errors.js';
 import type { ContainerEngine, ContainerListing } from './port.js';
 import { findCredential, parseImageRef, readDockerConfigAuths, toRegistryAuth } from './registry-auth.js';
@@ -150,6 +151,7 @@ export function createDockerEngine(deps: DockerEngineDeps, options: DockerEngine
           Name: spec.name,
           Driver: spec.driver,
           Internal: spec.internal,
+          ...networkAddressing(spec),
           Options: spec.driverOpts,
           CheckDuplicate: true,
           Labels: { ...spec.labels, ...labels },
@@ -200,8 +202,9 @@ export function createDockerEngine(deps: DockerEngineDeps, options: DockerEngine
       }
       try {
         for (const network of extraNetworks) {
-          await docker.getNetwork(network).connect({ Container: id, EndpointConfig: { Aliases: [spec.service] } });
+          await docker.getNetwork(network).connect({ Container: id, EndpointConfig: endpointConfig(spec, network) });
         }
+        if (spec.files.length > 0) await docker.getContainer(id).putArchive(containerFilesTar(spec.files), { path: '/' });
       } catch (err) {
         // Leave nothing half-made behind: the caller sees a failed create, not a container
         // that misses a network.

@@ -33,7 +33,7 @@ test('a container created from a full spec carries every field of it', async () 
   const nets = [`${host}_front`, `${host}_back`];
   for (const name of nets) {
     await engine.createNetwork(
-      { project: host, key: name, name, driver: 'bridge', driverOpts: {}, internal: true, labels: {}, external: false, hash: 'n' },
+      { project: host, key: name, name, driver: 'bridge', driverOpts: {}, internal: true, enableIpv6: false, ipam: null, labels: {}, external: false, hash: 'n' },
       { [LABEL.managed]: 'true', [LABEL.host]: host },
     );
   }
@@ -48,13 +48,13 @@ test('a container created from a full spec carries every field of it', async () 
     env: { A: '1', B: 'two words' },
     ports: [{ hostIp: '127.0.0.1', hostPort: null, containerPort: 8080, protocol: 'tcp' }],
     mounts: [
-      { type: 'bind', source: bindDir, target: '/srv/bind', readOnly: true, repoPath: null },
-      { type: 'volume', source: volume, target: '/data', readOnly: false },
+      { type: 'bind', source: bindDir, target: '/srv/bind', readOnly: true, repoPath: null, propagation: null, selinux: null },
+      { type: 'volume', source: volume, target: '/data', readOnly: false, noCopy: false },
       { type: 'tmpfs', target: '/scratch', options: 'size=1m' },
     ],
     restart: 'on-failure:3',
     labels: { 'com.example.team': 'edge' },
-    healthcheck: { test: ['CMD-SHELL', 'true'], intervalMs: 2000, timeoutMs: 1000, retries: 2, startPeriodMs: 500 },
+    healthcheck: { test: ['CMD-SHELL', 'true'], intervalMs: 2000, timeoutMs: 1000, retries: 2, startPeriodMs: 500, startIntervalMs: 0 },
     networks: nets,
     networkMode: null,
     user: 'nobody',
@@ -126,7 +126,7 @@ test('a container created from a full spec carries every field of it', async () 
 
 test('a started container is observed running, with its health and start time', async () => {
   const spec = minimalSpec(host, 'healthy', {
-    healthcheck: { test: ['CMD', 'true'], intervalMs: 1000, timeoutMs: 1000, retries: 1, startPeriodMs: 0 },
+    healthcheck: { test: ['CMD', 'true'], intervalMs: 1000, timeoutMs: 1000, retries: 1, startPeriodMs: 0, startIntervalMs: 0 },
   });
   await engine.createContainer(spec, moorLabels(spec, host));
   await engine.startContainer(spec.name);
@@ -200,7 +200,7 @@ test('engine refusals are DockerErrors carrying the original error', async () =>
   assert.equal(clash.code, 'CONFLICT');
   assert.equal((clash.cause as { statusCode?: number }).statusCode, 409);
 
-  const bad = minimalSpec(host, 'bad', { mounts: [{ type: 'volume', source: '', target: 'relative', readOnly: false }] });
+  const bad = minimalSpec(host, 'bad', { mounts: [{ type: 'volume', source: '', target: 'relative', readOnly: false, noCopy: false }] });
   const refused = await engine.createContainer(bad, moorLabels(bad, host)).catch((e: unknown) => e);
   assert.ok(refused instanceof DockerError);
   assert.equal(refused.code, 'CREATE_FAILED');

@@ -43,9 +43,11 @@ const WRONG_VALUES: [string, string][] = [
 const UNKNOWN_KEYS: [string, string][] = [
   ['build', '.'], ['deploy', '{ replicas: 2 }'], ['secrets', '[a]'], ['configs', '[a]'], ['links', '[db]'],
   ['external_links', '[db]'], ['pid', 'host'], ['ipc', 'host'], ['userns_mode', 'host'], ['cgroup_parent', '/x'],
-  ['security_opt', '[seccomp=unconfined]'], ['sysctls', '{ a: 1 }'], ['ulimits', '{ nofile: 1 }'], ['volumes_from', '[db]'],
-  ['frobnicate', 'true'], ['Image', 'local/busybox:1'], ['profiles', '[a]'], ['platform', 'linux/arm64'], ['scale', '3'],
-  ['runtime', 'runc'], ['oom_kill_disable', 'true'], ['shm_size', '1g'], ['dns', '[1.1.1.1]'], ['expose', '[80]'],
+  ['security_opt', '[seccomp=unconfined]'], ['sysctls', '{ a: 1 }'], ['ulimits', '{ nofile: many }'], ['volumes_from', '[db]'],
+  ['frobnicate', 'true'], ['Image', 'local/busybox:1'], ['profiles', '{ a: 1 }'], ['platform', 'linux/arm64'], ['scale', '3'],
+  ['runtime', 'runc'], ['oom_kill_disable', 'true'], ['shm_size', 'lots'], ['dns', '{ a: 1 }'], ['expose', '[eighty]'],
+  ['ulimits', '{ nofiles: 1 }'], ['ulimits', '{ nofile: { soft: 2, hard: 1 } }'], ['deploy', '{ placement: { constraints: [a] } }'],
+  ['sysctls', '[kernel.panic=1]'], ['stdin_open', 'maybe'], ['tty', '[1]'], ['links', '["bad link"]'], ['group_add', '{ a: 1 }'],
 ];
 
 const UNIT_NAMES = [
@@ -62,8 +64,8 @@ function composeCases(): CorpusCase[] {
   for (const [key, value] of UNKNOWN_KEYS) {
     out.push({ name: `unknown service key ${key}`, files: compose(svc(`    ${key}: ${value}\n`)), file: 'compose.yaml', key: new RegExp(`services\\.web\\.${escape(key)}|services\\.web$`) });
   }
-  for (const [top, value] of [['secrets', '{ a: { file: x } }'], ['configs', '{}'], ['include', '[other.yaml]'], ['services2', '{}'], ['x', '1']] as const) {
-    out.push({ name: `unknown top-level key ${top}`, files: compose(`${svc('')}${top}: ${value}\n`), file: 'compose.yaml', key: new RegExp(`^${top}$|^$`) });
+  for (const [top, value] of [['secrets', '{ a: { file: x, environment: Y } }'], ['configs', '{ c: { } }'], ['include', '[other.yaml]'], ['services2', '{}'], ['x', '1']] as const) {
+    out.push({ name: `unknown top-level key ${top}`, files: compose(`${svc('')}${top}: ${value}\n`), file: 'compose.yaml', key: new RegExp(`^${top}([.[]|$)|^$`) });
   }
   for (const [key, value] of [['driver', '42'], ['external', '"maybe"'], ['driver_opts', '[a]'], ['bogus', '1']] as const) {
     out.push({ name: `top-level volume ${key}`, files: compose(`${svc('')}volumes:\n  data:\n    ${key}: ${value}\n`), file: 'compose.yaml', key: /^volumes\.data/ });

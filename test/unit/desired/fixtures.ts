@@ -33,6 +33,13 @@ export async function load(files: Record<string, string | { symlink: string }>, 
   return loadDesiredState(await configDir(files), { policy, projectsDir: DEFAULT_PROJECTS_DIR });
 }
 
+/** Loads a valid config dir and returns the warnings it gave too. */
+export async function loadWarned(files: Record<string, string | { symlink: string }>, policy = POLICY): Promise<{ state: DesiredState; warnings: ConfigProblem[] }> {
+  const warnings: ConfigProblem[] = [];
+  const state = await loadDesiredState(await configDir(files), { policy, projectsDir: DEFAULT_PROJECTS_DIR, onWarning: (w) => warnings.push(w) });
+  return { state, warnings };
+}
+
 export async function problems(files: Record<string, string | { symlink: string }>, policy = POLICY): Promise<ConfigProblem[]> {
   return validateDir(await configDir(files), { policy, projectsDir: DEFAULT_PROJECTS_DIR });
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { interpolate, InterpolationError } from '../../../agent/desired/interpolate.js';
-import { load, problems, assertProblem } from './fixtures.js';
+import { assertProblem, load, loadWarned, POLICY, problems } from './fixtures.js';
 
 const vars = { NAME: 'web', EMPTY: '', PORT: '8080' };
 
@@ -31,19 +31,48 @@ describe('interpolation', () => {
   it('turns $$ into a literal dollar sign', () => {
     assert.equal(interpolate('echo $$HOME costs $$5', vars), 'echo $HOME costs $5');
   });
-  it('refuses an unset variable without default', () => {
-    assert.throws(() => interpolate('${MISSING}', vars), InterpolationError);
-    assert.throws(() => interpolate('$MISSING', vars), /MISSING is not set/);
+  it('makes an unset variable without default a blank and says so, as compose does', () => {
+    const unset: string[] = [];
+    assert.equal(interpolate('[${MISSING}][$MISSING]', vars, { onUnset: (n) => unset.push(n) }), '[][]');
+    assert.deepEqual(unset, ['MISSING', 'MISSING']);
   });
-  it('refuses a lone $ and an unterminated ${', () => {
-    assert.throws(() => interpolate('cost: $5', vars), /literal dollar/);
+  it('refuses an unset variable under strict interpolation', () => {
+    assert.throws(() => interpolate('${MISSING}', vars, { strict: true }), InterpolationError);
+    assert.throws(() => interpolate('$MISSING', vars, { strict: true }), /MISSING is not set.*strictInterpolation/);
+  });
+  it('keeps a $ that starts no name, as in a bcrypt hash, and refuses an unterminated ${', () => {
+    assert.equal(interpolate('cost: $5', vars), 'cost: $5');
+    assert.equal(interpolate('${H:-$2a$14$1l.Ioz}', vars), '$2a$14$1l.Ioz');
     assert.throws(() => interpolate('${NAME', vars), /unterminated/);
+  });
+  it('refuses nesting past the limit without exhausting the stack', () => {
+    const deep = `${'${A:-'.repeat(6000)}x${'}'.repeat(6000)}`;
+    assert.throws(() => interpolate(deep, vars), /nested 6000 deep/);
+    assert.equal(interpolate('${A:-${B:-${C:-deep}}}', vars), 'deep');
   });
   it('takes values from .env, not from the agent process environment', async () => {
     process.env.MOOR_TEST_ONLY_IN_PROCESS = 'leak';
-    const list = await problems({ 'compose.yaml': 'services:\n  web:\n    image: x\n    environment:\n      A: ${MOOR_TEST_ONLY_IN_PROCESS}\n' });
+    const { state, warnings } = await loadWarned({ 'compose.yaml': 'services:\n  web:\n    image: x\n    environment:\n      A: ${MOOR_TEST_ONLY_IN_PROCESS}\n' });
     delete process.env.MOOR_TEST_ONLY_IN_PROCESS;
-    assertProblem(list, { file: 'compose.yaml', line: 5, key: 'services.web.environment.A', message: /not set in \.env/ });
+    assert.deepEqual(state.containers[0]?.env, { A: '' });
+    assertProblem(warnings, { file: 'compose.yaml', line: 5, key: 'services.web.environment.A', message: /not set in \.env/ });
+  });
+  it('makes an unset variable an error with FILE:LINE under policy.strictInterpolation', async () => {
+    const list = await problems({ 'compose.yaml': 'services:\n  web:\n    image: x\n    environment:\n      A: ${NOPE}\n' }, { ...POLICY, strictInterpolation: true });
+    assertProblem(list, { file: 'compose.yaml', line: 5, key: 'services.web.environment.A', message: /NOPE is not set/ });
+  });
+  it('refuses a 6,000 deep ${A:-${A:-...}} as an invalid commit naming FILE:LINE', async () => {
+    const deep = `${'${A:-'.repeat(6000)}x${'}'.repeat(6000)}`;
+    const list = await problems({ 'compose.yaml': `services:\n  web:\n    image: x\n    environment:\n      A: "${deep}"\n` });
+    assertProblem(list, { file: 'compose.yaml', line: 5, key: 'services.web.environment.A', message: /nested/ });
+  });
+  it('expands ${VAR} inside .env values and env_file files, but not single-quoted ones', async () => {
+    const state = await load({
+      '.env': 'HOST=db\nURL=postgres://${HOST}:5432\nLIT=\'${HOST}\'\n',
+      'app.env': 'DSN=${URL}/app\n',
+      'compose.yaml': 'services:\n  web:\n    image: x\n    env_file: app.env\n    environment: { U: "${URL}", L: "${LIT}" }\n',
+    });
+    assert.deepEqual(state.containers[0]?.env, { DSN: 'postgres://db:5432/app', L: '${HOST}', U: 'postgres://db:5432' });
   });
   it('interpolates values from .env into compose values but not keys', async () => {
     const state = await load({

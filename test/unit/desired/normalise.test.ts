@@ -55,7 +55,6 @@ services:
     pull_policy: missing
     stop_grace_period: 10s
     privileged: false
-    init: false
     read_only: false
     networks: [default]
     x-moor: { update: stop-first }
@@ -97,7 +96,7 @@ services:
     tmpfs: ["/run:size=64m", /tmp]
     read_only: true
 `);
-    assert.deepEqual(spec.healthcheck, { test: ['CMD-SHELL', 'curl -f localhost'], intervalMs: 90_000, timeoutMs: 500, retries: 5, startPeriodMs: 10_000 });
+    assert.deepEqual(spec.healthcheck, { test: ['CMD-SHELL', 'curl -f localhost'], intervalMs: 90_000, timeoutMs: 500, retries: 5, startPeriodMs: 10_000, startIntervalMs: 0 });
     assert.equal(spec.memLimitBytes, 512 * 1024 * 1024);
     assert.equal(spec.nanoCpus, 1_500_000_000);
     assert.deepEqual(spec.mounts, [
@@ -120,7 +119,7 @@ networks:
 `,
     });
     const web = state.containers.find((c) => c.service === 'web');
-    assert.deepEqual(web?.mounts, [{ type: 'volume', source: 'shop_data', target: '/data', readOnly: false }]);
+    assert.deepEqual(web?.mounts, [{ type: 'volume', source: 'shop_data', target: '/data', readOnly: false, noCopy: false }]);
     assert.deepEqual(web?.networks, ['shop_front']);
     const tool = state.containers.find((c) => c.service === 'tool');
     assert.deepEqual(tool?.networks, []);
@@ -154,7 +153,7 @@ networks:
     assert.equal(state.containers.find((c) => c.service === 'sidecar')?.networkMode, 'container:the-app');
   });
 
-  it('merges several compose files in order, later files overriding keys', async () => {
+  it('merges several compose files in order as compose does: maps by key, ports appended', async () => {
     const state = await load({
       'moor.yaml': 'compose: [base.yaml, override.yaml]\n',
       'base.yaml': 'services:\n  web: { image: x, environment: { A: "1", B: "1" }, ports: ["80:80"] }\n',
@@ -162,7 +161,7 @@ networks:
     });
     const web = state.containers[0];
     assert.deepEqual(web?.env, { A: '1', B: '2' });
-    assert.deepEqual(web?.ports.map((p) => p.hostPort), [81]);
+    assert.deepEqual(web?.ports.map((p) => p.hostPort), [80, 81]);
   });
 
   it('picks compose.yaml before docker-compose.yml when moor.yaml names none', async () => {
@@ -209,7 +208,7 @@ describe('normalisation of lists and maps', () => {
     image: x
     extra_hosts: { cache: 10.0.0.3, db: 10.0.0.2 }
     labels: { a: "1", b: 2 }
-    logging: { options: { max-file: "3", max-size: 10m } }
+    logging: { driver: json-file, options: { max-file: "3", max-size: 10m } }
 `);
     assert.deepEqual(fromLists, fromMaps);
     assert.deepEqual(fromLists.extraHosts, ['cache:10.0.0.3', 'db:10.0.0.2']);

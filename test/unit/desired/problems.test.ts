@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidConfigError } from '../../../agent/errors.js';
-import { assertProblem, composeWith, configDir, load, POLICY, problems } from './fixtures.js';
+import { assertProblem, loadWarned, composeWith, configDir, load, POLICY, problems } from './fixtures.js';
 import { DEFAULT_PROJECTS_DIR, loadDesiredState } from '../../../agent/desired/load.js';
 
 const compose = (text: string): Promise<Awaited<ReturnType<typeof problems>>> => problems({ 'compose.yaml': text });
@@ -11,8 +11,8 @@ describe('compose problems name file, line and key', () => {
     assertProblem(await compose(composeWith('    frobnicate: .\n')), { file: 'compose.yaml', line: 4, key: 'services.web.frobnicate', message: /unsupported key/ });
   });
   it('reports an unsupported top-level key but still checks services', async () => {
-    const list = await compose('configs: {}\nservices:\n  web: { image: x, ports: ["nope"] }\n');
-    assertProblem(list, { file: 'compose.yaml', line: 1, key: 'configs', message: /unsupported/ });
+    const list = await compose('volumes2: {}\nservices:\n  web: { image: x, ports: ["nope"] }\n');
+    assertProblem(list, { file: 'compose.yaml', line: 1, key: 'volumes2', message: /unsupported/ });
     assertProblem(list, { file: 'compose.yaml', line: 3, key: 'services.web.ports[0]' });
   });
   it('reports a value of the wrong type', async () => {
@@ -173,9 +173,11 @@ describe('config dir', () => {
     assert.ok(list instanceof InvalidConfigError);
     assert.match(list.message, /cannot be read/);
   });
-  it('takes environment entries written without a value from .env', async () => {
+  it('takes environment entries written without a value from .env, and leaves them out with a warning when unset', async () => {
     const state = await load({ '.env': 'MODE=edge\n', 'compose.yaml': composeWith('    environment: [MODE]\n') });
     assert.deepEqual(state.containers[0]?.env, { MODE: 'edge' });
-    assertProblem(await compose(composeWith('    environment: [UNSET]\n')), { file: 'compose.yaml', line: 4, key: 'services.web.environment[0]', message: /not set in \.env/ });
+    const { state: unset, warnings } = await loadWarned({ 'compose.yaml': composeWith('    environment: [UNSET]\n') });
+    assert.deepEqual(unset.containers[0]?.env, {});
+    assertProblem(warnings, { file: 'compose.yaml', line: 4, key: 'services.web.environment[0]', message: /not set in \.env/ });
   });
 });

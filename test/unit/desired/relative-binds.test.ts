@@ -40,8 +40,8 @@ describe('relative bind sources', () => {
     });
     const mounts = state.containers[0]?.mounts ?? [];
     assert.deepEqual(mounts, [
-      { type: 'bind', source: `${DEFAULT_PROJECTS_DIR}/app/data`, target: '/data', readOnly: false, repoPath: 'data' },
-      { type: 'bind', source: `${DEFAULT_PROJECTS_DIR}/app/conf/nginx.conf`, target: '/etc/nginx/nginx.conf', readOnly: true, repoPath: 'conf/nginx.conf' },
+      { type: 'bind', source: `${DEFAULT_PROJECTS_DIR}/app/data`, target: '/data', readOnly: false, repoPath: 'data', propagation: null, selinux: null },
+      { type: 'bind', source: `${DEFAULT_PROJECTS_DIR}/app/conf/nginx.conf`, target: '/etc/nginx/nginx.conf', readOnly: true, repoPath: 'conf/nginx.conf', propagation: null, selinux: null },
     ]);
   });
   it('still check an absolute source outside the project dir against the bind roots', async () => {

@@ -19,28 +19,40 @@ const value = <T>(r: { ok: true; value: T } | { ok: false; error: string }): T =
 
 describe('compose syntaxes', () => {
   it('parses short port mappings with host ip, protocol and ephemeral host ports', () => {
-    assert.deepEqual(value(parsePortShort('80')), { hostIp: '', hostPort: null, containerPort: 80, protocol: 'tcp' });
-    assert.deepEqual(value(parsePortShort('8080:80')), { hostIp: '', hostPort: 8080, containerPort: 80, protocol: 'tcp' });
-    assert.deepEqual(value(parsePortShort('127.0.0.1:53:53/udp')), { hostIp: '127.0.0.1', hostPort: 53, containerPort: 53, protocol: 'udp' });
-    assert.deepEqual(value(parsePortShort('127.0.0.1::80')), { hostIp: '127.0.0.1', hostPort: null, containerPort: 80, protocol: 'tcp' });
-    assert.deepEqual(value(parsePortShort('[::1]:8080:80')), { hostIp: '::1', hostPort: 8080, containerPort: 80, protocol: 'tcp' });
+    assert.deepEqual(value(parsePortShort('80')), [{ hostIp: '', hostPort: null, containerPort: 80, protocol: 'tcp' }]);
+    assert.deepEqual(value(parsePortShort('8080:80')), [{ hostIp: '', hostPort: 8080, containerPort: 80, protocol: 'tcp' }]);
+    assert.deepEqual(value(parsePortShort('127.0.0.1:53:53/udp')), [{ hostIp: '127.0.0.1', hostPort: 53, containerPort: 53, protocol: 'udp' }]);
+    assert.deepEqual(value(parsePortShort('127.0.0.1::80')), [{ hostIp: '127.0.0.1', hostPort: null, containerPort: 80, protocol: 'tcp' }]);
+    assert.deepEqual(value(parsePortShort('[::1]:8080:80')), [{ hostIp: '::1', hostPort: 8080, containerPort: 80, protocol: 'tcp' }]);
   });
-  it('refuses port ranges, out-of-range ports and unknown protocols with a clear message', () => {
-    assert.ok(!parsePortShort('8000-8010:8000-8010').ok);
+  it('expands port ranges port by port, as the engine does', () => {
+    assert.deepEqual(value(parsePortShort('5683-5685:5683-5685/udp')).map((p) => `${p.hostPort}:${p.containerPort}/${p.protocol}`), ['5683:5683/udp', '5684:5684/udp', '5685:5685/udp']);
+    assert.deepEqual(value(parsePortShort('9000-9001')).map((p) => [p.hostPort, p.containerPort]), [[null, 9000], [null, 9001]]);
+  });
+  it('refuses ranges of different sizes, out-of-range ports and unknown protocols with a clear message', () => {
     const range = parsePortShort('8000-8010:80');
-    assert.ok(!range.ok && /ranges are not supported/.test(range.error));
+    assert.ok(!range.ok && /differ in size/.test(range.error));
     assert.ok(!parsePortShort('70000:80').ok);
     assert.ok(!parsePortShort('80/icmp').ok);
   });
   it('parses named volumes, and binds (absolute or relative, source as written) with ro/rw modes', () => {
-    assert.deepEqual(value(parseVolumeShort('data:/var/lib/data')), { type: 'volume', volume: 'data', target: '/var/lib/data', readOnly: false });
-    assert.deepEqual(value(parseVolumeShort('/srv/x/:/x:ro')), { type: 'bind', source: '/srv/x/', target: '/x', readOnly: true });
-    assert.deepEqual(value(parseVolumeShort('./data:/data')), { type: 'bind', source: './data', target: '/data', readOnly: false });
+    const plain = { selinux: null, propagation: null, noCopy: false };
+    assert.deepEqual(value(parseVolumeShort('data:/var/lib/data')), { type: 'volume', volume: 'data', target: '/var/lib/data', readOnly: false, ...plain });
+    assert.deepEqual(value(parseVolumeShort('/srv/x/:/x:ro')), { type: 'bind', source: '/srv/x/', target: '/x', readOnly: true, ...plain });
+    assert.deepEqual(value(parseVolumeShort('./data:/data')), { type: 'bind', source: './data', target: '/data', readOnly: false, ...plain });
   });
-  it('refuses anonymous volumes and unknown modes', () => {
-    const anon = parseVolumeShort('/data');
-    assert.ok(!anon.ok && /anonymous/.test(anon.error));
-    assert.ok(!parseVolumeShort('data:/data:z').ok);
+  it('reads :z, :Z, propagation and nocopy modes, and a bare container path as an anonymous volume', () => {
+    assert.deepEqual(value(parseVolumeShort('/:/host:ro,rslave')), { type: 'bind', source: '/', target: '/host', readOnly: true, selinux: null, propagation: 'rslave', noCopy: false });
+    assert.deepEqual(value(parseVolumeShort('db:/var/lib/db:Z')), { type: 'volume', volume: 'db', target: '/var/lib/db', readOnly: false, selinux: 'Z', propagation: null, noCopy: false });
+    assert.deepEqual(value(parseVolumeShort('db:/data:nocopy')), { type: 'volume', volume: 'db', target: '/data', readOnly: false, selinux: null, propagation: null, noCopy: true });
+    assert.deepEqual(value(parseVolumeShort('/var/cache')), { type: 'volume', volume: '', target: '/var/cache', readOnly: false, selinux: null, propagation: null, noCopy: false });
+  });
+  it('says a bare name misses its target, and refuses unknown modes and misplaced ones', () => {
+    const bare = parseVolumeShort('data');
+    assert.ok(!bare.ok && /has no target/.test(bare.error) && !/name:/.test(bare.error));
+    assert.ok(!parseVolumeShort('data:/data:sideways').ok);
+    assert.ok(!parseVolumeShort('data:/data:rslave').ok);
+    assert.ok(!parseVolumeShort('./x:/data:nocopy').ok);
   });
   it('parses devices with default container path and permissions', () => {
     assert.deepEqual(value(parseDevice('/dev/ttyUSB0')), { hostPath: '/dev/ttyUSB0', containerPath: '/dev/ttyUSB0', permissions: 'rwm' });

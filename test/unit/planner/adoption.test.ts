@@ -67,7 +67,7 @@ describe('planner: docker compose projects moor does not own', () => {
   it('reuses the volumes and networks of an adopted project as they are: no create, no change to report', () => {
     const data = volume('data');
     const net = network('default');
-    const web = container('web', { networks: [net.name], networkMode: null, mounts: [{ type: 'volume', source: data.name, target: '/data', readOnly: false }] });
+    const web = container('web', { networks: [net.name], networkMode: null, mounts: [{ type: 'volume', source: data.name, target: '/data', readOnly: false, noCopy: false }] });
     const state = desired([web], { adopt: true, volumes: [data], networks: [net] });
     const p = plan(state, observed([], { foreignVolumes: [composeOwned(data.name)], foreignNetworks: [composeOwned(net.name)] }), context());
     assert.deepEqual(kinds(p.steps), ['createContainer container/demo-web', 'startContainer container/demo-web']);
@@ -76,7 +76,7 @@ describe('planner: docker compose projects moor does not own', () => {
 
   it('refuses a volume left by `docker-compose down` instead of "creating" it on every sync', () => {
     const data = volume('data');
-    const web = container('web', { mounts: [{ type: 'volume', source: data.name, target: '/data', readOnly: false }] });
+    const web = container('web', { mounts: [{ type: 'volume', source: data.name, target: '/data', readOnly: false, noCopy: false }] });
     assert.throws(
       () => plan(desired([web], { volumes: [data] }), observed([], { foreignVolumes: [composeOwned(data.name)] }), context()),
       (err: unknown) =>

@@ -184,7 +184,7 @@ describe('planner: containers', () => {
   });
 
   it('waits for a healthy dependency when depends_on asks for service_healthy', () => {
-    const db = container('db', { healthcheck: { test: ['CMD', 'true'], intervalMs: 1000, timeoutMs: 1000, retries: 3, startPeriodMs: 0 } });
+    const db = container('db', { healthcheck: { test: ['CMD', 'true'], intervalMs: 1000, timeoutMs: 1000, retries: 3, startPeriodMs: 0, startIntervalMs: 0 } });
     const api = container('api', { dependsOn: [{ service: 'db', condition: 'service_healthy' }] });
     const p = plan(desired([api, db]), observed([]), context());
     assert.ok(before(p.steps, 'startContainer:container/demo-db', 'waitHealthy:container/demo-db'));
@@ -232,7 +232,7 @@ describe('planner: containers', () => {
     const web = container('web', {
       networkMode: null,
       networks: [net.name],
-      mounts: [{ type: 'volume', source: vol.name, target: '/data', readOnly: false }],
+      mounts: [{ type: 'volume', source: vol.name, target: '/data', readOnly: false, noCopy: false }],
     });
     const p = plan(desired([web], { networks: [net], volumes: [vol] }), observed([]), context());
     assert.ok(before(p.steps, 'createNetwork:network/demo_backend', 'createContainer:container/demo-web'));

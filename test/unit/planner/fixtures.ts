@@ -40,9 +40,29 @@ export function container(service: string, over: Partial<ContainerSpec> = {}): C
     memLimitBytes: null,
     nanoCpus: null,
     logging: null,
-    init: false,
+    init: null,
     readOnly: false,
     update: 'stop-first',
+    expose: [],
+    sysctls: {},
+    endpoints: {},
+    links: [],
+    volumesFrom: [],
+    stdinOpen: false,
+    tty: false,
+    ulimits: [],
+    dns: [],
+    dnsSearch: [],
+    dnsOptions: [],
+    groupAdd: [],
+    pid: null,
+    ipc: null,
+    securityOpt: [],
+    shmSizeBytes: null,
+    memReservationBytes: null,
+    pidsLimit: null,
+    deviceRequests: [],
+    files: [],
     secretEnv: [],
     hash: '',
     ...over,
@@ -51,7 +71,7 @@ export function container(service: string, over: Partial<ContainerSpec> = {}): C
 }
 
 export function network(key: string, over: Partial<NetworkSpec> = {}): NetworkSpec {
-  const n: NetworkSpec = { project: 'demo', key, name: `demo_${key}`, driver: 'bridge', driverOpts: {}, internal: false, labels: {}, external: false, hash: '', ...over };
+  const n: NetworkSpec = { project: 'demo', key, name: `demo_${key}`, driver: 'bridge', driverOpts: {}, internal: false, enableIpv6: false, ipam: null, labels: {}, external: false, hash: '', ...over };
   return { ...n, hash: specHash(n) };
 }
 

@@ -28,8 +28,8 @@ function applied(spec: ProjectDirSpec): ObservedProjectDir {
 function mosquitto(conf: ProjectFileSpec): ContainerSpec {
   return container('mqtt', {
     mounts: [
-      { type: 'bind', source: `${DIR}/config/mosquitto.conf`, target: '/mosquitto/config/mosquitto.conf', readOnly: true, repoPath: 'config/mosquitto.conf' },
-      { type: 'bind', source: `${DIR}/data`, target: '/mosquitto/data', readOnly: false, repoPath: 'data' },
+      { type: 'bind', source: `${DIR}/config/mosquitto.conf`, target: '/mosquitto/config/mosquitto.conf', readOnly: true, repoPath: 'config/mosquitto.conf', propagation: null, selinux: null },
+      { type: 'bind', source: `${DIR}/data`, target: '/mosquitto/data', readOnly: false, repoPath: 'data', propagation: null, selinux: null },
     ],
     mountContent: { 'config/mosquitto.conf': conf.hash },
   });

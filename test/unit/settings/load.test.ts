@@ -54,7 +54,7 @@ describe('agent settings', () => {
       allowRewind: false,
     });
     assert.deepEqual(s.docker, { socketPath: '/var/run/docker.sock', host: null, port: null, configFile: null });
-    assert.deepEqual(s.policy, { selfHeal: true, prune: true, allowPrivileged: false, allowedBindRoots: ['/srv'], allowedFileRoots: ['/etc/moor-files'] });
+    assert.deepEqual(s.policy, { selfHeal: true, prune: true, allowPrivileged: false, allowedBindRoots: ['/srv'], allowedFileRoots: ['/etc/moor-files'], strictInterpolation: false });
     assert.deepEqual(s.systemd, { unitDir: '/etc/systemd/system', enabled: true });
     assert.equal(s.hub, null);
     assert.deepEqual(s.registries, []);

@@ -82,6 +82,8 @@ export function redactPlan<P extends { steps: readonly Step[] }>(plan: P): P {
   return {
     ...plan,
     steps: plan.steps.map((step) => {
+      // Files of the commit placed in a project directory may hold credentials too.
+      if (step.kind === 'placeProjectFile') return { ...step, file: { ...step.file, contentBase64: REDACTED } };
       if (step.kind !== 'createContainer' || (step.spec.secretEnv.length === 0 && step.spec.files.length === 0)) return step;
       const env = { ...step.spec.env };
       for (const key of step.spec.secretEnv) if (key in env) env[key] = REDACTED;

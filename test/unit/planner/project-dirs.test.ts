@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { sha256Hex } from '../../../agent/desired/hash.js';
 import type { ContainerSpec, ProjectDirSpec, ProjectFileSpec } from '../../../agent/desired/model.js';
 import type { ObservedProjectDir } from '../../../agent/observe/model.js';
+import { redactPlan } from '../../../agent/planner/diff.js';
 import { plan } from '../../../agent/planner/plan.js';
 import type { Step } from '../../../agent/planner/steps.js';
 import { container, context, desired, observed, running } from './fixtures.js';
@@ -111,5 +112,11 @@ describe('planner: project directories', () => {
     assert.deepEqual(kinds(p.steps), [`createDataDir file/${DIR}/data`]);
     const unbound = plan(desired([], { projectDirs: [projectDir([], [])] }), observed([], { projectDirs: [applied(dir)] }), context({ prune: true }));
     assert.deepEqual(unbound.steps, []);
+  });
+
+  it('never prints the content of placed files', () => {
+    const conf = file('config/mosquitto.conf', 'password hunter2\n');
+    const p = redactPlan(plan(desired([mosquitto(conf)], { projectDirs: [projectDir([conf])] }), observed([]), context()));
+    assert.ok(!JSON.stringify(p).includes(Buffer.from('password hunter2\n').toString('base64')));
   });
 });

@@ -109,7 +109,23 @@ async function inside(dir: string, rel: string, createParent: boolean, self = fa
   }
   const target = path.join(dir, normal);
   const parent = self ? target : path.dirname(target);
-  if (createParent) await attempt(dir, rel, async () => void (await mkdir(parent, { recursive: true, mode: 0o755 })));
+  // Checked before mkdir -p too, so that no folder is made through a symlink.
+  if (createParent) {
+    await mkdir(dir, { recursive: true, mode: 0o755 }).catch(() => undefined);
+    await checkInside(dir, rel, await existingAncestor(parent));
+    await attempt(dir, rel, async () => void (await mkdir(parent, { recursive: true, mode: 0o755 })));
+  }
+  await checkInside(dir, rel, parent);
+  return target;
+}
+
+async function existingAncestor(p: string): Promise<string> {
+  let at = p;
+  while ((await lstat(at).catch(() => null)) === null && path.dirname(at) !== at) at = path.dirname(at);
+  return at;
+}
+
+async function checkInside(dir: string, rel: string, parent: string): Promise<void> {
   const [realDir, realParent] = await Promise.all([realpath(dir).catch(() => dir), realpath(parent).catch(() => parent)]);
   if (realParent !== realDir && !realParent.startsWith(realDir + path.sep)) {
     throw new ProjectDirError('PROJECT_PATH_OUTSIDE', `${path.join(dir, rel)} leads out of the project directory (a symlink to ${realParent}); remove it`, {
@@ -117,7 +133,6 @@ async function inside(dir: string, rel: string, createParent: boolean, self = fa
       data: { dir, rel, realPath: realParent },
     });
   }
-  return target;
 }
 
 async function attempt(dir: string, rel: string, fn: () => Promise<unknown>): Promise<void> {

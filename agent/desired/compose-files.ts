@@ -155,6 +155,10 @@ class ComposeFiles {
         this.input.problems.add(locator, [...at, 'file'], rel.error);
         return own;
       }
+      if (!(await this.input.repo.exists(rel.path))) {
+        this.input.problems.add(locator, [...at, 'file'], `${rel.path} does not exist in the config dir`);
+        return own;
+      }
       const other = await this.read(rel.path);
       baseFile = rel.path;
       pool = other && isRecord(other.services) ? other.services : {};

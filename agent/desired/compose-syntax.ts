@@ -180,7 +180,8 @@ export function splitCommand(text: string): Parsed<string[]> {
       else word += ch;
     } else if (quote === '"') {
       if (ch === '"') quote = null;
-      else if (ch === '\\' && '"\\$`'.includes(text[i + 1] ?? '')) word += text[++i] ?? '';
+      // As docker-compose splits (Python's shlex): inside double quotes only \" and \\ are escapes.
+      else if (ch === '\\' && '"\\'.includes(text[i + 1] ?? '')) word += text[++i] ?? '';
       else word += ch;
     } else if (ch === "'" || ch === '"') {
       quote = ch;

@@ -5,6 +5,7 @@ import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
 import { loadDesiredState } from './desired/load.js';
 import { allowOf, unitsPolicyOf } from './desired/policy.js';
+import { createProjectDirs } from './executors/files/project-dirs.js';
 import { InvalidConfigError } from './errors.js';
 import { verifyUnitFiles } from './executors/systemd/verify-units.js';
 import { lazyDockerEngine } from './executors/docker/lazy-engine.js';
@@ -75,7 +76,9 @@ export function createApp(settings: AgentSettings, deps: { logger: Logger; nativ
     docker: settings.docker,
     registries: settings.registries,
     dockerConfigFile: settings.docker.configFile,
-    bindRoots: settings.policy.allowedBindRoots,
+    // The project directories are a bind root too: a symlink a container plants in a data
+    // directory must not lead another bind out of them.
+    bindRoots: [...settings.policy.allowedBindRoots, settings.projectsDir],
     volumeBindOutsideRoots: settings.policy.allowPrivileged || allowOf(settings.policy).volumeBindOutsideRoots,
   });
   const sourceOptions = { settings: settings.source, gitDir: join(settings.stateDir, 'git') };
@@ -94,6 +97,7 @@ export function createApp(settings: AgentSettings, deps: { logger: Logger; nativ
       systemd: host.systemd,
       files: host.files,
       hostReader: host.reader,
+      projects: createProjectDirs(),
       store,
       events,
       logger: logger.child({ component: 'reconciler' }),
@@ -102,7 +106,7 @@ export function createApp(settings: AgentSettings, deps: { logger: Logger; nativ
       loadDesired: async (dir) => {
         const desired = await loadDesiredState(dir, {
           policy: settings.policy,
-          projectsDir: join(settings.stateDir, 'projects'),
+          projectsDir: settings.projectsDir,
           secrets: secrets.repo,
           onWarning: (w) => logger.warn({ file: w.file, line: w.line, key: w.key }, w.message),
         });

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { createApp } from '../app.js';
 import { createHostParts } from '../host-parts.js';
+import { createProjectDirs } from '../executors/files/project-dirs.js';
 import { DEFAULT_PROJECTS_DIR, loadDesiredState } from '../desired/load.js';
 import { createHostSecrets, offlineSecrets } from '../secrets/host-secrets.js';
 import { DEFAULTS } from '../settings/schema.js';
@@ -65,13 +66,15 @@ async function planDir(ctx: CliContext, dir: string, offline: boolean): Promise<
   // On a host (agent.yaml present) `.age` files are decrypted, nothing is written; elsewhere they
   // are checked for presence and format only.
   const secrets = settings ? createHostSecrets({ stateDir: settings.stateDir, secretsDir: settings.secretsDir, materialise: false }).repo : offlineSecrets();
-  const desired = await loadDesiredState(dir, { policy, projectsDir: DEFAULT_PROJECTS_DIR, secrets, onWarning: (w) => ctx.err(`warning: ${formatProblemLine(w)}`) });
+  const projectsDir = settings?.projectsDir ?? DEFAULT_PROJECTS_DIR;
+  const desired = await loadDesiredState(dir, { policy, projectsDir, secrets, onWarning: (w) => ctx.err(`warning: ${formatProblemLine(w)}`) });
   const observed = offline
     ? emptyObservedState()
     : await observe(
         {
           engine: createDockerEngine({ docker: connectDocker(settings?.docker ?? dockerFromEnv(ctx.env)) }, { registries: [], dockerConfigFile: null }),
           hostReader: settings ? createHostParts(settings, { logger: quietLogger() }).reader : undefined,
+          projects: createProjectDirs(),
         },
         desired,
         { host, unitNames: desired.units.map((u) => u.name), filePaths: desired.files.map((f) => f.path) },

@@ -17,7 +17,7 @@ export async function validateVerb(ctx: CliContext, dir: string): Promise<ExitCo
   // On a host (agent.yaml present) `.age` files must decrypt with its identity; elsewhere (CI)
   // they are checked for presence and format only.
   const secrets = settings ? createHostSecrets({ stateDir: settings.stateDir, secretsDir: settings.secretsDir, materialise: false }).repo : offlineSecrets();
-  const options = { policy, projectsDir: DEFAULT_PROJECTS_DIR, secrets };
+  const options = { policy, projectsDir: settings?.projectsDir ?? DEFAULT_PROJECTS_DIR, secrets };
   const warnings: ConfigProblem[] = [];
   let problems = await validateDir(dir, { ...options, onWarning: (w) => warnings.push(w) });
   // Where the machine has systemd-analyze, unit files are checked by systemd itself too.

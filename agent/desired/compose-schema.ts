@@ -1,6 +1,7 @@
 // The compose subset moor supports, as zod strict schemas: any key not listed here is an
 // error naming it. Syntaxes inside strings (ports, volumes, devices) are parsed later.
 import { z } from 'zod';
+import { buildSchema } from './compose-build.js';
 
 /** Scalars that compose turns into strings (env values, labels, options). */
 const stringish = z.union([z.string(), z.number(), z.boolean()]).transform(String);
@@ -108,6 +109,7 @@ const dependsCondition = z.enum(['service_started', 'service_healthy', 'service_
 
 export const serviceSchema = z.strictObject({
   image: z.string().min(1).optional(),
+  build: buildSchema.optional(),
   command: stringOrList.nullable().optional(),
   entrypoint: stringOrList.nullable().optional(),
   environment: mapOrList.optional(),

@@ -7,6 +7,7 @@ import { BYTE_SIZE_HINT, parseByteSize } from './byte-size.js';
 import { DURATION_HINT, parseDuration } from './duration.js';
 import type { ContainerSpec, DependsOn, MountSpec, PortSpec } from './model.js';
 import { capAddRefusal, deviceRefusal, privilegedRefusal } from './policy.js';
+import { buildOf, builtImageName } from './compose-build.js';
 import { environment, healthcheckOf, stringMap } from './compose-env.js';
 import { mountsOf } from './compose-mounts.js';
 import { deployFields, runtimeFields } from './compose-runtime.js';
@@ -50,7 +51,8 @@ export function normaliseService(service: string, input: ServiceInput, ctx: Serv
   };
 
   const warn = (path: KeyPath, message: string): void => ctx.warnings.add(ctx.locator, [...base, ...path], message);
-  if (input.image === undefined) report([], 'image is required');
+  if (input.image === undefined && input.build === undefined) report([], 'image or build is required');
+  const build = buildOf(input.build, report);
   const { env, secretEnv } = environment(input, ctx, { problem: report, warning: warn });
   const portPaths = ports(input, take);
   const secrets = fileMountsOf('secrets', input, ctx, { problem: report, warning: warn }, take);
@@ -136,7 +138,7 @@ export function normaliseService(service: string, input: ServiceInput, ctx: Serv
     project: ctx.project,
     service,
     name: containerName ?? `${ctx.project}-${service}`,
-    image: input.image ?? '',
+    image: input.image ?? (input.build !== undefined ? builtImageName(ctx.project, service) : ''),
     pullPolicy: input.pull_policy === undefined || input.pull_policy === 'if_not_present' ? 'missing' : input.pull_policy,
     command: commandOf(input.command, ['command'], take),
     entrypoint: commandOf(input.entrypoint, ['entrypoint'], take),
@@ -169,6 +171,7 @@ export function normaliseService(service: string, input: ServiceInput, ctx: Serv
     ...rest,
     files: [...secrets.files, ...configs.files].sort((a, b) => a.target.localeCompare(b.target)),
     secretEnv: syntax.sortedSet([...secretEnv, ...[...secrets.files, ...configs.files].map((f) => f.variable).filter((v) => v !== '' && v in env)]),
+    ...(build ? { build } : {}),
     hash: '',
   };
   return { spec, portPaths };

@@ -30,6 +30,10 @@ export interface ComposeResult {
   containers: ContainerSpec[];
   networks: NetworkSpec[];
   volumes: VolumeSpec[];
+  /** `x-moor: { adopt: true }` (see compose-adopt.ts). */
+  adopt?: boolean;
+  /** Where the merged compose keys come from, for problems found after the build (build contexts). */
+  locator?: Locator;
 }
 
 const SERVICE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;

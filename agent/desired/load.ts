@@ -4,6 +4,8 @@
 import { InvalidConfigError, type ConfigProblem } from '../errors.js';
 import type { PolicySettings } from '../settings/model.js';
 import { buildCompose, type ComposeResult } from './compose.js';
+import { adoptOf } from './compose-adopt.js';
+import { projectDirsOf, RepoContent } from './project-content.js';
 import { envFileEntries } from './compose-env.js';
 import { assembleCompose } from './compose-files.js';
 import { mergedLocator } from './compose-merge.js';
@@ -105,7 +107,10 @@ async function readStateInto(dir: string, options: LoadOptions, lists: { problem
   const manifest = parseManifest(manifestYaml?.value, manifestLocator, options.policy, problems);
 
   const session = options.secrets?.open((rel) => repo.read(rel)) ?? null;
-  const compose = await readCompose(repo, manifest, manifestLocator, options, lists, session);
+  const { locator: composeLocator, ...compose } = await readCompose(repo, manifest, manifestLocator, options, lists, session);
+  // The commit's files that binds and builds use, placed in each project's directory (see project-content.ts).
+  const report = (path: KeyPath, message: string): void => problems.add(composeLocator ?? wholeFile('compose.yaml'), path, message);
+  const projectDirs = await projectDirsOf(compose.containers, new RepoContent(repo, problems), options.projectsDir, report);
   const units = await readUnits(repo, manifest, problems);
   checkUnitPolicy(units, manifest, manifestLocator, options.policy, problems);
   checkFileRestarts(manifest, new Set(units.map((u) => u.name)), manifestLocator, problems);
@@ -120,6 +125,7 @@ async function readStateInto(dir: string, options: LoadOptions, lists: { problem
     window: manifest.window,
     pruneVolumes: manifest.pruneVolumes,
     secretValues: secretValuesOf(compose, dotenv),
+    ...(projectDirs.length > 0 ? { projectDirs } : {}),
   };
   if (session) await session.finish(state, problems); // secrets: issue 13
   return state;
@@ -146,7 +152,8 @@ async function readCompose(
   const taken = session ? session.takeComposeSecrets(assembled.value, locator, problems) : assembled.value;
   const value = isRecord(taken) ? taken : assembled.value;
   const envFiles = await readEnvFiles(repo, value, locator, envVars, strict, lists);
-  return buildCompose(
+  const adopt = adoptOf(value, locator, problems);
+  const built = buildCompose(
     {
       value,
       locator,
@@ -160,6 +167,7 @@ async function readCompose(
     },
     problems,
   );
+  return { ...built, locator, ...(adopt ? { adopt } : {}) };
 }
 
 async function readDotenv(

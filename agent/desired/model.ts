@@ -101,6 +101,18 @@ export interface DependsOn {
   condition: DependsCondition;
 }
 
+/** `build:` of a service: built on the host from the context placed in the project directory. */
+export interface BuildSpec {
+  /** Context folder inside the config dir (and the project directory), normalised; '.' for the dir itself. */
+  context: string;
+  /** Dockerfile path inside the context. */
+  dockerfile: string;
+  args: Record<string, string>;
+  target: string | null;
+  /** sha256 of the context's files, dockerfile, args and target: the image is rebuilt when it changes. */
+  hash: string;
+}
+
 /**
  * One container as compose describes it, normalised: defaults filled, maps with sorted keys,
  * set-like lists sorted, durations in milliseconds, sizes in bytes. Two specs that mean the
@@ -173,6 +185,13 @@ export interface ContainerSpec {
   update: UpdateStrategy;
   /** Environment keys whose values are secrets and are never shown in plans or logs. */
   secretEnv: string[];
+  /**
+   * For each bind of a path the commit holds (its `repoPath`), a hash of that content: a new
+   * hash replaces the container, as a changed config file must reach it. Absent without such binds.
+   */
+  mountContent?: Record<string, string>;
+  /** `build:`; `image` is then the tag it gets. Absent without build. */
+  build?: BuildSpec;
   /** sha256 of the normalised spec and the content of files it references (env_file). */
   hash: string;
 }
@@ -255,6 +274,31 @@ export interface WindowSpec {
   durationMs: number;
 }
 
+/** A file of the commit placed in a project directory (content of a bind or a build context). */
+export interface ProjectFileSpec {
+  /** Path inside the project directory (and the config dir), normalised. */
+  rel: string;
+  contentBase64: string;
+  /** 0o644, or 0o755 for an executable file (what git keeps). */
+  mode: number;
+  /** sha256 of the content. */
+  hash: string;
+}
+
+/**
+ * A compose project's directory for one commit (`<projectsDir>/<project>`): the commit's files
+ * that binds and build contexts use, kept in step with the commit, and the data directories
+ * (bind sources the commit does not hold), created once and never removed by moor.
+ */
+export interface ProjectDirSpec {
+  project: string;
+  /** Absolute path of the directory. */
+  dir: string;
+  files: ProjectFileSpec[];
+  /** Paths inside `dir`, sorted. */
+  dataDirs: string[];
+}
+
 /** Everything a commit asks of the host. */
 export interface DesiredState {
   containers: ContainerSpec[];
@@ -268,6 +312,13 @@ export interface DesiredState {
   pruneVolumes: boolean;
   /** Values that are secrets (desired/secrets.ts), redacted wherever moor prints; absent: none. */
   secretValues?: string[];
+  /**
+   * `x-moor: { adopt: true }` at the top of the compose file: take over a project that
+   * `docker compose -p NAME up` runs (reuse its volumes and networks, replace its containers).
+   */
+  adopt?: boolean;
+  /** Project directories to place before containers are created; absent without relative binds or builds. */
+  projectDirs?: ProjectDirSpec[];
 }
 
 export const DEFAULT_ROLLOUT: RolloutSpec = { healthTimeoutMs: 90_000, rollback: true };

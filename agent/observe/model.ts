@@ -69,18 +69,52 @@ export interface ObservedFile {
   gid?: number;
 }
 
+/** `com.docker.compose.project`: the label docker compose puts on what it creates. */
+export const COMPOSE_PROJECT_LABEL = 'com.docker.compose.project';
+
+/** A container, volume or network on the engine that this agent does not manage. */
+export interface ForeignResource {
+  name: string;
+  /** Container or network id; the name for a volume. */
+  id: string;
+  /** The docker compose project that created it (its `com.docker.compose.project` label), if any. */
+  composeProject: string | null;
+  /** The `moor.host` of another agent that manages it, if any. */
+  otherHost: string | null;
+}
+
+/** A project directory as found on disk, for the files the commit places and moor placed before. */
+export interface ObservedProjectDir {
+  dir: string;
+  /** What moor recorded having placed there (path -> sha256), from its record beside the directory. */
+  placed: Record<string, string>;
+  /** sha256 on disk of every path wanted or placed before; null when absent (or not a regular file). */
+  onDisk: Record<string, string | null>;
+  /** Data directories that exist. */
+  dataDirs: string[];
+}
+
 /** Everything the planner may know about the host. */
 export interface ObservedState {
   /** Containers carrying `moor.managed=true` and this agent's `moor.host`. */
   containers: ObservedContainer[];
   /** Every container name in use on the engine, managed or not, to avoid name clashes. */
   foreignContainerNames: string[];
+  /** Those other containers in detail (absent from engines that do not report them). */
+  foreignContainers?: ForeignResource[];
+  /** Volumes and networks named as the commit's, but not this agent's (compose's, by hand). */
+  foreignVolumes?: ForeignResource[];
+  foreignNetworks?: ForeignResource[];
   networks: ObservedNetwork[];
   volumes: ObservedVolume[];
   /** For each image the desired state references: whether it is present locally. */
   images: Record<string, boolean>;
   units: ObservedUnit[];
   files: ObservedFile[];
+  /** For each image the desired state builds: the build hash it carries (null: absent or not moor's). */
+  builtImages?: Record<string, string | null>;
+  /** The project directories the desired state names (absent: none looked at). */
+  projectDirs?: ObservedProjectDir[];
 }
 
 export function emptyObservedState(): ObservedState {

@@ -25,6 +25,11 @@ export class PlanBuilder {
     if (step && !step.after.includes(after) && stepId !== after) step.after.push(after);
   }
 
+  /** Makes every step that matches wait for `after` too. */
+  requireWhere(match: (step: Step) => boolean, after: readonly string[]): void {
+    for (const step of this.steps) if (match(step)) for (const id of after) this.require(step.id, id);
+  }
+
   explain(change: ResourceChange): void {
     this.changes.push(change);
   }

@@ -3,6 +3,7 @@
 
 import type { ContainerSpec, DesiredState } from '../desired/model.js';
 import { LABEL, type ObservedContainer, type ObservedState } from '../observe/model.js';
+import { foreignInUse, planTakeOver } from './adoption.js';
 import type { PlanBuilder } from './builder.js';
 import { diffContainerSpecs } from './diff.js';
 import { PlanError, type PlanContext } from './context.js';
@@ -22,21 +23,16 @@ export const NEXT_SUFFIX = '-moor-next';
 
 export function planContainers(desired: DesiredState, observed: ObservedState, ctx: PlanContext, b: PlanBuilder): void {
   const byName = new Map(observed.containers.map((c) => [c.name, c]));
-  const foreign = new Set(observed.foreignContainerNames);
   const wanted = [...desired.containers].sort((x, y) => x.name.localeCompare(y.name));
   const changedNetworks = new Set<string>();
+  // A compose project taken over loses its containers first; any other name clash is refused.
+  const takeOver = planTakeOver(desired, observed, b);
 
   const networkSteps = planNetworks(desired, observed, ctx, b, changedNetworks);
   const volumeSteps = planVolumes(desired, observed, ctx, b);
 
   const decisions = new Map<string, Decision>();
   for (const spec of wanted) {
-    if (foreign.has(spec.name)) {
-      throw new PlanError('NAME_CONFLICT', `container name ${spec.name} is taken by a container moor does not manage`, {
-        handling: 'retry',
-        data: { container: spec.name },
-      });
-    }
     decisions.set(spec.name, decide(spec, byName.get(spec.name), ctx, changedNetworks));
   }
 
@@ -45,7 +41,7 @@ export function planContainers(desired: DesiredState, observed: ObservedState, c
 
   // Prune what is no longer declared (it may hold ports or names the new containers need).
   const wantedNames = new Set(wanted.map((s) => s.name));
-  const pruneRemovals: string[] = [];
+  const pruneRemovals: string[] = [...takeOver];
   if (ctx.prune) {
     for (const old of [...observed.containers].sort((x, y) => x.name.localeCompare(y.name))) {
       if (wantedNames.has(old.name)) continue;
@@ -161,7 +157,7 @@ function decide(
     const fields = applied && applied.hash === oldHash
       ? diffContainerSpecs(applied, spec)
       : [{ field: 'moor.hash', from: oldHash || null, to: spec.hash }];
-    const names = fields.map((f) => f.field.split('.')[0]);
+    const names = fields.map((f) => (f.field.startsWith('file ') ? f.field : f.field.split('.')[0]));
     return { action: 'replace', old, why: `${[...new Set(names)].join(', ')} changed`, fields, drift: false };
   }
   const network = spec.networks.find((n) => changedNetworks.has(n));
@@ -203,7 +199,8 @@ function planPulls(
   const done = new Set<string>();
   for (const spec of wanted) {
     const d = decisions.get(spec.name);
-    if (!d || d.action === 'keep' || d.action === 'start' || done.has(spec.image)) continue;
+    // A built image is never pulled: builds.ts plans it.
+    if (!d || d.action === 'keep' || d.action === 'start' || done.has(spec.image) || spec.build) continue;
     const present = observed.images[spec.image] === true;
     if (spec.pullPolicy === 'never') {
       if (!present) {
@@ -261,6 +258,7 @@ function planNetworks(
     const resource = `network/${net.name}`;
     const old = have.get(net.name);
     if (old && old.labels[LABEL.hash] === net.hash) continue;
+    if (!old && foreignInUse(desired, 'network', net.name, observed)) continue;
     let removal: string | undefined;
     if (old) {
       changed.add(net.name);
@@ -300,6 +298,7 @@ function planVolumes(
       }
       continue;
     }
+    if (foreignInUse(desired, 'volume', vol.name, observed)) continue;
     b.explain({ kind: 'volume', name: vol.name, action: 'create', why: 'new volume', fields: [], drift: false });
     creates.set(vol.name, b.add({ kind: 'createVolume', resource: `volume/${vol.name}`, volume: vol }));
   }

@@ -21,6 +21,10 @@ export function diffContainerSpecs(from: ContainerSpec, to: ContainerSpec): Fiel
     if (sameValue(a, b)) continue;
     if ((key === 'env' || key === 'labels') && isStringMap(a) && isStringMap(b)) {
       changes.push(...diffMaps(key, a, b, key === 'env' ? secret : new Set()));
+    } else if (key === 'mountContent') {
+      // Content of the commit a bind mounts: named by its path, "file config/mosquitto.conf".
+      const asMap = (v: unknown): Record<string, string> => (isStringMap(v) ? v : {});
+      changes.push(...diffMaps('mountContent', asMap(a), asMap(b), new Set()).map((c) => ({ ...c, field: `file ${c.field.slice('mountContent.'.length)}` })));
     } else {
       changes.push({ field: key, from: render(a), to: render(b) });
     }
@@ -81,12 +85,14 @@ export function render(v: unknown): string | null {
 /**
  * A copy of the plan fit to print or send: secret env values hidden by key, every secret value
  * hidden wherever it appears (inside commands, URLs, labels ...), file contents left out (host
- * files, and the secrets and configs written into containers).
+ * files, the commit's files placed in project directories, and the secrets and configs written
+ * into containers).
  */
 export function redactPlan<P extends { steps: readonly Step[]; changes?: readonly ResourceChange[] }>(plan: P, secrets: readonly string[] = []): P {
   const redactor = new Redactor(secrets);
   const steps = plan.steps.map((step): Step => {
     if (step.kind === 'writeFile') return { ...step, file: { ...step.file, contentBase64: CONTENT_NOT_SHOWN } };
+    if (step.kind === 'placeProjectFile') return { ...step, file: { ...step.file, contentBase64: CONTENT_NOT_SHOWN } };
     if (step.kind !== 'createContainer' || (step.spec.secretEnv.length === 0 && step.spec.files.length === 0)) return step;
     const env = { ...step.spec.env };
     for (const key of step.spec.secretEnv) if (key in env) env[key] = REDACTED;

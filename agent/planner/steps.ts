@@ -1,7 +1,7 @@
 // The plan: typed, serialisable steps forming a small DAG, and the explanation of every change.
 // Each step kind has exactly one executor (see reconciler/apply.ts), which the compiler checks.
 
-import type { ContainerSpec, FileSpec, NetworkSpec, UnitSpec, VolumeSpec } from '../desired/model.js';
+import type { BuildSpec, ContainerSpec, FileSpec, NetworkSpec, ProjectFileSpec, UnitSpec, VolumeSpec } from '../desired/model.js';
 
 /** One field that differs between what runs and what the commit asks. */
 export interface FieldChange {
@@ -47,6 +47,8 @@ interface StepBase {
 
 export type Step =
   | (StepBase & { kind: 'pullImage'; image: string })
+  /** `build:` of a service, from its context in the project directory `dir`; `files` relative to the context. */
+  | (StepBase & { kind: 'buildImage'; image: string; dir: string; build: BuildSpec; files: string[] })
   | (StepBase & { kind: 'createNetwork'; network: NetworkSpec })
   | (StepBase & { kind: 'removeNetwork'; name: string })
   | (StepBase & { kind: 'createVolume'; volume: VolumeSpec })
@@ -59,6 +61,14 @@ export type Step =
   | (StepBase & { kind: 'drainContainer'; name: string; containerId: string })
   | (StepBase & { kind: 'waitHealthy'; name: string })
   | (StepBase & { kind: 'writeFile'; file: FileSpec })
+  /** A file of the commit into a compose project's directory, atomically. */
+  | (StepBase & { kind: 'placeProjectFile'; dir: string; file: ProjectFileSpec })
+  /** A file moor placed that the commit no longer holds. */
+  | (StepBase & { kind: 'removeProjectFile'; dir: string; rel: string })
+  /** A data directory (a bind source the commit does not hold): mkdir -p, never removed. */
+  | (StepBase & { kind: 'createDataDir'; dir: string; rel: string })
+  /** What moor has placed in a project directory (path -> sha256), recorded beside it. */
+  | (StepBase & { kind: 'recordProjectFiles'; dir: string; files: Record<string, string> })
   | (StepBase & { kind: 'removeFile'; path: string })
   | (StepBase & { kind: 'installUnit'; unit: UnitSpec })
   | (StepBase & { kind: 'removeUnitFile'; name: string })

@@ -2,14 +2,18 @@
 // prove every kind is handled.
 
 import { HealthError, MoorError } from '../errors.js';
+import { BUILD_HASH_LABEL } from '../executors/docker/build-image.js';
 import type { ContainerEngine } from '../executors/docker/port.js';
 import type { FilesPort } from '../executors/files/port.js';
+import type { ProjectDirsPort } from '../executors/files/project-dirs.js';
 import type { SystemdPort } from '../executors/systemd/port.js';
 import type { Step } from '../planner/steps.js';
 import { ownershipLabels } from './labels.js';
 
 export interface StepExecutorDeps {
   engine: ContainerEngine;
+  /** Compose project directories (relative binds, build contexts); absent in tests that use none. */
+  projects?: ProjectDirsPort;
   systemd?: SystemdPort;
   files?: FilesPort;
   now: () => Date;
@@ -31,10 +35,16 @@ export function createStepExecutor(deps: StepExecutorDeps, options: StepExecutor
     if (!deps.files) throw new MoorError('NO_FILES', 'this plan manages files, but file management is not available', { handling: 'commit' });
     return deps.files;
   };
+  const projects = (): ProjectDirsPort => {
+    if (!deps.projects) throw new MoorError('NO_PROJECT_DIRS', 'this plan places files in project directories, but none are available', { handling: 'commit' });
+    return deps.projects;
+  };
   return async (step: Step): Promise<void> => {
     switch (step.kind) {
       case 'pullImage':
         return deps.engine.pullImage(step.image);
+      case 'buildImage':
+        return buildImage(deps.engine, step);
       case 'createNetwork':
         return deps.engine.createNetwork(
           step.network,
@@ -71,6 +81,14 @@ export function createStepExecutor(deps: StepExecutorDeps, options: StepExecutor
         return files().write(step.file);
       case 'removeFile':
         return files().remove(step.path);
+      case 'placeProjectFile':
+        return projects().place(step.dir, step.file);
+      case 'removeProjectFile':
+        return projects().remove(step.dir, step.rel);
+      case 'createDataDir':
+        return projects().createDataDir(step.dir, step.rel);
+      case 'recordProjectFiles':
+        return projects().record(step.dir, step.files);
       case 'installUnit':
         return systemd().install(step.unit);
       case 'removeUnitFile':
@@ -124,6 +142,24 @@ export async function waitHealthy(
     }
     await deps.sleep(500);
   }
+}
+
+/**
+ * Builds from the context in the project directory. The image carries only the build hash: an
+ * image's labels pass to every container made from it, and moor's ownership labels must not.
+ */
+async function buildImage(engine: ContainerEngine, step: Extract<Step, { kind: 'buildImage' }>): Promise<void> {
+  if (!engine.buildImage) throw new MoorError('NO_BUILD', 'this plan builds images, but the engine adapter cannot', { handling: 'commit' });
+  const labels = { [BUILD_HASH_LABEL]: step.build.hash };
+  await engine.buildImage({
+    tag: step.image,
+    contextDir: step.build.context === '.' ? step.dir : `${step.dir}/${step.build.context}`,
+    files: step.files,
+    dockerfile: step.build.dockerfile,
+    args: step.build.args,
+    target: step.build.target,
+    labels,
+  });
 }
 
 function assertNever(x: never): never {

@@ -114,6 +114,7 @@ async function resolveSettings(value: unknown, locator: Locator, options: LoadSe
     hub,
     stateDir: absolute(input.stateDir ?? DEFAULTS.stateDir, ['stateDir']),
     secretsDir: absolute(input.secretsDir ?? DEFAULTS.secretsDir, ['secretsDir']),
+    projectsDir: projectsDirOf(input, absolute),
     concurrency: input.concurrency ?? DEFAULTS.concurrency,
     logLevel: input.logLevel ?? DEFAULTS.logLevel,
   };
@@ -235,4 +236,10 @@ function resolveUnits(input: SettingsInput, report: (at: KeyPath, message: strin
     dropInsFor: names('dropInsFor', u.dropInsFor ?? []),
     maskOrStop: names('maskOrStop', u.maskOrStop ?? []),
   };
+}
+
+/** `projectsDir` as written, else `<stateDir>/projects`. */
+function projectsDirOf(input: SettingsInput, absolute: (p: string, at: KeyPath) => string): string {
+  if (input.projectsDir !== undefined) return absolute(input.projectsDir, ['projectsDir']);
+  return path.join(absolute(input.stateDir ?? DEFAULTS.stateDir, ['stateDir']), 'projects');
 }

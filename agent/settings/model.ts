@@ -113,6 +113,8 @@ export interface AgentSettings {
   stateDir: string;
   /** Decrypted compose secrets, on a tmpfs; optional only so that older literals still compile. */
   secretsDir?: string;
+  /** Parent of each compose project's directory (relative binds, build contexts). */
+  projectsDir: string;
   /** How many independent steps run at once. */
   concurrency: number;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';

@@ -71,6 +71,8 @@ export const settingsSchema = z.strictObject({
   stateDir: z.string().optional(),
   /** Where decrypted compose secrets live: a directory on a tmpfs (issue 13). */
   secretsDir: z.string().optional(),
+  /** Each compose project's stable directory is `<projectsDir>/<project>`; default `<stateDir>/projects`. */
+  projectsDir: z.string().optional(),
   concurrency: z.number().int().min(1).max(64).optional(),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error']).optional(),
 });

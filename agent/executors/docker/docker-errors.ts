@@ -16,7 +16,8 @@ export type DockerOperation =
   | 'rename'
   | 'connect'
   | 'network'
-  | 'volume';
+  | 'volume'
+  | 'build';
 
 /** Socket-level failures: the engine is not there (yet); always worth retrying. */
 const UNREACHABLE_CODES: ReadonlySet<string> = new Set([

@@ -4,9 +4,11 @@
 import type Dockerode from 'dockerode';
 import type { ContainerSpec, NetworkSpec, VolumeSpec } from '../../desired/model.js';
 import { DockerError } from '../../errors.js';
-import { LABEL, type ObservedContainer, type ObservedNetwork, type ObservedVolume } from '../../observe/model.js';
+import { LABEL, type ForeignResource, type ObservedContainer, type ObservedNetwork, type ObservedVolume } from '../../observe/model.js';
 import type { RegistryCredential } from '../../settings/model.js';
 import { checkContainerBinds, checkVolumeBind } from './bind-check.js';
+import { buildImage, builtImageHash } from './build-image.js';
+import { findForeignNamed, foreignOf } from './compose-projects.js';
 import { containerFilesTar } from './container-files.js';
 import { endpointConfig, networkAddressing, toCreateBody, toObservedContainer } from './create-body.js';
 import { isImageNotFoundMessage, statusOf, toDockerError } from './docker-errors.js';
@@ -82,15 +84,17 @@ export function createDockerEngine(deps: DockerEngineDeps, options: DockerEngine
       }
       const mine: string[] = [];
       const otherNames: string[] = [];
+      const others: ForeignResource[] = [];
       for (const c of all) {
         const labels = c.Labels ?? {};
         if (labels[LABEL.managed] === 'true' && labels[LABEL.host] === host) mine.push(c.Id);
         else otherNames.push(...c.Names.map((n) => n.replace(/^\//, '')));
+        for (const n of c.Names) others.push(...[foreignOf(n.replace(/^\//, ''), c.Id, labels, host)].filter((f) => f !== null));
       }
       const inspected = await mapLimit(mine, inspectConcurrency, inspect);
       // A container removed between list and inspect is simply no longer there.
       const managed = inspected.filter((c): c is ObservedContainer => c !== null);
-      return { managed, otherNames: otherNames.sort() };
+      return { managed, otherNames: otherNames.sort(), others };
     },
 
     async listNetworks(host: string): Promise<ObservedNetwork[]> {
@@ -122,6 +126,10 @@ export function createDockerEngine(deps: DockerEngineDeps, options: DockerEngine
     },
 
     inspectContainer: inspect,
+
+    foreignNamed: (names, host) => findForeignNamed(docker, names, host),
+    builtImageHash: (ref) => builtImageHash(docker, ref),
+    buildImage: (request) => buildImage(docker, request),
 
     async logs(nameOrId: string, lines: number): Promise<string> {
       try {

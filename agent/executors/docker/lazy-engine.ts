@@ -2,6 +2,7 @@
 // and the agent's first git poll should not wait for them.
 
 import type { AgentSettings, RegistryCredential } from '../../settings/model.js';
+import { MoorError } from '../../errors.js';
 import type { ContainerEngine } from './port.js';
 
 export function lazyDockerEngine(options: {
@@ -23,7 +24,7 @@ export function lazyDockerEngine(options: {
       }),
     ));
   const call =
-    <K extends keyof ContainerEngine>(method: K) =>
+    <K extends Exclude<keyof ContainerEngine, 'foreignNamed' | 'builtImageHash' | 'buildImage'>>(method: K) =>
     async (...args: Parameters<ContainerEngine[K]>): Promise<Awaited<ReturnType<ContainerEngine[K]>>> => {
       const e = await load();
       const fn = e[method] as (...a: Parameters<ContainerEngine[K]>) => ReturnType<ContainerEngine[K]>;
@@ -35,6 +36,19 @@ export function lazyDockerEngine(options: {
     listNetworks: call('listNetworks'),
     listVolumes: call('listVolumes'),
     imagePresent: call('imagePresent'),
+    builtImageHash: async (ref) => {
+      const e = await load();
+      return e.builtImageHash ? e.builtImageHash(ref) : null;
+    },
+    buildImage: async (request) => {
+      const e = await load();
+      if (!e.buildImage) throw new MoorError('NO_BUILD', 'this engine adapter cannot build images', { handling: 'commit' });
+      return e.buildImage(request);
+    },
+    foreignNamed: async (names, host) => {
+      const e = await load();
+      return e.foreignNamed ? e.foreignNamed(names, host) : { volumes: [], networks: [] };
+    },
     inspectContainer: call('inspectContainer'),
     logs: call('logs'),
     pullImage: call('pullImage'),

@@ -1,14 +1,17 @@
 // The port to the container engine: the small interface the observer and the executors use.
 // The dockerode adapter implements it; unit tests use fakes that throw on unexpected calls.
 
+import type { BuildRequest } from './build-image.js';
 import type { ContainerSpec, NetworkSpec, VolumeSpec } from '../../desired/model.js';
-import type { ObservedContainer, ObservedNetwork, ObservedVolume } from '../../observe/model.js';
+import type { ForeignResource, ObservedContainer, ObservedNetwork, ObservedVolume } from '../../observe/model.js';
 
 export interface ContainerListing {
   /** Containers with `moor.managed=true` and `moor.host=<host>`. */
   managed: ObservedContainer[];
   /** Names of every other container on the engine (foreign or another agent's). */
   otherNames: string[];
+  /** The same containers with their owners, to take over a compose project or name a clash. */
+  others?: ForeignResource[];
 }
 
 export interface ContainerEngine {
@@ -19,6 +22,12 @@ export interface ContainerEngine {
   listNetworks(host: string): Promise<ObservedNetwork[]>;
   listVolumes(host: string): Promise<ObservedVolume[]>;
   imagePresent(ref: string): Promise<boolean>;
+  /** The `moor.build-hash` of a local image: null when absent or not built by moor (optional: fakes may omit it). */
+  builtImageHash?(ref: string): Promise<string | null>;
+  /** Builds an image from a context folder on the host (optional: fakes may omit it). */
+  buildImage?(request: BuildRequest): Promise<void>;
+  /** Volumes and networks of these names that exist but are not this agent's (optional: fakes may omit it). */
+  foreignNamed?(names: { volumes: string[]; networks: string[] }, host: string): Promise<{ volumes: ForeignResource[]; networks: ForeignResource[] }>;
   /** null when no container has that name or id. */
   inspectContainer(nameOrId: string): Promise<ObservedContainer | null>;
   /** Last lines of a container's output, for evidence when it fails. */

@@ -157,6 +157,9 @@ test('the listing holds only this host’s managed containers; others are just n
     assert.ok(listing.otherNames.includes(foreignName));
     assert.ok(listing.otherNames.includes(theirs.name));
     assert.ok(!listing.otherNames.includes(`${host}-full`));
+    // With their owners: nobody's, and another moor host's.
+    assert.deepEqual(listing.others?.find((o) => o.name === foreignName)?.otherHost, null);
+    assert.equal(listing.others?.find((o) => o.name === theirs.name)?.otherHost, otherHost);
     for (const c of listing.managed) assert.equal(c.labels[LABEL.host], host);
   } finally {
     await cleanupHost(docker, otherHost);

@@ -3,8 +3,9 @@
 
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_PROJECTS_DIR, loadDesiredState } from '../../../agent/desired/load.js';
+import { loadDesiredState } from '../../../agent/desired/load.js';
 import { createDockerEngine } from '../../../agent/executors/docker/dockerode-engine.js';
+import { createProjectDirs } from '../../../agent/executors/files/project-dirs.js';
 import { silentLogger } from '../../../agent/logger.js';
 import { createCommitGate } from '../../../agent/reconciler/commit-gate.js';
 import { Reconciler } from '../../../agent/reconciler/reconciler.js';
@@ -38,6 +39,8 @@ export interface HarnessOptions {
   allowRewind?: boolean;
   selfHeal?: boolean;
   clock?: { now: Date };
+  /** Parent of the compose project directories; default `<stateDir>/projects`. */
+  projectsDir?: string;
 }
 
 export function createHarness(options: HarnessOptions): Harness {
@@ -62,12 +65,13 @@ export function createHarness(options: HarnessOptions): Harness {
     {
       source: createConfigSource({ fs }, sourceOptions),
       engine: createDockerEngine({ docker: testDocker() }, { registries: [], dockerConfigFile: null }),
+      projects: createProjectDirs(),
       store,
       events: { emit: (e) => void events.push(e) },
       logger: silentLogger(),
       now,
       sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-      loadDesired: (dir) => loadDesiredState(dir, { policy: defaultPolicy(), projectsDir: DEFAULT_PROJECTS_DIR }),
+      loadDesired: (dir) => loadDesiredState(dir, { policy: defaultPolicy(), projectsDir: options.projectsDir ?? join(options.stateDir, 'projects') }),
       checkCommit: createCommitGate({ fs, store }, { verify: settings.verify, allowRewind: settings.allowRewind, gitDir: sourceGitDir({ fs }, sourceOptions) }),
     },
     { host: options.host, snapshotsDir: join(options.stateDir, 'snapshots'), prune: true, selfHeal: options.selfHeal ?? true, concurrency: 4 },

@@ -8,7 +8,7 @@ const compose = (text: string): Promise<Awaited<ReturnType<typeof problems>>> =>
 
 describe('compose problems name file, line and key', () => {
   it('reports an unsupported service key', async () => {
-    assertProblem(await compose(composeWith('    build: .\n')), { file: 'compose.yaml', line: 4, key: 'services.web.build', message: /unsupported key/ });
+    assertProblem(await compose(composeWith('    frobnicate: .\n')), { file: 'compose.yaml', line: 4, key: 'services.web.frobnicate', message: /unsupported key/ });
   });
   it('reports an unsupported top-level key but still checks services', async () => {
     const list = await compose('volumes2: {}\nservices:\n  web: { image: x, ports: ["nope"] }\n');
@@ -27,7 +27,7 @@ describe('compose problems name file, line and key', () => {
     });
   });
   it('reports a missing image at the service', async () => {
-    assertProblem(await compose('services:\n  web:\n    restart: always\n'), { file: 'compose.yaml', line: 2, key: 'services.web', message: /image is required/ });
+    assertProblem(await compose('services:\n  web:\n    restart: always\n'), { file: 'compose.yaml', line: 2, key: 'services.web', message: /image or build is required/ });
   });
   it('reports a depends_on cycle', async () => {
     const list = await compose('services:\n  a: { image: x, depends_on: [b] }\n  b: { image: x, depends_on: [a] }\n');

@@ -78,8 +78,14 @@ describe('agent settings', () => {
     assert.equal(s.hub, null);
     assert.deepEqual(s.registries, []);
     assert.equal(s.stateDir, '/var/lib/moor');
+    assert.equal(s.projectsDir, '/var/lib/moor/projects');
     assert.equal(s.concurrency, 4);
     assert.equal(s.logLevel, 'info');
+  });
+
+  it('puts project directories under stateDir unless projectsDir says where', async () => {
+    assert.equal((await settings('source:\n  url: /srv/r.git\nstateDir: /data/moor\n')).projectsDir, '/data/moor/projects');
+    assert.equal((await settings('source:\n  url: /srv/r.git\nprojectsDir: /srv/projects/\n')).projectsDir, '/srv/projects');
   });
 
   it('substitutes {host} in branch, url and path', async () => {

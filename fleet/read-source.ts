@@ -1,5 +1,5 @@
-// Reads a checkout of the fleet branch (fleet.yaml, stacks/, hosts/) into a FleetSource.
-// Only this module touches the filesystem on the way in; rendering is pure.
+// Reads a checkout of the fleet branch (fleet.yaml, stacks/, hosts/) into a FleetSource: the
+// files are read first (the only I/O), then interpreted by the pure `sourceFromFiles`.
 
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -13,49 +13,42 @@ import { HOST_NAME, STACK_NAME } from './schema.js';
 
 const whole = (file: string, message: string): ConfigProblem => ({ file, line: 1, key: '', message });
 
-async function readText(abs: string, rel: string, max: number, problems: ConfigProblem[]): Promise<string | null> {
-  try {
-    const info = await lstat(abs);
-    if (!info.isFile()) {
-      problems.push(whole(rel, 'is not a regular file (symlinks are not followed)'));
-      return null;
-    }
-    if (info.size > max) {
-      problems.push(whole(rel, `is larger than ${max} bytes`));
-      return null;
-    }
-    return await readFile(abs, 'utf8');
-  } catch (err) {
-    if ((err as { code?: unknown }).code === 'ENOENT') return null;
-    problems.push(whole(rel, `cannot be read: ${String(err)}`));
+/** Every regular file below `abs`, by relative POSIX path; symlinks and oversized files are refused. */
+async function walk(abs: string, rel: string, out: Map<string, Buffer>, problems: ConfigProblem[]): Promise<void> {
+  const entries = await readdir(abs, { withFileTypes: true }).catch(() => []);
+  for (const e of entries) {
+    const childRel = rel === '' ? e.name : `${rel}/${e.name}`;
+    if (e.isDirectory()) await walk(path.join(abs, e.name), childRel, out, problems);
+    else if (e.isFile()) {
+      const info = await lstat(path.join(abs, e.name));
+      if (info.size > MAX_SOURCE_BYTES) problems.push(whole(childRel, `is larger than ${MAX_SOURCE_BYTES} bytes`));
+      else out.set(childRel, await readFile(path.join(abs, e.name)));
+    } else problems.push(whole(childRel, 'is not a regular file (symlinks are not supported in the fleet definition)'));
+  }
+}
+
+export async function readFleetSource(root: string): Promise<FleetSource> {
+  const problems: ConfigProblem[] = [];
+  const files = new Map<string, Buffer>();
+  const fleet = await readFile(path.join(root, FLEET_FILE)).catch(() => null);
+  if (fleet) files.set(FLEET_FILE, fleet);
+  await walk(path.join(root, 'hosts'), 'hosts', files, problems);
+  await walk(path.join(root, 'stacks'), 'stacks', files, problems);
+  const source = sourceFromFiles(files);
+  if (!fleet) source.problems.push(whole(FLEET_FILE, `no ${FLEET_FILE} in ${root}: is this a checkout of the fleet branch?`));
+  source.problems.unshift(...problems);
+  return source;
+}
+
+function yamlOf(file: string, data: Buffer | undefined, problems: ConfigProblem[]): YamlFile | null {
+  if (data === undefined) return null;
+  if (data.length > MAX_CONFIG_BYTES) {
+    problems.push(whole(file, `is larger than ${MAX_CONFIG_BYTES} bytes`));
     return null;
   }
-}
-
-async function readYamlFile(root: string, rel: string, problems: ConfigProblem[]): Promise<YamlFile | null> {
-  const text = await readText(path.join(root, rel), rel, MAX_CONFIG_BYTES, problems);
-  if (text === null) return null;
-  const parsed = parseYaml(rel, text);
+  const parsed = parseYaml(file, data.toString('utf8'));
   if (!parsed.ok) problems.push(...parsed.problems);
   return parsed.ok ? parsed.yaml : null;
-}
-
-async function listDir(abs: string): Promise<{ name: string; dir: boolean; file: boolean }[]> {
-  const entries = await readdir(abs, { withFileTypes: true }).catch(() => []);
-  return entries.map((e) => ({ name: e.name, dir: e.isDirectory(), file: e.isFile() })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-}
-
-/** Every regular file below `abs`, by relative POSIX path; symlinks are refused. */
-async function walk(abs: string, rel: string, out: Map<string, Buffer>, problems: ConfigProblem[], base: string): Promise<void> {
-  for (const e of await listDir(abs)) {
-    const childRel = rel === '' ? e.name : `${rel}/${e.name}`;
-    if (e.dir) await walk(path.join(abs, e.name), childRel, out, problems, base);
-    else if (e.file) {
-      const info = await lstat(path.join(abs, e.name));
-      if (info.size > MAX_SOURCE_BYTES) problems.push(whole(`${base}/${childRel}`, `is larger than ${MAX_SOURCE_BYTES} bytes`));
-      else out.set(childRel, await readFile(path.join(abs, e.name)));
-    } else problems.push(whole(`${base}/${childRel}`, 'is not a regular file (symlinks are not supported in stacks)'));
-  }
 }
 
 /** The compose files a stack names in its moor.yaml, or its default file and override. */
@@ -68,19 +61,14 @@ function composeNames(manifest: YamlFile | null, present: ReadonlySet<string>): 
   return [base, over].filter((n): n is string => n !== undefined);
 }
 
-async function readStack(root: string, name: string, problems: ConfigProblem[]): Promise<StackSource> {
+function stackFrom(name: string, all: Map<string, Buffer>, problems: ConfigProblem[]): StackSource {
   const base = `stacks/${name}`;
-  const all = new Map<string, Buffer>();
-  await walk(path.join(root, base), '', all, problems, base);
-  const manifest = all.has('moor.yaml') ? await readYamlFile(root, `${base}/moor.yaml`, problems) : null;
+  const manifest = yamlOf(`${base}/moor.yaml`, all.get('moor.yaml'), problems);
   const names = composeNames(manifest, new Set(all.keys()));
   const compose: YamlFile[] = [];
   for (const n of names) {
-    if (!all.has(n)) {
-      problems.push(whole(`${base}/moor.yaml`, `compose file ${n} does not exist in ${base}`));
-      continue;
-    }
-    const yaml = await readYamlFile(root, `${base}/${n}`, problems);
+    if (!all.has(n)) problems.push(whole(`${base}/moor.yaml`, `compose file ${n} does not exist in ${base}`));
+    const yaml = yamlOf(`${base}/${n}`, all.get(n), problems);
     if (yaml) compose.push(yaml);
   }
   let env: Record<string, string> = {};
@@ -94,27 +82,29 @@ async function readStack(root: string, name: string, problems: ConfigProblem[]):
   return { name, compose, manifest, env, files: all };
 }
 
-export async function readFleetSource(root: string): Promise<FleetSource> {
+/** Interprets the files of a fleet checkout, by path relative to its root. Pure. */
+export function sourceFromFiles(files: ReadonlyMap<string, Buffer>): FleetSource {
   const problems: ConfigProblem[] = [];
-  const fleet = await readYamlFile(root, FLEET_FILE, problems);
-  if (fleet === null && !problems.some((p) => p.file === FLEET_FILE)) problems.push(whole(FLEET_FILE, `no ${FLEET_FILE} in ${root}: is this a checkout of the fleet branch?`));
+  const fleet = yamlOf(FLEET_FILE, files.get(FLEET_FILE), problems);
   const hosts: HostSource[] = [];
-  for (const e of await listDir(path.join(root, 'hosts'))) {
-    if (e.dir) continue;
-    const m = /^(.*)\.ya?ml$/.exec(e.name);
-    if (!m?.[1] || !HOST_NAME.test(m[1])) {
-      problems.push(whole(`hosts/${e.name}`, 'host files are named hosts/<host>.yaml with a valid host name'));
-      continue;
-    }
-    const yaml = await readYamlFile(root, `hosts/${e.name}`, problems);
-    if (yaml) hosts.push({ name: m[1], yaml });
+  const stackFiles = new Map<string, Map<string, Buffer>>();
+  for (const [rel, data] of [...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const host = /^hosts\/([^/]+)$/.exec(rel);
+    const stack = /^stacks\/([^/]+)\/(.+)$/.exec(rel);
+    if (host?.[1]) {
+      const m = /^(.*)\.ya?ml$/.exec(host[1]);
+      if (!m?.[1] || !HOST_NAME.test(m[1])) problems.push(whole(rel, 'host files are named hosts/<host>.yaml with a valid host name'));
+      else if (hosts.some((h) => h.name === m[1])) problems.push(whole(rel, `host ${m[1]} has two files`));
+      else {
+        const yaml = yamlOf(rel, data, problems);
+        if (yaml) hosts.push({ name: m[1], yaml });
+      }
+    } else if (stack?.[1] && stack[2]) {
+      if (!STACK_NAME.test(stack[1])) problems.push(whole(rel, `${stack[1]} is not a valid stack name`));
+      else stackFiles.set(stack[1], (stackFiles.get(stack[1]) ?? new Map<string, Buffer>()).set(stack[2], data));
+    } else if (rel !== FLEET_FILE && rel.startsWith('hosts/')) problems.push(whole(rel, 'hosts/ holds only <host>.yaml files'));
   }
   const stacks = new Map<string, StackSource>();
-  for (const e of await listDir(path.join(root, 'stacks'))) {
-    if (!e.dir) continue;
-    if (!STACK_NAME.test(e.name)) problems.push(whole(`stacks/${e.name}`, 'not a valid stack name'));
-    else stacks.set(e.name, await readStack(root, e.name, problems));
-  }
-  hosts.sort((a, b) => (a.name < b.name ? -1 : 1));
+  for (const [name, all] of stackFiles) stacks.set(name, stackFrom(name, all, problems));
   return { fleet, hosts, stacks, problems };
 }

@@ -43,8 +43,8 @@ groups:
   - { name: cameras, select: "role=camera", stacks: [camera], values: { CAMERA_MODE: detect } }
 rollout: { waves: [1, "50%", "100%"], maxFailures: 0 }
 `,
-    'stacks/monitoring/compose.yaml': `name: fleet
-services:
+    // No compose `name:`: each host's project is COMPOSE_PROJECT_NAME from its values, or `default`.
+    'stacks/monitoring/compose.yaml': `services:
   telegraf:
     image: ${image}
     command: ["sleep", "3600"]

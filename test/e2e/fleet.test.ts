@@ -20,6 +20,7 @@ const LOGS = resolve(dirname(MAIN), '../../.test-bed/logs');
 
 interface Status {
   revision: { applied: string | null };
+  labels?: Record<string, string>;
 }
 
 describe('the fleet layer, end to end: one commit on main reaches three agents', () => {
@@ -35,16 +36,17 @@ describe('the fleet layer, end to end: one commit on main reaches three agents',
   const agents = new Map<string, { config: string; process: AgentProcess }>();
 
   const branchTip = async (host: string): Promise<string> => (await repo.git(['rev-parse', `refs/heads/hosts/${host}`])).trim();
-  const applied = async (host: string): Promise<string | null> => {
+  const status = async (host: string): Promise<Status | null> => {
     const r = await moor(['--config', agents.get(host)?.config ?? '', '--json', 'status']);
-    return r.code === 0 ? (JSON.parse(r.stdout) as Status).revision.applied : null;
+    return r.code === 0 ? (JSON.parse(r.stdout) as Status) : null;
   };
+  const applied = async (host: string): Promise<string | null> => (await status(host))?.revision.applied ?? null;
   const envOf = async (host: string, service: string): Promise<string[]> => {
     const list = await docker.listContainers({ filters: { label: [`moor.host=${host}`, `moor.service=${service}`] } });
     const id = list[0]?.Id;
     return id ? ((await docker.getContainer(id).inspect()).Config.Env ?? []) : [];
   };
-  const hostFile = (labels: string, host: string): string => `labels: ${labels}\nvalues: { COMPOSE_PROJECT_NAME: ${host} }\n`;
+  const hostFile = (labels: string, host: string): string => `labels: ${labels}\nvalues: { PROJECT: ${host} }\n`;
 
   before(async () => {
     docker = testDocker();
@@ -102,6 +104,9 @@ describe('the fleet layer, end to end: one commit on main reaches three agents',
     assert.ok((await envOf(hosts.cam2, 'frigate')).includes('MODE=detect'));
     assert.deepEqual(await envOf(hosts.gw, 'frigate'), []);
     assert.ok((await envOf(hosts.gw, 'telegraf')).includes('INFLUX_URL=http://influx:8086'));
+    // The labels of the rendered tree are what the agent reports upstream.
+    await waitFor('cam1 to report its labels', async () => (await status(hosts.cam1))?.labels?.site === 'berlin', { timeoutMs: 60_000 });
+    assert.deepEqual((await status(hosts.gw))?.labels, { role: 'gateway', site: 'berlin' });
   });
 
   it('one commit on main reaches all three hosts after moor fleet publish', async () => {

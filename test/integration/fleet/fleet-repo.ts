@@ -43,8 +43,9 @@ groups:
   - { name: cameras, select: "role=camera", stacks: [camera], values: { CAMERA_MODE: detect } }
 rollout: { waves: [1, "50%", "100%"], maxFailures: 0 }
 `,
-    // No compose `name:`: each host's project is COMPOSE_PROJECT_NAME from its values, or `default`.
-    'stacks/monitoring/compose.yaml': `services:
+    // The project name comes from the host's values, so that hosts sharing one engine in a test do not collide.
+    'stacks/monitoring/compose.yaml': `name: "\${PROJECT:-fleet}"
+services:
   telegraf:
     image: ${image}
     command: ["sleep", "3600"]

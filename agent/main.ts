@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { registerHubCommand } from '../hub/cli.js';
 import { registerSecretsCommand } from './cli/secrets.js';
 import { configFileFrom, EXIT, type CliContext, type ExitCode } from './cli/context.js';
+import { registerFleetCommand } from './cli/fleet-command.js';
 import { createLogger } from './logger.js';
 import { BUILD, VERSION } from './version.js';
 import { terminalSafe } from './cli/terminal-safe.js';
@@ -96,6 +97,7 @@ async function main(argv: string[]): Promise<ExitCode> {
       }),
     );
   registerSecretsCommand(program, run);
+  registerFleetCommand(program, run);
   registerHubCommand(program, { logger: createLogger({ level: process.env.MOOR_LOG_LEVEL ?? 'info' }) });
 
   try {

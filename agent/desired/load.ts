@@ -126,6 +126,7 @@ async function readStateInto(dir: string, options: LoadOptions, lists: { problem
     pruneVolumes: manifest.pruneVolumes,
     secretValues: secretValuesOf(compose, dotenv),
     ...(projectDirs.length > 0 ? { projectDirs } : {}),
+    labels: manifest.labels,
   };
   if (session) await session.finish(state, problems); // secrets: issue 13
   return state;

@@ -50,6 +50,7 @@ const manifestSchema = z.strictObject({
   window: z.strictObject({ schedule: z.string(), duration: durationish }).optional(),
   prune: z.strictObject({ volumes: boolish.optional() }).optional(),
   profiles: z.union([z.string(), z.array(z.string())]).optional(),
+  labels: z.record(z.string(), z.string()).optional(), // the host's fleet labels, reported to the hub
 });
 
 export interface ManifestUnit {
@@ -82,10 +83,11 @@ export interface Manifest {
   pruneVolumes: boolean;
   /** Compose profiles to enable (`profiles:`), or null to take COMPOSE_PROFILES from .env. */
   profiles: string[] | null;
+  labels: Record<string, string>;
 }
 
 export function emptyManifest(): Manifest {
-  return { compose: null, units: [], files: [], rollout: { ...DEFAULT_ROLLOUT }, window: null, pruneVolumes: false, profiles: null };
+  return { compose: null, units: [], files: [], rollout: { ...DEFAULT_ROLLOUT }, window: null, pruneVolumes: false, profiles: null, labels: {} };
 }
 
 /** Why a unit name is unacceptable, or null. Also used for files found under `units/`. */
@@ -175,6 +177,7 @@ export function parseManifest(value: unknown, locator: Locator, policy: PolicySe
       if (!PROFILE_NAME.test(p) && p !== '*') report(typeof m.profiles === 'string' ? ['profiles'] : ['profiles', i], `"${p}" is not a valid profile name`);
     });
   }
+  manifest.labels = m.labels ?? {};
   return manifest;
 }
 

@@ -319,6 +319,8 @@ export interface DesiredState {
   adopt?: boolean;
   /** Project directories to place before containers are created; absent without relative binds or builds. */
   projectDirs?: ProjectDirSpec[];
+  /** The host's labels from the fleet layer (`labels:` of moor.yaml), reported to the hub. */
+  labels?: Record<string, string>;
 }
 
 export const DEFAULT_ROLLOUT: RolloutSpec = { healthTimeoutMs: 90_000, rollback: true };

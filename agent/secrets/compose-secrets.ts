@@ -102,10 +102,11 @@ function idOf(raw: unknown, at: KeyPath, report: (path: KeyPath, message: string
   return Number(text);
 }
 
-/** `0440`, "0440" or 0o440. YAML 1.2 reads a bare 0440 as decimal 440: read its digits as octal. */
+/** `0440` (a YAML 1.1 octal number, as compose reads it), "0440" or "0o440". */
 function modeOf(raw: unknown, report: (path: KeyPath, message: string) => void): number | null {
   if (raw === undefined) return DEFAULT_SECRET_MODE;
-  const text = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.replace(/^0o/, '') : '';
+  if (typeof raw === 'number' && Number.isInteger(raw) && raw >= 0 && raw <= 0o777) return raw;
+  const text = typeof raw === 'string' ? raw.replace(/^0o/, '') : '';
   if (!/^0?[0-7]{1,3}$/.test(text)) {
     report(['mode'], 'must be an octal mode such as 0400 or "0440"');
     return null;

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ContainerSpec } from '../../../agent/desired/model.js';
+import { DEFAULT_ALLOW } from '../../../agent/desired/policy.js';
 import { assertProblem, load, loadWarned, POLICY, problems } from './fixtures.js';
 
 const PERMISSIVE = { ...POLICY, allowPrivileged: true };
@@ -35,11 +36,11 @@ describe('compose service keys', () => {
     assert.deepEqual([spec.dns, spec.dnsSearch, spec.dnsOptions, spec.groupAdd], [['1.1.1.1'], ['a.example'], ['ndots:2'], ['100', 'video']]);
     assert.deepEqual([spec.stdinOpen, spec.tty, spec.shmSizeBytes], [true, true, 1024 ** 3]);
   });
-  it('puts pid, ipc and security_opt behind policy.allowPrivileged', async () => {
+  it('puts pid, ipc and security_opt behind their policy switches', async () => {
     const list = await problems({ 'compose.yaml': svc('    pid: host\n    ipc: host\n    security_opt: [seccomp=unconfined]\n') });
-    assertProblem(list, { file: 'compose.yaml', line: 4, key: 'services.web.pid', message: /allowPrivileged/ });
-    assertProblem(list, { file: 'compose.yaml', line: 5, key: 'services.web.ipc', message: /allowPrivileged/ });
-    assertProblem(list, { file: 'compose.yaml', line: 6, key: 'services.web.security_opt[0]', message: /allowPrivileged/ });
+    assertProblem(list, { file: 'compose.yaml', line: 4, key: 'services.web.pid', message: /policy\.allow\.hostPid/ });
+    assertProblem(list, { file: 'compose.yaml', line: 5, key: 'services.web.ipc', message: /policy\.allow\.hostIpc/ });
+    assertProblem(list, { file: 'compose.yaml', line: 6, key: 'services.web.security_opt[0]', message: /policy\.allow\.securityOpt/ });
     const spec = await web('    pid: host\n    ipc: shareable\n');
     assert.deepEqual([spec.pid, spec.ipc], ['host', 'shareable']);
   });
@@ -110,10 +111,13 @@ describe('compose service keys', () => {
     assertProblem(await problems({ 'compose.yaml': svc('    environment: ["MY VAR=1"]\n') }), { file: 'compose.yaml', line: 4, key: 'services.web.environment', message: /not a valid variable name/ });
   });
   it('reads long-form env_file and legacy external: { name }', async () => {
-    const state = await load({
+    const state = await load(
+      {
       'compose.yaml': svc('    env_file: [{ path: app.env }, { path: missing.env, required: false }]\n    volumes: [old:/old]\n', 'volumes:\n  old: { external: { name: legacy_data } }\n'),
       'app.env': 'A=1\n',
-    });
+      },
+      { ...POLICY, allow: { ...DEFAULT_ALLOW, external: true } },
+    );
     assert.deepEqual(state.containers[0]?.env, { A: '1' });
     assert.deepEqual(state.volumes.map((v) => [v.name, v.external]), [['legacy_data', true]]);
   });

@@ -110,7 +110,8 @@ async function readStateInto(dir: string, options: LoadOptions, lists: { problem
   const { locator: composeLocator, ...compose } = await readCompose(repo, manifest, manifestLocator, options, lists, session);
   // The commit's files that binds and builds use, placed in each project's directory (see project-content.ts).
   const report = (path: KeyPath, message: string): void => problems.add(composeLocator ?? wholeFile('compose.yaml'), path, message);
-  const projectDirs = await projectDirsOf(compose.containers, new RepoContent(repo, problems), options.projectsDir, report);
+  const warn = (path: KeyPath, message: string): void => lists.warnings.add(composeLocator ?? wholeFile('compose.yaml'), path, message);
+  const projectDirs = await projectDirsOf(compose.containers, new RepoContent(repo, problems), options.projectsDir, report, warn);
   const units = await readUnits(repo, manifest, problems);
   checkUnitPolicy(units, manifest, manifestLocator, options.policy, problems);
   checkFileRestarts(manifest, new Set(units.map((u) => u.name)), manifestLocator, problems);

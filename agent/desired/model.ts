@@ -111,6 +111,8 @@ export interface BuildSpec {
   target: string | null;
   /** sha256 of the context's files, dockerfile, args and target: the image is rebuilt when it changes. */
   hash: string;
+  /** The commit does not hold the context: it is the host's, in the project directory, built as it is. */
+  hostContext?: boolean;
 }
 
 /**

@@ -71,6 +71,7 @@ export async function projectDirsOf(
   content: RepoContent,
   projectsDir: string,
   report: (path: KeyPath, message: string) => void,
+  warn: (path: KeyPath, message: string) => void = report,
 ): Promise<ProjectDirSpec[]> {
   const dirs = new Map<string, { dataDirs: Set<string>; files: Set<string> }>();
   const dirOf = (project: string): { dataDirs: Set<string>; files: Set<string> } => {
@@ -94,8 +95,9 @@ export async function projectDirsOf(
       spec.mountContent = Object.fromEntries(Object.entries(mountContent).sort(([a], [b]) => a.localeCompare(b)));
     }
     if (spec.build) {
-      const files = await buildContext(spec, spec.build, content, report);
-      for (const f of files) dirOf(spec.project).files.add(f.rel);
+      const files = await buildContext(spec, spec.build, content, { report, warn });
+      const d = dirOf(spec.project);
+      for (const f of files) d.files.add(f.rel);
     }
     if (spec.mountContent || spec.build) spec.hash = specHash(spec);
   }
@@ -110,18 +112,29 @@ export async function projectDirsOf(
     }));
 }
 
-/** The files of a build context; fills the build's hash (context, dockerfile, args, target). */
+/**
+ * The files of a build context; fills the build's hash (context, dockerfile, args, target). A
+ * context the commit does not hold is the host's, like a data directory: it is built from the
+ * project directory as it is there, when the image is missing or the build settings change
+ * (docker compose up builds a missing image the same way).
+ */
 async function buildContext(
   spec: ContainerSpec,
   build: BuildSpec,
   content: RepoContent,
-  report: (path: KeyPath, message: string) => void,
+  say: { report: (path: KeyPath, message: string) => void; warn: (path: KeyPath, message: string) => void },
 ): Promise<ProjectFileSpec[]> {
   const at: KeyPath = ['services', spec.service, 'build'];
   const files = await content.under(build.context);
   const dockerfile = build.context === '.' ? build.dockerfile : `${build.context}/${build.dockerfile}`;
-  if (files.length === 0) report(at, `build context ${build.context} is not a folder of the config dir`);
-  else if (!files.some((f) => f.rel === dockerfile)) report(at, `${dockerfile} does not exist in the build context ${build.context}`);
-  build.hash = sha256Hex(stableStringify({ files: contentHash(files), dockerfile: build.dockerfile, args: build.args, target: build.target }));
+  const settings = { dockerfile: build.dockerfile, args: build.args, target: build.target };
+  if (files.length === 0) {
+    say.warn(at, `build context ${build.context} is not in the config dir: the host's ${build.context} in the project directory is built, once`);
+    build.hostContext = true;
+    build.hash = sha256Hex(stableStringify({ hostContext: build.context, ...settings }));
+    return [];
+  }
+  if (!files.some((f) => f.rel === dockerfile)) say.report(at, `${dockerfile} does not exist in the build context ${build.context}`);
+  build.hash = sha256Hex(stableStringify({ files: contentHash(files), ...settings }));
   return files;
 }

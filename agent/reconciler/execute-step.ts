@@ -154,7 +154,7 @@ async function buildImage(engine: ContainerEngine, step: Extract<Step, { kind: '
   await engine.buildImage({
     tag: step.image,
     contextDir: step.build.context === '.' ? step.dir : `${step.dir}/${step.build.context}`,
-    files: step.files,
+    files: step.build.hostContext === true ? null : step.files,
     dockerfile: step.build.dockerfile,
     args: step.build.args,
     target: step.build.target,

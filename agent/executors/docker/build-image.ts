@@ -1,6 +1,8 @@
 // Builds a compose service's image on the host from its context in the project directory
 // (dockerode packs the listed files), and reads back which build an image came from.
 
+import { readdir } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import type Dockerode from 'dockerode';
 import { DockerError } from '../../errors.js';
 import { statusOf, toDockerError } from './docker-errors.js';
@@ -12,8 +14,8 @@ export interface BuildRequest {
   tag: string;
   /** Absolute path of the context folder. */
   contextDir: string;
-  /** Files of the context, relative to it. */
-  files: string[];
+  /** Files of the context, relative to it; null: the host's context, packed as it is on disk. */
+  files: string[] | null;
   dockerfile: string;
   args: Record<string, string>;
   target: string | null;
@@ -35,10 +37,11 @@ export async function builtImageHash(docker: Dockerode, ref: string): Promise<st
 }
 
 export async function buildImage(docker: Dockerode, req: BuildRequest): Promise<void> {
+  const src = req.files ?? (await hostContextFiles(req));
   let stream: NodeJS.ReadableStream;
   try {
     stream = await docker.buildImage(
-      { context: req.contextDir, src: req.files },
+      { context: req.contextDir, src },
       {
         t: req.tag,
         dockerfile: req.dockerfile,
@@ -59,6 +62,20 @@ export async function buildImage(docker: Dockerode, req: BuildRequest): Promise<
       // The context and Dockerfile come from the commit: a failed build fails the commit.
       handling: 'commit',
       data: { image: req.tag, log: lines.tail },
+    });
+  }
+}
+
+/** Every file of a context the host holds; a missing one fails the commit that names it. */
+async function hostContextFiles(req: BuildRequest): Promise<string[]> {
+  try {
+    const entries = await readdir(req.contextDir, { recursive: true, withFileTypes: true });
+    return entries.filter((e) => !e.isDirectory()).map((e) => relative(req.contextDir, join(e.parentPath, e.name)));
+  } catch (err) {
+    throw new DockerError('BUILD_FAILED', `building ${req.tag} failed: its context ${req.contextDir} is not in the commit and cannot be read on the host`, {
+      handling: 'commit',
+      cause: err,
+      data: { image: req.tag },
     });
   }
 }

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { sha256Hex } from '../../../agent/desired/hash.js';
-import { load, problems } from './fixtures.js';
+import { load, loadWarned, problems } from './fixtures.js';
 
 const COMPOSE = [
   'name: app',
@@ -84,5 +84,17 @@ describe('build', () => {
     await has({ 'compose.yaml': compose('/srv/api') }, 'services.api.build', /inside the config dir/);
     await has({ 'compose.yaml': compose('./api'), 'api/main.go': 'package main\n' }, 'services.api.build', /api\/Dockerfile does not exist/);
     await has({ 'compose.yaml': compose('{ context: api, dockerfile: ../Dockerfile }'), 'api/x': 'x' }, 'services.api.build.dockerfile', /inside the build context/);
+  });
+
+  it('builds a context the commit does not hold from the host, once, with a warning that says so', async () => {
+    const { state, warnings } = await loadWarned({ 'compose.yaml': compose('./backend') });
+    const build = state.containers[0]?.build;
+    assert.equal(build?.hostContext, true);
+    assert.deepEqual(state.projectDirs?.map((d) => [d.project, d.files.length]), [['app', 0]]);
+    assert.ok(warnings.some((w) => w.key === 'services.api.build' && /not in the config dir/.test(w.message)), JSON.stringify(warnings));
+    const again = await loadWarned({ 'compose.yaml': compose('./backend') });
+    const otherArgs = await loadWarned({ 'compose.yaml': compose('{ context: backend, args: { V: "2" } }') });
+    assert.equal(again.state.containers[0]?.build?.hash, build?.hash);
+    assert.notEqual(otherArgs.state.containers[0]?.build?.hash, build?.hash);
   });
 });

@@ -176,6 +176,38 @@ describe('build: an image built on the host from the commit', () => {
   });
 });
 
+describe('build: a context the commit does not hold is built from the host', () => {
+  const t = useTestHost('hostbuild');
+  const name = `hb${t.host.slice(-8)}`;
+  const image = `${name}-app`;
+  after(async () => {
+    await docker.getImage(image).remove({ force: true }).catch(() => undefined);
+  });
+  const compose = [`name: ${name}`, 'services:', '  app:', '    build: ./backend', '    network_mode: none', '    stop_grace_period: 1s', ''].join('\n');
+  const backend = (): string => join(t.dir, 'state', 'projects', name, 'backend');
+
+  it('fails the commit, naming the context, while the host does not hold it either', async () => {
+    await t.repo.commitFiles(t.branch, { 'compose.yaml': compose }, 'host build');
+    const out = await t.h.reconciler.sync('commit');
+    assert.equal(out.error?.code, 'BUILD_FAILED', JSON.stringify(out.error));
+    assert.match(out.error?.message ?? '', /backend is not in the commit/);
+  });
+
+  it('builds what the host holds in the project directory once, and not again on a no-op sync', async () => {
+    fs.mkdirSync(backend(), { recursive: true });
+    fs.writeFileSync(join(backend(), 'Dockerfile'), 'FROM local/busybox:1\nCOPY msg /msg\nCMD ["sh", "-c", "cat /msg; sleep 3600"]\n');
+    fs.writeFileSync(join(backend(), 'msg'), 'from-the-host\n');
+    await t.repo.commitFiles(t.branch, { 'compose.yaml': `${compose}# retry\n` }, 'host build again');
+    const out = await t.h.reconciler.sync('commit');
+    assert.equal(out.result, 'converged', JSON.stringify(out.error));
+    await waitForOutput(`${name}-app`, 'from-the-host');
+    const id = (await docker.getImage(image).inspect()).Id;
+    const again = await t.h.reconciler.sync('drift');
+    assert.equal(again.result, 'unchanged', JSON.stringify(again.changes));
+    assert.equal((await docker.getImage(image).inspect()).Id, id);
+  });
+});
+
 /** Runs Debian's docker-compose 1.29 against the private engine. */
 async function dockerCompose(dir: string, args: string[]): Promise<void> {
   await run('docker-compose', args, { cwd: dir, env: { ...process.env, DOCKER_HOST: `unix://${dockerSocket()}` }, timeout: 120_000 });

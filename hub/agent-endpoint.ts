@@ -5,7 +5,8 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type pino from 'pino';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import type { HubMessage } from '../agent/reporter/protocol.js';
+import type { AgentMessage, HubMessage } from '../agent/reporter/protocol.js';
+import { parseAgentFrame } from './frames.js';
 import type { Fleet } from './fleet.js';
 import type { HubStore } from './store.js';
 
@@ -14,7 +15,11 @@ export interface AgentEndpointOptions {
   /** The hub pings every socket this often and drops those that did not answer the previous ping. */
   pingMs: number;
   maxPayload: number;
+  /** A sync request counts as pending this long at most, unless the agent answers first. */
+  syncPendingMs?: number;
 }
+
+export type SyncRequest = 'sent' | 'merged' | 'offline';
 
 interface Session {
   host: string;
@@ -47,6 +52,8 @@ export class AgentEndpoint {
   private readonly wss: WebSocketServer;
   private readonly sessions = new Map<WebSocket, Session>();
   private readonly byHost = new Map<string, WebSocket>();
+  /** Hosts with a sync request the agent has not answered yet, and since when. */
+  private readonly pendingSync = new Map<string, number>();
   private readonly pinger: NodeJS.Timeout;
   private readonly log: pino.Logger;
 
@@ -89,7 +96,10 @@ export class AgentEndpoint {
     ws.on('error', (err) => this.log.debug({ host, err: err.message }, 'agent socket error'));
     ws.on('close', () => {
       this.sessions.delete(ws);
-      if (this.byHost.get(host) === ws) this.byHost.delete(host);
+      if (this.byHost.get(host) === ws) {
+        this.byHost.delete(host);
+        this.pendingSync.delete(host);
+      }
       this.deps.fleet.disconnected(host);
     });
   }
@@ -100,7 +110,9 @@ export class AgentEndpoint {
     try {
       if (isBinary) throw new TypeError('binary frames are not part of the protocol');
       const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
-      const ack = this.deps.fleet.handle(session.host, JSON.parse(text) as unknown);
+      const message = parseAgentFrame(text);
+      if (answersSync(message)) this.pendingSync.delete(session.host);
+      const ack = this.deps.fleet.handle(session.host, message);
       if (ack !== null) this.send(ws, { t: 'ack', seq: ack });
     } catch (err) {
       this.log.warn({ host: session.host, err: (err as Error).message }, 'closing an agent socket after a bad frame');
@@ -115,6 +127,15 @@ export class AgentEndpoint {
     if (!ws) return false;
     this.send(ws, message);
     return true;
+  }
+
+  /** Asks a host to sync, unless a request to it is still pending: then the two are one. */
+  requestSync(host: string, reason: string, now = Date.now()): SyncRequest {
+    if (!this.byHost.has(host)) return 'offline';
+    const since = this.pendingSync.get(host);
+    if (since !== undefined && now - since < (this.options.syncPendingMs ?? 60_000)) return 'merged';
+    this.pendingSync.set(host, now);
+    return this.sendTo(host, { t: 'sync', reason }) ? 'sent' : 'offline';
   }
 
   connectedCount(): number {
@@ -143,6 +164,11 @@ export class AgentEndpoint {
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
     for (const ws of this.sessions.keys()) ws.terminate();
   }
+}
+
+/** A status frame or a sync/commit event means the agent has taken up the last request. */
+function answersSync(m: AgentMessage): boolean {
+  return m.t === 'status' || (m.t === 'events' && m.events.some((e) => e.event.type.startsWith('sync.') || e.event.type.startsWith('commit.')));
 }
 
 function refuse(socket: Duplex, status: number, text: string): void {

@@ -47,6 +47,8 @@ export async function createHttpServer(deps: HttpServerDeps, s: HubSettingsFile)
       },
     },
     frameguard: { action: 'deny' },
+    // Not no-referrer: under it browsers send `Origin: null` on same-site POSTs, and the Origin check needs the real one.
+    referrerPolicy: { policy: 'same-origin' },
     hsts: tls ? { maxAge: 15_552_000 } : false,
     crossOriginEmbedderPolicy: false,
   });

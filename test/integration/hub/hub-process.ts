@@ -36,11 +36,14 @@ export interface HubFixture {
   addToken(host: string): string;
   /** `moor hub user add NAME --role ROLE`: returns the printed token. */
   addUser(name: string, role: 'viewer' | 'operator' | 'admin'): string;
+  revokeUser(name: string): void;
   /** fetch against the hub with the admin's bearer token (or `token`). */
   fetch(path: string, init?: RequestInit, token?: string): Promise<Response>;
   start(): Promise<void>;
   kill(signal?: NodeJS.Signals): Promise<void>;
   log(): string;
+  /** The running hub's process id (0 when stopped). */
+  pid(): number;
 }
 
 export async function hubFixture(extraYaml = ''): Promise<HubFixture> {
@@ -71,6 +74,7 @@ export async function hubFixture(extraYaml = ''): Promise<HubFixture> {
     metricsToken,
     addToken: (host: string): string => cli(['token', 'add', host]),
     addUser: (name, role) => cli(['user', 'add', name, '--role', role]),
+    revokeUser: (name) => void cli(['user', 'revoke', name]),
     fetch(path, init = {}, token = adminToken) {
       const headers = new Headers(init.headers);
       headers.set('authorization', `Bearer ${token}`);
@@ -102,6 +106,7 @@ export async function hubFixture(extraYaml = ''): Promise<HubFixture> {
       });
     },
     log: () => readFileSync(logFile, 'utf8'),
+    pid: () => child?.pid ?? 0,
   };
 }
 

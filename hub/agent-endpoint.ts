@@ -25,6 +25,8 @@ interface Session {
   host: string;
   token: string;
   alive: boolean;
+  /** Set after a bad frame: nothing more from this link is read. */
+  refused: boolean;
 }
 
 /** Recent message handling times in ms (a ring), for /metrics and the load benchmark. */
@@ -84,7 +86,7 @@ export class AgentEndpoint {
   private accept(ws: WebSocket, host: string, token: string): void {
     const previous = this.byHost.get(host);
     if (previous) previous.close(4000, 'replaced by a newer connection');
-    const session: Session = { host, token, alive: true };
+    const session: Session = { host, token, alive: true, refused: false };
     this.sessions.set(ws, session);
     this.byHost.set(host, ws);
     const ackedSeq = this.deps.fleet.connected(host);
@@ -105,6 +107,7 @@ export class AgentEndpoint {
   }
 
   private onMessage(ws: WebSocket, session: Session, data: RawData, isBinary: boolean): void {
+    if (session.refused) return;
     const started = performance.now();
     session.alive = true;
     try {
@@ -116,7 +119,9 @@ export class AgentEndpoint {
       if (ack !== null) this.send(ws, { t: 'ack', seq: ack });
     } catch (err) {
       this.log.warn({ host: session.host, err: (err as Error).message }, 'closing an agent socket after a bad frame');
+      session.refused = true;
       ws.close(4002, 'bad frame');
+      setTimeout(() => ws.terminate(), 2000).unref();
     }
     this.times.add(performance.now() - started);
   }

@@ -31,7 +31,7 @@ export async function createHttpServer(deps: HttpServerDeps, s: HubSettingsFile)
     connectionTimeout: 60_000,
     keepAliveTimeout: 5_000,
     requestTimeout: 30_000,
-    maxParamLength: 256,
+    routerOptions: { maxParamLength: 256 },
     return503OnClosing: true,
   });
   app.server.headersTimeout = 10_000;

@@ -129,14 +129,16 @@ export class AgentEndpoint {
   /** Sends a command to a connected host; false when it is not connected. */
   sendTo(host: string, message: HubMessage): boolean {
     const ws = this.byHost.get(host);
-    if (!ws) return false;
+    // A link that is closing (after a bad frame, or replaced) would drop the message: say so.
+    if (!ws || ws.readyState !== ws.OPEN) return false;
     this.send(ws, message);
     return true;
   }
 
   /** Asks a host to sync, unless a request to it is still pending: then the two are one. */
   requestSync(host: string, reason: string, now = Date.now()): SyncRequest {
-    if (!this.byHost.has(host)) return 'offline';
+    const ws = this.byHost.get(host);
+    if (!ws || ws.readyState !== ws.OPEN) return 'offline';
     const since = this.pendingSync.get(host);
     if (since !== undefined && now - since < (this.options.syncPendingMs ?? 60_000)) return 'merged';
     this.pendingSync.set(host, now);

@@ -9,7 +9,11 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import WebSocket from 'ws';
 import { openHubDatabase } from '../hub/db.js';
+import { AuthStore } from '../hub/store-auth.js';
 import { HubStore } from '../hub/store.js';
+
+const SCRAPE_TOKEN = 'bench-scrape-token';
+const VIEWER_TOKEN = 'moor_bench_viewer_token';
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -47,7 +51,7 @@ function procStat(pid: number): { cpuTicks: number; rssKb: number; hwmKb: number
 }
 
 async function metric(name: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${SCRAPE_TOKEN}` } })).text();
   const line = text.split('\n').find((l) => l.startsWith(name));
   return Number(line?.split(' ').pop() ?? NaN);
 }
@@ -74,12 +78,14 @@ function status(host: string): string {
 }
 
 async function main(): Promise<void> {
-  writeFileSync(join(dir, 'hub.yaml'), `listen: 127.0.0.1:${port}\ndatabase: ./hub.db\nofflineAfter: 60s\n`);
+  writeFileSync(join(dir, 'metrics-token'), `${SCRAPE_TOKEN}\n`);
+  writeFileSync(join(dir, 'hub.yaml'), `listen: 127.0.0.1:${port}\ndatabase: ./hub.db\nofflineAfter: 60s\nmetricsTokenFile: metrics-token\n`);
   // Tokens straight into the hub's store: 5,000 `moor hub token add` processes would only time node's start.
   const tokens: string[] = [];
   {
     const db = openHubDatabase(join(dir, 'hub.db'));
     const store = new HubStore({ db });
+    new AuthStore({ db }).addUser('bench', 'viewer', VIEWER_TOKEN, new Date());
     db.transaction(() => {
       for (let i = 0; i < AGENTS; i++) {
         const token = `moor_bench_${i}_${Math.random().toString(36).slice(2)}`;
@@ -162,7 +168,7 @@ async function main(): Promise<void> {
   const p99 = (await metric('moor_hub_message_handling_seconds{quantile="0.99"}')) * 1000;
   const p50 = (await metric('moor_hub_message_handling_seconds{quantile="0.5"}')) * 1000;
   const apiStart = performance.now();
-  const page = await (await fetch(`http://127.0.0.1:${port}/api/hosts?limit=100&filter=online`)).json() as { total: number };
+  const page = await (await fetch(`http://127.0.0.1:${port}/api/hosts?limit=100&filter=online`, { headers: { authorization: `Bearer ${VIEWER_TOKEN}` } })).json() as { total: number };
   const apiMs = performance.now() - apiStart;
   const ticksPerSec = 100; // CLK_TCK on Linux
   const cpuPct = ((s1.cpuTicks - s0.cpuTicks) / ticksPerSec / elapsed) * 100;

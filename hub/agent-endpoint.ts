@@ -5,7 +5,8 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type pino from 'pino';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import type { HubMessage } from '../agent/reporter/protocol.js';
+import type { AgentMessage, HubMessage } from '../agent/reporter/protocol.js';
+import { parseAgentFrame } from './frames.js';
 import type { Fleet } from './fleet.js';
 import type { HubStore } from './store.js';
 
@@ -14,12 +15,18 @@ export interface AgentEndpointOptions {
   /** The hub pings every socket this often and drops those that did not answer the previous ping. */
   pingMs: number;
   maxPayload: number;
+  /** A sync request counts as pending this long at most, unless the agent answers first. */
+  syncPendingMs?: number;
 }
+
+export type SyncRequest = 'sent' | 'merged' | 'offline';
 
 interface Session {
   host: string;
   token: string;
   alive: boolean;
+  /** Set after a bad frame: nothing more from this link is read. */
+  refused: boolean;
 }
 
 /** Recent message handling times in ms (a ring), for /metrics and the load benchmark. */
@@ -47,6 +54,8 @@ export class AgentEndpoint {
   private readonly wss: WebSocketServer;
   private readonly sessions = new Map<WebSocket, Session>();
   private readonly byHost = new Map<string, WebSocket>();
+  /** Hosts with a sync request the agent has not answered yet, and since when. */
+  private readonly pendingSync = new Map<string, number>();
   private readonly pinger: NodeJS.Timeout;
   private readonly log: pino.Logger;
 
@@ -77,7 +86,7 @@ export class AgentEndpoint {
   private accept(ws: WebSocket, host: string, token: string): void {
     const previous = this.byHost.get(host);
     if (previous) previous.close(4000, 'replaced by a newer connection');
-    const session: Session = { host, token, alive: true };
+    const session: Session = { host, token, alive: true, refused: false };
     this.sessions.set(ws, session);
     this.byHost.set(host, ws);
     const ackedSeq = this.deps.fleet.connected(host);
@@ -89,22 +98,30 @@ export class AgentEndpoint {
     ws.on('error', (err) => this.log.debug({ host, err: err.message }, 'agent socket error'));
     ws.on('close', () => {
       this.sessions.delete(ws);
-      if (this.byHost.get(host) === ws) this.byHost.delete(host);
+      if (this.byHost.get(host) === ws) {
+        this.byHost.delete(host);
+        this.pendingSync.delete(host);
+      }
       this.deps.fleet.disconnected(host);
     });
   }
 
   private onMessage(ws: WebSocket, session: Session, data: RawData, isBinary: boolean): void {
+    if (session.refused) return;
     const started = performance.now();
     session.alive = true;
     try {
       if (isBinary) throw new TypeError('binary frames are not part of the protocol');
       const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
-      const ack = this.deps.fleet.handle(session.host, JSON.parse(text) as unknown);
+      const message = parseAgentFrame(text);
+      if (answersSync(message)) this.pendingSync.delete(session.host);
+      const ack = this.deps.fleet.handle(session.host, message);
       if (ack !== null) this.send(ws, { t: 'ack', seq: ack });
     } catch (err) {
       this.log.warn({ host: session.host, err: (err as Error).message }, 'closing an agent socket after a bad frame');
+      session.refused = true;
       ws.close(4002, 'bad frame');
+      setTimeout(() => ws.terminate(), 2000).unref();
     }
     this.times.add(performance.now() - started);
   }
@@ -112,9 +129,20 @@ export class AgentEndpoint {
   /** Sends a command to a connected host; false when it is not connected. */
   sendTo(host: string, message: HubMessage): boolean {
     const ws = this.byHost.get(host);
-    if (!ws) return false;
+    // A link that is closing (after a bad frame, or replaced) would drop the message: say so.
+    if (!ws || ws.readyState !== ws.OPEN) return false;
     this.send(ws, message);
     return true;
+  }
+
+  /** Asks a host to sync, unless a request to it is still pending: then the two are one. */
+  requestSync(host: string, reason: string, now = Date.now()): SyncRequest {
+    const ws = this.byHost.get(host);
+    if (!ws || ws.readyState !== ws.OPEN) return 'offline';
+    const since = this.pendingSync.get(host);
+    if (since !== undefined && now - since < (this.options.syncPendingMs ?? 60_000)) return 'merged';
+    this.pendingSync.set(host, now);
+    return this.sendTo(host, { t: 'sync', reason }) ? 'sent' : 'offline';
   }
 
   connectedCount(): number {
@@ -143,6 +171,11 @@ export class AgentEndpoint {
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
     for (const ws of this.sessions.keys()) ws.terminate();
   }
+}
+
+/** A status frame or a sync/commit event means the agent has taken up the last request. */
+function answersSync(m: AgentMessage): boolean {
+  return m.t === 'status' || (m.t === 'events' && m.events.some((e) => e.event.type.startsWith('sync.') || e.event.type.startsWith('commit.')));
 }
 
 function refuse(socket: Duplex, status: number, text: string): void {

@@ -1,4 +1,4 @@
-// The dashboard: one static page with a small script, no build step. The fleet table pages
+// The dashboard: one static page and its script (served apart: the CSP allows no inline script), no build step. The fleet table pages
 // through /api/hosts (100 rows at a time, filter and search on the server), the host view shows events.
 
 const STYLE = `
@@ -42,7 +42,7 @@ function ago(iso) {
   if (!iso) return '<span class="muted">never</span>';
   var s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
   var t = s < 60 ? s + 's' : s < 3600 ? Math.round(s / 60) + 'm' : s < 86400 ? Math.round(s / 3600) + 'h' : Math.round(s / 86400) + 'd';
-  return '<span title="' + esc(iso) + '">' + t + ' ago</span>';
+  return '<span title="' + esc(iso) + '">' + esc(t) + ' ago</span>';
 }
 function resultTag(r) {
   if (!r) return '<span class="tag t-muted">none</span>';
@@ -54,26 +54,31 @@ function revTag(rev) {
   if (rev.upToDate === false) return '<span class="tag t-warn">behind ' + short(rev.head) + '</span>';
   return '<span class="tag t-muted">unknown</span>';
 }
-function getJSON(url) { return fetch(url, { cache: 'no-store' }).then(function (r) { if (!r.ok) throw new Error(r.status + ' ' + r.statusText); return r.json(); }); }
+function getJSON(url) {
+  return fetch(url, { cache: 'no-store', credentials: 'same-origin' }).then(function (r) {
+    if (r.status === 401) { location.href = '/login'; throw new Error('logged out'); }
+    if (!r.ok) throw new Error(r.status + ' ' + r.statusText); return r.json();
+  });
+}
 function toast(text) { var t = $('toast'); t.textContent = text; t.style.display = 'block'; setTimeout(function () { t.style.display = 'none'; }, 3000); }
 function syncNow(host) {
-  fetch('/api/hosts/' + encodeURIComponent(host) + '/sync', { method: 'POST' }).then(function (r) { return r.json(); })
-    .then(function (b) { toast(b.sent ? 'Sync requested on ' + host : (b.error || 'not sent')); });
+  fetch('/api/hosts/' + encodeURIComponent(host) + '/sync', { method: 'POST', credentials: 'same-origin' }).then(function (r) { return r.json(); })
+    .then(function (b) { toast(b.sent ? 'Sync requested on ' + host : b.merged ? 'A sync of ' + host + ' is already pending' : (b.error || 'not sent')); });
 }
 function fleet() {
   var url = '/api/hosts?filter=' + state.filter + '&q=' + encodeURIComponent(state.q) + '&offset=' + state.offset + '&limit=' + PAGE;
   return getJSON(url).then(function (d) {
     $('chips').innerHTML = FILTERS.map(function (f) {
-      return '<button class="chip' + (f === state.filter ? ' on' : '') + '" data-f="' + f + '">' + f + '<b>' + d.counts[f] + '</b></button>';
+      return '<button class="chip' + (f === state.filter ? ' on' : '') + '" data-f="' + esc(f) + '">' + esc(f) + '<b>' + esc(d.counts[f]) + '</b></button>';
     }).join('');
     $('rows').innerHTML = d.hosts.map(function (h) {
-      return '<tr><td><span class="dot ' + (h.online ? 'up' : 'down') + '"></span><a href="/hosts/' + encodeURIComponent(h.host) + '">' + esc(h.host) + '</a></td>' +
+      return '<tr><td><span class="dot ' + (h.online ? 'up' : 'down') + '"></span><a href="/hosts/' + esc(encodeURIComponent(h.host)) + '">' + esc(h.host) + '</a></td>' +
         '<td>' + esc(h.state) + '</td><td>' + short(h.revision.applied) + ' ' + revTag(h.revision) + '</td>' +
         '<td>' + resultTag(h.lastSync && h.lastSync.result) + ' ' + (h.lastSync ? ago(h.lastSync.at) : '') + '</td>' +
-        '<td>' + (h.drift ? '<span class="tag t-warn">' + h.drift + ' drifted</span>' : '<span class="muted">none</span>') + '</td>' +
+        '<td>' + (h.drift ? '<span class="tag t-warn">' + esc(h.drift) + ' drifted</span>' : '<span class="muted">none</span>') + '</td>' +
         '<td>' + (h.suspended ? '<span class="tag t-warn" title="' + esc(h.suspended.reason) + '">until ' + esc(h.suspended.until.slice(0, 16)) + '</span>' : '<span class="muted">no</span>') + '</td>' +
-        '<td>' + h.healthy + (h.unhealthy ? ' <span class="tag t-bad">' + h.unhealthy + ' bad</span>' : '') + '</td>' +
-        '<td>' + ago(h.lastSeen) + '</td><td>' + (h.cpuLoad == null ? '-' : h.cpuLoad + '%') + ' / ' + (h.memUsedPct == null ? '-' : h.memUsedPct + '%') + '</td></tr>';
+        '<td>' + esc(h.healthy) + (h.unhealthy ? ' <span class="tag t-bad">' + esc(h.unhealthy) + ' bad</span>' : '') + '</td>' +
+        '<td>' + ago(h.lastSeen) + '</td><td>' + (h.cpuLoad == null ? '-' : esc(h.cpuLoad) + '%') + ' / ' + (h.memUsedPct == null ? '-' : esc(h.memUsedPct) + '%') + '</td></tr>';
     }).join('') || '<tr><td colspan="9" class="muted">No host matches.</td></tr>';
     var end = Math.min(d.total, state.offset + PAGE);
     $('range').textContent = d.total ? (state.offset + 1) + '-' + end + ' of ' + d.total : '0 hosts';
@@ -103,10 +108,10 @@ function renderHost(name) {
       card('Revision', '<div class="kv"><span class="muted">applied</span>' + short(h.revision.applied) + '<span class="muted">branch head</span>' + short(h.revision.head) + '</div><div style="margin-top:6px">' + revTag(h.revision) + '</div>') +
       card('Last sync', '<div>' + resultTag(h.lastSync && h.lastSync.result) + ' ' + (h.lastSync ? ago(h.lastSync.at) : '') + '</div>' + err) +
       card('State', '<div class="big">' + esc(h.state) + '</div>' + (h.suspended ? '<div class="tag t-warn">suspended until ' + esc(h.suspended.until) + ': ' + esc(h.suspended.reason) + '</div>' : '') +
-        '<div class="muted">' + h.healthy + ' healthy, ' + h.unhealthy + ' unhealthy, ' + h.drift + ' drifted, outbox ' + h.outbox + '</div>') +
-      card('Host', m ? '<div class="kv"><span class="muted">cpu</span>' + m.cpuLoad + '% (load ' + m.load1.toFixed(2) + ')<span class="muted">memory</span>' + Math.round(m.memUsed / 1048576) + ' / ' + Math.round(m.memTotal / 1048576) + ' MiB' +
-        m.disks.map(function (d) { return '<span class="muted">' + esc(d.path) + '</span>' + Math.round(100 * d.used / Math.max(1, d.size)) + '% of ' + Math.round(d.size / 1073741824) + ' GiB'; }).join('') +
-        '<span class="muted">uptime</span>' + Math.round(m.uptimeSec / 3600) + ' h' + (m.temperature == null ? '' : '<span class="muted">temp</span>' + m.temperature + ' C') + '</div>' : '<span class="muted">no heartbeat yet</span>') +
+        '<div class="muted">' + esc(h.healthy) + ' healthy, ' + esc(h.unhealthy) + ' unhealthy, ' + esc(h.drift) + ' drifted, outbox ' + esc(h.outbox) + '</div>') +
+      card('Host', m ? '<div class="kv"><span class="muted">cpu</span>' + esc(m.cpuLoad) + '% (load ' + esc(Number(m.load1).toFixed(2)) + ')<span class="muted">memory</span>' + esc(Math.round(m.memUsed / 1048576)) + ' / ' + esc(Math.round(m.memTotal / 1048576)) + ' MiB' +
+        m.disks.map(function (d) { return '<span class="muted">' + esc(d.path) + '</span>' + esc(Math.round(100 * d.used / Math.max(1, d.size))) + '% of ' + esc(Math.round(d.size / 1073741824)) + ' GiB'; }).join('') +
+        '<span class="muted">uptime</span>' + esc(Math.round(m.uptimeSec / 3600)) + ' h' + (m.temperature == null ? '' : '<span class="muted">temp</span>' + esc(m.temperature) + ' C') + '</div>' : '<span class="muted">no heartbeat yet</span>') +
       card('Inventory', inv ? '<div class="kv"><span class="muted">os</span>' + esc(inv.os.distro + ' ' + inv.os.release + ' ' + inv.os.arch) + '<span class="muted">cpu</span>' + esc(inv.cpu.brand + ' x' + inv.cpu.cores) + '<span class="muted">node</span>' + esc(inv.nodeVersion) + '</div>' : '<span class="muted">unknown</span>') +
       '</div>' +
       (st && st.resources.length ? '<h3>Resources</h3><table><thead><tr><th>Kind</th><th>Name</th><th>Health</th><th>Detail</th></tr></thead><tbody>' + st.resources.map(function (x) {
@@ -114,18 +119,65 @@ function renderHost(name) {
       (st && st.drift.length ? '<h3>Drift</h3><table><tbody>' + st.drift.map(function (d) { return '<tr><td>' + esc(d.resource) + '</td><td class="muted">' + esc(d.detail) + '</td></tr>'; }).join('') + '</tbody></table>' : '') +
       '<h3>Events</h3><table><thead><tr><th>#</th><th>When</th><th>Event</th><th>Detail</th></tr></thead><tbody>' + (ev.map(function (e) {
         var d = Object.assign({}, e.event); delete d.type;
-        return '<tr><td class="muted">' + e.seq + '</td><td>' + ago(e.at) + '</td><td><code>' + esc(e.type) + '</code></td><td class="muted" style="white-space:normal">' + esc(JSON.stringify(d).slice(0, 300)) + '</td></tr>'; }).join('') || '<tr><td colspan="4" class="muted">No events yet.</td></tr>') + '</tbody></table>';
+        return '<tr><td class="muted">' + esc(e.seq) + '</td><td>' + ago(e.at) + '</td><td><code>' + esc(e.type) + '</code></td><td class="muted" style="white-space:normal">' + esc(JSON.stringify(d).slice(0, 300)) + '</td></tr>'; }).join('') || '<tr><td colspan="4" class="muted">No events yet.</td></tr>') + '</tbody></table>';
     $('sync').onclick = function () { syncNow(h.host); };
+    if (ME && ME.role === 'viewer') $('sync').style.display = 'none';
   }).catch(function (e) { $('app').innerHTML = '<p class="muted">' + esc(e.message) + '</p>'; });
 }
+function renderAudit() {
+  getJSON('/api/audit?limit=200').then(function (d) {
+    $('app').innerHTML = '<h2>Audit log</h2><table><thead><tr><th>#</th><th>When</th><th>Who</th><th>Role</th><th>Action</th><th>Target</th><th>Result</th><th>From</th></tr></thead><tbody>' +
+      (d.entries.map(function (a) {
+        return '<tr><td class="muted">' + esc(a.id) + '</td><td>' + ago(a.at) + '</td><td>' + esc(a.actor) + '</td><td>' + esc(a.role) + '</td><td><code>' + esc(a.action) + '</code></td><td>' + esc(a.target) + '</td><td>' + esc(a.result) + '</td><td class="muted">' + esc(a.remote) + '</td></tr>';
+      }).join('') || '<tr><td colspan="8" class="muted">Nothing yet.</td></tr>') + '</tbody></table>';
+  }).catch(function (e) { $('app').innerHTML = '<p class="muted">' + esc(e.message) + '</p>'; });
+}
+var ME = null;
+getJSON('/api/me').then(function (me) {
+  ME = me;
+  $('who').textContent = me.name + ' (' + me.role + ')';
+  if (me.role !== 'viewer') $('auditlink').style.display = 'inline';
+});
 var path = location.pathname;
 if (path.indexOf('/hosts/') === 0) { var name = decodeURIComponent(path.slice(7)); renderHost(name); timer = setInterval(function () { renderHost(name); }, 10000); }
+else if (path === '/audit') renderAudit();
 else renderFleet();
 `;
+
+/** Served at /dashboard.js: the CSP allows no inline script. */
+export const DASHBOARD_SCRIPT = SCRIPT;
+
+const HEADER = `<header><h1><a href="/">moor fleet</a></h1><span class="sub">hosts, revisions, syncs and drift</span>
+<span style="flex:1"></span><a id="auditlink" href="/audit" style="display:none;color:var(--info)">audit log</a><span class="sub" id="who"></span>
+<form method="post" action="/logout" style="margin:0"><button class="pg" type="submit">Log out</button></form></header>`;
 
 export const DASHBOARD_HTML = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>moor fleet</title><style>${STYLE}</style></head>
-<body><header><h1><a href="/">moor fleet</a></h1><span class="sub">hosts, revisions, syncs and drift</span></header>
+<body>${HEADER}
 <main id="app"><p class="muted">Loading...</p></main><div id="toast"></div>
-<script>${SCRIPT}</script></body></html>`;
+<script src="/dashboard.js"></script></body></html>`;
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The login page: no script at all; a token form, and the OpenID button when configured. */
+export function loginPage(o: { message: string; oidc: boolean; firstRun: boolean; config: string }): string {
+  const first = o.firstRun
+    ? `<p class="muted">No operator exists yet. On the hub, run<br><code>moor hub user add NAME --role admin --config ${escapeHtml(o.config)}</code><br>and paste the token it prints.</p>`
+    : '';
+  const sso = o.oidc ? '<p><a class="act" id="oidc" href="/login/oidc" style="text-decoration:none;display:inline-block">Log in with OpenID Connect</a></p><p class="muted">or with an API token:</p>' : '';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>moor fleet: log in</title><style>${STYLE}</style></head>
+<body><header><h1>moor fleet</h1><span class="sub">log in</span></header>
+<main><div class="card" style="max-width:520px">${o.message ? `<p class="t-bad" id="message">${escapeHtml(o.message)}</p>` : ''}${first}${sso}
+<form method="post" action="/login"><input type="password" name="token" id="token" autocomplete="off" placeholder="moor_..." style="width:100%;background:var(--bg);border:1px solid var(--line);color:var(--text);border-radius:6px;padding:7px 10px">
+<p><button class="act" type="submit" id="login">Log in</button></p></form></div></main></body></html>`;
+}
+
+/** After an OpenID login: a same-site navigation to `to`, so that the Strict session cookie goes along. */
+export function redirectPage(to: string): string {
+  return `<!doctype html><html><head><meta http-equiv="refresh" content="0;url=${escapeHtml(to)}"><title>moor fleet</title></head><body><a href="${escapeHtml(to)}">Continue</a></body></html>`;
+}

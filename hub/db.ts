@@ -43,6 +43,44 @@ const MIGRATIONS: readonly string[] = [
     at      TEXT NOT NULL
   );
   `,
+  // 2: operators (hashed API tokens, roles), dashboard sessions, the audit log, webhook deliveries
+  // already acted on and the heads each branch has had; event sizes for the per-host byte cap.
+  `
+  CREATE TABLE users (
+    name     TEXT PRIMARY KEY,
+    role     TEXT NOT NULL,
+    hash     TEXT NOT NULL UNIQUE,
+    created  TEXT NOT NULL
+  );
+  CREATE TABLE sessions (
+    hash     TEXT PRIMARY KEY,
+    name     TEXT NOT NULL,
+    role     TEXT NOT NULL,
+    via      TEXT NOT NULL,
+    expires  TEXT NOT NULL
+  );
+  CREATE TABLE audit (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    at      TEXT NOT NULL,
+    actor   TEXT NOT NULL,
+    role    TEXT NOT NULL,
+    action  TEXT NOT NULL,
+    target  TEXT NOT NULL,
+    result  TEXT NOT NULL,
+    remote  TEXT NOT NULL
+  );
+  CREATE TABLE webhook_deliveries (
+    id  TEXT PRIMARY KEY,
+    at  TEXT NOT NULL
+  );
+  CREATE TABLE branch_head_history (
+    branch  TEXT NOT NULL,
+    head    TEXT NOT NULL,
+    at      TEXT NOT NULL,
+    PRIMARY KEY (branch, head)
+  );
+  ALTER TABLE events ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export function openHubDatabase(file: string): HubDb {

@@ -3,7 +3,6 @@
 
 import type pino from 'pino';
 import type { AgentMessage, OutboxEntry } from '../agent/reporter/protocol.js';
-import { isRecord } from '../agent/reporter/protocol.js';
 import type { StatusSnapshot } from '../agent/reconciler/status-model.js';
 import type { Alert, AlertSink } from './alerts.js';
 import { detailView, isOnline, matches, summaryView, type HostDetailView, type HostFilter, type HostState, type HostSummaryView } from './host-view.js';
@@ -13,6 +12,7 @@ export interface FleetOptions {
   offlineAfterMs: number;
   suspendedAfterMs: number;
   eventsPerHost: number;
+  eventBytesPerHost: number;
 }
 
 export interface FleetCounters {
@@ -55,11 +55,10 @@ export class Fleet {
   }
 
   /**
-   * Applies one agent frame. Returns the seq to acknowledge for an events frame, else null.
-   * Throws a TypeError for a malformed frame (the endpoint closes that socket).
+   * Applies one agent frame, already checked by frames.ts. Returns the seq to acknowledge for an
+   * events frame, else null. Throws a TypeError when a hello names another host.
    */
-  handle(host: string, message: unknown): number | null {
-    const m = checkMessage(message);
+  handle(host: string, m: AgentMessage): number | null {
     const h = this.record(host);
     const now = this.deps.now();
     this.counters.messages++;
@@ -95,7 +94,7 @@ export class Fleet {
   }
 
   private receiveEvents(h: HostState, events: OutboxEntry[], now: Date): number {
-    const fresh = this.deps.store.insertEvents(h.host, h.lastSeq, events, now);
+    const fresh = this.deps.store.insertEvents(h.host, h.lastSeq, events, now, { rows: this.options.eventsPerHost, bytes: this.options.eventBytesPerHost });
     const last = events[events.length - 1];
     if (fresh.length > 0) h.lastSeq = fresh[fresh.length - 1]?.seq ?? h.lastSeq;
     for (const e of fresh) {
@@ -111,8 +110,6 @@ export class Fleet {
         this.alert({ kind: 'drift.detected', host: h.host, text: `${h.host}: ${e.event.changes.length} resource(s) drifted${e.event.healed ? ', put back' : ''}`, data: { event: e.event } });
       }
     }
-    // Trim about every 500 events per host, without a timer or randomness.
-    if (fresh.length > 0 && h.lastSeq % 500 < fresh.length) this.deps.store.pruneEvents(h.host, this.options.eventsPerHost);
     return Math.max(h.lastSeq, last?.seq ?? 0);
   }
 
@@ -200,22 +197,4 @@ export class Fleet {
   private alert(a: Omit<Alert, 'at'>): void {
     this.deps.alerts.send({ ...a, at: this.deps.now().toISOString() });
   }
-}
-
-/** Shallow guard at the edge: the agent is authenticated, but its frames are still checked. */
-function checkMessage(value: unknown): AgentMessage {
-  if (!isRecord(value)) throw new TypeError('frame is not an object');
-  const t = value['t'];
-  const ok =
-    (t === 'hello' && typeof value['host'] === 'string' && typeof value['branch'] === 'string' && typeof value['version'] === 'string') ||
-    (t === 'status' && isRecord(value['status']) && isRecord(value['status']['revision']) && Array.isArray(value['status']['drift'])) ||
-    (t === 'heartbeat' && isRecord(value['summary'])) ||
-    (t === 'events' && Array.isArray(value['events']) && value['events'].every(isEntry)) ||
-    (t === 'refused' && typeof value['command'] === 'string');
-  if (!ok) throw new TypeError(`malformed or unknown frame ${typeof t === 'string' ? t.slice(0, 40) : ''}`);
-  return value as unknown as AgentMessage;
-}
-
-function isEntry(value: unknown): boolean {
-  return isRecord(value) && Number.isSafeInteger(value['seq']) && typeof value['at'] === 'string' && isRecord(value['event']) && typeof value['event']['type'] === 'string';
 }

@@ -1,118 +1,140 @@
-// The hub's HTTP side: JSON API (BRIEF.md section 6), the git push webhook, /metrics and the
-// dashboard page. One request handler; everything it needs comes in as deps.
+// The hub's JSON API (BRIEF.md section 6), /metrics, /healthz, the dashboard's page and script,
+// and the git push webhook, as fastify routes. Who may call each is in its `access` config.
 
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type pino from 'pino';
 import type { AgentEndpoint } from './agent-endpoint.js';
-import { DASHBOARD_HTML } from './dashboard-page.js';
+import { audit, refuse } from './auth.js';
+import { DASHBOARD_HTML, DASHBOARD_SCRIPT } from './dashboard-page.js';
 import type { Fleet } from './fleet.js';
 import { HOST_FILTERS, type HostFilter } from './host-view.js';
+import { WEBHOOK_BODY_LIMIT } from './http-server.js';
 import { renderMetrics } from './metrics.js';
+import type { AuthStore } from './store-auth.js';
 import type { HubStore } from './store.js';
-import { readPush } from './webhook.js';
+import { deliveryKey, parsePush, pushVerifier } from './webhook.js';
 
 export interface HttpApiDeps {
   fleet: Fleet;
   endpoint: AgentEndpoint;
   store: HubStore;
+  auth: AuthStore;
   logger: pino.Logger;
+  now: () => Date;
 }
 
-const MAX_BODY = 5 * 1024 * 1024;
+/** Most events one page returns. */
+export const EVENTS_PAGE_MAX = 200;
 
-export function createRequestHandler(deps: HttpApiDeps, options: { webhookSecret: string | null }) {
+type HostParams = { Params: { host: string } };
+
+export function registerApiRoutes(app: FastifyInstance, deps: HttpApiDeps, options: { webhookSecret: string | null }): void {
   const log = deps.logger.child({ component: 'http' });
+  const page = { access: 'viewer', page: true } as const;
 
-  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://hub.invalid');
-    const path = url.pathname;
-    const method = req.method ?? 'GET';
-    const hostMatch = /^\/api\/hosts\/([^/]+)(\/events|\/sync|\/status)?$/.exec(path);
-
-    if (method === 'GET' && (path === '/' || path.startsWith('/hosts/'))) {
-      return send(res, 200, DASHBOARD_HTML, 'text/html; charset=utf-8');
-    }
-    if (method === 'GET' && path === '/healthz') return json(res, 200, { ok: true });
-    if (method === 'GET' && path === '/metrics') {
-      return send(res, 200, renderMetrics({ fleet: deps.fleet, times: deps.endpoint.times, connected: deps.endpoint.connectedCount() }), 'text/plain; version=0.0.4');
-    }
-    if (method === 'GET' && path === '/api/hosts') {
-      const filterParam = url.searchParams.get('filter') ?? 'all';
-      if (!(HOST_FILTERS as readonly string[]).includes(filterParam)) return json(res, 400, { error: `filter must be one of ${HOST_FILTERS.join(', ')}` });
-      const { views, counts } = deps.fleet.list(filterParam as HostFilter, url.searchParams.get('q') ?? '');
-      const offset = intParam(url, 'offset', 0);
-      const limit = intParam(url, 'limit', views.length);
-      return json(res, 200, { total: views.length, offset, limit, counts, hosts: views.slice(offset, offset + limit) });
-    }
-    if (hostMatch) {
-      const host = decodeURIComponent(hostMatch[1] ?? '');
-      const detail = deps.fleet.get(host);
-      if (!detail) return json(res, 404, { error: `unknown host ${host}` });
-      const sub = hostMatch[2];
-      if (method === 'GET' && sub === undefined) return json(res, 200, detail);
-      if (method === 'GET' && sub === '/events') {
-        const limit = Math.min(intParam(url, 'limit', 100), 1000);
-        const before = intParam(url, 'before', Number.MAX_SAFE_INTEGER);
-        return json(res, 200, { host, events: deps.store.events(host, limit, before) });
-      }
-      if (method === 'POST' && (sub === '/sync' || sub === '/status')) {
-        await readBody(req); // drain whatever was posted
-        const sent = deps.endpoint.sendTo(host, sub === '/sync' ? { t: 'sync', reason: 'hub api' } : { t: 'status' });
-        log.info({ host, sent, what: sub.slice(1) }, 'operator request');
-        return sent ? json(res, 202, { host, sent: true }) : json(res, 409, { host, sent: false, error: `${host} is not connected` });
-      }
-      return json(res, 405, { error: `${method} not allowed here` });
-    }
-    if (method === 'POST' && (path === '/webhook' || path === '/api/webhook')) {
-      if (!options.webhookSecret) return json(res, 404, { error: 'the webhook is off: set webhookSecretFile in hub.yaml' });
-      const body = await readBody(req);
-      const verdict = readPush(req.headers, body, options.webhookSecret);
-      if (!verdict.ok) {
-        if (verdict.status === 401) log.warn({ remote: req.socket.remoteAddress }, 'refused a push webhook with a bad signature');
-        return json(res, verdict.status, { error: verdict.message });
-      }
-      const hosts = deps.fleet.branchMoved(verdict.branch, verdict.head);
-      const notified = verdict.head === null ? [] : hosts.filter((h) => deps.endpoint.sendTo(h, { t: 'sync', reason: `push ${verdict.head?.slice(0, 12)}` }));
-      log.info({ branch: verdict.branch, head: verdict.head, hosts: hosts.length, notified: notified.length }, 'push webhook');
-      return json(res, 200, { branch: verdict.branch, head: verdict.head, hosts, notified });
-    }
-    return json(res, 404, { error: 'not found' });
+  app.get('/healthz', { config: { access: 'public' } }, async () => ({ ok: true }));
+  for (const path of ['/', '/hosts/:host', '/audit']) {
+    app.get(path, { config: page }, async (_req, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(DASHBOARD_HTML));
   }
+  app.get('/dashboard.js', { config: { access: 'viewer' } }, async (_req, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-store').send(DASHBOARD_SCRIPT));
+  app.get('/metrics', { config: { access: 'metrics' } }, async (_req, reply) =>
+    reply.type('text/plain; version=0.0.4').send(renderMetrics({ fleet: deps.fleet, times: deps.endpoint.times, connected: deps.endpoint.connectedCount() })));
+  app.get('/api/me', { config: { access: 'viewer' } }, async (req) => req.operator);
 
-  return (req: IncomingMessage, res: ServerResponse): void => {
-    route(req, res).catch((err: unknown) => {
-      const status = err instanceof BodyTooLargeError ? 413 : 500;
-      if (status === 500) log.error({ err }, 'request failed');
-      if (!res.headersSent) json(res, status, { error: (err as Error).message });
-      else res.destroy();
+  app.get<{ Querystring: Record<string, string | undefined> }>('/api/hosts', { config: { access: 'viewer' } }, async (req, reply) => {
+    const filter = req.query['filter'] ?? 'all';
+    if (!(HOST_FILTERS as readonly string[]).includes(filter)) return reply.code(400).send({ error: `filter must be one of ${HOST_FILTERS.join(', ')}` });
+    const { views, counts } = deps.fleet.list(filter as HostFilter, (req.query['q'] ?? '').slice(0, 200));
+    const offset = intParam(req.query['offset'], 0, Number.MAX_SAFE_INTEGER);
+    const limit = intParam(req.query['limit'], 100, 1000);
+    return { total: views.length, offset, limit, counts, hosts: views.slice(offset, offset + limit) };
+  });
+  app.get<HostParams>('/api/hosts/:host', { config: { access: 'viewer' } }, async (req, reply) => {
+    const detail = deps.fleet.get(req.params.host);
+    return detail ?? reply.code(404).send({ error: `unknown host ${req.params.host}` });
+  });
+  app.get<HostParams & { Querystring: Record<string, string | undefined> }>('/api/hosts/:host/events', { config: { access: 'viewer' } }, async (req, reply) => {
+    const host = req.params.host;
+    if (!deps.fleet.get(host)) return reply.code(404).send({ error: `unknown host ${host}` });
+    const limit = intParam(req.query['limit'], 100, EVENTS_PAGE_MAX);
+    const before = intParam(req.query['before'], Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+    return { host, events: deps.store.events(host, limit, before) };
+  });
+  for (const what of ['sync', 'status'] as const) {
+    app.post<HostParams>(`/api/hosts/:host/${what}`, { config: { access: 'operator' }, bodyLimit: 1024 }, async (req, reply) => {
+      const host = req.params.host;
+      if (!deps.fleet.get(host)) return reply.code(404).send({ error: `unknown host ${host}` });
+      const outcome = what === 'sync' ? deps.endpoint.requestSync(host, 'hub api') : deps.endpoint.sendTo(host, { t: 'status' }) ? 'sent' : 'offline';
+      audit(deps.auth, req, deps.now(), { action: `host.${what}`, target: host, result: outcome });
+      log.info({ host, outcome, what, by: req.operator?.name }, 'operator request');
+      if (outcome === 'offline') return reply.code(409).send({ host, sent: false, error: `${host} is not connected` });
+      return reply.code(202).send({ host, sent: outcome === 'sent', merged: outcome === 'merged' });
     });
-  };
-}
-
-class BodyTooLargeError extends Error {}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > MAX_BODY) throw new BodyTooLargeError('request body too large');
-    chunks.push(buf);
   }
-  return Buffer.concat(chunks);
+  registerWebhook(app, deps, options.webhookSecret);
 }
 
-function intParam(url: URL, name: string, fallback: number): number {
-  const n = Number(url.searchParams.get(name));
-  return url.searchParams.has(name) && Number.isSafeInteger(n) && n >= 0 ? n : fallback;
+function registerWebhook(app: FastifyInstance, deps: HttpApiDeps, secret: string | null): void {
+  const log = deps.logger.child({ component: 'webhook' });
+  void app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    // The body is hashed chunk by chunk as it arrives, with a small cap; nothing is kept unless it verifies.
+    scope.addContentTypeParser('*', { bodyLimit: WEBHOOK_BODY_LIMIT }, (req, payload, done) => {
+      const verifier = secret === null ? null : pushVerifier(req.headers, secret);
+      if (verifier === null) return done(Object.assign(new Error('bad or missing signature'), { statusCode: 401 }), undefined);
+      const chunks: Buffer[] = [];
+      let size = 0;
+      payload.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > WEBHOOK_BODY_LIMIT) {
+          payload.destroy();
+          return done(Object.assign(new Error('webhook body too large'), { statusCode: 413 }), undefined);
+        }
+        verifier.update(chunk);
+        chunks.push(chunk);
+      });
+      payload.on('error', (err) => done(err, undefined));
+      payload.on('end', () => {
+        if (size > WEBHOOK_BODY_LIMIT) return;
+        if (!verifier.verify()) return done(Object.assign(new Error('bad or missing signature'), { statusCode: 401 }), undefined);
+        done(null, Buffer.concat(chunks));
+      });
+    });
+    for (const path of ['/webhook', '/api/webhook']) {
+      scope.post(path, { config: { access: 'webhook' } }, async (req, reply) => {
+        if (secret === null) return refuse(reply, 404, 'the webhook is off: set webhookSecretFile in hub.yaml');
+        // No body at all skips the parser: the signature was never checked.
+        if (!Buffer.isBuffer(req.body)) return refuse(reply, 401, 'bad or missing signature');
+        const body = req.body;
+        return onPush(deps, log, req, body, reply);
+      });
+    }
+  });
 }
 
-function send(res: ServerResponse, status: number, body: string, type: string): void {
-  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
-  res.end(body);
+async function onPush(deps: HttpApiDeps, log: pino.Logger, req: FastifyRequest, body: Buffer, reply: FastifyReply) {
+  const verdict = parsePush(req.headers, body);
+  if (!verdict.ok) return reply.code(verdict.status).send({ error: verdict.message });
+  const now = deps.now();
+  if (!deps.auth.firstDelivery(deliveryKey(req.headers, body), now)) {
+    log.warn({ remote: req.ip, branch: verdict.branch }, 'ignored a replayed push webhook');
+    return reply.code(202).send({ branch: verdict.branch, ignored: 'delivery already handled' });
+  }
+  if (verdict.head !== null && deps.auth.headSeen(verdict.branch, verdict.head)) {
+    log.warn({ branch: verdict.branch, head: verdict.head }, 'ignored a push to a head the branch already had');
+    return reply.code(202).send({ branch: verdict.branch, ignored: 'head is not newer' });
+  }
+  if (verdict.head !== null) deps.auth.rememberHead(verdict.branch, verdict.head, now);
+  const hosts = deps.fleet.branchMoved(verdict.branch, verdict.head);
+  const head = verdict.head;
+  const notified = head === null ? [] : hosts.filter((h) => deps.endpoint.requestSync(h, `push ${head.slice(0, 12)}`) !== 'offline');
+  log.info({ branch: verdict.branch, head, hosts: hosts.length, notified: notified.length }, 'push webhook');
+  return { branch: verdict.branch, head, hosts, notified };
 }
 
-function json(res: ServerResponse, status: number, value: unknown): void {
-  send(res, status, JSON.stringify(value), 'application/json');
+function intParam(value: string | undefined, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  return Number.isSafeInteger(n) && n >= 0 ? Math.min(n, max) : fallback;
 }

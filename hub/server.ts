@@ -1,17 +1,19 @@
 // Wires the hub: SQLite store, fleet state, agent websocket endpoint, HTTP API and dashboard,
 // alerts, and the timers that flush state and check for offline hosts. `moor hub` runs this.
 
-import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
 import type pino from 'pino';
 import { AgentEndpoint } from './agent-endpoint.js';
 import { createWebhookAlerts, type AlertSink } from './alerts.js';
 import { openHubDatabase, type HubDb } from './db.js';
 import { Fleet } from './fleet.js';
-import { createRequestHandler } from './http-api.js';
+import { registerAdminRoutes } from './http-admin.js';
+import { registerApiRoutes } from './http-api.js';
+import { registerLoginRoutes } from './http-login.js';
+import { createHttpServer } from './http-server.js';
 import type { HubSettingsFile } from './settings.js';
+import { AuthStore } from './store-auth.js';
 import { HubStore } from './store.js';
 
 export interface HubDeps {
@@ -35,6 +37,7 @@ export interface Hub {
   readonly fleet: Fleet;
   readonly endpoint: AgentEndpoint;
   readonly store: HubStore;
+  readonly auth: AuthStore;
 }
 
 export function createHub(deps: HubDeps, options: HubOptions): Hub {
@@ -45,15 +48,21 @@ export function createHub(deps: HubDeps, options: HubOptions): Hub {
   const alerts = deps.alerts ?? createWebhookAlerts({ logger: deps.logger }, { url: s.alerts.url, timeoutMs: s.alerts.timeoutMs });
   const fleet = new Fleet(
     { store, logger: deps.logger, now: deps.now, alerts },
-    { offlineAfterMs: s.offlineAfterMs, suspendedAfterMs: s.alerts.suspendedAfterMs, eventsPerHost: s.eventsPerHost },
+    { offlineAfterMs: s.offlineAfterMs, suspendedAfterMs: s.alerts.suspendedAfterMs, eventsPerHost: s.eventsPerHost, eventBytesPerHost: s.eventBytesPerHost },
   );
+  const auth = new AuthStore({ db });
   const endpoint = new AgentEndpoint({ fleet, store, logger: deps.logger }, { path: '/agent', pingMs: options.pingMs ?? 30_000, maxPayload: 4 * 1024 * 1024 });
-  const handler = createRequestHandler({ fleet, endpoint, store, logger: deps.logger }, { webhookSecret: s.webhookSecret });
-  const server: Server = s.tls
-    ? createHttpsServer({ cert: readFileSync(s.tls.cert), key: readFileSync(s.tls.key) }, handler)
-    : createHttpServer(handler);
-  server.on('upgrade', (req, socket, head: Buffer) => endpoint.handleUpgrade(req, socket, head));
-  server.keepAliveTimeout = 5000;
+  let app: FastifyInstance | null = null;
+
+  async function build(): Promise<FastifyInstance> {
+    const instance = await createHttpServer({ auth, logger: deps.logger, now: deps.now }, s);
+    registerLoginRoutes(instance, { auth, logger: deps.logger, now: deps.now }, s);
+    registerApiRoutes(instance, { fleet, endpoint, store, auth, logger: deps.logger, now: deps.now }, { webhookSecret: s.webhookSecret });
+    registerAdminRoutes(instance, { store, auth, now: deps.now });
+    // Agents stay on ws: their bearer token is checked in the upgrade, before the socket is accepted.
+    instance.server.on('upgrade', (req, socket, head: Buffer) => endpoint.handleUpgrade(req, socket, head));
+    return instance;
+  }
   const timers: NodeJS.Timeout[] = [];
 
   function flush(): void {
@@ -68,25 +77,27 @@ export function createHub(deps: HubDeps, options: HubOptions): Hub {
     fleet,
     endpoint,
     store,
+    auth,
     async start() {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(s.listen.port, s.listen.host, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
+      app = await build();
+      await app.listen({ port: s.listen.port, host: s.listen.host });
+      const server = app.server;
       timers.push(setInterval(flush, options.flushMs ?? 2000));
       timers.push(setInterval(() => fleet.check(), Math.max(250, Math.min(5000, s.offlineAfterMs / 4))));
       const address = server.address() as AddressInfo;
       log.info({ listen: `${address.address}:${address.port}`, tls: s.tls !== null, database: s.database }, 'hub listening');
+      if (auth.userCount() === 0) {
+        log.warn(`no operator yet: nothing but /healthz answers. Create the first admin with: moor hub user add NAME --role admin --config ${s.file}`);
+      }
       return { host: address.address, port: address.port };
     },
     async stop() {
       for (const t of timers) clearInterval(t);
       await endpoint.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (app) {
+        app.server.closeAllConnections();
+        await app.close();
+      }
       flush();
       await alerts.drain();
       db.close();

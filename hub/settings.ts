@@ -17,8 +17,30 @@ export interface HubSettingsFile {
   webhookSecret: string | null;
   alerts: { url: string | null; suspendedAfterMs: number; timeoutMs: number };
   tls: { cert: string; key: string } | null;
-  /** Events kept per host; older ones are pruned. */
+  /** Events kept per host, and their payload bytes; older ones are pruned on insert. */
   eventsPerHost: number;
+  eventBytesPerHost: number;
+  /** Bearer token Prometheus sends to /metrics; null: only operators' credentials. Never logged. */
+  metricsToken: string | null;
+  oidc: OidcSettings | null;
+  /** Requests per minute from one address before 429. */
+  rateLimitPerMinute: number;
+  /** Requests served at once; more get 503. */
+  maxConcurrentRequests: number;
+  /** Lifetime of a dashboard session. */
+  sessionMs: number;
+}
+
+export interface OidcSettings {
+  issuer: string;
+  clientId: string;
+  /** Never logged. */
+  clientSecret: string;
+  /** Claim whose value (a string or a list) names the role; mapped through roleMap when given. */
+  roleClaim: string;
+  roleMap: Record<string, 'viewer' | 'operator' | 'admin'>;
+  /** Where the provider sends the browser back; default http(s)://listen/login/oidc/callback. */
+  redirectUrl: string | null;
 }
 
 const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
@@ -37,6 +59,19 @@ const schema = z.strictObject({
     .default({ suspendedAfter: 3_600_000, timeout: 5000 }),
   tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
   eventsPerHost: z.number().int().min(100).default(5000),
+  eventBytesPerHost: z.number().int().min(1024 * 1024).default(16 * 1024 * 1024),
+  metricsTokenFile: z.string().min(1).optional(),
+  oidc: z.strictObject({
+    issuer: z.url(),
+    clientId: z.string().min(1),
+    clientSecretFile: z.string().min(1),
+    roleClaim: z.string().min(1).default('roles'),
+    roleMap: z.record(z.string(), z.enum(['viewer', 'operator', 'admin'])).default({}),
+    redirectUrl: z.url().optional(),
+  }).optional(),
+  rateLimitPerMinute: z.number().int().min(10).default(1200),
+  maxConcurrentRequests: z.number().int().min(1).default(64),
+  session: duration.default(12 * 3_600_000),
 });
 
 export function loadHubSettings(file: string): HubSettingsFile {
@@ -78,15 +113,20 @@ export function parseHubSettings(text: string, file: string): HubSettingsFile {
   const port = Number(s.listen.slice(separator + 1));
   const problems: ConfigProblem[] = [];
   if (port > 65535) problems.push({ file, line: lineOf(doc, lines, ['listen']), key: 'listen', message: 'port above 65535' });
-  let webhookSecret: string | null = null;
-  if (s.webhookSecretFile) {
+  const secret = (key: (string | number)[], name: string | undefined): string | null => {
+    if (!name) return null;
     try {
-      webhookSecret = readFileSync(resolve(base, s.webhookSecretFile), 'utf8').trim();
-      if (!webhookSecret) throw new Error('the file is empty');
+      const value = readFileSync(resolve(base, name), 'utf8').trim();
+      if (!value) throw new Error('the file is empty');
+      return value;
     } catch (err) {
-      problems.push({ file, line: lineOf(doc, lines, ['webhookSecretFile']), key: 'webhookSecretFile', message: `cannot read: ${(err as Error).message}` });
+      problems.push({ file, line: lineOf(doc, lines, key), key: key.join('.'), message: `cannot read: ${(err as Error).message}` });
+      return null;
     }
-  }
+  };
+  const webhookSecret = secret(['webhookSecretFile'], s.webhookSecretFile);
+  const metricsToken = secret(['metricsTokenFile'], s.metricsTokenFile);
+  const clientSecret = s.oidc ? secret(['oidc', 'clientSecretFile'], s.oidc.clientSecretFile) : null;
   if (problems.length > 0) throw new SettingsError(problems);
   return {
     file,
@@ -97,6 +137,14 @@ export function parseHubSettings(text: string, file: string): HubSettingsFile {
     alerts: { url: s.alerts.url ?? null, suspendedAfterMs: s.alerts.suspendedAfter, timeoutMs: s.alerts.timeout },
     tls: s.tls ? { cert: resolve(base, s.tls.cert), key: resolve(base, s.tls.key) } : null,
     eventsPerHost: s.eventsPerHost,
+    eventBytesPerHost: s.eventBytesPerHost,
+    metricsToken,
+    oidc: s.oidc && clientSecret !== null
+      ? { issuer: s.oidc.issuer, clientId: s.oidc.clientId, clientSecret, roleClaim: s.oidc.roleClaim, roleMap: s.oidc.roleMap, redirectUrl: s.oidc.redirectUrl ?? null }
+      : null,
+    rateLimitPerMinute: s.rateLimitPerMinute,
+    maxConcurrentRequests: s.maxConcurrentRequests,
+    sessionMs: s.session,
   };
 }
 

@@ -19,6 +19,12 @@ export interface HostRow {
   firstSeen: string;
 }
 
+/** Per-host limits on stored events: rows and payload bytes; the oldest go first. */
+export interface EventCaps {
+  rows: number;
+  bytes: number;
+}
+
 export interface StoredEvent {
   id: number;
   seq: number;
@@ -62,13 +68,16 @@ export class HubStore {
       saveHost: db.prepare<[string, string, string | null, string | null, string | null, string | null, string | null, string]>(
         `UPDATE hosts SET branch = ?, version = ?, inventory = ?, status = ?, metrics = ?, summary = ?, last_seen = ?
          WHERE host = ?`),
-      insertEvent: db.prepare<[string, number, string, string, string, string]>(
-        'INSERT INTO events (host, seq, at, received, type, payload) VALUES (?, ?, ?, ?, ?, ?)'),
+      insertEvent: db.prepare<[string, number, string, string, string, string, number]>(
+        'INSERT INTO events (host, seq, at, received, type, payload, bytes) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       setSeq: db.prepare<[number, string]>('UPDATE hosts SET last_seq = ? WHERE host = ?'),
       events: db.prepare<[string, number, number], { id: number; seq: number; at: string; received: string; type: string; payload: string }>(
         'SELECT id, seq, at, received, type, payload FROM events WHERE host = ? AND id < ? ORDER BY id DESC LIMIT ?'),
       prune: db.prepare<[string, string, number]>(
-        'DELETE FROM events WHERE host = ? AND id < (SELECT id FROM events WHERE host = ? ORDER BY id DESC LIMIT 1 OFFSET ?)'),
+        'DELETE FROM events WHERE host = ? AND id <= (SELECT id FROM events WHERE host = ? ORDER BY id DESC LIMIT 1 OFFSET ?)'),
+      pruneBytes: db.prepare<[string, number]>(
+        `DELETE FROM events WHERE id IN (SELECT id FROM
+           (SELECT id, SUM(bytes) OVER (ORDER BY id DESC) AS running FROM events WHERE host = ?) WHERE running > ?)`),
       setHead: db.prepare<[string, string, string]>(
         'INSERT INTO branch_heads (branch, head, at) VALUES (?, ?, ?) ON CONFLICT(branch) DO UPDATE SET head = excluded.head, at = excluded.at'),
       heads: db.prepare<[], { branch: string; head: string }>('SELECT branch, head FROM branch_heads'),
@@ -133,30 +142,37 @@ export class HubStore {
    * Stores the events above `lastSeq` and moves the host's sequence number, in one transaction;
    * returns the ones that were new (a resent batch after a lost ack is stored once).
    */
-  insertEvents(host: string, lastSeq: number, entries: readonly OutboxEntry[], received: Date): OutboxEntry[] {
+  insertEvents(host: string, lastSeq: number, entries: readonly OutboxEntry[], received: Date, caps: EventCaps): OutboxEntry[] {
     return this.db.transaction(() => {
       const fresh: OutboxEntry[] = [];
       let seq = lastSeq;
       for (const e of entries) {
         if (e.seq <= seq) continue;
-        this.q.insertEvent.run(host, e.seq, e.at, received.toISOString(), e.event.type, JSON.stringify(e.event));
+        const payload = JSON.stringify(e.event);
+        this.q.insertEvent.run(host, e.seq, e.at, received.toISOString(), e.event.type, payload, Buffer.byteLength(payload));
         seq = e.seq;
         fresh.push(e);
       }
       if (seq !== lastSeq) this.q.setSeq.run(seq, host);
+      // Pruned on every insert, by row id (arrival order), whatever seq numbers the agent chose.
+      if (fresh.length > 0) {
+        this.q.prune.run(host, host, caps.rows);
+        this.q.pruneBytes.run(host, caps.bytes);
+      }
       return fresh;
     })();
   }
 
-  /** Newest first; `beforeId` pages further back. */
-  events(host: string, limit: number, beforeId = Number.MAX_SAFE_INTEGER): StoredEvent[] {
-    return this.q.events.all(host, beforeId, limit).map((r) => ({
-      id: r.id, seq: r.seq, at: r.at, received: r.received, type: r.type, event: JSON.parse(r.payload) as unknown,
-    }));
-  }
-
-  pruneEvents(host: string, keep: number): number {
-    return this.q.prune.run(host, host, keep).changes;
+  /** Newest first; `beforeId` pages further back; stops once `maxBytes` of payload are read. */
+  events(host: string, limit: number, beforeId = Number.MAX_SAFE_INTEGER, maxBytes = 2 * 1024 * 1024): StoredEvent[] {
+    const out: StoredEvent[] = [];
+    let bytes = 0;
+    for (const r of this.q.events.iterate(host, beforeId, limit)) {
+      bytes += r.payload.length;
+      if (bytes > maxBytes && out.length > 0) break;
+      out.push({ id: r.id, seq: r.seq, at: r.at, received: r.received, type: r.type, event: JSON.parse(r.payload) as unknown });
+    }
+    return out;
   }
 
   setBranchHead(branch: string, head: string, now: Date): void {

@@ -1,7 +1,7 @@
 // The git push webhook: checks the sender (GitHub/Gitea HMAC-SHA256 signature, GitLab token) and
 // reads which branch moved to which commit. Pure: headers and body in, verdict out.
 
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { isRecord } from '../agent/reporter/protocol.js';
 
 export type Headers = Record<string, string | string[] | undefined>;
@@ -33,9 +33,41 @@ export function verifyPush(headers: Headers, body: Buffer, secret: string): bool
   return false;
 }
 
+/**
+ * Checks a push while its body streams in: null when the headers carry no signature or token at
+ * all (refused before any byte is read); else `update` per chunk and `verify` at the end.
+ */
+export function pushVerifier(headers: Headers, secret: string): { update(chunk: Buffer): void; verify(): boolean } | null {
+  const github = header(headers, 'x-hub-signature-256');
+  const gitea = header(headers, 'x-gitea-signature') ?? header(headers, 'x-gogs-signature');
+  const gitlab = header(headers, 'x-gitlab-token');
+  if (github === undefined && gitea === undefined && gitlab === undefined) return null;
+  const hmac = createHmac('sha256', secret);
+  return {
+    update: (chunk) => void hmac.update(chunk),
+    verify: () => {
+      const hex = hmac.digest('hex');
+      if (github !== undefined) return sameText(github.toLowerCase(), `sha256=${hex}`);
+      if (gitea !== undefined) return sameText(gitea.toLowerCase(), hex);
+      return gitlab !== undefined && sameText(gitlab, secret);
+    },
+  };
+}
+
+/** What makes one delivery unique: the forge's delivery id, else the body itself (a replay repeats both). */
+export function deliveryKey(headers: Headers, body: Buffer): string {
+  const id = header(headers, 'x-github-delivery') ?? header(headers, 'x-gitea-delivery') ?? header(headers, 'x-gitlab-event-uuid');
+  return id !== undefined && id.length > 0 && id.length <= 200 ? `id:${id}` : `body:${createHash('sha256').update(body).digest('hex')}`;
+}
+
 /** Reads a push payload (same shape on GitHub, Gitea and GitLab): `ref` and `after`. */
 export function readPush(headers: Headers, body: Buffer, secret: string): PushVerdict {
   if (!verifyPush(headers, body, secret)) return { ok: false, status: 401, message: 'bad or missing signature' };
+  return parsePush(headers, body);
+}
+
+/** Reads a push whose signature was already checked. */
+export function parsePush(headers: Headers, body: Buffer): PushVerdict {
   const event = header(headers, 'x-github-event') ?? header(headers, 'x-gitea-event') ?? header(headers, 'x-gitlab-event');
   if (event !== undefined && !/^(push|push hook)$/i.test(event)) return { ok: false, status: 202, message: `ignored ${event} event` };
   let payload: unknown;

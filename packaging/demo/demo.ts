@@ -83,6 +83,9 @@ async function main(): Promise<void> {
   );
   const token = moorCli(['hub', 'token', 'add', HOST, '--config', join(DEMO, 'hub.yaml')]).trim().split('\n').pop() ?? '';
   writeFileSync(join(DEMO, 'hub-token'), `${token}\n`, { mode: 0o600 });
+  // The dashboard and API answer no one anonymously: an admin for you, its token in a file.
+  const adminToken = moorCli(['hub', 'user', 'add', 'demo-admin', '--role', 'admin', '--config', join(DEMO, 'hub.yaml')]).trim().split('\n').pop() ?? '';
+  writeFileSync(join(DEMO, 'dashboard-token'), `${adminToken}\n`, { mode: 0o600 });
   const hub = spawn(process.execPath, [MAIN, 'hub', '--config', join(DEMO, 'hub.yaml')], { stdio: ['ignore', logs('hub.log'), logs('hub.log')] });
   children.push(hub);
   await waitForHub();
@@ -129,7 +132,7 @@ stateDir: ${join(DEMO, 'state')}
   const cli = `node build/agent/main.js --config ${join(DEMO, 'agent.yaml')}`;
   process.stderr.write(`
 moor demo: host ${HOST} follows branch hosts/${HOST} of ${url}
-  dashboard:   http://127.0.0.1:${HUB_PORT}/
+  dashboard:   http://127.0.0.1:${HUB_PORT}/   (log in with the token in .demo/dashboard-token)
   change it:   cd .demo/work && $EDITOR compose.yaml && git commit -am "..." && git push
   look at it:  ${cli} status        (also: plan, history, sync, suspend --for 1h, resume)
   the web service answers on http://127.0.0.1:8080/
@@ -142,6 +145,13 @@ moor demo: host ${HOST} follows branch hosts/${HOST} of ${url}
       // While the agent starts, status may answer with an error instead: look again shortly.
       const status = JSON.parse(moorCli(['--config', join(DEMO, 'agent.yaml'), '--json', 'status'])) as { revision?: { applied: string | null }; hub?: { connected: boolean } | null };
       if (status.revision?.applied === first && status.hub?.connected) {
+        const hubUrl = `http://127.0.0.1:${HUB_PORT}/api/hosts/${HOST}`;
+        const anonymous = (await fetch(hubUrl)).status;
+        const admin = (await fetch(hubUrl, { headers: { authorization: `Bearer ${adminToken}` } })).status;
+        if (anonymous !== 401 || admin !== 200) {
+          process.stderr.write(`demo check: the hub answered ${anonymous} without a token and ${admin} with the admin's (expected 401 and 200)\n`);
+          await stop(1);
+        }
         process.stderr.write(`demo check: converged on ${first.slice(0, 12)} and connected to the hub\n`);
         await stop(0);
       }

@@ -1,5 +1,6 @@
 // The hub's dashboard in headless Chromium (playwright-core, Debian's /usr/bin/chromium): a fleet of
 // 5,000 hosts pages and filters, a host page shows its events, "Sync now" reaches the agent.
+// The browser logs in first with an operator's token (the session cookie carries the rest).
 // Screenshots go to test-artifacts/dashboard.png and test-artifacts/dashboard-host.png.
 
 import assert from 'node:assert/strict';
@@ -42,6 +43,11 @@ function seedFleet(file: string): void {
   db.close();
 }
 
+/** Waits on the pager's text (polling from here: the page's CSP refuses evaluated strings). */
+async function rangeMatches(page: Page, expected: RegExp): Promise<void> {
+  await waitFor(`range ${expected}`, async () => expected.test((await page.textContent('#range')) ?? ''), 10_000);
+}
+
 async function rowCount(page: Page): Promise<number> {
   return page.locator('#rows tr').count();
 }
@@ -79,6 +85,13 @@ describe('dashboard', () => {
       viewport: { width: 1440, height: 900 },
     });
     mkdirSync(ARTIFACTS, { recursive: true });
+    // An anonymous browser lands on the login page; an operator's token opens a session.
+    const login = await context.newPage();
+    await login.goto(hub.url + '/');
+    assert.equal(new URL(login.url()).pathname, '/login');
+    await login.fill('#token', hub.addUser('dash-operator', 'operator'));
+    await Promise.all([login.waitForURL(hub.url + '/'), login.click('#login')]);
+    await login.close();
   });
 
   after(async () => {
@@ -99,7 +112,7 @@ describe('dashboard', () => {
     assert.match((await page.textContent('[data-f="online"]')) ?? '', /online\s*1/);
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: false });
     await page.click('#next');
-    await page.waitForFunction("document.getElementById('range').textContent.startsWith('101-')");
+    await rangeMatches(page, /^101-/);
     process.stdout.write(`# dashboard first render with ${FLEET + 1} hosts: ${loadMs} ms\n`);
     await page.close();
   });
@@ -109,12 +122,12 @@ describe('dashboard', () => {
     await page.goto(hub.url + '/');
     await page.waitForSelector('#rows tr');
     await page.click('[data-f="failed"]');
-    await page.waitForFunction("document.getElementById('range').textContent === '1-100 of 295'");
+    await rangeMatches(page, /^1-100 of 295$/);
     assert.equal(await page.locator('#rows .tag.t-bad').first().textContent(), 'rolled-back');
     await page.fill('#q', 'edge-0042');
-    await page.waitForFunction("document.getElementById('range').textContent === '0 hosts'");
+    await rangeMatches(page, /^0 hosts$/);
     await page.click('[data-f="all"]');
-    await page.waitForFunction("document.getElementById('range').textContent === '1-1 of 1'");
+    await rangeMatches(page, /^1-1 of 1$/);
     assert.equal(await page.locator('#rows a').first().textContent(), 'edge-0042');
     await page.close();
   });

@@ -54,7 +54,7 @@ function startAgent(hub: HubFixture, host: string, token: string, heartbeatMs = 
 }
 
 async function api<T>(hub: HubFixture, path: string): Promise<T> {
-  const res = await fetch(hub.url + path);
+  const res = await hub.fetch(path);
   assert.equal(res.status, 200, `${path} answered ${res.status}`);
   return (await res.json()) as T;
 }
@@ -179,11 +179,11 @@ describe('agent reporter and hub on loopback', () => {
   it('asks a connected agent to sync from the API and says 409 for one that is not connected', async () => {
     const agent = startAgent(hub, 'edge-05', hub.addToken('edge-05'));
     await waitFor('connected', () => agent.reporter.connected());
-    const res = await fetch(`${hub.url}/api/hosts/edge-05/sync`, { method: 'POST' });
+    const res = await hub.fetch(`/api/hosts/edge-05/sync`, { method: 'POST' });
     assert.equal(res.status, 202);
     await waitFor('onSyncNow', () => agent.syncs.find((s) => s.reason === 'hub api'), 1000);
     hub.addToken('edge-07');
-    const offline = await fetch(`${hub.url}/api/hosts/edge-07/sync`, { method: 'POST' });
+    const offline = await hub.fetch(`/api/hosts/edge-07/sync`, { method: 'POST' });
     assert.equal(offline.status, 409);
   });
 
@@ -200,7 +200,7 @@ describe('agent reporter and hub on loopback', () => {
     await waitFor('alerts', () => kinds.every((k) => alerts.some((a) => a.kind === k && a.host === 'edge-06')), 5000);
     await agent.reporter.stop();
     await waitFor('offline alert', () => alerts.some((a) => a.kind === 'host.offline' && a.host === 'edge-06'), 8000);
-    const metrics = await (await fetch(`${hub.url}/metrics`)).text();
+    const metrics = await (await hub.fetch(`/metrics`, {}, hub.metricsToken)).text();
     assert.match(metrics, /moor_hub_syncs_total\{result="failed"\} 1/);
     assert.match(metrics, /moor_hub_hosts\{state="online"\} \d+/);
   });

@@ -30,10 +30,20 @@ export interface HubFixture {
   port: number;
   url: string;
   secret: string;
+  /** An admin's API token, created with the fixture; and the /metrics scrape token. */
+  adminToken: string;
+  metricsToken: string;
   addToken(host: string): string;
+  /** `moor hub user add NAME --role ROLE`: returns the printed token. */
+  addUser(name: string, role: 'viewer' | 'operator' | 'admin'): string;
+  revokeUser(name: string): void;
+  /** fetch against the hub with the admin's bearer token (or `token`). */
+  fetch(path: string, init?: RequestInit, token?: string): Promise<Response>;
   start(): Promise<void>;
   kill(signal?: NodeJS.Signals): Promise<void>;
   log(): string;
+  /** The running hub's process id (0 when stopped). */
+  pid(): number;
 }
 
 export async function hubFixture(extraYaml = ''): Promise<HubFixture> {
@@ -42,25 +52,38 @@ export async function hubFixture(extraYaml = ''): Promise<HubFixture> {
   const secret = 'webhook-secret-for-tests';
   writeFileSync(join(dir, 'webhook-secret'), secret + '\n');
   const config = join(dir, 'hub.yaml');
-  writeFileSync(config, `listen: 127.0.0.1:${port}\ndatabase: ./hub.db\nofflineAfter: 2s\nwebhookSecretFile: webhook-secret\n${extraYaml}`);
+  const metricsToken = 'scrape-token-for-tests';
+  writeFileSync(join(dir, 'metrics-token'), metricsToken + '\n');
+  writeFileSync(config, `listen: 127.0.0.1:${port}\ndatabase: ./hub.db\nofflineAfter: 2s\nwebhookSecretFile: webhook-secret\nmetricsTokenFile: metrics-token\n${extraYaml}`);
   const logFile = join(dir, 'hub.log');
   let child: ChildProcess | null = null;
+  const cli = (args: string[]): string => {
+    const r = spawnSync(process.execPath, [HUB_ENTRY, 'hub', ...args, '--config', config], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`moor hub ${args.join(' ')} failed: ${r.stderr}`);
+    const lines = r.stdout.trim().split('\n');
+    return lines[lines.length - 1] ?? '';
+  };
+  const adminToken = cli(['user', 'add', 'test-admin', '--role', 'admin']);
   return {
     dir,
     config,
     port,
     url: `http://127.0.0.1:${port}`,
     secret,
-    addToken(host: string): string {
-      const r = spawnSync(process.execPath, [HUB_ENTRY, 'hub', 'token', 'add', host, '--config', config], { encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(`token add failed: ${r.stderr}`);
-      const lines = r.stdout.trim().split('\n');
-      return lines[lines.length - 1] ?? '';
+    adminToken,
+    metricsToken,
+    addToken: (host: string): string => cli(['token', 'add', host]),
+    addUser: (name, role) => cli(['user', 'add', name, '--role', role]),
+    revokeUser: (name) => void cli(['user', 'revoke', name]),
+    fetch(path, init = {}, token = adminToken) {
+      const headers = new Headers(init.headers);
+      headers.set('authorization', `Bearer ${token}`);
+      return fetch(`http://127.0.0.1:${port}${path}`, { ...init, headers });
     },
     async start(): Promise<void> {
       const out = openSync(logFile, 'a');
       child = spawn(process.execPath, [HUB_ENTRY, 'hub', '--config', config], { stdio: ['ignore', out, out] });
-      const deadline = Date.now() + 10_000;
+      const deadline = Date.now() + 30_000;
       while (Date.now() < deadline) {
         if (child.exitCode !== null) throw new Error(`hub exited: ${readFileSync(logFile, 'utf8')}`);
         try {
@@ -83,6 +106,7 @@ export async function hubFixture(extraYaml = ''): Promise<HubFixture> {
       });
     },
     log: () => readFileSync(logFile, 'utf8'),
+    pid: () => child?.pid ?? 0,
   };
 }
 

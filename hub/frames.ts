@@ -1,0 +1,141 @@
+// Checks every agent frame before anything of it is kept: nesting depth scanned on the raw text
+// (before JSON.parse), then strict zod schemas with bounded strings, arrays and the event catalogue.
+
+import { z } from 'zod';
+import type { AgentEventType } from '../agent/reporter/events.js';
+import type { AgentMessage } from '../agent/reporter/protocol.js';
+
+/** Deepest nesting a real frame has is about 6 (events -> drift change -> fields -> item). */
+export const MAX_FRAME_DEPTH = 16;
+/** One event's JSON; larger ones make the whole frame bad. */
+export const MAX_EVENT_BYTES = 256 * 1024;
+
+export class BadFrameError extends Error {
+  readonly code = 'BAD_FRAME';
+}
+
+/** Fails when objects or arrays nest deeper than `max`; strings are skipped, so brackets in them do not count. */
+export function checkDepth(text: string, max: number): void {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 || c === 123) {
+      if (++depth > max) throw new BadFrameError(`frame nests deeper than ${max}`);
+    } else if (c === 93 || c === 125) depth--;
+  }
+}
+
+const str = (max = 256) => z.string().max(max);
+const sha = z.string().regex(/^[0-9a-f]{4,64}$/);
+const iso = z.string().max(40);
+const count = z.number().int().min(0).max(1e9);
+const num = z.number().finite();
+
+const errorJson = z.strictObject({
+  name: str(), code: str(), message: str(4096), handling: z.enum(['commit', 'retry', 'fatal']),
+  data: z.record(z.string().max(256), z.unknown()).optional(), cause: str(4096).optional(),
+});
+
+const inventory = z.strictObject({
+  os: z.strictObject({ platform: str(), distro: str(), release: str(), arch: str(), kernel: str() }),
+  cpu: z.strictObject({ manufacturer: str(), brand: str(), cores: count }),
+  memTotal: count.or(num.min(0)), agentVersion: str(), nodeVersion: str(),
+});
+
+/** A sampled figure: an agent's NaN arrives as null (JSON has no NaN) and stays "unknown", not a bad frame. */
+const sampled = (n: z.ZodNumber) => n.nullable().transform((v) => v ?? Number.NaN);
+
+const metrics = z.strictObject({
+  cpuLoad: sampled(num.min(0).max(10_000)), load1: sampled(num.min(0)), memUsed: sampled(num.min(0)), memTotal: sampled(num.min(0)),
+  disks: z.array(z.strictObject({ path: str(1024), used: sampled(num.min(0)), size: sampled(num.min(0)) })).max(64),
+  uptimeSec: sampled(num.min(0)), temperature: num.nullable(),
+});
+
+const summary = z.strictObject({
+  applied: sha.nullable(), head: sha.nullable(),
+  state: z.enum(['idle', 'syncing', 'suspended', 'pending-window', 'failed', 'error']),
+  healthy: count, unhealthy: count, suspended: z.boolean(), outbox: count,
+});
+
+const status = z.strictObject({
+  host: str(), version: str(), branch: str(),
+  revision: z.strictObject({ applied: sha.nullable(), lastGood: sha.nullable(), head: sha.nullable() }),
+  state: summary.shape.state,
+  lastSync: z.strictObject({ at: iso, commit: sha.nullable(), result: str(64), error: errorJson.nullable() }).nullable(),
+  source: z.strictObject({ ok: z.boolean(), at: iso, error: errorJson.nullable() }).nullable(),
+  suspended: z.strictObject({ until: iso, reason: str(1024), since: iso }).nullable(),
+  pending: z.strictObject({ commit: sha, until: iso.nullable() }).nullable(),
+  resources: z.array(z.strictObject({
+    kind: z.enum(['container', 'unit', 'file', 'network', 'volume']), name: str(),
+    health: z.enum(['healthy', 'unhealthy', 'starting', 'stopped', 'missing']), detail: str(1024),
+  })).max(2000),
+  drift: z.array(z.strictObject({ resource: str(), detail: str(1024) })).max(2000),
+  hub: z.strictObject({ url: str(1024), connected: z.boolean(), outbox: count }).nullable(),
+});
+
+const change = z.strictObject({
+  kind: z.enum(['container', 'network', 'volume', 'image', 'unit', 'file']), name: str(),
+  action: z.enum(['create', 'replace', 'start', 'restart', 'update', 'remove', 'pull', 'keep']),
+  why: str(1024), fields: z.array(z.strictObject({ field: str(), from: str(4096).nullable(), to: str(4096).nullable() })).max(200),
+  drift: z.boolean(),
+});
+
+const event = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('sync.started'), commit: sha, trigger: str() }),
+  z.strictObject({ type: z.literal('sync.succeeded'), commit: sha, changes: count, durationMs: num.min(0) }),
+  z.strictObject({ type: z.literal('sync.failed'), commit: sha, error: errorJson }),
+  z.strictObject({ type: z.literal('sync.rolledBack'), commit: sha, to: sha, error: errorJson }),
+  z.strictObject({ type: z.literal('commit.invalid'), commit: sha, error: errorJson }),
+  z.strictObject({ type: z.literal('commit.refused'), commit: sha, reason: str(4096) }),
+  z.strictObject({ type: z.literal('commit.pending'), commit: sha, until: iso }),
+  z.strictObject({ type: z.literal('drift.detected'), changes: z.array(change).max(500), healed: z.boolean() }),
+  z.strictObject({ type: z.literal('source.unreachable'), error: errorJson }),
+  z.strictObject({ type: z.literal('source.recovered'), head: sha }),
+  z.strictObject({ type: z.literal('agent.suspended'), until: iso, reason: str(1024) }),
+  z.strictObject({ type: z.literal('agent.resumed'), reason: str(1024) }),
+  z.strictObject({ type: z.literal('agent.started'), version: str() }),
+  z.strictObject({ type: z.literal('events.dropped'), count }),
+]);
+
+/** The catalogue, checked against agent/reporter/events.ts by the compiler in both directions. */
+type SchemaTypes = z.infer<typeof event>['type'];
+const CATALOGUE_COVERED: [AgentEventType] extends [SchemaTypes] ? ([SchemaTypes] extends [AgentEventType] ? true : never) : never = true;
+void CATALOGUE_COVERED;
+
+const entry = z.strictObject({ seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER), at: iso, event });
+
+const frame = z.discriminatedUnion('t', [
+  z.strictObject({ t: z.literal('hello'), host: str(), version: str(), branch: str(), inventory: inventory.nullable() }),
+  z.strictObject({ t: z.literal('status'), status }),
+  z.strictObject({ t: z.literal('heartbeat'), at: iso, metrics: metrics.nullable(), summary, inventory: inventory.optional() }),
+  z.strictObject({ t: z.literal('events'), events: z.array(entry).max(1000) }),
+  z.strictObject({ t: z.literal('refused'), command: str(64), reason: str(1024) }),
+]);
+
+/** Parses one text frame; throws BadFrameError naming the first problem. */
+export function parseAgentFrame(text: string): AgentMessage {
+  checkDepth(text, MAX_FRAME_DEPTH);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new BadFrameError('frame is not JSON');
+  }
+  const parsed = frame.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new BadFrameError(`bad frame at ${issue?.path.map(String).join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+  }
+  const m = parsed.data;
+  if (m.t === 'events') {
+    for (const e of m.events) {
+      if (JSON.stringify(e.event).length > MAX_EVENT_BYTES) throw new BadFrameError(`event ${e.seq} is larger than ${MAX_EVENT_BYTES} bytes`);
+    }
+  }
+  return m;
+}

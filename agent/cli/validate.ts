@@ -1,14 +1,14 @@
 // `moor validate [DIR]`: checks a config dir offline and prints `FILE:LINE: message` per problem.
 
-import { existsSync } from 'node:fs';
 import { loadDesiredState, validateDir } from '../desired/load.js';
 import { verifyUnitFiles } from '../executors/systemd/verify-units.js';
 import { formatProblem } from '../errors.js';
 import { defaultPolicy } from '../settings/defaults.js';
-import { EXIT, printJson, settingsOrReport, type CliContext, type ExitCode } from './context.js';
+import { EXIT, optionalSettings, printJson, type CliContext, type ExitCode } from './context.js';
 
 export async function validateVerb(ctx: CliContext, dir: string): Promise<ExitCode> {
-  const settings = existsSync(ctx.configFile) ? await settingsOrReport(ctx) : null;
+  const settings = await optionalSettings(ctx);
+  if (settings === 'invalid') return EXIT.usage;
   const policy = settings?.policy ?? defaultPolicy();
   let problems = await validateDir(dir, { policy });
   // Where the machine has systemd-analyze, unit files are checked by systemd itself too.

@@ -27,4 +27,8 @@ export interface StatusSnapshot {
   /** Drifted resources seen at the last check (put back unless selfHeal is off). */
   drift: { resource: string; detail: string }[];
   hub: { url: string; connected: boolean; outbox: number } | null;
+  /** Unexpected exceptions (bugs in moor) counted since the state dir was made. */
+  bugs?: { count: number; last: { at: string; message: string } | null };
+  /** Whether the container engine answered the last look; `since` when it stopped answering. */
+  engine?: { ok: boolean; since: string | null; error: string | null };
 }

@@ -34,7 +34,8 @@ export interface ContainerEngine {
   createContainer(spec: ContainerSpec, labels: Record<string, string>): Promise<string>;
   startContainer(nameOrId: string): Promise<void>;
   stopContainer(nameOrId: string, timeoutMs: number): Promise<void>;
-  removeContainer(nameOrId: string): Promise<void>;
+  /** `force` also removes a running container (one left with a stale task after an engine restart). */
+  removeContainer(nameOrId: string, options?: { force: boolean }): Promise<void>;
   renameContainer(nameOrId: string, to: string): Promise<void>;
   /** Takes a container off its user-defined networks (and so out of their DNS) before a stop. */
   disconnectNetworks(nameOrId: string): Promise<void>;

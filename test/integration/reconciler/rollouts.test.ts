@@ -104,7 +104,7 @@ describe('maintenance windows, rewinds and break-glass', () => {
     const out = await t.h.reconciler.sync('commit');
     assert.equal(out.result, 'pending');
     assert.deepEqual(out.changes.map((c) => `${c.action} ${c.name}`), ['replace win-web']);
-    const pending = t.h.store.get<{ commit: string; until: string }>('pending');
+    const pending = t.h.store.get('pending');
     assert.equal(pending?.commit, second);
     assert.equal(new Date(pending?.until ?? '').getTime(), new Date(2026, 10, 27, 2, 0, 0).getTime());
     assert.equal((await managed(t.host)).get('win-web')?.revision, first, 'nothing applied yet');
@@ -136,7 +136,7 @@ describe('maintenance windows, rewinds and break-glass', () => {
   });
 
   it('refuses a branch moved back to a commit it applied before', async () => {
-    const current = t.h.store.get<string>('applied');
+    const current = t.h.store.get('applied');
     await t.repo.setBranch(t.branch, first);
     const out = await t.h.reconciler.sync('commit');
     assert.equal(out.result, 'refused');

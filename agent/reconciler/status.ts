@@ -53,6 +53,8 @@ export class StatusTracker {
     let resources: ResourceStatus[] = this.latest.resources;
     const applied = this.deps.store.get('applied');
     try {
+      // An engine known not to answer is not asked again here: status must answer at once.
+      if (this.deps.engineHealth?.().ok === false) throw new Error('engine not answering');
       const desired = applied ? await this.deps.snapshots.desired(applied) : null;
       resources = desired ? [...(await this.containerHealth(desired)), ...(await this.hostHealth(desired))] : [];
     } catch {

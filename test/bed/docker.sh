@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A private Docker engine for the tests (BRIEF.md section 8): start | stop | env | status | check.
+# A private Docker engine for the tests: start | stop | env | status | check.
 # Idempotent; the daemon is fully detached, and all its output goes to a log file. `check` (and
 # `start`) restart an engine that is wedged: alive, but `docker info` does not answer (dockerd
 # 20.10 can deadlock in libnetwork). `stop` also ends the containerd shims the engine left.

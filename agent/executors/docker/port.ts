@@ -1,5 +1,6 @@
 // The port to the container engine: the small interface the observer and the executors use.
-// The dockerode adapter implements it; unit tests use fakes that throw on unexpected calls.
+// The dockerode adapter implements it; unit tests use fakes that throw on unexpected calls
+// (test/unit/reconciler/fakes.ts).
 
 import type { ContainerSpec, NetworkSpec, VolumeSpec } from '../../desired/model.js';
 import type { ObservedContainer, ObservedNetwork, ObservedVolume } from '../../observe/model.js';

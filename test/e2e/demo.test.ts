@@ -20,7 +20,7 @@ it('packaging/demo.sh --check converges the sample host, connects it to the hub,
   const code = await new Promise<number | null>((done) => {
     const child = spawn('bash', ['packaging/demo.sh', '--check'], {
       cwd: ROOT,
-      env: { ...process.env, MOOR_DEMO_HUB_PORT: '17070' },
+      env: { ...process.env, MOOR_DEMO_HUB_PORT: '17070', MOOR_DEMO_PREPARED: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout.on('data', (c: Buffer) => output.push(c.toString()));

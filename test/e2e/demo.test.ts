@@ -34,8 +34,8 @@ it('packaging/demo.sh --check converges the sample host, connects it to the hub,
   const text = output.join('');
   assert.equal(code, 0, text);
   assert.match(text, /demo check: converged on [0-9a-f]{12} and connected to the hub/);
-  // The README says "about a second": a replaced service must not wait out a 10 s stop timeout.
-  // Room for a busy CI machine (status is polled by spawning the CLI), not for a stop timeout.
+  // README: about two seconds. A replaced service that waits out its 10 s stop timeout took
+  // 10.6 s; the bound leaves room for a busy CI machine, not for a stop timeout.
   const seconds = Number(/demo check: a push converged ([\d.]+) s later/.exec(text)?.[1] ?? NaN);
-  assert.ok(seconds < 6, `a push took ${seconds} s to converge:\n${text}`);
+  assert.ok(seconds < 8, `a push took ${seconds} s to converge:\n${text}`);
 });

@@ -9,7 +9,7 @@ import { createProjectDirs } from './executors/files/project-dirs.js';
 import { InvalidConfigError } from './errors.js';
 import { verifyUnitFiles } from './executors/systemd/verify-units.js';
 import { lazyDockerEngine } from './executors/docker/lazy-engine.js';
-import type { ContainerEngine } from './executors/docker/port.js';
+import { DEFAULT_ENGINE_TIMEOUTS, withTimeouts, type EngineTimeoutOptions, type GuardedEngine } from './executors/docker/timeouts.js';
 import type { Logger } from './logger.js';
 import { Reconciler } from './reconciler/reconciler.js';
 import { ensureStateDir } from './state-dir.js';
@@ -23,12 +23,19 @@ import { Store } from './store/store.js';
 import { VERSION } from './version.js';
 import { createHostParts, type HostParts } from './host-parts.js';
 import { createHostSecrets, type HostSecrets } from './secrets/host-secrets.js';
+import { Suspension } from './reconciler/suspension.js';
+import { Outbox } from './store/outbox.js';
+import type { ObserveDeps } from './observe/observe.js';
+import { dockerFromEnvironment } from './settings/load.js';
+import { StateLock } from './state-lock.js';
+import { callAgent } from './control/client.js';
+import type { ControlRequest } from './control/protocol.js';
 
 export interface App {
   settings: AgentSettings;
   logger: Logger;
   store: Store;
-  engine: ContainerEngine;
+  engine: GuardedEngine;
   reconciler: Reconciler;
   status: StatusTracker;
   host: HostParts;
@@ -66,28 +73,50 @@ export class ForwardingSink implements EventSink {
   }
 }
 
-export function createApp(settings: AgentSettings, deps: { logger: Logger; nativeBinding?: string }): App {
+export interface AppDeps {
+  logger: Logger;
+  nativeBinding?: string;
+  /** Deadlines of engine calls; the defaults suit a real host. */
+  engineTimeouts?: EngineTimeoutOptions;
+}
+
+export function createApp(settings: AgentSettings, deps: AppDeps): App {
   const logger = deps.logger;
   ensureStateDir(settings.stateDir);
   const now = (): Date => new Date();
   const db = openDatabase({ file: join(settings.stateDir, 'state.db'), nativeBinding: deps.nativeBinding });
   const store = new Store({ db, now });
-  const engine = lazyDockerEngine({
-    docker: settings.docker,
-    registries: settings.registries,
-    dockerConfigFile: settings.docker.configFile,
-    // The project directories are a bind root too: a symlink a container plants in a data
-    // directory must not lead another bind out of them.
-    bindRoots: [...settings.policy.allowedBindRoots, settings.projectsDir],
-    volumeBindOutsideRoots: settings.policy.allowPrivileged || allowOf(settings.policy).volumeBindOutsideRoots,
-  });
+  const events = new ForwardingSink();
+  const engine = withTimeouts(
+    lazyDockerEngine({
+      docker: settings.docker,
+      registries: settings.registries,
+      dockerConfigFile: settings.docker.configFile,
+      // The project directories are a bind root too: a symlink a container plants in a data
+      // directory must not lead another bind out of them.
+      bindRoots: [...settings.policy.allowedBindRoots, settings.projectsDir],
+      volumeBindOutsideRoots: settings.policy.allowPrivileged || allowOf(settings.policy).volumeBindOutsideRoots,
+    }),
+    {
+      now,
+      onChange: (health) => {
+        if (health.ok) {
+          logger.info('the container engine answers again');
+          events.emit({ type: 'engine.recovered' });
+        } else {
+          logger.error({ error: health.error }, 'the container engine is not answering');
+          events.emit({ type: 'engine.unresponsive', error: { name: 'DockerError', code: 'ENGINE_NOT_ANSWERING', message: health.error ?? 'engine not answering', handling: 'retry' } });
+        }
+      },
+    },
+    deps.engineTimeouts ?? DEFAULT_ENGINE_TIMEOUTS,
+  );
   const sourceOptions = { settings: settings.source, gitDir: join(settings.stateDir, 'git') };
   const source = createConfigSource({ fs: nodeFs }, sourceOptions);
   const checkCommit = createCommitGate(
     { fs: nodeFs, store },
     { verify: settings.source.verify, allowRewind: settings.source.allowRewind, gitDir: sourceGitDir({ fs: nodeFs }, sourceOptions) },
   );
-  const events = new ForwardingSink();
   const host = createHostParts(settings, { logger });
   const secrets = createHostSecrets({ stateDir: settings.stateDir, secretsDir: settings.secretsDir, materialise: true });
   const reconciler = new Reconciler(
@@ -136,6 +165,7 @@ export function createApp(settings: AgentSettings, deps: { logger: Logger; nativ
       suspension: reconciler.suspension,
       busy: () => reconciler.busy,
       hub: () => hubLink.state(),
+      engineHealth: () => engine.health(),
     },
     { host: settings.host, version: VERSION, branch: settings.source.branch },
   );
@@ -151,5 +181,58 @@ export function createApp(settings: AgentSettings, deps: { logger: Logger; nativ
     events,
     hubLink,
     close: () => store.close(),
+  };
+}
+
+// --- the smaller wirings of the verbs that do not build the whole agent --------------------
+
+/** The state store alone (`moor history`, `moor suspend` without a running agent). */
+export function openStore(settings: AgentSettings, deps: { nativeBinding?: string; now?: () => Date }): Store {
+  ensureStateDir(settings.stateDir);
+  const now = deps.now ?? ((): Date => new Date());
+  return new Store({ db: openDatabase({ file: join(settings.stateDir, 'state.db'), nativeBinding: deps.nativeBinding }), now });
+}
+
+/**
+ * The suspension of an agent that is not running: written to the state, and its event queued
+ * in the outbox for the hub. `close` releases the database.
+ */
+export function offlineSuspension(settings: AgentSettings, deps: { nativeBinding?: string }): { suspension: Suspension; close(): void } {
+  const now = (): Date => new Date();
+  const store = openStore(settings, { nativeBinding: deps.nativeBinding, now });
+  const outbox = new Outbox({ db: store.database, now }, { limit: settings.hub?.outboxLimit ?? 100_000 });
+  const suspension = new Suspension({ store, events: { emit: (e) => void outbox.append(e) }, now });
+  return { suspension, close: () => store.close() };
+}
+
+/**
+ * What `moor plan --dir` looks at the host with: the engine (from agent.yaml, or DOCKER_HOST
+ * when there is none) and, with settings, the systemd and file readers.
+ */
+export function createObserveParts(settings: AgentSettings | null, deps: { env: NodeJS.ProcessEnv; logger: Logger }): ObserveDeps {
+  const docker = settings?.docker ?? dockerFromEnvironment(deps.env);
+  const engine = withTimeouts(
+    lazyDockerEngine({ docker, registries: settings?.registries ?? [], dockerConfigFile: docker.configFile }),
+    { now: () => new Date() },
+    DEFAULT_ENGINE_TIMEOUTS,
+  );
+  return { engine, hostReader: settings ? createHostParts(settings, { logger: deps.logger }).reader : undefined, projects: createProjectDirs() };
+}
+
+export function controlSocketPath(stateDir: string): string {
+  return join(stateDir, 'moor.sock');
+}
+
+/** The agent running on this host, reached through its control socket. */
+export interface LocalAgent {
+  /** True when a live agent holds the state directory. */
+  running(): boolean;
+  ask(request: ControlRequest): Promise<unknown>;
+}
+
+export function localAgent(settings: AgentSettings): LocalAgent {
+  return {
+    running: () => StateLock.owner(settings.stateDir) !== null,
+    ask: (request) => callAgent(controlSocketPath(settings.stateDir), request),
   };
 }

@@ -1,8 +1,7 @@
 // `moor agent`: holds the state dir, polls (or follows cron), syncs one run at a time, serves the
 // control socket, reports to the hub, and on SIGTERM finishes the current step and exits.
 
-import { join } from 'node:path';
-import type { App } from './app.js';
+import { controlSocketPath, type App } from './app.js';
 import { startControlServer } from './control/server.js';
 import type { ControlRequest } from './control/protocol.js';
 import { toMoorError, type ErrorJSON } from './errors.js';
@@ -14,9 +13,6 @@ import { StateLock } from './state-lock.js';
 import { VERSION } from './version.js';
 import type { ApplyTrigger } from './store/store.js';
 
-export function controlSocketPath(stateDir: string): string {
-  return join(stateDir, 'moor.sock');
-}
 
 export interface DaemonHandle {
   /** Resolves when the daemon has stopped. */
@@ -54,7 +50,7 @@ export async function startDaemon(app: App): Promise<DaemonHandle> {
         metrics,
         onSyncNow: (reason) => {
           logger.info({ reason }, 'hub asked to sync now');
-          void runSync('manual');
+          void runSync(hubTrigger(reason));
         },
       },
       { settings: hub, host: settings.host, version: VERSION },
@@ -147,4 +143,9 @@ export async function startDaemon(app: App): Promise<DaemonHandle> {
     return stopPromise;
   };
   return { done, stop };
+}
+
+/** The hub relays a webhook's push as `push <commit>`; anything else came from its API or dashboard. */
+export function hubTrigger(reason: string): ApplyTrigger {
+  return /^push\b/.test(reason) ? 'webhook' : 'hub';
 }

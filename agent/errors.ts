@@ -8,8 +8,10 @@
  * - `retry`: something outside the commit (git, registry, engine unreachable); retry with
  *   backoff on the same commit.
  * - `fatal`: the agent cannot run as configured (bad agent.yaml, state dir unusable).
+ * - `bug`: an exception moor did not expect (a TypeError, a failed assertion): reported loudly,
+ *   counted, and retried only after a long backoff, never as if the network were flaky.
  */
-export type ErrorHandling = 'commit' | 'retry' | 'fatal';
+export type ErrorHandling = 'commit' | 'retry' | 'fatal' | 'bug';
 
 export interface ErrorJSON {
   name: string;
@@ -54,6 +56,12 @@ export interface ConfigProblem {
   message: string;
 }
 
+function isConfigProblem(value: unknown): value is ConfigProblem {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v['file'] === 'string' && typeof v['line'] === 'number' && typeof v['key'] === 'string' && typeof v['message'] === 'string';
+}
+
 export function formatProblem(p: ConfigProblem): string {
   const where = `${p.file}:${p.line}`;
   return p.key ? `${where}: ${p.key}: ${p.message}` : `${where}: ${p.message}`;
@@ -68,6 +76,12 @@ export class InvalidConfigError extends MoorError {
     const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
     super('INVALID_CONFIG', head + more, { handling: options.handling ?? 'commit', data: { problems } });
     this.problems = problems;
+  }
+
+  /** The problems an INVALID_CONFIG error carried across a process boundary; none for other errors. */
+  static problemsOf(error: ErrorJSON): ConfigProblem[] {
+    const list = error.code === 'INVALID_CONFIG' ? error.data?.['problems'] : undefined;
+    return Array.isArray(list) ? list.filter(isConfigProblem) : [];
   }
 }
 
@@ -102,9 +116,25 @@ export function describeCause(cause: unknown): string {
   return String(cause);
 }
 
-/** Wraps anything thrown into a MoorError so that callers can rely on `code` and `handling`. */
+/** The kinds of exception that only a mistake in moor's own code throws. */
+const BUG_CLASSES = [TypeError, RangeError, ReferenceError, SyntaxError, EvalError] as const;
+
+/** True for an exception that says moor's code is wrong (rather than the world outside it). */
+export function isBug(err: unknown): boolean {
+  if (err instanceof MoorError) return err.handling === 'bug';
+  if (!(err instanceof Error)) return true; // a thrown string or object: nobody meant that
+  if (BUG_CLASSES.some((c) => err instanceof c)) return true;
+  return err.name === 'AssertionError' || ('code' in err && err.code === 'ERR_ASSERTION');
+}
+
+/**
+ * Wraps anything thrown into a MoorError so that callers can rely on `code` and `handling`.
+ * A library's own error (a socket closed, a file missing) is worth a retry; a TypeError or a
+ * thrown non-Error is a bug in moor and gets `handling: 'bug'` and code `BUG`.
+ */
 export function toMoorError(err: unknown, fallbackCode = 'INTERNAL'): MoorError {
   if (err instanceof MoorError) return err;
   const message = err instanceof Error ? err.message : String(err);
+  if (isBug(err)) return new MoorError('BUG', `unexpected ${err instanceof Error ? err.name : 'exception'}: ${message}`, { handling: 'bug', cause: err });
   return new MoorError(fallbackCode, message, { handling: 'retry', cause: err });
 }

@@ -1,12 +1,18 @@
-// The one logger (pino): JSON lines to stderr, a child per component, secrets never logged.
+// The one logger (pino): JSON lines to stderr (human lines on a terminal), a child per
+// component, secrets never logged.
 
 import { pino } from 'pino';
 import { Redactor } from './desired/secrets.js';
+import { prettyDestination } from './log-format.js';
 
 export type Logger = pino.Logger;
 
-/** `secrets`: values (registry passwords, git and hub tokens) hidden wherever they appear in a line. */
-export function createLogger(options: { level: string; destination?: number; secrets?: readonly string[] }): Logger {
+/**
+ * `secrets`: values (registry passwords, git and hub tokens) hidden wherever they appear in a
+ * line. `pretty`: human-readable lines (a terminal) instead of JSON lines.
+ */
+export function createLogger(options: { level: string; destination?: number; secrets?: readonly string[]; pretty?: boolean }): Logger {
+  const fd = options.destination ?? 2;
   const redactor = new Redactor(options.secrets ?? []);
   const hidden: Pick<pino.LoggerOptions, 'formatters' | 'hooks'> = redactor.empty
     ? {}
@@ -27,7 +33,7 @@ export function createLogger(options: { level: string; destination?: number; sec
       redact: { paths: ['password', 'token', '*.password', '*.token', 'auth.password', 'headers.authorization'], censor: '(redacted)' },
       ...hidden,
     },
-    pino.destination({ dest: options.destination ?? 2, sync: true }),
+    options.pretty ? prettyDestination(fd) : pino.destination({ dest: fd, sync: true }),
   );
 }
 

@@ -36,6 +36,7 @@ async function main(argv: string[]): Promise<ExitCode> {
     const opts = cmd.optsWithGlobals<GlobalOptions>();
     return {
       configFile: configFileFrom(opts.config, process.env),
+      configGiven: opts.config !== undefined || (process.env.MOOR_CONFIG ?? '') !== '',
       json: opts.json === true,
       env: process.env,
       out: (text) => void process.stdout.write(`${terminalSafe(text)}\n`),

@@ -1,7 +1,7 @@
 // One process at a time owns the state directory: a lock file holding the owner's pid. A lock
 // left by a killed process (pid gone) is taken over.
 
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { MoorError } from './errors.js';
 import { ensureStateDir } from './state-dir.js';
@@ -12,6 +12,12 @@ export class StateLock {
   static acquire(stateDir: string): StateLock {
     ensureStateDir(stateDir);
     const file = join(stateDir, 'agent.lock');
+    // A fresh host: whichever verb comes first makes the state dir, private to root.
+    try {
+      mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    } catch (err) {
+      throw new MoorError('STATE_DIR_UNUSABLE', `cannot create the state dir ${stateDir}`, { handling: 'fatal', cause: err });
+    }
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         const fd = openSync(file, 'wx', 0o600);

@@ -3,7 +3,7 @@
 
 import type pino from 'pino';
 
-export type AlertKind = 'host.offline' | 'host.online' | 'sync.failed' | 'sync.rolledBack' | 'drift.detected' | 'host.suspended';
+export type AlertKind = 'host.offline' | 'host.online' | 'sync.failed' | 'sync.rolledBack' | 'sync.rollbackFailed' | 'drift.detected' | 'host.suspended';
 
 export interface Alert {
   kind: AlertKind;

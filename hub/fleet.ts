@@ -21,7 +21,7 @@ export interface FleetCounters {
   messages: number;
 }
 
-const SYNC_RESULTS: Record<string, string> = { 'sync.succeeded': 'succeeded', 'sync.failed': 'failed', 'sync.rolledBack': 'rolled-back' };
+const SYNC_RESULTS: Record<string, string> = { 'sync.succeeded': 'succeeded', 'sync.failed': 'failed', 'sync.rolledBack': 'rolled-back', 'sync.rollbackFailed': 'rollback-failed' };
 
 export class Fleet {
   readonly counters: FleetCounters = { eventsByType: new Map(), syncsByResult: new Map(), messages: 0 };
@@ -106,6 +106,8 @@ export class Fleet {
         this.alert({ kind: 'sync.failed', host: h.host, text: `${h.host}: sync of ${e.event.commit.slice(0, 12)} failed: ${e.event.error?.message ?? ''}`, data: { event: e.event } });
       } else if (e.event.type === 'sync.rolledBack') {
         this.alert({ kind: 'sync.rolledBack', host: h.host, text: `${h.host}: rolled back ${e.event.commit.slice(0, 12)} to ${e.event.to.slice(0, 12)}: ${e.event.error?.message ?? ''}`, data: { event: e.event } });
+      } else if (e.event.type === 'sync.rollbackFailed') {
+        this.alert({ kind: 'sync.rollbackFailed', host: h.host, text: `${h.host}: ${e.event.commit.slice(0, 12)} failed, rollback failed: ${e.event.error?.message ?? ''}; putting back ${e.event.to.slice(0, 12)} failed: ${e.event.rollbackError?.message ?? ''}`, data: { event: e.event } });
       } else if (e.event.type === 'drift.detected') {
         this.alert({ kind: 'drift.detected', host: h.host, text: `${h.host}: ${e.event.changes.length} resource(s) drifted${e.event.healed ? ', put back' : ''}`, data: { event: e.event } });
       }

@@ -37,7 +37,7 @@ const count = z.number().int().min(0).max(1e9);
 const num = z.number().finite();
 
 const errorJson = z.strictObject({
-  name: str(), code: str(), message: str(4096), handling: z.enum(['commit', 'retry', 'fatal']),
+  name: str(), code: str(), message: str(4096), handling: z.enum(['commit', 'retry', 'fatal', 'bug']),
   data: z.record(z.string().max(256), z.unknown()).optional(), cause: str(4096).optional(),
 });
 
@@ -45,6 +45,7 @@ const inventory = z.strictObject({
   os: z.strictObject({ platform: str(), distro: str(), release: str(), arch: str(), kernel: str() }),
   cpu: z.strictObject({ manufacturer: str(), brand: str(), cores: count }),
   memTotal: count.or(num.min(0)), agentVersion: str(), nodeVersion: str(),
+  ageRecipient: str(128).optional(),
 });
 
 /** A sampled figure: an agent's NaN arrives as null (JSON has no NaN) and stays "unknown", not a bad frame. */
@@ -56,10 +57,14 @@ const metrics = z.strictObject({
   uptimeSec: sampled(num.min(0)), temperature: num.nullable(),
 });
 
+/** A host's fleet labels: Kubernetes-sized keys and values, a bounded number of them. */
+const labels = z.record(z.string().max(317), str(63)).refine((l) => Object.keys(l).length <= 64, 'more than 64 labels');
+
 const summary = z.strictObject({
   applied: sha.nullable(), head: sha.nullable(),
   state: z.enum(['idle', 'syncing', 'suspended', 'pending-window', 'failed', 'error']),
   healthy: count, unhealthy: count, suspended: z.boolean(), outbox: count,
+  labels: labels.optional(),
 });
 
 const status = z.strictObject({
@@ -76,6 +81,9 @@ const status = z.strictObject({
   })).max(2000),
   drift: z.array(z.strictObject({ resource: str(), detail: str(1024) })).max(2000),
   hub: z.strictObject({ url: str(1024), connected: z.boolean(), outbox: count }).nullable(),
+  labels: labels.optional(),
+  bugs: z.strictObject({ count, last: z.strictObject({ at: iso, message: str(4096) }).nullable() }).optional(),
+  engine: z.strictObject({ ok: z.boolean(), since: iso.nullable(), error: str(4096).nullable() }).optional(),
 });
 
 const change = z.strictObject({
@@ -90,6 +98,7 @@ const event = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('sync.succeeded'), commit: sha, changes: count, durationMs: num.min(0) }),
   z.strictObject({ type: z.literal('sync.failed'), commit: sha, error: errorJson }),
   z.strictObject({ type: z.literal('sync.rolledBack'), commit: sha, to: sha, error: errorJson }),
+  z.strictObject({ type: z.literal('sync.rollbackFailed'), commit: sha, to: sha, error: errorJson, rollbackError: errorJson }),
   z.strictObject({ type: z.literal('commit.invalid'), commit: sha, error: errorJson }),
   z.strictObject({ type: z.literal('commit.refused'), commit: sha, reason: str(4096) }),
   z.strictObject({ type: z.literal('commit.pending'), commit: sha, until: iso }),
@@ -99,6 +108,9 @@ const event = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('agent.suspended'), until: iso, reason: str(1024) }),
   z.strictObject({ type: z.literal('agent.resumed'), reason: str(1024) }),
   z.strictObject({ type: z.literal('agent.started'), version: str() }),
+  z.strictObject({ type: z.literal('agent.bug'), commit: sha.nullable(), error: errorJson }),
+  z.strictObject({ type: z.literal('engine.unresponsive'), error: errorJson }),
+  z.strictObject({ type: z.literal('engine.recovered') }),
   z.strictObject({ type: z.literal('events.dropped'), count }),
 ]);
 
@@ -116,6 +128,10 @@ const frame = z.discriminatedUnion('t', [
   z.strictObject({ t: z.literal('events'), events: z.array(entry).max(1000) }),
   z.strictObject({ t: z.literal('refused'), command: str(64), reason: str(1024) }),
 ]);
+
+/** Every frame a current agent sends passes: the compiler checks the schema against the wire types. */
+const FRAMES_COVERED: [AgentMessage] extends [z.input<typeof frame>] ? true : never = true;
+void FRAMES_COVERED;
 
 /** Parses one text frame; throws BadFrameError naming the first problem. */
 export function parseAgentFrame(text: string): AgentMessage {

@@ -25,6 +25,12 @@ stop_bed() {
     rm -f "$f"
   done
   bash test/bed/docker.sh stop
+  # Second engines of the drills (each in .test-bed/NAME), should a drill have died before its end.
+  local bed
+  for bed in "$BED_ROOT"/*/; do
+    [[ -f "$bed/docker.pid" && "$bed" != "$BED_ROOT/docker/" ]] || continue
+    MOOR_BED_DIR="${bed%/}" bash test/bed/docker.sh stop
+  done
   return "$rc"
 }
 

@@ -3,6 +3,7 @@
 import { createApp } from '../app.js';
 import { startDaemon } from '../daemon.js';
 import { nativeBinding } from '../native.js';
+import { DEFAULT_ENGINE_TIMEOUTS, type EngineTimeoutOptions } from '../executors/docker/timeouts.js';
 import { cliLogger, EXIT, reportError, settingsOrReport, type CliContext, type ExitCode } from './context.js';
 
 export async function agentVerb(ctx: CliContext): Promise<ExitCode> {
@@ -10,7 +11,7 @@ export async function agentVerb(ctx: CliContext): Promise<ExitCode> {
   if (!settings) return EXIT.usage;
   const logger = cliLogger(settings, ctx.env);
   try {
-    const app = createApp(settings, { logger, nativeBinding: nativeBinding() });
+    const app = createApp(settings, { logger, nativeBinding: nativeBinding(), engineTimeouts: engineTimeoutsFrom(ctx.env) });
     const daemon = await startDaemon(app);
     const stop = (): void => void daemon.stop();
     process.once('SIGTERM', stop);
@@ -20,4 +21,10 @@ export async function agentVerb(ctx: CliContext): Promise<ExitCode> {
   } catch (err) {
     return reportError(ctx, err);
   }
+}
+
+/** MOOR_ENGINE_TIMEOUT_MS shortens the deadline of ordinary engine calls (drills, slow hosts). */
+function engineTimeoutsFrom(env: NodeJS.ProcessEnv): EngineTimeoutOptions {
+  const ms = Number(env.MOOR_ENGINE_TIMEOUT_MS);
+  return Number.isInteger(ms) && ms > 0 ? { ...DEFAULT_ENGINE_TIMEOUTS, callMs: ms } : DEFAULT_ENGINE_TIMEOUTS;
 }

@@ -53,6 +53,9 @@ export function formatStatus(s: StatusSnapshot): string {
   if (s.source) lines.push(`git:       ${s.source.ok ? 'reachable' : `unreachable since ${s.source.at}: ${oneLine(s.source.error?.message ?? '')}`}`);
   if (s.suspended) lines.push(`suspended: until ${s.suspended.until}: ${oneLine(s.suspended.reason)}`);
   if (s.pending) lines.push(`pending:   ${short(s.pending.commit)} until ${s.pending.until ?? 'the next window'}`);
+  if (s.lastSync?.result === 'rollback-failed') lines.push(`verdict:   failed, rollback failed: the host runs neither commit fully; fix and push`);
+  if (s.engine && !s.engine.ok) lines.push(`engine:    not answering since ${s.engine.since ?? '?'}: ${s.engine.error ?? ''}`);
+  if (s.bugs && s.bugs.count > 0) lines.push(`bugs:      ${s.bugs.count} unexpected exception(s) in moor; last at ${s.bugs.last?.at ?? '?'}: ${s.bugs.last?.message ?? ''}`);
   if (s.hub) lines.push(`hub:       ${s.hub.url} ${s.hub.connected ? 'connected' : 'disconnected'}, ${s.hub.outbox} event(s) queued`);
   lines.push(`drift:     ${s.drift.length === 0 ? 'none' : s.drift.map((d) => `${oneLine(d.resource)} (${oneLine(d.detail)})`).join(', ')}`);
   lines.push('resources:');

@@ -1,10 +1,7 @@
 // `moor history`: revisions seen and applies, newest first, with each apply's changes.
 
-import { join } from 'node:path';
-import { openDatabase } from '../store/db.js';
-import { Store } from '../store/store.js';
+import { openStore } from '../app.js';
 import { nativeBinding } from '../native.js';
-import { ensureStateDir } from '../state-dir.js';
 import { EXIT, printJson, reportError, settingsOrReport, type CliContext, type ExitCode } from './context.js';
 import { formatHistory } from './format.js';
 
@@ -12,8 +9,7 @@ export async function historyVerb(ctx: CliContext, options: { limit: number }): 
   const settings = await settingsOrReport(ctx);
   if (!settings) return EXIT.usage;
   try {
-    ensureStateDir(settings.stateDir);
-    const store = new Store({ db: openDatabase({ file: join(settings.stateDir, 'state.db'), nativeBinding: nativeBinding() }), now: () => new Date() });
+    const store = openStore(settings, { nativeBinding: nativeBinding() });
     try {
       const revisions = store.revisions(options.limit);
       const applies = store.applies(options.limit, { withSteps: ctx.json });
@@ -24,7 +20,6 @@ export async function historyVerb(ctx: CliContext, options: { limit: number }): 
     }
     return EXIT.ok;
   } catch (err) {
-    reportError(ctx, err);
-    return EXIT.ok;
+    return reportError(ctx, err);
   }
 }

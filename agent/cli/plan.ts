@@ -1,67 +1,73 @@
 // `moor plan`: what would change and why, field by field (secrets redacted). `--dir` plans a local
 // checkout without fetching; `--offline` plans against an empty host (for a config repo's CI).
 
-import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { createApp } from '../app.js';
-import { createHostParts } from '../host-parts.js';
-import { createProjectDirs } from '../executors/files/project-dirs.js';
+import { createApp, createObserveParts, localAgent } from '../app.js';
 import { DEFAULT_PROJECTS_DIR, loadDesiredState } from '../desired/load.js';
-import { createHostSecrets, offlineSecrets } from '../secrets/host-secrets.js';
-import { DEFAULTS } from '../settings/schema.js';
-import { connectDocker } from '../executors/docker/connect.js';
-import { createDockerEngine } from '../executors/docker/dockerode-engine.js';
-import { InvalidConfigError } from '../errors.js';
+import { unitsPolicyOf } from '../desired/policy.js';
+import { InvalidConfigError, type ErrorJSON } from '../errors.js';
 import { observe } from '../observe/observe.js';
 import { emptyObservedState } from '../observe/model.js';
 import { plan as makePlan } from '../planner/plan.js';
-import type { Plan } from '../planner/steps.js';
 import { redactPlan } from '../planner/diff.js';
 import { nativeBinding } from '../native.js';
-import type { AgentSettings, PolicySettings } from '../settings/model.js';
+import type { PlanNow } from '../reconciler/reconciler.js';
+import { createHostSecrets, offlineSecrets } from '../secrets/host-secrets.js';
+import type { AgentSettings } from '../settings/model.js';
 import { defaultPolicy } from '../settings/defaults.js';
-import { unitsPolicyOf } from '../desired/policy.js';
-import { quietLogger, EXIT, printJson, reportError, settingsOrReport, type CliContext, type ExitCode } from './context.js';
+import { quietLogger, EXIT, optionalSettings, printJson, reportError, settingsOrReport, type CliContext, type ExitCode } from './context.js';
 import { formatPlan, formatProblemLine } from './format.js';
-import { agentRunning, askAgent } from './local-agent.js';
+
+/** A plan and the secret values it must not show (a local plan's; the agent's arrive redacted). */
+type ShownPlan = PlanNow & { secrets?: string[] };
 
 export async function planVerb(ctx: CliContext, options: { dir?: string; offline: boolean }): Promise<ExitCode> {
   try {
-    let result: { commit: string | null; plan: Plan; secrets?: string[] };
+    let result: ShownPlan;
     if (options.dir !== undefined) {
-      result = await planDir(ctx, options.dir, options.offline);
+      const settings = await optionalSettings(ctx);
+      if (settings === 'invalid') return EXIT.usage;
+      result = await planDir(ctx, settings, options.dir, options.offline);
     } else {
       const settings = await settingsOrReport(ctx);
       if (!settings) return EXIT.usage;
-      if (agentRunning(settings)) {
-        result = (await askAgent(settings, { verb: 'plan' })) as { commit: string | null; plan: Plan };
-      } else {
-        const app = createApp(settings, { logger: quietLogger(), nativeBinding: nativeBinding() });
-        try {
-          result = await app.reconciler.planNow();
-        } finally {
-          app.close();
-        }
-      }
+      result = await planHead(settings);
     }
-    // Plans from the agent arrive redacted; a local one is redacted here with its commit's secrets.
+    if (result.invalid) return reportInvalid(ctx, result.invalid);
+    if (result.sourceError && !ctx.json) ctx.err(`moor: git unreachable (${result.sourceError.message}); planning the applied commit`);
     const shown = redactPlan(result.plan, result.secrets ?? []);
-    if (ctx.json) printJson(ctx, { commit: result.commit, changes: shown.changes, steps: shown.steps });
+    if (ctx.json) printJson(ctx, { commit: result.commit, changes: shown.changes, steps: shown.steps, sourceError: result.sourceError });
     else ctx.out(formatPlan(result.commit, shown));
     return result.plan.steps.length === 0 ? EXIT.ok : EXIT.changes;
   } catch (err) {
-    if (err instanceof InvalidConfigError) {
-      if (ctx.json) printJson(ctx, { error: err.toJSON() });
-      else for (const p of err.problems) ctx.err(formatProblemLine(p));
-      return EXIT.failed;
-    }
+    if (err instanceof InvalidConfigError) return reportInvalid(ctx, err.toJSON());
     return reportError(ctx, err);
   }
 }
 
-async function planDir(ctx: CliContext, dir: string, offline: boolean): Promise<{ commit: string | null; plan: Plan; secrets: string[] }> {
-  const settings = existsSync(ctx.configFile) ? await settingsOrReport(ctx) : null;
-  const policy: PolicySettings = settings?.policy ?? defaultPolicy();
+async function planHead(settings: AgentSettings): Promise<PlanNow> {
+  const agent = localAgent(settings);
+  if (agent.running()) return (await agent.ask({ verb: 'plan' })) as PlanNow;
+  const app = createApp(settings, { logger: quietLogger(), nativeBinding: nativeBinding() });
+  try {
+    return await app.reconciler.planNow();
+  } finally {
+    app.close();
+  }
+}
+
+function reportInvalid(ctx: CliContext, error: ErrorJSON): ExitCode {
+  if (ctx.json) printJson(ctx, { error });
+  else {
+    const problems = InvalidConfigError.problemsOf(error);
+    if (problems.length === 0) ctx.err(`moor: ${error.message}`);
+    for (const p of problems) ctx.err(formatProblemLine(p));
+  }
+  return EXIT.failed;
+}
+
+async function planDir(ctx: CliContext, settings: AgentSettings | null, dir: string, offline: boolean): Promise<ShownPlan> {
+  const policy = settings?.policy ?? defaultPolicy();
   const host = settings?.host ?? hostname();
   // On a host (agent.yaml present) `.age` files are decrypted, nothing is written; elsewhere they
   // are checked for presence and format only.
@@ -70,15 +76,11 @@ async function planDir(ctx: CliContext, dir: string, offline: boolean): Promise<
   const desired = await loadDesiredState(dir, { policy, projectsDir, secrets, onWarning: (w) => ctx.err(`warning: ${formatProblemLine(w)}`) });
   const observed = offline
     ? emptyObservedState()
-    : await observe(
-        {
-          engine: createDockerEngine({ docker: connectDocker(settings?.docker ?? dockerFromEnv(ctx.env)) }, { registries: [], dockerConfigFile: null }),
-          hostReader: settings ? createHostParts(settings, { logger: quietLogger() }).reader : undefined,
-          projects: createProjectDirs(),
-        },
-        desired,
-        { host, unitNames: desired.units.map((u) => u.name), filePaths: desired.files.map((f) => f.path) },
-      );
+    : await observe(createObserveParts(settings, { env: ctx.env, logger: quietLogger() }), desired, {
+        host,
+        unitNames: desired.units.map((u) => u.name),
+        filePaths: desired.files.map((f) => f.path),
+      });
   const plan = makePlan(desired, observed, {
     host,
     revision: 'local',
@@ -87,16 +89,5 @@ async function planDir(ctx: CliContext, dir: string, offline: boolean): Promise<
     appliedSpecs: {},
     unitInstall: unitsPolicyOf(policy).install,
   });
-  return { commit: null, plan, secrets: desired.secretValues ?? [] };
-}
-
-
-function dockerFromEnv(env: NodeJS.ProcessEnv): AgentSettings['docker'] {
-  const dh = env.DOCKER_HOST;
-  if (dh?.startsWith('unix://')) return { socketPath: dh.slice('unix://'.length), host: null, port: null, configFile: null };
-  if (dh?.startsWith('tcp://')) {
-    const u = new URL(dh.replace(/^tcp:/, 'http:'));
-    return { socketPath: null, host: u.hostname, port: Number(u.port) || 2375, configFile: null };
-  }
-  return { socketPath: DEFAULTS.socketPath, host: null, port: null, configFile: null };
+  return { commit: null, plan, invalid: null, sourceError: null, secrets: desired.secretValues ?? [] };
 }

@@ -1,16 +1,11 @@
 // `moor suspend [--for 2h] [--reason TEXT]` and `moor resume`: the break-glass pause.
 
-import { join } from 'node:path';
 import { parseDuration, DURATION_HINT } from '../desired/duration.js';
-import { Suspension } from '../reconciler/suspension.js';
-import { openDatabase } from '../store/db.js';
-import { Outbox } from '../store/outbox.js';
-import { Store } from '../store/store.js';
+import type { Suspension } from '../reconciler/suspension.js';
 import { nativeBinding } from '../native.js';
-import { ensureStateDir } from '../state-dir.js';
 import type { AgentSettings } from '../settings/model.js';
 import { EXIT, printJson, reportError, settingsOrReport, type CliContext, type ExitCode } from './context.js';
-import { agentRunning, askAgent } from './local-agent.js';
+import { localAgent, offlineSuspension } from '../app.js';
 
 export async function suspendVerb(ctx: CliContext, options: { for: string; reason: string }): Promise<ExitCode> {
   const forMs = parseDuration(options.for);
@@ -21,8 +16,8 @@ export async function suspendVerb(ctx: CliContext, options: { for: string; reaso
   const settings = await settingsOrReport(ctx);
   if (!settings) return EXIT.usage;
   try {
-    const result = agentRunning(settings)
-      ? await askAgent(settings, { verb: 'suspend', forMs, reason: options.reason })
+    const result = localAgent(settings).running()
+      ? await localAgent(settings).ask({ verb: 'suspend', forMs, reason: options.reason })
       : offline(settings, (s) => s.suspend(forMs, options.reason));
     if (ctx.json) printJson(ctx, result);
     else {
@@ -40,8 +35,8 @@ export async function resumeVerb(ctx: CliContext): Promise<ExitCode> {
   const settings = await settingsOrReport(ctx);
   if (!settings) return EXIT.usage;
   try {
-    const result = agentRunning(settings)
-      ? await askAgent(settings, { verb: 'resume' })
+    const result = localAgent(settings).running()
+      ? await localAgent(settings).ask({ verb: 'resume' })
       : { resumed: offline(settings, (s) => s.resume('resumed by an operator')) };
     if (ctx.json) printJson(ctx, result);
     else ctx.out((result as { resumed: boolean }).resumed ? 'resumed' : 'was not suspended');
@@ -54,14 +49,10 @@ export async function resumeVerb(ctx: CliContext): Promise<ExitCode> {
 
 /** Without a running agent: write the state, and queue the event for the hub in the outbox. */
 function offline<T>(settings: AgentSettings, fn: (s: Suspension) => T): T {
-  ensureStateDir(settings.stateDir);
-  const db = openDatabase({ file: join(settings.stateDir, 'state.db'), nativeBinding: nativeBinding() });
-  const now = (): Date => new Date();
+  const { suspension, close } = offlineSuspension(settings, { nativeBinding: nativeBinding() });
   try {
-    const outbox = new Outbox({ db, now }, { limit: settings.hub?.outboxLimit ?? 100_000 });
-    const suspension = new Suspension({ store: new Store({ db, now }), events: { emit: (e) => void outbox.append(e) }, now });
     return fn(suspension);
   } finally {
-    db.close();
+    close();
   }
 }

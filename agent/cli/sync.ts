@@ -1,12 +1,11 @@
 // `moor sync`: ask the running agent to sync now and wait; `--once` fetches and applies in-process.
 
-import { createApp } from '../app.js';
+import { createApp, localAgent } from '../app.js';
 import type { SyncOutcome } from '../reconciler/reconciler.js';
 import { nativeBinding } from '../native.js';
 import { StateLock } from '../state-lock.js';
 import { cliLogger, EXIT, printJson, reportError, settingsOrReport, type CliContext, type ExitCode } from './context.js';
 import { formatChanges, short } from './format.js';
-import { agentRunning, askAgent } from './local-agent.js';
 
 export async function syncVerb(ctx: CliContext, options: { once: boolean }): Promise<ExitCode> {
   const settings = await settingsOrReport(ctx);
@@ -14,13 +13,13 @@ export async function syncVerb(ctx: CliContext, options: { once: boolean }): Pro
   try {
     let outcome: SyncOutcome;
     if (!options.once) {
-      if (!agentRunning(settings)) {
+      if (!localAgent(settings).running()) {
         ctx.err(`moor: no agent is running for ${settings.stateDir}; start it, or use 'moor sync --once'`);
         return EXIT.failed;
       }
-      outcome = (await askAgent(settings, { verb: 'sync' })) as SyncOutcome;
+      outcome = (await localAgent(settings).ask({ verb: 'sync' })) as SyncOutcome;
     } else {
-      if (agentRunning(settings)) {
+      if (localAgent(settings).running()) {
         ctx.err(`moor: refused: an agent holds ${settings.stateDir}; use 'moor sync' to ask it instead`);
         return EXIT.failed;
       }

@@ -9,10 +9,11 @@ import { verifyUnitFiles } from '../executors/systemd/verify-units.js';
 import type { ConfigProblem } from '../errors.js';
 import { formatProblemLine } from './format.js';
 import { defaultPolicy } from '../settings/defaults.js';
-import { EXIT, printJson, settingsOrReport, type CliContext, type ExitCode } from './context.js';
+import { EXIT, optionalSettings, printJson, type CliContext, type ExitCode } from './context.js';
 
 export async function validateVerb(ctx: CliContext, dir: string): Promise<ExitCode> {
-  const settings = existsSync(ctx.configFile) ? await settingsOrReport(ctx) : null;
+  const settings = await optionalSettings(ctx);
+  if (settings === 'invalid') return EXIT.usage;
   const policy = settings?.policy ?? defaultPolicy();
   // On a host (agent.yaml present) `.age` files must decrypt with its identity; elsewhere (CI)
   // they are checked for presence and format only.

@@ -3,7 +3,7 @@
 export type ContainerRunState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 export type ContainerHealth = 'starting' | 'healthy' | 'unhealthy' | null;
 
-/** moor's ownership labels (BRIEF.md section 4). */
+/** moor's ownership labels. */
 export const LABEL = {
   managed: 'moor.managed',
   host: 'moor.host',

@@ -1,7 +1,7 @@
 // Plans containers, their images, networks and volumes: what to pull, create, replace, start
 // and prune, in dependency order, each change explained. Pure: no I/O, no clock.
 
-import type { ContainerSpec, DesiredState } from '../desired/model.js';
+import type { ContainerSpec, DependsOn, DesiredState } from '../desired/model.js';
 import { LABEL, type ObservedContainer, type ObservedState } from '../observe/model.js';
 import { foreignInUse, planTakeOver } from './adoption.js';
 import type { PlanBuilder } from './builder.js';
@@ -90,7 +90,7 @@ export function planContainers(desired: DesiredState, observed: ObservedState, c
   }
 
   // Create and start, in depends_on order.
-  const readyIds = new Map<string, string>(); // service -> step after which it is started (or healthy)
+  const readyIds = new Map<string, string>(); // condition:service -> the wait step planned for it
   const startIds = new Map<string, string>();
   for (const spec of wanted) {
     const d = decisions.get(spec.name);
@@ -123,17 +123,26 @@ export function planContainers(desired: DesiredState, observed: ObservedState, c
     for (const dep of spec.dependsOn) {
       const depStart = startIds.get(dep.service);
       if (!depStart) continue;
-      let ready = readyIds.get(dep.service) ?? depStart;
-      if (dep.condition === 'service_healthy' && !readyIds.has(dep.service)) {
-        const depSpec = wanted.find((s) => s.service === dep.service);
-        if (depSpec) {
-          ready = b.add({ kind: 'waitHealthy', resource: `container/${depSpec.name}`, name: depSpec.name }, [depStart]);
-          readyIds.set(dep.service, ready);
-        }
-      }
-      b.require(start, ready);
+      b.require(start, readyStep(b, readyIds, wanted, dep, depStart));
     }
   }
+}
+
+/**
+ * The step after which a dependent may start: the dependency's start, or a wait for it to be
+ * healthy (`service_healthy`) or to have run to exit 0 (`service_completed_successfully`).
+ */
+function readyStep(b: PlanBuilder, readyIds: Map<string, string>, wanted: readonly ContainerSpec[], dep: DependsOn, depStart: string): string {
+  if (dep.condition === 'service_started') return depStart;
+  const key = `${dep.condition}:${dep.service}`;
+  const known = readyIds.get(key);
+  if (known) return known;
+  const depSpec = wanted.find((s) => s.service === dep.service);
+  if (!depSpec) return depStart;
+  const kind = dep.condition === 'service_healthy' ? 'waitHealthy' : 'waitCompleted';
+  const ready = b.add({ kind, resource: `container/${depSpec.name}`, name: depSpec.name }, [depStart]);
+  readyIds.set(key, ready);
+  return ready;
 }
 
 function decide(

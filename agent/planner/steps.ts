@@ -1,5 +1,5 @@
 // The plan: typed, serialisable steps forming a small DAG, and the explanation of every change.
-// Each step kind has exactly one executor (see reconciler/apply.ts), which the compiler checks.
+// Each step kind has exactly one executor (reconciler/execute-step.ts), which the compiler checks.
 
 import type { BuildSpec, ContainerSpec, FileSpec, NetworkSpec, ProjectFileSpec, UnitSpec, VolumeSpec } from '../desired/model.js';
 
@@ -60,6 +60,8 @@ export type Step =
   | (StepBase & { kind: 'renameContainer'; containerId: string; from: string; to: string })
   | (StepBase & { kind: 'drainContainer'; name: string; containerId: string })
   | (StepBase & { kind: 'waitHealthy'; name: string })
+  /** depends_on `service_completed_successfully`: the job ran and exited 0. */
+  | (StepBase & { kind: 'waitCompleted'; name: string })
   | (StepBase & { kind: 'writeFile'; file: FileSpec })
   /** A file of the commit into a compose project's directory, atomically. */
   | (StepBase & { kind: 'placeProjectFile'; dir: string; file: ProjectFileSpec })

@@ -2,7 +2,7 @@
 // most), recording every step in the store. Then the health gate over what was touched.
 
 import type { ContainerSpec, DesiredState, FileSpec, UnitSpec } from '../desired/model.js';
-import { toMoorError, type MoorError } from '../errors.js';
+import { MoorError, toMoorError } from '../errors.js';
 import { observe, type ObserveDeps } from '../observe/observe.js';
 import type { ObservedState } from '../observe/model.js';
 import type { PlanContext } from '../planner/context.js';
@@ -10,7 +10,7 @@ import { plan } from '../planner/plan.js';
 import { REDACTED, redactChanges } from '../planner/diff.js';
 import type { Plan, ResourceChange } from '../planner/steps.js';
 import type { ApplyTrigger, Store } from '../store/store.js';
-import { createStepExecutor, waitHealthy, type StepExecutorDeps } from './execute-step.js';
+import { asksReplan, createStepExecutor, waitHealthy, type StepExecutorDeps } from './execute-step.js';
 import { runSteps } from './run-steps.js';
 import { NEXT_SUFFIX } from '../planner/containers.js';
 import type { Step } from '../planner/steps.js';
@@ -61,9 +61,13 @@ export async function converge(deps: ConvergeDeps, desired: DesiredState, option
   const touchedUnits = new Set<string>();
   let applyId: number | null = null;
   try {
+    let settled = false;
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const { plan: p } = await planOnce(deps, desired, options);
-      if (p.steps.length === 0) break;
+      if (p.steps.length === 0) {
+        settled = true;
+        break;
+      }
       changes.push(...p.changes);
       if (applyId === null) applyId = deps.store.startApply(options.commit, options.trigger, p.changes);
       const id = applyId;
@@ -98,6 +102,7 @@ export async function converge(deps: ConvergeDeps, desired: DesiredState, option
         deps.store.finishApply(id, 'interrupted');
         return { applyId, changes, error: null, stopped: true };
       }
+      if (result.error && asksReplan(result.error) && round < MAX_ROUNDS - 1) continue;
       if (result.error) {
         deps.store.finishApply(id, 'failed', result.error.toJSON());
         return { applyId, changes, error: result.error, stopped: false };
@@ -109,6 +114,9 @@ export async function converge(deps: ConvergeDeps, desired: DesiredState, option
     if (options.healthGate && touchedUnits.size > 0 && deps.systemd) {
       await waitUnitsHealthy({ systemd: deps.systemd, now: deps.now, sleep: deps.sleep }, [...touchedUnits].sort(), desired.rollout.healthTimeoutMs);
     }
+    // After the gate: a container that exits at once is the gate's finding, with its evidence.
+    // Without a gate (drift repair) such a container is left to the next poll.
+    if (!settled) await checkSettled(deps, desired, options, options.healthGate ? new Set() : touched);
   } catch (err) {
     const error = toMoorError(err);
     if (applyId !== null) deps.store.finishApply(applyId, 'failed', error.toJSON());
@@ -118,6 +126,20 @@ export async function converge(deps: ConvergeDeps, desired: DesiredState, option
   rememberHostState(deps.store, desired, options.commit);
   if (applyId !== null) deps.store.finishApply(applyId, 'succeeded');
   return { applyId, changes, error: null, stopped: false };
+}
+
+/** After the last round, the plan must be empty: steps still left mean the apply did not stick. */
+async function checkSettled(deps: ConvergeDeps, desired: DesiredState, options: ConvergeOptions, started: ReadonlySet<string>): Promise<void> {
+  const { plan: left } = await planOnce(deps, desired, options);
+  const unexplained = left.changes.filter((c) => !(c.kind === 'container' && c.action === 'start' && started.has(c.name)));
+  if (unexplained.length === 0) return;
+  const what = left.changes.map((c) => `${c.action} ${c.kind}/${c.name} (${c.why})`).join(', ');
+  // The planner asking again for what was just done is a bug in moor (or something on the host
+  // undoing each step): not a flaky network, and not to be reported as converged.
+  throw new MoorError('NOT_CONVERGED', `still ${left.steps.length} step(s) to do after ${MAX_ROUNDS} rounds: ${what}`, {
+    handling: 'bug',
+    data: { changes: left.changes },
+  });
 }
 
 function planContext(store: Store, options: Pick<ConvergeOptions, 'host' | 'commit' | 'prune' | 'pullAlways'>): PlanContext {

@@ -1,13 +1,14 @@
 // Maps each step kind to exactly one executor call; the exhaustive switch makes the compiler
 // prove every kind is handled.
 
-import { HealthError, MoorError } from '../errors.js';
+import { DockerError, HealthError, MoorError } from '../errors.js';
 import { BUILD_HASH_LABEL } from '../executors/docker/build-image.js';
 import type { ContainerEngine } from '../executors/docker/port.js';
 import type { FilesPort } from '../executors/files/port.js';
 import type { ProjectDirsPort } from '../executors/files/project-dirs.js';
 import type { SystemdPort } from '../executors/systemd/port.js';
 import type { Step } from '../planner/steps.js';
+import { LABEL, type ObservedContainer } from '../observe/model.js';
 import { ownershipLabels } from './labels.js';
 
 export interface StepExecutorDeps {
@@ -66,7 +67,7 @@ export function createStepExecutor(deps: StepExecutorDeps, options: StepExecutor
         return;
       }
       case 'startContainer':
-        return deps.engine.startContainer(step.name);
+        return startOrClear(deps.engine, step.name);
       case 'stopContainer':
         return deps.engine.stopContainer(step.containerId, step.timeoutMs);
       case 'removeContainer':
@@ -77,6 +78,8 @@ export function createStepExecutor(deps: StepExecutorDeps, options: StepExecutor
         return deps.engine.renameContainer(step.from, step.to);
       case 'waitHealthy':
         return waitHealthy(deps, step.name, options.healthTimeoutMs);
+      case 'waitCompleted':
+        return waitCompleted(deps, step.name, options.healthTimeoutMs);
       case 'writeFile':
         return files().write(step.file);
       case 'removeFile':
@@ -119,21 +122,76 @@ export function createStepExecutor(deps: StepExecutorDeps, options: StepExecutor
   };
 }
 
-/** Waits until a container is running and, when it has a healthcheck, healthy. */
+/**
+ * Starts a container; one left with a stale task by an engine restart is removed instead, and
+ * the error asks converge for another round, whose plan creates it anew from the commit.
+ */
+async function startOrClear(engine: ContainerEngine, name: string): Promise<void> {
+  try {
+    await engine.startContainer(name);
+  } catch (err) {
+    if (!(err instanceof DockerError) || err.code !== 'STALE_TASK') throw err;
+    const c = await engine.inspectContainer(name);
+    // Only what moor owns is removed (the planner only starts containers it owns).
+    if (c?.labels[LABEL.managed] !== 'true') throw err;
+    await engine.removeContainer(name, { force: true });
+    throw new DockerError('STALE_TASK_REMOVED', `container ${name} kept a stale task after an engine restart; removed, to be created anew`, {
+      handling: 'retry',
+      data: { container: name, replan: true },
+      cause: err,
+    });
+  }
+}
+
+/** True for an error after which converge plans again at once instead of failing the apply. */
+export function asksReplan(error: MoorError): boolean {
+  return error.data['replan'] === true;
+}
+
+/** A job the engine will not start again: it ran, exited 0, and its restart policy leaves it so. */
+export function completedJob(c: Pick<ObservedContainer, 'state' | 'exitCode' | 'restartPolicy'>): boolean {
+  return c.state === 'exited' && c.exitCode === 0 && (c.restartPolicy === 'no' || c.restartPolicy.startsWith('on-failure'));
+}
+
+/**
+ * Waits until a container is running and, when it has a healthcheck, healthy. A one-shot job
+ * (restart `no`) that ran and exited 0 is healthy whenever the gate looks; one that exited
+ * non-zero is not.
+ */
 export async function waitHealthy(
   deps: Pick<StepExecutorDeps, 'engine' | 'now' | 'sleep'>,
   name: string,
   timeoutMs: number,
 ): Promise<void> {
+  await waitFor(deps, name, timeoutMs, (c) => (c.state === 'running' && (c.health === null || c.health === 'healthy')) || completedJob(c));
+}
+
+/** Waits until a container ran to its end with exit code 0 (depends_on: service_completed_successfully). */
+export async function waitCompleted(
+  deps: Pick<StepExecutorDeps, 'engine' | 'now' | 'sleep'>,
+  name: string,
+  timeoutMs: number,
+): Promise<void> {
+  await waitFor(deps, name, timeoutMs, (c) => c.state === 'exited' && c.exitCode === 0, 'did not complete successfully');
+}
+
+async function waitFor(
+  deps: Pick<StepExecutorDeps, 'engine' | 'now' | 'sleep'>,
+  name: string,
+  timeoutMs: number,
+  done: (c: ObservedContainer) => boolean,
+  what = 'is',
+): Promise<void> {
   const deadline = deps.now().getTime() + timeoutMs;
   for (;;) {
     const c = await deps.engine.inspectContainer(name);
-    if (c && c.state === 'running' && (c.health === null || c.health === 'healthy')) return;
-    const dead = !c || c.state === 'exited' || c.state === 'dead' || c.health === 'unhealthy';
+    if (c && done(c)) return;
+    const dead = !c || (c.state === 'exited' && !completedJob(c)) || c.state === 'dead' || c.health === 'unhealthy';
     if (dead || deps.now().getTime() >= deadline) {
       const logs = c ? await deps.engine.logs(name, 20).catch(() => '') : '';
-      const state = c ? `${c.state}${c.health ? ` (${c.health})` : ''}` : 'missing';
-      throw new HealthError(`container ${name} is ${state}${dead ? '' : ` after ${Math.round(timeoutMs / 1000)}s`}`, {
+      const state = c ? `${c.state}${c.exitCode !== null && c.state === 'exited' ? ` (exit ${c.exitCode})` : ''}${c.health ? ` (${c.health})` : ''}` : 'missing';
+      const prefix = what === 'is' ? `container ${name} is ${state}` : `container ${name} ${what}: ${state}`;
+      throw new HealthError(`${prefix}${dead ? '' : ` after ${Math.round(timeoutMs / 1000)}s`}`, {
         resource: `container/${name}`,
         state,
         exitCode: c?.exitCode ?? null,

@@ -1,4 +1,4 @@
-// moor's ownership labels on everything it creates (BRIEF.md section 4).
+// moor's ownership labels on everything it creates.
 
 import { LABEL } from '../observe/model.js';
 

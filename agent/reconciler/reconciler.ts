@@ -23,6 +23,7 @@ export type SyncResult =
   | 'invalid' // the head commit is invalid; the last good state keeps running
   | 'failed' // the head commit failed to apply (not rolled back)
   | 'rolled-back' // the head commit failed and the last good one was put back
+  | 'rollback-failed' // the head commit failed, and the last good one could not be put back
   | 'refused' // the head commit's signature is not trusted, or it rewinds the host
   | 'pending' // valid, waiting for its maintenance window
   | 'suspended' // break-glass pause: nothing applied
@@ -36,6 +37,18 @@ export interface SyncOutcome {
   /** Handling of the error, for the scheduler's backoff. */
   retry: boolean;
 }
+
+/** What `moor plan` shows: the head planned against what runs, or why it cannot be. */
+export interface PlanNow {
+  commit: string | null;
+  plan: Plan;
+  /** The head commit is invalid (nothing of it would be applied); the plan is then empty. */
+  invalid: ErrorJSON | null;
+  /** git could not be asked; the plan is then of the applied commit. */
+  sourceError: ErrorJSON | null;
+}
+
+const EMPTY_PLAN: Plan = { steps: [], changes: [] };
 
 export interface ReconcilerDeps extends ConvergeDeps {
   source: ConfigSource;
@@ -76,8 +89,13 @@ export class Reconciler {
   /** Runs one sync; a call while one runs waits for it and then runs another. */
   async sync(trigger: ApplyTrigger): Promise<SyncOutcome> {
     while (this.running) await this.running.catch(() => undefined);
-    const run = this.syncLocked(trigger).then((outcome) => {
+    const run = this.syncLocked(trigger).catch((err: unknown) => {
+      const error = toMoorError(err);
+      if (error.handling !== 'bug') throw err;
+      return this.outcome('error', null, [], error);
+    }).then((outcome) => {
       this.deps.store.set('lastSync', { at: this.deps.now().toISOString(), ...outcome, changes: outcome.changes.length });
+      if (outcome.error?.handling === 'bug') this.noteBug(outcome.commit, outcome.error);
       return outcome;
     }).finally(() => {
       this.running = null;
@@ -90,29 +108,39 @@ export class Reconciler {
 
   /**
    * What a sync would do now, without doing it: the head commit (fetched and validated, or the
-   * applied one when git is unreachable) planned against what runs.
+   * applied one when git is unreachable) planned against what runs. Says why when git could not
+   * be asked (`sourceError`) or the head is invalid (`invalid`, with an empty plan).
    */
-  async planNow(): Promise<{ commit: string | null; plan: Plan; invalid: ErrorJSON | null }> {
+  async planNow(): Promise<PlanNow> {
     const { store } = this.deps;
-    const applied = store.get<string>('applied');
+    const applied = store.get('applied');
     let commit = applied;
+    let sourceError: ErrorJSON | null = null;
     try {
       commit = await this.deps.source.head();
       const snap = await this.snapshots.ensure(commit);
       if (snap.fetched) store.recordRevision(snap.fetched);
     } catch (err) {
       if (!applied) throw err;
+      sourceError = toMoorError(err, 'SOURCE_FAILED').toJSON();
       commit = applied;
     }
-    if (!commit) return { commit: null, plan: { steps: [], changes: [] }, invalid: null };
-    const desired = await this.snapshots.desired(commit);
+    if (!commit) return { commit: null, plan: EMPTY_PLAN, invalid: null, sourceError };
+    let desired: DesiredState;
+    try {
+      desired = await this.snapshots.desired(commit);
+    } catch (err) {
+      const error = toMoorError(err);
+      if (!isCommitFault(err, error)) throw error;
+      return { commit, plan: EMPTY_PLAN, invalid: error.toJSON(), sourceError };
+    }
     const { plan } = await planOnce(this.deps, desired, {
       host: this.options.host,
       commit,
       prune: this.options.prune,
       pullAlways: commit !== applied,
     });
-    return { commit, plan: redactPlan(plan, desired.secretValues), invalid: null };
+    return { commit, plan: redactPlan(plan, desired.secretValues), invalid: null, sourceError };
   }
 
   /** Stops after the steps now running; resolves when the current sync is done. */
@@ -135,7 +163,7 @@ export class Reconciler {
       return { ...healed, result: 'error', error: error.toJSON(), retry: true };
     }
 
-    const applied = store.get<string>('applied');
+    const applied = store.get('applied');
     if (head === applied) return this.heal(trigger);
 
     const known = store.revision(head);
@@ -143,17 +171,16 @@ export class Reconciler {
       const healed = await this.heal(trigger);
       if (healed.result === 'error') return healed;
       const result: SyncResult =
-        known.verdict === 'rolled-back' ? 'rolled-back' : known.verdict === 'failed' ? 'failed' : known.verdict === 'refused' ? 'refused' : 'invalid';
+        known.verdict === 'rolled-back' || known.verdict === 'rollback-failed' || known.verdict === 'failed' || known.verdict === 'refused' ? known.verdict : 'invalid';
       return { ...healed, result, commit: head, error: known.error, retry: false };
     }
-    if (store.get<{ commit: string }>('pending')?.commit !== head) store.delete('pending');
+    if (store.get('pending')?.commit !== head) store.delete('pending');
 
     if (this.suspension.active()) {
       const healed = await this.heal(trigger);
       return { ...healed, result: 'suspended', commit: head };
     }
 
-    let desired: DesiredState;
     try {
       const snap = await this.snapshots.ensure(head);
       if (snap.fetched) store.recordRevision(snap.fetched);
@@ -163,23 +190,36 @@ export class Reconciler {
         const healed = await this.heal(trigger);
         return { ...healed, result: 'refused', commit: head, error: refused.toJSON(), retry: false };
       }
-      desired = await this.snapshots.desired(head);
     } catch (err) {
       const error = toMoorError(err, 'SOURCE_FAILED');
-      if (err instanceof InvalidConfigError || error.handling === 'commit') {
-        store.setVerdict(head, 'invalid', { error: error.toJSON() });
-        this.deps.events.emit({ type: 'commit.invalid', commit: head, error: error.toJSON() });
-        logger.error({ commit: head, err: error.toJSON() }, 'commit is invalid; nothing of it is applied');
-        const healed = await this.heal(trigger);
-        return { ...healed, result: 'invalid', commit: head, error: error.toJSON(), retry: false };
-      }
+      if (error.handling === 'commit') return this.markInvalid(head, error, trigger);
       logger.warn({ commit: head, err: error.toJSON() }, 'cannot fetch the new commit; will retry');
+      return this.outcome('error', head, [], error);
+    }
+    let desired: DesiredState;
+    try {
+      desired = await this.snapshots.desired(head);
+    } catch (err) {
+      const error = toMoorError(err, 'LOAD_FAILED');
+      // A bug met while reading a commit is that commit's problem: retrying it would meet it again.
+      if (isCommitFault(err, error)) return this.markInvalid(head, error, trigger);
+      logger.warn({ commit: head, err: error.toJSON() }, 'cannot read the new commit; will retry');
       return this.outcome('error', head, [], error);
     }
     const deferred = await deferToWindow(this.deps, { head, desired, host: this.options.host, prune: this.options.prune, heal: () => this.heal('drift') });
     if (deferred) return deferred;
     store.delete('pending');
     return this.applyCommit(head, desired, trigger === 'drift' ? 'commit' : trigger);
+  }
+
+  private async markInvalid(head: string, error: MoorError, trigger: ApplyTrigger): Promise<SyncOutcome> {
+    const { store, logger } = this.deps;
+    store.setVerdict(head, 'invalid', { error: error.toJSON() });
+    this.deps.events.emit({ type: 'commit.invalid', commit: head, error: error.toJSON() });
+    if (error.handling === 'bug') logger.error({ commit: head, err: error.toJSON() }, 'BUG in moor while reading the commit; the commit is marked invalid');
+    else logger.error({ commit: head, err: error.toJSON() }, 'commit is invalid; nothing of it is applied');
+    const healed = await this.heal(trigger);
+    return { ...healed, result: 'invalid', commit: head, error: error.toJSON(), retry: false };
   }
 
   private async applyCommit(commit: string, desired: DesiredState, trigger: ApplyTrigger): Promise<SyncOutcome> {
@@ -220,7 +260,7 @@ export class Reconciler {
     }
     store.setVerdict(commit, 'failed', { error: error.toJSON() });
     events.emit({ type: 'sync.failed', commit, error: error.toJSON() });
-    const lastGood = store.get<string>('lastGood');
+    const lastGood = store.get('lastGood');
     if (!desired.rollout.rollback || !lastGood || lastGood === commit) {
       // Left in place for inspection: self-heal must not undo it until the branch moves.
       store.set('applied', commit);
@@ -228,8 +268,35 @@ export class Reconciler {
       return this.outcome('failed', commit, changes, error);
     }
     logger.error({ commit, to: lastGood, err: error.toJSON() }, 'apply failed; rolling back');
-    const previous = await this.snapshots.desired(lastGood);
-    const back = await converge(this.deps, previous, {
+    const back = await this.rollBack(lastGood);
+    if (back.stopped) return this.outcome('error', commit, changes, null, true);
+    if (back.error) {
+      const failure = rollbackFailedError(commit, lastGood, error, back.error);
+      // The host runs neither commit fully: `applied` stays off the last good one, and self-heal
+      // leaves the host as it is until the branch moves.
+      store.transaction(() => {
+        store.setVerdict(commit, 'rollback-failed', { error: failure.toJSON() });
+        store.set('applied', commit);
+      });
+      events.emit({ type: 'sync.rollbackFailed', commit, to: lastGood, error: error.toJSON(), rollbackError: back.error.toJSON() });
+      logger.error({ commit, to: lastGood, err: error.toJSON(), rollbackErr: back.error.toJSON() }, 'apply failed, and the rollback failed too; host left as it is');
+      return this.outcome('rollback-failed', commit, changes, failure, false);
+    }
+    store.setVerdict(commit, 'rolled-back', { error: error.toJSON() });
+    store.set('applied', lastGood);
+    events.emit({ type: 'sync.rolledBack', commit, to: lastGood, error: error.toJSON() });
+    return this.outcome('rolled-back', commit, changes, error);
+  }
+
+  /** Puts the last good commit back, health gate included; its error when it could not. */
+  private async rollBack(lastGood: string): Promise<{ error: MoorError | null; stopped: boolean }> {
+    let previous: DesiredState;
+    try {
+      previous = await this.snapshots.desired(lastGood);
+    } catch (err) {
+      return { error: toMoorError(err, 'ROLLBACK_FAILED'), stopped: false };
+    }
+    return converge(this.deps, previous, {
       host: this.options.host,
       commit: lastGood,
       trigger: 'rollback',
@@ -239,19 +306,15 @@ export class Reconciler {
       healthGate: true,
       signal: this.stop.signal,
     });
-    store.setVerdict(commit, 'rolled-back', { error: error.toJSON() });
-    store.set('applied', lastGood);
-    events.emit({ type: 'sync.rolledBack', commit, to: lastGood, error: error.toJSON() });
-    return this.outcome('rolled-back', commit, changes, error);
   }
 
   /** Puts back drift against the applied commit (or only reports it). */
   private async heal(trigger: ApplyTrigger): Promise<SyncOutcome> {
     const { store, events, logger } = this.deps;
-    const applied = store.get<string>('applied');
+    const applied = store.get('applied');
     if (!applied) return this.outcome('unchanged', null, [], null);
     const verdict = store.revision(applied);
-    if (verdict?.verdict === 'failed') return { ...this.outcome('failed', applied, [], null), error: verdict.error };
+    if (verdict?.verdict === 'failed' || verdict?.verdict === 'rollback-failed') return { ...this.outcome(verdict.verdict, applied, [], null), error: verdict.error };
     try {
       const desired = await this.snapshots.desired(applied);
       const { plan } = await planOnce(this.deps, desired, {
@@ -267,7 +330,7 @@ export class Reconciler {
       const suspended = this.suspension.active();
       const healing = this.options.selfHeal && !suspended;
       // Report drift once, not on every poll while it lasts (selfHeal off, or suspended).
-      const seen = JSON.stringify(store.get<ResourceChange[]>('drift') ?? []) === JSON.stringify(plan.changes);
+      const seen = JSON.stringify(store.get('drift') ?? []) === JSON.stringify(plan.changes);
       if (healing || !seen) {
         for (const c of plan.changes) store.recordDrift(`${c.kind}/${c.name}`, c.why, healing ? 'healed' : 'reported');
         events.emit({ type: 'drift.detected', changes: plan.changes, healed: healing });
@@ -298,14 +361,37 @@ export class Reconciler {
   }
 
   private outcome(result: SyncResult, commit: string | null, changes: ResourceChange[], error: MoorError | null, retry?: boolean): SyncOutcome {
-    return { result, commit, changes, error: error ? error.toJSON() : null, retry: retry ?? (error !== null && error.handling === 'retry') };
+    const retried = error !== null && (error.handling === 'retry' || error.handling === 'bug');
+    return { result, commit, changes, error: error ? error.toJSON() : null, retry: retry ?? retried };
+  }
+
+  /** A bug in moor: said loudly, counted for status, sent upstream. */
+  private noteBug(commit: string | null, error: ErrorJSON): void {
+    const { store, now, logger, events } = this.deps;
+    const count = (store.get('bugs')?.count ?? 0) + 1;
+    store.set('bugs', { count, last: { at: now().toISOString(), commit, error } });
+    logger.error({ commit, err: error, bugs: count }, 'BUG in moor: an unexpected exception; backing off (please report it)');
+    events.emit({ type: 'agent.bug', commit, error });
   }
 
   private noteSource(head: string | null, error: MoorError | null): void {
     const { store, events, now } = this.deps;
-    const previous = store.get<{ ok: boolean }>('sourceStatus');
+    const previous = store.get('sourceStatus');
     store.set('sourceStatus', { at: now().toISOString(), ok: error === null, head, error: error ? error.toJSON() : null });
     if (error && previous?.ok !== false) events.emit({ type: 'source.unreachable', error: error.toJSON() });
     if (!error && head && previous?.ok === false) events.emit({ type: 'source.recovered', head });
   }
+}
+
+/** The commit is at fault (invalid, refused) or moor met a bug reading it: never retry it. */
+function isCommitFault(err: unknown, error: MoorError): boolean {
+  return err instanceof InvalidConfigError || error.handling === 'commit' || error.handling === 'bug';
+}
+
+function rollbackFailedError(commit: string, to: string, error: MoorError, rollback: MoorError): MoorError {
+  return new MoorError(
+    'ROLLBACK_FAILED',
+    `failed, rollback failed: ${commit.slice(0, 12)}: ${error.message}; putting back ${to.slice(0, 12)} failed: ${rollback.message}`,
+    { handling: 'commit', data: { to, error: error.toJSON(), rollbackError: rollback.toJSON() } },
+  );
 }

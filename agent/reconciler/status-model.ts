@@ -29,4 +29,8 @@ export interface StatusSnapshot {
   hub: { url: string; connected: boolean; outbox: number } | null;
   /** The host's fleet labels, from the applied commit's moor.yaml (empty outside a fleet). */
   labels?: Record<string, string>;
+  /** Unexpected exceptions (bugs in moor) counted since the state dir was made. */
+  bugs?: { count: number; last: { at: string; message: string } | null };
+  /** Whether the container engine answered the last look; `since` when it stopped answering. */
+  engine?: { ok: boolean; since: string | null; error: string | null };
 }

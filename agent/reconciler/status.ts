@@ -24,6 +24,8 @@ export interface StatusDeps {
   suspension: Suspension;
   busy: () => boolean;
   hub: () => StatusSnapshot['hub'];
+  /** Whether the engine answers (the engine's deadline guard knows); absent: assumed to. */
+  engineHealth?: () => { ok: boolean; since: string | null; error: string | null };
 }
 
 export interface StatusOptions {
@@ -50,13 +52,16 @@ export class StatusTracker {
   /** Looks at the engine now; the engine being down is a status, not an error. */
   async refresh(): Promise<StatusSnapshot> {
     let resources: ResourceStatus[] = this.latest.resources;
-    const applied = this.deps.store.get<string>('applied');
+    const applied = this.deps.store.get('applied');
     try {
+      // An engine known not to answer is not asked again here: status must answer at once.
+      if (this.deps.engineHealth?.().ok === false) throw new Error('engine not answering');
       const desired = applied ? await this.deps.snapshots.desired(applied) : null;
       resources = desired ? [...(await this.containerHealth(desired)), ...(await this.hostHealth(desired))] : [];
       this.labels = desired?.labels ?? {};
     } catch {
-      resources = this.latest.resources.map((r) => ({ ...r, detail: `${r.detail} (engine unreachable, last known)` }));
+      const why = this.deps.engineHealth?.().ok === false ? 'engine not answering' : 'engine unreachable';
+      resources = this.latest.resources.map((r) => ({ ...r, detail: `${r.detail.replace(/ \(engine [a-z ]+, last known\)$/, '')} (${why}, last known)` }));
     }
     this.latest = { ...this.fromStore(resources), labels: this.labels };
     return this.latest;
@@ -85,18 +90,19 @@ export class StatusTracker {
 
   private fromStore(resources: ResourceStatus[]): StatusSnapshot {
     const { store } = this.deps;
-    const lastSync = store.get<{ at: string; commit: string | null; result: string; error: ErrorJSON | null }>('lastSync');
-    const source = store.get<{ at: string; ok: boolean; head: string | null; error: ErrorJSON | null }>('sourceStatus');
+    const lastSync = store.get('lastSync');
+    const source = store.get('sourceStatus');
     const suspended = this.deps.suspension.current();
-    const pending = store.get<{ commit: string; until: string | null }>('pending');
-    const drift = store.get<ResourceChange[]>('drift') ?? [];
+    const pending = store.get('pending');
+    const drift = store.get('drift') ?? [];
+    const bugs = store.get('bugs');
     const state: StatusSnapshot['state'] = this.deps.busy()
       ? 'syncing'
       : suspended
         ? 'suspended'
         : pending
           ? 'pending-window'
-          : lastSync && ['failed', 'rolled-back', 'invalid'].includes(lastSync.result)
+          : lastSync && ['failed', 'rolled-back', 'rollback-failed', 'invalid'].includes(lastSync.result)
             ? 'failed'
             : lastSync?.result === 'error'
               ? 'error'
@@ -105,7 +111,7 @@ export class StatusTracker {
       host: this.options.host,
       version: this.options.version,
       branch: this.options.branch,
-      revision: { applied: store.get<string>('applied'), lastGood: store.get<string>('lastGood'), head: source?.head ?? null },
+      revision: { applied: store.get('applied'), lastGood: store.get('lastGood'), head: source?.head ?? null },
       state,
       lastSync: lastSync ? { at: lastSync.at, commit: lastSync.commit, result: lastSync.result, error: lastSync.error } : null,
       source: source ? { ok: source.ok, at: source.at, error: source.error } : null,
@@ -113,6 +119,8 @@ export class StatusTracker {
       pending: pending ? { commit: pending.commit, until: pending.until } : null,
       resources,
       drift: drift.map((c) => ({ resource: `${c.kind}/${c.name}`, detail: c.why })),
+      bugs: bugs ? { count: bugs.count, last: bugs.last ? { at: bugs.last.at, message: bugs.last.error.message } : null } : { count: 0, last: null },
+      engine: this.deps.engineHealth?.() ?? { ok: true, since: null, error: null },
       hub: this.deps.hub(),
     };
   }

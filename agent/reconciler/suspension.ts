@@ -4,18 +4,16 @@
 import type { EventSink } from '../reporter/events.js';
 import type { Store } from '../store/store.js';
 
-export interface SuspensionState {
-  until: string;
-  reason: string;
-  since: string;
-}
+import type { SuspensionState } from '../store/state.js';
+
+export type { SuspensionState };
 
 export class Suspension {
   constructor(private readonly deps: { store: Store; events: EventSink; now: () => Date }) {}
 
   /** The suspension in force, or null; an expired one is lifted (and reported) here. */
   current(): SuspensionState | null {
-    const s = this.deps.store.get<SuspensionState>('suspension');
+    const s = this.deps.store.get('suspension');
     if (!s) return null;
     if (Date.parse(s.until) <= this.deps.now().getTime()) {
       this.deps.store.delete('suspension');
@@ -38,7 +36,7 @@ export class Suspension {
   }
 
   resume(reason: string): boolean {
-    if (!this.deps.store.get<SuspensionState>('suspension')) return false;
+    if (!this.deps.store.get('suspension')) return false;
     this.deps.store.delete('suspension');
     this.deps.events.emit({ type: 'agent.resumed', reason });
     return true;

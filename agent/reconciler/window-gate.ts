@@ -18,7 +18,7 @@ export async function deferToWindow(
   const state = windowState(desired.window, now());
   if (state.open) return null;
   const until = state.until ? state.until.toISOString() : null;
-  const first = store.get<{ commit: string }>('pending')?.commit !== head;
+  const first = store.get('pending')?.commit !== head;
   const { plan } = await planOnce(deps, desired, { host: args.host, commit: head, prune: args.prune, pullAlways: true });
   store.set('pending', { commit: head, until, changes: plan.changes });
   if (first) {

@@ -9,6 +9,7 @@ export type AgentEvent =
   | { type: 'sync.succeeded'; commit: string; changes: number; durationMs: number }
   | { type: 'sync.failed'; commit: string; error: ErrorJSON }
   | { type: 'sync.rolledBack'; commit: string; to: string; error: ErrorJSON }
+  | { type: 'sync.rollbackFailed'; commit: string; to: string; error: ErrorJSON; rollbackError: ErrorJSON }
   | { type: 'commit.invalid'; commit: string; error: ErrorJSON }
   | { type: 'commit.refused'; commit: string; reason: string }
   | { type: 'commit.pending'; commit: string; until: string }
@@ -18,6 +19,9 @@ export type AgentEvent =
   | { type: 'agent.suspended'; until: string; reason: string }
   | { type: 'agent.resumed'; reason: string }
   | { type: 'agent.started'; version: string }
+  | { type: 'agent.bug'; commit: string | null; error: ErrorJSON }
+  | { type: 'engine.unresponsive'; error: ErrorJSON }
+  | { type: 'engine.recovered' }
   | { type: 'events.dropped'; count: number };
 
 export type AgentEventType = AgentEvent['type'];

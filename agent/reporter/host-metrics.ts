@@ -1,4 +1,4 @@
-// Samples the host for heartbeats with systeminformation's cheap calls only (BRIEF.md section 9),
+// Samples the host for heartbeats with systeminformation's cheap calls only,
 // and gathers the inventory (OS, CPU, agent version) once, in the background, at start.
 
 import { readFile, statfs } from 'node:fs/promises';

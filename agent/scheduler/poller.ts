@@ -13,12 +13,23 @@ export interface PollerOptions {
   schedule: string | null;
   /** First retry delay after an error outside the commit; doubles up to the interval. */
   retryMinMs?: number;
+  /** Longest wait after repeated bugs in moor (they double from the interval up to this). */
+  bugMaxMs?: number;
 }
+
+/** What the poller needs of a sync's outcome. */
+export interface PollOutcome {
+  retry: boolean;
+  error?: { handling: string } | null;
+}
+
+const DEFAULT_BUG_MAX_MS = 60 * 60_000;
 
 export class Poller {
   private timer: { cancel(): void } | null = null;
   private task: ScheduledTask | null = null;
   private failures = 0;
+  private bugs = 0;
   private stopped = false;
 
   constructor(
@@ -34,13 +45,21 @@ export class Poller {
   }
 
   /** Plans the next regular poll after a sync ended; `retry` when it failed outside the commit. */
-  after(outcome: { retry: boolean }): void {
+  after(outcome: PollOutcome): void {
     if (this.stopped) return;
-    this.failures = outcome.retry ? this.failures + 1 : 0;
+    const bug = outcome.error?.handling === 'bug';
+    this.bugs = bug ? this.bugs + 1 : 0;
+    this.failures = outcome.retry && !bug ? this.failures + 1 : 0;
     this.schedule(this.nextDelay());
   }
 
   nextDelay(): number {
+    if (this.bugs > 0) {
+      // A bug meets the same bug again soon: wait at least the interval, longer each time.
+      const max = Math.max(this.options.intervalMs, this.options.bugMaxMs ?? DEFAULT_BUG_MAX_MS);
+      const backoff = Math.min(max, this.options.intervalMs * 2 ** (this.bugs - 1));
+      return Math.round(backoff * (0.9 + 0.2 * this.deps.random()));
+    }
     if (this.failures > 0) {
       const min = this.options.retryMinMs ?? 5_000;
       const backoff = Math.min(this.options.intervalMs, min * 2 ** (this.failures - 1));
@@ -53,7 +72,7 @@ export class Poller {
   private schedule(ms: number): void {
     this.timer?.cancel();
     // With a cron schedule, the interval only drives retries after failures.
-    if (this.options.schedule && this.failures === 0) return;
+    if (this.options.schedule && this.failures === 0 && this.bugs === 0) return;
     this.timer = this.deps.setTimer(() => this.tick(), ms);
   }
 

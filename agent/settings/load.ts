@@ -243,3 +243,14 @@ function projectsDirOf(input: SettingsInput, absolute: (p: string, at: KeyPath) 
   if (input.projectsDir !== undefined) return absolute(input.projectsDir, ['projectsDir']);
   return path.join(absolute(input.stateDir ?? DEFAULTS.stateDir, ['stateDir']), 'projects');
 }
+
+/**
+ * The engine to use when there is no agent.yaml (`moor plan --dir` on a config repo's CI):
+ * DOCKER_HOST read by the same rules as the loader; a malformed value is a SettingsError.
+ */
+export function dockerFromEnvironment(env: NodeJS.ProcessEnv): AgentSettings['docker'] {
+  const problems: string[] = [];
+  const docker = resolveDocker({}, env, (_at, message) => void problems.push(message), (p) => p);
+  if (problems.length > 0) throw new SettingsError(problems.map((message) => ({ file: 'DOCKER_HOST', line: 0, key: '', message })));
+  return docker;
+}

@@ -1,9 +1,10 @@
 // Typed queries over the agent's state: revisions and verdicts, applies and steps, the last good
 // revision, drift, owned resources and key-value state. No SQL outside this folder.
 
-import type { ErrorJSON } from '../errors.js';
 import type { ResourceChange } from '../planner/steps.js';
 import type { Db } from './db.js';
+import { STATE_SCHEMAS, type StateKey, type StateMap } from './state.js';
+import { StoreError, type ErrorJSON } from '../errors.js';
 
 export type Verdict =
   | 'seen' // fetched, not yet judged
@@ -12,10 +13,11 @@ export type Verdict =
   | 'refused' // signature or rewind check failed
   | 'applied' // converged and healthy
   | 'failed' // apply or health gate failed, not rolled back
-  | 'rolled-back'; // failed and the last good revision was put back
+  | 'rolled-back' // failed and the last good revision was put back
+  | 'rollback-failed'; // failed, and putting the last good revision back failed too
 
 /** A commit's verdicts that mean "do not try again until the branch moves". */
-export const FINAL_BAD_VERDICTS: readonly Verdict[] = ['invalid', 'refused', 'failed', 'rolled-back'];
+export const FINAL_BAD_VERDICTS: readonly Verdict[] = ['invalid', 'refused', 'failed', 'rolled-back', 'rollback-failed'];
 
 export interface RevisionMeta {
   commit: string;
@@ -33,7 +35,11 @@ export interface RevisionRecord extends RevisionMeta {
   updated: string;
 }
 
-export type ApplyTrigger = 'commit' | 'drift' | 'manual' | 'rollback' | 'recovery';
+/**
+ * Why an apply ran: a new commit seen by a poll, drift, an operator (`moor sync`), the hub
+ * relaying a push (`webhook`) or asked from its API or dashboard (`hub`), a rollback.
+ */
+export type ApplyTrigger = 'commit' | 'drift' | 'manual' | 'webhook' | 'hub' | 'rollback' | 'recovery';
 export type ApplyResult = 'running' | 'succeeded' | 'failed' | 'rolled-back' | 'interrupted';
 
 export interface StepRecord {
@@ -224,12 +230,19 @@ export class Store {
 
   // --- key-value state ---------------------------------------------------------------------
 
-  get<T>(key: StateKey): T | null {
-    const row = this.db.prepare(`SELECT value FROM kv WHERE key = ?`).get(key) as { value: string } | undefined;
-    return row ? (JSON.parse(row.value) as T) : null;
+  /** The value kept under `key`, checked against its schema; null when absent. */
+  get<K extends StateKey>(key: K): StateMap[K] | null {
+    const row: unknown = this.db.prepare(`SELECT value FROM kv WHERE key = ?`).get(key);
+    if (row === undefined) return null;
+    const text = typeof row === 'object' && row !== null && 'value' in row && typeof row.value === 'string' ? row.value : 'null';
+    const parsed = STATE_SCHEMAS[key].safeParse(JSON.parse(text));
+    if (!parsed.success) {
+      throw new StoreError('STATE_INVALID', `state key ${key} holds a value of the wrong shape: ${parsed.error.message}`, { handling: 'bug', data: { key } });
+    }
+    return parsed.data;
   }
 
-  set(key: StateKey, value: unknown): void {
+  set<K extends StateKey>(key: K, value: StateMap[K]): void {
     this.db
       .prepare(`INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`)
       .run(key, JSON.stringify(value));
@@ -290,14 +303,7 @@ export class Store {
 }
 
 /** The keys of the key-value table, in one place. */
-export type StateKey =
-  | 'lastGood' // commit id of the last revision that applied and passed the health gate
-  | 'applied' // commit id whose desired state the host is meant to run now
-  | 'lastSync' // summary of the last sync: { at, commit, result, error }
-  | 'sourceStatus' // last poll result: { at, ok, head, error }
-  | 'suspension' // { until, reason, by, at } or absent
-  | 'pending' // a valid revision waiting for its window: { commit, since }
-  | 'drift'; // drift seen at the last check: ResourceChange[]
+export type { StateKey, StateMap } from './state.js';
 
 function parseError(text: string | null): ErrorJSON | null {
   return text ? (JSON.parse(text) as ErrorJSON) : null;

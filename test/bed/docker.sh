@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# A private Docker engine for the tests (BRIEF.md section 8): start | stop | env | status.
-# Idempotent; the daemon is fully detached, and all its output goes to a log file.
+# A private Docker engine for the tests: start | stop | env | status | check.
+# Idempotent; the daemon is fully detached, and all its output goes to a log file. `check` (and
+# `start`) restart an engine that is wedged: alive, but `docker info` does not answer (dockerd
+# 20.10 can deadlock in libnetwork). `stop` also ends the containerd shims the engine left.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -25,17 +27,53 @@ running_pid() {
   [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && echo "$pid"
 }
 
-answers() { docker_cli version >/dev/null 2>&1; }
+# `docker info` goes through the network controller that deadlocks (`docker version` does not).
+answers() { timeout "${MOOR_BED_PROBE_SECONDS:-10}" docker -H "unix://$SOCK" info >/dev/null 2>&1; }
+
+# Shims of this engine's containerd (found by its socket under our exec root), and their children.
+leftover_pids() {
+  local dir pid cmd
+  for dir in /proc/[0-9]*; do
+    pid="${dir#/proc/}"
+    cmd="$(tr '\0' ' ' <"$dir/cmdline" 2>/dev/null)" || continue
+    [[ "$cmd" == *containerd-shim* && "$cmd" == *"$RUN_DIR/"* ]] || continue
+    pgrep -P "$pid" 2>/dev/null || true
+    echo "$pid"
+  done
+}
+
+kill_leftovers() {
+  local pids
+  pids="$(leftover_pids)"
+  [[ -n "$pids" ]] || return 0
+  echo "docker.sh: ending $(echo "$pids" | wc -w) process(es) the engine left: $(echo $pids)" >&2
+  # shellcheck disable=SC2086
+  kill -KILL $pids 2>/dev/null || true
+}
+
+# Alive but not answering: kill it (and what it left), so that start makes a new one.
+restart_wedged() {
+  local pid
+  pid="$(running_pid)" || return 0
+  answers && return 0
+  echo "docker.sh: dockerd $pid is wedged (docker info does not answer); restarting it" >&2
+  ( kill -USR1 "$pid" 2>/dev/null || true )  # a goroutine dump in the log, for the record
+  kill -KILL "$pid" 2>/dev/null || true
+  for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  rm -f "$PIDFILE"
+  kill_leftovers
+  unmount_leftovers
+}
 
 start() {
   if running_pid >/dev/null && answers; then return 0; fi
   if pid="$(running_pid)"; then
-    # Alive but not answering: give it the usual time before deciding it is broken.
+    # Alive but not answering: give it the usual time before deciding it is wedged.
     wait_ready "$pid" && return 0
-    echo "docker.sh: dockerd $pid does not answer on $SOCK; see $LOG" >&2
-    return 1
+    restart_wedged
   fi
   rm -f "$PIDFILE"
+  kill_leftovers
   mkdir -p "$BED/data" "$RUN_DIR/exec"
   command -v dockerd >/dev/null || { echo "docker.sh: dockerd missing: run test/bed/install.sh" >&2; return 1; }
   setsid dockerd --iptables=false --bridge=none --storage-driver=overlay2 \
@@ -72,15 +110,18 @@ unmount_leftovers() {
 
 stop() {
   local pid i
-  pid="$(running_pid)" || { rm -f "$PIDFILE"; unmount_leftovers; return 0; }
+  pid="$(running_pid)" || { rm -f "$PIDFILE"; kill_leftovers; unmount_leftovers; return 0; }
   kill -TERM "$pid" 2>/dev/null || true
   for ((i = 0; i < 300; i++)); do
-    kill -0 "$pid" 2>/dev/null || { rm -f "$PIDFILE"; unmount_leftovers; return 0; }
+    kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done
-  echo "docker.sh: dockerd $pid ignored SIGTERM for 30 s, killing it" >&2
-  kill -KILL "$pid" 2>/dev/null || true
+  if kill -0 "$pid" 2>/dev/null; then
+    echo "docker.sh: dockerd $pid ignored SIGTERM for 30 s, killing it" >&2
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
   rm -f "$PIDFILE"
+  kill_leftovers
   unmount_leftovers
 }
 
@@ -92,8 +133,9 @@ case "${1:-}" in
     echo "export DOCKER_HOST=unix://$SOCK"
     ;;
   status) running_pid >/dev/null && answers ;;
+  check) restart_wedged; start ;;
   *)
-    echo "usage: $0 start|stop|env|status" >&2
+    echo "usage: $0 start|stop|env|status|check" >&2
     exit 2
     ;;
 esac

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds local/systemd:1, a Debian bookworm root with systemd as PID 1 (BRIEF.md section 8), in
+# Builds local/systemd:1, a Debian bookworm root with systemd as PID 1, in
 # the test engine, once. The debootstrap root is cached as a tarball under /var/cache so that
 # a fresh clone on the same machine does not pay the ~40 s again.
 set -euo pipefail

@@ -1,4 +1,4 @@
-// Test bed: a container running real systemd as PID 1 (BRIEF.md section 8), with the node
+// Test bed: a container running real systemd as PID 1, with the node
 // binary, the build and the test engine's socket bind-mounted, so that moor runs inside it.
 
 import { execFile } from 'node:child_process';
@@ -102,7 +102,7 @@ export async function startSystemdBox(options: SystemdBoxOptions): Promise<Syste
   throw new Error(`systemd in ${options.name} did not finish booting`);
 }
 
-/** Starts systemd as PID 1 in a container of the test image (BRIEF.md section 8), host network. */
+/** Starts systemd as PID 1 in a container of the test image, host network. */
 export async function runSystemdContainer(name: string, volumes: readonly string[]): Promise<void> {
   const run = await docker([
     'run', '-d', '--name', name, '--network', 'host', '--hostname', name,

@@ -1,4 +1,4 @@
-// The kill -9 drill (BRIEF.md section 7): commit a change, let the agent start applying, SIGKILL
+// The kill -9 drill: commit a change, let the agent start applying, SIGKILL
 // it at a random moment, check SQLite's integrity, restart, and check it converged exactly.
 
 import { existsSync, readFileSync } from 'node:fs';

@@ -3,6 +3,7 @@
 // (MOOR_BED_DIR; the socket path stays short), the test image copied in, stopped at the end.
 
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 const REPO = resolve(import.meta.dirname, '../../..');
@@ -43,6 +44,16 @@ export class SecondEngine {
 
   stop(): Promise<string> {
     return run('bash', [DOCKER_SH, 'stop'], { MOOR_BED_DIR: this.bedDir });
+  }
+
+  /** The engine's dockerd pid, from its pidfile. */
+  pid(): number {
+    return Number(readFileSync(resolve(this.bedDir, 'docker.pid'), 'utf8').trim());
+  }
+
+  /** test/bed/docker.sh check: restarts the engine if it is wedged (`docker info` does not answer). */
+  check(env: NodeJS.ProcessEnv = {}): Promise<string> {
+    return run('bash', [DOCKER_SH, 'check'], { MOOR_BED_DIR: this.bedDir, ...env });
   }
 
   async restart(): Promise<void> {

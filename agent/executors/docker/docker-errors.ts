@@ -96,6 +96,9 @@ export function toDockerError(err: unknown, op: DockerOperation, data: Record<st
     if (status === 409) return make('CONFLICT', 'retry', `container name in use: ${message}`);
     if (status === 400 || status === 500) return make('CREATE_FAILED', 'commit', `engine refused the container: ${message}`);
   }
+  // After an engine restart a container can keep a containerd task that no longer runs: starting
+  // it again fails the same way for ever; only a new container gets past it.
+  if (op === 'start' && /already exists/i.test(message)) return make('STALE_TASK', 'retry', `start failed: ${message}`);
   if (status === 404) return make('NOT_FOUND', 'retry', `${op}: not found: ${message}`);
   if (status === 409) return make('CONFLICT', 'retry', `${op}: conflict: ${message}`);
   if (op === 'start') return make('START_FAILED', 'retry', `start failed: ${message}`);

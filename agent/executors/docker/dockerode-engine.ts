@@ -243,9 +243,9 @@ export function createDockerEngine(deps: DockerEngineDeps, options: DockerEngine
       }
     },
 
-    async removeContainer(nameOrId: string): Promise<void> {
+    async removeContainer(nameOrId: string, opts: { force: boolean } = { force: false }): Promise<void> {
       try {
-        await docker.getContainer(nameOrId).remove({ force: false, v: false });
+        await docker.getContainer(nameOrId).remove({ force: opts.force, v: false });
       } catch (err) {
         if (statusOf(err) === 404) return;
         throw toDockerError(err, 'remove', { container: nameOrId });

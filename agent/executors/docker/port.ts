@@ -1,5 +1,6 @@
 // The port to the container engine: the small interface the observer and the executors use.
-// The dockerode adapter implements it; unit tests use fakes that throw on unexpected calls.
+// The dockerode adapter implements it; unit tests use fakes that throw on unexpected calls
+// (test/unit/reconciler/fakes.ts).
 
 import type { BuildRequest } from './build-image.js';
 import type { ContainerSpec, NetworkSpec, VolumeSpec } from '../../desired/model.js';
@@ -43,7 +44,8 @@ export interface ContainerEngine {
   createContainer(spec: ContainerSpec, labels: Record<string, string>): Promise<string>;
   startContainer(nameOrId: string): Promise<void>;
   stopContainer(nameOrId: string, timeoutMs: number): Promise<void>;
-  removeContainer(nameOrId: string): Promise<void>;
+  /** `force` also removes a running container (one left with a stale task after an engine restart). */
+  removeContainer(nameOrId: string, options?: { force: boolean }): Promise<void>;
   renameContainer(nameOrId: string, to: string): Promise<void>;
   /** Takes a container off its user-defined networks (and so out of their DNS) before a stop. */
   disconnectNetworks(nameOrId: string): Promise<void>;

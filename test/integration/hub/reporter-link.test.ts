@@ -14,6 +14,9 @@ import { createReporter, type Reporter } from '../../../agent/reporter/reporter.
 import { openDatabase } from '../../../agent/store/db.js';
 import { statusOf, waitFor } from './hub-process.js';
 
+/** Room for a CI machine whose two cores are busy with other work. */
+const SLOW = 30_000;
+
 const dir = mkdtempSync(join(tmpdir(), 'moor-reporter-'));
 const reporters: Reporter[] = [];
 const servers: WebSocketServer[] = [];
@@ -27,21 +30,26 @@ const noMetrics: HeartbeatSampler = {
 interface FakeHub {
   port: number;
   frames: AgentMessage[];
+  /** The frames of each connection, in the order the connections came. */
+  framesBySocket: AgentMessage[][];
   sockets: WebSocket[];
   authHeaders: string[];
 }
 
 async function fakeHub(options: { autoPong?: boolean; ackEvents?: boolean } = {}): Promise<FakeHub> {
-  const hub: FakeHub = { port: 0, frames: [], sockets: [], authHeaders: [] };
+  const hub: FakeHub = { port: 0, frames: [], framesBySocket: [], sockets: [], authHeaders: [] };
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', autoPong: options.autoPong ?? true });
   servers.push(wss);
   wss.on('connection', (ws, req) => {
     hub.sockets.push(ws);
+    const own: AgentMessage[] = [];
+    hub.framesBySocket.push(own);
     hub.authHeaders.push(req.headers.authorization ?? '');
     ws.send(JSON.stringify({ t: 'welcome', ackedSeq: 0 }));
     ws.on('message', (data) => {
       const frame = JSON.parse(String(data)) as AgentMessage;
       hub.frames.push(frame);
+      own.push(frame);
       if (frame.t === 'events' && options.ackEvents !== false) {
         ws.send(JSON.stringify({ t: 'ack', seq: frame.events[frame.events.length - 1]?.seq ?? 0 }));
       }
@@ -75,7 +83,7 @@ describe('reporter link to a hub', () => {
     const hub = await fakeHub();
     const syncs: string[] = [];
     const r = reporter(hub, 'cmd-host', (reason) => syncs.push(reason));
-    await waitFor('connected', () => r.connected());
+    await waitFor('connected', () => r.connected(), SLOW);
     const ws = hub.sockets[0];
     assert.ok(ws);
     ws.send(JSON.stringify({ t: 'exec', command: 'rm -rf /' }));
@@ -86,28 +94,31 @@ describe('reporter link to a hub', () => {
     const refused = await waitFor('three refusals', () => {
       const list = hub.frames.filter((f): f is Extract<AgentMessage, { t: 'refused' }> => f.t === 'refused');
       return list.length === 3 ? list : null;
-    });
+    }, SLOW);
     assert.deepEqual(refused.map((f) => f.command), ['exec', 'shell', '(not json)']);
-    await waitFor('sync obeyed', () => syncs.length === 1);
+    await waitFor('sync obeyed', () => syncs.length === 1, SLOW);
     assert.deepEqual(syncs, ['operator']);
-    await waitFor('status answered', () => hub.frames.filter((f) => f.t === 'status').length >= 2);
+    await waitFor('status answered', () => hub.frames.filter((f) => f.t === 'status').length >= 2, SLOW);
   });
 
   it('sends the bearer token, a hello and a full status snapshot on every (re)connect', async () => {
     const hub = await fakeHub();
     const r = reporter(hub, 'snap-host', () => undefined);
-    await waitFor('connected', () => r.connected());
+    await waitFor('connected', () => r.connected(), SLOW);
     hub.sockets[0]?.terminate();
-    await waitFor('reconnected', () => hub.sockets.length === 2 && r.connected());
-    await waitFor('two snapshots', () => hub.frames.filter((f) => f.t === 'status').length === 2);
-    assert.equal(hub.frames.filter((f) => f.t === 'hello').length, 2);
-    assert.deepEqual(hub.authHeaders, ['Bearer tok-snap-host', 'Bearer tok-snap-host']);
+    // On a busy machine a slow pong may cost one more redial: count per connection, not in total.
+    await waitFor('reconnected', () => hub.sockets.length >= 2 && r.connected(), SLOW);
+    const helloAndStatus = (frames: AgentMessage[] | undefined): boolean =>
+      frames !== undefined && frames.some((f) => f.t === 'hello') && frames.some((f) => f.t === 'status');
+    await waitFor('a hello and a snapshot on both connections', () => helloAndStatus(hub.framesBySocket[0]) && helloAndStatus(hub.framesBySocket[1]), SLOW);
+    assert.ok(hub.authHeaders.length >= 2);
+    for (const header of hub.authHeaders) assert.equal(header, 'Bearer tok-snap-host');
   });
 
   it('drops a link whose hub stops answering pings and dials again', async () => {
     const hub = await fakeHub({ autoPong: false });
     const r = reporter(hub, 'dead-host', () => undefined, 100);
-    await waitFor('a second connection after the dead link', () => hub.sockets.length >= 2, 5000);
+    await waitFor('a second connection after the dead link', () => hub.sockets.length >= 2, SLOW);
     assert.ok(hub.sockets[0]?.readyState !== hub.sockets[0]?.OPEN);
     void r;
   });
@@ -115,13 +126,13 @@ describe('reporter link to a hub', () => {
   it('keeps heartbeats out of the outbox and events in it until acknowledged', async () => {
     const hub = await fakeHub({ ackEvents: false });
     const r = reporter(hub, 'ack-host', () => undefined, 50);
-    await waitFor('connected', () => r.connected());
+    await waitFor('connected', () => r.connected(), SLOW);
     r.emit({ type: 'agent.started', version: 't' });
     r.emit({ type: 'agent.resumed', reason: 'test' });
-    await waitFor('heartbeats', () => hub.frames.filter((f) => f.t === 'heartbeat').length >= 3);
-    await waitFor('events sent', () => hub.frames.some((f) => f.t === 'events'));
+    await waitFor('heartbeats', () => hub.frames.filter((f) => f.t === 'heartbeat').length >= 3, SLOW);
+    await waitFor('events sent', () => hub.frames.some((f) => f.t === 'events'), SLOW);
     assert.equal(r.outboxSize(), 2);
     hub.sockets[0]?.send(JSON.stringify({ t: 'ack', seq: 1 }));
-    await waitFor('first acked', () => r.outboxSize() === 1);
+    await waitFor('first acked', () => r.outboxSize() === 1, SLOW);
   });
 });

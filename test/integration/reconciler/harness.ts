@@ -14,7 +14,7 @@ import type { SourceSettings } from '../../../agent/settings/model.js';
 import { createConfigSource, sourceGitDir } from '../../../agent/source/port.js';
 import { openDatabase } from '../../../agent/store/db.js';
 import { Store } from '../../../agent/store/store.js';
-import { before, after } from 'node:test';
+import { after, afterEach, before, beforeEach } from 'node:test';
 import { cleanupHost, testDocker, uniqueHostId } from '../../bed/docker-env.js';
 import { createTestRepo, type TestRepo } from '../../bed/git-repo.js';
 import { tempDir } from '../../bed/agent-process.js';
@@ -109,22 +109,37 @@ export interface TestHost {
 }
 
 /**
- * Registers the suite's before/after hooks: a fresh bare repo and harness before, and after, the
- * harness closed, everything the host left on the engine removed, the repo and dir deleted.
+ * Registers the suite's hooks: a fresh bare repo and harness before, and after, the harness
+ * closed, everything the host left on the engine removed, the repo and dir deleted. With
+ * `each`, every test gets a host of its own (a new host id too), so that any test runs alone.
  */
-export function useTestHost(prefix: string, options: Partial<Omit<HarnessOptions, 'host' | 'repo' | 'branch' | 'stateDir'>> = {}): TestHost {
-  const host = uniqueHostId(prefix);
-  const t = { host, branch: `hosts/${host}` } as TestHost;
-  before(async () => {
+export function useTestHost(
+  prefix: string,
+  options: Partial<Omit<HarnessOptions, 'host' | 'repo' | 'branch' | 'stateDir'>> = {},
+  scope: { each?: boolean } = {},
+): TestHost {
+  const t = {} as TestHost;
+  const setUp = async (): Promise<void> => {
+    t.host = uniqueHostId(prefix);
+    t.branch = `hosts/${t.host}`;
     t.repo = await createTestRepo({ bare: true });
     t.dir = tempDir(`moor-${prefix}-`);
-    t.h = createHarness({ host, repo: t.repo, branch: t.branch, stateDir: join(t.dir, 'state'), ...options });
-  });
-  after(async () => {
+    // A clock of the test's own, so that one test moving it does not move the next one's.
+    const clock = options.clock ? { now: new Date(options.clock.now) } : undefined;
+    t.h = createHarness({ host: t.host, repo: t.repo, branch: t.branch, stateDir: join(t.dir, 'state'), ...options, clock });
+  };
+  const tearDown = async (): Promise<void> => {
     t.h.close();
-    await cleanupHost(testDocker(), host);
+    await cleanupHost(testDocker(), t.host);
     await t.repo.remove();
     fs.rmSync(t.dir, { recursive: true, force: true });
-  });
+  };
+  if (scope.each) {
+    beforeEach(setUp);
+    afterEach(tearDown);
+  } else {
+    before(setUp);
+    after(tearDown);
+  }
   return t;
 }

@@ -1,11 +1,11 @@
 // Safe rollouts against the real engine and a real git repo: health gate and rollback, windows,
-// rewinds, break-glass suspension.
+// rewinds, break-glass suspension. Every test has a host of its own and runs alone.
 
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { testDocker } from '../../bed/docker-env.js';
-import { compose, createHarness, service, useTestHost } from './harness.js';
+import { compose, createHarness, service, useTestHost, type TestHost } from './harness.js';
 
 const docker = testDocker();
 
@@ -23,25 +23,32 @@ const HEALTHY = ['healthcheck:', '  test: ["CMD", "true"]', '  interval: 1s', ' 
 const SICK = ['healthcheck:', '  test: ["CMD", "false"]', '  interval: 1s', '  retries: 1'];
 
 describe('health gate and automatic rollback', () => {
-  const t = useTestHost('rollback');
+  const t = useTestHost('rollback', {}, { each: true });
 
-  let good = '';
-  let bad = '';
-
-  it('applies a healthy commit once its healthcheck passes', async () => {
-    good = await t.repo.commitFiles(t.branch, { 'compose.yaml': compose('rb', service('web', HEALTHY), service('db')) }, 'healthy');
+  async function applyHealthy(): Promise<string> {
+    const good = await t.repo.commitFiles(t.branch, { 'compose.yaml': compose('rb', service('web', HEALTHY), service('db')) }, 'healthy');
     const out = await t.h.reconciler.sync('commit');
     assert.equal(out.result, 'converged', JSON.stringify(out.error));
-    assert.equal(t.h.store.get('lastGood'), good);
-  });
+    return good;
+  }
 
-  it('rolls a commit whose healthcheck never passes back to the last good one', async () => {
-    const before = await managed(t.host);
-    bad = await t.repo.commitFiles(
+  async function breakHealthcheck(): Promise<string> {
+    return t.repo.commitFiles(
       t.branch,
       { 'compose.yaml': compose('rb', service('web', SICK), service('db')), 'moor.yaml': 'rollout: { healthTimeout: 20s }\n' },
       'break the healthcheck',
     );
+  }
+
+  it('applies a healthy commit once its healthcheck passes', async () => {
+    const good = await applyHealthy();
+    assert.equal(t.h.store.get('lastGood'), good);
+  });
+
+  it('rolls a commit whose healthcheck never passes back to the last good one', async () => {
+    const good = await applyHealthy();
+    const before = await managed(t.host);
+    const bad = await breakHealthcheck();
     const out = await t.h.reconciler.sync('commit');
     assert.equal(out.result, 'rolled-back');
     assert.equal(out.error?.code, 'UNHEALTHY');
@@ -59,6 +66,9 @@ describe('health gate and automatic rollback', () => {
   });
 
   it('does not retry the failed commit on the next poll', async () => {
+    await applyHealthy();
+    await breakHealthcheck();
+    assert.equal((await t.h.reconciler.sync('commit')).result, 'rolled-back');
     const applies = t.h.store.applies(100).length;
     const out = await t.h.reconciler.sync('commit');
     assert.equal(out.result, 'rolled-back');
@@ -66,6 +76,9 @@ describe('health gate and automatic rollback', () => {
   });
 
   it('applies a newer commit after the failed one', async () => {
+    await applyHealthy();
+    await breakHealthcheck();
+    assert.equal((await t.h.reconciler.sync('commit')).result, 'rolled-back');
     const fixed = await t.repo.commitFiles(t.branch, { 'compose.yaml': compose('rb', service('web', [...HEALTHY, 'environment: { FIXED: "1" }']), service('db')), 'moor.yaml': null }, 'fix');
     const out = await t.h.reconciler.sync('commit');
     assert.equal(out.result, 'converged');
@@ -73,6 +86,7 @@ describe('health gate and automatic rollback', () => {
   });
 
   it('leaves a failed commit in place for inspection when rollback is off', async () => {
+    await applyHealthy();
     const failed = await t.repo.commitFiles(
       t.branch,
       { 'compose.yaml': compose('rb', service('web', SICK), service('db')), 'moor.yaml': 'rollout: { healthTimeout: 20s, rollback: false }\n' },
@@ -90,27 +104,42 @@ describe('health gate and automatic rollback', () => {
 
 describe('maintenance windows, rewinds and break-glass', () => {
   // 10:00 local time: outside the 02:00-03:00 window.
-  const t = useTestHost('window', { clock: { now: new Date(2026, 10, 26, 10, 0, 0) } });
+  const t = useTestHost('window', { clock: { now: new Date(2026, 10, 26, 10, 0, 0) } }, { each: true });
   const WINDOW = 'window: { schedule: "0 2 * * *", duration: 1h }\n';
 
-  let first = '';
+  async function applyFirst(host: TestHost): Promise<string> {
+    const first = await host.repo.commitFiles(host.branch, { 'compose.yaml': compose('win', service('web')) }, 'first');
+    assert.equal((await host.h.reconciler.sync('commit')).result, 'converged');
+    return first;
+  }
+
+  /** The first commit applied, and a second one waiting for its window. */
+  async function deferSecond(): Promise<{ first: string; second: string }> {
+    const first = await applyFirst(t);
+    const second = await t.repo.commitFiles(t.branch, { 'compose.yaml': compose('win', service('web', ['environment: { V: "2" }'])), 'moor.yaml': WINDOW }, 'in the window');
+    assert.equal((await t.h.reconciler.sync('commit')).result, 'pending');
+    return { first, second };
+  }
+
   it('applies the first commit (no window declared)', async () => {
-    first = await t.repo.commitFiles(t.branch, { 'compose.yaml': compose('win', service('web')) }, 'first');
-    assert.equal((await t.h.reconciler.sync('commit')).result, 'converged');
+    const first = await applyFirst(t);
+    assert.equal(t.h.store.get('applied'), first);
   });
 
   it('defers a commit to its window, plans it now, and says until when', async () => {
+    const first = await applyFirst(t);
     const second = await t.repo.commitFiles(t.branch, { 'compose.yaml': compose('win', service('web', ['environment: { V: "2" }'])), 'moor.yaml': WINDOW }, 'in the window');
     const out = await t.h.reconciler.sync('commit');
     assert.equal(out.result, 'pending');
     assert.deepEqual(out.changes.map((c) => `${c.action} ${c.name}`), ['replace win-web']);
-    const pending = t.h.store.get<{ commit: string; until: string }>('pending');
+    const pending = t.h.store.get('pending');
     assert.equal(pending?.commit, second);
     assert.equal(new Date(pending?.until ?? '').getTime(), new Date(2026, 10, 27, 2, 0, 0).getTime());
     assert.equal((await managed(t.host)).get('win-web')?.revision, first, 'nothing applied yet');
   });
 
   it('heals drift outside the window all the same', async () => {
+    const { first } = await deferSecond();
     await docker.getContainer('win-web').remove({ force: true });
     const out = await t.h.reconciler.sync('commit');
     assert.equal(out.result, 'pending');
@@ -118,17 +147,19 @@ describe('maintenance windows, rewinds and break-glass', () => {
   });
 
   it('applies the deferred commit once the window opens', async () => {
+    const { second } = await deferSecond();
     t.h.clock.now = new Date(2026, 10, 27, 2, 30, 0);
     const out = await t.h.reconciler.sync('commit');
     assert.equal(out.result, 'converged');
     assert.equal(t.h.store.get('pending'), null);
+    assert.equal((await managed(t.host)).get('win-web')?.revision, second);
   });
 
   it('skips the window for a commit with a Moor-Apply: now trailer', async () => {
-    t.h.clock.now = new Date(2026, 10, 27, 12, 0, 0);
+    await applyFirst(t);
     const urgent = await t.repo.commitFiles(
       t.branch,
-      { 'compose.yaml': compose('win', service('web', ['environment: { V: "3" }'])) },
+      { 'compose.yaml': compose('win', service('web', ['environment: { V: "3" }'])), 'moor.yaml': WINDOW },
       'hotfix\n\nMoor-Apply: now',
     );
     assert.equal((await t.h.reconciler.sync('commit')).result, 'converged');
@@ -136,7 +167,9 @@ describe('maintenance windows, rewinds and break-glass', () => {
   });
 
   it('refuses a branch moved back to a commit it applied before', async () => {
-    const current = t.h.store.get<string>('applied');
+    const first = await applyFirst(t);
+    const current = await t.repo.commitFiles(t.branch, { 'compose.yaml': compose('win', service('web', ['environment: { V: "3" }'])) }, 'next');
+    assert.equal((await t.h.reconciler.sync('commit')).result, 'converged');
     await t.repo.setBranch(t.branch, first);
     const out = await t.h.reconciler.sync('commit');
     assert.equal(out.result, 'refused');
@@ -147,23 +180,17 @@ describe('maintenance windows, rewinds and break-glass', () => {
 
   it('accepts the rewind when source.allowRewind is set', async () => {
     t.h.close();
-    const tolerant = createHarness({ host: t.host, repo: t.repo, branch: t.branch, stateDir: join(t.dir, 'state-rewind'), allowRewind: true, clock: t.h.clock });
-    try {
-      // A fresh state dir has applied nothing, so move forward first, then back.
-      const ahead = await t.repo.commitFiles(t.branch, { 'compose.yaml': compose('win', service('web', ['environment: { V: "4" }'])) }, 'ahead');
-      assert.equal((await tolerant.reconciler.sync('commit')).result, 'converged');
-      await t.repo.setBranch(t.branch, first);
-      assert.equal((await tolerant.reconciler.sync('commit')).result, 'converged');
-      assert.equal(tolerant.store.get('applied'), first);
-      await t.repo.setBranch(t.branch, ahead);
-    } finally {
-      tolerant.close();
-    }
-    t.h = createHarness({ host: t.host, repo: t.repo, branch: t.branch, stateDir: join(t.dir, 'state'), clock: t.h.clock });
+    t.h = createHarness({ host: t.host, repo: t.repo, branch: t.branch, stateDir: join(t.dir, 'state-rewind'), allowRewind: true, clock: t.h.clock });
+    const first = await applyFirst(t);
+    await t.repo.commitFiles(t.branch, { 'compose.yaml': compose('win', service('web', ['environment: { V: "4" }'])) }, 'ahead');
     assert.equal((await t.h.reconciler.sync('commit')).result, 'converged');
+    await t.repo.setBranch(t.branch, first);
+    assert.equal((await t.h.reconciler.sync('commit')).result, 'converged');
+    assert.equal(t.h.store.get('applied'), first);
   });
 
   it('stays suspended across a restart, reports drift without healing, and heals once it expires', async () => {
+    await applyFirst(t);
     t.h.reconciler.suspension.suspend(2 * 3600_000, 'replacing a sensor');
     assert.ok(t.h.events.some((e) => e.type === 'agent.suspended'));
     t.h = t.h.restart();
@@ -184,7 +211,7 @@ describe('maintenance windows, rewinds and break-glass', () => {
 });
 
 describe('selfHeal: false', () => {
-  const t = useTestHost('noheal', { selfHeal: false });
+  const t = useTestHost('noheal', { selfHeal: false }, { each: true });
 
   it('reports drift once, records it, and leaves it in place', async () => {
     await t.repo.commitFiles(t.branch, { 'compose.yaml': compose('nh', service('web'), service('db')) }, 'two services');

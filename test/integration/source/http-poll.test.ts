@@ -71,9 +71,15 @@ describe('http source polling and auth', () => {
     const c2 = await repo.commitFiles(BRANCH, { 'compose.yaml': 'v1b\n' }, 'v1b');
     const src = source('one');
     server.resetStats();
-    await src.checkout(await src.head(), path.join(work, 'one', 'out-b'));
+    const head = await src.head();
+    const info = await src.checkout(head, path.join(work, 'one', 'out-b'));
     const f = server.stats();
     console.log(`# poll + fetch after a change, 1 branch: ${f.requests} requests, ${f.bytesIn + f.bytesOut} B`);
+    assert.equal(head, c2);
+    assert.equal(info.commit, c2);
+    assert.deepEqual(readDirTree(path.join(work, 'one', 'out-b')), { 'compose.yaml': 'v1b\n' });
+    // ls-refs, then the fetch's discovery and upload-pack: a few round trips, not one per object.
+    assert.ok(f.requests <= 4, `${f.requests} requests`);
     commit = c2;
   });
 

@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerHubCommand } from '../hub/cli.js';
 import { configFileFrom, EXIT, type CliContext, type ExitCode } from './cli/context.js';
+import { registerFleetCommand } from './cli/fleet-command.js';
 import { createLogger } from './logger.js';
 import { BUILD, VERSION } from './version.js';
 
@@ -93,6 +94,7 @@ async function main(argv: string[]): Promise<ExitCode> {
         return EXIT.ok;
       }),
     );
+  registerFleetCommand(program, run);
   registerHubCommand(program, { logger: createLogger({ level: process.env.MOOR_LOG_LEVEL ?? 'info' }) });
 
   try {

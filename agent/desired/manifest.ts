@@ -48,6 +48,7 @@ const manifestSchema = z.strictObject({
   rollout: z.strictObject({ healthTimeout: durationish.optional(), rollback: boolish.optional() }).optional(),
   window: z.strictObject({ schedule: z.string(), duration: durationish }).optional(),
   prune: z.strictObject({ volumes: boolish.optional() }).optional(),
+  labels: z.record(z.string(), z.string()).optional(), // the host's fleet labels, reported to the hub
 });
 
 export interface ManifestUnit {

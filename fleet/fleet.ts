@@ -1,0 +1,100 @@
+// The fleet layer's operations on a checkout: load and interpret the definition, render every
+// (selected) host, validate each rendered tree with the agent's own loader, write trees out.
+
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { ConfigProblem } from '../agent/errors.js';
+import { formatProblem } from '../agent/errors.js';
+import { validateDir } from '../agent/desired/load.js';
+import { ProblemList } from '../agent/desired/problems.js';
+import type { PolicySettings } from '../agent/settings/model.js';
+import { parseFleet, type Fleet, type HostDef } from './definition.js';
+import { readFleetSource } from './read-source.js';
+import { renderHost, type RenderedHost } from './render.js';
+import { matches, type Selector } from './selector.js';
+import type { FleetSource } from './source.js';
+
+export class FleetInvalidError extends Error {
+  readonly code = 'FLEET_INVALID';
+  constructor(readonly problems: ConfigProblem[]) {
+    super(`the fleet definition has ${problems.length} problem(s)`);
+    this.name = 'FleetInvalidError';
+  }
+}
+
+export interface HostFilter {
+  host?: string;
+  selector?: Selector;
+}
+
+export interface LoadedFleet {
+  fleet: Fleet;
+  source: FleetSource;
+}
+
+export async function loadFleet(repo: string): Promise<LoadedFleet> {
+  const source = await readFleetSource(repo);
+  const problems = new ProblemList();
+  const fleet = parseFleet(source, problems);
+  if (!problems.empty) throw new FleetInvalidError(dedupe(problems.items));
+  return { fleet, source };
+}
+
+export function selectHosts(fleet: Fleet, filter: HostFilter): HostDef[] {
+  return fleet.hosts.filter((h) => (filter.host === undefined || h.name === filter.host) && (filter.selector === undefined || matches(filter.selector, h.labels)));
+}
+
+function dedupe(problems: ConfigProblem[]): ConfigProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = formatProblem(p);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Renders the selected hosts in memory (pure); throws FleetInvalidError listing every problem. */
+export function renderAll(loaded: LoadedFleet, filter: HostFilter, policy: PolicySettings): RenderedHost[] {
+  const problems = new ProblemList();
+  const hosts = selectHosts(loaded.fleet, filter);
+  if (filter.host !== undefined && hosts.length === 0) problems.push({ file: `hosts/${filter.host}.yaml`, line: 1, key: '', message: `no host ${filter.host} in the fleet` });
+  const rendered = hosts.map((h) => renderHost(loaded.fleet, loaded.source.stacks, h, { policy }, problems));
+  if (!problems.empty) throw new FleetInvalidError(dedupe(problems.items));
+  return rendered;
+}
+
+export async function writeTree(dir: string, tree: ReadonlyMap<string, Buffer>): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  for (const [rel, data] of tree) {
+    const abs = path.join(dir, ...rel.split('/'));
+    await mkdir(path.dirname(abs), { recursive: true });
+    await writeFile(abs, data);
+  }
+}
+
+/** Checks rendered trees as the agent will (`moor validate`); problems name the host. */
+export async function validateRendered(hosts: readonly RenderedHost[], policy: PolicySettings): Promise<ConfigProblem[]> {
+  const problems: ConfigProblem[] = [];
+  const scratch = await mkdtemp(path.join(tmpdir(), 'moor-fleet-check-'));
+  try {
+    for (const h of hosts) {
+      const dir = path.join(scratch, h.host);
+      await writeTree(dir, h.tree);
+      for (const p of await validateDir(dir, { policy })) problems.push({ ...p, file: `${h.host} (rendered): ${p.file}` });
+      await rm(dir, { recursive: true, force: true });
+    }
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+  return problems;
+}
+
+/** Renders and validates; throws FleetInvalidError when anything is wrong. */
+export async function renderChecked(loaded: LoadedFleet, filter: HostFilter, policy: PolicySettings): Promise<RenderedHost[]> {
+  const hosts = renderAll(loaded, filter, policy);
+  const problems = await validateRendered(hosts, policy);
+  if (problems.length > 0) throw new FleetInvalidError(problems);
+  return hosts;
+}

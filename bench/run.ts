@@ -75,6 +75,13 @@ if (wanted('heartbeat') && existsSync(resolve(import.meta.dirname, 'heartbeat-sa
   const p95 = Number(/p95 ([\d.]+) ms/.exec(out)?.[1] ?? NaN);
   report.bar({ what: 'heartbeat sampling', bar: '≤ 5 ms CPU per beat', measured: `p95 ${p95} ms`, met: Number.isFinite(p95) ? p95 <= 5 : null });
 }
+if (wanted('fleet-render') && existsSync(resolve(import.meta.dirname, 'fleet-render.js'))) {
+  const out = await runScript(resolve(import.meta.dirname, 'fleet-render.js'), [], resolve(logDir, 'bench-fleet-render.log'));
+  report.section('Fleet render, 500 hosts (bench/fleet-render.ts)', ['```', out.trim(), '```']);
+  const cpuMs = Number(/\(([\d.]+) ms CPU\)/.exec(out)?.[1] ?? NaN);
+  const peak = Number(/peak RSS ([\d.]+) MB/.exec(out)?.[1] ?? NaN);
+  report.bar({ what: 'fleet render of 500 hosts', bar: '≤ 2 s, ≤ 200 MB', measured: `${cpuMs} ms CPU, ${peak} MB peak`, met: Number.isFinite(cpuMs) ? cpuMs <= 2000 && peak <= 200 : null });
+}
 if (wanted('hub-load') && existsSync(resolve(import.meta.dirname, 'hub-load.js'))) {
   const out = await runScript(resolve(import.meta.dirname, 'hub-load.js'), [], resolve(logDir, 'bench-hub-load.log'));
   report.section('Hub load (bench/hub-load.ts)', ['```', out.trim(), '```']);

@@ -11,7 +11,7 @@ import { ProblemList } from '../agent/desired/problems.js';
 import type { PolicySettings } from '../agent/settings/model.js';
 import { parseFleet, type Fleet, type HostDef } from './definition.js';
 import { readFleetSource } from './read-source.js';
-import { renderHost, type RenderedHost } from './render.js';
+import { createRenderer, type RenderedHost } from './render.js';
 import { matches, type Selector } from './selector.js';
 import type { FleetSource } from './source.js';
 
@@ -60,7 +60,8 @@ export function renderAll(loaded: LoadedFleet, filter: HostFilter, policy: Polic
   const problems = new ProblemList();
   const hosts = selectHosts(loaded.fleet, filter);
   if (filter.host !== undefined && hosts.length === 0) problems.push({ file: `hosts/${filter.host}.yaml`, line: 1, key: '', message: `no host ${filter.host} in the fleet` });
-  const rendered = hosts.map((h) => renderHost(loaded.fleet, loaded.source.stacks, h, { policy }, problems));
+  const renderer = createRenderer(loaded.fleet, loaded.source.stacks, { policy }, problems);
+  const rendered = hosts.map((h) => renderer.render(h));
   if (!problems.empty) throw new FleetInvalidError(dedupe(problems.items));
   return rendered;
 }

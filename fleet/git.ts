@@ -45,6 +45,19 @@ export async function remoteEnv(auth: RemoteAuth): Promise<NodeJS.ProcessEnv> {
   return env;
 }
 
+/** git's generic advice after a transport failure: the lines before it say what happened. */
+const BOILERPLATE = /^(Please make sure you have the correct access rights|and the repository exists\.)$/;
+
+/** The git verb of an argument list, past `-C DIR`, `-c K=V` and `--git-dir DIR`. */
+function subcommand(args: readonly string[]): string {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] ?? '';
+    if (a === '-C' || a === '-c' || a === '--git-dir' || a === '--work-tree') i++;
+    else if (!a.startsWith('-')) return a;
+  }
+  return args[0] ?? '';
+}
+
 export function systemGit(baseEnv: NodeJS.ProcessEnv = process.env): Git {
   return {
     run(args, options = {}) {
@@ -60,8 +73,10 @@ export function systemGit(baseEnv: NodeJS.ProcessEnv = process.env): Git {
         child.on('error', (e) => reject(new FleetGitError(`git ${args[0] ?? ''}: ${e.message}`, '')));
         child.on('close', (code) => {
           const result = { code: code ?? 1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
-          if (result.code !== 0 && !options.allowFail) reject(new FleetGitError(`git ${args.slice(0, 2).join(' ')} failed: ${result.stderr.trim().split('\n').slice(-3).join(' ') || `exit ${result.code}`}`, result.stderr));
-          else resolve(result);
+          if (result.code !== 0 && !options.allowFail) {
+            const why = result.stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !BOILERPLATE.test(l)).slice(-3).join('; ');
+            reject(new FleetGitError(`git ${subcommand(args)} failed: ${why || `exit ${result.code}`}`, result.stderr));
+          } else resolve(result);
         });
         if (child.stdin) {
           child.stdin.on('error', () => undefined); // git may exit before reading all input; its exit code tells

@@ -99,10 +99,11 @@ class Layering {
     }
   }
 
-  addManifest(stack: StackSource, policy: PolicySettings): void {
+  /** `policy` null: the fragment was validated already (for another combination of stacks). */
+  addManifest(stack: StackSource, policy: PolicySettings | null): void {
     const yaml = stack.manifest;
     if (!yaml || !isRecord(yaml.value)) return;
-    parseManifest(yaml.value, yaml, policy, this.problems);
+    if (policy) parseManifest(yaml.value, yaml, policy, this.problems);
     const m = yaml.value;
     const list = (key: 'units' | 'files', id: 'name' | 'path', into: Map<string, { stack: string; value: Record<string, unknown> }>): void => {
       const items = Array.isArray(m[key]) ? m[key] : [];
@@ -120,44 +121,88 @@ class Layering {
     if (m.window !== undefined) this.manifest.window = m.window;
   }
 
-  manifestOut(labels: Record<string, string>, hasCompose: boolean): Record<string, unknown> {
+  /** The rendered moor.yaml without the host's labels. */
+  manifestOut(hasCompose: boolean): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     if (hasCompose) out.compose = ['compose.yaml'];
     if (this.units.size > 0) out.units = [...this.units.values()].map((u) => u.value);
     if (this.files.size > 0) out.files = [...this.files.values()].map((f) => f.value);
     Object.assign(out, this.manifest);
-    out.labels = Object.fromEntries(Object.keys(labels).sort().map((k) => [k, labels[k]]));
     return out;
   }
 }
 
-function header(host: string, stacks: string[]): string {
-  return `# Rendered by \`moor fleet\` for ${host} from stacks: ${stacks.join(', ') || '(none)'}.\n# Edit the fleet branch, not this branch: the next publish replaces this file.\n`;
+function header(stacks: string[], host?: string): string {
+  return `# Rendered by \`moor fleet\`${host ? ` for ${host}` : ''} from stacks: ${stacks.join(', ') || '(none)'}.\n# Edit the fleet branch, not this branch: the next publish replaces this file.\n`;
 }
 
-/** Renders one host; problems go to `problems` and the result is only meaningful when none were added. */
+/** What a combination of stacks renders to, the same for every host that has exactly these stacks. */
+interface Layered {
+  layering: Layering;
+  env: Record<string, string>;
+  composeText: string | null;
+  /** moor.yaml's body but the labels, with and without `compose:`. */
+  manifestText: Map<boolean, string>;
+}
+
+export interface Renderer {
+  render(host: HostDef): RenderedHost;
+}
+
+/**
+ * Renders hosts one by one; the work that depends only on the stacks (merging, conflict checks,
+ * validating the stack fragments, writing compose.yaml) is done once per combination of stacks.
+ * Problems go to `problems`; results are only meaningful when none were added.
+ */
+export function createRenderer(fleet: Fleet, stacks: ReadonlyMap<string, StackSource>, options: RenderOptions, problems: ProblemList): Renderer {
+  const combos = new Map<string, Layered>();
+  const manifestChecked = new Set<string>();
+  const layered = (names: string[]): Layered => {
+    const key = names.join('\0');
+    const known = combos.get(key);
+    if (known) return known;
+    const layering = new Layering(fleet, problems);
+    const env: Record<string, string> = {};
+    for (const name of names) {
+      const stack = stacks.get(name);
+      if (!stack) continue;
+      layering.addCompose(stack);
+      layering.addFiles(stack);
+      layering.addManifest(stack, manifestChecked.has(name) ? null : options.policy);
+      manifestChecked.add(name);
+      Object.assign(env, stack.env);
+    }
+    const hasCompose = Object.keys(layering.compose).length > 0;
+    const manifestText = new Map<boolean, string>();
+    for (const withCompose of [true, false]) {
+      const body = layering.manifestOut(withCompose);
+      manifestText.set(withCompose, Object.keys(body).length > 0 ? stringify(body, { lineWidth: 0 }) : '');
+    }
+    const result = { layering, env, manifestText, composeText: hasCompose ? header(names) + stringify(layering.compose, { lineWidth: 0 }) : null };
+    combos.set(key, result);
+    return result;
+  };
+  return {
+    render(host) {
+      const { groups, stacks: refs } = hostLayers(fleet, host);
+      const names = refs.map((r) => r.name);
+      const { layering, env: stackEnv, composeText, manifestText } = layered(names);
+      const env: Record<string, string> = { ...stackEnv, ...fleet.values };
+      for (const g of fleet.groups) if (groups.includes(g.name)) Object.assign(env, g.values);
+      Object.assign(env, host.values);
+      const tree = new Map<string, Buffer>(layering.tree);
+      const text = host.overrideCompose ? header(names) + stringify(mergeCompose(layering.compose, host.overrideCompose), { lineWidth: 0 }) : composeText;
+      if (text !== null) tree.set('compose.yaml', Buffer.from(text));
+      if (Object.keys(env).length > 0) tree.set('.env', Buffer.from(formatDotenv(env)));
+      const labels = Object.fromEntries(Object.keys(host.labels).sort().map((k) => [k, host.labels[k]]));
+      tree.set('moor.yaml', Buffer.from(header(names, host.name) + (manifestText.get(text !== null) ?? '') + stringify({ labels }, { lineWidth: 0 })));
+      const sorted = new Map([...tree.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+      return { host: host.name, branch: hostBranch(fleet, host.name), labels: { ...host.labels }, groups, stacks: names, tree: sorted };
+    },
+  };
+}
+
+/** Renders one host (see createRenderer for many). */
 export function renderHost(fleet: Fleet, stacks: ReadonlyMap<string, StackSource>, host: HostDef, options: RenderOptions, problems: ProblemList): RenderedHost {
-  const { groups, stacks: refs } = hostLayers(fleet, host);
-  const layering = new Layering(fleet, problems);
-  const env: Record<string, string> = {};
-  for (const ref of refs) {
-    const stack = stacks.get(ref.name);
-    if (!stack) continue;
-    layering.addCompose(stack);
-    layering.addFiles(stack);
-    layering.addManifest(stack, options.policy);
-    Object.assign(env, stack.env);
-  }
-  Object.assign(env, fleet.values);
-  for (const g of fleet.groups) if (groups.includes(g.name)) Object.assign(env, g.values);
-  Object.assign(env, host.values);
-  const compose = host.overrideCompose ? mergeCompose(layering.compose, host.overrideCompose) : layering.compose;
-  const names = refs.map((r) => r.name);
-  const hasCompose = isRecord(compose) && Object.keys(compose).length > 0;
-  const tree = new Map<string, Buffer>(layering.tree);
-  if (hasCompose) tree.set('compose.yaml', Buffer.from(header(host.name, names) + stringify(compose, { lineWidth: 0 })));
-  if (Object.keys(env).length > 0) tree.set('.env', Buffer.from(formatDotenv(env)));
-  tree.set('moor.yaml', Buffer.from(header(host.name, names) + stringify(layering.manifestOut({ ...host.labels }, hasCompose), { lineWidth: 0 })));
-  const sorted = new Map([...tree.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  return { host: host.name, branch: hostBranch(fleet, host.name), labels: { ...host.labels }, groups, stacks: names, tree: sorted };
+  return createRenderer(fleet, stacks, options, problems).render(host);
 }

@@ -40,9 +40,14 @@ export function registerHubCommand(program: Command, deps: HubCommandDeps): Comm
       db.close();
     }
   };
-  const withStore = async <T>(cmd: Command, fn: (store: HubStore, newToken: () => string) => T): Promise<T> => {
-    const { HubStore: Store, newToken } = await import('./store.js');
-    return withDb(cmd, (db) => fn(new Store({ db }), newToken));
+  /** `audit` records an agent token change made here, as the audit log's `cli:USER` from `local`. */
+  const withStore = async <T>(cmd: Command, fn: (store: HubStore, newToken: () => string, audit: (action: string, target: string, result: string) => void) => T): Promise<T> => {
+    const [{ HubStore: Store, newToken }, { AuthStore }] = await Promise.all([import('./store.js'), import('./store-auth.js')]);
+    return withDb(cmd, (db) => {
+      const auth = new AuthStore({ db });
+      return fn(new Store({ db }), newToken, (action, target, result) =>
+        auth.audit({ at: now().toISOString(), actor: cliActor(), role: 'admin', action, target, result, remote: 'local' }));
+    });
   };
 
   const hub = program
@@ -73,9 +78,10 @@ export function registerHubCommand(program: Command, deps: HubCommandDeps): Comm
     .option('--config <file>', 'hub settings')
     .action(async (host: string, _opts: unknown, cmd: Command) => {
       checkHost(host);
-      const secret = await withStore(cmd, (store, newToken) => {
+      const secret = await withStore(cmd, (store, newToken, audit) => {
         const value = newToken();
         store.addToken(host, value, now());
+        audit('token.add', host, 'created');
         return value;
       });
       print(`token for ${host} (shown once; put it in the agent's hub.tokenFile):`);
@@ -87,7 +93,11 @@ export function registerHubCommand(program: Command, deps: HubCommandDeps): Comm
     .option('--config <file>', 'hub settings')
     .action(async (host: string, _opts: unknown, cmd: Command) => {
       checkHost(host);
-      const n = await withStore(cmd, (store) => store.revokeTokens(host));
+      const n = await withStore(cmd, (store, _newToken, audit) => {
+        const count = store.revokeTokens(host);
+        audit('token.revoke', host, `${count} revoked`);
+        return count;
+      });
       print(n > 0 ? `revoked ${n} token(s) of ${host}` : `${host} had no token`);
     });
   token
@@ -101,6 +111,10 @@ export function registerHubCommand(program: Command, deps: HubCommandDeps): Comm
   return hub;
 }
 
+function cliActor(): string {
+  return `cli:${process.env['SUDO_USER'] ?? process.env['USER'] ?? 'unknown'}`;
+}
+
 type WithDb = <T>(cmd: Command, fn: (db: import('./db.js').HubDb) => T) => Promise<T>;
 
 function registerUserCommand(hub: Command, deps: { now: () => Date; print: (line: string) => void; withDb: WithDb }): void {
@@ -109,7 +123,7 @@ function registerUserCommand(hub: Command, deps: { now: () => Date; print: (line
     const [{ AuthStore }, { newToken }] = await Promise.all([import('./store-auth.js'), import('./store.js')]);
     return withDb(cmd, (db) => fn(new AuthStore({ db }), newToken()));
   };
-  const actor = `cli:${process.env['SUDO_USER'] ?? process.env['USER'] ?? 'unknown'}`;
+  const actor = cliActor();
   const record = (store: import('./store-auth.js').AuthStore, action: string, target: string, result: string): void =>
     store.audit({ at: now().toISOString(), actor, role: 'admin', action, target, result, remote: 'local' });
   const user = hub.command('user').description('manage the operators who use the API and the dashboard');

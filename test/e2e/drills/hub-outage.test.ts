@@ -20,7 +20,7 @@ async function allEvents(hub: HubFixture, host: string): Promise<EventRow[]> {
   const out: EventRow[] = [];
   let before = Number.MAX_SAFE_INTEGER;
   for (;;) {
-    const res = await fetch(`${hub.url}/api/hosts/${host}/events?limit=1000&before=${before}`);
+    const res = await hub.fetch(`/api/hosts/${host}/events?limit=1000&before=${before}`);
     assert.equal(res.status, 200);
     const page = ((await res.json()) as { events: EventRow[] }).events;
     if (page.length === 0) return out.reverse();

@@ -1,6 +1,9 @@
 // hub.yaml is read with defaults filled, and every problem names its file, line and key.
 
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { SettingsError } from '../../../agent/errors.js';
 import { parseHubSettings } from '../../../hub/settings.js';
@@ -36,5 +39,29 @@ describe('hub settings', () => {
 
   it('says when the webhook secret file cannot be read', () => {
     assert.throws(() => parseHubSettings('webhookSecretFile: /nonexistent/secret\n', 'hub.yaml'), /webhookSecretFile: cannot read/);
+  });
+
+  it('reads the OpenID settings, the scrape token and the limits, with their secrets from files', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'moor-hub-settings-'));
+    writeFileSync(join(dir, 'oidc-secret'), 'client-secret\n');
+    writeFileSync(join(dir, 'scrape'), 'scrape-token\n');
+    const s = parseHubSettings(
+      'listen: 127.0.0.1:7070\nmetricsTokenFile: scrape\nrateLimitPerMinute: 600\nmaxConcurrentRequests: 16\nsession: 1h\n' +
+        'oidc: { issuer: "https://id.example.com", clientId: moor, clientSecretFile: oidc-secret, roleClaim: groups, roleMap: { ops: operator } }\n',
+      join(dir, 'hub.yaml'),
+    );
+    assert.equal(s.metricsToken, 'scrape-token');
+    assert.deepEqual(s.oidc, { issuer: 'https://id.example.com', clientId: 'moor', clientSecret: 'client-secret', roleClaim: 'groups', roleMap: { ops: 'operator' }, redirectUrl: null });
+    assert.equal(s.rateLimitPerMinute, 600);
+    assert.equal(s.maxConcurrentRequests, 16);
+    assert.equal(s.sessionMs, 3_600_000);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('names oidc.roleMap when it maps to a role moor does not have', () => {
+    assert.throws(
+      () => parseHubSettings('oidc:\n  issuer: https://id.example.com\n  clientId: moor\n  clientSecretFile: /nonexistent\n  roleMap: { ops: root }\n', 'hub.yaml'),
+      (err: unknown) => err instanceof SettingsError && err.problems.some((p) => p.key === 'oidc.roleMap.ops' && p.line === 5),
+    );
   });
 });

@@ -1,0 +1,75 @@
+// Rendering a 500-host fleet (50 sites of 10 hosts, one group per site, 3 shared stacks):
+// time, hosts per second and the process's peak memory, for the pure render and for render
+// plus the agent's validation of every tree (what `moor fleet check` does).
+// Run: node build/bench/fleet-render.js [--hosts 500]. Bar: ≤ 2 s and ≤ 200 MB for the render.
+
+import { cpus, loadavg } from 'node:os';
+import { ProblemList } from '../agent/desired/problems.js';
+import { defaultPolicy } from '../agent/settings/defaults.js';
+import { parseFleet } from '../fleet/definition.js';
+import { validateRendered } from '../fleet/fleet.js';
+import { sourceFromFiles } from '../fleet/read-source.js';
+import { createRenderer, type RenderedHost } from '../fleet/render.js';
+
+const arg = process.argv.indexOf('--hosts');
+const HOSTS = arg >= 0 ? Number(process.argv[arg + 1]) : 500;
+const PER_SITE = 10;
+
+function fleetFiles(hosts: number): Map<string, Buffer> {
+  const sites = Math.ceil(hosts / PER_SITE);
+  const f = new Map<string, string>();
+  const groups = ['  - { name: everyone, select: {}, stacks: [monitoring, mqtt] }'];
+  for (let s = 0; s < sites; s++) groups.push(`  - { name: site-${s}, select: { site: site-${s} }, stacks: [cameras], values: { SITE_NAME: "site ${s}", MQTT_HOST: "10.${s % 250}.0.5" } }`);
+  f.set('fleet.yaml', `hostBranch: hosts/{host}\ngroups:\n${groups.join('\n')}\nrollout: { waves: [1, "10%", "100%"], maxFailures: "5%" }\n`);
+  f.set('stacks/monitoring/compose.yaml', 'name: edge\nservices:\n  telegraf:\n    image: local/busybox:1\n    command: ["sleep", "3600"]\n    network_mode: none\n    environment: { INFLUX_URL: "${INFLUX_URL}", SITE: "${SITE_NAME}" }\n');
+  f.set('stacks/monitoring/.env', 'INFLUX_URL=http://influx.example:8086\n');
+  f.set('stacks/monitoring/telegraf.conf', `[agent]\n  interval = "10s"\n${'# padding\n'.repeat(40)}`);
+  f.set('stacks/monitoring/units/telegraf-rotate.service', '[Service]\nType=oneshot\nExecStart=/bin/true\n');
+  f.set('stacks/monitoring/units/telegraf-rotate.timer', '[Timer]\nOnCalendar=daily\n');
+  f.set('stacks/monitoring/moor.yaml', 'units:\n  - { name: telegraf-rotate.timer, enabled: true, state: running }\nrollout: { healthTimeout: 60s }\n');
+  f.set('stacks/mqtt/compose.yaml', 'services:\n  mosquitto:\n    image: local/busybox:1\n    command: ["sleep", "3600"]\n    network_mode: none\n    environment: { MQTT_HOST: "${MQTT_HOST}" }\n');
+  f.set('stacks/cameras/compose.yaml', 'services:\n  frigate:\n    image: local/busybox:${FRIGATE_TAG:-1}\n    command: ["sleep", "3600"]\n    network_mode: none\n    environment: { CAMERA: "${CAMERA_URL}" }\n');
+  f.set('stacks/cameras/files/frigate.yml', 'cameras: {}\n');
+  f.set('stacks/cameras/moor.yaml', 'files:\n  - { path: /etc/moor-files/frigate.yml, source: files/frigate.yml, mode: "0644" }\n');
+  for (let h = 0; h < hosts; h++) {
+    const site = Math.floor(h / PER_SITE);
+    f.set(`hosts/edge-${String(h).padStart(4, '0')}.yaml`, `labels: { site: site-${site}, role: camera }\nvalues: { CAMERA_URL: "rtsp://10.${site % 250}.1.${h % 250}/live" }\n`);
+  }
+  return new Map([...f].map(([k, v]) => [k, Buffer.from(v)]));
+}
+
+function render(files: Map<string, Buffer>): RenderedHost[] {
+  const source = sourceFromFiles(files);
+  const problems = new ProblemList();
+  const fleet = parseFleet(source, problems);
+  const renderer = createRenderer(fleet, source.stacks, { policy: defaultPolicy() }, problems);
+  const out = fleet.hosts.map((h) => renderer.render(h));
+  if (!problems.empty) throw new Error(`fleet invalid: ${JSON.stringify(problems.items.slice(0, 3))}`);
+  return out;
+}
+
+const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+const files = fleetFiles(HOSTS);
+const rssBefore = process.memoryUsage().rss;
+let t = performance.now();
+let cpu = process.cpuUsage();
+const rendered = render(files);
+const renderMs = performance.now() - t;
+const renderCpuMs = (process.cpuUsage(cpu).user + process.cpuUsage(cpu).system) / 1000;
+cpu = process.cpuUsage();
+const renderPeakKb = process.resourceUsage().maxRSS;
+const bytes = rendered.reduce((n, h) => n + [...h.tree.values()].reduce((m, b) => m + b.length, 0), 0);
+t = performance.now();
+const problems = await validateRendered(rendered, defaultPolicy());
+const checkMs = performance.now() - t;
+const checkCpuMs = (process.cpuUsage(cpu).user + process.cpuUsage(cpu).system) / 1000;
+if (problems.length > 0) throw new Error(`rendered trees invalid: ${JSON.stringify(problems.slice(0, 3))}`);
+const out = [
+  `fleet: ${HOSTS} hosts, ${Math.ceil(HOSTS / PER_SITE)} sites (one group each), 3 shared stacks; ${mb(bytes)} of rendered trees`,
+  `machine: ${cpus().length} cores, load average ${loadavg()[0]?.toFixed(1)} (wall time suffers from other load; CPU time much less)`,
+  `render (pure, in memory): ${renderMs.toFixed(0)} ms wall (${renderCpuMs.toFixed(0)} ms CPU), ${Math.round((HOSTS / renderMs) * 1000)} hosts/s, peak RSS ${mb(renderPeakKb * 1024)} (node itself ${mb(rssBefore)} before)`,
+  `render + validate every tree (fleet check): ${(renderMs + checkMs).toFixed(0)} ms wall (${(renderCpuMs + checkCpuMs).toFixed(0)} ms CPU), ${Math.round((HOSTS / (renderMs + checkMs)) * 1000)} hosts/s, peak RSS ${mb(process.resourceUsage().maxRSS * 1024)}`,
+  `render CPU rate: ${Math.round((HOSTS / renderCpuMs) * 1000)} hosts/s`,
+  `bar: render ≤ 2000 ms and ≤ 200 MB peak: wall ${renderMs <= 2000 ? 'MET' : 'NOT MET'}, CPU ${renderCpuMs <= 2000 ? 'MET' : 'NOT MET'}, memory ${renderPeakKb * 1024 <= 200 * 1024 * 1024 ? 'MET' : 'NOT MET'}`,
+];
+process.stdout.write(`${out.join('\n')}\n`);

@@ -1,0 +1,44 @@
+// Agent frames are checked before anything of them is kept: depth on the raw text, then strict
+// shapes, the event catalogue and sizes. And OpenID roles come from one claim, highest wins.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { BadFrameError, checkDepth, MAX_FRAME_DEPTH, parseAgentFrame } from '../../../hub/frames.js';
+import { roleOf } from '../../../hub/oidc.js';
+
+const at = '2026-01-01T00:00:00.000Z';
+
+describe('agent frames', () => {
+  it('refuses a 1,000,000-deep array without parsing it', () => {
+    const deep = '['.repeat(1_000_000) + ']'.repeat(1_000_000);
+    assert.throws(() => parseAgentFrame(`{"t":"status","status":${deep}}`), BadFrameError);
+  });
+
+  it('does not count brackets inside strings, escaped quotes included', () => {
+    checkDepth(JSON.stringify({ a: '[[[[[[[[[[[[[[[[[[[[[[[[\\"[[[[[[[[[[[[[' }), MAX_FRAME_DEPTH);
+    assert.throws(() => checkDepth('[[[[' , 3), /deeper than 3/);
+  });
+
+  it('accepts a heartbeat and refuses one with markup where a number belongs', () => {
+    const beat = { t: 'heartbeat', at, metrics: null, summary: { applied: null, head: null, state: 'idle', healthy: 1, unhealthy: 0, suspended: false, outbox: 0 } };
+    assert.equal(parseAgentFrame(JSON.stringify(beat)).t, 'heartbeat');
+    assert.throws(() => parseAgentFrame(JSON.stringify({ ...beat, summary: { ...beat.summary, healthy: '<img>' } })), /summary\.healthy/);
+  });
+
+  it('refuses unknown keys, unknown frames and events outside the catalogue', () => {
+    assert.throws(() => parseAgentFrame(JSON.stringify({ t: 'refused', command: 'x', reason: 'y', extra: 1 })), BadFrameError);
+    assert.throws(() => parseAgentFrame(JSON.stringify({ t: 'exec', command: 'rm' })), BadFrameError);
+    const events = (type: string) => JSON.stringify({ t: 'events', events: [{ seq: 1, at, event: { type, version: '1' } }] });
+    assert.equal(parseAgentFrame(events('agent.started')).t, 'events');
+    assert.throws(() => parseAgentFrame(events('agent.pwned')), BadFrameError);
+  });
+});
+
+describe('OpenID roles', () => {
+  it('takes the highest role a claim names, directly or through the map', () => {
+    assert.equal(roleOf(['staff', 'ops', 'viewer'], { ops: 'operator' }), 'operator');
+    assert.equal(roleOf('admin', {}), 'admin');
+    assert.equal(roleOf(['staff'], { ops: 'operator' }), null);
+    assert.equal(roleOf(undefined, {}), null);
+  });
+});

@@ -145,7 +145,7 @@ else renderFleet();
 export const DASHBOARD_SCRIPT = SCRIPT;
 
 const HEADER = `<header><h1><a href="/">moor fleet</a></h1><span class="sub">hosts, revisions, syncs and drift</span>
-<span style="flex:1"></span><a id="auditlink" href="/audit" style="display:none;color:var(--info)">audit log</a><span class="sub" id="who"></span>
+<span style="flex:1"></span><a href="/rollouts" style="color:var(--info)">rollouts</a><a id="auditlink" href="/audit" style="display:none;color:var(--info)">audit log</a><span class="sub" id="who"></span>
 <form method="post" action="/logout" style="margin:0"><button class="pg" type="submit">Log out</button></form></header>`;
 
 export const DASHBOARD_HTML = `<!doctype html>

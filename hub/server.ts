@@ -16,7 +16,7 @@ import type { HubSettingsFile } from './settings.js';
 import { AuthStore } from './store-auth.js';
 import { HubStore } from './store.js';
 import { registerRolloutRoutes } from './rollouts/http.js';
-import { ROLLOUT_PAGE_HTML } from './rollouts/page.js';
+import { ROLLOUT_PAGE_HTML, ROLLOUT_PAGE_SCRIPT } from './rollouts/page.js';
 import { gitRolloutRepo, type RolloutRepo } from './rollouts/repo.js';
 import { RolloutRunner } from './rollouts/runner.js';
 import { RolloutStore } from './rollouts/store.js';
@@ -70,7 +70,7 @@ export function createHub(deps: HubDeps, options: HubOptions): Hub {
     const instance = await createHttpServer({ auth, logger: deps.logger, now: deps.now }, s);
     registerLoginRoutes(instance, { auth, logger: deps.logger, now: deps.now }, s);
     registerApiRoutes(instance, { fleet, endpoint, store, auth, logger: deps.logger, now: deps.now, extraMetrics: () => rollouts.metrics() }, { webhookSecret: s.webhookSecret });
-    registerRolloutRoutes(instance, { runner: rollouts, auth, now: deps.now }, ROLLOUT_PAGE_HTML);
+    registerRolloutRoutes(instance, { runner: rollouts, auth, now: deps.now }, { html: ROLLOUT_PAGE_HTML, script: ROLLOUT_PAGE_SCRIPT });
     registerAdminRoutes(instance, { store, auth, now: deps.now });
     // Agents stay on ws: their bearer token is checked in the upgrade, before the socket is accepted.
     instance.server.on('upgrade', (req, socket, head: Buffer) => endpoint.handleUpgrade(req, socket, head));

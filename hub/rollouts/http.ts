@@ -74,13 +74,14 @@ function idOf(req: FastifyRequest<IdParams>): number {
   return Number.isSafeInteger(id) && id > 0 ? id : 0;
 }
 
-export function registerRolloutRoutes(app: FastifyInstance, deps: { runner: RolloutRunner; auth: AuthStore; now: () => Date }, pageHtml: string | null): void {
+export function registerRolloutRoutes(app: FastifyInstance, deps: { runner: RolloutRunner; auth: AuthStore; now: () => Date }, page: { html: string; script: string } | null): void {
   const viewer = { config: { access: 'viewer' as const } };
   const operator = { config: { access: 'operator' as const }, bodyLimit: 8 * 1024 };
-  if (pageHtml !== null) {
+  if (page !== null) {
     for (const path of ['/rollouts', '/rollouts/:id']) {
-      app.get(path, { config: { access: 'viewer', page: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(pageHtml));
+      app.get(path, { config: { access: 'viewer', page: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page.html));
     }
+    app.get('/rollouts.js', viewer, async (_req, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-store').send(page.script));
   }
   app.get('/api/rollouts', viewer, async () => ({ rollouts: deps.runner.list().map(summary) }));
   app.get<IdParams>('/api/rollouts/:id', viewer, async (req, reply) => {

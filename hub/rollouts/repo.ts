@@ -6,11 +6,12 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { defaultPolicy } from '../../agent/settings/defaults.js';
-import { loadFleet, renderChecked, renderAll, type LoadedFleet } from '../../fleet/fleet.js';
+import { loadFleet, renderChecked, type LoadedFleet } from '../../fleet/fleet.js';
 import { remoteEnv, systemGit, type Git, type RemoteAuth } from '../../fleet/git.js';
 import { fetchHostBranches, TRAILER } from '../../fleet/host-branches.js';
 import { publishFleet, readFleetCommit, type FleetCommit } from '../../fleet/publish.js';
 import type { RenderedHost } from '../../fleet/render.js';
+import type { RolloutDefaults } from '../../fleet/definition.js';
 import { parseSelector } from '../../fleet/selector.js';
 import type { PublishResult } from './planner.js';
 
@@ -23,10 +24,17 @@ export interface FleetRepoSettings {
   signKeyFile: string | null;
 }
 
+export interface PreparedHost {
+  host: string;
+  branch: string;
+  labels: Record<string, string>;
+}
+
+/** A fleet commit checked out and rendered: who is selected, and fleet.yaml's rollout defaults. */
 export interface PreparedCommit {
   commit: FleetCommit;
-  loaded: LoadedFleet;
-  hosts: RenderedHost[];
+  defaults: RolloutDefaults;
+  hosts: PreparedHost[];
 }
 
 /** What the runner needs from the config repo; the simulation benchmark swaps in its own. */
@@ -39,6 +47,8 @@ export interface RolloutRepo {
 
 export function gitRolloutRepo(settings: FleetRepoSettings, git: Git = systemGit()): RolloutRepo {
   const env = (): Promise<NodeJS.ProcessEnv> => remoteEnv(settings.auth);
+  // The rendered trees of each prepared commit, kept here: the runner only sees hosts and labels.
+  const trees = new WeakMap<PreparedCommit, { loaded: LoadedFleet; rendered: RenderedHost[] }>();
   return {
     async prepare(commit, selector) {
       const dir = await mkdtemp(path.join(tmpdir(), 'moor-rollout-'));
@@ -47,24 +57,32 @@ export function gitRolloutRepo(settings: FleetRepoSettings, git: Git = systemGit
         await git.run(['clone', '-q', '--no-checkout', '--branch', settings.branch, settings.repo, dir], { env: e });
         await git.run(['-C', dir, 'checkout', '-q', '--detach', commit ?? 'HEAD'], { env: e });
         const loaded = await loadFleet(dir);
-        const hosts = await renderChecked(loaded, { selector: parseSelector(selector) }, defaultPolicy());
-        return { commit: await readFleetCommit(git, dir), loaded, hosts };
+        const rendered = await renderChecked(loaded, { selector: parseSelector(selector) }, defaultPolicy());
+        const prepared: PreparedCommit = {
+          commit: await readFleetCommit(git, dir),
+          defaults: loaded.fleet.rollout,
+          hosts: rendered.map((h) => ({ host: h.host, branch: h.branch, labels: h.labels })),
+        };
+        trees.set(prepared, { loaded, rendered });
+        return prepared;
       } finally {
         await rm(dir, { recursive: true, force: true });
       }
     },
     async publish(prepared, hosts) {
+      const kept = trees.get(prepared);
+      if (!kept) throw new Error('publish of a commit this repo did not prepare');
       const wanted = new Set(hosts);
-      const rendered = prepared.hosts.filter((h) => wanted.has(h.host));
+      const rendered = kept.rendered.filter((h) => wanted.has(h.host));
       const e = await env();
-      const before = await fetchHostBranches(git, settings.repo, prepared.loaded.fleet.hostBranch, e);
+      const before = await fetchHostBranches(git, settings.repo, kept.loaded.fleet.hostBranch, e);
       const previous = new Map([...before.heads].map(([branch, head]) => [branch, head.commit]));
       await before.remove();
       const results = await publishFleet(git, rendered, {
         remote: settings.repo,
         remoteEnv: e,
         fleetCommit: prepared.commit,
-        hostBranchTemplate: prepared.loaded.fleet.hostBranch,
+        hostBranchTemplate: kept.loaded.fleet.hostBranch,
         signKeyFile: settings.signKeyFile,
         forceHosts: new Set(),
       });
@@ -74,11 +92,6 @@ export function gitRolloutRepo(settings: FleetRepoSettings, git: Git = systemGit
       return revertBranches(git, settings, await env(), targets, label);
     },
   };
-}
-
-/** Renders again without validating (the commit was validated when the rollout was created). */
-export function renderSelected(loaded: LoadedFleet, selector: string): RenderedHost[] {
-  return renderAll(loaded, { selector: parseSelector(selector) }, defaultPolicy());
 }
 
 async function revertBranches(git: Git, settings: FleetRepoSettings, e: NodeJS.ProcessEnv, targets: readonly { host: string; branch: string; previous: string }[], label: string): Promise<{ host: string; commit: string | null; detail: string }[]> {

@@ -102,7 +102,7 @@ export class RolloutRunner {
     const running = this.active().find((r) => r.status !== 'completed' && r.status !== 'aborted' && r.status !== 'reverted');
     if (running) throw new RolloutUnavailableError(`rollout ${running.id} is ${running.status}: finish or abort it first`, 409);
     const prepared = await repo.prepare(input.commit, input.selector);
-    const d = prepared.loaded.fleet.rollout;
+    const d = prepared.defaults;
     const spec: RolloutSpec = {
       fleetCommit: prepared.commit.id,
       fleetSubject: prepared.commit.subject,
@@ -140,6 +140,9 @@ export class RolloutRunner {
       const d = command(entry.r, cmd, this.deps.now().getTime(), by);
       this.commit(entry, d.rollout);
       await this.apply(entry, d.effects);
+      // A resumed rollout may have a healthy wave behind it: look again now, not at the next report.
+      entry.dirty = true;
+      this.schedule();
       return entry.r;
     });
   }

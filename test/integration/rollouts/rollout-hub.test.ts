@@ -171,4 +171,56 @@ hub: { url: "ws://127.0.0.1:${hub.port}/agent", tokenFile: ${join(dir, `${h}.tok
     assert.equal((await repo.git(['rev-parse', `${tip}^{tree}`])).trim(), (await repo.git(['rev-parse', `${canary.previous}^{tree}`])).trim());
     assert.equal(await applied(hosts[0] ?? ''), tip);
   });
+
+  it('pause holds the next wave, resume goes on, and a host branch changed by hand is skipped', async () => {
+    const last = hosts[5] ?? '';
+    const handTip = await repo.commitFiles(`hosts/${last}`, { 'NOTES.md': 'changed by a person\n' }, 'hand edit');
+    const v4 = await commitFleet(stackFiles('4', HEALTHY), 'v4');
+    const id = await startRollout(v4, '--waves', '1,100%');
+    const paused = await cli('pause', String(id));
+    assert.equal(paused.code, 0, paused.stderr);
+    assert.equal((paused.out as { status: string }).status, 'paused');
+    const r1 = await watch(id, (x) => x.hosts[0]?.phase === 'done');
+    assert.ok(r1.hosts.slice(1).every((h) => h.phase === 'pending'), 'nothing published while paused');
+    const held = await tips();
+    await new Promise((res) => setTimeout(res, 3000));
+    assert.deepEqual(await tips(), held, 'still nothing published 3 s after the canary was healthy');
+    assert.equal((await rollout(id)).status, 'paused');
+    const resumed = await cli('resume', String(id));
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const r = await watch(id, (x) => x.status !== 'running');
+    assert.equal(r.status, 'completed', JSON.stringify(r.timeline));
+    const skipped = r.hosts.find((h) => h.host === last);
+    assert.equal(skipped?.phase, 'skipped');
+    assert.match(skipped?.reason ?? '', /hand-edited/);
+    assert.equal(await tipOf(`hosts/${last}`), handTip, 'the hand-edited branch was left alone');
+    assert.ok(r.hosts.filter((h) => h.host !== last).every((h) => h.phase === 'done'));
+    assert.match(JSON.stringify(r.timeline), /paused by op.*resumed by op/s);
+  });
+
+  it('keeps at most one host per site updating at once, and resumes after the hub is killed mid-wave', async () => {
+    const v5 = await commitFleet(stackFiles('5', HEALTHY), 'v5');
+    const id = await startRollout(v5, '--waves', '100%', '--max-unavailable', 'site=1', '--hosts', `site in (berlin,paris)`);
+    let maxBusy = 0;
+    const budget = (x: RolloutView): void => {
+      for (const site of ['berlin', 'paris']) {
+        const busy = x.hosts.filter((h, i) => SITE(hosts.indexOf(h.host) >= 0 ? hosts.indexOf(h.host) : i) === site && (h.phase === 'publishing' || h.phase === 'waiting' || h.phase === 'failed')).length;
+        maxBusy = Math.max(maxBusy, busy);
+        assert.ok(busy <= 1, `${busy} ${site} hosts unavailable at once`);
+      }
+    };
+    await watch(id, (x) => (budget(x), x.hosts.some((h) => h.phase === 'waiting')));
+    await hub.kill('SIGKILL');
+    await hub.start();
+    const r = await watch(id, (x) => (budget(x), x.status !== 'running'));
+    assert.equal(r.status, 'completed', JSON.stringify(r.timeline));
+    assert.equal(maxBusy, 1);
+    const now = await tips();
+    for (const [i, h] of hosts.entries()) {
+      if (h === hosts[5]) continue;
+      assert.equal(r.hosts.find((x) => x.host === h)?.phase, 'done');
+      assert.equal(await applied(h), now[i]);
+    }
+    assert.match(hub.log(), /resuming rollout/);
+  });
 });

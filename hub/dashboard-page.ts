@@ -46,7 +46,9 @@ function ago(iso) {
 }
 function resultTag(r) {
   if (!r) return '<span class="tag t-muted">none</span>';
-  var cls = r === 'succeeded' ? 't-ok' : r === 'running' ? 't-warn' : 't-bad';
+  // The agent's own words: converged and unchanged are good; pending, suspended and error (retried) are waiting.
+  var cls = ['succeeded', 'converged', 'unchanged', 'healed'].indexOf(r) >= 0 ? 't-ok'
+    : ['running', 'pending', 'suspended', 'error', 'syncing', 'drift-reported'].indexOf(r) >= 0 ? 't-warn' : 't-bad';
   return '<span class="tag ' + cls + '">' + esc(r) + '</span>';
 }
 function revTag(rev) {

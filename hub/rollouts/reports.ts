@@ -6,7 +6,7 @@ import type { StatusSnapshot } from '../../agent/reconciler/status-model.js';
 import type { HostOutcome } from './model.js';
 
 const FAILED_RESULTS = new Set(['failed', 'rolled-back', 'invalid', 'refused']);
-const OK_RESULTS = new Set(['converged', 'unchanged', 'succeeded']);
+const OK_RESULTS = new Set(['converged', 'unchanged', 'healed', 'succeeded']);
 
 export function outcomeOfEvent(e: OutboxEntry): HostOutcome | null {
   const ev = e.event;

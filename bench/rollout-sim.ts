@@ -1,9 +1,9 @@
 // Simulation benchmark of a 5,000-host rollout run by the hub: the real hub process (simulated
 // config repo, bench/rollout-sim-hub.ts) and 5,000 simulated agents on real loopback websockets
 // (the hub-load harness's frames). Each agent, told to sync, reports its commit applied after a
-// random 0.2-2 s. Prints the hub's CPU and memory during the rollout and, for each wave, the time
+// random 0.2-2 s (--apply-min/--apply-max S). Prints the hub's CPU and memory during the rollout and, for each wave, the time
 // from the last report of the wave before to the first sync request of the next.
-// Run: node build/bench/rollout-sim.js [--agents 5000]
+// Run: node build/bench/rollout-sim.js [--agents 5000] [--apply-min 0.2] [--apply-max 2]
 
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,6 +22,9 @@ const arg = (name: string, fallback: number): number => {
   return Number.isFinite(v) && v > 0 ? v : fallback;
 };
 const AGENTS = arg('agents', 5000);
+/** How long a simulated agent takes to apply a commit, uniformly between these (seconds). */
+const APPLY_MIN_MS = arg('apply-min', 0.2) * 1000;
+const APPLY_MAX_MS = arg('apply-max', 2) * 1000;
 const OPERATOR_TOKEN = 'moor_bench_operator_token';
 const FLEET_COMMIT = 'b'.repeat(40);
 
@@ -110,7 +113,7 @@ async function main(): Promise<void> {
           ws.send(status(host, commit));
           lastReport[waveOf(i)] = performance.now();
           reports++;
-        }, 200 + Math.random() * 1800);
+        }, APPLY_MIN_MS + Math.random() * (APPLY_MAX_MS - APPLY_MIN_MS));
       });
       ws.send(JSON.stringify({ t: 'hello', host, version: '0.1.0', branch: `hosts/${host}`, inventory: null }));
       ws.send(status(host, 'a'.repeat(40)));
@@ -139,7 +142,7 @@ async function main(): Promise<void> {
   const cpuPct = ((s1.cpuTicks - s0.cpuTicks) / 100 / elapsed) * 100;
   const worst = Math.max(...advances);
   const rows = [
-    ['hosts', `${AGENTS} simulated agents, apply takes 0.2-2 s each, waves ${sizes.join(' + ')}, no pause`],
+    ['hosts', `${AGENTS} simulated agents, apply takes ${APPLY_MIN_MS / 1000}-${APPLY_MAX_MS / 1000} s each, waves ${sizes.join(' + ')}, no pause`],
     ['rollout', `${r.status} in ${elapsed.toFixed(1)} s; ${syncsSeen} sync requests, ${reports} reports`],
     ['hub CPU during the rollout', `${cpuPct.toFixed(1)} % of one core (bar <= 25 %)  ${cpuPct <= 25 ? 'PASS' : 'FAIL'}`],
     ['hub RSS', `${(s0.rssKb / 1024).toFixed(0)} MB before, ${(peakRss / 1024).toFixed(0)} MB peak`],

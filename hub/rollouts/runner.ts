@@ -41,7 +41,12 @@ interface Entry {
   busy: boolean;
   dirty: boolean;
   retryAt: number;
+  unsaved: boolean;
+  savedAt: number;
 }
+
+const STEP_GAP_MS = 100;
+const SAVE_GAP_MS = 1000;
 
 export interface RunnerStats {
   /** ms from the report that made a wave healthy to the push of the next wave. */
@@ -56,6 +61,7 @@ export class RolloutRunner {
   private timer: NodeJS.Timeout | null = null;
   private soon: NodeJS.Timeout | null = null;
   private lastReportAt = 0;
+  private lastStepAt = 0;
 
   constructor(private readonly deps: RunnerDeps, private readonly options: { tickMs: number }) {
     this.log = deps.logger.child({ component: 'rollouts' });
@@ -82,6 +88,7 @@ export class RolloutRunner {
     if (this.soon) clearTimeout(this.soon);
     this.timer = null;
     await Promise.allSettled([...this.entries.values()].map((e) => e.lock));
+    for (const e of this.entries.values()) if (e.unsaved) this.save(e);
   }
 
   list(limit = 50): Rollout[] {
@@ -160,7 +167,7 @@ export class RolloutRunner {
   }
 
   private track(r: Rollout, prepared: PreparedCommit | null): void {
-    this.entries.set(r.id, { r, hosts: new Set(r.hosts.map((h) => h.host)), prepared, lock: Promise.resolve(), busy: false, dirty: true, retryAt: 0 });
+    this.entries.set(r.id, { r, hosts: new Set(r.hosts.map((h) => h.host)), prepared, lock: Promise.resolve(), busy: false, dirty: true, retryAt: 0, unsaved: false, savedAt: 0 });
   }
 
   private onReport(host: string, report: Parameters<Parameters<Fleet['onReport']>[0]>[1]): void {
@@ -183,17 +190,21 @@ export class RolloutRunner {
     }
   }
 
+  /** Soon, but at most one pass per STEP_GAP_MS: a wave of 2,500 reports is read in a few passes, not 2,500. */
   private schedule(): void {
     if (this.soon) return;
+    const wait = Math.max(10, this.lastStepAt + STEP_GAP_MS - Date.now());
     this.soon = setTimeout(() => {
       this.soon = null;
       this.tick();
-    }, 10);
+    }, wait);
   }
 
   private tick(): void {
     const now = this.deps.now().getTime();
+    this.lastStepAt = Date.now();
     for (const e of this.entries.values()) {
+      if (e.unsaved && !e.busy && now - e.savedAt >= SAVE_GAP_MS) this.save(e);
       if (e.busy || now < e.retryAt || (!e.dirty && now < deadline(e.r))) continue;
       e.dirty = false;
       void this.locked(e, () => this.step(e, now)).catch((err: unknown) => this.log.error({ err, rollout: e.r.id }, 'rollout step failed'));
@@ -208,16 +219,29 @@ export class RolloutRunner {
     const waveBefore = e.r.waveStartedAt === null ? -1 : e.r.wave;
     const d = decide(e.r, reports, now);
     const advanced = d.rollout.waveStartedAt !== null && d.rollout.wave !== waveBefore && e.r.wave !== d.rollout.wave;
-    this.commit(e, d.rollout);
+    this.commit(e, d.rollout, d.effects.length > 0);
     await this.apply(e, d.effects);
     if (advanced && this.lastReportAt > 0) this.stats.waveAdvanceMs.push(Date.now() - this.lastReportAt);
     if (e.r.status === 'completed' || e.r.status === 'aborted' || e.r.status === 'reverted') this.entries.delete(e.r.id);
   }
 
-  private commit(e: Entry, r: Rollout): void {
+  /**
+   * Takes the new state; stores it at once when the rollout or its wave changed or something is
+   * about to be pushed, else within SAVE_GAP_MS (hosts turning done are read again from their
+   * status after a restart, so a lost second costs nothing).
+   */
+  private commit(e: Entry, r: Rollout, urgent = true): void {
     if (r.version === e.r.version) return;
+    const major = urgent || r.status !== e.r.status || r.wave !== e.r.wave || r.waveStartedAt !== e.r.waveStartedAt || r.timeline.length !== e.r.timeline.length;
     e.r = r;
-    this.deps.store.save(r);
+    if (major) this.save(e);
+    else e.unsaved = true;
+  }
+
+  private save(e: Entry): void {
+    this.deps.store.save(e.r);
+    e.unsaved = false;
+    e.savedAt = this.deps.now().getTime();
   }
 
   private async apply(e: Entry, effects: Effect[]): Promise<void> {

@@ -190,7 +190,7 @@ export class RolloutRunner {
     }
   }
 
-  /** Soon, but at most one pass per STEP_GAP_MS: a wave of 2,500 reports is read in a few passes, not 2,500. */
+  /** Soon, but at most one pass per STEP_GAP_MS: a pass costs O(hosts), so 2,500 reports are read in a few passes, not 2,500. */
   private schedule(): void {
     if (this.soon) return;
     const wait = Math.max(10, this.lastStepAt + STEP_GAP_MS - Date.now());

@@ -30,9 +30,9 @@ function setChanges<T>(kind: string, from: readonly T[], to: readonly T[], key: 
 }
 
 function fieldsOf(a: object, b: object, ignore: ReadonlySet<string>): string[] {
-  const ra = a as Record<string, unknown>;
-  const rb = b as Record<string, unknown>;
-  return [...new Set([...Object.keys(ra), ...Object.keys(rb)])].filter((k) => !ignore.has(k) && !sameValue(ra[k], rb[k])).sort();
+  const ra = new Map<string, unknown>(Object.entries(a));
+  const rb = new Map<string, unknown>(Object.entries(b));
+  return [...new Set([...ra.keys(), ...rb.keys()])].filter((k) => !ignore.has(k) && !sameValue(ra.get(k), rb.get(k))).sort();
 }
 
 const HASH = new Set(['hash']);

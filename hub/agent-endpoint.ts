@@ -25,6 +25,8 @@ interface Session {
   host: string;
   token: string;
   alive: boolean;
+  /** Set after a bad frame: nothing more from this link is read. */
+  refused: boolean;
 }
 
 /** Recent message handling times in ms (a ring), for /metrics and the load benchmark. */
@@ -84,7 +86,7 @@ export class AgentEndpoint {
   private accept(ws: WebSocket, host: string, token: string): void {
     const previous = this.byHost.get(host);
     if (previous) previous.close(4000, 'replaced by a newer connection');
-    const session: Session = { host, token, alive: true };
+    const session: Session = { host, token, alive: true, refused: false };
     this.sessions.set(ws, session);
     this.byHost.set(host, ws);
     const ackedSeq = this.deps.fleet.connected(host);
@@ -105,6 +107,7 @@ export class AgentEndpoint {
   }
 
   private onMessage(ws: WebSocket, session: Session, data: RawData, isBinary: boolean): void {
+    if (session.refused) return;
     const started = performance.now();
     session.alive = true;
     try {
@@ -116,7 +119,9 @@ export class AgentEndpoint {
       if (ack !== null) this.send(ws, { t: 'ack', seq: ack });
     } catch (err) {
       this.log.warn({ host: session.host, err: (err as Error).message }, 'closing an agent socket after a bad frame');
+      session.refused = true;
       ws.close(4002, 'bad frame');
+      setTimeout(() => ws.terminate(), 2000).unref();
     }
     this.times.add(performance.now() - started);
   }
@@ -124,14 +129,16 @@ export class AgentEndpoint {
   /** Sends a command to a connected host; false when it is not connected. */
   sendTo(host: string, message: HubMessage): boolean {
     const ws = this.byHost.get(host);
-    if (!ws) return false;
+    // A link that is closing (after a bad frame, or replaced) would drop the message: say so.
+    if (!ws || ws.readyState !== ws.OPEN) return false;
     this.send(ws, message);
     return true;
   }
 
   /** Asks a host to sync, unless a request to it is still pending: then the two are one. */
   requestSync(host: string, reason: string, now = Date.now()): SyncRequest {
-    if (!this.byHost.has(host)) return 'offline';
+    const ws = this.byHost.get(host);
+    if (!ws || ws.readyState !== ws.OPEN) return 'offline';
     const since = this.pendingSync.get(host);
     if (since !== undefined && now - since < (this.options.syncPendingMs ?? 60_000)) return 'merged';
     this.pendingSync.set(host, now);

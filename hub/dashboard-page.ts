@@ -123,6 +123,7 @@ function renderHost(name) {
         var d = Object.assign({}, e.event); delete d.type;
         return '<tr><td class="muted">' + esc(e.seq) + '</td><td>' + ago(e.at) + '</td><td><code>' + esc(e.type) + '</code></td><td class="muted" style="white-space:normal">' + esc(JSON.stringify(d).slice(0, 300)) + '</td></tr>'; }).join('') || '<tr><td colspan="4" class="muted">No events yet.</td></tr>') + '</tbody></table>';
     $('sync').onclick = function () { syncNow(h.host); };
+    if (ME && ME.role === 'viewer') $('sync').style.display = 'none';
   }).catch(function (e) { $('app').innerHTML = '<p class="muted">' + esc(e.message) + '</p>'; });
 }
 function renderAudit() {
@@ -133,7 +134,9 @@ function renderAudit() {
       }).join('') || '<tr><td colspan="8" class="muted">Nothing yet.</td></tr>') + '</tbody></table>';
   }).catch(function (e) { $('app').innerHTML = '<p class="muted">' + esc(e.message) + '</p>'; });
 }
+var ME = null;
 getJSON('/api/me').then(function (me) {
+  ME = me;
   $('who').textContent = me.name + ' (' + me.role + ')';
   if (me.role !== 'viewer') $('auditlink').style.display = 'inline';
 });

@@ -47,10 +47,13 @@ const inventory = z.strictObject({
   memTotal: count.or(num.min(0)), agentVersion: str(), nodeVersion: str(),
 });
 
+/** A sampled figure: an agent's NaN arrives as null (JSON has no NaN) and stays "unknown", not a bad frame. */
+const sampled = (n: z.ZodNumber) => n.nullable().transform((v) => v ?? Number.NaN);
+
 const metrics = z.strictObject({
-  cpuLoad: num.min(0).max(10_000), load1: num.min(0), memUsed: num.min(0), memTotal: num.min(0),
-  disks: z.array(z.strictObject({ path: str(1024), used: num.min(0), size: num.min(0) })).max(64),
-  uptimeSec: num.min(0), temperature: num.nullable(),
+  cpuLoad: sampled(num.min(0).max(10_000)), load1: sampled(num.min(0)), memUsed: sampled(num.min(0)), memTotal: sampled(num.min(0)),
+  disks: z.array(z.strictObject({ path: str(1024), used: sampled(num.min(0)), size: sampled(num.min(0)) })).max(64),
+  uptimeSec: sampled(num.min(0)), temperature: num.nullable(),
 });
 
 const summary = z.strictObject({

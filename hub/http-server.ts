@@ -25,13 +25,16 @@ export interface HttpServerDeps {
 export async function createHttpServer(deps: HttpServerDeps, s: HubSettingsFile): Promise<FastifyInstance> {
   const tls = s.tls !== null;
   const app = Fastify({
-    ...(s.tls ? { https: { cert: readFileSync(s.tls.cert), key: readFileSync(s.tls.key) } } : {}),
+    // Header and request timeouts are enforced on this check period (Node's default is 30 s).
+    ...(s.tls
+      ? { https: { cert: readFileSync(s.tls.cert), key: readFileSync(s.tls.key), connectionsCheckingInterval: 2000 } }
+      : { http: { connectionsCheckingInterval: 2000 } }),
     logger: false,
     bodyLimit: BODY_LIMIT,
     connectionTimeout: 60_000,
     keepAliveTimeout: 5_000,
     requestTimeout: 30_000,
-    maxParamLength: 256,
+    routerOptions: { maxParamLength: 256 },
     return503OnClosing: true,
   });
   app.server.headersTimeout = 10_000;

@@ -41,7 +41,7 @@ export class AuthStore {
     this.q = {
       addUser: db.prepare<[string, string, string, string]>('INSERT INTO users (name, role, hash, created) VALUES (?, ?, ?, ?)'),
       removeUser: db.prepare<[string]>('DELETE FROM users WHERE name = ?'),
-      removeUserSessions: db.prepare<[string]>("DELETE FROM sessions WHERE name = ? AND via = 'session'"),
+      removeUserSessions: db.prepare<[string]>('DELETE FROM sessions WHERE name = ?'),
       userByHash: db.prepare<[string], { name: string; role: string }>('SELECT name, role FROM users WHERE hash = ?'),
       users: db.prepare<[], { name: string; role: string; created: string }>('SELECT name, role, created FROM users ORDER BY name'),
       userCount: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM users'),
@@ -67,11 +67,11 @@ export class AuthStore {
     this.q.addUser.run(name, role, hashToken(token), now.toISOString());
   }
 
-  /** Removes the operator and the dashboard sessions opened with its token; false when unknown. */
+  /** Removes the operator and every dashboard session in that name (OpenID ones too); false when none. */
   revokeUser(name: string): boolean {
     return this.deps.db.transaction(() => {
-      this.q.removeUserSessions.run(name);
-      return this.q.removeUser.run(name).changes > 0;
+      const sessions = this.q.removeUserSessions.run(name).changes;
+      return this.q.removeUser.run(name).changes + sessions > 0;
     })();
   }
 

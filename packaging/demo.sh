@@ -22,4 +22,6 @@ DOCKER_HOST="unix://$SOCK" bash test/bed/images.sh
 
 cleanup() { if [[ -n "$started_engine" ]]; then bash test/bed/docker.sh stop; fi; }
 trap cleanup EXIT
+# --fleet: three sample hosts from one fleet branch (moor fleet publish), see docs/fleet.md.
+if [[ " $* " == *" --fleet "* ]]; then node build/packaging/demo/fleet-demo.js "$SOCK" "$@"; exit; fi
 node build/packaging/demo/demo.js "$SOCK" "$@"

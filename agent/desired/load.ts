@@ -70,6 +70,7 @@ async function readState(dir: string, options: LoadOptions, problems: ProblemLis
     rollout: manifest.rollout,
     window: manifest.window,
     pruneVolumes: manifest.pruneVolumes,
+    labels: manifest.labels,
   };
 }
 

@@ -79,10 +79,11 @@ export interface Manifest {
   rollout: RolloutSpec;
   window: WindowSpec | null;
   pruneVolumes: boolean;
+  labels: Record<string, string>;
 }
 
 export function emptyManifest(): Manifest {
-  return { compose: null, units: [], files: [], rollout: { ...DEFAULT_ROLLOUT }, window: null, pruneVolumes: false };
+  return { compose: null, units: [], files: [], rollout: { ...DEFAULT_ROLLOUT }, window: null, pruneVolumes: false, labels: {} };
 }
 
 /** Why a unit name is unacceptable, or null. Also used for files found under `units/`. */
@@ -165,6 +166,7 @@ export function parseManifest(value: unknown, locator: Locator, policy: PolicySe
     manifest.window = { schedule: m.window.schedule, durationMs: ms ?? 0 };
   }
   manifest.pruneVolumes = m.prune?.volumes ?? false;
+  manifest.labels = m.labels ?? {};
   return manifest;
 }
 

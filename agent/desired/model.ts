@@ -171,6 +171,8 @@ export interface DesiredState {
   window: WindowSpec | null;
   /** Whether pruned named volumes are deleted too (default false: data is never deleted). */
   pruneVolumes: boolean;
+  /** The host's labels from the fleet layer (`labels:` of moor.yaml), reported to the hub. */
+  labels?: Record<string, string>;
 }
 
 export const DEFAULT_ROLLOUT: RolloutSpec = { healthTimeoutMs: 90_000, rollback: true };

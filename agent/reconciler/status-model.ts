@@ -27,4 +27,6 @@ export interface StatusSnapshot {
   /** Drifted resources seen at the last check (put back unless selfHeal is off). */
   drift: { resource: string; detail: string }[];
   hub: { url: string; connected: boolean; outbox: number } | null;
+  /** The host's fleet labels, from the applied commit's moor.yaml (empty outside a fleet). */
+  labels?: Record<string, string>;
 }

@@ -34,6 +34,7 @@ export interface StatusOptions {
 
 export class StatusTracker {
   private latest: StatusSnapshot;
+  private labels: Record<string, string> = {};
 
   constructor(
     private readonly deps: StatusDeps,
@@ -43,7 +44,7 @@ export class StatusTracker {
   }
 
   current(): StatusSnapshot {
-    return { ...this.fromStore(this.latest.resources), hub: this.deps.hub() };
+    return { ...this.fromStore(this.latest.resources), hub: this.deps.hub(), labels: this.labels };
   }
 
   /** Looks at the engine now; the engine being down is a status, not an error. */
@@ -53,10 +54,11 @@ export class StatusTracker {
     try {
       const desired = applied ? await this.deps.snapshots.desired(applied) : null;
       resources = desired ? [...(await this.containerHealth(desired)), ...(await this.hostHealth(desired))] : [];
+      this.labels = desired?.labels ?? {};
     } catch {
       resources = this.latest.resources.map((r) => ({ ...r, detail: `${r.detail} (engine unreachable, last known)` }));
     }
-    this.latest = this.fromStore(resources);
+    this.latest = { ...this.fromStore(resources), labels: this.labels };
     return this.latest;
   }
 

@@ -35,6 +35,8 @@ export interface HeartbeatSummary {
   unhealthy: number;
   suspended: boolean;
   outbox: number;
+  /** The host's fleet labels (absent from older agents). */
+  labels?: Record<string, string>;
 }
 
 export interface OutboxEntry {

@@ -273,6 +273,7 @@ export function summarise(status: StatusSnapshot, outboxSize: number): Heartbeat
     unhealthy,
     suspended: status.suspended !== null,
     outbox: outboxSize,
+    labels: status.labels ?? {},
   };
 }
 

@@ -69,7 +69,7 @@ describe('dashboard with hostile values', () => {
     assert.equal(await page.locator('#app img').count(), 0);
     assert.match((await page.textContent('#rows')) ?? '', /<img src=x/);
     await page.goto(hub.url + '/hosts/xss-host');
-    await page.waitForSelector('#sync');
+    await page.waitForSelector('#sync', { state: 'attached' });
     assert.equal(await page.locator('#app img').count(), 0);
     assert.match((await page.textContent('#app')) ?? '', /<img src=x onerror/);
     assert.equal(await page.title(), 'moor fleet');

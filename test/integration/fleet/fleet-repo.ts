@@ -43,7 +43,8 @@ groups:
   - { name: cameras, select: "role=camera", stacks: [camera], values: { CAMERA_MODE: detect } }
 rollout: { waves: [1, "50%", "100%"], maxFailures: 0 }
 `,
-    'stacks/monitoring/compose.yaml': `name: fleet
+    // The project name comes from the host's values, so that hosts sharing one engine in a test do not collide.
+    'stacks/monitoring/compose.yaml': `name: "\${PROJECT:-fleet}"
 services:
   telegraf:
     image: ${image}

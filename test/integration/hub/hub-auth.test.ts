@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { hubFixture, type HubFixture } from './hub-process.js';
+import { hubFixture, waitFor, type HubFixture } from './hub-process.js';
 import { rawAgent, type RawAgent } from './raw-agent.js';
 
 type Role = 'viewer' | 'operator' | 'admin';
@@ -160,7 +160,7 @@ describe('a fresh hub', () => {
       await hub.start();
       const login = await (await fetch(`${hub.url}/login`)).text();
       assert.match(login, /moor hub user add NAME --role admin --config/);
-      assert.match(hub.log(), /no operator yet/);
+      await waitFor('the first-admin hint in the log', () => /no operator yet/.test(hub.log()));
       assert.equal((await fetch(`${hub.url}/api/hosts`)).status, 401);
     } finally {
       await hub.kill();

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { hubFixture, statusOf, waitFor, type HubFixture } from './hub-process.js';
 import { heartbeat, rawAgent } from './raw-agent.js';
@@ -65,9 +66,21 @@ describe('hub limits', () => {
     }));
     const peak = hwmMb(hub.pid());
     process.stdout.write(`# hub RSS high-water: ${before.toFixed(0)} MB before, ${peak.toFixed(0)} MB after 300 x 5 MB bodies\n`);
-    assert.ok(statuses.every((s) => s === 0 || s === 401 || s === 413 || s === 503), `statuses: ${[...new Set(statuses)].join(',')}`);
+    assert.ok(statuses.every((s) => [0, 401, 408, 413, 503].includes(s)), `statuses: ${[...new Set(statuses)].join(',')}`);
     assert.ok(peak < 256, `hub high-water ${peak} MB`);
     assert.equal((await hub.fetch('/api/hosts')).status, 200);
+  });
+
+  it('drops a client that sends its headers a line a second (slowloris) within the 10 s header timeout', async () => {
+    const socket = connect(hub.port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    socket.write('GET /api/hosts HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+    const started = Date.now();
+    const drip = setInterval(() => socket.writable && socket.write(`X-Slow-${Date.now()}: 1\r\n`), 1000);
+    await new Promise<void>((res) => socket.once('close', () => res()));
+    clearInterval(drip);
+    const seconds = (Date.now() - started) / 1000;
+    assert.ok(seconds >= 9 && seconds < 25, `closed after ${seconds} s`);
   });
 
   it('closes the link that sent a 1,000,000-deep frame; another host keeps flushing, across a restart', async () => {

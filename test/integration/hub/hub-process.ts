@@ -83,7 +83,7 @@ export async function hubFixture(extraYaml = ''): Promise<HubFixture> {
     async start(): Promise<void> {
       const out = openSync(logFile, 'a');
       child = spawn(process.execPath, [HUB_ENTRY, 'hub', '--config', config], { stdio: ['ignore', out, out] });
-      const deadline = Date.now() + 10_000;
+      const deadline = Date.now() + 30_000;
       while (Date.now() < deadline) {
         if (child.exitCode !== null) throw new Error(`hub exited: ${readFileSync(logFile, 'utf8')}`);
         try {

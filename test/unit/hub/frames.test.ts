@@ -25,6 +25,13 @@ describe('agent frames', () => {
     assert.throws(() => parseAgentFrame(JSON.stringify({ ...beat, summary: { ...beat.summary, healthy: '<img>' } })), /summary\.healthy/);
   });
 
+  it('takes a sampled figure the agent could not measure (NaN, sent as null) as unknown, not as a bad frame', () => {
+    const beat = { t: 'heartbeat', at, summary: { applied: null, head: null, state: 'idle', healthy: 1, unhealthy: 0, suspended: false, outbox: 0 },
+      metrics: { cpuLoad: null, load1: 0.5, memUsed: 1, memTotal: 2, disks: [], uptimeSec: 3, temperature: null } };
+    const m = parseAgentFrame(JSON.stringify(beat));
+    assert.ok(m.t === 'heartbeat' && m.metrics !== null && Number.isNaN(m.metrics.cpuLoad));
+  });
+
   it('refuses unknown keys, unknown frames and events outside the catalogue', () => {
     assert.throws(() => parseAgentFrame(JSON.stringify({ t: 'refused', command: 'x', reason: 'y', extra: 1 })), BadFrameError);
     assert.throws(() => parseAgentFrame(JSON.stringify({ t: 'exec', command: 'rm' })), BadFrameError);

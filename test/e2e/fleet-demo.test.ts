@@ -1,0 +1,36 @@
+// The fleet demo works: three sample hosts from one fleet branch, and one commit on main
+// reaches all three after `moor fleet publish`.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, it } from 'node:test';
+import { testDocker } from '../bed/docker-env.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+after(async () => {
+  const docker = testDocker();
+  for (const host of ['demo-berlin-1', 'demo-berlin-2', 'demo-paris-1']) {
+    const list = await docker.listContainers({ all: true, filters: { label: [`moor.host=${host}`] } });
+    await Promise.all(list.map((c) => docker.getContainer(c.Id).remove({ force: true })));
+  }
+});
+
+it('packaging/demo.sh --fleet --check brings one commit on main to three hosts', async () => {
+  const output: string[] = [];
+  const code = await new Promise<number | null>((done) => {
+    const child = spawn('bash', ['packaging/demo.sh', '--fleet', '--check'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.on('data', (c: Buffer) => output.push(c.toString()));
+    child.stderr.on('data', (c: Buffer) => output.push(c.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 420_000);
+    child.on('exit', (c) => {
+      clearTimeout(timer);
+      done(c);
+    });
+  });
+  const text = output.join('');
+  assert.equal(code, 0, text);
+  assert.match(text, /fleet demo check: one commit on main reached the three hosts/);
+});

@@ -76,6 +76,8 @@ const status = z.strictObject({
   })).max(2000),
   drift: z.array(z.strictObject({ resource: str(), detail: str(1024) })).max(2000),
   hub: z.strictObject({ url: str(1024), connected: z.boolean(), outbox: count }).nullable(),
+  // The fleet branch's agents report their labels (agent/reconciler/status-model.ts).
+  labels: z.record(str(253), str(253)).refine((m) => Object.keys(m).length <= 64, 'at most 64 labels').optional(),
 });
 
 const change = z.strictObject({

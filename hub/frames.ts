@@ -56,7 +56,11 @@ const metrics = z.strictObject({
   uptimeSec: sampled(num.min(0)), temperature: num.nullable(),
 });
 
+// Agents from the fleet branch on send their labels in status and heartbeat summaries.
+const labels = z.record(str(253), str(253)).refine((m) => Object.keys(m).length <= 64, 'at most 64 labels').optional();
+
 const summary = z.strictObject({
+  labels,
   applied: sha.nullable(), head: sha.nullable(),
   state: z.enum(['idle', 'syncing', 'suspended', 'pending-window', 'failed', 'error']),
   healthy: count, unhealthy: count, suspended: z.boolean(), outbox: count,
@@ -77,7 +81,7 @@ const status = z.strictObject({
   drift: z.array(z.strictObject({ resource: str(), detail: str(1024) })).max(2000),
   hub: z.strictObject({ url: str(1024), connected: z.boolean(), outbox: count }).nullable(),
   // The fleet branch's agents report their labels (agent/reconciler/status-model.ts).
-  labels: z.record(str(253), str(253)).refine((m) => Object.keys(m).length <= 64, 'at most 64 labels').optional(),
+  labels,
 });
 
 const change = z.strictObject({

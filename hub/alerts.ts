@@ -3,7 +3,8 @@
 
 import type pino from 'pino';
 
-export type AlertKind = 'host.offline' | 'host.online' | 'sync.failed' | 'sync.rolledBack' | 'sync.rollbackFailed' | 'drift.detected' | 'host.suspended';
+export type AlertKind = 'host.offline' | 'host.online' | 'sync.failed' | 'sync.rolledBack' | 'sync.rollbackFailed' | 'drift.detected' | 'host.suspended'
+  | 'rollout.halted' | 'rollout.completed' | 'rollout.reverted';
 
 export interface Alert {
   kind: AlertKind;

@@ -46,7 +46,9 @@ function ago(iso) {
 }
 function resultTag(r) {
   if (!r) return '<span class="tag t-muted">none</span>';
-  var cls = r === 'succeeded' ? 't-ok' : r === 'running' ? 't-warn' : 't-bad';
+  // The agent's own words: converged and unchanged are good; pending, suspended and error (retried) are waiting.
+  var cls = ['succeeded', 'converged', 'unchanged', 'healed'].indexOf(r) >= 0 ? 't-ok'
+    : ['running', 'pending', 'suspended', 'error', 'syncing', 'drift-reported'].indexOf(r) >= 0 ? 't-warn' : 't-bad';
   return '<span class="tag ' + cls + '">' + esc(r) + '</span>';
 }
 function revTag(rev) {
@@ -148,7 +150,7 @@ else renderFleet();
 export const DASHBOARD_SCRIPT = SCRIPT;
 
 const HEADER = `<header><h1><a href="/">moor fleet</a></h1><span class="sub">hosts, revisions, syncs and drift</span>
-<span style="flex:1"></span><a id="auditlink" href="/audit" style="display:none;color:var(--info)">audit log</a><span class="sub" id="who"></span>
+<span style="flex:1"></span><a href="/rollouts" style="color:var(--info)">rollouts</a><a id="auditlink" href="/audit" style="display:none;color:var(--info)">audit log</a><span class="sub" id="who"></span>
 <form method="post" action="/logout" style="margin:0"><button class="pg" type="submit">Log out</button></form></header>`;
 
 export const DASHBOARD_HTML = `<!doctype html>

@@ -81,6 +81,16 @@ const MIGRATIONS: readonly string[] = [
   );
   ALTER TABLE events ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
   `,
+  // 3: progressive rollouts (hub/rollouts/), each kept whole as JSON: one row per rollout.
+  `
+  CREATE TABLE rollouts (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    created  TEXT NOT NULL,
+    status   TEXT NOT NULL,
+    state    TEXT NOT NULL
+  );
+  CREATE INDEX rollouts_status ON rollouts(status);
+  `,
 ];
 
 export function openHubDatabase(file: string): HubDb {

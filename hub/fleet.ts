@@ -23,7 +23,11 @@ export interface FleetCounters {
 
 const SYNC_RESULTS: Record<string, string> = { 'sync.succeeded': 'succeeded', 'sync.failed': 'failed', 'sync.rolledBack': 'rolled-back', 'sync.rollbackFailed': 'rollback-failed' };
 
+/** Sees every status and every newly stored event of every host (the rollout engine listens). */
+export type ReportListener = (host: string, report: { status: StatusSnapshot } | { events: OutboxEntry[] }) => void;
+
 export class Fleet {
+  private readonly listeners: ReportListener[] = [];
   readonly counters: FleetCounters = { eventsByType: new Map(), syncsByResult: new Map(), messages: 0 };
   private readonly hosts = new Map<string, HostState>();
   private readonly heads: Map<string, string>;
@@ -79,6 +83,7 @@ export class Fleet {
         h.status = m.status;
         h.branch = m.status.branch || h.branch;
         this.checkSuspension(h, m.status, now);
+        for (const l of this.listeners) l(host, { status: m.status });
         return null;
       case 'heartbeat':
         h.metrics = m.metrics;
@@ -97,6 +102,7 @@ export class Fleet {
     const fresh = this.deps.store.insertEvents(h.host, h.lastSeq, events, now, { rows: this.options.eventsPerHost, bytes: this.options.eventBytesPerHost });
     const last = events[events.length - 1];
     if (fresh.length > 0) h.lastSeq = fresh[fresh.length - 1]?.seq ?? h.lastSeq;
+    if (fresh.length > 0) for (const l of this.listeners) l(h.host, { events: fresh });
     for (const e of fresh) {
       const type = e.event.type;
       this.counters.eventsByType.set(type, (this.counters.eventsByType.get(type) ?? 0) + 1);
@@ -167,6 +173,16 @@ export class Fleet {
   get(host: string): HostDetailView | null {
     const h = this.hosts.get(host) ?? (this.deps.store.hostForTokenHost(host) ? this.record(host) : undefined);
     return h ? detailView(h, this.deps.now().getTime(), this.options.offlineAfterMs, this.heads) : null;
+  }
+
+  onReport(listener: ReportListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Whether a host is online and its last status, without building a view (null: unknown host). */
+  linkOf(host: string): { online: boolean; status: StatusSnapshot | null } | null {
+    const h = this.hosts.get(host);
+    return h ? { online: isOnline(h, this.deps.now().getTime(), this.options.offlineAfterMs), status: h.status } : null;
   }
 
   /** Heartbeat ages of every host, for /metrics. */

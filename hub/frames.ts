@@ -58,7 +58,7 @@ const metrics = z.strictObject({
 });
 
 /** A host's fleet labels: Kubernetes-sized keys and values, a bounded number of them. */
-const labels = z.record(z.string().max(317), str(63)).refine((l) => Object.keys(l).length <= 64, 'more than 64 labels');
+const labels = z.record(z.string().max(317), str(253)).refine((l) => Object.keys(l).length <= 64, 'more than 64 labels');
 
 const summary = z.strictObject({
   applied: sha.nullable(), head: sha.nullable(),

@@ -21,6 +21,8 @@ export interface HttpApiDeps {
   auth: AuthStore;
   logger: pino.Logger;
   now: () => Date;
+  /** More Prometheus lines (the rollout engine's). */
+  extraMetrics?: () => string[];
 }
 
 /** Most events one page returns. */
@@ -39,7 +41,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: HttpApiDeps, optio
   app.get('/dashboard.js', { config: { access: 'viewer' } }, async (_req, reply) =>
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-store').send(DASHBOARD_SCRIPT));
   app.get('/metrics', { config: { access: 'metrics' } }, async (_req, reply) =>
-    reply.type('text/plain; version=0.0.4').send(renderMetrics({ fleet: deps.fleet, times: deps.endpoint.times, connected: deps.endpoint.connectedCount() })));
+    reply.type('text/plain; version=0.0.4').send(renderMetrics({ fleet: deps.fleet, times: deps.endpoint.times, connected: deps.endpoint.connectedCount() }) + (deps.extraMetrics?.() ?? []).map((l) => `${l}\n`).join('')));
   app.get('/api/me', { config: { access: 'viewer' } }, async (req) => req.operator);
 
   app.get<{ Querystring: Record<string, string | undefined> }>('/api/hosts', { config: { access: 'viewer' } }, async (req, reply) => {

@@ -15,12 +15,19 @@ import { createHttpServer } from './http-server.js';
 import type { HubSettingsFile } from './settings.js';
 import { AuthStore } from './store-auth.js';
 import { HubStore } from './store.js';
+import { registerRolloutRoutes } from './rollouts/http.js';
+import { ROLLOUT_PAGE_HTML, ROLLOUT_PAGE_SCRIPT } from './rollouts/page.js';
+import { gitRolloutRepo, type RolloutRepo } from './rollouts/repo.js';
+import { RolloutRunner } from './rollouts/runner.js';
+import { RolloutStore } from './rollouts/store.js';
 
 export interface HubDeps {
   logger: pino.Logger;
   now: () => Date;
   /** Defaults to POSTing to `alerts.url`. */
   alerts?: AlertSink;
+  /** Defaults to the config repo of `fleet:` in hub.yaml (the rollout simulation brings its own). */
+  rolloutRepo?: RolloutRepo;
 }
 
 export interface HubOptions {
@@ -38,6 +45,7 @@ export interface Hub {
   readonly endpoint: AgentEndpoint;
   readonly store: HubStore;
   readonly auth: AuthStore;
+  readonly rollouts: RolloutRunner;
 }
 
 export function createHub(deps: HubDeps, options: HubOptions): Hub {
@@ -52,12 +60,17 @@ export function createHub(deps: HubDeps, options: HubOptions): Hub {
   );
   const auth = new AuthStore({ db });
   const endpoint = new AgentEndpoint({ fleet, store, logger: deps.logger }, { path: '/agent', pingMs: options.pingMs ?? 30_000, maxPayload: 4 * 1024 * 1024 });
+  const rollouts = new RolloutRunner(
+    { store: new RolloutStore({ db }), fleet, requestSync: (host, reason) => void endpoint.requestSync(host, reason), repo: deps.rolloutRepo ?? (s.fleet ? gitRolloutRepo(s.fleet) : null), alerts, logger: deps.logger, now: deps.now },
+    { tickMs: 250 },
+  );
   let app: FastifyInstance | null = null;
 
   async function build(): Promise<FastifyInstance> {
     const instance = await createHttpServer({ auth, logger: deps.logger, now: deps.now }, s);
     registerLoginRoutes(instance, { auth, logger: deps.logger, now: deps.now }, s);
-    registerApiRoutes(instance, { fleet, endpoint, store, auth, logger: deps.logger, now: deps.now }, { webhookSecret: s.webhookSecret });
+    registerApiRoutes(instance, { fleet, endpoint, store, auth, logger: deps.logger, now: deps.now, extraMetrics: () => rollouts.metrics() }, { webhookSecret: s.webhookSecret });
+    registerRolloutRoutes(instance, { runner: rollouts, auth, now: deps.now }, { html: ROLLOUT_PAGE_HTML, script: ROLLOUT_PAGE_SCRIPT });
     registerAdminRoutes(instance, { store, auth, now: deps.now });
     // Agents stay on ws: their bearer token is checked in the upgrade, before the socket is accepted.
     instance.server.on('upgrade', (req, socket, head: Buffer) => endpoint.handleUpgrade(req, socket, head));
@@ -78,11 +91,13 @@ export function createHub(deps: HubDeps, options: HubOptions): Hub {
     endpoint,
     store,
     auth,
+    rollouts,
     async start() {
       app = await build();
       await app.listen({ port: s.listen.port, host: s.listen.host });
       const server = app.server;
       timers.push(setInterval(flush, options.flushMs ?? 2000));
+      rollouts.start();
       timers.push(setInterval(() => fleet.check(), Math.max(250, Math.min(5000, s.offlineAfterMs / 4))));
       const address = server.address() as AddressInfo;
       log.info({ listen: `${address.address}:${address.port}`, tls: s.tls !== null, database: s.database }, 'hub listening');
@@ -93,6 +108,7 @@ export function createHub(deps: HubDeps, options: HubOptions): Hub {
     },
     async stop() {
       for (const t of timers) clearInterval(t);
+      await rollouts.stop();
       await endpoint.close();
       if (app) {
         app.server.closeAllConnections();

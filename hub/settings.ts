@@ -7,6 +7,7 @@ import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { parseDuration } from '../agent/desired/duration.js';
 import { SettingsError, type ConfigProblem } from '../agent/errors.js';
+import type { FleetRepoSettings } from './rollouts/repo.js';
 
 export interface HubSettingsFile {
   file: string;
@@ -29,6 +30,8 @@ export interface HubSettingsFile {
   maxConcurrentRequests: number;
   /** Lifetime of a dashboard session. */
   sessionMs: number;
+  /** The hub's write access to the config repo, for rollouts (hub/rollouts/); null: no rollouts. */
+  fleet: FleetRepoSettings | null;
 }
 
 export interface OidcSettings {
@@ -72,6 +75,17 @@ const schema = z.strictObject({
   rateLimitPerMinute: z.number().int().min(10).default(1200),
   maxConcurrentRequests: z.number().int().min(1).default(64),
   session: duration.default(12 * 3_600_000),
+  fleet: z.strictObject({
+    repo: z.string().min(1),
+    branch: z.string().min(1).default('main'),
+    auth: z.strictObject({
+      username: z.string().min(1).optional(),
+      passwordFile: z.string().min(1).optional(),
+      sshKeyFile: z.string().min(1).optional(),
+      knownHostsFile: z.string().min(1).optional(),
+    }).default({}),
+    signKeyFile: z.string().min(1).optional(),
+  }).optional(),
 });
 
 export function loadHubSettings(file: string): HubSettingsFile {
@@ -145,6 +159,21 @@ export function parseHubSettings(text: string, file: string): HubSettingsFile {
     rateLimitPerMinute: s.rateLimitPerMinute,
     maxConcurrentRequests: s.maxConcurrentRequests,
     sessionMs: s.session,
+    fleet: s.fleet ? fleetRepo(s.fleet, base) : null,
+  };
+}
+
+type FleetInput = NonNullable<z.infer<typeof schema>['fleet']>;
+
+function fleetRepo(f: FleetInput, base: string): FleetRepoSettings {
+  const file = (name: string | undefined): string | undefined => (name === undefined ? undefined : resolve(base, name));
+  // A local path is resolved against hub.yaml; URLs (scheme:// or user@host:path) stay as written.
+  const repo = /^[a-z][a-z0-9+.-]*:\/\/|^[^/]+@[^/]+:/i.test(f.repo) ? f.repo : resolve(base, f.repo);
+  return {
+    repo,
+    branch: f.branch,
+    auth: { username: f.auth.username, passwordFile: file(f.auth.passwordFile), sshKeyFile: file(f.auth.sshKeyFile), knownHostsFile: file(f.auth.knownHostsFile) },
+    signKeyFile: file(f.signKeyFile) ?? null,
   };
 }
 

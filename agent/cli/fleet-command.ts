@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import type { CliContext, ExitCode } from './context.js';
 import type { FleetCliOptions } from './fleet.js';
+import type { RolloutCliOptions, RolloutVerb } from './fleet-rollout.js';
 
 type Runner = (fn: (ctx: CliContext, ...args: never[]) => Promise<ExitCode>) => (...args: unknown[]) => Promise<void>;
 
@@ -34,4 +35,39 @@ export function registerFleetCommand(program: Command, run: Runner): void {
     .option('--sign-key <file>', 'SSH-sign the commits with this ed25519 private key')
     .option('--force-host <host>', 'take over a host branch changed by hand (repeatable)', collect, [])
     .action(go('publish'));
+  registerRolloutCommand(fleet, run);
+}
+
+function registerRolloutCommand(fleet: Command, run: Runner): void {
+  const rollout = fleet.command('rollout').description('a progressive rollout run by the hub (start, status, pause, resume, abort)');
+  const verb = (name: RolloutVerb, args: string, description: string): Command =>
+    rollout
+      .command(`${name}${args}`)
+      .description(description)
+      .requiredOption('--hub <url>', 'the hub, e.g. https://hub.example.com:7070')
+      .requiredOption('--token-file <file>', "file holding an operator's API token (moor hub user add)")
+      .option('--wait', 'wait until the rollout completes, halts, or its revert converges')
+      .option('--wait-timeout <seconds>', 'give up waiting after this long', '3600');
+  const go = (name: RolloutVerb) =>
+    run(async (ctx, ...args: never[]) => {
+      const list: unknown[] = args;
+      const first = list[0];
+      const id = list.length > 1 && typeof first === 'string' ? first : undefined;
+      const opts = list[list.length - 1] as RolloutCliOptions;
+      return (await import('./fleet-rollout.js')).rolloutVerb(ctx, name, id, opts);
+    });
+  verb('start', '', 'start a rollout of a fleet commit to the selected hosts')
+    .option('--commit <sha>', 'the fleet commit (default: HEAD of --repo, else the fleet branch head on the hub)')
+    .option('--repo <dir>', 'checkout of the fleet branch whose HEAD is rolled out')
+    .option('--hosts <selector>', 'only hosts whose labels match')
+    .option('--waves <list>', 'cumulative wave sizes, e.g. 1,10%,50%,100% (default: fleet.yaml rollout.waves)')
+    .option('--max-failures <n|p%>', 'failures allowed per wave (default: fleet.yaml)')
+    .option('--wave-timeout <duration>', 'how long a host has to report the commit applied (default: fleet.yaml)')
+    .option('--pause <duration>', 'pause between healthy waves (default: fleet.yaml)')
+    .option('--max-unavailable <label=n>', 'disruption budget: at most n hosts per value of label updating or failed at once')
+    .action(go('start'));
+  verb('status', ' [id]', 'show one rollout, or list them').action(go('status'));
+  verb('pause', ' <id>', 'stop starting new hosts; hosts already updating finish').action(go('pause'));
+  verb('resume', ' <id>', 'continue a paused rollout').action(go('resume'));
+  verb('abort', ' <id>', 'stop the rollout for good').option('--revert', 'put every host back on its previous tree with a new forward commit').action(go('abort'));
 }

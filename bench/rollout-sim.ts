@@ -1,0 +1,164 @@
+// Simulation benchmark of a 5,000-host rollout run by the hub: the real hub process (simulated
+// config repo, bench/rollout-sim-hub.ts) and 5,000 simulated agents on real loopback websockets
+// (the hub-load harness's frames). Each agent, told to sync, reports its commit applied after a
+// random 0.2-2 s (--apply-min/--apply-max S). Prints the hub's CPU and memory during the rollout and, for each wave, the time
+// from the last report of the wave before to the first sync request of the next.
+// Run: node build/bench/rollout-sim.js [--agents 5000] [--apply-min 0.2] [--apply-max 2]
+
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import WebSocket from 'ws';
+import { openHubDatabase } from '../hub/db.js';
+import { AuthStore } from '../hub/store-auth.js';
+import { HubStore } from '../hub/store.js';
+import { waveSizes } from '../hub/rollouts/model.js';
+import { simCommit, simHost } from './rollout-sim-hub.js';
+
+const arg = (name: string, fallback: number): number => {
+  const i = process.argv.indexOf(`--${name}`);
+  const v = i >= 0 ? Number(process.argv[i + 1]) : NaN;
+  return Number.isFinite(v) && v > 0 ? v : fallback;
+};
+const AGENTS = arg('agents', 5000);
+/** How long a simulated agent takes to apply a commit, uniformly between these (seconds). */
+const APPLY_MIN_MS = arg('apply-min', 0.2) * 1000;
+const APPLY_MAX_MS = arg('apply-max', 2) * 1000;
+const OPERATOR_TOKEN = 'moor_bench_operator_token';
+const FLEET_COMMIT = 'b'.repeat(40);
+
+if (!process.env['MOOR_BENCH_REEXEC']) {
+  const r = spawnSync('bash', ['-c', `ulimit -n ${AGENTS * 2 + 500} 2>/dev/null || ulimit -n $(ulimit -Hn); exec "$0" "$@"`, process.execPath, ...process.argv.slice(1)], {
+    stdio: 'inherit', env: { ...process.env, MOOR_BENCH_REEXEC: '1' },
+  });
+  process.exit(r.status ?? 1);
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const dir = mkdtempSync(join(tmpdir(), 'moor-rollout-sim-'));
+const port = 19000 + Math.floor(Math.random() * 2000);
+
+function procStat(pid: number): { cpuTicks: number; rssKb: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return { cpuTicks: Number(fields[11]) + Number(fields[12]), rssKb: Number(rss ?? 0) };
+}
+
+function status(host: string, commit: string): string {
+  return JSON.stringify({ t: 'status', status: {
+    host, version: '0.1.0', branch: `hosts/${host}`, revision: { applied: commit, lastGood: commit, head: commit }, state: 'idle',
+    lastSync: { at: new Date().toISOString(), commit, result: 'converged', error: null }, source: null, suspended: null, pending: null, drift: [], hub: null,
+    resources: Array.from({ length: 20 }, (_, k) => ({ kind: 'container', name: `svc-${k}`, health: 'healthy', detail: 'running' })),
+  } });
+}
+
+async function api(path: string, init: RequestInit = {}): Promise<unknown> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, { ...init, headers: { authorization: `Bearer ${OPERATOR_TOKEN}`, 'content-type': 'application/json' } });
+  return res.json();
+}
+
+async function main(): Promise<void> {
+  writeFileSync(join(dir, 'hub.yaml'), `listen: 127.0.0.1:${port}\ndatabase: ./hub.db\nofflineAfter: 60s\nrateLimitPerMinute: 100000\n`);
+  const tokens: string[] = [];
+  {
+    const db = openHubDatabase(join(dir, 'hub.db'));
+    const store = new HubStore({ db });
+    new AuthStore({ db }).addUser('bench', 'operator', OPERATOR_TOKEN, new Date());
+    db.transaction(() => {
+      for (let i = 0; i < AGENTS; i++) {
+        tokens.push(`moor_bench_${i}_${Math.random().toString(36).slice(2)}`);
+        store.addToken(simHost(i), tokens[i] ?? '', new Date());
+      }
+    })();
+    db.close();
+  }
+  const out = openSync(join(dir, 'hub.log'), 'a');
+  const hub = spawn(process.execPath, [resolve(import.meta.dirname, 'rollout-sim-hub.js'), join(dir, 'hub.yaml'), String(AGENTS)], { stdio: ['ignore', out, out] });
+  const pid = hub.pid ?? 0;
+  for (let i = 0; ; i++) {
+    try { if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break; } catch { if (i > 400) throw new Error('hub did not start'); await sleep(50); }
+  }
+  let reports = 0;
+  let syncsSeen = 0;
+  // Hosts go into waves in name order (edge-00000 first), as the planner assigns them.
+  const sizes = waveSizes(AGENTS, [1, '10%', '50%', '100%']);
+  const waveOf = (i: number): number => {
+    let end = 0;
+    for (let w = 0; w < sizes.length; w++) if (i < (end += sizes[w] ?? 0)) return w;
+    return sizes.length - 1;
+  };
+  const firstSync: number[] = [];
+  const lastReport: number[] = [];
+  const sockets: WebSocket[] = [];
+  let next = 0;
+  await Promise.all(Array.from({ length: 100 }, async () => {
+    while (next < AGENTS) {
+      const i = next++;
+      const host = simHost(i);
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/agent`, { headers: { authorization: `Bearer ${tokens[i]}` }, perMessageDeflate: false });
+      await new Promise<void>((res, rej) => { ws.once('open', () => res()); ws.once('error', rej); });
+      let seq = 0;
+      ws.on('message', (data) => {
+        const m = JSON.parse(String(data)) as { t: string };
+        if (m.t !== 'sync') return;
+        syncsSeen++;
+        const w = waveOf(i);
+        firstSync[w] ??= performance.now();
+        const commit = simCommit(FLEET_COMMIT, host);
+        setTimeout(() => {
+          seq++;
+          ws.send(JSON.stringify({ t: 'events', events: [{ seq, at: new Date().toISOString(), event: { type: 'sync.succeeded', commit, changes: 3, durationMs: 900 } }] }));
+          ws.send(status(host, commit));
+          lastReport[waveOf(i)] = performance.now();
+          reports++;
+        }, APPLY_MIN_MS + Math.random() * (APPLY_MAX_MS - APPLY_MIN_MS));
+      });
+      ws.send(JSON.stringify({ t: 'hello', host, version: '0.1.0', branch: `hosts/${host}`, inventory: null }));
+      ws.send(status(host, 'a'.repeat(40)));
+      const hb = setInterval(() => ws.send(JSON.stringify({ t: 'heartbeat', at: new Date().toISOString(), metrics: null, summary: { applied: null, head: null, state: 'idle', healthy: 20, unhealthy: 0, suspended: false, outbox: 0 } })), 15_000);
+      ws.on('close', () => clearInterval(hb));
+      sockets.push(ws);
+    }
+  }));
+  await sleep(3000);
+  const s0 = procStat(pid);
+  const t0 = performance.now();
+  let peakRss = s0.rssKb;
+  const created = (await api('/api/rollouts', { method: 'POST', body: JSON.stringify({ commit: FLEET_COMMIT, waves: [1, '10%', '50%', '100%'], maxFailures: '5%', waveTimeout: '10m', pause: '0s' }) })) as { id: number; error?: string };
+  if (!created.id) throw new Error(`cannot start: ${JSON.stringify(created)}`);
+  let r: { status: string; wave: number } = { status: 'running', wave: 1 };
+  while (r.status === 'running') {
+    await sleep(500);
+    peakRss = Math.max(peakRss, procStat(pid).rssKb);
+    r = (await api(`/api/rollouts/${created.id}`)) as { status: string; wave: number };
+  }
+  const s1 = procStat(pid);
+  const elapsed = (performance.now() - t0) / 1000;
+  const advances: number[] = [];
+  for (let w = 1; w < sizes.length; w++) advances.push((firstSync[w] ?? NaN) - (lastReport[w - 1] ?? NaN));
+  const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } })).text();
+  const cpuPct = ((s1.cpuTicks - s0.cpuTicks) / 100 / elapsed) * 100;
+  const worst = Math.max(...advances);
+  const rows = [
+    ['hosts', `${AGENTS} simulated agents, apply takes ${APPLY_MIN_MS / 1000}-${APPLY_MAX_MS / 1000} s each, waves ${sizes.join(' + ')}, no pause`],
+    ['rollout', `${r.status} in ${elapsed.toFixed(1)} s; ${syncsSeen} sync requests, ${reports} reports`],
+    ['hub CPU during the rollout', `${cpuPct.toFixed(1)} % of one core (bar <= 25 %)  ${cpuPct <= 25 ? 'PASS' : 'FAIL'}`],
+    ['hub RSS', `${(s0.rssKb / 1024).toFixed(0)} MB before, ${(peakRss / 1024).toFixed(0)} MB peak`],
+    ['last report -> next wave sync', `${advances.map((a) => `${a.toFixed(0)} ms`).join(', ')} (bar <= 1000 ms)  ${advances.length > 0 && worst <= 1000 ? 'PASS' : 'FAIL'}`],
+    ['hub-side wave advance (metric)', metrics.split('\n').find((l) => l.startsWith('moor_hub_rollout_wave_advance_seconds ')) ?? '-'],
+    ['machine', `${cpus().length} cores, load generator in the same machine`],
+  ];
+  for (const [k, v] of rows) process.stdout.write(`${(k ?? '').padEnd(34)} ${v}\n`);
+  for (const ws of sockets) ws.terminate();
+  hub.kill('SIGTERM');
+  await new Promise((res) => hub.once('exit', res));
+  rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`rollout-sim failed: ${String(err)}\n`);
+  process.exit(1);
+});

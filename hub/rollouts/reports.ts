@@ -1,0 +1,71 @@
+// What the agents' reports say about a commit: sync events and status snapshots turned into
+// one outcome per (host, commit). Pure; the runner keeps the latest few per host.
+
+import type { OutboxEntry } from '../../agent/reporter/protocol.js';
+import type { StatusSnapshot } from '../../agent/reconciler/status-model.js';
+import type { HostOutcome } from './model.js';
+
+const FAILED_RESULTS = new Set(['failed', 'rolled-back', 'invalid', 'refused']);
+const OK_RESULTS = new Set(['converged', 'unchanged', 'healed', 'succeeded']);
+
+export function outcomeOfEvent(e: OutboxEntry): HostOutcome | null {
+  const ev = e.event;
+  switch (ev.type) {
+    case 'sync.succeeded':
+      return { commit: ev.commit, ok: true, result: 'succeeded', at: e.at, message: '', evidence: ev };
+    case 'sync.failed':
+      return { commit: ev.commit, ok: false, result: 'failed', at: e.at, message: ev.error.message, evidence: ev };
+    case 'sync.rolledBack':
+      return { commit: ev.commit, ok: false, result: 'rolled-back', at: e.at, message: ev.error.message, evidence: ev };
+    case 'commit.invalid':
+      return { commit: ev.commit, ok: false, result: 'invalid', at: e.at, message: ev.error.message, evidence: ev };
+    case 'commit.refused':
+      return { commit: ev.commit, ok: false, result: 'refused', at: e.at, message: ev.reason, evidence: ev };
+    default:
+      return null;
+  }
+}
+
+/** A status counts as success only when the host runs exactly that commit with nothing unhealthy. */
+export function outcomeOfStatus(s: StatusSnapshot): HostOutcome | null {
+  const last = s.lastSync;
+  if (!last || last.commit === null) return null;
+  const unhealthy = s.resources.filter((r) => r.health === 'unhealthy' || r.health === 'missing' || r.health === 'stopped');
+  if (OK_RESULTS.has(last.result)) {
+    if (s.revision.applied !== last.commit || unhealthy.length > 0) return null;
+    return { commit: last.commit, ok: true, result: 'succeeded', at: last.at, message: '', evidence: { lastSync: last } };
+  }
+  if (FAILED_RESULTS.has(last.result)) {
+    return { commit: last.commit, ok: false, result: last.result, at: last.at, message: last.error?.message ?? '', evidence: { lastSync: last, unhealthy } };
+  }
+  return null;
+}
+
+/** host -> commit -> outcome, a few commits per host. */
+export class OutcomeBook {
+  private readonly byHost = new Map<string, Map<string, HostOutcome>>();
+
+  record(host: string, o: HostOutcome): void {
+    let m = this.byHost.get(host);
+    if (!m) this.byHost.set(host, (m = new Map()));
+    m.delete(o.commit);
+    m.set(o.commit, o);
+    if (m.size > 4) {
+      const oldest = m.keys().next().value;
+      if (oldest !== undefined) m.delete(oldest);
+    }
+  }
+
+  /** The outcome about `commit`, else the latest about anything (evidence for a timeout). */
+  about(host: string, commit: string | null): HostOutcome | null {
+    const m = this.byHost.get(host);
+    if (!m) return null;
+    if (commit !== null) {
+      const o = m.get(commit);
+      if (o) return o;
+    }
+    let last: HostOutcome | null = null;
+    for (const o of m.values()) last = o;
+    return last;
+  }
+}

@@ -5,7 +5,7 @@ import type { OutboxEntry } from '../../agent/reporter/protocol.js';
 import type { StatusSnapshot } from '../../agent/reconciler/status-model.js';
 import type { HostOutcome } from './model.js';
 
-const FAILED_RESULTS = new Set(['failed', 'rolled-back', 'invalid', 'refused']);
+const FAILED_RESULTS = new Set(['failed', 'rolled-back', 'rollback-failed', 'invalid', 'refused']);
 const OK_RESULTS = new Set(['converged', 'unchanged', 'healed', 'succeeded']);
 
 export function outcomeOfEvent(e: OutboxEntry): HostOutcome | null {
@@ -17,6 +17,8 @@ export function outcomeOfEvent(e: OutboxEntry): HostOutcome | null {
       return { commit: ev.commit, ok: false, result: 'failed', at: e.at, message: ev.error.message, evidence: ev };
     case 'sync.rolledBack':
       return { commit: ev.commit, ok: false, result: 'rolled-back', at: e.at, message: ev.error.message, evidence: ev };
+    case 'sync.rollbackFailed':
+      return { commit: ev.commit, ok: false, result: 'rollback-failed', at: e.at, message: `${ev.error.message}; rollback failed: ${ev.rollbackError.message}`, evidence: ev };
     case 'commit.invalid':
       return { commit: ev.commit, ok: false, result: 'invalid', at: e.at, message: ev.error.message, evidence: ev };
     case 'commit.refused':

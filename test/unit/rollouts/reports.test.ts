@@ -20,8 +20,8 @@ describe("reading the agents' reports about a commit", () => {
     assert.equal(outcomeOfStatus(status({ revision: { applied: OLD, lastGood: OLD, head: C } })), null);
     assert.equal(outcomeOfStatus(status({ resources: [{ kind: 'container', name: 'web', health: 'unhealthy', detail: '' }] })), null);
   });
-  it('turns failed, rolled-back, invalid and refused into failures with the error as evidence', () => {
-    for (const result of ['failed', 'rolled-back', 'invalid', 'refused']) {
+  it('turns failed, rolled-back, rollback-failed, invalid and refused into failures with the error as evidence', () => {
+    for (const result of ['failed', 'rolled-back', 'rollback-failed', 'invalid', 'refused']) {
       const o = outcomeOfStatus(status({ lastSync: { at: '', commit: C, result, error: { name: 'UnhealthyError', code: 'UNHEALTHY', message: 'web is unhealthy', handling: 'commit' } } }));
       assert.equal(o?.ok, false);
       assert.equal(o?.result, result);
@@ -33,6 +33,10 @@ describe("reading the agents' reports about a commit", () => {
     assert.equal(outcomeOfEvent({ seq: 1, at, event: { type: 'sync.succeeded', commit: C, changes: 1, durationMs: 5 } })?.ok, true);
     assert.equal(outcomeOfEvent({ seq: 2, at, event: { type: 'commit.refused', commit: C, reason: 'unsigned' } })?.message, 'unsigned');
     assert.equal(outcomeOfEvent({ seq: 3, at, event: { type: 'agent.started', version: 't' } }), null);
+    const error = { name: 'HealthError', code: 'UNHEALTHY', message: 'web exited', handling: 'commit' as const };
+    const rollbackError = { name: 'DockerError', code: 'IMAGE_NOT_FOUND', message: 'app:1 is gone', handling: 'commit' as const };
+    const failed = outcomeOfEvent({ seq: 4, at, event: { type: 'sync.rollbackFailed', commit: C, to: OLD, error, rollbackError } });
+    assert.deepEqual([failed?.ok, failed?.result, failed?.message], [false, 'rollback-failed', 'web exited; rollback failed: app:1 is gone']);
   });
   it('keeps the outcome per commit, so a report about another commit never answers for this one', () => {
     const book = new OutcomeBook();

@@ -5,7 +5,7 @@
 // they must produce instead.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -17,6 +17,7 @@ import { createDockerEngine } from '../../../agent/executors/docker/dockerode-en
 import { observe } from '../../../agent/observe/observe.js';
 import { plan } from '../../../agent/planner/plan.js';
 import type { Step } from '../../../agent/planner/steps.js';
+import { createProjectDirs } from '../../../agent/executors/files/project-dirs.js';
 import { createStepExecutor } from '../../../agent/reconciler/execute-step.js';
 import type { PolicySettings } from '../../../agent/settings/model.js';
 import { cleanupHost, dockerSocket, testDocker, uniqueHostId } from '../../bed/docker-env.js';
@@ -38,7 +39,8 @@ describe('parity with docker-compose 1.29', () => {
   let projectsDir = '';
   let desired: DesiredState;
   const env = (): NodeJS.ProcessEnv => ({ ...process.env, DOCKER_HOST: `unix://${dockerSocket()}` });
-  const observeNow = () => observe({ engine }, desired, { host, unitNames: [], filePaths: [] });
+  const projects = createProjectDirs();
+  const observeNow = () => observe({ engine, projects }, desired, { host, unitNames: [], filePaths: [] });
 
   before(async () => {
     root = await mkdtemp(join(tmpdir(), 'moor-parity-'));
@@ -52,13 +54,11 @@ describe('parity with docker-compose 1.29', () => {
       await writeFile(join(dir, 'compose.yaml'), COMPOSE_FILE(root));
     }
     await mkdir(join(root, 'bind'), { recursive: true });
-    // The project directory holds the repo's files (placing them there is the projdir work's).
-    await cp(moorDir, join(projectsDir, moorProject), { recursive: true });
     await run('docker-compose', ['-p', dcProject, '-f', join(dcDir, 'compose.yaml'), 'up', '-d'], { cwd: dcDir, env: env(), timeout: 180_000 });
 
     desired = await loadDesiredState(moorDir, { policy: POLICY, projectsDir });
     const steps = plan(desired, await observeNow(), { host, revision: REV, prune: true, pullAlways: false, appliedSpecs: {} }).steps;
-    await execute(steps, createStepExecutor({ engine, now: () => new Date(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) }, { host, revision: REV, healthTimeoutMs: 60_000 }));
+    await execute(steps, createStepExecutor({ engine, projects, now: () => new Date(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) }, { host, revision: REV, healthTimeoutMs: 60_000 }));
   });
 
   after(async () => {

@@ -12,7 +12,9 @@ import { formatSummary } from '../../fleet/diff.js';
 import { planFleet } from '../../fleet/plan.js';
 import { publishFleet, readFleetCommit } from '../../fleet/publish.js';
 import { parseSelector, SelectorSyntaxError } from '../../fleet/selector.js';
+import { checkRecipients } from '../secrets/repo-tools.js';
 import { EXIT, printJson, reportError, type CliContext, type ExitCode } from './context.js';
+import { formatProblemLine } from './format.js';
 
 export interface FleetCliOptions {
   repo: string;
@@ -49,9 +51,12 @@ export async function fleetVerb(ctx: CliContext, verb: Verb, opts: FleetCliOptio
     const loaded = await loadFleet(opts.repo);
     const hosts = await renderChecked(loaded, filter, policy);
     if (verb === 'check') {
-      if (ctx.json) printJson(ctx, { valid: true, hosts: hosts.map((h) => h.host) });
+      // Secrets: every .age file must be encrypted to each host it is for (no private key needed).
+      const secrets = await checkRecipients(opts.repo);
+      if (ctx.json) printJson(ctx, { valid: secrets.length === 0, hosts: hosts.map((h) => h.host), problems: secrets });
+      else if (secrets.length > 0) for (const p of secrets) ctx.out(formatProblemLine(p));
       else ctx.out(`${hosts.length} host(s) valid: ${hosts.map((h) => h.host).join(', ')}`);
-      return EXIT.ok;
+      return secrets.length === 0 ? EXIT.ok : EXIT.failed;
     }
     if (verb === 'render') {
       const out = opts.out ?? 'rendered';

@@ -69,10 +69,10 @@ describe('policy attacks through a real agent', () => {
     mkdirSync(join(dir, 'files'));
     for (const [rel, text] of Object.entries(files)) writeFileSync(join(dir, rel), text);
 
-    const validate = await moorWithRss(['validate', dir, '--config', join(dir, 'none.yaml')], dir);
+    const validate = await moorWithRss(['validate', dir], dir);
     assert.equal(validate.code, 1, validate.stderr);
     assert.match(validate.stdout, /moor\.yaml:1: files: sources total 671088640 bytes/);
-    const plan = await moorWithRss(['plan', '--dir', dir, '--offline', '--config', join(dir, 'none.yaml')], dir);
+    const plan = await moorWithRss(['plan', '--dir', dir, '--offline'], dir);
     assert.equal(plan.code, 1, plan.stderr);
     assert.match(plan.stderr, /moor\.yaml:1: files: sources total/);
 

@@ -11,7 +11,9 @@ import { fileURLToPath } from 'node:url';
 const MAIN = fileURLToPath(new URL('../../../agent/main.js', import.meta.url));
 
 function moor(args: string[], cwd: string): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, [MAIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, MOOR_CONFIG: join(cwd, 'no-agent.yaml') } });
+  // No agent.yaml: the tools of the people who write the repo, not of a host.
+  const { MOOR_CONFIG: _none, ...env } = process.env;
+  const r = spawnSync(process.execPath, [MAIN, ...args], { cwd, encoding: 'utf8', env });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
 
@@ -35,6 +37,8 @@ describe('secrets tools on a fleet checkout', () => {
     await host('web1', 'web', web1!.recipient);
     await writeFile(join(repo, '.moor-recipients.yaml'), `admins: [${admin!.recipient}]\n`);
     await writeFile(join(repo, 'stacks/shop/secrets/db'), 'hunter2');
+    await writeFile(join(repo, 'stacks/shop/compose.yaml'), 'services:\n  db:\n    image: local/busybox:1\n    network_mode: none\n');
+    await writeFile(join(repo, 'fleet.yaml'), 'groups:\n  - { name: everyone, select: {}, stacks: [shop] }\n');
 
     const enc = moor(['secrets', 'encrypt', '--to', 'role=db,site in (berlin)', 'stacks/shop/secrets/db'], repo);
     assert.equal(enc.code, 0, enc.err);
@@ -52,6 +56,9 @@ describe('secrets tools on a fleet checkout', () => {
     assert.equal(check.code, 1);
     assert.match(check.out, new RegExp(`stacks/shop/secrets/db\\.age:1: host db2 \\(to: role=db,site in \\(berlin\\)\\) cannot decrypt it: recipient ${db2!.recipient} is missing`));
     assert.ok(!check.out.includes('db1'), check.out);
+    const fleetCheck = moor(['fleet', 'check', '--repo', '.'], repo);
+    assert.equal(fleetCheck.code, 1, fleetCheck.out + fleetCheck.err);
+    assert.match(fleetCheck.out, /stacks\/shop\/secrets\/db\.age:1: host db2 .* cannot decrypt it/);
 
     const refused = moor(['secrets', 'rekey', '--identity', web1!.file], repo);
     assert.equal(refused.code, 1);
@@ -61,6 +68,8 @@ describe('secrets tools on a fleet checkout', () => {
     assert.equal(rekey.code, 0, rekey.err);
     assert.match(rekey.out, /1 re-encrypted, 0 unchanged/);
     assert.ok(canDecrypt(db2!.file, secret));
+    const fleetAfter = moor(['fleet', 'check', '--repo', '.'], repo);
+    assert.equal(fleetAfter.code, 0, fleetAfter.out + fleetAfter.err);
     assert.equal(execFileSync('age', ['-d', '-i', db1!.file, secret]).toString(), 'hunter2');
     assert.equal(moor(['secrets', 'check'], repo).code, 0);
     assert.match(moor(['secrets', 'rekey', '--identity', admin!.file], repo).out, /0 re-encrypted, 1 unchanged/);

@@ -25,7 +25,7 @@ const COMPOSE = `services:
 `;
 
 function planJson(dir: string): { status: number | null; stdout: string; stderr: string } {
-  const run = spawnSync(process.execPath, [MAIN, 'plan', '--dir', dir, '--offline', '--json', '--config', path.join(dir, 'no-agent.yaml')], { encoding: 'utf8' });
+  const run = spawnSync(process.execPath, [MAIN, 'plan', '--dir', dir, '--offline', '--json'], { encoding: 'utf8', env: withoutConfig() });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
@@ -49,8 +49,14 @@ describe('secrets are never printed', () => {
   });
   it('plan text shows no secret value either', async () => {
     const dir = await configDir({ 'compose.yaml': COMPOSE, '.env': `DB_PASSWORD=${DB_PASSWORD}\nAPI_TOKEN=${API_TOKEN}\n`, 'app.env': `FROM_FILE=${FROM_ENV_FILE}\n` });
-    const run = spawnSync(process.execPath, [MAIN, 'plan', '--dir', dir, '--offline', '--config', path.join(dir, 'none.yaml')], { encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [MAIN, 'plan', '--dir', dir, '--offline'], { encoding: 'utf8', env: withoutConfig() });
     assert.equal(run.status, 3, run.stderr);
     for (const secret of [DB_PASSWORD, API_TOKEN, FROM_ENV_FILE]) assert.ok(!run.stdout.includes(secret), `plan shows ${secret}`);
   });
 });
+
+/** The environment without MOOR_CONFIG: no agent.yaml, as in a config repo's CI. */
+function withoutConfig(): NodeJS.ProcessEnv {
+  const { MOOR_CONFIG: _none, ...env } = process.env;
+  return env;
+}

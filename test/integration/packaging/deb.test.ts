@@ -61,7 +61,11 @@ describe('the moor package on a fresh systemd host', { timeout: 240_000 }, () =>
     waitFor(`web running at ${commit.slice(0, 8)}`, async () => {
       const c = await web();
       return c?.State === 'running' && c.Labels['moor.revision'] === commit ? c : null;
-    }, { timeoutMs: 60_000, intervalMs: 250 });
+    }, { timeoutMs: 60_000, intervalMs: 250 }).catch(async (err: unknown) => {
+      // What the agent said is the evidence a failure here needs.
+      const journal = await box.exec(['journalctl', '-u', 'moor.service', '-n', '40', '--no-pager']).catch(() => ({ stdout: '(no journal)' }));
+      throw new Error(`${err instanceof Error ? err.message : String(err)}; the agent's journal:\n${journal.stdout}`);
+    });
   const push = async (level: string, extra: Record<string, string> = {}): Promise<string> => {
     const commit = await repo.commitFiles(`hosts/${host}`, { 'compose.yaml': compose(project, level), ...extra }, `web at ${level}`);
     commits.push(commit);

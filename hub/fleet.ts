@@ -7,6 +7,7 @@ import type { StatusSnapshot } from '../agent/reconciler/status-model.js';
 import type { Alert, AlertSink } from './alerts.js';
 import { detailView, isOnline, matches, summaryView, type HostDetailView, type HostFilter, type HostState, type HostSummaryView } from './host-view.js';
 import type { HubStore } from './store.js';
+import { matches as selects, type Selector } from '../fleet/selector.js';
 
 export interface FleetOptions {
   offlineAfterMs: number;
@@ -154,7 +155,8 @@ export class Fleet {
     return hosts;
   }
 
-  list(filter: HostFilter, query: string): { views: HostSummaryView[]; counts: Record<HostFilter, number> } {
+  /** Hosts by state filter, text query and (optionally) a label selector; counts are over the selected hosts. */
+  list(filter: HostFilter, query: string, selector: Selector | null = null): { views: HostSummaryView[]; counts: Record<HostFilter, number> } {
     const now = this.deps.now().getTime();
     if (!this.sorted) this.sorted = [...this.hosts.keys()].sort();
     const counts: Record<HostFilter, number> = { all: 0, online: 0, offline: 0, failed: 0, drift: 0, suspended: 0, behind: 0 };
@@ -164,6 +166,7 @@ export class Fleet {
       const h = this.hosts.get(name);
       if (!h) continue;
       const v = summaryView(h, now, this.options.offlineAfterMs, this.heads);
+      if (selector !== null && !selects(selector, v.labels)) continue;
       for (const f of Object.keys(counts) as HostFilter[]) if (matches(v, f, '')) counts[f]++;
       if (matches(v, filter, q)) views.push(v);
     }

@@ -32,6 +32,8 @@ export interface HostSummaryView {
   outbox: number;
   cpuLoad: number | null;
   memUsedPct: number | null;
+  /** The host's fleet labels, as its agent last reported them (empty outside a fleet). */
+  labels: Record<string, string>;
 }
 
 export interface HostDetailView extends HostSummaryView {
@@ -71,6 +73,7 @@ export function summaryView(h: HostState, now: number, offlineAfterMs: number, h
     outbox: h.summary?.outbox ?? 0,
     cpuLoad: mem ? mem.cpuLoad : null,
     memUsedPct: mem && mem.memTotal > 0 ? Math.round((mem.memUsed / mem.memTotal) * 1000) / 10 : null,
+    labels: h.summary?.labels ?? h.status?.labels ?? {},
   };
 }
 

@@ -13,6 +13,7 @@ import { renderMetrics } from './metrics.js';
 import type { AuthStore } from './store-auth.js';
 import type { HubStore } from './store.js';
 import { deliveryKey, parsePush, pushVerifier } from './webhook.js';
+import { parseSelector, SelectorSyntaxError, type Selector } from '../fleet/selector.js';
 
 export interface HttpApiDeps {
   fleet: Fleet;
@@ -47,7 +48,15 @@ export function registerApiRoutes(app: FastifyInstance, deps: HttpApiDeps, optio
   app.get<{ Querystring: Record<string, string | undefined> }>('/api/hosts', { config: { access: 'viewer' } }, async (req, reply) => {
     const filter = req.query['filter'] ?? 'all';
     if (!(HOST_FILTERS as readonly string[]).includes(filter)) return reply.code(400).send({ error: `filter must be one of ${HOST_FILTERS.join(', ')}` });
-    const { views, counts } = deps.fleet.list(filter as HostFilter, (req.query['q'] ?? '').slice(0, 200));
+    let selector: Selector | null = null;
+    try {
+      const text = (req.query['selector'] ?? '').slice(0, 1000).trim();
+      selector = text === '' ? null : parseSelector(text);
+    } catch (err) {
+      if (err instanceof SelectorSyntaxError) return reply.code(400).send({ error: err.message });
+      throw err;
+    }
+    const { views, counts } = deps.fleet.list(filter as HostFilter, (req.query['q'] ?? '').slice(0, 200), selector);
     const offset = intParam(req.query['offset'], 0, Number.MAX_SAFE_INTEGER);
     const limit = intParam(req.query['limit'], 100, 1000);
     return { total: views.length, offset, limit, counts, hosts: views.slice(offset, offset + limit) };

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { demultiplex } from '../../../agent/executors/docker/dockerode-engine.js';
-import { dockerSocket, testDocker } from '../../bed/docker-env.js';
+import { dockerSocket, testDocker, uniqueHostId } from '../../bed/docker-env.js';
 import { useTestHost } from './harness.js';
 
 const docker = testDocker();
@@ -60,7 +60,7 @@ function project(name: string, n: number): string {
 
 describe('project directory: config files from the commit, data directories kept', () => {
   const t = useTestHost('projdir');
-  const name = `pd${t.host.slice(-8)}`;
+  const name = `pd${uniqueHostId('p').slice(-8)}`;
   const dir = (): string => join(t.dir, 'state', 'projects', name);
 
   it('mounts a config file of the commit and creates the data directory', async () => {
@@ -126,7 +126,7 @@ describe('project directory: config files from the commit, data directories kept
 
 describe('build: an image built on the host from the commit', () => {
   const t = useTestHost('build');
-  const name = `bd${t.host.slice(-8)}`;
+  const name = `bd${uniqueHostId('p').slice(-8)}`;
   const image = `${name}-app`;
   after(async () => {
     await docker.getImage(image).remove({ force: true }).catch(() => undefined);
@@ -178,7 +178,7 @@ describe('build: an image built on the host from the commit', () => {
 
 describe('build: a context the commit does not hold is built from the host', () => {
   const t = useTestHost('hostbuild');
-  const name = `hb${t.host.slice(-8)}`;
+  const name = `hb${uniqueHostId('p').slice(-8)}`;
   const image = `${name}-app`;
   after(async () => {
     await docker.getImage(image).remove({ force: true }).catch(() => undefined);
@@ -215,7 +215,7 @@ async function dockerCompose(dir: string, args: string[]): Promise<void> {
 
 describe('taking over a project that docker-compose started', () => {
   const t = useTestHost('adopt');
-  const name = `ad${t.host.slice(-8)}`;
+  const name = `ad${uniqueHostId('p').slice(-8)}`;
   const composeFile = (adopt: boolean, containerName = ''): string =>
     [
       ...(adopt ? ['x-moor: { adopt: true }'] : []),

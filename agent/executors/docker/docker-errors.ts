@@ -94,7 +94,11 @@ export function toDockerError(err: unknown, op: DockerOperation, data: Record<st
   if (op === 'create') {
     if (status === 404) return make('IMAGE_MISSING', 'retry', `image missing locally: ${message}`);
     if (status === 409) return make('CONFLICT', 'retry', `container name in use: ${message}`);
-    if (status === 400 || status === 500) return make('CREATE_FAILED', 'commit', `engine refused the container: ${message}`);
+    // 400: the engine checked the request and refused it (bad mount, bad option): the commit's fault.
+    if (status === 400) return make('CREATE_FAILED', 'commit', `engine refused the container: ${message}`);
+    // 500: the engine failed inside (e.g. "error creating overlay mount" while it shuts down or
+    // restarts): not the commit's fault; blaming it would roll back, or leave the host half-applied.
+    if (status === 500) return make('CREATE_FAILED', 'retry', `engine failed to create the container: ${message}`);
   }
   // After an engine restart a container can keep a containerd task that no longer runs: starting
   // it again fails the same way for ever; only a new container gets past it.

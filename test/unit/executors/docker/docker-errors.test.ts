@@ -36,6 +36,10 @@ test('a create the engine rejects is the commit’s fault, a name clash is not',
   assert.equal(toDockerError(httpError(400, 'invalid mount config'), 'create').code, 'CREATE_FAILED');
   assert.equal(toDockerError(httpError(400, 'invalid mount config'), 'create').handling, 'commit');
   assert.equal(toDockerError(httpError(409, 'name in use'), 'create').code, 'CONFLICT');
+  // The engine failing inside (here while it shut down under the agent) is not the commit's fault.
+  const internal = toDockerError(httpError(500, 'error creating overlay mount to /var/lib/docker/overlay2/x-init/merged: invalid argument'), 'create');
+  assert.equal(internal.code, 'CREATE_FAILED');
+  assert.equal(internal.handling, 'retry');
   assert.equal(toDockerError(httpError(404, 'no such container'), 'inspect').code, 'NOT_FOUND');
 });
 

@@ -22,7 +22,7 @@ import { openDatabase } from './store/db.js';
 import { Store } from './store/store.js';
 import { VERSION } from './version.js';
 import { createHostParts, type HostParts } from './host-parts.js';
-import { createHostSecrets, type HostSecrets } from './secrets/host-secrets.js';
+import { createHostSecrets, DEFAULT_SECRETS_DIR, type HostSecrets } from './secrets/host-secrets.js';
 import { Suspension } from './reconciler/suspension.js';
 import { Outbox } from './store/outbox.js';
 import type { ObserveDeps } from './observe/observe.js';
@@ -93,8 +93,9 @@ export function createApp(settings: AgentSettings, deps: AppDeps): App {
       registries: settings.registries,
       dockerConfigFile: settings.docker.configFile,
       // The project directories are a bind root too: a symlink a container plants in a data
-      // directory must not lead another bind out of them.
-      bindRoots: [...settings.policy.allowedBindRoots, settings.projectsDir],
+      // directory must not lead another bind out of them. So is the tmpfs where the agent
+      // itself places decrypted compose secrets, which it bind-mounts read-only.
+      bindRoots: [...settings.policy.allowedBindRoots, settings.projectsDir, settings.secretsDir ?? DEFAULT_SECRETS_DIR],
       volumeBindOutsideRoots: settings.policy.allowPrivileged || allowOf(settings.policy).volumeBindOutsideRoots,
     }),
     {

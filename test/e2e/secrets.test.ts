@@ -143,6 +143,11 @@ hub: { url: "ws://127.0.0.1:${hub.port}/agent", tokenFile: ${join(dir, 'hub-toke
     recipient = init.stdout.trim();
     await repo.commitFiles(branch, tree(values), 'secrets');
     agent = startAgent(config, { logFile: join(dir, 'agent.log') });
+    // `moor sync` asks the running agent: wait until it holds the state dir and answers on its socket.
+    await waitFor('the agent to answer on its control socket', async () => {
+      const r = await cli(['--json', 'status']);
+      return r.code === 0 && (JSON.parse(r.stdout) as { agent?: string }).agent === 'running';
+    }, { timeoutMs: 60_000 });
   });
 
   after(async () => {

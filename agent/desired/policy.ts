@@ -136,10 +136,13 @@ export function networkRefusals(n: NetworkSpec, policy: PolicySettings): SubRefu
   return [{ key: ['external'], message: `external network ${n.name} is refused by policy (policy.allow.external)` }];
 }
 
+/** The units moor itself ships (systemd/); any other unit whose name starts with moor- is a commit's to manage. */
+const MOOR_UNITS = ['moor', 'moor-hub'];
+
 /** Host units no commit may override, give drop-ins, mask or stop, whatever the policy says. */
 export function protectedUnit(name: string): boolean {
   const stem = name.replace(/\.[a-z]+$/, '').replace(/@.*$/, '');
-  return ['ssh', 'sshd', 'dbus', 'dbus-broker', 'moor'].includes(stem) || stem.startsWith('systemd-') || stem.startsWith('moor-');
+  return ['ssh', 'sshd', 'dbus', 'dbus-broker', ...MOOR_UNITS].includes(stem) || stem.startsWith('systemd-');
 }
 
 function protectedRefusal(name: string, what: string): string | null {

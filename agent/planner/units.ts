@@ -167,6 +167,8 @@ function action(w: UnitWork): ResourceAction {
 /**
  * Under `policy.units.install: own`, a unit file the commit ships must not replace one the host
  * already had (systemd knows the name) and moor did not install: that would hand the unit over.
+ * Files already on disk exactly as the commit has them are replaced by nothing (a fresh state
+ * database meeting what an earlier moor installed), so they are not refused.
  */
 function refuseHostUnitOverrides(
   wanted: readonly UnitSpec[],
@@ -176,7 +178,9 @@ function refuseHostUnitOverrides(
 ): void {
   if ((ctx.unitInstall ?? 'own') !== 'own') return;
   for (const spec of wanted) {
-    if (spec.content === null || applied[spec.name] !== undefined || seen.get(spec.name)?.known !== true) continue;
+    const now = seen.get(spec.name);
+    if (spec.content === null || applied[spec.name] !== undefined || now?.known !== true) continue;
+    if (observedUnitHash(spec, now) === unitFilesHash(spec.content, spec.dropIns)) continue;
     throw new PlanError(
       'UNIT_OVERRIDE',
       `units/${spec.name} would override the host's own ${spec.name}, which moor did not install; refused by policy (policy.units.install: own; name it in policy.units.install to allow it)`,

@@ -38,9 +38,12 @@ describe('units under policy', () => {
     assert.deepEqual(await problems(files, withUnits({ maskOrStop: ['bluetooth.service'] })), []);
   });
   it('never lets a commit ship a unit file for sshd, dbus, moor or systemd-*', async () => {
-    for (const name of ['sshd.service', 'dbus.service', 'moor.service', 'systemd-journald.service', 'ssh@.service']) {
+    for (const name of ['sshd.service', 'dbus.service', 'moor.service', 'moor-hub.service', 'systemd-journald.service', 'ssh@.service']) {
       const list = await problems({ [`units/${name}`]: ROOT_SERVICE }, withUnits({ install: 'any' }));
       assertProblem(list, { file: `units/${name}`, line: 1, key: '', message: /never touched/ });
     }
+  });
+  it('lets a commit ship its own unit whose name merely starts with moor-', async () => {
+    assert.deepEqual(await problems({ 'units/moor-pkg-hello.service': ROOT_SERVICE }), []);
   });
 });

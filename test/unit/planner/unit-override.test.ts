@@ -32,6 +32,11 @@ describe('units policy at plan time', () => {
     const p = plan(desired([], { units: [next] }), observed([], { units: [{ ...installed(old), known: true }] }), context({ appliedUnits: { 'app.service': old } }));
     assert.ok(p.steps.some((s) => s.kind === 'installUnit'));
   });
+  it('adopts a unit whose files on disk are already what the commit ships (a fresh state database)', () => {
+    const app = unit('app.service');
+    const p = plan(desired([], { units: [app] }), observed([], { units: [{ ...installed(app), known: true }] }), context());
+    assert.ok(!p.steps.some((s) => s.kind === 'installUnit'));
+  });
   it('installs a unit the host does not know', () => {
     const p = plan(desired([], { units: [unit('new.service')] }), observed([], { units: [{ ...hostsOwn('new.service'), known: false }] }), context());
     assert.ok(p.steps.some((s) => s.kind === 'installUnit'));

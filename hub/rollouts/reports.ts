@@ -43,6 +43,16 @@ export function outcomeOfStatus(s: StatusSnapshot): HostOutcome | null {
   return null;
 }
 
+/**
+ * A success counts once the hub's own view of the host shows it: the agent's sync.succeeded event
+ * comes a moment before its status snapshot (debounced), and a rollout must not call a host done
+ * (or complete) while the hub still shows it on the old commit. Failures count at once.
+ */
+export function confirmedOutcome(o: HostOutcome | null, status: StatusSnapshot | null): HostOutcome | null {
+  if (!o || !o.ok) return o;
+  return status?.revision.applied === o.commit ? o : null;
+}
+
 /** host -> commit -> outcome, a few commits per host. */
 export class OutcomeBook {
   private readonly byHost = new Map<string, Map<string, HostOutcome>>();

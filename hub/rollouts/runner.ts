@@ -8,7 +8,7 @@ import type { Fleet } from '../fleet.js';
 import { assignWaves, countPhases, type HostReport, type Rollout, type RolloutSpec } from './model.js';
 import { command, decide, published, publishFailed, revertPublished, type Command, type Effect } from './planner.js';
 import type { PreparedCommit, RolloutRepo } from './repo.js';
-import { OutcomeBook, outcomeOfEvent, outcomeOfStatus } from './reports.js';
+import { confirmedOutcome, OutcomeBook, outcomeOfEvent, outcomeOfStatus } from './reports.js';
 import type { RolloutStore } from './store.js';
 
 export class RolloutUnavailableError extends Error {
@@ -174,7 +174,9 @@ export class RolloutRunner {
     let seen = false;
     if ('status' in report) {
       const o = outcomeOfStatus(report.status);
-      if (o) (this.book.record(host, o), (seen = true));
+      if (o) this.book.record(host, o);
+      // Any status may confirm a success an event already told (see confirmedOutcome).
+      seen = true;
     } else {
       for (const e of report.events) {
         const o = outcomeOfEvent(e);
@@ -214,7 +216,9 @@ export class RolloutRunner {
   private async step(e: Entry, now: number): Promise<void> {
     const reports = new Map<string, HostReport>();
     for (const h of e.r.hosts) {
-      reports.set(h.host, { online: this.deps.fleet.linkOf(h.host)?.online ?? false, outcome: this.book.about(h.host, h.phase === 'reverting' ? h.revertCommit : h.commit) });
+      const link = this.deps.fleet.linkOf(h.host);
+      const outcome = this.book.about(h.host, h.phase === 'reverting' ? h.revertCommit : h.commit);
+      reports.set(h.host, { online: link?.online ?? false, outcome: confirmedOutcome(outcome, link?.status ?? null) });
     }
     const waveBefore = e.r.waveStartedAt === null ? -1 : e.r.wave;
     const d = decide(e.r, reports, now);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { StatusSnapshot } from '../../../agent/reconciler/status-model.js';
-import { OutcomeBook, outcomeOfEvent, outcomeOfStatus } from '../../../hub/rollouts/reports.js';
+import { confirmedOutcome, OutcomeBook, outcomeOfEvent, outcomeOfStatus } from '../../../hub/rollouts/reports.js';
 
 const C = 'c'.repeat(40);
 const OLD = 'o'.repeat(40);
@@ -27,6 +27,16 @@ describe("reading the agents' reports about a commit", () => {
       assert.equal(o?.result, result);
       assert.equal(o?.message, 'web is unhealthy');
     }
+  });
+  it('counts a reported success only once the hub sees the host on that commit, a failure at once', () => {
+    const ok = outcomeOfEvent({ seq: 1, at: '', event: { type: 'sync.succeeded', commit: C, changes: 1, durationMs: 1 } });
+    assert.ok(ok);
+    assert.equal(confirmedOutcome(ok, status({ revision: { applied: OLD, lastGood: OLD, head: C } })), null, 'the status still shows the old commit');
+    assert.equal(confirmedOutcome(ok, null), null, 'no status yet');
+    assert.equal(confirmedOutcome(ok, status({})), ok);
+    const failed = { ...ok, ok: false, result: 'failed' };
+    assert.equal(confirmedOutcome(failed, status({ revision: { applied: OLD, lastGood: OLD, head: C } })), failed);
+    assert.equal(confirmedOutcome(null, status({})), null);
   });
   it('reads sync events by type', () => {
     const at = '2026-01-01T00:00:00Z';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { loadDesiredState } from './desired/load.js';
 import { allowOf, unitsPolicyOf } from './desired/policy.js';
 import { createProjectDirs } from './executors/files/project-dirs.js';
-import { InvalidConfigError } from './errors.js';
+import { InvalidConfigError } from './contracts/errors.js';
 import { verifyUnitFiles } from './executors/systemd/verify-units.js';
 import { lazyDockerEngine } from './executors/docker/lazy-engine.js';
 import { DEFAULT_ENGINE_TIMEOUTS, withTimeouts, type EngineTimeoutOptions, type GuardedEngine } from './executors/docker/timeouts.js';
@@ -14,7 +14,7 @@ import type { Logger } from './logger.js';
 import { Reconciler } from './reconciler/reconciler.js';
 import { ensureStateDir } from './state-dir.js';
 import { StatusTracker } from './reconciler/status.js';
-import { NO_EVENTS, type AgentEvent, type EventSink } from './reporter/events.js';
+import { NO_EVENTS, type AgentEvent, type EventSink } from './contracts/events.js';
 import type { AgentSettings } from './settings/model.js';
 import { createConfigSource, sourceGitDir } from './source/port.js';
 import { createCommitGate } from './reconciler/commit-gate.js';
@@ -29,7 +29,7 @@ import type { ObserveDeps } from './observe/observe.js';
 import { dockerFromEnvironment } from './settings/load.js';
 import { StateLock } from './state-lock.js';
 import { callAgent } from './control/client.js';
-import type { ControlRequest } from './control/protocol.js';
+import type { ControlRequest } from './contracts/control-protocol.js';
 
 export interface App {
   settings: AgentSettings;

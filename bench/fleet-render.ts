@@ -4,7 +4,7 @@
 // Run: node build/bench/fleet-render.js [--hosts 500]. Bar: ≤ 2 s and ≤ 200 MB for the render.
 
 import { cpus, loadavg } from 'node:os';
-import { ProblemList } from '../agent/desired/problems.js';
+import { ProblemList } from '../agent/config-text/problems.js';
 import { defaultPolicy } from '../agent/settings/defaults.js';
 import { parseFleet } from '../fleet/definition.js';
 import { validateRendered } from '../fleet/fleet.js';

@@ -4,11 +4,11 @@
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { InvalidConfigError } from '../agent/errors.js';
+import { InvalidConfigError } from '../agent/contracts/errors.js';
 import { DEFAULT_PROJECTS_DIR, loadDesiredState } from '../agent/desired/load.js';
 import { emptyDesiredState, type DesiredState } from '../agent/desired/model.js';
-import { isRecord } from '../agent/desired/interpolate.js';
-import { parseYaml } from '../agent/desired/yaml-file.js';
+import { isRecord } from '../agent/desired/compose/interpolate.js';
+import { parseYaml } from '../agent/config-text/yaml-file.js';
 import type { PolicySettings } from '../agent/settings/model.js';
 import { diffDesired, summarise, type HostChange } from './diff.js';
 import { writeTree } from './fleet.js';

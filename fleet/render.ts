@@ -3,10 +3,10 @@
 // as `.env`, units and files unioned. Pure and deterministic: same input, same bytes.
 
 import { stringify } from 'yaml';
-import { mergedLocator } from '../agent/desired/compose-merge.js';
-import { isRecord } from '../agent/desired/interpolate.js';
+import { mergedLocator } from '../agent/desired/compose/merge.js';
+import { isRecord } from '../agent/desired/compose/interpolate.js';
 import { parseManifest } from '../agent/desired/manifest.js';
-import { ProblemList, type Locator } from '../agent/desired/problems.js';
+import { ProblemList, type Locator } from '../agent/config-text/problems.js';
 import type { PolicySettings } from '../agent/settings/model.js';
 import { mergeCompose } from './compose-merge.js';
 import { hostBranch, type Fleet, type HostDef, type StackRef } from './definition.js';

@@ -5,7 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type pino from 'pino';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import type { AgentMessage, HubMessage } from '../agent/reporter/protocol.js';
+import type { AgentMessage, HubMessage } from '../agent/contracts/hub-protocol.js';
 import { parseAgentFrame } from './frames.js';
 import type { Fleet } from './fleet.js';
 import type { HubStore } from './store.js';

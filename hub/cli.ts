@@ -3,7 +3,7 @@
 
 import type { Command } from 'commander';
 import type pino from 'pino';
-import { SettingsError } from '../agent/errors.js';
+import { SettingsError } from '../agent/contracts/errors.js';
 import type { HubStore } from './store.js';
 
 export interface HubCommandDeps {

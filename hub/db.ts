@@ -1,7 +1,7 @@
 // Opens the hub's SQLite database (WAL) and brings its own schema up to date.
 // Separate from the agent's state: a hub and an agent never share a file.
 
-import { nativeBinding } from '../agent/native.js';
+import { nativeBinding } from '../agent/sqlite/native.js';
 import { openDatabase, type Db } from '../agent/store/db.js';
 
 export type HubDb = Db;

@@ -2,8 +2,8 @@
 // flushed to SQLite in batches; raises alerts (offline, failed, rollback, drift, long suspension).
 
 import type pino from 'pino';
-import type { AgentMessage, OutboxEntry } from '../agent/reporter/protocol.js';
-import type { StatusSnapshot } from '../agent/reconciler/status-model.js';
+import type { AgentMessage, OutboxEntry } from '../agent/contracts/hub-protocol.js';
+import type { StatusSnapshot } from '../agent/contracts/status-model.js';
 import type { Alert, AlertSink } from './alerts.js';
 import { detailView, isOnline, matches, summaryView, type HostDetailView, type HostFilter, type HostState, type HostSummaryView } from './host-view.js';
 import type { HubStore } from './store.js';

@@ -2,8 +2,8 @@
 // (before JSON.parse), then strict zod schemas with bounded strings, arrays and the event catalogue.
 
 import { z } from 'zod';
-import type { AgentEventType } from '../agent/reporter/events.js';
-import type { AgentMessage } from '../agent/reporter/protocol.js';
+import type { AgentEventType } from '../agent/contracts/events.js';
+import type { AgentMessage } from '../agent/contracts/hub-protocol.js';
 
 /** Deepest nesting a real frame has is about 6 (events -> drift change -> fields -> item). */
 export const MAX_FRAME_DEPTH = 16;
@@ -114,7 +114,7 @@ const event = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('events.dropped'), count }),
 ]);
 
-/** The catalogue, checked against agent/reporter/events.ts by the compiler in both directions. */
+/** The catalogue, checked against agent/contracts/events.ts by the compiler in both directions. */
 type SchemaTypes = z.infer<typeof event>['type'];
 const CATALOGUE_COVERED: [AgentEventType] extends [SchemaTypes] ? ([SchemaTypes] extends [AgentEventType] ? true : never) : never = true;
 void CATALOGUE_COVERED;

@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { parseDuration } from '../agent/desired/duration.js';
-import { SettingsError, type ConfigProblem } from '../agent/errors.js';
+import { parseDuration } from '../agent/config-text/duration.js';
+import { SettingsError, type ConfigProblem } from '../agent/contracts/errors.js';
 import type { FleetRepoSettings } from './rollouts/repo.js';
 
 export interface HubSettingsFile {

@@ -2,8 +2,8 @@
 // No SQL elsewhere in hub/.
 
 import { createHash, randomBytes } from 'node:crypto';
-import type { HostInventory, HostMetrics, HeartbeatSummary, OutboxEntry } from '../agent/reporter/protocol.js';
-import type { StatusSnapshot } from '../agent/reconciler/status-model.js';
+import type { HostInventory, HostMetrics, HeartbeatSummary, OutboxEntry } from '../agent/contracts/hub-protocol.js';
+import type { StatusSnapshot } from '../agent/contracts/status-model.js';
 import type { HubDb } from './db.js';
 
 export interface HostRow {

@@ -2,7 +2,7 @@
 
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { describeCause, MoorError, SettingsError } from '../errors.js';
+import { describeCause, MoorError, SettingsError } from '../contracts/errors.js';
 import { formatProblemLine } from './format.js';
 import { oneLine } from './terminal-safe.js';
 import { createLogger, type Logger } from '../logger.js';

@@ -1,9 +1,9 @@
 // Human-readable renderings of plans, status and history for the terminal.
 
-import { formatProblem, type ConfigProblem } from '../errors.js';
+import { formatProblem, type ConfigProblem } from '../contracts/errors.js';
 import type { Plan, ResourceChange } from '../planner/steps.js';
 import { oneLine } from './terminal-safe.js';
-import type { StatusSnapshot } from '../reconciler/status-model.js';
+import type { StatusSnapshot } from '../contracts/status-model.js';
 import type { ApplyRecord, RevisionRecord } from '../store/store.js';
 
 const SIGN: Record<ResourceChange['action'], string> = {

@@ -1,8 +1,8 @@
 // `moor status`: revision, last sync, each managed resource and its health, drift, suspension, hub.
 
 import { createApp, localAgent } from '../app.js';
-import { nativeBinding } from '../native.js';
-import type { StatusSnapshot } from '../reconciler/status-model.js';
+import { nativeBinding } from '../sqlite/native.js';
+import type { StatusSnapshot } from '../contracts/status-model.js';
 import { quietLogger, EXIT, printJson, reportError, settingsOrReport, type CliContext, type ExitCode } from './context.js';
 import { formatStatus } from './format.js';
 

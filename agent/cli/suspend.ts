@@ -1,8 +1,8 @@
 // `moor suspend [--for 2h] [--reason TEXT]` and `moor resume`: the break-glass pause.
 
-import { parseDuration, DURATION_HINT } from '../desired/duration.js';
+import { parseDuration, DURATION_HINT } from '../config-text/duration.js';
 import type { Suspension } from '../reconciler/suspension.js';
-import { nativeBinding } from '../native.js';
+import { nativeBinding } from '../sqlite/native.js';
 import type { AgentSettings } from '../settings/model.js';
 import { EXIT, printJson, reportError, settingsOrReport, type CliContext, type ExitCode } from './context.js';
 import { localAgent, offlineSuspension } from '../app.js';

@@ -2,7 +2,7 @@
 
 import { createApp, localAgent } from '../app.js';
 import type { SyncOutcome } from '../reconciler/reconciler.js';
-import { nativeBinding } from '../native.js';
+import { nativeBinding } from '../sqlite/native.js';
 import { StateLock } from '../state-lock.js';
 import { cliLogger, EXIT, printJson, reportError, settingsOrReport, type CliContext, type ExitCode } from './context.js';
 import { formatChanges, short } from './format.js';

@@ -6,7 +6,7 @@ import { DEFAULT_PROJECTS_DIR, loadDesiredState, validateDir } from '../desired/
 import { createHostSecrets, offlineSecrets } from '../secrets/host-secrets.js';
 import { checkRecipients } from '../secrets/repo-tools.js';
 import { verifyUnitFiles } from '../executors/systemd/verify-units.js';
-import type { ConfigProblem } from '../errors.js';
+import type { ConfigProblem } from '../contracts/errors.js';
 import { formatProblemLine } from './format.js';
 import { defaultPolicy } from '../settings/defaults.js';
 import { EXIT, optionalSettings, printJson, type CliContext, type ExitCode } from './context.js';

@@ -1,8 +1,8 @@
 // Client side of the control socket, used by the CLI verbs to talk to a running agent.
 
 import { connect } from 'node:net';
-import { MoorError } from '../errors.js';
-import type { ControlRequest, ControlResponse } from './protocol.js';
+import { MoorError } from '../contracts/errors.js';
+import type { ControlRequest, ControlResponse } from '../contracts/control-protocol.js';
 
 /** Sends one request; null when no agent listens on the socket. */
 export function callAgent(path: string, request: ControlRequest): Promise<unknown> {

@@ -1,25 +1,25 @@
 // Reads a host's config dir (moor.yaml, compose files, .env, env_files, units/, files/)
 // into a validated DesiredState. Everything is read first and every problem of every file
 // is collected, so that one run of `moor validate` lists them all.
-import { InvalidConfigError, type ConfigProblem } from '../errors.js';
+import { InvalidConfigError, type ConfigProblem } from '../contracts/errors.js';
 import type { PolicySettings } from '../settings/model.js';
-import { buildCompose, type ComposeResult } from './compose.js';
-import { adoptOf } from './compose-adopt.js';
+import { buildCompose, type ComposeResult } from './compose/project.js';
+import { adoptOf } from './compose/adopt.js';
 import { projectDirsOf, RepoContent } from './project-content.js';
-import { envFileEntries } from './compose-env.js';
-import { assembleCompose } from './compose-files.js';
-import { mergedLocator } from './compose-merge.js';
-import { expandDotenv, parseDotenv } from './dotenv.js';
+import { envFileEntries } from './compose/env.js';
+import { assembleCompose } from './compose/files.js';
+import { mergedLocator } from './compose/merge.js';
+import { expandDotenv, parseDotenv } from './compose/dotenv.js';
 import { specHash } from './hash.js';
-import { isRecord } from './interpolate.js';
+import { isRecord } from './compose/interpolate.js';
 import { checkFileRestarts, MANIFEST_FILE, parseManifest, unitNameProblem, type Manifest, type ManifestFile } from './manifest.js';
 import { DEFAULT_ROLLOUT, emptyDesiredState, type DesiredState, type FileSpec, type UnitSpec } from './model.js';
-import { ProblemList, type KeyPath, type Locator } from './problems.js';
+import { ProblemList, type KeyPath, type Locator } from '../config-text/problems.js';
 import { LIMITS, RepoDir } from './repo-files.js';
-import { normaliseRelative } from './safe-path.js';
+import { normaliseRelative } from '../config-text/safe-path.js';
 import { checkUnitPolicy } from './unit-policy.js';
 import { secretValuesOf } from './secrets.js';
-import { MAX_CONFIG_BYTES, parseYaml, type YamlFile } from './yaml-file.js';
+import { MAX_CONFIG_BYTES, parseYaml, type YamlFile } from '../config-text/yaml-file.js';
 import type { RepoSecrets, SecretsSession } from '../secrets/port.js';
 
 export interface LoadOptions {

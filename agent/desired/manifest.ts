@@ -4,11 +4,11 @@
 import { validate as validateCron } from 'node-cron';
 import { z } from 'zod';
 import type { PolicySettings } from '../settings/model.js';
-import { DURATION_HINT, parseDuration } from './duration.js';
+import { DURATION_HINT, parseDuration } from '../config-text/duration.js';
 import { DEFAULT_ROLLOUT, type RolloutSpec, type UnitState, type WindowSpec } from './model.js';
 import { fileModeRefusal, filePathRefusal } from './policy.js';
-import type { KeyPath, Locator, ProblemList } from './problems.js';
-import { normaliseAbsolute, normaliseRelative } from './safe-path.js';
+import type { KeyPath, Locator, ProblemList } from '../config-text/problems.js';
+import { normaliseAbsolute, normaliseRelative } from '../config-text/safe-path.js';
 
 export const MANIFEST_FILE = 'moor.yaml';
 export const DEFAULT_COMPOSE_FILES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'];

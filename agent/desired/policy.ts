@@ -4,7 +4,7 @@
 // Each check returns a refusal message or null; callers pin it to the key it came from.
 import type { AllowSwitches, PolicySettings, UnitsPolicy } from '../settings/model.js';
 import type { NetworkSpec, VolumeSpec } from './model.js';
-import { isUnderAny, normaliseAbsolute } from './safe-path.js';
+import { isUnderAny, normaliseAbsolute } from '../config-text/safe-path.js';
 
 /** The capabilities Docker gives every container (moby's default set): cap_add of these is a no-op. */
 export const DOCKER_DEFAULT_CAPS: ReadonlySet<string> = new Set([

@@ -5,7 +5,7 @@ import type { PolicySettings } from '../settings/model.js';
 import type { Manifest } from './manifest.js';
 import type { UnitSpec } from './model.js';
 import { dropInRefusal, maskOrStopRefusal, unitInstallRefusal } from './policy.js';
-import type { KeyPath, Locator, ProblemList } from './problems.js';
+import type { KeyPath, Locator, ProblemList } from '../config-text/problems.js';
 
 export function checkUnitPolicy(
   units: readonly UnitSpec[],

@@ -3,9 +3,9 @@
 
 import type * as nodeFs from 'node:fs';
 import * as git from 'isomorphic-git';
-import { MoorError } from '../errors.js';
+import { MoorError } from '../contracts/errors.js';
 import type { Logger } from '../logger.js';
-import type { EventSink } from '../reporter/events.js';
+import type { EventSink } from '../contracts/events.js';
 import type { Store } from '../store/store.js';
 
 export type GateVerdict = { ok: true; signer: string | null } | { ok: false; code: 'UNSIGNED' | 'BAD_SIGNATURE' | 'REWIND'; reason: string };

@@ -1,7 +1,7 @@
 // Maps each step kind to exactly one executor call; the exhaustive switch makes the compiler
 // prove every kind is handled.
 
-import { DockerError, HealthError, MoorError } from '../errors.js';
+import { DockerError, HealthError, MoorError } from '../contracts/errors.js';
 import { BUILD_HASH_LABEL } from '../executors/docker/build-image.js';
 import type { ContainerEngine } from '../executors/docker/port.js';
 import type { FilesPort } from '../executors/files/port.js';

@@ -2,10 +2,10 @@
 // health-gate, roll back), or put back drift against the commit already applied. One run at a time.
 
 import type { DesiredState } from '../desired/model.js';
-import { InvalidConfigError, MoorError, toMoorError, type ErrorJSON } from '../errors.js';
+import { InvalidConfigError, MoorError, toMoorError, type ErrorJSON } from '../contracts/errors.js';
 import type { Plan, ResourceChange } from '../planner/steps.js';
 import { redactPlan } from '../planner/diff.js';
-import type { EventSink } from '../reporter/events.js';
+import type { EventSink } from '../contracts/events.js';
 import type { ConfigSource } from '../source/port.js';
 import { FINAL_BAD_VERDICTS, type ApplyTrigger, type Store } from '../store/store.js';
 import type { Logger } from '../logger.js';

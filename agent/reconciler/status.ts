@@ -2,7 +2,7 @@
 // keeps the latest one for callers that need it synchronously (the hub reporter).
 
 import type { DesiredState } from '../desired/model.js';
-import type { ErrorJSON } from '../errors.js';
+import type { ErrorJSON } from '../contracts/errors.js';
 import type { ContainerEngine } from '../executors/docker/port.js';
 import type { ObservedContainer, ObservedFile, ObservedUnit } from '../observe/model.js';
 import type { HostReader } from '../observe/observe.js';
@@ -11,7 +11,7 @@ import { hasUnitFiles, observedUnitHash, unitFilesHash } from '../desired/unit-h
 import type { FileSpec, UnitSpec } from '../desired/model.js';
 import type { ResourceChange } from '../planner/steps.js';
 import type { Store } from '../store/store.js';
-import type { ResourceStatus, StatusSnapshot } from './status-model.js';
+import type { ResourceStatus, StatusSnapshot } from '../contracts/status-model.js';
 import type { Snapshots } from './snapshots.js';
 import type { Suspension } from './suspension.js';
 

@@ -1,7 +1,7 @@
 // Break-glass suspension: while active, nothing is applied and drift is only reported. It is kept
 // in the store (survives restarts), reported upstream, and expires by itself.
 
-import type { EventSink } from '../reporter/events.js';
+import type { EventSink } from '../contracts/events.js';
 import type { Store } from '../store/store.js';
 
 import type { SuspensionState } from '../store/state.js';

@@ -3,7 +3,7 @@
 
 import type { DesiredState } from '../desired/model.js';
 import type { Logger } from '../logger.js';
-import type { EventSink } from '../reporter/events.js';
+import type { EventSink } from '../contracts/events.js';
 import { appliesNow, windowState } from '../scheduler/window.js';
 import { planOnce, type ConvergeDeps } from './converge.js';
 import type { SyncOutcome } from './reconciler.js';

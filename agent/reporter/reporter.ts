@@ -4,13 +4,13 @@
 import { readFileSync } from 'node:fs';
 import type pino from 'pino';
 import WebSocket from 'ws';
-import type { StatusSnapshot } from '../reconciler/status-model.js';
+import type { StatusSnapshot } from '../contracts/status-model.js';
 import type { HubSettings } from '../settings/model.js';
 import type { Db } from '../store/db.js';
 import { Outbox } from '../store/outbox.js';
-import type { AgentEvent, EventSink } from './events.js';
+import type { AgentEvent, EventSink } from '../contracts/events.js';
 import type { HeartbeatSampler } from './host-metrics.js';
-import { parseHubMessage, type AgentMessage, type HeartbeatSummary, type HubMessage } from './protocol.js';
+import { parseHubMessage, type AgentMessage, type HeartbeatSummary, type HubMessage } from '../contracts/hub-protocol.js';
 
 export interface ReporterDeps {
   db: Db;

@@ -3,7 +3,7 @@
 // decrypts, hashes with the host key and puts clear text only where the host needs it.
 import type { RepoRead } from '../desired/repo-files.js';
 import type { DesiredState } from '../desired/model.js';
-import type { Locator, ProblemList } from '../desired/problems.js';
+import type { Locator, ProblemList } from '../config-text/problems.js';
 
 export type RepoReader = (rel: string) => Promise<RepoRead>;
 

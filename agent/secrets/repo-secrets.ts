@@ -1,10 +1,10 @@
 // One load of a config dir with secrets: `.env.age` values as placeholders, `.age` compose
 // secrets and file sources decrypted in memory, clear text placed only in container env, the
 // tmpfs and the file a `files:` entry writes; every hash of a secret is keyed with the host key.
-import { parseDotenv } from '../desired/dotenv.js';
+import { parseDotenv } from '../desired/compose/dotenv.js';
 import { specHash } from '../desired/hash.js';
 import type { ContainerSpec, DesiredState } from '../desired/model.js';
-import type { Locator, ProblemList } from '../desired/problems.js';
+import type { Locator, ProblemList } from '../config-text/problems.js';
 import { decryptAge, looksLikeAge } from './age-file.js';
 import { takeAgeSecrets, type SecretUse } from './compose-secrets.js';
 import { IdentityError } from './errors.js';

@@ -2,7 +2,7 @@
 // depth 1 with isomorphic-git only when a commit is missing, exports from a private bare repo.
 
 import * as git from 'isomorphic-git';
-import { SourceError } from '../errors.js';
+import { SourceError } from '../contracts/errors.js';
 import type { SourceSettings } from '../settings/model.js';
 import { exportTree } from './export-tree.js';
 import { withHeadSymref } from './head-symref.js';

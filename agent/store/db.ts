@@ -4,7 +4,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { StoreError } from '../errors.js';
+import { StoreError } from '../contracts/errors.js';
 import { MIGRATIONS } from './migrations.js';
 
 export type Db = Database.Database;

@@ -2,7 +2,7 @@
 // what comes back from SQLite, so that no caller casts what it reads.
 
 import { z } from 'zod';
-import type { ErrorJSON } from '../errors.js';
+import type { ErrorJSON } from '../contracts/errors.js';
 import type { FieldChange, ResourceChange } from '../planner/steps.js';
 
 const errorJson: z.ZodType<ErrorJSON> = z.object({

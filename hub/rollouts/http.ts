@@ -3,7 +3,7 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { parseDuration } from '../../agent/desired/duration.js';
+import { parseDuration } from '../../agent/config-text/duration.js';
 import { FleetInvalidError } from '../../fleet/fleet.js';
 import { FleetGitError } from '../../fleet/git.js';
 import { parseSelector, SelectorSyntaxError } from '../../fleet/selector.js';

@@ -10,7 +10,7 @@ import Dockerode from 'dockerode';
 import { callAgent } from '../../agent/control/client.js';
 import { DEFAULT_PROJECTS_DIR, loadDesiredState } from '../../agent/desired/load.js';
 import { LABEL } from '../../agent/observe/model.js';
-import type { StatusSnapshot } from '../../agent/reconciler/status-model.js';
+import type { StatusSnapshot } from '../../agent/contracts/status-model.js';
 import type { SyncOutcome } from '../../agent/reconciler/reconciler.js';
 import type { PolicySettings } from '../../agent/settings/model.js';
 import { startAgent, type AgentProcess } from '../bed/agent-process.js';

@@ -3,7 +3,7 @@
 
 import type Dockerode from 'dockerode';
 import type { ContainerSpec, NetworkSpec, VolumeSpec } from '../../desired/model.js';
-import { DockerError } from '../../errors.js';
+import { DockerError } from '../../contracts/errors.js';
 import { LABEL, type ForeignResource, type ObservedContainer, type ObservedNetwork, type ObservedVolume } from '../../observe/model.js';
 import type { RegistryCredential } from '../../settings/model.js';
 import { checkContainerBinds, checkVolumeBind } from './bind-check.js';

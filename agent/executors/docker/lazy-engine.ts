@@ -2,7 +2,7 @@
 // and the agent's first git poll should not wait for them.
 
 import type { AgentSettings, RegistryCredential } from '../../settings/model.js';
-import { MoorError } from '../../errors.js';
+import { MoorError } from '../../contracts/errors.js';
 import type { ContainerEngine } from './port.js';
 
 export function lazyDockerEngine(options: {

@@ -2,7 +2,7 @@
 // stops answering (dockerd wedged in libnetwork) is reported, not waited on; it is back once a
 // call answers again.
 
-import { DockerError } from '../../errors.js';
+import { DockerError } from '../../contracts/errors.js';
 import type { ContainerEngine } from './port.js';
 
 export interface EngineHealth {

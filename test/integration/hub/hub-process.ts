@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { StatusSnapshot } from '../../../agent/reconciler/status-model.js';
+import type { StatusSnapshot } from '../../../agent/contracts/status-model.js';
 
 /** The real `moor` entry (build/agent/main.js); the hub's own small entry when main is not built. */
 const MAIN = resolve(import.meta.dirname, '../../../agent/main.js');

@@ -9,7 +9,7 @@ import { after, describe, it } from 'node:test';
 import pino from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { HeartbeatSampler } from '../../../agent/reporter/host-metrics.js';
-import type { AgentMessage } from '../../../agent/reporter/protocol.js';
+import type { AgentMessage } from '../../../agent/contracts/hub-protocol.js';
 import { createReporter, type Reporter } from '../../../agent/reporter/reporter.js';
 import { openDatabase } from '../../../agent/store/db.js';
 import { statusOf, waitFor } from './hub-process.js';

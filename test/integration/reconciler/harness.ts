@@ -9,7 +9,7 @@ import { createProjectDirs } from '../../../agent/executors/files/project-dirs.j
 import { silentLogger } from '../../../agent/logger.js';
 import { createCommitGate } from '../../../agent/reconciler/commit-gate.js';
 import { Reconciler } from '../../../agent/reconciler/reconciler.js';
-import type { AgentEvent } from '../../../agent/reporter/events.js';
+import type { AgentEvent } from '../../../agent/contracts/events.js';
 import type { SourceSettings } from '../../../agent/settings/model.js';
 import { createConfigSource, sourceGitDir } from '../../../agent/source/port.js';
 import { openDatabase } from '../../../agent/store/db.js';

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { SettingsError } from '../../../agent/errors.js';
+import { SettingsError } from '../../../agent/contracts/errors.js';
 import { parseHubSettings } from '../../../hub/settings.js';
 
 describe('hub settings', () => {

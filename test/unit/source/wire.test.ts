@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SourceError } from '../../../agent/errors.js';
+import { SourceError } from '../../../agent/contracts/errors.js';
 import { addHeadSymref } from '../../../agent/source/head-symref.js';
 import { authHeaders } from '../../../agent/source/http-source.js';
 import { mapGitCliError, mapHttpError } from '../../../agent/source/source-errors.js';

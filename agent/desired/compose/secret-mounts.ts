@@ -3,13 +3,13 @@
 // `environment:` or `content:` source is written into the container after create. External
 // ones exist only in swarm: docker-compose warns and skips them, and so does moor.
 import { Buffer } from 'node:buffer';
-import type { ServiceInput, TopFileInput } from './compose-schema.js';
-import { resolveBindSource } from './compose-mounts.js';
-import type { Report, ServiceContext, Take } from './compose-service.js';
-import type { ContainerFileSpec, MountSpec } from './model.js';
-import { bindSourceRefusal } from './policy.js';
-import type { KeyPath } from './problems.js';
-import { normaliseAbsolute } from './safe-path.js';
+import type { ServiceInput, TopFileInput } from './schema.js';
+import { resolveBindSource } from './mounts.js';
+import type { Report, ServiceContext, Take } from './service.js';
+import type { ContainerFileSpec, MountSpec } from '../model.js';
+import { bindSourceRefusal } from '../policy.js';
+import type { KeyPath } from '../../config-text/problems.js';
+import { normaliseAbsolute } from '../../config-text/safe-path.js';
 
 export type FileKind = 'secrets' | 'configs';
 

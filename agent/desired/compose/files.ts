@@ -1,13 +1,13 @@
 // Assembles a project's compose tree the way docker compose does: the files moor.yaml lists
 // (or compose.yaml and, when present, compose.override.yaml), each interpolated with .env,
 // their `include`s, merged in order, then each service's `extends`, then `profiles`.
-import { mergeCompose } from './compose-merge.js';
+import { mergeCompose } from './merge.js';
 import { interpolateTree, isRecord } from './interpolate.js';
-import { DEFAULT_COMPOSE_FILES, type Manifest } from './manifest.js';
-import type { KeyPath, Locator, ProblemList } from './problems.js';
-import type { RepoDir } from './repo-files.js';
-import { normaliseRelative } from './safe-path.js';
-import { MAX_CONFIG_BYTES, parseYaml, type YamlFile } from './yaml-file.js';
+import { DEFAULT_COMPOSE_FILES, type Manifest } from '../manifest.js';
+import type { KeyPath, Locator, ProblemList } from '../../config-text/problems.js';
+import type { RepoDir } from '../repo-files.js';
+import { normaliseRelative } from '../../config-text/safe-path.js';
+import { MAX_CONFIG_BYTES, parseYaml, type YamlFile } from '../../config-text/yaml-file.js';
 
 export const OVERRIDE_FILES = ['compose.override.yaml', 'compose.override.yml', 'docker-compose.override.yaml', 'docker-compose.override.yml'];
 const MAX_INCLUDE_DEPTH = 8;

@@ -1,18 +1,18 @@
 // Turns one validated compose service into a normalised ContainerSpec: syntaxes parsed,
 // defaults filled, maps sorted, set-like lists sorted, policy applied key by key.
-import type { PolicySettings } from '../settings/model.js';
-import type { ServiceInput, TopFileInput } from './compose-schema.js';
-import * as syntax from './compose-syntax.js';
-import { BYTE_SIZE_HINT, parseByteSize } from './byte-size.js';
-import { DURATION_HINT, parseDuration } from './duration.js';
-import type { ContainerSpec, DependsOn, MountSpec, PortSpec } from './model.js';
-import { capAddRefusal, deviceRefusal, privilegedRefusal } from './policy.js';
-import { buildOf, builtImageName } from './compose-build.js';
-import { environment, healthcheckOf, stringMap } from './compose-env.js';
-import { mountsOf } from './compose-mounts.js';
-import { deployFields, runtimeFields } from './compose-runtime.js';
-import { fileMountsOf } from './compose-secrets.js';
-import type { KeyPath, Locator, ProblemList } from './problems.js';
+import type { PolicySettings } from '../../settings/model.js';
+import type { ServiceInput, TopFileInput } from './schema.js';
+import * as syntax from './syntax.js';
+import { BYTE_SIZE_HINT, parseByteSize } from '../../config-text/byte-size.js';
+import { DURATION_HINT, parseDuration } from '../../config-text/duration.js';
+import type { ContainerSpec, DependsOn, MountSpec, PortSpec } from '../model.js';
+import { capAddRefusal, deviceRefusal, privilegedRefusal } from '../policy.js';
+import { buildOf, builtImageName } from './build.js';
+import { environment, healthcheckOf, stringMap } from './env.js';
+import { mountsOf } from './mounts.js';
+import { deployFields, runtimeFields } from './runtime.js';
+import { fileMountsOf } from './secret-mounts.js';
+import type { KeyPath, Locator, ProblemList } from '../../config-text/problems.js';
 
 export interface ServiceContext {
   project: string;

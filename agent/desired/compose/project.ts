@@ -1,16 +1,16 @@
 // Builds the containers, networks and volumes of a (merged, interpolated) compose tree and
 // checks what spans services: dependencies, cycles, container names, host ports.
 import path from 'node:path';
-import type { PolicySettings } from '../settings/model.js';
-import { composeSchema, serviceSchema, withoutExtensions, type TopFileInput, type TopNetworkInput, type TopVolumeInput } from './compose-schema.js';
-import { checkComposePolicy } from './compose-policy.js';
-import { topFileProblem, type FileKind } from './compose-secrets.js';
-import { normaliseService, type ServiceResult } from './compose-service.js';
-import { sortedRecord, VOLUME_NAME } from './compose-syntax.js';
-import { specHash } from './hash.js';
+import type { PolicySettings } from '../../settings/model.js';
+import { composeSchema, serviceSchema, withoutExtensions, type TopFileInput, type TopNetworkInput, type TopVolumeInput } from './schema.js';
+import { checkComposePolicy } from './project-policy.js';
+import { topFileProblem, type FileKind } from './secret-mounts.js';
+import { normaliseService, type ServiceResult } from './service.js';
+import { sortedRecord, VOLUME_NAME } from './syntax.js';
+import { specHash } from '../hash.js';
 import { isRecord } from './interpolate.js';
-import type { ContainerSpec, NetworkSpec, VolumeSpec } from './model.js';
-import type { KeyPath, Locator, ProblemList } from './problems.js';
+import type { ContainerSpec, NetworkSpec, VolumeSpec } from '../model.js';
+import type { KeyPath, Locator, ProblemList } from '../../config-text/problems.js';
 
 export interface ComposeBuildInput {
   value: unknown;
@@ -30,7 +30,7 @@ export interface ComposeResult {
   containers: ContainerSpec[];
   networks: NetworkSpec[];
   volumes: VolumeSpec[];
-  /** `x-moor: { adopt: true }` (see compose-adopt.ts). */
+  /** `x-moor: { adopt: true }` (see adopt.ts). */
   adopt?: boolean;
   /** Where the merged compose keys come from, for problems found after the build (build contexts). */
   locator?: Locator;

@@ -1,7 +1,7 @@
 // The wire protocol between an agent's reporter and the hub: JSON text frames over one websocket.
 // Both ends import these types; the hub checks agent frames with guards, the agent checks hub frames.
 
-import type { StatusSnapshot } from '../reconciler/status-model.js';
+import type { StatusSnapshot } from './status-model.js';
 import type { AgentEvent } from './events.js';
 
 /** Static facts about the host, sent once per connection. */

@@ -1,14 +1,14 @@
 // Mounts of a compose service: `volumes` (short and long syntax) and `tmpfs`, as sorted
 // MountSpecs; named volumes resolved to engine names, bind sources checked against policy.
 import { posix } from 'node:path';
-import { BYTE_SIZE_HINT, parseByteSize } from './byte-size.js';
-import type { ServiceInput } from './compose-schema.js';
-import type { Report, ServiceContext, Take } from './compose-service.js';
-import * as syntax from './compose-syntax.js';
-import type { MountSpec } from './model.js';
-import { bindSourceRefusal } from './policy.js';
-import type { KeyPath } from './problems.js';
-import { isUnder, normaliseAbsolute } from './safe-path.js';
+import { BYTE_SIZE_HINT, parseByteSize } from '../../config-text/byte-size.js';
+import type { ServiceInput } from './schema.js';
+import type { Report, ServiceContext, Take } from './service.js';
+import * as syntax from './syntax.js';
+import type { MountSpec } from '../model.js';
+import { bindSourceRefusal } from '../policy.js';
+import type { KeyPath } from '../../config-text/problems.js';
+import { isUnder, normaliseAbsolute } from '../../config-text/safe-path.js';
 
 export function mountsOf(
   input: ServiceInput,

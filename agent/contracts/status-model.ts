@@ -1,6 +1,6 @@
 // The agent's status as `moor status`, the control socket and the hub see it: plain data.
 
-import type { ErrorJSON } from '../errors.js';
+import type { ErrorJSON } from './errors.js';
 
 export type ResourceHealth = 'healthy' | 'unhealthy' | 'starting' | 'stopped' | 'missing';
 

@@ -2,7 +2,7 @@
 // its syntax tree so that any key path can be mapped back to a line for error messages.
 import { readFile, stat } from 'node:fs/promises';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type ScalarTag, type Tags } from 'yaml';
-import type { ConfigProblem } from '../errors.js';
+import type { ConfigProblem } from '../contracts/errors.js';
 import type { KeyPath, Locator } from './problems.js';
 
 export const MAX_CONFIG_BYTES = 1024 * 1024;

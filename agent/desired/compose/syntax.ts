@@ -1,7 +1,7 @@
 // Parsers for compose's string syntaxes: ports, volumes, devices, extra_hosts, command
 // lines, restart policies. Each returns a value or an error message; no I/O.
-import type { DeviceSpec, PortSpec, RestartPolicy } from './model.js';
-import { normaliseAbsolute } from './safe-path.js';
+import type { DeviceSpec, PortSpec, RestartPolicy } from '../model.js';
+import { normaliseAbsolute } from '../../config-text/safe-path.js';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });

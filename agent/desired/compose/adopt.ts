@@ -2,7 +2,7 @@
 // compose project of the same name (its volumes and networks reused, its containers replaced).
 import { z } from 'zod';
 import { isRecord } from './interpolate.js';
-import type { Locator, ProblemList } from './problems.js';
+import type { Locator, ProblemList } from '../../config-text/problems.js';
 
 const topLevelMoor = z.strictObject({ adopt: z.boolean().optional() });
 

@@ -3,8 +3,8 @@
 // context placed in the project directory, tagged `image:` or `<project>-<service>` as compose does.
 import { posix } from 'node:path';
 import { z } from 'zod';
-import type { BuildSpec } from './model.js';
-import type { KeyPath } from './problems.js';
+import type { BuildSpec } from '../model.js';
+import type { KeyPath } from '../../config-text/problems.js';
 
 const stringish = z.union([z.string(), z.number(), z.boolean()]).transform(String);
 

@@ -1,6 +1,6 @@
 // Collecting config problems with their place: key paths, their dotted form, and the
 // translation of zod issues into `file:line: key: message`.
-import type { ConfigProblem } from '../errors.js';
+import type { ConfigProblem } from '../contracts/errors.js';
 import type { z } from 'zod';
 
 export type KeyPath = readonly (string | number)[];

@@ -3,7 +3,7 @@
 // a `$` not followed by a name, `{` or `$` stays literal, and an unset variable is blank with
 // a warning (an error under policy.strictInterpolation). Values come only from the config
 // dir's .env, never from the agent's environment: the commit decides what a host runs.
-import type { KeyPath } from './problems.js';
+import type { KeyPath } from '../../config-text/problems.js';
 
 export class InterpolationError extends Error {}
 

@@ -1,14 +1,14 @@
 // A service's environment (env_file, then environment) and healthcheck, with compose's
 // semantics: an entry without a value takes it from .env or is left out; a healthcheck
 // keeps what the image sets for every field it does not name (0 and [] mean "the image's").
-import type { ServiceInput } from './compose-schema.js';
-import type { Report, ServiceContext } from './compose-service.js';
-import * as syntax from './compose-syntax.js';
-import { DURATION_HINT, parseDuration } from './duration.js';
+import type { ServiceInput } from './schema.js';
+import type { Report, ServiceContext } from './service.js';
+import * as syntax from './syntax.js';
+import { DURATION_HINT, parseDuration } from '../../config-text/duration.js';
 import { isRecord } from './interpolate.js';
-import type { HealthcheckSpec } from './model.js';
-import type { KeyPath } from './problems.js';
-import { normaliseRelative } from './safe-path.js';
+import type { HealthcheckSpec } from '../model.js';
+import type { KeyPath } from '../../config-text/problems.js';
+import { normaliseRelative } from '../../config-text/safe-path.js';
 
 const SECRET_KEY = /(pass|secret|token|key|credential|auth)/i;
 /** The engine refuses `=` in a name, and a name with spaces or controls is a mistake the engine does not catch. */

@@ -1,12 +1,12 @@
 // The runtime keys of a compose service beyond the basics: expose, sysctls, ulimits, dns,
 // group_add, pid/ipc, security_opt, shm_size, deploy (resources, replicas, restart_policy),
 // links, volumes_from and per-network settings, each validated at its key and normalised.
-import { BYTE_SIZE_HINT, parseByteSize } from './byte-size.js';
-import { SWARM_DEPLOY_KEYS, type ServiceInput } from './compose-schema.js';
-import type { Report, ServiceContext, Take } from './compose-service.js';
-import * as syntax from './compose-syntax.js';
-import type { DependsOn, DeviceRequestSpec, EndpointSpec, RestartPolicy, UlimitSpec } from './model.js';
-import { namespaceRefusal, securityOptRefusal } from './policy.js';
+import { BYTE_SIZE_HINT, parseByteSize } from '../../config-text/byte-size.js';
+import { SWARM_DEPLOY_KEYS, type ServiceInput } from './schema.js';
+import type { Report, ServiceContext, Take } from './service.js';
+import * as syntax from './syntax.js';
+import type { DependsOn, DeviceRequestSpec, EndpointSpec, RestartPolicy, UlimitSpec } from '../model.js';
+import { namespaceRefusal, securityOptRefusal } from '../policy.js';
 
 export interface RuntimeFields {
   expose: string[];

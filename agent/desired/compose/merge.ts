@@ -5,8 +5,8 @@
 // are sets without duplicates, mounts and ports keyed by their target. A merged key path is
 // located in the file that contributed the deepest part of it.
 import { isRecord } from './interpolate.js';
-import type { KeyPath, Locator } from './problems.js';
-import type { YamlFile } from './yaml-file.js';
+import type { KeyPath, Locator } from '../../config-text/problems.js';
+import type { YamlFile } from '../../config-text/yaml-file.js';
 
 const REPLACED = new Set(['command', 'entrypoint']);
 const MAP_LIKE = new Set(['environment', 'labels', 'sysctls', 'extra_hosts', 'depends_on', 'networks', 'annotations']);

@@ -1,7 +1,7 @@
 // The compose subset moor supports, as zod strict schemas: any key not listed here is an
 // error naming it. Syntaxes inside strings (ports, volumes, devices) are parsed later.
 import { z } from 'zod';
-import { buildSchema } from './compose-build.js';
+import { buildSchema } from './build.js';
 
 /** Scalars that compose turns into strings (env values, labels, options). */
 const stringish = z.union([z.string(), z.number(), z.boolean()]).transform(String);

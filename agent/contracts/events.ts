@@ -1,7 +1,7 @@
 // The one typed catalogue of events that go upstream to the hub (and into the outbox).
 // The reconciler emits these; the reporter stores them in order and delivers them.
 
-import type { ErrorJSON } from '../errors.js';
+import type { ErrorJSON } from './errors.js';
 import type { ResourceChange } from '../planner/steps.js';
 
 export type AgentEvent =

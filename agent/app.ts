@@ -29,7 +29,7 @@ import type { ObserveDeps } from './observe/observe.js';
 import { dockerFromEnvironment } from './settings/load.js';
 import { StateLock } from './state-lock.js';
 import { callAgent } from './control/client.js';
-import type { ControlRequest } from './contracts/control-protocol.js';
+import type { ControlReplies, ControlRequest } from './contracts/control-protocol.js';
 
 export interface App {
   settings: AgentSettings;
@@ -228,7 +228,7 @@ export function controlSocketPath(stateDir: string): string {
 export interface LocalAgent {
   /** True when a live agent holds the state directory. */
   running(): boolean;
-  ask(request: ControlRequest): Promise<unknown>;
+  ask<R extends ControlRequest>(request: R): Promise<ControlReplies[R['verb']]>;
 }
 
 export function localAgent(settings: AgentSettings): LocalAgent {

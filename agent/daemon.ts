@@ -5,7 +5,7 @@ import { controlSocketPath, type App } from './app.js';
 import { startControlServer } from './control/server.js';
 import type { ControlRequest } from './contracts/control-protocol.js';
 import { toMoorError, type ErrorJSON } from './contracts/errors.js';
-import type { SyncOutcome } from './reconciler/reconciler.js';
+import type { SyncOutcome } from './contracts/sync-outcome.js';
 import type { StatusSnapshot } from './contracts/status-model.js';
 import type { Reporter } from './reporter/reporter.js';
 import { Poller } from './scheduler/poller.js';

@@ -5,7 +5,7 @@
 
 import { cpus, loadavg } from 'node:os';
 import { ProblemList } from '../agent/config-text/problems.js';
-import { defaultPolicy } from '../agent/settings/defaults.js';
+import { defaultPolicy } from '../agent/desired/default-policy.js';
 import { parseFleet } from '../fleet/definition.js';
 import { validateRendered } from '../fleet/fleet.js';
 import { sourceFromFiles } from '../fleet/read-source.js';

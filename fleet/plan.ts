@@ -9,7 +9,7 @@ import { DEFAULT_PROJECTS_DIR, loadDesiredState } from '../agent/desired/load.js
 import { emptyDesiredState, type DesiredState } from '../agent/desired/model.js';
 import { isRecord } from '../agent/desired/compose/interpolate.js';
 import { parseYaml } from '../agent/config-text/yaml-file.js';
-import type { PolicySettings } from '../agent/settings/model.js';
+import type { PolicySettings } from '../agent/desired/policy-settings.js';
 import { diffDesired, summarise, type HostChange } from './diff.js';
 import { writeTree } from './fleet.js';
 import { gitTree, writeLooseObjects } from './git-objects.js';

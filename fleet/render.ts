@@ -7,7 +7,7 @@ import { mergedLocator } from '../agent/desired/compose/merge.js';
 import { isRecord } from '../agent/desired/compose/interpolate.js';
 import { parseManifest } from '../agent/desired/manifest.js';
 import { ProblemList, type Locator } from '../agent/config-text/problems.js';
-import type { PolicySettings } from '../agent/settings/model.js';
+import type { PolicySettings } from '../agent/desired/policy-settings.js';
 import { mergeCompose } from './compose-merge.js';
 import { hostBranch, type Fleet, type HostDef, type StackRef } from './definition.js';
 import { matches } from './selector.js';

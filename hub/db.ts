@@ -2,7 +2,7 @@
 // Separate from the agent's state: a hub and an agent never share a file.
 
 import { nativeBinding } from '../agent/sqlite/native.js';
-import { openDatabase, type Db } from '../agent/store/db.js';
+import { openDatabase, type Db } from '../agent/sqlite/database.js';
 
 export type HubDb = Db;
 

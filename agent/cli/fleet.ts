@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { formatProblem, SettingsError } from '../contracts/errors.js';
-import { defaultPolicy } from '../settings/defaults.js';
+import { defaultPolicy } from '../desired/default-policy.js';
 import type { PolicySettings } from '../settings/model.js';
 import { FleetInvalidError, loadFleet, renderChecked, writeTree, type HostFilter, type LoadedFleet } from '../../fleet/fleet.js';
 import { FleetGitError, remoteEnv, systemGit, type Git } from '../../fleet/git.js';

@@ -1,7 +1,7 @@
 // Human-readable renderings of plans, status and history for the terminal.
 
 import { formatProblem, type ConfigProblem } from '../contracts/errors.js';
-import type { Plan, ResourceChange } from '../planner/steps.js';
+import type { ResourceChange } from '../contracts/changes.js';
 import { oneLine } from './terminal-safe.js';
 import type { StatusSnapshot } from '../contracts/status-model.js';
 import type { ApplyRecord, RevisionRecord } from '../store/store.js';
@@ -35,7 +35,7 @@ export function formatProblemLine(p: ConfigProblem): string {
   return formatProblem({ file: oneLine(p.file), line: p.line, key: oneLine(p.key), message: oneLine(p.message) });
 }
 
-export function formatPlan(commit: string | null, plan: Plan): string {
+export function formatPlan(commit: string | null, plan: { steps: readonly unknown[]; changes: readonly ResourceChange[] }): string {
   if (plan.steps.length === 0) return `in sync with ${short(commit)}: nothing to change`;
   return [`plan for ${short(commit)}: ${plan.changes.length} change(s), ${plan.steps.length} step(s)`, ...formatChanges(plan.changes, '  ')].join('\n');
 }

@@ -12,7 +12,7 @@ export async function statusVerb(ctx: CliContext): Promise<ExitCode> {
   try {
     let status: StatusSnapshot & { agent?: string };
     if (localAgent(settings).running()) {
-      status = { ...((await localAgent(settings).ask({ verb: 'status' })) as StatusSnapshot), agent: 'running' };
+      status = { ...(await localAgent(settings).ask({ verb: 'status' })), agent: 'running' };
     } else {
       const app = createApp(settings, { logger: quietLogger(), nativeBinding: nativeBinding() });
       try {

@@ -20,10 +20,7 @@ export async function suspendVerb(ctx: CliContext, options: { for: string; reaso
       ? await localAgent(settings).ask({ verb: 'suspend', forMs, reason: options.reason })
       : offline(settings, (s) => s.suspend(forMs, options.reason));
     if (ctx.json) printJson(ctx, result);
-    else {
-      const r = result as { until: string };
-      ctx.out(`suspended until ${r.until}: ${options.reason}`);
-    }
+    else ctx.out(`suspended until ${result.until}: ${options.reason}`);
     return EXIT.ok;
   } catch (err) {
     reportError(ctx, err);
@@ -39,7 +36,7 @@ export async function resumeVerb(ctx: CliContext): Promise<ExitCode> {
       ? await localAgent(settings).ask({ verb: 'resume' })
       : { resumed: offline(settings, (s) => s.resume('resumed by an operator')) };
     if (ctx.json) printJson(ctx, result);
-    else ctx.out((result as { resumed: boolean }).resumed ? 'resumed' : 'was not suspended');
+    else ctx.out(result.resumed ? 'resumed' : 'was not suspended');
     return EXIT.ok;
   } catch (err) {
     reportError(ctx, err);

@@ -8,7 +8,7 @@ import { checkRecipients } from '../secrets/repo-tools.js';
 import { verifyUnitFiles } from '../executors/systemd/verify-units.js';
 import type { ConfigProblem } from '../contracts/errors.js';
 import { formatProblemLine } from './format.js';
-import { defaultPolicy } from '../settings/defaults.js';
+import { defaultPolicy } from '../desired/default-policy.js';
 import { EXIT, optionalSettings, printJson, type CliContext, type ExitCode } from './context.js';
 
 export async function validateVerb(ctx: CliContext, dir: string): Promise<ExitCode> {

@@ -1,4 +1,12 @@
-// The local control socket's protocol: one JSON request line, one JSON response line.
+// The local control socket's protocol: one JSON request line, one JSON response line. Both ends
+// import it; the client checks every reply with the verb's schema before a caller sees it.
+
+import { z } from 'zod';
+import type { ResourceChange } from './changes.js';
+import type { ErrorJSON } from './errors.js';
+import type { StatusSnapshot } from './status-model.js';
+import type { SyncOutcome } from './sync-outcome.js';
+import { errorJsonSchema, resourceChangeSchema, statusSnapshotSchema, syncOutcomeSchema } from './wire-schemas.js';
 
 export type ControlRequest =
   | { verb: 'sync' }
@@ -7,8 +15,77 @@ export type ControlRequest =
   | { verb: 'suspend'; forMs: number; reason: string }
   | { verb: 'resume' };
 
+export type ControlVerb = ControlRequest['verb'];
+
 export type ControlResponse = { ok: true; result: unknown } | { ok: false; error: { code: string; message: string } };
 
+/** One step of a plan as the client shows it: its identity; the rest is printed as it came. */
+export interface StepView {
+  id: string;
+  kind: string;
+  after: string[];
+  resource: string;
+}
+
+/** `moor plan` from a running agent: the head planned against what runs (already redacted). */
+export interface PlanNowView {
+  commit: string | null;
+  plan: { steps: StepView[]; changes: ResourceChange[] };
+  invalid: ErrorJSON | null;
+  sourceError: ErrorJSON | null;
+}
+
+/** What each verb answers. */
+export interface ControlReplies {
+  sync: SyncOutcome;
+  status: StatusSnapshot;
+  plan: PlanNowView;
+  suspend: { until: string; reason: string; since: string };
+  resume: { resumed: boolean };
+}
+
+const stepViewSchema: z.ZodType<StepView> = z.looseObject({ id: z.string(), kind: z.string(), after: z.array(z.string()), resource: z.string() });
+
+const REPLIES: { [V in ControlVerb]: z.ZodType<ControlReplies[V]> } = {
+  sync: syncOutcomeSchema,
+  status: statusSnapshotSchema,
+  plan: z.object({
+    commit: z.string().nullable(),
+    plan: z.object({ steps: z.array(stepViewSchema), changes: z.array(resourceChangeSchema) }),
+    invalid: errorJsonSchema.nullable(),
+    sourceError: errorJsonSchema.nullable(),
+  }),
+  suspend: z.object({ until: z.string(), reason: z.string(), since: z.string() }),
+  resume: z.object({ resumed: z.boolean() }),
+};
+
+const responseSchema: z.ZodType<ControlResponse> = z.union([
+  z.object({ ok: z.literal(true), result: z.unknown() }),
+  z.object({ ok: z.literal(false), error: z.object({ code: z.string(), message: z.string() }) }),
+]);
+
+/** The envelope of a reply line; null when it is not one. */
+export function parseControlResponse(value: unknown): ControlResponse | null {
+  const parsed = responseSchema.safeParse(value);
+  return parsed.success ? parsed.data : null;
+}
+
+/** The result of a verb, checked; null when it does not have the verb's shape. */
+export function parseControlReply<V extends ControlVerb>(verb: V, value: unknown): ControlReplies[V] | null {
+  const schema: z.ZodType<ControlReplies[V]> = REPLIES[verb];
+  const parsed = schema.safeParse(value);
+  return parsed.success ? parsed.data : null;
+}
+
+const requestSchema: z.ZodType<ControlRequest> = z.discriminatedUnion('verb', [
+  z.object({ verb: z.literal('sync') }),
+  z.object({ verb: z.literal('status') }),
+  z.object({ verb: z.literal('plan') }),
+  z.object({ verb: z.literal('suspend'), forMs: z.number().positive(), reason: z.string() }),
+  z.object({ verb: z.literal('resume') }),
+]);
+
+/** A request line, checked; null when it is not JSON or not a request. */
 export function parseControlRequest(line: string): ControlRequest | null {
   let value: unknown;
   try {
@@ -16,20 +93,6 @@ export function parseControlRequest(line: string): ControlRequest | null {
   } catch {
     return null;
   }
-  if (typeof value !== 'object' || value === null) return null;
-  const v = value as Record<string, unknown>;
-  switch (v.verb) {
-    case 'sync':
-    case 'status':
-    case 'plan':
-    case 'resume':
-      return { verb: v.verb };
-    case 'suspend':
-      if (typeof v.forMs === 'number' && v.forMs > 0 && typeof v.reason === 'string') {
-        return { verb: 'suspend', forMs: v.forMs, reason: v.reason };
-      }
-      return null;
-    default:
-      return null;
-  }
+  const parsed = requestSchema.safeParse(value);
+  return parsed.success ? parsed.data : null;
 }

@@ -2,7 +2,7 @@
 // The reconciler emits these; the reporter stores them in order and delivers them.
 
 import type { ErrorJSON } from './errors.js';
-import type { ResourceChange } from '../planner/steps.js';
+import type { ResourceChange } from './changes.js';
 
 export type AgentEvent =
   | { type: 'sync.started'; commit: string; trigger: string }

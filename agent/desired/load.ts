@@ -2,7 +2,7 @@
 // into a validated DesiredState. Everything is read first and every problem of every file
 // is collected, so that one run of `moor validate` lists them all.
 import { InvalidConfigError, type ConfigProblem } from '../contracts/errors.js';
-import type { PolicySettings } from '../settings/model.js';
+import type { PolicySettings } from './policy-settings.js';
 import { buildCompose, type ComposeResult } from './compose/project.js';
 import { adoptOf } from './compose/adopt.js';
 import { projectDirsOf, RepoContent } from './project-content.js';

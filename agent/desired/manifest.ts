@@ -3,7 +3,7 @@
 // files it names.
 import { validate as validateCron } from 'node-cron';
 import { z } from 'zod';
-import type { PolicySettings } from '../settings/model.js';
+import type { PolicySettings } from './policy-settings.js';
 import { DURATION_HINT, parseDuration } from '../config-text/duration.js';
 import { DEFAULT_ROLLOUT, type RolloutSpec, type UnitState, type WindowSpec } from './model.js';
 import { fileModeRefusal, filePathRefusal } from './policy.js';

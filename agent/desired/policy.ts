@@ -2,7 +2,7 @@
 // what reaches beyond a plain container (capabilities, host namespaces, external and non-local
 // volumes), bind mounts, devices, managed file paths and systemd units.
 // Each check returns a refusal message or null; callers pin it to the key it came from.
-import type { AllowSwitches, PolicySettings, UnitsPolicy } from '../settings/model.js';
+import type { AllowSwitches, PolicySettings, UnitsPolicy } from './policy-settings.js';
 import type { NetworkSpec, VolumeSpec } from './model.js';
 import { isUnderAny, normaliseAbsolute } from '../config-text/safe-path.js';
 

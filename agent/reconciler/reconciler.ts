@@ -15,28 +15,9 @@ import { Suspension } from './suspension.js';
 import { admitCommit, type CommitGate } from './commit-gate.js';
 import { deferToWindow } from './window-gate.js';
 
-export type SyncResult =
-  | 'converged' // a new commit applied and healthy
-  | 'unchanged' // nothing to do
-  | 'healed' // drift put back
-  | 'drift-reported' // drift seen, selfHeal off or suspended
-  | 'invalid' // the head commit is invalid; the last good state keeps running
-  | 'failed' // the head commit failed to apply (not rolled back)
-  | 'rolled-back' // the head commit failed and the last good one was put back
-  | 'rollback-failed' // the head commit failed, and the last good one could not be put back
-  | 'refused' // the head commit's signature is not trusted, or it rewinds the host
-  | 'pending' // valid, waiting for its maintenance window
-  | 'suspended' // break-glass pause: nothing applied
-  | 'error'; // something outside the commit failed (git, engine); retried with backoff
-
-export interface SyncOutcome {
-  result: SyncResult;
-  commit: string | null;
-  changes: ResourceChange[];
-  error: ErrorJSON | null;
-  /** Handling of the error, for the scheduler's backoff. */
-  retry: boolean;
-}
+import type { SyncOutcome, SyncResult } from '../contracts/sync-outcome.js';
+// Kept for importers written before the contracts folder existed.
+export type { SyncOutcome, SyncResult };
 
 /** What `moor plan` shows: the head planned against what runs, or why it cannot be. */
 export interface PlanNow {

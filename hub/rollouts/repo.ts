@@ -5,7 +5,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { defaultPolicy } from '../../agent/settings/defaults.js';
+import { defaultPolicy } from '../../agent/desired/default-policy.js';
 import { loadFleet, renderChecked, type LoadedFleet } from '../../fleet/fleet.js';
 import { remoteEnv, systemGit, type Git, type RemoteAuth } from '../../fleet/git.js';
 import { fetchHostBranches, TRAILER } from '../../fleet/host-branches.js';

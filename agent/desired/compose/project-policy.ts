@@ -1,7 +1,7 @@
 // The policy checks of a compose project that span its services and top-level entries: host
 // networking, `container:` modes on containers the project does not own, external volumes and
 // networks, volume drivers and bind-type driver_opts.
-import type { PolicySettings } from '../../settings/model.js';
+import type { PolicySettings } from '../policy-settings.js';
 import type { ContainerSpec, NetworkSpec, VolumeSpec } from '../model.js';
 import { containerModeRefusal, networkModeRefusal, networkRefusals, volumeRefusals } from '../policy.js';
 import type { Locator, ProblemList } from '../../config-text/problems.js';

@@ -1,7 +1,7 @@
 // Builds the containers, networks and volumes of a (merged, interpolated) compose tree and
 // checks what spans services: dependencies, cycles, container names, host ports.
 import path from 'node:path';
-import type { PolicySettings } from '../../settings/model.js';
+import type { PolicySettings } from '../policy-settings.js';
 import { composeSchema, serviceSchema, withoutExtensions, type TopFileInput, type TopNetworkInput, type TopVolumeInput } from './schema.js';
 import { checkComposePolicy } from './project-policy.js';
 import { topFileProblem, type FileKind } from './secret-mounts.js';

@@ -1,6 +1,6 @@
 // Turns one validated compose service into a normalised ContainerSpec: syntaxes parsed,
 // defaults filled, maps sorted, set-like lists sorted, policy applied key by key.
-import type { PolicySettings } from '../../settings/model.js';
+import type { PolicySettings } from '../policy-settings.js';
 import type { ServiceInput, TopFileInput } from './schema.js';
 import * as syntax from './syntax.js';
 import { BYTE_SIZE_HINT, parseByteSize } from '../../config-text/byte-size.js';

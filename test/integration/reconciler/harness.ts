@@ -18,7 +18,7 @@ import { after, afterEach, before, beforeEach } from 'node:test';
 import { cleanupHost, testDocker, uniqueHostId } from '../../bed/docker-env.js';
 import { createTestRepo, type TestRepo } from '../../bed/git-repo.js';
 import { tempDir } from '../../bed/agent-process.js';
-import { defaultPolicy } from '../../../agent/settings/defaults.js';
+import { defaultPolicy } from '../../../agent/desired/default-policy.js';
 
 export interface Harness {
   reconciler: Reconciler;

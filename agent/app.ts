@@ -16,7 +16,7 @@ import { ensureStateDir } from './state-dir.js';
 import { StatusTracker } from './reconciler/status.js';
 import { NO_EVENTS, type AgentEvent, type EventSink } from './contracts/events.js';
 import type { AgentSettings } from './settings/model.js';
-import { createConfigSource, sourceGitDir } from './source/port.js';
+import { createConfigSource, sourceGitDir } from './source/create-source.js';
 import { createCommitGate } from './reconciler/commit-gate.js';
 import { openDatabase } from './store/db.js';
 import { Store } from './store/store.js';

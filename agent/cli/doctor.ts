@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { connectDocker } from '../executors/docker/connect.js';
 import { createDockerEngine } from '../executors/docker/dockerode-engine.js';
 import { nativeBinding } from '../sqlite/native.js';
-import { createConfigSource } from '../source/port.js';
+import { createConfigSource } from '../source/create-source.js';
 import { stateDirProblem } from '../state-dir.js';
 import { StateLock } from '../state-lock.js';
 import { openDatabase } from '../store/db.js';

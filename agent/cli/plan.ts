@@ -7,7 +7,7 @@ import { DEFAULT_PROJECTS_DIR, loadDesiredState } from '../desired/load.js';
 import { unitsPolicyOf } from '../desired/policy.js';
 import { InvalidConfigError, type ErrorJSON } from '../contracts/errors.js';
 import { observe } from '../observe/observe.js';
-import { emptyObservedState } from '../observe/model.js';
+import { emptyObservedState } from '../contracts/observed.js';
 import { plan as makePlan } from '../planner/plan.js';
 import { redactPlan } from '../planner/diff.js';
 import { nativeBinding } from '../sqlite/native.js';

@@ -20,7 +20,7 @@ import { normaliseRelative } from '../config-text/safe-path.js';
 import { checkUnitPolicy } from './unit-policy.js';
 import { secretValuesOf } from './secrets.js';
 import { MAX_CONFIG_BYTES, parseYaml, type YamlFile } from '../config-text/yaml-file.js';
-import type { RepoSecrets, SecretsSession } from '../secrets/port.js';
+import type { RepoSecrets, SecretsSession } from './secrets-port.js';
 
 export interface LoadOptions {
   policy: PolicySettings;

@@ -3,7 +3,7 @@
 // with a message naming the owner. Pure: no I/O, no clock.
 
 import type { ContainerSpec, DesiredState } from '../desired/model.js';
-import type { ForeignResource, ObservedState } from '../observe/model.js';
+import type { ForeignResource, ObservedState } from '../contracts/observed.js';
 import type { PlanBuilder } from './builder.js';
 import { PlanError } from './context.js';
 

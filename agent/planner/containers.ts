@@ -2,7 +2,7 @@
 // and prune, in dependency order, each change explained. Pure: no I/O, no clock.
 
 import type { ContainerSpec, DependsOn, DesiredState } from '../desired/model.js';
-import { LABEL, type ObservedContainer, type ObservedState } from '../observe/model.js';
+import { LABEL, type ObservedContainer, type ObservedState } from '../contracts/observed.js';
 import { foreignInUse, planTakeOver } from './adoption.js';
 import type { PlanBuilder } from './builder.js';
 import { diffContainerSpecs } from './diff.js';

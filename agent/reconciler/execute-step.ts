@@ -8,7 +8,7 @@ import type { FilesPort } from '../executors/files/port.js';
 import type { ProjectDirsPort } from '../executors/files/project-dirs.js';
 import type { SystemdPort } from '../executors/systemd/port.js';
 import type { Step } from '../planner/steps.js';
-import { LABEL, type ObservedContainer } from '../observe/model.js';
+import { LABEL, type ObservedContainer } from '../contracts/observed.js';
 import { ownershipLabels } from './labels.js';
 
 export interface StepExecutorDeps {

@@ -4,7 +4,7 @@
 import type { DesiredState } from '../desired/model.js';
 import type { ErrorJSON } from '../contracts/errors.js';
 import type { ContainerEngine } from '../executors/docker/port.js';
-import type { ObservedContainer, ObservedFile, ObservedUnit } from '../observe/model.js';
+import type { ObservedContainer, ObservedFile, ObservedUnit } from '../contracts/observed.js';
 import type { HostReader } from '../observe/observe.js';
 import { fileContentHash } from '../planner/files.js';
 import { hasUnitFiles, observedUnitHash, unitFilesHash } from '../desired/unit-hash.js';

@@ -10,7 +10,7 @@ import { takeAgeSecrets, type SecretUse } from './compose-secrets.js';
 import { IdentityError } from './errors.js';
 import type { HostIdentity } from './identity.js';
 import { placeholder, placeholderPaths, reveal } from './placeholders.js';
-import type { RepoReader, RepoSecrets, SecretsSession } from './port.js';
+import type { RepoReader, RepoSecrets, SecretsSession } from '../desired/secrets-port.js';
 import type { SecretDir } from './secret-dir.js';
 
 export const ENV_AGE = '.env.age';

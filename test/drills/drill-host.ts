@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import Dockerode from 'dockerode';
 import { callAgent } from '../../agent/control/client.js';
 import { DEFAULT_PROJECTS_DIR, loadDesiredState } from '../../agent/desired/load.js';
-import { LABEL } from '../../agent/observe/model.js';
+import { LABEL } from '../../agent/contracts/observed.js';
 import type { StatusSnapshot } from '../../agent/contracts/status-model.js';
 import type { SyncOutcome } from '../../agent/contracts/sync-outcome.js';
 import type { PolicySettings } from '../../agent/settings/model.js';

@@ -2,7 +2,7 @@
 // semantics: an entry without a value takes it from .env or is left out; a healthcheck
 // keeps what the image sets for every field it does not name (0 and [] mean "the image's").
 import type { ServiceInput } from './schema.js';
-import type { Report, ServiceContext } from './service.js';
+import type { Report, ServiceContext } from './service-context.js';
 import * as syntax from './syntax.js';
 import { DURATION_HINT, parseDuration } from '../../config-text/duration.js';
 import { isRecord } from './interpolate.js';

@@ -3,7 +3,7 @@
 import { posix } from 'node:path';
 import { BYTE_SIZE_HINT, parseByteSize } from '../../config-text/byte-size.js';
 import type { ServiceInput } from './schema.js';
-import type { Report, ServiceContext, Take } from './service.js';
+import type { Report, ServiceContext, Take } from './service-context.js';
 import * as syntax from './syntax.js';
 import type { MountSpec } from '../model.js';
 import { bindSourceRefusal } from '../policy.js';

@@ -3,7 +3,7 @@
 // links, volumes_from and per-network settings, each validated at its key and normalised.
 import { BYTE_SIZE_HINT, parseByteSize } from '../../config-text/byte-size.js';
 import { SWARM_DEPLOY_KEYS, type ServiceInput } from './schema.js';
-import type { Report, ServiceContext, Take } from './service.js';
+import type { Report, ServiceContext, Take } from './service-context.js';
 import * as syntax from './syntax.js';
 import type { DependsOn, DeviceRequestSpec, EndpointSpec, RestartPolicy, UlimitSpec } from '../model.js';
 import { namespaceRefusal, securityOptRefusal } from '../policy.js';

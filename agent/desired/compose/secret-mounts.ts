@@ -5,7 +5,7 @@
 import { Buffer } from 'node:buffer';
 import type { ServiceInput, TopFileInput } from './schema.js';
 import { resolveBindSource } from './mounts.js';
-import type { Report, ServiceContext, Take } from './service.js';
+import type { Report, ServiceContext, Take } from './service-context.js';
 import type { ContainerFileSpec, MountSpec } from '../model.js';
 import { bindSourceRefusal } from '../policy.js';
 import type { KeyPath } from '../../config-text/problems.js';

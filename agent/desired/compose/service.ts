@@ -1,7 +1,6 @@
 // Turns one validated compose service into a normalised ContainerSpec: syntaxes parsed,
 // defaults filled, maps sorted, set-like lists sorted, policy applied key by key.
-import type { PolicySettings } from '../policy-settings.js';
-import type { ServiceInput, TopFileInput } from './schema.js';
+import type { ServiceInput } from './schema.js';
 import * as syntax from './syntax.js';
 import { BYTE_SIZE_HINT, parseByteSize } from '../../config-text/byte-size.js';
 import { DURATION_HINT, parseDuration } from '../../config-text/duration.js';
@@ -12,27 +11,10 @@ import { environment, healthcheckOf, stringMap } from './env.js';
 import { mountsOf } from './mounts.js';
 import { deployFields, runtimeFields } from './runtime.js';
 import { fileMountsOf } from './secret-mounts.js';
-import type { KeyPath, Locator, ProblemList } from '../../config-text/problems.js';
+import type { KeyPath } from '../../config-text/problems.js';
+import type { Report, ServiceContext, Take } from './service-context.js';
 
-export interface ServiceContext {
-  project: string;
-  locator: Locator;
-  problems: ProblemList;
-  /** `.env` values, for environment entries written without a value. */
-  envVars: Readonly<Record<string, string>>;
-  /** Parsed env_files by normalised path relative to the config dir; null when unreadable. */
-  envFiles: ReadonlyMap<string, Record<string, string> | null>;
-  policy: PolicySettings;
-  /** The project's directory on the host, against which relative paths resolve. */
-  projectDir: string;
-  /** Engine names of declared volumes and networks, by compose key. */
-  volumeNames: ReadonlyMap<string, string>;
-  networkNames: ReadonlyMap<string, string>;
-  /** Top-level secrets and configs by name. */
-  secrets: ReadonlyMap<string, TopFileInput>;
-  configs: ReadonlyMap<string, TopFileInput>;
-  warnings: ProblemList;
-}
+export type { Report, ServiceContext, Take };
 
 export interface ServiceResult {
   spec: ContainerSpec;
@@ -177,8 +159,6 @@ export function normaliseService(service: string, input: ServiceInput, ctx: Serv
   return { spec, portPaths };
 }
 
-export type Report = (path: KeyPath, message: string) => void;
-export type Take = <T>(parsed: syntax.Parsed<T>, path: KeyPath) => T | null;
 
 function ports(input: ServiceInput, take: Take): { port: PortSpec; path: KeyPath }[] {
   return (input.ports ?? []).flatMap((item, i) => {

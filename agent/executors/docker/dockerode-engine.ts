@@ -4,7 +4,7 @@
 import type Dockerode from 'dockerode';
 import type { ContainerSpec, NetworkSpec, VolumeSpec } from '../../desired/model.js';
 import { DockerError } from '../../contracts/errors.js';
-import { LABEL, type ForeignResource, type ObservedContainer, type ObservedNetwork, type ObservedVolume } from '../../observe/model.js';
+import { LABEL, type ForeignResource, type ObservedContainer, type ObservedNetwork, type ObservedVolume } from '../../contracts/observed.js';
 import type { RegistryCredential } from '../../settings/model.js';
 import { checkContainerBinds, checkVolumeBind } from './bind-check.js';
 import { buildImage, builtImageHash } from './build-image.js';

@@ -4,7 +4,7 @@
 
 import type { BuildRequest } from './build-image.js';
 import type { ContainerSpec, NetworkSpec, VolumeSpec } from '../../desired/model.js';
-import type { ForeignResource, ObservedContainer, ObservedNetwork, ObservedVolume } from '../../observe/model.js';
+import type { ForeignResource, ObservedContainer, ObservedNetwork, ObservedVolume } from '../../contracts/observed.js';
 
 export interface ContainerListing {
   /** Containers with `moor.managed=true` and `moor.host=<host>`. */

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { FileSpec } from '../../desired/model.js';
 import { isUnderAny, normaliseAbsolute } from '../../config-text/safe-path.js';
 import { FileError } from '../../contracts/errors.js';
-import type { ObservedFile } from '../../observe/model.js';
+import type { ObservedFile } from '../../contracts/observed.js';
 import { syncDir, writeFileAtomic } from './atomic-write.js';
 import type { FilesPort } from './port.js';
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { sha256Hex } from '../../desired/hash.js';
 import type { ProjectDirSpec, ProjectFileSpec } from '../../desired/model.js';
 import { MoorError } from '../../contracts/errors.js';
-import type { ObservedProjectDir } from '../../observe/model.js';
+import type { ObservedProjectDir } from '../../contracts/observed.js';
 import { isErrno } from '../../config-text/yaml-file.js';
 import { writeFileAtomic } from './atomic-write.js';
 

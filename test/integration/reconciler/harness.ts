@@ -11,7 +11,7 @@ import { createCommitGate } from '../../../agent/reconciler/commit-gate.js';
 import { Reconciler } from '../../../agent/reconciler/reconciler.js';
 import type { AgentEvent } from '../../../agent/contracts/events.js';
 import type { SourceSettings } from '../../../agent/settings/model.js';
-import { createConfigSource, sourceGitDir } from '../../../agent/source/port.js';
+import { createConfigSource, sourceGitDir } from '../../../agent/source/create-source.js';
 import { openDatabase } from '../../../agent/store/db.js';
 import { Store } from '../../../agent/store/store.js';
 import { after, afterEach, before, beforeEach } from 'node:test';

@@ -9,7 +9,7 @@ import type { ContainerSpec, DesiredState } from '../../../agent/desired/model.j
 import { DockerError } from '../../../agent/contracts/errors.js';
 import type { ContainerEngine, ContainerListing } from '../../../agent/executors/docker/port.js';
 import { silentLogger } from '../../../agent/logger.js';
-import { LABEL, type ObservedContainer } from '../../../agent/observe/model.js';
+import { LABEL, type ObservedContainer } from '../../../agent/contracts/observed.js';
 import type { CommitGate } from '../../../agent/reconciler/commit-gate.js';
 import { Reconciler } from '../../../agent/reconciler/reconciler.js';
 import type { AgentEvent } from '../../../agent/contracts/events.js';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { containerFilesTar } from '../../../../agent/executors/docker/container-files.js';
 import { endpointConfig, networkAddressing, toCreateBody } from '../../../../agent/executors/docker/create-body.js';
-import { minimalSpec } from '../../../integration/docker/spec-fixture.js';
+import { minimalSpec } from '../../../fixtures/container-spec.js';
 import { network } from '../../planner/fixtures.js';
 
 test('an unset init, a logging without driver and a healthcheck naming only its test leave the defaults alone', () => {

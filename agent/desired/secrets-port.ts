@@ -1,8 +1,8 @@
 // What the desired-state loader asks of the secrets module while it reads one config dir: the
 // `.env.age` values (as placeholders), compose secrets from `.age` files, and a last pass that
 // decrypts, hashes with the host key and puts clear text only where the host needs it.
-import type { RepoRead } from '../desired/repo-files.js';
-import type { DesiredState } from '../desired/model.js';
+import type { RepoRead } from './repo-files.js';
+import type { DesiredState } from './model.js';
 import type { Locator, ProblemList } from '../config-text/problems.js';
 
 export type RepoReader = (rel: string) => Promise<RepoRead>;

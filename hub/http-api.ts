@@ -1,4 +1,4 @@
-// The hub's JSON API (BRIEF.md section 6), /metrics, /healthz, the dashboard's page and script,
+// The hub's JSON API (README.md "The hub"), /metrics, /healthz, the dashboard's page and script,
 // and the git push webhook, as fastify routes. Who may call each is in its `access` config.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';

@@ -1,4 +1,4 @@
-// Reads hub.yaml (BRIEF.md section 6) into resolved settings: defaults filled, durations in ms,
+// Reads hub.yaml (README.md "The hub") into resolved settings: defaults filled, durations in ms,
 // secrets read from their files. Every problem names the file, line and key.
 
 import { readFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 // The agent's own configuration (/etc/moor/agent.yaml), resolved: defaults filled, `{host}`
-// substituted, secrets read from their files. BRIEF.md section 2 is the contract.
+// substituted, secrets read from their files. README.md "Configuration" and config/agent.yaml are the contract.
 
 import type { PolicySettings } from '../desired/policy-settings.js';
 

@@ -1,4 +1,4 @@
-// The shape of agent.yaml (BRIEF.md section 2) as zod strict schemas: any other key is an
+// The shape of agent.yaml (README.md "Configuration", config/agent.schema.json) as zod strict schemas: any other key is an
 // error naming it. Values are checked further and resolved in load.ts.
 import { z } from 'zod';
 import { DEFAULT_BIND_ROOTS, DEFAULT_FILE_ROOTS } from '../desired/default-policy.js';

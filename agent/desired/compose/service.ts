@@ -43,42 +43,11 @@ export function normaliseService(service: string, input: ServiceInput, ctx: Serv
   const runtime = runtimeFields(input, ctx, report, take);
   const deploy = deployFields(input, report);
 
-  const privileged = input.privileged ?? false;
-  const privRefusal = privilegedRefusal(privileged, ctx.policy);
-  if (privRefusal) report(['privileged'], privRefusal);
-  const caps = (key: 'cap_add' | 'cap_drop'): string[] =>
-    syntax.sortedSet((input[key] ?? []).map((c) => c.trim().toUpperCase().replace(/^CAP_/, '')));
-  const capAdd = caps('cap_add');
-  (input.cap_add ?? []).forEach((raw, i) => {
-    const refusal = capAddRefusal(raw.trim().toUpperCase().replace(/^CAP_/, ''), ctx.policy);
-    if (refusal) report(['cap_add', i], refusal);
-  });
-  // The engine refuses these only at create time, half-way through an apply: refuse them here.
-  for (const key of ['cap_add', 'cap_drop'] as const) (input[key] ?? []).forEach((raw, i) => take(syntax.parseCapability(raw), [key, i]));
-  if (input.stop_signal !== undefined) take(syntax.parseStopSignal(input.stop_signal), ['stop_signal']);
-  if (input.working_dir !== undefined && !input.working_dir.startsWith('/')) report(['working_dir'], 'must be an absolute path');
+  const { privileged, capAdd, capDrop } = privilegeFields(input, ctx, report, take);
 
-  const devices = (input.devices ?? []).flatMap((text, i) => {
-    const device = take(syntax.parseDevice(text), ['devices', i]);
-    if (!device) return [];
-    const refusal = deviceRefusal(device.hostPath, ctx.policy);
-    if (refusal) report(['devices', i], refusal);
-    return [device];
-  });
+  const devices = devicesOf(input, ctx, report, take);
 
-  const networkMode = input.network_mode ?? null;
-  if (networkMode !== null && !/^(none|host|bridge|(container|service):[A-Za-z0-9][A-Za-z0-9_.-]*)$/.test(networkMode)) {
-    report(['network_mode'], `"${networkMode}" is not none, host, bridge, container:NAME or service:NAME`);
-  }
-  if (networkMode !== null && input.networks !== undefined) report(['networks'], 'cannot be combined with network_mode');
-  const networkKeys = input.networks === undefined ? (networkMode === null ? ['default'] : []) : listOrKeys(input.networks);
-  const networks = syntax.sortedSet(
-    networkKeys.flatMap((key) => {
-      const name = ctx.networkNames.get(key);
-      if (name === undefined) report(['networks', key], `network "${key}" is not declared under top-level networks`);
-      return name === undefined ? [] : [name];
-    }),
-  );
+  const { networkMode, networks } = networksOf(input, ctx, report);
 
   const containerName = input.container_name ?? null;
   if (containerName !== null && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(containerName)) {
@@ -90,29 +59,7 @@ export function normaliseService(service: string, input: ServiceInput, ctx: Serv
     if (portPaths.some((p) => p.port.hostPort !== null)) report(['x-moor', 'update'], 'start-first cannot be used with a fixed host port (both containers would bind it)');
   }
 
-  const duration = (key: 'stop_grace_period', fallback: number): number => {
-    const raw = input[key];
-    if (raw === undefined) return fallback;
-    const ms = parseDuration(raw);
-    if (ms === null) report([key], DURATION_HINT);
-    return ms ?? fallback;
-  };
-  // 0 means no limit, as the engine reports it: kept as null so that a no-op sync sees no change.
-  let memLimitBytes: number | null = null;
-  if (input.mem_limit !== undefined) {
-    memLimitBytes = parseByteSize(input.mem_limit);
-    if (memLimitBytes === null) report(['mem_limit'], BYTE_SIZE_HINT);
-    if (memLimitBytes === 0) memLimitBytes = null;
-  }
-  let nanoCpus: number | null = null;
-  if (input.cpus !== undefined) {
-    const cpus = Number(input.cpus);
-    if (!Number.isFinite(cpus) || cpus < 0) report(['cpus'], 'expected a positive number of CPUs, like 0.5 or 2');
-    else nanoCpus = cpus === 0 ? null : Math.round(cpus * 1e9);
-  }
-  for (const [key, mine, theirs] of [['mem_limit', memLimitBytes, deploy.memLimitBytes], ['cpus', nanoCpus, deploy.nanoCpus]] as const) {
-    if (mine !== null && theirs !== null && mine !== theirs) report([key], `differs from deploy.resources.limits (${key === 'cpus' ? 'cpus' : 'memory'}); set one of them`);
-  }
+  const { memLimitBytes, nanoCpus } = limitsOf(input, deploy, report);
   const restart = input.restart === undefined ? (deploy.restart ?? 'no') : (take(syntax.parseRestart(input.restart), ['restart']) ?? 'no');
   const { impliedDeps, ...rest } = runtime;
 
@@ -139,12 +86,12 @@ export function normaliseService(service: string, input: ServiceInput, ctx: Serv
     extraHosts: extraHosts(input.extra_hosts, take),
     devices: devices.sort((a, b) => a.containerPath.localeCompare(b.containerPath)),
     capAdd,
-    capDrop: caps('cap_drop'),
+    capDrop,
     privileged,
-    stopGracePeriodMs: duration('stop_grace_period', 10_000),
+    stopGracePeriodMs: stopGraceOf(input, report),
     stopSignal: input.stop_signal ?? null,
-    memLimitBytes: memLimitBytes ?? deploy.memLimitBytes,
-    nanoCpus: nanoCpus ?? deploy.nanoCpus,
+    memLimitBytes,
+    nanoCpus,
     // Without a driver the daemon's default driver applies, with these options.
     logging: input.logging ? { driver: input.logging.driver ?? null, options: syntax.sortedRecord(input.logging.options ?? {}) } : null,
     init: input.init ?? null,
@@ -159,6 +106,81 @@ export function normaliseService(service: string, input: ServiceInput, ctx: Serv
   return { spec, portPaths };
 }
 
+
+/** privileged and capabilities, checked against the policy; stop_signal and working_dir syntax. */
+function privilegeFields(input: ServiceInput, ctx: ServiceContext, report: Report, take: Take): { privileged: boolean; capAdd: string[]; capDrop: string[] } {
+  const privileged = input.privileged ?? false;
+  const privRefusal = privilegedRefusal(privileged, ctx.policy);
+  if (privRefusal) report(['privileged'], privRefusal);
+  const caps = (key: 'cap_add' | 'cap_drop'): string[] =>
+    syntax.sortedSet((input[key] ?? []).map((c) => c.trim().toUpperCase().replace(/^CAP_/, '')));
+  const capAdd = caps('cap_add');
+  (input.cap_add ?? []).forEach((raw, i) => {
+    const refusal = capAddRefusal(raw.trim().toUpperCase().replace(/^CAP_/, ''), ctx.policy);
+    if (refusal) report(['cap_add', i], refusal);
+  });
+  // The engine refuses these only at create time, half-way through an apply: refuse them here.
+  for (const key of ['cap_add', 'cap_drop'] as const) (input[key] ?? []).forEach((raw, i) => take(syntax.parseCapability(raw), [key, i]));
+  if (input.stop_signal !== undefined) take(syntax.parseStopSignal(input.stop_signal), ['stop_signal']);
+  if (input.working_dir !== undefined && !input.working_dir.startsWith('/')) report(['working_dir'], 'must be an absolute path');
+  return { privileged, capAdd, capDrop: caps('cap_drop') };
+}
+
+function devicesOf(input: ServiceInput, ctx: ServiceContext, report: Report, take: Take): ContainerSpec['devices'] {
+  return (input.devices ?? []).flatMap((text, i) => {
+    const device = take(syntax.parseDevice(text), ['devices', i]);
+    if (!device) return [];
+    const refusal = deviceRefusal(device.hostPath, ctx.policy);
+    if (refusal) report(['devices', i], refusal);
+    return [device];
+  });
+}
+
+function networksOf(input: ServiceInput, ctx: ServiceContext, report: Report): { networkMode: string | null; networks: string[] } {
+  const networkMode = input.network_mode ?? null;
+  if (networkMode !== null && !/^(none|host|bridge|(container|service):[A-Za-z0-9][A-Za-z0-9_.-]*)$/.test(networkMode)) {
+    report(['network_mode'], `"${networkMode}" is not none, host, bridge, container:NAME or service:NAME`);
+  }
+  if (networkMode !== null && input.networks !== undefined) report(['networks'], 'cannot be combined with network_mode');
+  const networkKeys = input.networks === undefined ? (networkMode === null ? ['default'] : []) : listOrKeys(input.networks);
+  const networks = syntax.sortedSet(
+    networkKeys.flatMap((key) => {
+      const name = ctx.networkNames.get(key);
+      if (name === undefined) report(['networks', key], `network "${key}" is not declared under top-level networks`);
+      return name === undefined ? [] : [name];
+    }),
+  );
+  return { networkMode, networks };
+}
+
+function stopGraceOf(input: ServiceInput, report: Report): number {
+  const raw = input.stop_grace_period;
+  if (raw === undefined) return 10_000;
+  const ms = parseDuration(raw);
+  if (ms === null) report(['stop_grace_period'], DURATION_HINT);
+  return ms ?? 10_000;
+}
+
+/** mem_limit and cpus, which must agree with deploy.resources.limits when both are set. */
+function limitsOf(input: ServiceInput, deploy: { memLimitBytes: number | null; nanoCpus: number | null }, report: Report): { memLimitBytes: number | null; nanoCpus: number | null } {
+  // 0 means no limit, as the engine reports it: kept as null so that a no-op sync sees no change.
+  let memLimitBytes: number | null = null;
+  if (input.mem_limit !== undefined) {
+    memLimitBytes = parseByteSize(input.mem_limit);
+    if (memLimitBytes === null) report(['mem_limit'], BYTE_SIZE_HINT);
+    if (memLimitBytes === 0) memLimitBytes = null;
+  }
+  let nanoCpus: number | null = null;
+  if (input.cpus !== undefined) {
+    const cpus = Number(input.cpus);
+    if (!Number.isFinite(cpus) || cpus < 0) report(['cpus'], 'expected a positive number of CPUs, like 0.5 or 2');
+    else nanoCpus = cpus === 0 ? null : Math.round(cpus * 1e9);
+  }
+  for (const [key, mine, theirs] of [['mem_limit', memLimitBytes, deploy.memLimitBytes], ['cpus', nanoCpus, deploy.nanoCpus]] as const) {
+    if (mine !== null && theirs !== null && mine !== theirs) report([key], `differs from deploy.resources.limits (${key === 'cpus' ? 'cpus' : 'memory'}); set one of them`);
+  }
+  return { memLimitBytes: memLimitBytes ?? deploy.memLimitBytes, nanoCpus: nanoCpus ?? deploy.nanoCpus };
+}
 
 function ports(input: ServiceInput, take: Take): { port: PortSpec; path: KeyPath }[] {
   return (input.ports ?? []).flatMap((item, i) => {

@@ -214,7 +214,7 @@ export function createDockerEngine(deps: DockerEngineDeps, options: DockerEngine
         for (const network of extraNetworks) {
           await docker.getNetwork(network).connect({ Container: id, EndpointConfig: endpointConfig(spec, network) });
         }
-        if (spec.files.length > 0) await docker.getContainer(id).putArchive(containerFilesTar(spec.files), { path: '/' });
+        if (spec.files.length > 0) await docker.getContainer(id).putArchive(await containerFilesTar(spec.files), { path: '/' });
       } catch (err) {
         // Leave nothing half-made behind: the caller sees a failed create, not a container
         // that misses a network.

@@ -6,6 +6,7 @@ import type { ContainerSpec, NetworkSpec, VolumeSpec } from '../../desired/model
 import { DockerError } from '../../errors.js';
 import { LABEL, type ForeignResource, type ObservedContainer, type ObservedNetwork, type ObservedVolume } from '../../observe/model.js';
 import type { RegistryCredential } from '../../settings/model.js';
+import { AnonymousVolumeCarry } from './anonymous-volumes.js';
 import { checkContainerBinds, checkVolumeBind } from './bind-check.js';
 import { buildImage, builtImageHash } from './build-image.js';
 import { findForeignNamed, foreignOf } from './compose-projects.js';
@@ -41,6 +42,7 @@ export function createDockerEngine(deps: DockerEngineDeps, options: DockerEngine
   const { docker } = deps;
   const readConfigAuths = deps.readConfigAuths ?? readDockerConfigAuths;
   const inspectConcurrency = options.inspectConcurrency ?? DEFAULT_INSPECT_CONCURRENCY;
+  const carry = new AnonymousVolumeCarry(docker);
 
   async function inspect(nameOrId: string): Promise<ObservedContainer | null> {
     try {
@@ -203,7 +205,7 @@ export function createDockerEngine(deps: DockerEngineDeps, options: DockerEngine
 
     async createContainer(spec: ContainerSpec, labels: Record<string, string>): Promise<string> {
       if (options.bindRoots) await checkContainerBinds(spec, options.bindRoots);
-      const { body, extraNetworks } = toCreateBody(spec, labels);
+      const { body, extraNetworks } = toCreateBody(await carry.into(spec), labels);
       let id: string;
       try {
         id = (await docker.createContainer(body)).id;
@@ -244,6 +246,7 @@ export function createDockerEngine(deps: DockerEngineDeps, options: DockerEngine
     },
 
     async removeContainer(nameOrId: string, opts: { force: boolean } = { force: false }): Promise<void> {
+      await carry.retire(nameOrId);
       try {
         await docker.getContainer(nameOrId).remove({ force: opts.force, v: false });
       } catch (err) {

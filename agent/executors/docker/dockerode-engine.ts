@@ -13,6 +13,7 @@ import { findForeignNamed, foreignOf } from './compose-projects.js';
 import { containerFilesTar } from './container-files.js';
 import { endpointConfig, networkAddressing, toCreateBody, toObservedContainer } from './create-body.js';
 import { isImageNotFoundMessage, statusOf, toDockerError } from './docker-errors.js';
+import { EngineApiVersion, forEngine } from './engine-api.js';
 import type { ContainerEngine, ContainerListing } from './port.js';
 import { findCredential, parseImageRef, readDockerConfigAuths, toRegistryAuth } from './registry-auth.js';
 
@@ -43,6 +44,7 @@ export function createDockerEngine(deps: DockerEngineDeps, options: DockerEngine
   const readConfigAuths = deps.readConfigAuths ?? readDockerConfigAuths;
   const inspectConcurrency = options.inspectConcurrency ?? DEFAULT_INSPECT_CONCURRENCY;
   const carry = new AnonymousVolumeCarry(docker);
+  const api = new EngineApiVersion(docker);
 
   async function inspect(nameOrId: string): Promise<ObservedContainer | null> {
     try {
@@ -68,6 +70,8 @@ export function createDockerEngine(deps: DockerEngineDeps, options: DockerEngine
   }
 
   return {
+    apiVersion: () => api.get(),
+
     async ping() {
       try {
         await docker.ping();
@@ -205,7 +209,7 @@ export function createDockerEngine(deps: DockerEngineDeps, options: DockerEngine
 
     async createContainer(spec: ContainerSpec, labels: Record<string, string>): Promise<string> {
       if (options.bindRoots) await checkContainerBinds(spec, options.bindRoots);
-      const { body, extraNetworks } = toCreateBody(await carry.into(spec), labels);
+      const { body, extraNetworks } = toCreateBody(await carry.into(forEngine(spec, await api.get())), labels);
       let id: string;
       try {
         id = (await docker.createContainer(body)).id;

@@ -89,6 +89,17 @@ describe('include', () => {
     });
     assert.deepEqual([state.containers[0]?.image, state.containers[0]?.env], ['pg:main', { PORT: '5433' }]);
   });
+  it("takes an entry's env_file (relative to the including file) instead of the folder's .env, and names a missing one", async () => {
+    const state = await load({
+      'compose.yaml': 'name: app\ninclude:\n  - { path: db/compose.yaml, env_file: db/db.env }\n',
+      'db/compose.yaml': 'services:\n  db: { image: "pg:${TAG}" }\n',
+      'db/.env': 'TAG=dotenv\n',
+      'db/db.env': 'TAG=envfile\n',
+    });
+    assert.equal(state.containers[0]?.image, 'pg:envfile');
+    const list = await problems({ 'compose.yaml': 'include:\n  - path: db/compose.yaml\n    env_file: db/missing.env\n', 'db/compose.yaml': 'services:\n  db: { image: pg }\n' });
+    assertProblem(list, { file: 'compose.yaml', line: 3, key: 'include[0].env_file', message: /db\/missing.env does not exist/ });
+  });
   it('merges the later paths of one entry over the first, as overrides', async () => {
     const state = await load({
       'compose.yaml': 'name: app\ninclude:\n  - path: [db/compose.yaml, db/override.yaml]\n',

@@ -25,7 +25,7 @@ export function startIntervalNotice(specs: readonly ContainerSpec[], apiVersion:
   if (apiVersion === null || apiAtLeast(apiVersion, START_INTERVAL_API)) return null;
   const services = [...new Set(specs.filter((s) => (s.healthcheck?.startIntervalMs ?? 0) > 0).map((s) => s.service))].sort();
   if (services.length === 0) return null;
-  return `services ${services.join(', ')}: healthcheck.start_interval needs Docker Engine 25 (API ${START_INTERVAL_API}); this engine (API ${apiVersion}) ignores it`;
+  return `${services.length === 1 ? 'service' : 'services'} ${services.join(', ')}: healthcheck.start_interval needs Docker Engine 25 (API ${START_INTERVAL_API}); this engine (API ${apiVersion}) ignores it`;
 }
 
 /** The engine's API version, asked once; null when the engine does not say. */

@@ -73,11 +73,12 @@ describe('anonymous volumes on replacement', () => {
   after(async () => {
     for (const v of kept) await docker.getVolume(v).remove().catch(() => undefined);
   });
-  const file = (n: number): string =>
+  const file = (n: number, startFirst = false): string =>
     [
       `name: ${name}`,
       'services:',
       '  app:',
+      ...(startFirst ? ['    x-moor: { update: start-first }'] : []),
       '    image: local/busybox:1',
       '    command: ["sh", "-c", "echo seen:$$(cat /data/seen 2>/dev/null | tr \\"\\\\n\\" ,); echo $$N >> /data/seen; sleep 3600"]',
       '    network_mode: none',
@@ -103,6 +104,17 @@ describe('anonymous volumes on replacement', () => {
     assert.notEqual(now?.id, before?.id, 'replaced');
     assert.deepEqual(now?.volumes, before?.volumes, 'the same anonymous volume');
     await waitForOutput(`${name}-app`, 'seen:1,2,');
+  });
+
+  it('gives it to a start-first replacement too, while the old one still runs', async () => {
+    const before = await inspected(`${name}-app`);
+    await t.repo.commitFiles(t.branch, { 'compose.yaml': file(4, true) }, 'start-first');
+    const out = await t.h.reconciler.sync('commit');
+    assert.equal(out.result, 'converged', JSON.stringify(out.error));
+    const now = await inspected(`${name}-app`);
+    assert.notEqual(now?.id, before?.id, 'replaced');
+    assert.deepEqual(now?.volumes, before?.volumes, 'the same anonymous volume');
+    await waitForOutput(`${name}-app`, 'seen:1,2,3,');
   });
 });
 

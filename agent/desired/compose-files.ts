@@ -2,7 +2,7 @@
 // (or compose.yaml and, when present, compose.override.yaml), each interpolated with .env,
 // their `include`s, merged in order, then each service's `extends`, then `profiles`.
 import { posix } from 'node:path';
-import { includeEntry, includeVars, type IncludeEntry } from './compose-include.js';
+import { includeEntry, includeVars, withBareEnvironment, type IncludeEntry } from './compose-include.js';
 import { mergeCompose } from './compose-merge.js';
 import { rebaseComposePaths, rebaseService } from './compose-rebase.js';
 import { interpolateTree, isRecord } from './interpolate.js';
@@ -122,7 +122,7 @@ class ComposeFiles {
     const value = await this.read(file, project.vars);
     if (value === null) return null;
     const { include, ...own } = value;
-    let result = rebaseComposePaths(own, project.dir);
+    let result = withBareEnvironment(rebaseComposePaths(own, project.dir), project.vars, this.input.vars);
     if (include === undefined) return result;
     const yaml = this.yamls.find((y) => y.file === file) ?? wholeFile(file);
     const list = Array.isArray(include) ? include : [include];

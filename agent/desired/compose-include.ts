@@ -110,3 +110,32 @@ function dirOf(file: string): string {
   const dir = posix.dirname(file);
   return dir === '.' ? '' : dir;
 }
+
+/**
+ * An included file's `environment` entries written without a value take it from the included
+ * project's variables (compose resolves them in that project), where the main project's
+ * variables, used for the rest later, would not have it.
+ */
+export function withBareEnvironment(tree: Record<string, unknown>, vars: Readonly<Record<string, string>>, mainVars: Readonly<Record<string, string>>): Record<string, unknown> {
+  if (vars === mainVars || !isRecord(tree.services)) return tree;
+  const fill = (key: string): string | undefined => (mainVars[key] === undefined ? vars[key] : undefined);
+  const services: Record<string, unknown> = {};
+  for (const [name, def] of Object.entries(tree.services)) {
+    if (!isRecord(def)) {
+      services[name] = def;
+      continue;
+    }
+    const env = def.environment;
+    let filled: unknown = env;
+    if (Array.isArray(env)) {
+      filled = env.map((item: unknown) => {
+        const value = typeof item === 'string' && !item.includes('=') ? fill(item) : undefined;
+        return value === undefined ? item : `${String(item)}=${value}`;
+      });
+    } else if (isRecord(env)) {
+      filled = Object.fromEntries(Object.entries(env).map(([key, value]) => [key, value === null ? (fill(key) ?? null) : value]));
+    }
+    services[name] = filled === env ? def : { ...def, environment: filled };
+  }
+  return { ...tree, services };
+}

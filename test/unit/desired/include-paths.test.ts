@@ -89,6 +89,17 @@ describe('include', () => {
     });
     assert.deepEqual([state.containers[0]?.image, state.containers[0]?.env], ['pg:main', { PORT: '5433' }]);
   });
+  it("fills an included service's environment entries without a value from its own project's variables", async () => {
+    const state = await load({
+      'compose.yaml': 'name: app\ninclude: [db/compose.yaml]\n',
+      '.env': 'SHARED=main\n',
+      'db/compose.yaml': 'services:\n  db:\n    image: pg\n    environment: [SHARED, OWN, NOWHERE]\n  cache:\n    image: redis\n    environment: { OWN: null }\n',
+      'db/.env': 'SHARED=sub\nOWN=sub\n',
+    });
+    const by = new Map(state.containers.map((c) => [c.service, c.env]));
+    assert.deepEqual(by.get('db'), { OWN: 'sub', SHARED: 'main' });
+    assert.deepEqual(by.get('cache'), { OWN: 'sub' });
+  });
   it("takes an entry's env_file (relative to the including file) instead of the folder's .env, and names a missing one", async () => {
     const state = await load({
       'compose.yaml': 'name: app\ninclude:\n  - { path: db/compose.yaml, env_file: db/db.env }\n',

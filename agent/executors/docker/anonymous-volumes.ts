@@ -1,6 +1,7 @@
 // Anonymous volumes survive a container's replacement, as docker compose keeps them: the volumes
 // of a container moor removes are remembered, and the container created next under that name
-// gets them back at the same targets (a `- /data` of the service, or a VOLUME of the image).
+// (or, for a docker compose container taken over, under moor's name for its service) gets them
+// back at the same targets (a `- /data` of the service, or a VOLUME of the image).
 import type Dockerode from 'dockerode';
 import type { ContainerSpec, MountSpec } from '../../desired/model.js';
 import { NEXT_SUFFIX } from '../../planner/containers.js';
@@ -60,6 +61,10 @@ export class AnonymousVolumeCarry {
     const volumes = anonymousVolumesOf(info.Mounts);
     if (volumes.length === 0) return;
     this.retired.set(info.Name.replace(/^\//, ''), volumes);
+    // A docker compose container being taken over (`proj_db_1`) hands its volumes to moor's `proj-db`.
+    const project = info.Config.Labels?.['com.docker.compose.project'];
+    const service = info.Config.Labels?.['com.docker.compose.service'];
+    if (project && service && info.Config.Labels?.['moor.managed'] !== 'true') this.retired.set(`${project}-${service}`, volumes);
     if (this.retired.size > MAX_REMEMBERED) this.retired.delete(this.retired.keys().next().value ?? '');
   }
 

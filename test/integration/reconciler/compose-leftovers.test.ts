@@ -158,26 +158,31 @@ describe('adopt: in moor.yaml', () => {
     'services:',
     '  db:',
     '    image: local/busybox:1',
-    '    command: ["sh", "-c", "[ -f /data/rows ] || echo precious > /data/rows; cat /data/rows; sleep 3600"]',
+    '    command: ["sh", "-c", "[ -f /data/rows ] || echo precious > /data/rows; cat /data/rows; cat /cache/c 2>/dev/null; sleep 3600"]',
     '    stop_grace_period: 1s',
-    '    volumes: ["data:/data"]',
+    '    volumes: ["data:/data", "/cache"]',
     'volumes:',
     '  data: {}',
     '',
   ].join('\n');
   const composeDir = (): string => join(t.dir, 'compose');
+  let anonymous = '';
+  after(async () => {
+    if (anonymous) await docker.getVolume(anonymous).remove().catch(() => undefined);
+  });
   after(async () => {
     await dockerCompose(composeDir(), ['-p', name, 'down', '-v']).catch(() => undefined);
     await docker.getVolume(`${name}_data`).remove({ force: true }).catch(() => undefined);
     await docker.getNetwork(`${name}_default`).remove().catch(() => undefined);
   });
 
-  it('takes over the project docker-compose started, with its data', async () => {
+  it('takes over the project docker-compose started, with its data (named and anonymous volumes)', async () => {
     fs.mkdirSync(composeDir(), { recursive: true });
     fs.writeFileSync(join(composeDir(), 'docker-compose.yml'), composeFile);
     await dockerCompose(composeDir(), ['-p', name, 'up', '-d']);
     await waitForOutput(`${name}_db_1`, 'precious');
-    await docker.getContainer(`${name}_db_1`).exec({ Cmd: ['sh', '-c', 'echo added-by-compose >> /data/rows'] }).then((e) => e.start({})).then(
+    anonymous = (await inspected(`${name}_db_1`))?.volumes.find((v) => /^[0-9a-f]{64}$/.test(v)) ?? '';
+    await docker.getContainer(`${name}_db_1`).exec({ Cmd: ['sh', '-c', 'echo added-by-compose >> /data/rows; echo cached-by-compose > /cache/c'] }).then((e) => e.start({})).then(
       (s) => new Promise((r) => s.on('end', r).resume()),
     );
     await t.repo.commitFiles(t.branch, { 'compose.yaml': `name: ${name}\n${composeFile}`, 'moor.yaml': `adopt: [${name}]\n` }, 'adopt from moor.yaml');
@@ -185,6 +190,8 @@ describe('adopt: in moor.yaml', () => {
     assert.equal(out.result, 'converged', JSON.stringify(out.error));
     assert.equal(await inspected(`${name}_db_1`), null, 'compose container replaced');
     await waitForOutput(`${name}-db`, 'added-by-compose');
+    await waitForOutput(`${name}-db`, 'cached-by-compose');
+    assert.ok((await inspected(`${name}-db`))?.volumes.includes(anonymous), 'the anonymous volume compose made');
     assert.equal((await t.h.reconciler.sync('drift')).result, 'unchanged');
   });
 });

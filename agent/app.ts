@@ -8,6 +8,7 @@ import { allowOf, unitsPolicyOf } from './desired/policy.js';
 import { createProjectDirs } from './executors/files/project-dirs.js';
 import { InvalidConfigError } from './contracts/errors.js';
 import { verifyUnitFiles } from './executors/systemd/verify-units.js';
+import { onceEngineNotices } from './executors/docker/engine-api.js';
 import { lazyDockerEngine } from './executors/docker/lazy-engine.js';
 import { DEFAULT_ENGINE_TIMEOUTS, withTimeouts, type EngineTimeoutOptions, type GuardedEngine } from './executors/docker/timeouts.js';
 import type { Logger } from './logger.js';
@@ -120,6 +121,7 @@ export function createApp(settings: AgentSettings, deps: AppDeps): App {
   );
   const host = createHostParts(settings, { logger });
   const secrets = createHostSecrets({ stateDir: settings.stateDir, secretsDir: settings.secretsDir, materialise: true });
+  const engineNotices = onceEngineNotices((message) => logger.warn(message));
   const reconciler = new Reconciler(
     {
       source,
@@ -140,6 +142,7 @@ export function createApp(settings: AgentSettings, deps: AppDeps): App {
           secrets: secrets.repo,
           onWarning: (w) => logger.warn({ file: w.file, line: w.line, key: w.key }, w.message),
         });
+        await engineNotices(engine, desired.containers);
         // Units systemd would ignore parts of, or refuse, fail the commit before anything runs.
         const problems = host.systemd ? await verifyUnitFiles(desired.units) : [];
         if (problems.length > 0) throw new InvalidConfigError(problems);

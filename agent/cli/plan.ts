@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { createApp, createObserveParts, localAgent } from '../app.js';
 import { DEFAULT_PROJECTS_DIR, loadDesiredState } from '../desired/load.js';
 import { unitsPolicyOf } from '../desired/policy.js';
+import { startIntervalNoticeFor } from '../executors/docker/engine-api.js';
 import { InvalidConfigError, type ErrorJSON } from '../contracts/errors.js';
 import { observe } from '../observe/observe.js';
 import { emptyObservedState } from '../contracts/observed.js';
@@ -74,13 +75,17 @@ async function planDir(ctx: CliContext, settings: AgentSettings | null, dir: str
   const secrets = settings ? createHostSecrets({ stateDir: settings.stateDir, secretsDir: settings.secretsDir, materialise: false }).repo : offlineSecrets();
   const projectsDir = settings?.projectsDir ?? DEFAULT_PROJECTS_DIR;
   const desired = await loadDesiredState(dir, { policy, projectsDir, secrets, onWarning: (w) => ctx.err(`warning: ${formatProblemLine(w)}`) });
-  const observed = offline
-    ? emptyObservedState()
-    : await observe(createObserveParts(settings, { env: ctx.env, logger: quietLogger() }), desired, {
-        host,
-        unitNames: desired.units.map((u) => u.name),
-        filePaths: desired.files.map((f) => f.path),
-      });
+  const parts = offline ? null : createObserveParts(settings, { env: ctx.env, logger: quietLogger() });
+  const observed =
+    parts === null
+      ? emptyObservedState()
+      : await observe(parts, desired, {
+          host,
+          unitNames: desired.units.map((u) => u.name),
+          filePaths: desired.files.map((f) => f.path),
+        });
+  const notice = parts === null ? null : await startIntervalNoticeFor(parts.engine, desired.containers);
+  if (notice !== null) ctx.err(`warning: ${notice}`);
   const plan = makePlan(desired, observed, {
     host,
     revision: 'local',

@@ -2,9 +2,9 @@
 // into a validated DesiredState. Everything is read first and every problem of every file
 // is collected, so that one run of `moor validate` lists them all.
 import { InvalidConfigError, type ConfigProblem } from '../contracts/errors.js';
-import type { PolicySettings } from './policy-settings.js';
+import type { PolicySettings } from '../settings/model.js';
 import { buildCompose, type ComposeResult } from './compose/project.js';
-import { adoptOf } from './compose/adopt.js';
+import { adoptOf, manifestAdopts } from './compose/adopt.js';
 import { projectDirsOf, RepoContent } from './project-content.js';
 import { envFileEntries } from './compose/env.js';
 import { assembleCompose } from './compose/files.js';
@@ -154,7 +154,10 @@ async function readCompose(
   const taken = session ? session.takeComposeSecrets(assembled.value, locator, problems) : assembled.value;
   const value = isRecord(taken) ? taken : assembled.value;
   const envFiles = await readEnvFiles(repo, value, locator, envVars, strict, lists);
-  const adopt = adoptOf(value, locator, problems);
+  const defaultProject = envVars.COMPOSE_PROJECT_NAME || 'default';
+  const project = typeof value.name === 'string' ? value.name : defaultProject;
+  const adoptedByManifest = manifestAdopts(manifest.adopt, project, manifestLocator, problems);
+  const adopt = adoptOf(value, locator, problems) || adoptedByManifest;
   const built = buildCompose(
     {
       value,
@@ -163,7 +166,7 @@ async function readCompose(
       envFiles,
       policy: options.policy,
       projectsDir: options.projectsDir,
-      defaultProject: envVars.COMPOSE_PROJECT_NAME || 'default',
+      defaultProject,
       disabled: assembled.disabled,
       warnings,
     },

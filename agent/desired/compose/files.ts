@@ -1,7 +1,10 @@
 // Assembles a project's compose tree the way docker compose does: the files moor.yaml lists
 // (or compose.yaml and, when present, compose.override.yaml), each interpolated with .env,
 // their `include`s, merged in order, then each service's `extends`, then `profiles`.
+import { posix } from 'node:path';
+import { includeEntry, includeVars, withBareEnvironment, type IncludeEntry } from './include.js';
 import { mergeCompose } from './merge.js';
+import { rebaseComposePaths, rebaseService } from './rebase.js';
 import { interpolateTree, isRecord } from './interpolate.js';
 import { DEFAULT_COMPOSE_FILES, type Manifest } from '../manifest.js';
 import type { KeyPath, Locator, ProblemList } from '../../config-text/problems.js';
@@ -11,6 +14,12 @@ import { MAX_CONFIG_BYTES, parseYaml, type YamlFile } from '../../config-text/ya
 
 export const OVERRIDE_FILES = ['compose.override.yaml', 'compose.override.yml', 'docker-compose.override.yaml', 'docker-compose.override.yml'];
 const MAX_INCLUDE_DEPTH = 8;
+
+/** Where an included project's relative paths resolve (config-dir-relative) and its variables. */
+interface IncludedProject {
+  dir: string;
+  vars: Readonly<Record<string, string>>;
+}
 
 export interface AssembleInput {
   repo: RepoDir;
@@ -39,7 +48,7 @@ export async function assembleCompose(input: AssembleInput): Promise<Assembled> 
       if (at) input.problems.add(input.manifestLocator, at, `compose file ${file} does not exist`);
       continue;
     }
-    const value = await files.withIncludes(file, [], 0);
+    const value = await files.withIncludes(file, { dir: '', vars: input.vars }, [], 0);
     if (value) merged = merged === null ? value : (mergeCompose(merged, value) as Record<string, unknown>);
   }
   const disabled = new Map<string, string[]>();
@@ -73,8 +82,8 @@ class ComposeFiles {
 
   constructor(private readonly input: AssembleInput) {}
 
-  /** One file, parsed and interpolated (x- extension fields are left alone), or null. */
-  async read(file: string): Promise<Record<string, unknown> | null> {
+  /** One file, parsed and interpolated with `vars` (x- extension fields are left alone), or null. */
+  async read(file: string, vars: Readonly<Record<string, string>> = this.input.vars): Promise<Record<string, unknown> | null> {
     if (this.cache.has(file)) return this.cache.get(file) ?? null;
     this.cache.set(file, null);
     const read = await this.input.repo.read(file, MAX_CONFIG_BYTES);
@@ -99,41 +108,57 @@ class ComposeFiles {
       warning: (path: KeyPath, message: string) => this.input.warnings.add(yaml, path, message),
     };
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(yaml.value)) out[k] = k.startsWith('x-') ? v : interpolateTree(v, this.input.vars, report, this.input.strict, [k]);
+    for (const [k, v] of Object.entries(yaml.value)) out[k] = k.startsWith('x-') ? v : interpolateTree(v, vars, report, this.input.strict, [k]);
     this.cache.set(file, out);
     return out;
   }
 
-  /** A file with the files it includes: their resources are added, never overridden. */
-  async withIncludes(file: string, trail: string[], depth: number): Promise<Record<string, unknown> | null> {
-    const value = await this.read(file);
-    if (value === null || value.include === undefined) return value;
-    const { include, ...rest } = value;
+  /**
+   * A file with the files it includes: their resources are added, never overridden. `project`
+   * is the file's project directory and the variables it is read with; its relative paths come
+   * back resolved against the config dir.
+   */
+  async withIncludes(file: string, project: IncludedProject, trail: string[], depth: number): Promise<Record<string, unknown> | null> {
+    const value = await this.read(file, project.vars);
+    if (value === null) return null;
+    const { include, ...own } = value;
+    let result = withBareEnvironment(rebaseComposePaths(own, project.dir), project.vars, this.input.vars);
+    if (include === undefined) return result;
     const yaml = this.yamls.find((y) => y.file === file) ?? wholeFile(file);
     const list = Array.isArray(include) ? include : [include];
-    let result: Record<string, unknown> = rest;
-    for (const [i, entry] of list.entries()) {
+    for (const [i, raw] of list.entries()) {
       const at: KeyPath = ['include', i];
-      const paths = includePaths(entry, (path, message) => this.input.problems.add(yaml, [...at, ...path], message));
-      for (const raw of paths) {
-        const rel = normaliseRelative(raw);
-        if ('error' in rel) {
-          this.input.problems.add(yaml, at, rel.error);
-          continue;
-        }
-        if (trail.includes(rel.path) || rel.path === file || depth >= MAX_INCLUDE_DEPTH) {
-          this.input.problems.add(yaml, at, `include of ${rel.path} makes a cycle or nests deeper than ${MAX_INCLUDE_DEPTH}`);
-          continue;
-        }
-        if (!(await this.input.repo.exists(rel.path))) {
-          this.input.problems.add(yaml, at, `included file ${rel.path} does not exist in the config dir`);
-          continue;
-        }
-        const included = await this.withIncludes(rel.path, [...trail, file], depth + 1);
-        if (included) result = addIncluded(result, included, rel.path, (path, message) => this.input.problems.add(yaml, path, message));
-      }
+      const report = (path: KeyPath, message: string): void => this.input.problems.add(yaml, [...at, ...path], message);
+      const entry = includeEntry(raw, project.dir, report);
+      if (entry === null) continue;
+      const included = await this.included(entry, { file, project, trail, depth }, report);
+      if (included) result = addIncluded(result, included, entry.files[0] ?? '', (path, message) => this.input.problems.add(yaml, path, message));
     }
     return result;
+  }
+
+  /** An include entry's files, merged in order, read in the included project's directory. */
+  private async included(
+    entry: IncludeEntry,
+    from: { file: string; project: IncludedProject; trail: string[]; depth: number },
+    report: (path: KeyPath, message: string) => void,
+  ): Promise<Record<string, unknown> | null> {
+    const vars = await includeVars(this.input.repo, entry, from.project.vars, { ...this.input, report: (message) => report(['env_file'], message) });
+    let merged: Record<string, unknown> | null = null;
+    for (const path of entry.files) {
+      if (from.trail.includes(path) || path === from.file || from.depth >= MAX_INCLUDE_DEPTH) {
+        report([], `include of ${path} makes a cycle or nests deeper than ${MAX_INCLUDE_DEPTH}`);
+        return null;
+      }
+      if (!(await this.input.repo.exists(path))) {
+        report([], `included file ${path} does not exist in the config dir`);
+        return null;
+      }
+      const value = await this.withIncludes(path, { dir: entry.projectDir, vars }, [...from.trail, from.file], from.depth + 1);
+      if (value === null) return null;
+      merged = merged === null ? value : (mergeCompose(merged, value) as Record<string, unknown>);
+    }
+    return merged;
   }
 
   /** A service with what it `extends` merged under it (compose's rules), recursively. */
@@ -172,25 +197,12 @@ class ComposeFiles {
       this.input.problems.add(locator, [...at, 'service'], `service "${target.service}" does not exist${baseFile ? ` in ${baseFile}` : ''}`);
       return own;
     }
-    const base = await this.extended(target.service, pool[target.service], pool, baseFile, [...trail, key]);
+    // A base read from a file keeps paths relative to that file's folder (compose-go resolves them there).
+    const written = pool[target.service];
+    const baseDef = baseFile !== null && isRecord(written) ? rebaseService(written, posix.dirname(baseFile)) : written;
+    const base = await this.extended(target.service, baseDef, pool, baseFile, [...trail, key]);
     return mergeCompose(base, own, ['services', name]);
   }
-}
-
-function includePaths(entry: unknown, report: (path: KeyPath, message: string) => void): string[] {
-  if (typeof entry === 'string') return [entry];
-  if (!isRecord(entry)) {
-    report([], 'expected a file path, or { path: FILE }');
-    return [];
-  }
-  for (const key of Object.keys(entry)) {
-    if (key !== 'path') report([key], `unsupported key (moor resolves an included file against the config dir with the project's .env)`);
-  }
-  const path = entry.path;
-  if (typeof path === 'string') return [path];
-  if (Array.isArray(path) && path.every((p): p is string => typeof p === 'string')) return path;
-  report(['path'], 'expected a file path or a list of them');
-  return [];
 }
 
 /** Adds an included file's services, networks, volumes, secrets and configs; a clash is an error. */

@@ -24,7 +24,7 @@ export function lazyDockerEngine(options: {
       }),
     ));
   const call =
-    <K extends Exclude<keyof ContainerEngine, 'foreignNamed' | 'builtImageHash' | 'buildImage'>>(method: K) =>
+    <K extends Exclude<keyof ContainerEngine, 'foreignNamed' | 'builtImageHash' | 'buildImage' | 'apiVersion'>>(method: K) =>
     async (...args: Parameters<ContainerEngine[K]>): Promise<Awaited<ReturnType<ContainerEngine[K]>>> => {
       const e = await load();
       const fn = e[method] as (...a: Parameters<ContainerEngine[K]>) => ReturnType<ContainerEngine[K]>;
@@ -32,6 +32,10 @@ export function lazyDockerEngine(options: {
     };
   return {
     ping: call('ping'),
+    apiVersion: async () => {
+      const e = await load();
+      return e.apiVersion ? e.apiVersion() : null;
+    },
     listContainers: call('listContainers'),
     listNetworks: call('listNetworks'),
     listVolumes: call('listVolumes'),

@@ -4,8 +4,8 @@ export type ControlRequest =
   | { verb: 'sync' }
   | { verb: 'status' }
   | { verb: 'plan' }
-  | { verb: 'suspend'; forMs: number; reason: string }
-  | { verb: 'resume' };
+  | { verb: 'suspend'; forMs: number; reason: string; by?: string }
+  | { verb: 'resume'; by?: string };
 
 export type ControlResponse = { ok: true; result: unknown } | { ok: false; error: { code: string; message: string } };
 
@@ -22,14 +22,20 @@ export function parseControlRequest(line: string): ControlRequest | null {
     case 'sync':
     case 'status':
     case 'plan':
-    case 'resume':
       return { verb: v.verb };
+    case 'resume':
+      return { verb: 'resume', ...byOf(v) };
     case 'suspend':
       if (typeof v.forMs === 'number' && v.forMs > 0 && typeof v.reason === 'string') {
-        return { verb: 'suspend', forMs: v.forMs, reason: v.reason };
+        return { verb: 'suspend', forMs: v.forMs, reason: v.reason, ...byOf(v) };
       }
       return null;
     default:
       return null;
   }
+}
+
+/** Who asked (`local:<user>`), when the client said so; bounded like the hub's `by`. */
+function byOf(v: Record<string, unknown>): { by?: string } {
+  return typeof v.by === 'string' && v.by.length > 0 ? { by: v.by.slice(0, 200) } : {};
 }

@@ -1,6 +1,8 @@
 // The wire protocol between an agent's reporter and the hub: JSON text frames over one websocket.
 // Both ends import these types; the hub checks agent frames with guards, the agent checks hub frames.
 
+import { z } from 'zod';
+import { parseDuration } from '../desired/duration.js';
 import type { StatusSnapshot } from '../reconciler/status-model.js';
 import type { AgentEvent } from './events.js';
 
@@ -60,10 +62,32 @@ export type HubMessage =
   | { t: 'welcome'; ackedSeq: number }
   | { t: 'ack'; seq: number }
   | { t: 'sync'; reason: string }
-  | { t: 'status' };
+  | { t: 'status' }
+  /** Break-glass pause, as `moor suspend`: `for` is a duration (`2h`, default 2h); `by` is `hub:<operator>`. */
+  | { t: 'suspend'; for?: string; reason: string; by: string }
+  | { t: 'resume'; by: string };
 
-/** The only commands a hub may give; anything else is refused by the agent. */
-export const HUB_COMMANDS: readonly string[] = ['welcome', 'ack', 'sync', 'status'];
+/** The only commands a hub may give; anything else is refused by the agent. None runs a command. */
+export const HUB_COMMANDS: readonly string[] = ['welcome', 'ack', 'sync', 'status', 'suspend', 'resume'];
+
+/** Bounds of the suspend/resume frames, shared by the hub (which checks first) and the agent. */
+export const SUSPEND_LIMITS = { reason: 1024, by: 200, duration: 32, maxMs: 30 * 86_400_000 } as const;
+/** As `moor suspend` without `--for`. */
+export const DEFAULT_SUSPEND_FOR = '2h';
+
+/** A suspension's length in ms, or null when `text` is not a duration from 1 ms up to 30 days. */
+export function suspendForMs(text: string | undefined): number | null {
+  const ms = parseDuration(text ?? DEFAULT_SUSPEND_FOR);
+  return ms !== null && ms > 0 && ms <= SUSPEND_LIMITS.maxMs ? ms : null;
+}
+
+const suspendFrame = z.strictObject({
+  t: z.literal('suspend'),
+  for: z.string().min(1).max(SUSPEND_LIMITS.duration).refine((d) => suspendForMs(d) !== null, 'not a duration up to 30d').optional(),
+  reason: z.string().min(1).max(SUSPEND_LIMITS.reason),
+  by: z.string().min(1).max(SUSPEND_LIMITS.by),
+});
+const resumeFrame = z.strictObject({ t: z.literal('resume'), by: z.string().min(1).max(SUSPEND_LIMITS.by) });
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -89,5 +113,9 @@ export function parseHubMessage(text: string): { ok: true; message: HubMessage }
     return { ok: true, message: { t, reason } };
   }
   if (t === 'status') return { ok: true, message: { t } };
+  if (t === 'suspend' || t === 'resume') {
+    const parsed = (t === 'suspend' ? suspendFrame : resumeFrame).safeParse(value);
+    if (parsed.success) return { ok: true, message: parsed.data };
+  }
   return { ok: false, command };
 }

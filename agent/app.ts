@@ -16,6 +16,7 @@ import { ensureStateDir } from './state-dir.js';
 import { StatusTracker } from './reconciler/status.js';
 import { NO_EVENTS, type AgentEvent, type EventSink } from './reporter/events.js';
 import type { AgentSettings } from './settings/model.js';
+import { settingsSecrets } from './settings/secret-values.js';
 import { createConfigSource, sourceGitDir } from './source/port.js';
 import { createCommitGate } from './reconciler/commit-gate.js';
 import { openDatabase } from './store/db.js';
@@ -138,6 +139,7 @@ export function createApp(settings: AgentSettings, deps: AppDeps): App {
           policy: settings.policy,
           projectsDir: settings.projectsDir,
           secrets: secrets.repo,
+          knownSecrets: settingsSecrets(settings),
           onWarning: (w) => logger.warn({ file: w.file, line: w.line, key: w.key }, w.message),
         });
         // Units systemd would ignore parts of, or refuse, fail the commit before anything runs.

@@ -9,7 +9,7 @@ import { verifyUnitFiles } from '../executors/systemd/verify-units.js';
 import type { ConfigProblem } from '../errors.js';
 import { formatProblemLine } from './format.js';
 import { defaultPolicy } from '../settings/defaults.js';
-import { EXIT, optionalSettings, printJson, type CliContext, type ExitCode } from './context.js';
+import { EXIT, optionalSettings, printJson, settingsSecrets, type CliContext, type ExitCode } from './context.js';
 
 export async function validateVerb(ctx: CliContext, dir: string): Promise<ExitCode> {
   const settings = await optionalSettings(ctx);
@@ -18,7 +18,7 @@ export async function validateVerb(ctx: CliContext, dir: string): Promise<ExitCo
   // On a host (agent.yaml present) `.age` files must decrypt with its identity; elsewhere (CI)
   // they are checked for presence and format only.
   const secrets = settings ? createHostSecrets({ stateDir: settings.stateDir, secretsDir: settings.secretsDir, materialise: false }).repo : offlineSecrets();
-  const options = { policy, projectsDir: settings?.projectsDir ?? DEFAULT_PROJECTS_DIR, secrets };
+  const options = { policy, projectsDir: settings?.projectsDir ?? DEFAULT_PROJECTS_DIR, secrets, knownSecrets: settings ? settingsSecrets(settings) : [] };
   const warnings: ConfigProblem[] = [];
   let problems = await validateDir(dir, { ...options, onWarning: (w) => warnings.push(w) });
   // Where the machine has systemd-analyze, unit files are checked by systemd itself too.

@@ -4,7 +4,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type pino from 'pino';
 import { z } from 'zod';
-import { DEFAULT_SUSPEND_FOR, SUSPEND_LIMITS, suspendForMs, type HubMessage } from '../agent/reporter/protocol.js';
+import { parseDuration } from '../agent/desired/duration.js';
+import { DEFAULT_SUSPEND_FOR, SUSPEND_LIMITS, type HubMessage } from '../agent/reporter/protocol.js';
 import type { AgentEndpoint } from './agent-endpoint.js';
 import { audit } from './auth.js';
 import type { Fleet } from './fleet.js';
@@ -46,7 +47,8 @@ export function registerBreakGlassRoutes(app: FastifyInstance, deps: BreakGlassR
       return reply.code(400).send({ error: `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'} (expected {"for": "2h", "reason": "..."})` });
     }
     const { reason, for: forText } = parsed.data;
-    if (suspendForMs(forText) === null) return reply.code(400).send({ error: `for: ${forText ?? ''} is not a duration up to 30d (like 90m or 2h)` });
+    const ms = parseDuration(forText ?? DEFAULT_SUSPEND_FOR);
+    if (ms === null || ms <= 0 || ms > SUSPEND_LIMITS.maxMs || !/^[0-9.a-z]+$/.test(forText ?? DEFAULT_SUSPEND_FOR)) return reply.code(400).send({ error: `for: ${forText ?? ''} is not a duration up to 30d (like 90m or 2h)` });
     const message: HubMessage = { t: 'suspend', ...(forText ? { for: forText } : {}), reason, by: actor(req) };
     return relay(req, reply, message, ` (${forText ?? DEFAULT_SUSPEND_FOR}: ${reason})`);
   });

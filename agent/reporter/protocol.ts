@@ -2,7 +2,6 @@
 // Both ends import these types; the hub checks agent frames with guards, the agent checks hub frames.
 
 import { z } from 'zod';
-import { parseDuration } from '../desired/duration.js';
 import type { StatusSnapshot } from '../reconciler/status-model.js';
 import type { AgentEvent } from './events.js';
 
@@ -70,20 +69,17 @@ export type HubMessage =
 /** The only commands a hub may give; anything else is refused by the agent. None runs a command. */
 export const HUB_COMMANDS: readonly string[] = ['welcome', 'ack', 'sync', 'status', 'suspend', 'resume'];
 
-/** Bounds of the suspend/resume frames, shared by the hub (which checks first) and the agent. */
+/**
+ * Bounds of the suspend/resume frames, shared by the hub (which checks first) and the agent.
+ * `for` is a duration as `moor suspend --for` takes it, longer than 0 and at most `maxMs`.
+ */
 export const SUSPEND_LIMITS = { reason: 1024, by: 200, duration: 32, maxMs: 30 * 86_400_000 } as const;
 /** As `moor suspend` without `--for`. */
 export const DEFAULT_SUSPEND_FOR = '2h';
 
-/** A suspension's length in ms, or null when `text` is not a duration from 1 ms up to 30 days. */
-export function suspendForMs(text: string | undefined): number | null {
-  const ms = parseDuration(text ?? DEFAULT_SUSPEND_FOR);
-  return ms !== null && ms > 0 && ms <= SUSPEND_LIMITS.maxMs ? ms : null;
-}
-
 const suspendFrame = z.strictObject({
   t: z.literal('suspend'),
-  for: z.string().min(1).max(SUSPEND_LIMITS.duration).refine((d) => suspendForMs(d) !== null, 'not a duration up to 30d').optional(),
+  for: z.string().regex(/^[0-9.a-z]+$/).max(SUSPEND_LIMITS.duration).optional(),
   reason: z.string().min(1).max(SUSPEND_LIMITS.reason),
   by: z.string().min(1).max(SUSPEND_LIMITS.by),
 });

@@ -21,8 +21,8 @@ export interface ReporterDeps {
   status: () => StatusSnapshot;
   metrics: HeartbeatSampler;
   onSyncNow: (reason: string) => void;
-  /** Break-glass from the hub; without these the agent refuses the frames. */
-  onSuspend?: (request: HubSuspend) => void;
+  /** Break-glass from the hub; without these the agent refuses the frames. A string returned is why a suspend was refused. */
+  onSuspend?: (request: HubSuspend) => string | null | void;
   onResume?: (request: HubResume) => void;
 }
 
@@ -136,9 +136,9 @@ export function createReporter(deps: ReporterDeps, options: ReporterOptions): Re
     handle(parsed.message);
   }
 
-  function refuse(command: string): void {
-    log.warn({ command }, 'refused a hub command that is not sync, status, suspend or resume');
-    send({ t: 'refused', command, reason: 'the agent obeys only sync, status, suspend and resume' });
+  function refuse(command: string, reason = 'the agent obeys only sync, status, suspend and resume'): void {
+    log.warn({ command, reason }, 'refused a hub command');
+    send({ t: 'refused', command, reason });
   }
 
   function handle(message: HubMessage): void {
@@ -175,8 +175,10 @@ export function createReporter(deps: ReporterDeps, options: ReporterOptions): Re
 
   function breakGlass(message: HubSuspend | HubResume): void {
     log.info({ command: message.t, by: message.by }, 'hub asked to suspend or resume');
-    if (message.t === 'suspend' && deps.onSuspend) deps.onSuspend(message);
-    else if (message.t === 'resume' && deps.onResume) deps.onResume(message);
+    if (message.t === 'suspend' && deps.onSuspend) {
+      const why = deps.onSuspend(message);
+      if (why) refuse(message.t, why);
+    } else if (message.t === 'resume' && deps.onResume) deps.onResume(message);
     else refuse(message.t);
   }
 

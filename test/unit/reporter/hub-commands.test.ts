@@ -3,7 +3,8 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseHubMessage, suspendForMs } from '../../../agent/reporter/protocol.js';
+import { suspendForMs } from '../../../agent/hub-break-glass.js';
+import { parseHubMessage } from '../../../agent/reporter/protocol.js';
 import { parseAgentFrame } from '../../../hub/frames.js';
 
 const parse = (value: unknown) => parseHubMessage(JSON.stringify(value));
@@ -17,12 +18,11 @@ describe('hub commands the agent obeys', () => {
     assert.equal(suspendForMs('90m'), 90 * 60_000);
   });
 
-  it('refuses a suspend with any key it does not know, a bad duration, no reason or no author', () => {
+  it('refuses a suspend with any key it does not know, a malformed duration, no reason or no author', () => {
     for (const bad of [
       { t: 'suspend', reason: 'x', by: 'hub:a', command: 'reboot' },
-      { t: 'suspend', for: 'forever', reason: 'x', by: 'hub:a' },
-      { t: 'suspend', for: '31d', reason: 'x', by: 'hub:a' },
-      { t: 'suspend', for: '0s', reason: 'x', by: 'hub:a' },
+      { t: 'suspend', for: '$(reboot)', reason: 'x', by: 'hub:a' },
+      { t: 'suspend', for: '1'.repeat(40), reason: 'x', by: 'hub:a' },
       { t: 'suspend', by: 'hub:a' },
       { t: 'suspend', reason: 'x' },
       { t: 'suspend', reason: 'x'.repeat(2000), by: 'hub:a' },
@@ -31,6 +31,11 @@ describe('hub commands the agent obeys', () => {
     ]) {
       assert.deepEqual(parse(bad), { ok: false, command: bad.t }, JSON.stringify(bad));
     }
+  });
+
+  it('applies no suspension shorter than a moment or longer than 30 days', () => {
+    for (const bad of ['forever', '31d', '0s', '']) assert.equal(suspendForMs(bad), null, bad);
+    assert.equal(suspendForMs('30d'), 30 * 86_400_000);
   });
 
   it('takes a resume naming who asked', () => {

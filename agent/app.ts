@@ -17,6 +17,7 @@ import { ensureStateDir } from './state-dir.js';
 import { StatusTracker } from './reconciler/status.js';
 import { NO_EVENTS, type AgentEvent, type EventSink } from './contracts/events.js';
 import type { AgentSettings } from './settings/model.js';
+import { settingsSecrets } from './settings/secret-values.js';
 import { createConfigSource, sourceGitDir } from './source/create-source.js';
 import { createCommitGate } from './reconciler/commit-gate.js';
 import { openDatabase } from './store/db.js';
@@ -140,6 +141,7 @@ export function createApp(settings: AgentSettings, deps: AppDeps): App {
           policy: settings.policy,
           projectsDir: settings.projectsDir,
           secrets: secrets.repo,
+          knownSecrets: settingsSecrets(settings),
           onWarning: (w) => logger.warn({ file: w.file, line: w.line, key: w.key }, w.message),
         });
         await engineNotices(engine, desired.containers);

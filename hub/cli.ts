@@ -161,9 +161,11 @@ function registerUserCommand(hub: Command, deps: { now: () => Date; print: (line
     });
   user
     .command('list')
-    .description('operators: name, role, created')
+    .description('operators: name, role, created, source (token, or oidc with issuer, subject and last login)')
     .option('--config <file>', 'hub settings')
     .action(async (_opts: unknown, cmd: Command) => {
-      for (const u of await auth(cmd, (store) => store.users())) print(`${u.name}\t${u.role}\t${u.created}`);
+      const { tokens, oidc } = await auth(cmd, (store) => ({ tokens: store.users(), oidc: store.oidcUsers() }));
+      for (const u of tokens) print(`${u.name}\t${u.role}\t${u.created}\ttoken`);
+      for (const u of oidc) print(`${u.name}\t${u.role}\t${u.created}\toidc ${u.issuer} ${u.subject}\tlast login ${u.lastLogin}${u.revoked ? `\trevoked ${u.revoked}` : ''}`);
     });
 }

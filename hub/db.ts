@@ -91,6 +91,22 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX rollouts_status ON rollouts(status);
   `,
+  // 4: operators who log in with OpenID Connect, one row per issuer and subject, so that admins
+  // see them and can revoke one (then its next login is refused whatever the provider says).
+  `
+  CREATE TABLE oidc_users (
+    issuer      TEXT NOT NULL,
+    subject     TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    display     TEXT NOT NULL DEFAULT '',
+    role        TEXT NOT NULL,
+    created     TEXT NOT NULL,
+    last_login  TEXT NOT NULL,
+    revoked     TEXT,
+    PRIMARY KEY (issuer, subject)
+  );
+  CREATE INDEX oidc_users_name ON oidc_users(name);
+  `,
 ];
 
 export function openHubDatabase(file: string): HubDb {

@@ -10,6 +10,7 @@ import { openHubDatabase, type HubDb } from './db.js';
 import { Fleet } from './fleet.js';
 import { registerAdminRoutes } from './http-admin.js';
 import { registerApiRoutes } from './http-api.js';
+import { registerBreakGlassRoutes } from './http-break-glass.js';
 import { registerLoginRoutes } from './http-login.js';
 import { createHttpServer } from './http-server.js';
 import type { HubSettingsFile } from './settings.js';
@@ -70,6 +71,7 @@ export function createHub(deps: HubDeps, options: HubOptions): Hub {
     const instance = await createHttpServer({ auth, logger: deps.logger, now: deps.now }, s);
     registerLoginRoutes(instance, { auth, logger: deps.logger, now: deps.now }, s);
     registerApiRoutes(instance, { fleet, endpoint, store, auth, logger: deps.logger, now: deps.now, extraMetrics: () => rollouts.metrics() }, { webhookSecret: s.webhookSecret });
+    registerBreakGlassRoutes(instance, { fleet, endpoint, auth, logger: deps.logger, now: deps.now });
     registerRolloutRoutes(instance, { runner: rollouts, auth, now: deps.now }, { html: ROLLOUT_PAGE_HTML, script: ROLLOUT_PAGE_SCRIPT });
     registerAdminRoutes(instance, { store, auth, now: deps.now });
     // Agents stay on ws: their bearer token is checked in the upgrade, before the socket is accepted.

@@ -18,6 +18,19 @@ export interface Operator {
   via: string;
 }
 
+/** An operator who logged in with OpenID Connect at least once. */
+export interface OidcUser {
+  issuer: string;
+  subject: string;
+  name: string;
+  display: string;
+  role: string;
+  created: string;
+  lastLogin: string;
+  /** When an admin revoked it; its logins are refused from then on. */
+  revoked: string | null;
+}
+
 export interface AuditEntry {
   id: number;
   at: string;
@@ -53,6 +66,13 @@ export class AuthStore {
         'INSERT INTO audit (at, actor, role, action, target, result, remote) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       pruneAudit: db.prepare<[number]>('DELETE FROM audit WHERE id <= (SELECT MAX(id) FROM audit) - ?'),
       auditPage: db.prepare<[number, number], AuditEntry>('SELECT * FROM audit WHERE id < ? ORDER BY id DESC LIMIT ?'),
+      oidcRevoked: db.prepare<[string, string], { revoked: string | null }>('SELECT revoked FROM oidc_users WHERE issuer = ? AND subject = ?'),
+      upsertOidc: db.prepare<[string, string, string, string, string, string, string]>(
+        `INSERT INTO oidc_users (issuer, subject, name, display, role, created, last_login) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (issuer, subject) DO UPDATE SET name = excluded.name, display = excluded.display, role = excluded.role, last_login = excluded.last_login`),
+      oidcUsers: db.prepare<[], OidcUser>(
+        'SELECT issuer, subject, name, display, role, created, last_login AS lastLogin, revoked FROM oidc_users ORDER BY name, issuer, subject'),
+      revokeOidc: db.prepare<[string, string]>('UPDATE oidc_users SET revoked = ? WHERE name = ? AND revoked IS NULL'),
       addDelivery: db.prepare<[string, string]>('INSERT OR IGNORE INTO webhook_deliveries (id, at) VALUES (?, ?)'),
       pruneDeliveries: db.prepare<[number]>('DELETE FROM webhook_deliveries WHERE rowid <= (SELECT MAX(rowid) FROM webhook_deliveries) - ?'),
       headSeen: db.prepare<[string, string], { head: string }>('SELECT head FROM branch_head_history WHERE branch = ? AND head = ?'),
@@ -67,12 +87,30 @@ export class AuthStore {
     this.q.addUser.run(name, role, hashToken(token), now.toISOString());
   }
 
-  /** Removes the operator and every dashboard session in that name (OpenID ones too); false when none. */
-  revokeUser(name: string): boolean {
+  /**
+   * Removes the operator and every dashboard session in that name (OpenID ones too), and marks the
+   * OpenID users of that name revoked so that their next login is refused; false when none.
+   */
+  revokeUser(name: string, now: Date = new Date()): boolean {
     return this.deps.db.transaction(() => {
       const sessions = this.q.removeUserSessions.run(name).changes;
-      return this.q.removeUser.run(name).changes + sessions > 0;
+      const oidc = this.q.revokeOidc.run(now.toISOString(), name).changes;
+      return this.q.removeUser.run(name).changes + sessions + oidc > 0;
     })();
+  }
+
+  /** Records an OpenID login (name, display name and role as the provider says now); 'revoked' refuses it. */
+  oidcLogin(who: { issuer: string; subject: string; name: string; display: string; role: Role }, now: Date): 'ok' | 'revoked' {
+    return this.deps.db.transaction((): 'ok' | 'revoked' => {
+      if (this.q.oidcRevoked.get(who.issuer, who.subject)?.revoked) return 'revoked';
+      const at = now.toISOString();
+      this.q.upsertOidc.run(who.issuer, who.subject, who.name, who.display, who.role, at, at);
+      return 'ok';
+    })();
+  }
+
+  oidcUsers(): OidcUser[] {
+    return this.q.oidcUsers.all();
   }
 
   userForToken(token: string): Operator | null {

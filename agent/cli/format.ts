@@ -51,7 +51,7 @@ export function formatStatus(s: StatusSnapshot): string {
     lines.push(`last sync: ${s.lastSync.at} ${s.lastSync.result} (${short(s.lastSync.commit)})${err}`);
   } else lines.push('last sync: never');
   if (s.source) lines.push(`git:       ${s.source.ok ? 'reachable' : `unreachable since ${s.source.at}: ${oneLine(s.source.error?.message ?? '')}`}`);
-  if (s.suspended) lines.push(`suspended: until ${s.suspended.until}: ${oneLine(s.suspended.reason)}`);
+  if (s.suspended) lines.push(`suspended: until ${s.suspended.until}: ${oneLine(s.suspended.reason)}${s.suspended.by ? ` (by ${oneLine(s.suspended.by)})` : ''}`);
   if (s.pending) lines.push(`pending:   ${short(s.pending.commit)} until ${s.pending.until ?? 'the next window'}`);
   if (s.lastSync?.result === 'rollback-failed') lines.push(`verdict:   failed, rollback failed: the host runs neither commit fully; fix and push`);
   if (s.engine && !s.engine.ok) lines.push(`engine:    not answering since ${s.engine.since ?? '?'}: ${s.engine.error ?? ''}`);

@@ -16,7 +16,7 @@ import type { PlanNowView } from '../contracts/control-protocol.js';
 import { createHostSecrets, offlineSecrets } from '../secrets/host-secrets.js';
 import type { AgentSettings } from '../settings/model.js';
 import { defaultPolicy } from '../desired/default-policy.js';
-import { quietLogger, EXIT, optionalSettings, printJson, reportError, settingsOrReport, type CliContext, type ExitCode } from './context.js';
+import { quietLogger, EXIT, optionalSettings, printJson, reportError, settingsOrReport, settingsSecrets, type CliContext, type ExitCode } from './context.js';
 import { formatPlan, formatProblemLine } from './format.js';
 
 /** A plan as shown: redacted (the reconciler's and the running agent's come redacted). */
@@ -74,7 +74,8 @@ async function planDir(ctx: CliContext, settings: AgentSettings | null, dir: str
   // are checked for presence and format only.
   const secrets = settings ? createHostSecrets({ stateDir: settings.stateDir, secretsDir: settings.secretsDir, materialise: false }).repo : offlineSecrets();
   const projectsDir = settings?.projectsDir ?? DEFAULT_PROJECTS_DIR;
-  const desired = await loadDesiredState(dir, { policy, projectsDir, secrets, onWarning: (w) => ctx.err(`warning: ${formatProblemLine(w)}`) });
+  const knownSecrets = settings ? settingsSecrets(settings) : [];
+  const desired = await loadDesiredState(dir, { policy, projectsDir, secrets, knownSecrets, onWarning: (w) => ctx.err(`warning: ${formatProblemLine(w)}`) });
   const parts = offline ? null : createObserveParts(settings, { env: ctx.env, logger: quietLogger() });
   const observed =
     parts === null

@@ -11,7 +11,7 @@ import { createObserveParts } from '../app.js';
 import type { ConfigProblem } from '../contracts/errors.js';
 import { formatProblemLine } from './format.js';
 import { defaultPolicy } from '../desired/default-policy.js';
-import { EXIT, optionalSettings, printJson, quietLogger, type CliContext, type ExitCode } from './context.js';
+import { EXIT, optionalSettings, printJson, quietLogger, settingsSecrets, type CliContext, type ExitCode } from './context.js';
 
 export async function validateVerb(ctx: CliContext, dir: string): Promise<ExitCode> {
   const settings = await optionalSettings(ctx);
@@ -20,7 +20,7 @@ export async function validateVerb(ctx: CliContext, dir: string): Promise<ExitCo
   // On a host (agent.yaml present) `.age` files must decrypt with its identity; elsewhere (CI)
   // they are checked for presence and format only.
   const secrets = settings ? createHostSecrets({ stateDir: settings.stateDir, secretsDir: settings.secretsDir, materialise: false }).repo : offlineSecrets();
-  const options = { policy, projectsDir: settings?.projectsDir ?? DEFAULT_PROJECTS_DIR, secrets };
+  const options = { policy, projectsDir: settings?.projectsDir ?? DEFAULT_PROJECTS_DIR, secrets, knownSecrets: settings ? settingsSecrets(settings) : [] };
   const warnings: ConfigProblem[] = [];
   const engineNotices: string[] = [];
   let problems = await validateDir(dir, { ...options, onWarning: (w) => warnings.push(w) });

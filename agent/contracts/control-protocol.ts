@@ -12,8 +12,8 @@ export type ControlRequest =
   | { verb: 'sync' }
   | { verb: 'status' }
   | { verb: 'plan' }
-  | { verb: 'suspend'; forMs: number; reason: string }
-  | { verb: 'resume' };
+  | { verb: 'suspend'; forMs: number; reason: string; by?: string }
+  | { verb: 'resume'; by?: string };
 
 export type ControlVerb = ControlRequest['verb'];
 
@@ -40,7 +40,7 @@ export interface ControlReplies {
   sync: SyncOutcome;
   status: StatusSnapshot;
   plan: PlanNowView;
-  suspend: { until: string; reason: string; since: string };
+  suspend: { until: string; reason: string; since: string; by?: string };
   resume: { resumed: boolean };
 }
 
@@ -55,7 +55,7 @@ const REPLIES: { [V in ControlVerb]: z.ZodType<ControlReplies[V]> } = {
     invalid: errorJsonSchema.nullable(),
     sourceError: errorJsonSchema.nullable(),
   }),
-  suspend: z.object({ until: z.string(), reason: z.string(), since: z.string() }),
+  suspend: z.object({ until: z.string(), reason: z.string(), since: z.string(), by: z.string().optional() }),
   resume: z.object({ resumed: z.boolean() }),
 };
 
@@ -77,12 +77,15 @@ export function parseControlReply<V extends ControlVerb>(verb: V, value: unknown
   return parsed.success ? parsed.data : null;
 }
 
+/** Who asked (`local:<user>`), when the client said so; bounded like the hub's `by`. */
+const by = () => z.string().min(1).transform((s) => s.slice(0, 200)).optional();
+
 const requestSchema: z.ZodType<ControlRequest> = z.discriminatedUnion('verb', [
   z.object({ verb: z.literal('sync') }),
   z.object({ verb: z.literal('status') }),
   z.object({ verb: z.literal('plan') }),
-  z.object({ verb: z.literal('suspend'), forMs: z.number().positive(), reason: z.string() }),
-  z.object({ verb: z.literal('resume') }),
+  z.object({ verb: z.literal('suspend'), forMs: z.number().positive(), reason: z.string(), by: by() }),
+  z.object({ verb: z.literal('resume'), by: by() }),
 ]);
 
 /** A request line, checked; null when it is not JSON or not a request. */

@@ -16,8 +16,8 @@ export type AgentEvent =
   | { type: 'drift.detected'; changes: ResourceChange[]; healed: boolean }
   | { type: 'source.unreachable'; error: ErrorJSON }
   | { type: 'source.recovered'; head: string }
-  | { type: 'agent.suspended'; until: string; reason: string }
-  | { type: 'agent.resumed'; reason: string }
+  | { type: 'agent.suspended'; until: string; reason: string; by?: string }
+  | { type: 'agent.resumed'; reason: string; by?: string }
   | { type: 'agent.started'; version: string }
   | { type: 'agent.bug'; commit: string | null; error: ErrorJSON }
   | { type: 'engine.unresponsive'; error: ErrorJSON }

@@ -1,6 +1,7 @@
 // The wire protocol between an agent's reporter and the hub: JSON text frames over one websocket.
 // Both ends import these types; the hub checks agent frames with guards, the agent checks hub frames.
 
+import { z } from 'zod';
 import type { StatusSnapshot } from './status-model.js';
 import type { AgentEvent } from './events.js';
 
@@ -60,10 +61,29 @@ export type HubMessage =
   | { t: 'welcome'; ackedSeq: number }
   | { t: 'ack'; seq: number }
   | { t: 'sync'; reason: string }
-  | { t: 'status' };
+  | { t: 'status' }
+  /** Break-glass pause, as `moor suspend`: `for` is a duration (`2h`, default 2h); `by` is `hub:<operator>`. */
+  | { t: 'suspend'; for?: string; reason: string; by: string }
+  | { t: 'resume'; by: string };
 
-/** The only commands a hub may give; anything else is refused by the agent. */
-export const HUB_COMMANDS: readonly string[] = ['welcome', 'ack', 'sync', 'status'];
+/** The only commands a hub may give; anything else is refused by the agent. None runs a command. */
+export const HUB_COMMANDS: readonly string[] = ['welcome', 'ack', 'sync', 'status', 'suspend', 'resume'];
+
+/**
+ * Bounds of the suspend/resume frames, shared by the hub (which checks first) and the agent.
+ * `for` is a duration as `moor suspend --for` takes it, longer than 0 and at most `maxMs`.
+ */
+export const SUSPEND_LIMITS = { reason: 1024, by: 200, duration: 32, maxMs: 30 * 86_400_000 } as const;
+/** As `moor suspend` without `--for`. */
+export const DEFAULT_SUSPEND_FOR = '2h';
+
+const suspendFrame = z.strictObject({
+  t: z.literal('suspend'),
+  for: z.string().regex(/^[0-9.a-z]+$/).max(SUSPEND_LIMITS.duration).optional(),
+  reason: z.string().min(1).max(SUSPEND_LIMITS.reason),
+  by: z.string().min(1).max(SUSPEND_LIMITS.by),
+});
+const resumeFrame = z.strictObject({ t: z.literal('resume'), by: z.string().min(1).max(SUSPEND_LIMITS.by) });
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -89,5 +109,9 @@ export function parseHubMessage(text: string): { ok: true; message: HubMessage }
     return { ok: true, message: { t, reason } };
   }
   if (t === 'status') return { ok: true, message: { t } };
+  if (t === 'suspend' || t === 'resume') {
+    const parsed = (t === 'suspend' ? suspendFrame : resumeFrame).safeParse(value);
+    if (parsed.success) return { ok: true, message: parsed.data };
+  }
   return { ok: false, command };
 }

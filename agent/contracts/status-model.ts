@@ -21,7 +21,7 @@ export interface StatusSnapshot {
   state: 'idle' | 'syncing' | 'suspended' | 'pending-window' | 'failed' | 'error';
   lastSync: { at: string; commit: string | null; result: string; error: ErrorJSON | null } | null;
   source: { ok: boolean; at: string; error: ErrorJSON | null } | null;
-  suspended: { until: string; reason: string; since: string } | null;
+  suspended: { until: string; reason: string; since: string; by?: string } | null;
   pending: { commit: string; until: string | null } | null;
   resources: ResourceStatus[];
   /** Drifted resources seen at the last check (put back unless selfHeal is off). */

@@ -57,7 +57,7 @@ export const statusSnapshotSchema: z.ZodType<StatusSnapshot> = z.object({
   state: z.enum(['idle', 'syncing', 'suspended', 'pending-window', 'failed', 'error']),
   lastSync: z.object({ at: z.string(), commit: z.string().nullable(), result: z.string(), error: errorJsonSchema.nullable() }).nullable(),
   source: z.object({ ok: z.boolean(), at: z.string(), error: errorJsonSchema.nullable() }).nullable(),
-  suspended: z.object({ until: z.string(), reason: z.string(), since: z.string() }).nullable(),
+  suspended: z.object({ until: z.string(), reason: z.string(), since: z.string(), by: z.string().optional() }).nullable(),
   pending: z.object({ commit: z.string(), until: z.string().nullable() }).nullable(),
   resources: z.array(
     z.object({

@@ -8,8 +8,11 @@ import type { Locator, ProblemList } from '../config-text/problems.js';
 export type RepoReader = (rel: string) => Promise<RepoRead>;
 
 export interface RepoSecrets {
-  /** One session per load of a config dir. */
-  open(read: RepoReader): SecretsSession;
+  /**
+   * One session per load of a config dir. `onSecret` receives each clear value the moment it is
+   * decrypted (`.env.age` values, `.age` file contents), so the loader redacts its problems.
+   */
+  open(read: RepoReader, onSecret?: (value: string) => void): SecretsSession;
 }
 
 export interface SecretsSession {

@@ -115,7 +115,7 @@ export class StatusTracker {
       state,
       lastSync: lastSync ? { at: lastSync.at, commit: lastSync.commit, result: lastSync.result, error: lastSync.error } : null,
       source: source ? { ok: source.ok, at: source.at, error: source.error } : null,
-      suspended: suspended ? { until: suspended.until, reason: suspended.reason, since: suspended.since } : null,
+      suspended: suspended ? { until: suspended.until, reason: suspended.reason, since: suspended.since, ...(suspended.by ? { by: suspended.by } : {}) } : null,
       pending: pending ? { commit: pending.commit, until: pending.until } : null,
       resources,
       drift: drift.map((c) => ({ resource: `${c.kind}/${c.name}`, detail: c.why })),

@@ -27,18 +27,20 @@ export class Suspension {
     return this.current() !== null;
   }
 
-  suspend(forMs: number, reason: string): SuspensionState {
+  /** `by` says who asked (`local:<user>`, `hub:<operator>`); the same record and event either way. */
+  suspend(forMs: number, reason: string, by?: string): SuspensionState {
     const now = this.deps.now();
-    const state = { until: new Date(now.getTime() + forMs).toISOString(), reason, since: now.toISOString() };
+    const who = by ? { by } : {};
+    const state: SuspensionState = { until: new Date(now.getTime() + forMs).toISOString(), reason, since: now.toISOString(), ...who };
     this.deps.store.set('suspension', state);
-    this.deps.events.emit({ type: 'agent.suspended', until: state.until, reason });
+    this.deps.events.emit({ type: 'agent.suspended', until: state.until, reason, ...who });
     return state;
   }
 
-  resume(reason: string): boolean {
+  resume(reason: string, by?: string): boolean {
     if (!this.deps.store.get('suspension')) return false;
     this.deps.store.delete('suspension');
-    this.deps.events.emit({ type: 'agent.resumed', reason });
+    this.deps.events.emit({ type: 'agent.resumed', reason, ...(by ? { by } : {}) });
     return true;
   }
 }

@@ -14,7 +14,7 @@ import { diffDesired, summarise, type HostChange } from './diff.js';
 import { writeTree } from './fleet.js';
 import { gitTree, writeLooseObjects } from './git-objects.js';
 import type { Git } from './git.js';
-import { checkoutTree, fetchHostBranches } from './host-branches.js';
+import { checkoutTree, fetchHostBranches, isHandEdited } from './host-branches.js';
 import type { RenderedHost } from './render.js';
 
 export interface HostPlan {
@@ -95,7 +95,7 @@ export async function planFleet(git: Git, hosts: readonly RenderedHost[], option
         changes = await changedPaths(git, scratch.gitDir, head.tree, tree.id);
       }
       if (!head) changes = [{ summary: 'new host branch', detail: `new branch ${h.branch}` }, ...changes];
-      const state = !head ? 'new-branch' : head.fleetCommit === null ? 'hand-edited' : 'changes';
+      const state = !head ? 'new-branch' : isHandEdited(head) ? 'hand-edited' : 'changes';
       plans.push({ ...base, state, changes });
       await rm(path.join(work, h.host), { recursive: true, force: true });
     }

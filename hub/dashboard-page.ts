@@ -59,7 +59,8 @@ function revTag(rev) {
 function getJSON(url) {
   return fetch(url, { cache: 'no-store', credentials: 'same-origin' }).then(function (r) {
     if (r.status === 401) { location.href = '/login'; throw new Error('logged out'); }
-    if (!r.ok) throw new Error(r.status + ' ' + r.statusText); return r.json();
+    if (!r.ok) return r.json().catch(function () { return {}; }).then(function (b) { throw new Error(b.error || (r.status + ' ' + r.statusText)); });
+    return r.json();
   });
 }
 function toast(text) { var t = $('toast'); t.textContent = text; t.style.display = 'block'; setTimeout(function () { t.style.display = 'none'; }, 3000); }

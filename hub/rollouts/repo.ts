@@ -8,7 +8,7 @@ import path from 'node:path';
 import { defaultPolicy } from '../../agent/desired/default-policy.js';
 import { loadFleet, renderChecked, type LoadedFleet } from '../../fleet/fleet.js';
 import { remoteEnv, systemGit, type Git, type RemoteAuth } from '../../fleet/git.js';
-import { fetchHostBranches, TRAILER } from '../../fleet/host-branches.js';
+import { fetchHostBranches, TRAILER, TREE_TRAILER } from '../../fleet/host-branches.js';
 import { publishFleet, readFleetCommit, type FleetCommit } from '../../fleet/publish.js';
 import type { RenderedHost } from '../../fleet/render.js';
 import type { RolloutDefaults } from '../../fleet/definition.js';
@@ -113,7 +113,7 @@ async function revertBranches(git: Git, settings: FleetRepoSettings, e: NodeJS.P
         continue;
       }
       const trailer = (await git.run(['-C', gitDir, 'log', '-1', `--format=%(trailers:key=${TRAILER},valueonly)`, t.previous])).stdout.trim() || 'revert';
-      const message = `fleet: revert ${t.host} to ${t.previous.slice(0, 12)}\n\n${label}: puts back the tree of ${t.previous}.\n\n${TRAILER}: ${trailer}\n`;
+      const message = `fleet: revert ${t.host} to ${t.previous.slice(0, 12)}\n\n${label}: puts back the tree of ${t.previous}.\n\n${TRAILER}: ${trailer}\n${TREE_TRAILER}: ${tree}\n`;
       const sign = settings.signKeyFile ? ['-c', 'gpg.format=ssh', '-c', `user.signingkey=${settings.signKeyFile}`] : [];
       const commit = (await git.run([...sign, '-C', gitDir, 'commit-tree', tree, '-p', head, ...(settings.signKeyFile ? ['-S'] : []), '-F', '-'], {
         input: message,

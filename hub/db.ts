@@ -91,6 +91,27 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX rollouts_status ON rollouts(status);
   `,
+  // 4: each rollout host as a row of its own, written only when that host changes (the rollouts
+  // row keeps the rest: spec, status, counters, timeline). Plain SQL PostgreSQL accepts too.
+  `
+  CREATE TABLE rollout_hosts (
+    rollout        INTEGER NOT NULL,
+    host           TEXT NOT NULL,
+    pos            INTEGER NOT NULL,
+    wave           INTEGER NOT NULL,
+    phase          TEXT NOT NULL,
+    commit_id      TEXT,
+    previous       TEXT,
+    revert_commit  TEXT,
+    published_at   BIGINT,
+    reason         TEXT NOT NULL,
+    evidence       TEXT,
+    branch         TEXT NOT NULL,
+    labels         TEXT NOT NULL,
+    updated        TEXT NOT NULL,
+    PRIMARY KEY (rollout, host)
+  );
+  `,
 ];
 
 export function openHubDatabase(file: string): HubDb {

@@ -61,7 +61,7 @@ export function createHub(deps: HubDeps, options: HubOptions): Hub {
   const auth = new AuthStore({ db });
   const endpoint = new AgentEndpoint({ fleet, store, logger: deps.logger }, { path: '/agent', pingMs: options.pingMs ?? 30_000, maxPayload: 4 * 1024 * 1024 });
   const rollouts = new RolloutRunner(
-    { store: new RolloutStore({ db }), fleet, requestSync: (host, reason) => void endpoint.requestSync(host, reason), repo: deps.rolloutRepo ?? (s.fleet ? gitRolloutRepo(s.fleet) : null), alerts, logger: deps.logger, now: deps.now },
+    { store: new RolloutStore({ db, now: deps.now }), fleet, requestSync: (host, reason) => void endpoint.requestSync(host, reason), repo: deps.rolloutRepo ?? (s.fleet ? gitRolloutRepo(s.fleet) : null), alerts, logger: deps.logger, now: deps.now },
     { tickMs: 250 },
   );
   let app: FastifyInstance | null = null;

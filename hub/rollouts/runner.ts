@@ -308,8 +308,9 @@ export class RolloutRunner {
   private async publish(e: Entry, hosts: string[]): Promise<void> {
     try {
       const results = await this.deps.repo!.publish(await this.prepared(e), hosts);
-      this.commit(e, published(e.r, results, this.deps.now().getTime()));
+      // Agents first, the store after: a hub killed in between finds the pushes on restart (recovery.ts).
       for (const r of results) if (r.commit !== null && (r.status === 'published' || r.status === 'created' || r.status === 'unchanged')) this.deps.requestSync(r.host, `rollout ${e.r.id}`);
+      this.commit(e, published(e.r, results, this.deps.now().getTime()));
       this.log.info({ rollout: e.r.id, wave: e.r.wave + 1, hosts: hosts.length }, 'published');
     } catch (err) {
       this.log.error({ err, rollout: e.r.id }, 'cannot publish a wave; retrying');

@@ -112,6 +112,18 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (rollout, host)
   );
   `,
+  // 5: CPU, memory and disk use per host for the host page's charts (hub/metrics-history.ts):
+  // one row per host per 5-minute slot, pruned past 24 hours.
+  `
+  CREATE TABLE host_metrics (
+    host  TEXT NOT NULL,
+    at    BIGINT NOT NULL,
+    cpu   REAL,
+    mem   REAL,
+    disk  REAL,
+    PRIMARY KEY (host, at)
+  );
+  `,
 ];
 
 export function openHubDatabase(file: string): HubDb {

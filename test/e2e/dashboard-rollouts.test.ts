@@ -43,8 +43,10 @@ function simulatedAgent(url: string, token: string, host: string, behaviour: Beh
       const commit = out.trim();
       const at = new Date().toISOString();
       if (behaviour === 'ok') {
-        send({ t: 'events', events: [{ seq: ++seq, at, event: { type: 'sync.succeeded', commit, changes: 1, durationMs: 800 } }] });
-        send({ t: 'status', status: statusOf(host, { revision: { applied: commit, lastGood: commit, head: commit }, lastSync: { at, commit, result: 'succeeded', error: null } }) });
+        const diff = [{ kind: 'container', name: 'web', action: 'replace', why: 'env changed', fields: [{ field: 'env.VERSION', from: '1', to: '2' }], drift: false }];
+        send({ t: 'events', events: [{ seq: ++seq, at, event: { type: 'sync.succeeded', commit, changes: 1, durationMs: 800, diff } }] });
+        const meta = { id: commit, author: 'Ada <b>Lovelace</b>', email: 'ada@example.com', date: at, message: 'web 2: a new image\n\nThe body of the message.' };
+        send({ t: 'status', status: statusOf(host, { revision: { applied: commit, lastGood: commit, head: commit }, commit: meta, lastSync: { at, commit, result: 'converged', error: null } }) });
       } else {
         const error = { name: 'HealthError', code: 'UNHEALTHY', message: 'container web is unhealthy: exit 1 after 3 checks', handling: 'commit' as const };
         send({ t: 'events', events: [{ seq: ++seq, at, event: { type: 'sync.rolledBack', commit, to: OLD, error } }] });
@@ -53,7 +55,8 @@ function simulatedAgent(url: string, token: string, host: string, behaviour: Beh
     });
   });
   const beat = setInterval(() => {
-    if (ws.readyState === WebSocket.OPEN) send({ t: 'heartbeat', at: new Date().toISOString(), metrics: null, summary: { applied: OLD, head: OLD, state: 'idle', healthy: 1, unhealthy: 0, suspended: false, outbox: 0 } });
+    const metrics = { cpuLoad: 37.5, load1: 0.4, memUsed: 512 * 2 ** 20, memTotal: 2048 * 2 ** 20, disks: [{ path: '/', used: 30e9, size: 100e9 }], uptimeSec: 3600, temperature: null };
+    if (ws.readyState === WebSocket.OPEN) send({ t: 'heartbeat', at: new Date().toISOString(), metrics, summary: { applied: OLD, head: OLD, state: 'idle', healthy: 1, unhealthy: 0, suspended: false, outbox: 0 } });
   }, 400);
   ws.on('close', () => clearInterval(beat));
   return new Promise((res, rej) => {
@@ -191,6 +194,27 @@ describe('the rollout page', () => {
     assert.equal(res.status(), 403);
     assert.match(await res.text(), /operator/);
     assert.equal((await api(`/api/rollouts/${running}`)).json['status'], 'running');
+    await page.close();
+  });
+
+  it('shows on a host page the commit author and message, the sync changes field by field, the result in green, and charts of the heartbeats', async () => {
+    const page = await viewer.newPage();
+    await page.goto(`${hub.url}/hosts/sim-1`);
+    await page.waitForSelector('#charts svg polyline');
+    const revision = await text(page, '.commit');
+    assert.match(revision, /web 2: a new image/);
+    assert.match(revision, /Ada <b>Lovelace<\/b> <ada@example\.com>/, 'the author as text, not markup');
+    assert.equal(await page.locator('.commit b').count(), 0);
+    const events = await page.locator('table tr', { hasText: 'sync.succeeded' }).first().textContent();
+    assert.match(events ?? '', /replace container\/web env changed/);
+    assert.match(events ?? '', /env\.VERSION: 1 → 2/);
+    assert.match(await page.locator('code', { hasText: 'sync.succeeded' }).first().getAttribute('class') ?? '', /t-ok/);
+    assert.match(await page.locator('.tag', { hasText: 'converged' }).first().getAttribute('class') ?? '', /t-ok/, 'a converged sync is green');
+    const charts = page.locator('#charts .chart');
+    assert.deepEqual(await Promise.all([0, 1, 2].map((i) => charts.nth(i).getAttribute('data-chart'))), ['cpu', 'mem', 'disk']);
+    assert.deepEqual((await page.locator('#charts .val').allTextContents()).map((t) => t.trim()), ['37.5 %', '25.0 %', '30.0 %']);
+    assert.equal(await page.locator('#charts circle').count(), 3);
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-host-charts.png'), fullPage: true });
     await page.close();
   });
 });

@@ -200,7 +200,7 @@ describe('the rollout page', () => {
   it('shows on a host page the commit author and message, the sync changes field by field, the result in green, and charts of the heartbeats', async () => {
     const page = await viewer.newPage();
     await page.goto(`${hub.url}/hosts/sim-1`);
-    await page.waitForSelector('#charts svg polyline');
+    await page.waitForSelector('#charts svg polyline', { state: 'attached' });
     const revision = await text(page, '.commit');
     assert.match(revision, /web 2: a new image/);
     assert.match(revision, /Ada <b>Lovelace<\/b> <ada@example\.com>/, 'the author as text, not markup');

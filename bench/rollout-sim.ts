@@ -157,6 +157,7 @@ async function main(): Promise<void> {
     ['hub RSS', `${(s0.rssKb / 1024).toFixed(0)} MB before, ${(peakRss / 1024).toFixed(0)} MB peak`],
     ['last report -> next wave sync', `${advances.map((a) => `${a.toFixed(0)} ms`).join(', ')} (bar <= 1000 ms)  ${advances.length > 0 && worst <= 1000 ? 'PASS' : 'FAIL'}`],
     ['hub-side wave advance (metric)', metrics.split('\n').find((l) => l.startsWith('moor_hub_rollout_wave_advance_seconds ')) ?? '-'],
+    ['rollout passes CPU (metric)', metrics.split('\n').find((l) => l.startsWith('moor_hub_rollout_pass_cpu_seconds_total ')) ?? '-'],
     ['machine', `${cpus().length} cores, load generator in the same machine; load average ${load0} before, ${loadavg().map((l) => l.toFixed(2)).join(' ')} after`],
   ];
   for (const [k, v] of rows) process.stdout.write(`${(k ?? '').padEnd(34)} ${v}\n`);

@@ -60,10 +60,12 @@ const SAVE_GAP_MS = 1000;
 export interface RunnerStats {
   /** ms from the report that made a wave healthy to the push of the next wave. */
   waveAdvanceMs: number[];
+  /** CPU time of the passes (planner, store writes, publishing with its awaits), microseconds. */
+  passCpuUs: number;
 }
 
 export class RolloutRunner {
-  readonly stats: RunnerStats = { waveAdvanceMs: [] };
+  readonly stats: RunnerStats = { waveAdvanceMs: [], passCpuUs: 0 };
   private readonly entries = new Map<number, Entry>();
   private readonly book = new OutcomeBook();
   private readonly log: pino.Logger;
@@ -173,6 +175,8 @@ export class RolloutRunner {
     const last = this.stats.waveAdvanceMs[this.stats.waveAdvanceMs.length - 1];
     out.push('# HELP moor_hub_rollout_wave_advance_seconds Time from the report that made a wave healthy to the next wave being published (latest).', '# TYPE moor_hub_rollout_wave_advance_seconds gauge');
     out.push(`moor_hub_rollout_wave_advance_seconds ${last === undefined ? 'NaN' : (last / 1000).toFixed(3)}`);
+    out.push('# HELP moor_hub_rollout_pass_cpu_seconds_total CPU time the rollout passes took (approximate: other work may run during a publish).', '# TYPE moor_hub_rollout_pass_cpu_seconds_total counter');
+    out.push(`moor_hub_rollout_pass_cpu_seconds_total ${(this.stats.passCpuUs / 1e6).toFixed(3)}`);
     return out;
   }
 
@@ -224,7 +228,7 @@ export class RolloutRunner {
       if (e.unsaved && !e.busy && now - e.savedAt >= SAVE_GAP_MS) this.save(e);
       if (e.busy || now < e.retryAt || (!e.dirty && now < deadline(e.r))) continue;
       e.dirty = false;
-      void this.locked(e, () => (e.recover ? this.recover(e, now) : this.step(e, now))).catch((err: unknown) => this.log.error({ err, rollout: e.r.id }, 'rollout step failed'));
+      void this.locked(e, () => this.timed(() => (e.recover ? this.recover(e, now) : this.step(e, now)))).catch((err: unknown) => this.log.error({ err, rollout: e.r.id }, 'rollout step failed'));
     }
   }
 
@@ -334,6 +338,16 @@ export class RolloutRunner {
     this.commit(e, revertPublished(e.r, results, this.deps.now().getTime()));
     for (const r of results) if (r.commit !== null) this.deps.requestSync(r.host, `rollout ${e.r.id} revert`);
     this.schedule();
+  }
+
+  private async timed(fn: () => Promise<void>): Promise<void> {
+    const start = process.cpuUsage();
+    try {
+      await fn();
+    } finally {
+      const used = process.cpuUsage(start);
+      this.stats.passCpuUs += used.user + used.system;
+    }
   }
 
   private async locked<T>(e: Entry, fn: () => Promise<T>): Promise<T> {

@@ -1,6 +1,8 @@
 // The dashboard: one static page and its script (served apart: the CSP allows no inline script), no build step. The fleet table pages
 // through /api/hosts (100 rows at a time, filter and search on the server), the host view shows events.
 
+import { HOST_PAGE_PARTS, HOST_PAGE_STYLE } from './host-page-parts.js';
+
 const STYLE = `
 :root{--bg:#0f1419;--panel:#171e26;--line:#26313d;--text:#dce3ea;--muted:#8a98a8;--ok:#3fb950;--bad:#f85149;--warn:#d29922;--info:#58a6ff;--chip:#1f2a35}
 *{box-sizing:border-box}body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:var(--bg);color:var(--text)}
@@ -131,7 +133,7 @@ function renderHost(name) {
       (h.suspended ? '<button class="act" id="resume">Resume</button>' : '<button class="act" id="suspend">Suspend</button>') + '</div>' +
       '<div class="grid">' +
       card('Link', '<div class="big">' + (h.online ? 'online' : 'offline') + '</div><div class="muted">last heartbeat ' + ago(h.lastSeen) + ', agent ' + esc(h.version) + '</div>') +
-      card('Revision', '<div class="kv"><span class="muted">applied</span>' + short(h.revision.applied) + '<span class="muted">branch head</span>' + short(h.revision.head) + '</div><div style="margin-top:6px">' + revTag(h.revision) + '</div>') +
+      card('Revision', '<div class="kv"><span class="muted">applied</span>' + short(h.revision.applied) + '<span class="muted">branch head</span>' + short(h.revision.head) + '</div>' + commitInfo(st) + '<div style="margin-top:6px">' + revTag(h.revision) + '</div>') +
       card('Last sync', '<div>' + resultTag(h.lastSync && h.lastSync.result) + ' ' + (h.lastSync ? ago(h.lastSync.at) : '') + '</div>' + err) +
       card('State', '<div class="big">' + esc(h.state) + '</div>' + (h.suspended ? '<div class="tag t-warn" id="suspended">suspended until ' + esc(h.suspended.until) + ': ' + esc(h.suspended.reason) + (h.suspended.by ? ' (by ' + esc(h.suspended.by) + ')' : '') + '</div>' : '') +
         '<div class="muted">' + esc(h.healthy) + ' healthy, ' + esc(h.unhealthy) + ' unhealthy, ' + esc(h.drift) + ' drifted, outbox ' + esc(h.outbox) + '</div>') +
@@ -139,13 +141,13 @@ function renderHost(name) {
         m.disks.map(function (d) { return '<span class="muted">' + esc(d.path) + '</span>' + esc(Math.round(100 * d.used / Math.max(1, d.size))) + '% of ' + esc(Math.round(d.size / 1073741824)) + ' GiB'; }).join('') +
         '<span class="muted">uptime</span>' + esc(Math.round(m.uptimeSec / 3600)) + ' h' + (m.temperature == null ? '' : '<span class="muted">temp</span>' + esc(m.temperature) + ' C') + '</div>' : '<span class="muted">no heartbeat yet</span>') +
       card('Inventory', inv ? '<div class="kv"><span class="muted">os</span>' + esc(inv.os.distro + ' ' + inv.os.release + ' ' + inv.os.arch) + '<span class="muted">cpu</span>' + esc(inv.cpu.brand + ' x' + inv.cpu.cores) + '<span class="muted">node</span>' + esc(inv.nodeVersion) + '</div>' : '<span class="muted">unknown</span>') +
-      '</div>' +
+      '</div><div class="grid" id="charts"></div>' +
       (st && st.resources.length ? '<h3>Resources</h3><table><thead><tr><th>Kind</th><th>Name</th><th>Health</th><th>Detail</th></tr></thead><tbody>' + st.resources.map(function (x) {
         return '<tr><td>' + esc(x.kind) + '</td><td>' + esc(x.name) + '</td><td>' + resultTag(x.health === 'healthy' ? 'succeeded' : x.health).replace('succeeded', 'healthy') + '</td><td class="muted">' + esc(x.detail) + '</td></tr>'; }).join('') + '</tbody></table>' : '') +
       (st && st.drift.length ? '<h3>Drift</h3><table><tbody>' + st.drift.map(function (d) { return '<tr><td>' + esc(d.resource) + '</td><td class="muted">' + esc(d.detail) + '</td></tr>'; }).join('') + '</tbody></table>' : '') +
       '<h3>Events</h3><table><thead><tr><th>#</th><th>When</th><th>Event</th><th>Detail</th></tr></thead><tbody>' + (ev.map(function (e) {
-        var d = Object.assign({}, e.event); delete d.type;
-        return '<tr><td class="muted">' + esc(e.seq) + '</td><td>' + ago(e.at) + '</td><td><code>' + esc(e.type) + '</code></td><td class="muted" style="white-space:normal">' + esc(JSON.stringify(d).slice(0, 300)) + '</td></tr>'; }).join('') || '<tr><td colspan="4" class="muted">No events yet.</td></tr>') + '</tbody></table>';
+        return '<tr><td class="muted">' + esc(e.seq) + '</td><td>' + ago(e.at) + '</td><td>' + eventType(e.type) + '</td><td class="muted" style="white-space:normal">' + eventDetail(e.event) + '</td></tr>'; }).join('') || '<tr><td colspan="4" class="muted">No events yet.</td></tr>') + '</tbody></table>';
+    renderCharts(h.host);
     $('sync').onclick = function () { syncNow(h.host); };
     breakGlassButtons(h);
     if (ME && ME.role === 'viewer') ['sync', 'suspend', 'resume'].forEach(function (id) { if ($(id)) $(id).style.display = 'none'; });
@@ -194,7 +196,7 @@ else renderFleet();
 `;
 
 /** Served at /dashboard.js: the CSP allows no inline script. */
-export const DASHBOARD_SCRIPT = SCRIPT;
+export const DASHBOARD_SCRIPT = SCRIPT + HOST_PAGE_PARTS;
 
 const HEADER = `<header><h1><a href="/">moor fleet</a></h1><span class="sub">hosts, revisions, syncs and drift</span>
 <span style="flex:1"></span><a href="/rollouts" style="color:var(--info)">rollouts</a><a id="auditlink" href="/audit" style="display:none;color:var(--info)">audit log</a><a id="userslink" href="/users" style="display:none;color:var(--info)">operators</a><span class="sub" id="who"></span>
@@ -202,7 +204,7 @@ const HEADER = `<header><h1><a href="/">moor fleet</a></h1><span class="sub">hos
 
 export const DASHBOARD_HTML = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>moor fleet</title><style>${STYLE}</style></head>
+<title>moor fleet</title><style>${STYLE}${HOST_PAGE_STYLE}</style></head>
 <body>${HEADER}
 <main id="app"><p class="muted">Loading...</p></main><div id="toast"></div>
 <script src="/dashboard.js"></script></body></html>`;

@@ -107,6 +107,39 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX oidc_users_name ON oidc_users(name);
   `,
+  // 5: each rollout host as a row of its own, written only when that host changes (the rollouts
+  // row keeps the rest: spec, status, counters, timeline). Plain SQL PostgreSQL accepts too.
+  `
+  CREATE TABLE rollout_hosts (
+    rollout        INTEGER NOT NULL,
+    host           TEXT NOT NULL,
+    pos            INTEGER NOT NULL,
+    wave           INTEGER NOT NULL,
+    phase          TEXT NOT NULL,
+    commit_id      TEXT,
+    previous       TEXT,
+    revert_commit  TEXT,
+    published_at   BIGINT,
+    reason         TEXT NOT NULL,
+    evidence       TEXT,
+    branch         TEXT NOT NULL,
+    labels         TEXT NOT NULL,
+    updated        TEXT NOT NULL,
+    PRIMARY KEY (rollout, host)
+  );
+  `,
+  // 6: CPU, memory and disk use per host for the host page's charts (hub/metrics-history.ts):
+  // one row per host per 5-minute slot, pruned past 24 hours.
+  `
+  CREATE TABLE host_metrics (
+    host  TEXT NOT NULL,
+    at    BIGINT NOT NULL,
+    cpu   REAL,
+    mem   REAL,
+    disk  REAL,
+    PRIMARY KEY (host, at)
+  );
+  `,
 ];
 
 export function openHubDatabase(file: string): HubDb {

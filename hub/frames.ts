@@ -70,6 +70,7 @@ const summary = z.strictObject({
 const status = z.strictObject({
   host: str(), version: str(), branch: str(),
   revision: z.strictObject({ applied: sha.nullable(), lastGood: sha.nullable(), head: sha.nullable() }),
+  commit: z.strictObject({ id: sha, author: str(), email: str(), date: iso, message: str(4096) }).nullable().optional(),
   state: summary.shape.state,
   lastSync: z.strictObject({ at: iso, commit: sha.nullable(), result: str(64), error: errorJson.nullable() }).nullable(),
   source: z.strictObject({ ok: z.boolean(), at: iso, error: errorJson.nullable() }).nullable(),
@@ -95,7 +96,7 @@ const change = z.strictObject({
 
 const event = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('sync.started'), commit: sha, trigger: str() }),
-  z.strictObject({ type: z.literal('sync.succeeded'), commit: sha, changes: count, durationMs: num.min(0) }),
+  z.strictObject({ type: z.literal('sync.succeeded'), commit: sha, changes: count, durationMs: num.min(0), diff: z.array(change).max(500).optional() }),
   z.strictObject({ type: z.literal('sync.failed'), commit: sha, error: errorJson }),
   z.strictObject({ type: z.literal('sync.rolledBack'), commit: sha, to: sha, error: errorJson }),
   z.strictObject({ type: z.literal('sync.rollbackFailed'), commit: sha, to: sha, error: errorJson, rollbackError: errorJson }),

@@ -16,6 +16,8 @@ import { createHttpServer } from './http-server.js';
 import type { HubSettingsFile } from './settings.js';
 import { AuthStore } from './store-auth.js';
 import { HubStore } from './store.js';
+import { registerHostMetricsRoute } from './http-host-metrics.js';
+import { MetricsHistory } from './metrics-history.js';
 import { registerRolloutRoutes } from './rollouts/http.js';
 import { ROLLOUT_PAGE_HTML, ROLLOUT_PAGE_SCRIPT } from './rollouts/page.js';
 import { gitRolloutRepo, type RolloutRepo } from './rollouts/repo.js';
@@ -60,9 +62,11 @@ export function createHub(deps: HubDeps, options: HubOptions): Hub {
     { offlineAfterMs: s.offlineAfterMs, suspendedAfterMs: s.alerts.suspendedAfterMs, eventsPerHost: s.eventsPerHost, eventBytesPerHost: s.eventBytesPerHost },
   );
   const auth = new AuthStore({ db });
+  const history = new MetricsHistory({ db });
+  fleet.onHeartbeat((host, metrics, at) => history.record(host, metrics, at));
   const endpoint = new AgentEndpoint({ fleet, store, logger: deps.logger }, { path: '/agent', pingMs: options.pingMs ?? 30_000, maxPayload: 4 * 1024 * 1024 });
   const rollouts = new RolloutRunner(
-    { store: new RolloutStore({ db }), fleet, requestSync: (host, reason) => void endpoint.requestSync(host, reason), repo: deps.rolloutRepo ?? (s.fleet ? gitRolloutRepo(s.fleet) : null), alerts, logger: deps.logger, now: deps.now },
+    { store: new RolloutStore({ db, now: deps.now }), fleet, requestSync: (host, reason) => void endpoint.requestSync(host, reason), repo: deps.rolloutRepo ?? (s.fleet ? gitRolloutRepo(s.fleet) : null), alerts, logger: deps.logger, now: deps.now },
     { tickMs: 250 },
   );
   let app: FastifyInstance | null = null;
@@ -74,6 +78,7 @@ export function createHub(deps: HubDeps, options: HubOptions): Hub {
     registerBreakGlassRoutes(instance, { fleet, endpoint, auth, logger: deps.logger, now: deps.now });
     registerRolloutRoutes(instance, { runner: rollouts, auth, now: deps.now }, { html: ROLLOUT_PAGE_HTML, script: ROLLOUT_PAGE_SCRIPT });
     registerAdminRoutes(instance, { store, auth, now: deps.now });
+    registerHostMetricsRoute(instance, { history, fleet, now: deps.now });
     // Agents stay on ws: their bearer token is checked in the upgrade, before the socket is accepted.
     instance.server.on('upgrade', (req, socket, head: Buffer) => endpoint.handleUpgrade(req, socket, head));
     return instance;

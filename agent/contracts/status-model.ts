@@ -17,6 +17,8 @@ export interface StatusSnapshot {
   branch: string;
   /** Commit the host is meant to run now, the last good one, and the branch head last seen. */
   revision: { applied: string | null; lastGood: string | null; head: string | null };
+  /** The applied commit's author, date and message (first 4 KiB); null before the first apply. */
+  commit?: { id: string; author: string; email: string; date: string; message: string } | null;
   /** busy while an apply runs. */
   state: 'idle' | 'syncing' | 'suspended' | 'pending-window' | 'failed' | 'error';
   lastSync: { at: string; commit: string | null; result: string; error: ErrorJSON | null } | null;

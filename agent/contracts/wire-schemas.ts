@@ -54,6 +54,7 @@ export const statusSnapshotSchema: z.ZodType<StatusSnapshot> = z.object({
   version: z.string(),
   branch: z.string(),
   revision: z.object({ applied: z.string().nullable(), lastGood: z.string().nullable(), head: z.string().nullable() }),
+  commit: z.object({ id: z.string(), author: z.string(), email: z.string(), date: z.string(), message: z.string() }).nullable().optional(),
   state: z.enum(['idle', 'syncing', 'suspended', 'pending-window', 'failed', 'error']),
   lastSync: z.object({ at: z.string(), commit: z.string().nullable(), result: z.string(), error: errorJsonSchema.nullable() }).nullable(),
   source: z.object({ ok: z.boolean(), at: z.string(), error: errorJsonSchema.nullable() }).nullable(),

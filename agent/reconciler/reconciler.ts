@@ -5,7 +5,7 @@ import type { DesiredState } from '../desired/model.js';
 import { InvalidConfigError, MoorError, toMoorError, type ErrorJSON } from '../contracts/errors.js';
 import type { Plan, ResourceChange } from '../planner/steps.js';
 import { redactPlan } from '../planner/diff.js';
-import type { EventSink } from '../contracts/events.js';
+import { syncDiff, type EventSink } from '../contracts/events.js';
 import type { ConfigSource } from '../source/port.js';
 import { FINAL_BAD_VERDICTS, type ApplyTrigger, type Store } from '../store/store.js';
 import type { Logger } from '../logger.js';
@@ -225,7 +225,7 @@ export class Reconciler {
         store.set('applied', commit);
         store.set('lastGood', commit);
       });
-      events.emit({ type: 'sync.succeeded', commit, changes: result.changes.length, durationMs: now().getTime() - started });
+      events.emit({ type: 'sync.succeeded', commit, changes: result.changes.length, durationMs: now().getTime() - started, diff: syncDiff(result.changes) });
       logger.info({ commit, changes: result.changes.length }, 'converged');
       await this.snapshots.prune([commit]);
       return this.outcome('converged', commit, result.changes, null);

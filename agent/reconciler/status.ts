@@ -112,6 +112,7 @@ export class StatusTracker {
       version: this.options.version,
       branch: this.options.branch,
       revision: { applied: store.get('applied'), lastGood: store.get('lastGood'), head: source?.head ?? null },
+      commit: appliedCommit(store),
       state,
       lastSync: lastSync ? { at: lastSync.at, commit: lastSync.commit, result: lastSync.result, error: lastSync.error } : null,
       source: source ? { ok: source.ok, at: source.at, error: source.error } : null,
@@ -124,6 +125,13 @@ export class StatusTracker {
       hub: this.deps.hub(),
     };
   }
+}
+
+/** Who made the applied commit and why, from the agent's revision records (the hub's host page shows it). */
+function appliedCommit(store: Store): StatusSnapshot['commit'] {
+  const id = store.get('applied');
+  const rev = id ? store.revision(id) : null;
+  return rev ? { id: rev.commit, author: rev.author.slice(0, 256), email: rev.email.slice(0, 256), date: rev.date, message: rev.message.slice(0, 4096) } : null;
 }
 
 function describe(name: string, c: ObservedContainer | undefined): ResourceStatus {

@@ -14,6 +14,8 @@ import type { RenderedHost } from '../../fleet/render.js';
 import type { RolloutDefaults } from '../../fleet/definition.js';
 import { parseSelector } from '../../fleet/selector.js';
 import type { PublishResult } from './planner.js';
+import type { BranchTip } from './recovery.js';
+import { readBranchTips } from './repo-tips.js';
 
 export interface FleetRepoSettings {
   /** URL (or path) of the config repo. */
@@ -43,6 +45,8 @@ export interface RolloutRepo {
   prepare(commit: string | null, selector: string): Promise<PreparedCommit>;
   publish(prepared: PreparedCommit, hosts: readonly string[]): Promise<PublishResult[]>;
   revert(targets: readonly { host: string; branch: string; previous: string }[], label: string): Promise<{ host: string; commit: string | null; detail: string }[]>;
+  /** The tips of the hosts' branches (hosts without a branch are left out). */
+  tips(prepared: PreparedCommit, hosts: readonly string[]): Promise<Map<string, BranchTip>>;
 }
 
 export function gitRolloutRepo(settings: FleetRepoSettings, git: Git = systemGit()): RolloutRepo {
@@ -90,6 +94,10 @@ export function gitRolloutRepo(settings: FleetRepoSettings, git: Git = systemGit
     },
     async revert(targets, label) {
       return revertBranches(git, settings, await env(), targets, label);
+    },
+    async tips(prepared, hosts) {
+      const wanted = new Set(hosts);
+      return readBranchTips(git, settings.repo, await env(), new Map(prepared.hosts.filter((h) => wanted.has(h.host)).map((h) => [h.host, h.branch])));
     },
   };
 }

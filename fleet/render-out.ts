@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ConfigProblem } from '../agent/contracts/errors.js';
-import type { PolicySettings } from '../agent/settings/model.js';
+import type { PolicySettings } from '../agent/desired/policy-settings.js';
 import { validateRendered } from './fleet.js';
 import type { RenderedHost } from './render.js';
 

@@ -3,7 +3,7 @@
 
 import { draft, note, update, waveRange } from './ledger.js';
 import type { Rollout } from './model.js';
-import type { Command, Decision } from './planner.js';
+import type { Command, Decision } from './decision.js';
 
 export class RolloutCommandError extends Error {
   readonly code = 'ROLLOUT_COMMAND';

@@ -6,17 +6,8 @@
 import { countOf, draft, indexOf, note, update, waveRange } from './ledger.js';
 import { allowedFailures, budgetGroup, type HostReport, type Rollout, type RolloutHost } from './model.js';
 
-export type Effect =
-  | { kind: 'publish'; hosts: string[] }
-  | { kind: 'revert'; hosts: string[] }
-  | { kind: 'alert'; event: 'halted' | 'completed' | 'reverted'; text: string };
-
-export interface Decision {
-  rollout: Rollout;
-  effects: Effect[];
-}
-
-export type Command = { kind: 'pause' } | { kind: 'resume' } | { kind: 'abort'; revert: boolean };
+export type { Command, Decision, Effect } from './decision.js';
+import type { Command, Decision, Effect } from './decision.js';
 
 export type PublishStatus = 'published' | 'created' | 'unchanged' | 'hand-edited' | 'rejected';
 export interface PublishResult {

@@ -60,12 +60,12 @@ const logDir = resolve(REPO, '.test-bed/logs');
 mkdirSync(logDir, { recursive: true });
 
 await step('reconcile', () => reconcileBench(report, { socket, rounds: Number(process.env['MOOR_BENCH_ROUNDS'] ?? 3) }));
-await step('footprint', () => footprintBench(report, { socket, cycles: Number(process.env['MOOR_BENCH_CYCLES'] ?? 1000), idleSeconds: Number(process.env['MOOR_BENCH_IDLE_S'] ?? 120), pushes: Number(process.env['MOOR_BENCH_PUSHES'] ?? 50) }));
+await step('footprint', () => footprintBench(report, { socket, cycles: Number(process.env['MOOR_BENCH_CYCLES'] ?? 1000), idleSeconds: Number(process.env['MOOR_BENCH_IDLE_S'] ?? 600), pushes: Number(process.env['MOOR_BENCH_PUSHES'] ?? 50), diagCycles: Number(process.env['MOOR_BENCH_DIAG_CYCLES'] ?? 1000) }));
 // The packaged binary, measured the same way, when `npm run package` has built it.
 const binary = resolve(REPO, 'dist/moor');
 if (wanted('footprint-binary') && !process.env['MOOR_BENCH_BINARY'] && existsSync(binary)) {
   process.env['MOOR_BENCH_BINARY'] = binary;
-  await step('footprint-binary', () => footprintBench(report, { socket, cycles: Number(process.env['MOOR_BENCH_CYCLES'] ?? 1000), idleSeconds: Number(process.env['MOOR_BENCH_IDLE_S'] ?? 120), pushes: Number(process.env['MOOR_BENCH_PUSHES'] ?? 50) }));
+  await step('footprint-binary', () => footprintBench(report, { socket, cycles: Number(process.env['MOOR_BENCH_CYCLES'] ?? 1000), idleSeconds: Number(process.env['MOOR_BENCH_IDLE_S'] ?? 600), pushes: Number(process.env['MOOR_BENCH_PUSHES'] ?? 50), diagCycles: Number(process.env['MOOR_BENCH_DIAG_CYCLES'] ?? 1000) }));
   delete process.env['MOOR_BENCH_BINARY'];
 }
 await step('git', () => gitBench(report));

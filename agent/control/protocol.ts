@@ -5,7 +5,9 @@ export type ControlRequest =
   | { verb: 'status' }
   | { verb: 'plan' }
   | { verb: 'suspend'; forMs: number; reason: string }
-  | { verb: 'resume' };
+  | { verb: 'resume' }
+  /** Diagnostics (bench/footprint.ts): a full GC, then the memory figures. Refused unless MOOR_DIAGNOSTICS=1. */
+  | { verb: 'gc' };
 
 export type ControlResponse = { ok: true; result: unknown } | { ok: false; error: { code: string; message: string } };
 
@@ -23,6 +25,7 @@ export function parseControlRequest(line: string): ControlRequest | null {
     case 'status':
     case 'plan':
     case 'resume':
+    case 'gc':
       return { verb: v.verb };
     case 'suspend':
       if (typeof v.forMs === 'number' && v.forMs > 0 && typeof v.reason === 'string') {

@@ -17,6 +17,7 @@ export interface MemoryFigures {
   heapUsed: number;
   heapTotal: number;
   external: number;
+  arrayBuffers: number;
 }
 
 export class DiagnosticsOffError extends MoorError {
@@ -47,7 +48,7 @@ export function memoryFigures(): MemoryFigures {
   } catch {
     // not Linux: the split stays unknown
   }
-  return { rss, anonymous, fileBacked: anonymous > 0 ? rss - anonymous : 0, heapUsed: usage.heapUsed, heapTotal: usage.heapTotal, external: usage.external };
+  return { rss, anonymous, fileBacked: anonymous > 0 ? rss - anonymous : 0, heapUsed: usage.heapUsed, heapTotal: usage.heapTotal, external: usage.external, arrayBuffers: usage.arrayBuffers };
 }
 
 /** Forces a full GC (twice: weak callbacks free more on the second) and reports memory after. */

@@ -3,7 +3,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { IdentityError } from './errors.js';
 import { keyedHash, type KeyedHash } from './keyed-hash.js';
 
@@ -28,6 +27,7 @@ export async function ensureIdentity(stateDir: string, options: { create: boolea
   const file = join(stateDir, IDENTITY_FILE);
   let created = false;
   let text = await readSecretFile(file);
+  const { generateX25519Identity, identityToRecipient } = await import('age-encryption');
   if (text === null) {
     if (!options.create) throw new IdentityError(`no age identity in ${stateDir}: run \`moor secrets init\``);
     const secret = await generateX25519Identity();

@@ -4,8 +4,8 @@
 import type * as nodeFs from 'node:fs';
 import type { SourceSettings } from '../settings/model.js';
 import { createHttpSource } from './http-source.js';
-import { createLocalSource, resolveLocalGitDir } from './local-source.js';
-import { createSshSource } from './ssh-source.js';
+import { lazySource } from './lazy-source.js';
+import { resolveLocalGitDir } from './local-git-dir.js';
 
 export interface RevisionInfo {
   /** 40 hex. */
@@ -57,10 +57,11 @@ export function createConfigSource(deps: SourceDeps, options: SourceOptions): Co
   switch (options.settings.kind) {
     case 'http':
       return createHttpSource(deps, options);
+    // Both read with isomorphic-git from their first call on: loaded then, not at start.
     case 'ssh':
-      return createSshSource(deps, options);
+      return lazySource(async () => (await import('./ssh-source.js')).createSshSource(deps, options));
     case 'local':
-      return createLocalSource(deps, options);
+      return lazySource(async () => (await import('./local-source.js')).createLocalSource(deps, options));
   }
 }
 

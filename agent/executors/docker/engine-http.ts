@@ -9,6 +9,8 @@ import type { AgentSettings } from '../../settings/model.js';
 /** connect.ts's default too (that file loads dockerode, so it is not imported here). */
 const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
 const DEFAULT_TCP_PORT = 2375;
+/** A request whose socket stays silent this long is destroyed (ETIMEDOUT: the engine is unreachable). */
+const IDLE_MS = 60_000;
 /** Answers larger than this are refused (a container list of thousands is a few MB). */
 const MAX_BODY_BYTES = 64 * 2 ** 20;
 
@@ -38,7 +40,9 @@ export interface EngineHttp {
 }
 
 export function engineHttp(settings: AgentSettings['docker']): EngineHttp {
-  const agent = new Agent({ keepAlive: true, maxSockets: 8, timeout: 60_000 });
+  // No cap on sockets: a request the engine never answers (a wedged dockerd) must not hold up the
+  // next ones; withTimeouts gives up on it, and IDLE_MS closes its socket.
+  const agent = new Agent({ keepAlive: true });
   const target =
     settings.socketPath === null && settings.host !== null
       ? { host: settings.host, port: settings.port ?? DEFAULT_TCP_PORT }
@@ -69,6 +73,7 @@ export function engineHttp(settings: AgentSettings['docker']): EngineHttp {
             else reject(new EngineHttpError(status, json, path));
           });
         });
+        req.setTimeout(IDLE_MS, () => req.destroy(Object.assign(new Error(`engine silent for ${IDLE_MS} ms on GET ${path}`), { code: 'ETIMEDOUT' })));
         req.on('error', reject);
         req.end();
       }),

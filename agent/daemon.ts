@@ -113,6 +113,8 @@ export async function startDaemon(app: App): Promise<DaemonHandle> {
         if (resumed) void runSync('manual');
         return { resumed };
       }
+      case 'gc':
+        return (await import('./control/diagnostics.js')).collectGarbage(process.env);
     }
   }
 

@@ -13,7 +13,9 @@ export type ControlRequest =
   | { verb: 'status' }
   | { verb: 'plan' }
   | { verb: 'suspend'; forMs: number; reason: string; by?: string }
-  | { verb: 'resume'; by?: string };
+  | { verb: 'resume'; by?: string }
+  /** Diagnostics (bench/footprint.ts): a full GC, then the memory figures. Refused unless MOOR_DIAGNOSTICS=1. */
+  | { verb: 'gc' };
 
 export type ControlVerb = ControlRequest['verb'];
 
@@ -35,6 +37,18 @@ export interface PlanNowView {
   sourceError: ErrorJSON | null;
 }
 
+/** The process's memory after a full GC (the diagnostic verb `gc`), in bytes. */
+export interface MemoryFigures {
+  rss: number;
+  /** From /proc/self/smaps_rollup: anonymous memory (heaps, malloc arenas) and the file-backed rest. */
+  anonymous: number;
+  fileBacked: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+}
+
 /** What each verb answers. */
 export interface ControlReplies {
   sync: SyncOutcome;
@@ -42,9 +56,14 @@ export interface ControlReplies {
   plan: PlanNowView;
   suspend: { until: string; reason: string; since: string; by?: string };
   resume: { resumed: boolean };
+  gc: { before: MemoryFigures; after: MemoryFigures };
 }
 
 const stepViewSchema: z.ZodType<StepView> = z.looseObject({ id: z.string(), kind: z.string(), after: z.array(z.string()), resource: z.string() });
+
+const memoryFiguresSchema: z.ZodType<MemoryFigures> = z.object({
+  rss: z.number(), anonymous: z.number(), fileBacked: z.number(), heapUsed: z.number(), heapTotal: z.number(), external: z.number(), arrayBuffers: z.number(),
+});
 
 const REPLIES: { [V in ControlVerb]: z.ZodType<ControlReplies[V]> } = {
   sync: syncOutcomeSchema,
@@ -57,6 +76,7 @@ const REPLIES: { [V in ControlVerb]: z.ZodType<ControlReplies[V]> } = {
   }),
   suspend: z.object({ until: z.string(), reason: z.string(), since: z.string(), by: z.string().optional() }),
   resume: z.object({ resumed: z.boolean() }),
+  gc: z.object({ before: memoryFiguresSchema, after: memoryFiguresSchema }),
 };
 
 const responseSchema: z.ZodType<ControlResponse> = z.union([
@@ -86,6 +106,7 @@ const requestSchema: z.ZodType<ControlRequest> = z.discriminatedUnion('verb', [
   z.object({ verb: z.literal('plan') }),
   z.object({ verb: z.literal('suspend'), forMs: z.number().positive(), reason: z.string(), by: by() }),
   z.object({ verb: z.literal('resume'), by: by() }),
+  z.object({ verb: z.literal('gc') }),
 ]);
 
 /** A request line, checked; null when it is not JSON or not a request. */

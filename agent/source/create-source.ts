@@ -2,18 +2,19 @@
 // port.ts so that the port's types do not import the adapters that implement them.
 
 import { createHttpSource } from './http-source.js';
-import { createLocalSource, resolveLocalGitDir } from './local-source.js';
+import { lazySource } from './lazy-source.js';
+import { resolveLocalGitDir } from './local-git-dir.js';
 import type { ConfigSource, SourceDeps, SourceOptions } from './port.js';
-import { createSshSource } from './ssh-source.js';
 
 export function createConfigSource(deps: SourceDeps, options: SourceOptions): ConfigSource {
   switch (options.settings.kind) {
     case 'http':
       return createHttpSource(deps, options);
+    // Both read with isomorphic-git from their first call on: loaded then, not at start.
     case 'ssh':
-      return createSshSource(deps, options);
+      return lazySource(async () => (await import('./ssh-source.js')).createSshSource(deps, options));
     case 'local':
-      return createLocalSource(deps, options);
+      return lazySource(async () => (await import('./local-source.js')).createLocalSource(deps, options));
   }
 }
 

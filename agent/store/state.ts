@@ -2,28 +2,9 @@
 // what comes back from SQLite, so that no caller casts what it reads.
 
 import { z } from 'zod';
+import type { ResourceChange } from '../contracts/changes.js';
 import type { ErrorJSON } from '../contracts/errors.js';
-import type { FieldChange, ResourceChange } from '../planner/steps.js';
-
-const errorJson: z.ZodType<ErrorJSON> = z.object({
-  name: z.string(),
-  code: z.string(),
-  message: z.string(),
-  handling: z.enum(['commit', 'retry', 'fatal', 'bug']),
-  data: z.record(z.string(), z.unknown()).optional(),
-  cause: z.string().optional(),
-});
-
-const fieldChange: z.ZodType<FieldChange> = z.object({ field: z.string(), from: z.string().nullable(), to: z.string().nullable() });
-
-const resourceChange: z.ZodType<ResourceChange> = z.object({
-  kind: z.enum(['container', 'network', 'volume', 'image', 'unit', 'file']),
-  name: z.string(),
-  action: z.enum(['create', 'replace', 'start', 'restart', 'update', 'remove', 'pull', 'keep']),
-  why: z.string(),
-  fields: z.array(fieldChange),
-  drift: z.boolean(),
-});
+import { errorJsonSchema, resourceChangeSchema } from '../contracts/wire-schemas.js';
 
 export interface PendingState {
   commit: string;
@@ -90,16 +71,16 @@ export const STATE_SCHEMAS: { [K in StateKey]: z.ZodType<StateMap[K]> } = {
     at: z.string(),
     commit: z.string().nullable(),
     result: z.string(),
-    error: errorJson.nullable(),
+    error: errorJsonSchema.nullable(),
     changes: z.number(),
     retry: z.boolean(),
   }),
-  sourceStatus: z.object({ at: z.string(), ok: z.boolean(), head: z.string().nullable(), error: errorJson.nullable() }),
+  sourceStatus: z.object({ at: z.string(), ok: z.boolean(), head: z.string().nullable(), error: errorJsonSchema.nullable() }),
   suspension: z.object({ until: z.string(), reason: z.string(), since: z.string(), by: z.string().optional() }),
-  pending: z.object({ commit: z.string(), until: z.string().nullable(), changes: z.array(resourceChange) }),
-  drift: z.array(resourceChange),
+  pending: z.object({ commit: z.string(), until: z.string().nullable(), changes: z.array(resourceChangeSchema) }),
+  drift: z.array(resourceChangeSchema),
   bugs: z.object({
     count: z.number(),
-    last: z.object({ at: z.string(), commit: z.string().nullable(), error: errorJson }).nullable(),
+    last: z.object({ at: z.string(), commit: z.string().nullable(), error: errorJsonSchema }).nullable(),
   }),
 };

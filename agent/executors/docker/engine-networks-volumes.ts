@@ -20,6 +20,10 @@ export interface NetworksAndVolumesOptions {
 }
 
 export function createNetworksAndVolumes(docker: Dockerode, options: NetworksAndVolumesOptions): NetworksAndVolumes {
+  return { ...createNetworks(docker), ...createVolumes(docker, options) };
+}
+
+function createNetworks(docker: Dockerode): Pick<ContainerEngine, 'listNetworks' | 'createNetwork' | 'removeNetwork'> {
   return {
     async listNetworks(host: string): Promise<ObservedNetwork[]> {
       try {
@@ -27,15 +31,6 @@ export function createNetworksAndVolumes(docker: Dockerode, options: NetworksAnd
         return list.map((n) => ({ id: n.Id, name: n.Name, labels: n.Labels ?? {} }));
       } catch (err) {
         throw toDockerError(err, 'list', { host, kind: 'network' });
-      }
-    },
-
-    async listVolumes(host: string): Promise<ObservedVolume[]> {
-      try {
-        const res = await docker.listVolumes({ filters: { label: ownerFilter(host) } });
-        return (res.Volumes ?? []).map((v) => ({ name: v.Name, labels: v.Labels ?? {} }));
-      } catch (err) {
-        throw toDockerError(err, 'list', { host, kind: 'volume' });
       }
     },
 
@@ -61,6 +56,19 @@ export function createNetworksAndVolumes(docker: Dockerode, options: NetworksAnd
       } catch (err) {
         if (statusOf(err) === 404) return;
         throw toDockerError(err, 'network', { network: name });
+      }
+    },
+  };
+}
+
+function createVolumes(docker: Dockerode, options: NetworksAndVolumesOptions): Pick<ContainerEngine, 'listVolumes' | 'createVolume' | 'removeVolume'> {
+  return {
+    async listVolumes(host: string): Promise<ObservedVolume[]> {
+      try {
+        const res = await docker.listVolumes({ filters: { label: ownerFilter(host) } });
+        return (res.Volumes ?? []).map((v) => ({ name: v.Name, labels: v.Labels ?? {} }));
+      } catch (err) {
+        throw toDockerError(err, 'list', { host, kind: 'volume' });
       }
     },
 

@@ -24,6 +24,19 @@ export interface ServiceResult {
 
 
 export function normaliseService(service: string, input: ServiceInput, ctx: ServiceContext): ServiceResult {
+  const checks = checksFor(service, ctx);
+  const parts = readParts(input, ctx, checks);
+  return { spec: specOf(service, input, ctx, parts, checks), portPaths: parts.portPaths };
+}
+
+/** Problems and warnings of one service, at key paths under services.<service>. */
+interface Checks {
+  report: Report;
+  warn: Report;
+  take: Take;
+}
+
+function checksFor(service: string, ctx: ServiceContext): Checks {
   const base: KeyPath = ['services', service];
   const report = (path: KeyPath, message: string): void => ctx.problems.add(ctx.locator, [...base, ...path], message);
   const take = <T>(parsed: syntax.Parsed<T>, path: KeyPath): T | null => {
@@ -31,8 +44,12 @@ export function normaliseService(service: string, input: ServiceInput, ctx: Serv
     report(path, parsed.error);
     return null;
   };
-
   const warn = (path: KeyPath, message: string): void => ctx.warnings.add(ctx.locator, [...base, ...path], message);
+  return { report, warn, take };
+}
+
+/** Reads and checks the keys that need more than a parse, in the order their problems are reported. */
+function readParts(input: ServiceInput, ctx: ServiceContext, { report, warn, take }: Checks) {
   if (input.image === undefined && input.build === undefined) report([], 'image or build is required');
   const build = buildOf(input.build, report);
   const { env, secretEnv } = environment(input, ctx, { problem: report, warning: warn });
@@ -42,13 +59,28 @@ export function normaliseService(service: string, input: ServiceInput, ctx: Serv
   const mounts = mountsOf(input, ctx, report, take, [...secrets.mounts, ...configs.mounts]);
   const runtime = runtimeFields(input, ctx, report, take);
   const deploy = deployFields(input, report);
-
   const { privileged, capAdd, capDrop } = privilegeFields(input, ctx, report, take);
-
   const devices = devicesOf(input, ctx, report, take);
-
   const { networkMode, networks } = networksOf(input, ctx, report);
+  const { containerName, update } = nameAndUpdate(input, portPaths, report);
+  const { memLimitBytes, nanoCpus } = limitsOf(input, deploy, report);
+  const restart = input.restart === undefined ? (deploy.restart ?? 'no') : (take(syntax.parseRestart(input.restart), ['restart']) ?? 'no');
+  const { impliedDeps, ...rest } = runtime;
+  const files = [...secrets.files, ...configs.files];
+  return {
+    build, env, secretEnv, portPaths, files, mounts, privileged, capAdd, capDrop, devices,
+    networkMode, networks, containerName, update, memLimitBytes, nanoCpus, restart, impliedDeps, rest,
+  };
+}
 
+type ServiceParts = ReturnType<typeof readParts>;
+
+/** container_name's syntax, and x-moor.update: start-first needs neither a fixed name nor a fixed host port. */
+function nameAndUpdate(
+  input: ServiceInput,
+  portPaths: ServiceResult['portPaths'],
+  report: Report,
+): { containerName: string | null; update: ContainerSpec['update'] } {
   const containerName = input.container_name ?? null;
   if (containerName !== null && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(containerName)) {
     report(['container_name'], `"${containerName}" is not a valid container name`);
@@ -58,54 +90,52 @@ export function normaliseService(service: string, input: ServiceInput, ctx: Serv
     if (containerName !== null) report(['x-moor', 'update'], 'start-first cannot be used with container_name (two containers would need the same name)');
     if (portPaths.some((p) => p.port.hostPort !== null)) report(['x-moor', 'update'], 'start-first cannot be used with a fixed host port (both containers would bind it)');
   }
+  return { containerName, update };
+}
 
-  const { memLimitBytes, nanoCpus } = limitsOf(input, deploy, report);
-  const restart = input.restart === undefined ? (deploy.restart ?? 'no') : (take(syntax.parseRestart(input.restart), ['restart']) ?? 'no');
-  const { impliedDeps, ...rest } = runtime;
-
-  const spec: ContainerSpec = {
+/** The spec from the parts; the keys parsed here (command to stop_grace_period) report after the parts' problems. */
+function specOf(service: string, input: ServiceInput, ctx: ServiceContext, p: ServiceParts, { report, take }: Checks): ContainerSpec {
+  return {
     project: ctx.project,
     service,
-    name: containerName ?? `${ctx.project}-${service}`,
+    name: p.containerName ?? `${ctx.project}-${service}`,
     image: input.image ?? (input.build !== undefined ? builtImageName(ctx.project, service) : ''),
     pullPolicy: input.pull_policy === undefined || input.pull_policy === 'if_not_present' ? 'missing' : input.pull_policy,
     command: commandOf(input.command, ['command'], take),
     entrypoint: commandOf(input.entrypoint, ['entrypoint'], take),
-    env,
-    ports: portPaths.map((p) => p.port).sort(comparePorts),
-    mounts,
-    restart,
+    env: p.env,
+    ports: p.portPaths.map((pp) => pp.port).sort(comparePorts),
+    mounts: p.mounts,
+    restart: p.restart,
     labels: stringMap(input.labels, ['labels'], report),
     healthcheck: healthcheckOf(input.healthcheck, report),
-    dependsOn: dependsOn(input.depends_on, impliedDeps),
-    networks,
-    networkMode,
+    dependsOn: dependsOn(input.depends_on, p.impliedDeps),
+    networks: p.networks,
+    networkMode: p.networkMode,
     user: input.user === undefined ? null : String(input.user),
     workingDir: input.working_dir ?? null,
     hostname: input.hostname ?? null,
     extraHosts: extraHosts(input.extra_hosts, take),
-    devices: devices.sort((a, b) => a.containerPath.localeCompare(b.containerPath)),
-    capAdd,
-    capDrop,
-    privileged,
+    devices: p.devices.sort((a, b) => a.containerPath.localeCompare(b.containerPath)),
+    capAdd: p.capAdd,
+    capDrop: p.capDrop,
+    privileged: p.privileged,
     stopGracePeriodMs: stopGraceOf(input, report),
     stopSignal: input.stop_signal ?? null,
-    memLimitBytes,
-    nanoCpus,
+    memLimitBytes: p.memLimitBytes,
+    nanoCpus: p.nanoCpus,
     // Without a driver the daemon's default driver applies, with these options.
     logging: input.logging ? { driver: input.logging.driver ?? null, options: syntax.sortedRecord(input.logging.options ?? {}) } : null,
     init: input.init ?? null,
     readOnly: input.read_only ?? false,
-    update,
-    ...rest,
-    files: [...secrets.files, ...configs.files].sort((a, b) => a.target.localeCompare(b.target)),
-    secretEnv: syntax.sortedSet([...secretEnv, ...[...secrets.files, ...configs.files].map((f) => f.variable).filter((v) => v !== '' && v in env)]),
-    ...(build ? { build } : {}),
+    update: p.update,
+    ...p.rest,
+    files: p.files.sort((a, b) => a.target.localeCompare(b.target)),
+    secretEnv: syntax.sortedSet([...p.secretEnv, ...p.files.map((f) => f.variable).filter((v) => v !== '' && v in p.env)]),
+    ...(p.build ? { build: p.build } : {}),
     hash: '',
   };
-  return { spec, portPaths };
 }
-
 
 /** privileged and capabilities, checked against the policy; stop_signal and working_dir syntax. */
 function privilegeFields(input: ServiceInput, ctx: ServiceContext, report: Report, take: Take): { privileged: boolean; capAdd: string[]; capDrop: string[] } {

@@ -1,0 +1,88 @@
+// Container reads of the dockerode ContainerEngine: inspect, the host's listing and logs.
+// Assembled with the other method groups by createDockerEngine (dockerode-engine.ts).
+
+import type Dockerode from 'dockerode';
+import { LABEL, type ForeignResource, type ObservedContainer } from '../../contracts/observed.js';
+import { foreignOf } from './compose-projects.js';
+import { toObservedContainer } from './create-body.js';
+import { statusOf, toDockerError } from './docker-errors.js';
+import type { ContainerEngine, ContainerListing } from './port.js';
+
+export type ContainerReads = Pick<ContainerEngine, 'inspectContainer' | 'listContainers' | 'logs'>;
+
+export function createContainerReads(docker: Dockerode, inspectConcurrency: number): ContainerReads {
+  async function inspect(nameOrId: string): Promise<ObservedContainer | null> {
+    try {
+      return toObservedContainer(await docker.getContainer(nameOrId).inspect());
+    } catch (err) {
+      if (statusOf(err) === 404) return null;
+      throw toDockerError(err, 'inspect', { container: nameOrId });
+    }
+  }
+
+  return {
+    inspectContainer: inspect,
+
+    async listContainers(host: string): Promise<ContainerListing> {
+      let all: Dockerode.ContainerInfo[];
+      try {
+        // One unfiltered list gives both this host's containers and every other name in use.
+        all = await docker.listContainers({ all: true });
+      } catch (err) {
+        throw toDockerError(err, 'list', { host });
+      }
+      const mine: string[] = [];
+      const otherNames: string[] = [];
+      const others: ForeignResource[] = [];
+      for (const c of all) {
+        const labels = c.Labels ?? {};
+        if (labels[LABEL.managed] === 'true' && labels[LABEL.host] === host) mine.push(c.Id);
+        else otherNames.push(...c.Names.map((n) => n.replace(/^\//, '')));
+        for (const n of c.Names) others.push(...[foreignOf(n.replace(/^\//, ''), c.Id, labels, host)].filter((f) => f !== null));
+      }
+      const inspected = await mapLimit(mine, inspectConcurrency, inspect);
+      // A container removed between list and inspect is simply no longer there.
+      const managed = inspected.filter((c): c is ObservedContainer => c !== null);
+      return { managed, otherNames: otherNames.sort(), others };
+    },
+
+    async logs(nameOrId: string, lines: number): Promise<string> {
+      try {
+        const raw: unknown = await docker.getContainer(nameOrId).logs({ stdout: true, stderr: true, tail: lines, follow: false });
+        return demultiplex(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw)));
+      } catch (err) {
+        throw toDockerError(err, 'logs', { container: nameOrId });
+      }
+    },
+  };
+}
+
+/**
+ * Docker multiplexes stdout and stderr of a container without a TTY into frames of an 8-byte
+ * header (stream, 0, 0, 0, big-endian length) and a payload; a TTY container's output is raw.
+ */
+export function demultiplex(raw: Buffer): string {
+  const framed = raw.length >= 8 && raw[0]! <= 2 && raw[1] === 0 && raw[2] === 0 && raw[3] === 0;
+  if (!framed) return raw.toString('utf8');
+  const parts: Buffer[] = [];
+  let at = 0;
+  while (at + 8 <= raw.length) {
+    const size = raw.readUInt32BE(at + 4);
+    parts.push(raw.subarray(at + 8, at + 8 + size));
+    at += 8 + size;
+  }
+  return Buffer.concat(parts).toString('utf8');
+}
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}

@@ -1,0 +1,109 @@
+// What the reporter's parts share: its deps and options, the resolved tuning, and its mutable
+// state in one typed object (the socket, where the outbox stands, the timers).
+
+import type pino from 'pino';
+import WebSocket from 'ws';
+import type { StatusSnapshot } from '../contracts/status-model.js';
+import type { HubSettings } from '../settings/model.js';
+import type { Db } from '../store/db.js';
+import type { Outbox } from '../store/outbox.js';
+import type { EventSink } from '../contracts/events.js';
+import type { HeartbeatSampler } from './host-metrics.js';
+import type { AgentMessage, HubMessage } from '../contracts/hub-protocol.js';
+
+export interface ReporterDeps {
+  db: Db;
+  logger: pino.Logger;
+  now: () => Date;
+  random: () => number;
+  status: () => StatusSnapshot;
+  metrics: HeartbeatSampler;
+  onSyncNow: (reason: string) => void;
+  /** Break-glass from the hub; without these the agent refuses the frames. A string returned is why a suspend was refused. */
+  onSuspend?: (request: HubSuspend) => string | null | void;
+  onResume?: (request: HubResume) => void;
+}
+
+export type HubSuspend = Extract<HubMessage, { t: 'suspend' }>;
+export type HubResume = Extract<HubMessage, { t: 'resume' }>;
+
+export interface ReporterOptions {
+  settings: HubSettings;
+  host: string;
+  version: string;
+  /** Reconnect backoff bounds; defaults 1 s and 60 s. */
+  backoffMinMs?: number;
+  backoffMaxMs?: number;
+  /** Events per frame while draining the outbox. */
+  batchSize?: number;
+}
+
+export interface Reporter extends EventSink {
+  start(): void;
+  stop(): Promise<void>;
+  connected(): boolean;
+  outboxSize(): number;
+}
+
+/** Everything about the link that changes while the reporter runs. */
+export interface ReporterState {
+  socket: WebSocket | null;
+  /** Welcomed: the hub told us what it already holds. */
+  ready: boolean;
+  stopped: boolean;
+  /** Reconnects since the last welcome; drives the backoff. */
+  attempt: number;
+  /** Highest outbox seq sent on this link. */
+  sentUpTo: number;
+  /** Last seq of the batch awaiting its ack. */
+  inFlight: number | null;
+  awaitingPong: boolean;
+  /** A heartbeat is being sampled. */
+  sampling: boolean;
+  inventorySent: boolean;
+  timers: {
+    reconnect: NodeJS.Timeout | null;
+    heartbeat: NodeJS.Timeout | null;
+    ping: NodeJS.Timeout | null;
+    status: NodeJS.Timeout | null;
+  };
+}
+
+/** Options with their defaults applied, read once at creation. */
+export interface ReporterTuning {
+  backoffMin: number;
+  backoffMax: number;
+  batchSize: number;
+  pingEveryMs: number;
+  ca: Buffer | undefined;
+}
+
+export interface ReporterContext {
+  deps: ReporterDeps;
+  options: ReporterOptions;
+  tuning: ReporterTuning;
+  log: pino.Logger;
+  outbox: Outbox;
+  state: ReporterState;
+}
+
+export function initialState(): ReporterState {
+  return {
+    socket: null,
+    ready: false,
+    stopped: true,
+    attempt: 0,
+    sentUpTo: 0,
+    inFlight: null,
+    awaitingPong: false,
+    sampling: false,
+    inventorySent: false,
+    timers: { reconnect: null, heartbeat: null, ping: null, status: null },
+  };
+}
+
+/** Sends on the open link; a message while there is none is dropped. */
+export function send(ctx: ReporterContext, message: AgentMessage): void {
+  const socket = ctx.state.socket;
+  if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+}

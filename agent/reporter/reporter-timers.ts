@@ -1,0 +1,88 @@
+// The reporter's timers: heartbeats with host metrics, the ping that notices a dead link, and
+// the debounced status snapshot after events that change it.
+
+import type WebSocket from 'ws';
+import type { StatusSnapshot } from '../contracts/status-model.js';
+import type { AgentMessage, HeartbeatSummary } from '../contracts/hub-protocol.js';
+import { send, type ReporterContext, type ReporterState } from './reporter-context.js';
+
+const STATUS_DEBOUNCE_MS = 200;
+
+/** Sends one heartbeat now and then every heartbeatMs while the link lasts. */
+export function startHeartbeat(ctx: ReporterContext): void {
+  void beat(ctx);
+  ctx.state.timers.heartbeat = setInterval(() => void beat(ctx), ctx.options.settings.heartbeatMs);
+}
+
+async function beat(ctx: ReporterContext): Promise<void> {
+  const { state, deps } = ctx;
+  if (!state.ready || state.sampling) return; // heartbeats are never queued: only the latest matters
+  state.sampling = true;
+  try {
+    const metrics = await deps.metrics.sample().catch((err: unknown) => {
+      ctx.log.debug({ err: String(err) }, 'host metrics unavailable');
+      return null;
+    });
+    const beat: AgentMessage = { t: 'heartbeat', at: deps.now().toISOString(), metrics, summary: summarise(deps.status(), ctx.outbox.size()) };
+    const inventory = state.inventorySent ? null : deps.metrics.inventory();
+    if (inventory) {
+      beat.inventory = inventory;
+      state.inventorySent = true;
+    }
+    send(ctx, beat);
+  } finally {
+    state.sampling = false;
+  }
+}
+
+/** Pings the hub every pingEveryMs; a ping left unanswered until the next one drops the link. */
+export function startPing(ctx: ReporterContext, ws: WebSocket): void {
+  const { state } = ctx;
+  state.awaitingPong = false;
+  state.timers.ping = setInterval(() => {
+    if (state.awaitingPong) {
+      ctx.log.warn('hub did not answer a ping: dropping the link');
+      ws.terminate();
+      return;
+    }
+    state.awaitingPong = true;
+    ws.ping();
+  }, ctx.tuning.pingEveryMs);
+}
+
+/** Stops the heartbeat and ping timers of a link. */
+export function clearLinkTimers(state: ReporterState): void {
+  if (state.timers.heartbeat) clearInterval(state.timers.heartbeat);
+  if (state.timers.ping) clearInterval(state.timers.ping);
+  state.timers.heartbeat = null;
+  state.timers.ping = null;
+}
+
+/** Sends a fresh status snapshot shortly, once for a burst of events. */
+export function scheduleStatus(ctx: ReporterContext): void {
+  const { state } = ctx;
+  if (state.timers.status || !state.ready) return;
+  state.timers.status = setTimeout(() => {
+    state.timers.status = null;
+    send(ctx, { t: 'status', status: ctx.deps.status() });
+  }, STATUS_DEBOUNCE_MS);
+}
+
+export function summarise(status: StatusSnapshot, outboxSize: number): HeartbeatSummary {
+  let healthy = 0;
+  let unhealthy = 0;
+  for (const r of status.resources) {
+    if (r.health === 'healthy') healthy++;
+    else if (r.health === 'unhealthy' || r.health === 'missing') unhealthy++;
+  }
+  return {
+    applied: status.revision.applied,
+    head: status.revision.head,
+    state: status.state,
+    healthy,
+    unhealthy,
+    suspended: status.suspended !== null,
+    outbox: outboxSize,
+    labels: status.labels ?? {},
+  };
+}

@@ -2,8 +2,8 @@
 // Assembled with the other method groups by createDockerEngine (dockerode-engine.ts).
 
 import type Dockerode from 'dockerode';
-import { LABEL, type ForeignResource, type ObservedContainer } from '../../contracts/observed.js';
-import { foreignOf } from './compose-projects.js';
+import type { ObservedContainer } from '../../contracts/observed.js';
+import { sortListing } from './container-listing.js';
 import { toObservedContainer } from './create-body.js';
 import { statusOf, toDockerError } from './docker-errors.js';
 import type { ContainerEngine, ContainerListing } from './port.js';
@@ -31,19 +31,11 @@ export function createContainerReads(docker: Dockerode, inspectConcurrency: numb
       } catch (err) {
         throw toDockerError(err, 'list', { host });
       }
-      const mine: string[] = [];
-      const otherNames: string[] = [];
-      const others: ForeignResource[] = [];
-      for (const c of all) {
-        const labels = c.Labels ?? {};
-        if (labels[LABEL.managed] === 'true' && labels[LABEL.host] === host) mine.push(c.Id);
-        else otherNames.push(...c.Names.map((n) => n.replace(/^\//, '')));
-        for (const n of c.Names) others.push(...[foreignOf(n.replace(/^\//, ''), c.Id, labels, host)].filter((f) => f !== null));
-      }
+      const { mine, otherNames, others } = sortListing(all, host);
       const inspected = await mapLimit(mine, inspectConcurrency, inspect);
       // A container removed between list and inspect is simply no longer there.
       const managed = inspected.filter((c): c is ObservedContainer => c !== null);
-      return { managed, otherNames: otherNames.sort(), others };
+      return { managed, otherNames, others };
     },
 
     async logs(nameOrId: string, lines: number): Promise<string> {

@@ -5,6 +5,7 @@
 import type Dockerode from 'dockerode';
 import { LABEL, type ForeignResource, type ObservedContainer, type ObservedNetwork, type ObservedVolume } from '../../contracts/observed.js';
 import { foreignOf } from './compose-projects.js';
+import { sortListing } from './container-listing.js';
 import { toObservedContainer } from './create-body.js';
 import { statusOf, toDockerError } from './docker-errors.js';
 import { filtersQuery, type EngineHttp } from './engine-http.js';
@@ -60,22 +61,10 @@ export function createEngineReads(http: EngineHttp): EngineReads {
       } catch (err) {
         throw toDockerError(err, 'list', { host });
       }
-      const mine: string[] = [];
-      const otherNames: string[] = [];
-      const others: ForeignResource[] = [];
-      for (const c of all) {
-        const labels = c.Labels ?? {};
-        const names = (c.Names ?? []).map((n) => n.replace(/^\//, ''));
-        if (labels[LABEL.managed] === 'true' && labels[LABEL.host] === host) mine.push(c.Id);
-        else otherNames.push(...names);
-        for (const n of names) {
-          const f = foreignOf(n, c.Id, labels, host);
-          if (f) others.push(f);
-        }
-      }
+      const { mine, otherNames, others } = sortListing(all, host);
       const inspected = await mapLimit(mine, INSPECT_CONCURRENCY, inspect);
       // A container removed between list and inspect is simply no longer there.
-      return { managed: inspected.filter((c): c is ObservedContainer => c !== null), otherNames: otherNames.sort(), others };
+      return { managed: inspected.filter((c): c is ObservedContainer => c !== null), otherNames, others };
     },
 
     async listNetworks(host: string): Promise<ObservedNetwork[]> {

@@ -1,7 +1,7 @@
 // The hub's in-memory record of one host and the plain views the API and dashboard show of it.
 // Pure functions of the record and the clock.
 
-import type { HostRow } from './store.js';
+import type { HostRow } from './storage/port.js';
 
 export interface HostState extends HostRow {
   /** Open agent sockets for this host (normally 0 or 1). */

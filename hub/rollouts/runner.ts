@@ -9,7 +9,7 @@ import { assignWaves, countPhases, type HostReport, type Rollout, type RolloutSp
 import { command, decide, published, publishFailed, revertPublished, type Command, type Effect } from './planner.js';
 import type { PreparedCommit, RolloutRepo } from './repo.js';
 import { confirmedOutcome, OutcomeBook, outcomeOfEvent, outcomeOfStatus } from './reports.js';
-import type { RolloutStore } from './store.js';
+import type { RolloutStorage } from '../storage/port.js';
 
 export class RolloutUnavailableError extends Error {
   readonly code = 'ROLLOUT_UNAVAILABLE';
@@ -20,7 +20,7 @@ export class RolloutUnavailableError extends Error {
 }
 
 export interface RunnerDeps {
-  store: RolloutStore;
+  store: RolloutStorage;
   fleet: Fleet;
   /** Asks a host to sync now (the hub's agent endpoint). */
   requestSync: (host: string, reason: string) => void;
@@ -43,6 +43,8 @@ interface Entry {
   retryAt: number;
   unsaved: boolean;
   savedAt: number;
+  /** The stores of this rollout's state, one after the other: a later one never lands first. */
+  saving: Promise<void>;
 }
 
 const STEP_GAP_MS = 100;
@@ -68,8 +70,8 @@ export class RolloutRunner {
     deps.fleet.onReport((host, report) => this.onReport(host, report));
   }
 
-  start(): void {
-    for (const r of this.deps.store.active()) {
+  async start(): Promise<void> {
+    for (const r of await this.deps.store.active()) {
       // A publish cut short by the restart is tried again: publishing is idempotent.
       for (const h of r.hosts) if (h.phase === 'publishing') h.phase = 'pending';
       this.track(r, null);
@@ -89,14 +91,15 @@ export class RolloutRunner {
     this.timer = null;
     await Promise.allSettled([...this.entries.values()].map((e) => e.lock));
     for (const e of this.entries.values()) if (e.unsaved) this.save(e);
+    await Promise.allSettled([...this.entries.values()].map((e) => e.saving));
   }
 
-  list(limit = 50): Rollout[] {
-    return this.deps.store.list(limit).map((r) => this.entries.get(r.id)?.r ?? r);
+  async list(limit = 50): Promise<Rollout[]> {
+    return (await this.deps.store.list(limit)).map((r) => this.entries.get(r.id)?.r ?? r);
   }
 
-  get(id: number): Rollout | null {
-    return this.entries.get(id)?.r ?? this.deps.store.get(id);
+  async get(id: number): Promise<Rollout | null> {
+    return this.entries.get(id)?.r ?? (await this.deps.store.get(id));
   }
 
   active(): Rollout[] {
@@ -123,7 +126,7 @@ export class RolloutRunner {
     const base = prepared.hosts.map((h) => ({ host: h.host, branch: h.branch, labels: h.labels, phase: 'pending' as const, commit: null, previous: null, revertCommit: null, publishedAt: null, reason: '', evidence: null }));
     const { hosts, waveCount } = assignWaves(base, spec.waves);
     const at = this.deps.now();
-    const r = this.deps.store.create({
+    const r = await this.deps.store.create({
       spec, createdBy: by, createdAt: at.toISOString(), status: 'running', wave: 0, waveCount, waveStartedAt: null, nextWaveAt: null,
       hosts, timeline: [{ at: at.toISOString(), text: `created by ${by}: ${hosts.length} host(s) in ${waveCount} wave(s), fleet commit ${spec.fleetCommit.slice(0, 12)}` }], haltReason: null, version: 1,
     });
@@ -136,7 +139,7 @@ export class RolloutRunner {
   async command(id: number, cmd: Command, by: string): Promise<Rollout> {
     const e = this.entries.get(id);
     if (!e) {
-      const stored = this.deps.store.get(id);
+      const stored = await this.deps.store.get(id);
       if (!stored) throw new RolloutUnavailableError(`no rollout ${id}`, 404);
       if (!(cmd.kind === 'abort' && cmd.revert)) throw new RolloutUnavailableError(`rollout ${id} is ${stored.status}`, 409);
       this.track(stored, null);
@@ -167,7 +170,7 @@ export class RolloutRunner {
   }
 
   private track(r: Rollout, prepared: PreparedCommit | null): void {
-    this.entries.set(r.id, { r, hosts: new Set(r.hosts.map((h) => h.host)), prepared, lock: Promise.resolve(), busy: false, dirty: true, retryAt: 0, unsaved: false, savedAt: 0 });
+    this.entries.set(r.id, { r, hosts: new Set(r.hosts.map((h) => h.host)), prepared, lock: Promise.resolve(), busy: false, dirty: true, retryAt: 0, unsaved: false, savedAt: 0, saving: Promise.resolve() });
   }
 
   private onReport(host: string, report: Parameters<Parameters<Fleet['onReport']>[0]>[1]): void {
@@ -243,7 +246,12 @@ export class RolloutRunner {
   }
 
   private save(e: Entry): void {
-    this.deps.store.save(e.r);
+    // A copy: the state may move on before the previous store is done.
+    const r = structuredClone(e.r);
+    e.saving = e.saving.then(() => this.deps.store.save(r)).catch((err: unknown) => {
+      this.log.error({ rollout: r.id, err }, 'cannot store the rollout');
+      e.unsaved = true;
+    });
     e.unsaved = false;
     e.savedAt = this.deps.now().getTime();
   }

@@ -1,0 +1,126 @@
+// The storage port: everything the hub keeps (hosts, tokens, events, operators, sessions, audit,
+// webhook deliveries, branch heads, rollouts). Async because PostgreSQL is; SQLite answers at once.
+
+import type { HostInventory, HostMetrics, HeartbeatSummary, OutboxEntry } from '../../agent/reporter/protocol.js';
+import type { StatusSnapshot } from '../../agent/reconciler/status-model.js';
+import type { Rollout } from '../rollouts/model.js';
+
+export interface HostRow {
+  host: string;
+  branch: string;
+  version: string;
+  inventory: HostInventory | null;
+  status: StatusSnapshot | null;
+  metrics: HostMetrics | null;
+  summary: HeartbeatSummary | null;
+  lastSeen: string | null;
+  lastSeq: number;
+  firstSeen: string;
+}
+
+/** Per-host limits on stored events: rows and payload bytes; the oldest go first. */
+export interface EventCaps {
+  rows: number;
+  bytes: number;
+}
+
+export interface StoredEvent {
+  id: number;
+  seq: number;
+  at: string;
+  received: string;
+  type: string;
+  event: unknown;
+}
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actor: string;
+  role: string;
+  action: string;
+  target: string;
+  result: string;
+  remote: string;
+}
+
+export interface UserRow {
+  name: string;
+  role: string;
+  created: string;
+}
+
+export interface SessionRow {
+  name: string;
+  role: string;
+  via: string;
+}
+
+/** Hosts, their agent tokens (hashed), their events and the branch heads pushes announced. */
+export interface HostStorage {
+  addToken(host: string, token: string, now: Date): Promise<void>;
+  /** Removes every token of the host; returns how many there were. */
+  revokeTokens(host: string): Promise<number>;
+  hostForToken(token: string): Promise<string | null>;
+  tokenHostNames(): Promise<string[]>;
+  /** True when the host has at least one token (it may never have connected yet). */
+  hasToken(host: string): Promise<boolean>;
+  listTokens(): Promise<{ host: string; tokens: number; created: string }[]>;
+  loadHosts(): Promise<HostRow[]>;
+  /** One host's row, e.g. the last event seq another hub stored. */
+  loadHost(host: string): Promise<HostRow | null>;
+  /** Writes the changing part of many hosts in one transaction; never the event seq. */
+  saveHosts(rows: readonly HostRow[]): Promise<void>;
+  /**
+   * Stores the events above the larger of `lastSeq` and the stored seq, moves the stored seq, and
+   * commits before it returns: only then may the agent be acknowledged. A resent batch (a lost
+   * ack, another hub) is stored once: (host, seq) is unique.
+   */
+  insertEvents(host: string, lastSeq: number, entries: readonly OutboxEntry[], received: Date, caps: EventCaps): Promise<{ fresh: OutboxEntry[]; lastSeq: number }>;
+  /** Newest first; `beforeId` pages further back; stops once `maxBytes` of payload are read. */
+  events(host: string, limit: number, beforeId?: number, maxBytes?: number): Promise<StoredEvent[]>;
+  setBranchHead(branch: string, head: string, now: Date): Promise<void>;
+  branchHeads(): Promise<Map<string, string>>;
+}
+
+/** Operators (hashed API tokens), dashboard sessions, the audit log, webhook replay protection. */
+export interface AuthStorage {
+  addUser(name: string, role: string, token: string, now: Date): Promise<void>;
+  /** Removes the operator and every session in that name; false when there was none. */
+  revokeUser(name: string): Promise<boolean>;
+  userForToken(token: string): Promise<{ name: string; role: string } | null>;
+  users(): Promise<UserRow[]>;
+  userCount(): Promise<number>;
+  openSession(id: string, who: SessionRow, expires: Date): Promise<void>;
+  session(id: string, now: Date): Promise<SessionRow | null>;
+  closeSession(id: string): Promise<void>;
+  expireSessions(now: Date): Promise<void>;
+  audit(entry: Omit<AuditEntry, 'id'>): Promise<void>;
+  /** Newest first; `beforeId` pages further back. */
+  auditLog(limit: number, beforeId?: number): Promise<AuditEntry[]>;
+  /** Records a webhook delivery; false when it was seen before (a replay, or another hub's). */
+  firstDelivery(id: string, now: Date): Promise<boolean>;
+  /** True when `head` was already the head of `branch` at some point (so it is not newer). */
+  headSeen(branch: string, head: string): Promise<boolean>;
+  rememberHead(branch: string, head: string, now: Date): Promise<void>;
+}
+
+/** Rollouts, each kept whole as JSON. */
+export interface RolloutStorage {
+  create(rollout: Omit<Rollout, 'id'>): Promise<Rollout>;
+  /** Serialises `r` before it returns its promise: later changes to `r` are not part of this save. */
+  save(r: Rollout): Promise<void>;
+  get(id: number): Promise<Rollout | null>;
+  list(limit: number): Promise<Rollout[]>;
+  active(): Promise<Rollout[]>;
+}
+
+export type StorageKind = 'sqlite' | 'postgres';
+
+export interface HubStorage {
+  readonly kind: StorageKind;
+  readonly hosts: HostStorage;
+  readonly auth: AuthStorage;
+  readonly rollouts: RolloutStorage;
+  close(): Promise<void>;
+}

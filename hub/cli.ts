@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import type pino from 'pino';
 import { SettingsError } from '../agent/errors.js';
+import { registerMigrateCommand } from './cli-migrate.js';
 import type { AuthStorage, HostStorage, HubStorage } from './storage/port.js';
 
 export interface HubCommandDeps {
@@ -106,6 +107,7 @@ export function registerHubCommand(program: Command, deps: HubCommandDeps): Comm
       for (const t of await withStore(cmd, (store) => store.listTokens())) print(`${t.host}\t${t.tokens}\t${t.created}`);
     });
   registerUserCommand(hub, { now, print, withStorage });
+  registerMigrateCommand(hub, { print });
   return hub;
 }
 

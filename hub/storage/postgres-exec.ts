@@ -16,8 +16,7 @@ export interface PostgresTarget {
 
 export function createPool(target: PostgresTarget): pg.Pool {
   return new pg.Pool({
-    connectionString: target.url,
-    ...(target.password !== null ? { password: target.password } : {}),
+    connectionString: withPassword(target.url, target.password),
     max: target.max ?? 8,
     application_name: 'moor-hub',
     types: {
@@ -25,6 +24,14 @@ export function createPool(target: PostgresTarget): pg.Pool {
         oid === INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
+}
+
+/** pg reads the password from the URL only (a separate `password` loses to the URL's absent one); in memory, never logged. */
+export function withPassword(url: string, password: string | null): string {
+  if (password === null) return url;
+  const u = new URL(url);
+  u.password = encodeURIComponent(password);
+  return u.toString();
 }
 
 const numbered = new Map<string, string>();

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { StatusSnapshot } from '../../../agent/reconciler/status-model.js';
+import { hubDatabaseYaml } from '../../bed/postgres-db.js';
 
 /** The real `moor` entry (build/agent/main.js); the hub's own small entry when main is not built. */
 const MAIN = resolve(import.meta.dirname, '../../../agent/main.js');
@@ -46,7 +47,11 @@ export interface HubFixture {
   pid(): number;
 }
 
-export async function hubFixture(extraYaml = ''): Promise<HubFixture> {
+/**
+ * A hub in a temp folder. `database` is hub.yaml's `database:` line: by default a SQLite file, or a
+ * fresh PostgreSQL database when MOOR_TEST_HUB_DB=postgres (two hubs share one by passing the same line).
+ */
+export async function hubFixture(extraYaml = '', database?: string): Promise<HubFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'moor-hub-'));
   const port = await freePort();
   const secret = 'webhook-secret-for-tests';
@@ -54,7 +59,7 @@ export async function hubFixture(extraYaml = ''): Promise<HubFixture> {
   const config = join(dir, 'hub.yaml');
   const metricsToken = 'scrape-token-for-tests';
   writeFileSync(join(dir, 'metrics-token'), metricsToken + '\n');
-  writeFileSync(config, `listen: 127.0.0.1:${port}\ndatabase: ./hub.db\nofflineAfter: 2s\nwebhookSecretFile: webhook-secret\nmetricsTokenFile: metrics-token\n${extraYaml}`);
+  writeFileSync(config, `listen: 127.0.0.1:${port}\n${database ?? (await hubDatabaseYaml())}offlineAfter: 2s\nwebhookSecretFile: webhook-secret\nmetricsTokenFile: metrics-token\n${extraYaml}`);
   const logFile = join(dir, 'hub.log');
   let child: ChildProcess | null = null;
   const cli = (args: string[]): string => {

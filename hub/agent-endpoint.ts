@@ -22,6 +22,9 @@ export interface AgentEndpointOptions {
 
 export type SyncRequest = 'sent' | 'merged' | 'offline';
 
+/** Hands a message for a host linked to another hub (sharing the database) to that hub; false when none is. */
+export type Relay = (host: string, message: HubMessage) => boolean;
+
 interface Session {
   host: string;
   token: string;
@@ -63,7 +66,7 @@ export class AgentEndpoint {
   private readonly log: pino.Logger;
 
   constructor(
-    private readonly deps: { fleet: Fleet; store: HostStorage; logger: pino.Logger },
+    private readonly deps: { fleet: Fleet; store: HostStorage; logger: pino.Logger; relay?: Relay },
     private readonly options: AgentEndpointOptions,
   ) {
     this.log = deps.logger.child({ component: 'agent-endpoint' });
@@ -153,18 +156,18 @@ export class AgentEndpoint {
   }
 
   /** Sends a command to a connected host; false when it is not connected. */
-  sendTo(host: string, message: HubMessage): boolean {
+  sendTo(host: string, message: HubMessage, relay = true): boolean {
     const ws = this.byHost.get(host);
     // A link that is closing (after a bad frame, or replaced) would drop the message: say so.
-    if (!ws || ws.readyState !== ws.OPEN) return false;
+    if (!ws || ws.readyState !== ws.OPEN) return relay && (this.deps.relay?.(host, message) ?? false);
     this.send(ws, message);
     return true;
   }
 
   /** Asks a host to sync, unless a request to it is still pending: then the two are one. */
-  requestSync(host: string, reason: string, now = Date.now()): SyncRequest {
+  requestSync(host: string, reason: string, now = Date.now(), relay = true): SyncRequest {
     const ws = this.byHost.get(host);
-    if (!ws || ws.readyState !== ws.OPEN) return 'offline';
+    if (!ws || ws.readyState !== ws.OPEN) return relay && this.deps.relay?.(host, { t: 'sync', reason }) ? 'sent' : 'offline';
     const since = this.pendingSync.get(host);
     if (since !== undefined && now - since < (this.options.syncPendingMs ?? 60_000)) return 'merged';
     this.pendingSync.set(host, now);

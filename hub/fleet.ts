@@ -6,7 +6,7 @@ import type { AgentMessage, OutboxEntry } from '../agent/reporter/protocol.js';
 import type { StatusSnapshot } from '../agent/reconciler/status-model.js';
 import type { Alert, AlertSink } from './alerts.js';
 import { detailView, isOnline, matches, summaryView, type HostDetailView, type HostFilter, type HostState, type HostSummaryView } from './host-view.js';
-import type { HostStorage } from './storage/port.js';
+import type { HostRow, HostStorage } from './storage/port.js';
 import { matches as selects, type Selector } from '../fleet/selector.js';
 
 export interface FleetOptions {
@@ -135,8 +135,10 @@ export class Fleet {
   }
 
   /** Periodic: picks up hosts given a token since the start, then offline and long-suspension alerts. */
-  async check(): Promise<void> {
+  async check(options: { alerts: boolean } = { alerts: true }): Promise<void> {
     for (const host of await this.deps.store.tokenHostNames()) if (!this.hosts.has(host)) this.record(host);
+    // Several hubs on one database: only the one holding the lease raises fleet-wide alerts.
+    if (!options.alerts) return;
     const now = this.deps.now();
     const ms = now.getTime();
     for (const h of this.hosts.values()) {
@@ -221,6 +223,23 @@ export class Fleet {
       throw err;
     }
     return dirty.length;
+  }
+
+  /**
+   * Takes in the records other hubs sharing the database wrote (their agents' links); a host linked
+   * here is this hub's to know. A changed status reaches the listeners as if the agent had sent it.
+   */
+  absorb(rows: readonly HostRow[]): void {
+    for (const row of rows) {
+      const h = this.hosts.get(row.host);
+      if (h && h.sockets > 0) continue;
+      const before = h?.status ? JSON.stringify(h.status) : null;
+      const next: HostState = { ...row, sockets: 0, dirty: false, offlineAlerted: h?.offlineAlerted ?? false, suspendedAlerted: h?.suspendedAlerted ?? null, linkedElsewhere: true };
+      next.lastSeq = Math.max(row.lastSeq, h?.lastSeq ?? 0);
+      this.hosts.set(row.host, next);
+      if (!h) this.sorted = null;
+      if (row.status && JSON.stringify(row.status) !== before) for (const l of this.listeners) l(row.host, { status: row.status });
+    }
   }
 
   private record(host: string): HostState {

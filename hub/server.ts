@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type pino from 'pino';
 import { AgentEndpoint } from './agent-endpoint.js';
+import { ClusterNode, CLUSTER_DEFAULTS, type ClusterOptions } from './cluster-node.js';
 import { createWebhookAlerts, type AlertSink } from './alerts.js';
 import { Fleet } from './fleet.js';
 import { registerAdminRoutes } from './http-admin.js';
@@ -34,6 +35,8 @@ export interface HubOptions {
   flushMs?: number;
   /** How often the hub pings agents (and re-checks their tokens). */
   pingMs?: number;
+  /** Lease and refresh periods when several hubs share a PostgreSQL database. */
+  cluster?: Partial<ClusterOptions>;
 }
 
 export interface Hub {
@@ -45,6 +48,7 @@ export interface Hub {
   readonly store: HostStorage;
   readonly auth: AuthStorage;
   readonly rollouts: RolloutRunner;
+  readonly cluster: ClusterNode;
 }
 
 /** Opens the storage `database:` names (its schema brought up to date); `start` serves. */
@@ -59,18 +63,25 @@ export async function createHub(deps: HubDeps, options: HubOptions): Promise<Hub
     { store, logger: deps.logger, now: deps.now, alerts },
     { offlineAfterMs: s.offlineAfterMs, suspendedAfterMs: s.alerts.suspendedAfterMs, eventsPerHost: s.eventsPerHost, eventBytesPerHost: s.eventBytesPerHost },
   );
-  const endpoint = new AgentEndpoint({ fleet, store, logger: deps.logger }, { path: '/agent', pingMs: options.pingMs ?? 30_000, maxPayload: 4 * 1024 * 1024 });
+  let node: ClusterNode | null = null;
+  const relay = (host: string, message: Parameters<ClusterNode['relay']>[1]): boolean => node?.relay(host, message) ?? false;
+  const endpoint = new AgentEndpoint({ fleet, store, logger: deps.logger, relay }, { path: '/agent', pingMs: options.pingMs ?? 30_000, maxPayload: 4 * 1024 * 1024 });
   const rollouts = new RolloutRunner(
     { store: storage.rollouts, fleet, requestSync: (host, reason) => void endpoint.requestSync(host, reason), repo: deps.rolloutRepo ?? (s.fleet ? gitRolloutRepo(s.fleet) : null), alerts, logger: deps.logger, now: deps.now },
     { tickMs: 250 },
   );
+  const cluster = new ClusterNode(
+    { cluster: storage.cluster, store, fleet, endpoint: () => endpoint, rollouts, logger: deps.logger, now: deps.now },
+    { ...CLUSTER_DEFAULTS, ...options.cluster },
+  );
+  node = cluster;
   let app: FastifyInstance | null = null;
 
   async function build(): Promise<FastifyInstance> {
     const instance = await createHttpServer({ auth, logger: deps.logger, now: deps.now }, s);
     registerLoginRoutes(instance, { auth, logger: deps.logger, now: deps.now }, s);
-    registerApiRoutes(instance, { fleet, endpoint, store, auth, logger: deps.logger, now: deps.now, extraMetrics: () => rollouts.metrics() }, { webhookSecret: s.webhookSecret });
-    registerRolloutRoutes(instance, { runner: rollouts, auth, now: deps.now }, { html: ROLLOUT_PAGE_HTML, script: ROLLOUT_PAGE_SCRIPT });
+    registerApiRoutes(instance, { fleet, endpoint, store, auth, logger: deps.logger, now: deps.now, extraMetrics: () => [...rollouts.metrics(), '# HELP moor_hub_leader 1 when this hub runs the rollouts and fleet alerts.', '# TYPE moor_hub_leader gauge', `moor_hub_leader ${cluster.leads() ? 1 : 0}`] }, { webhookSecret: s.webhookSecret });
+    registerRolloutRoutes(instance, { runner: rollouts, auth, now: deps.now, leads: () => cluster.leads() }, { html: ROLLOUT_PAGE_HTML, script: ROLLOUT_PAGE_SCRIPT });
     registerAdminRoutes(instance, { store, auth, now: deps.now });
     // Agents stay on ws: their bearer token is checked in the upgrade, before the socket is accepted.
     instance.server.on('upgrade', (req, socket, head: Buffer) => endpoint.handleUpgrade(req, socket, head));
@@ -87,7 +98,7 @@ export async function createHub(deps: HubDeps, options: HubOptions): Promise<Hub
     };
   };
   const flush = periodic('cannot write host state', () => fleet.flush());
-  const check = periodic('cannot check hosts', () => fleet.check());
+  const check = periodic('cannot check hosts', () => fleet.check({ alerts: cluster.leads() }));
 
   return {
     fleet,
@@ -96,13 +107,14 @@ export async function createHub(deps: HubDeps, options: HubOptions): Promise<Hub
     store,
     auth,
     rollouts,
+    cluster,
     async start() {
       await fleet.load();
       app = await build();
       await app.listen({ port: s.listen.port, host: s.listen.host });
       const server = app.server;
       timers.push(setInterval(() => void flush(), options.flushMs ?? 2000));
-      await rollouts.start();
+      await cluster.start();
       timers.push(setInterval(() => void check(), Math.max(250, Math.min(5000, s.offlineAfterMs / 4))));
       const address = server.address() as AddressInfo;
       log.info({ listen: `${address.address}:${address.port}`, tls: s.tls !== null, database: s.database }, 'hub listening');
@@ -113,7 +125,7 @@ export async function createHub(deps: HubDeps, options: HubOptions): Promise<Hub
     },
     async stop() {
       for (const t of timers) clearInterval(t);
-      await rollouts.stop();
+      await cluster.stop();
       await endpoint.close();
       if (app) {
         app.server.closeAllConnections();

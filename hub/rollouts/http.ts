@@ -74,9 +74,16 @@ function idOf(req: FastifyRequest<IdParams>): number {
   return Number.isSafeInteger(id) && id > 0 ? id : 0;
 }
 
-export function registerRolloutRoutes(app: FastifyInstance, deps: { runner: RolloutRunner; auth: AuthStorage; now: () => Date }, page: { html: string; script: string } | null): void {
+export function registerRolloutRoutes(app: FastifyInstance, deps: { runner: RolloutRunner; auth: AuthStorage; now: () => Date; leads?: () => boolean }, page: { html: string; script: string } | null): void {
   const viewer = { config: { access: 'viewer' as const } };
-  const operator = { config: { access: 'operator' as const }, bodyLimit: 8 * 1024 };
+  // Several hubs on one database: rollouts run on the one holding the lease; the others send callers there.
+  const operator = {
+    config: { access: 'operator' as const },
+    bodyLimit: 8 * 1024,
+    preHandler: async (_req: FastifyRequest, reply: FastifyReply) => {
+      if (deps.leads && !deps.leads()) return reply.code(503).header('retry-after', '2').send({ error: 'another hub runs the rollouts now: send this to it (see moor_hub_leader in /metrics)' });
+    },
+  };
   if (page !== null) {
     for (const path of ['/rollouts', '/rollouts/:id']) {
       app.get(path, { config: { access: 'viewer', page: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page.html));

@@ -125,6 +125,10 @@ export class SqlHostStorage implements HostStorage {
     return out;
   }
 
+  async loadHostsSeenSince(since: string): Promise<HostRow[]> {
+    return (await this.x.all<RawHost>('SELECT * FROM hosts WHERE last_seen > ?', [since])).map(hostOf);
+  }
+
   async setBranchHead(branch: string, head: string, now: Date): Promise<void> {
     await this.x.run('INSERT INTO branch_heads (branch, head, at) VALUES (?, ?, ?) ON CONFLICT (branch) DO UPDATE SET head = excluded.head, at = excluded.at',
       [branch, head, now.toISOString()]);

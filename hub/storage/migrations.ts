@@ -7,6 +7,14 @@ export interface Migration {
   postgres: string;
 }
 
+const LEASES = `
+  CREATE TABLE leases (
+    name     TEXT PRIMARY KEY,
+    holder   TEXT NOT NULL,
+    expires  BIGINT NOT NULL
+  );
+  `;
+
 /** Applied in order by both adapters; the SQLite texts are those hub/db.ts had before the port. */
 export const MIGRATIONS: readonly Migration[] = [
   // 1: hosts and their last known state, hashed tokens, events, branch heads from push webhooks.
@@ -180,5 +188,10 @@ export const MIGRATIONS: readonly Migration[] = [
   );
   CREATE INDEX rollouts_status ON rollouts(status);
   `,
+  },
+  // 4: leases: which hub runs the rollouts and the fleet-wide alerts while several share a database.
+  {
+    sqlite: LEASES,
+    postgres: LEASES,
   },
 ];

@@ -7,8 +7,9 @@ import { StoreError } from '../../agent/errors.js';
 import { SqlAuthStorage } from './auth-queries.js';
 import { SqlHostStorage } from './host-queries.js';
 import { MIGRATIONS } from './migrations.js';
-import type { HubStorage, StorageKind } from './port.js';
-import { createPool, PostgresExec } from './postgres-exec.js';
+import type { ClusterStorage, HubStorage, StorageKind } from './port.js';
+import { postgresCluster, sqliteCluster } from './cluster.js';
+import { createClient, createPool, PostgresExec } from './postgres-exec.js';
 import { migratePostgres } from './postgres-migrate.js';
 import { SqlRolloutStorage } from './rollout-queries.js';
 import type { SqlExec } from './sql.js';
@@ -30,13 +31,14 @@ export interface OpenStorage extends HubStorage {
   readonly exec: SqlExec;
 }
 
-function storageOver(kind: StorageKind, exec: SqlExec, close: () => Promise<void>): OpenStorage {
-  return { kind, exec, hosts: new SqlHostStorage(exec), auth: new SqlAuthStorage(exec), rollouts: new SqlRolloutStorage(exec), close };
+function storageOver(kind: StorageKind, exec: SqlExec, cluster: ClusterStorage, close: () => Promise<void>): OpenStorage {
+  return { kind, exec, hosts: new SqlHostStorage(exec), auth: new SqlAuthStorage(exec), rollouts: new SqlRolloutStorage(exec), cluster, close };
 }
 
 export function openSqliteStorage(file: string): OpenStorage {
   const db = openDatabase({ file, migrations: MIGRATIONS.map((m) => m.sqlite), what: 'hub database', nativeBinding: nativeBinding() });
-  return storageOver('sqlite', new SqliteExec(db), async () => {
+  const exec = new SqliteExec(db);
+  return storageOver('sqlite', exec, sqliteCluster(exec), async () => {
     db.close();
   });
 }
@@ -51,7 +53,12 @@ export async function openPostgresStorage(url: string, password: string | null, 
     await pool.end().catch(() => undefined);
     throw new StoreError('STORE_MIGRATE_FAILED', `cannot prepare hub database ${url}: ${(err as Error).message}`, { handling: 'fatal', cause: err });
   }
-  return storageOver('postgres', new PostgresExec(pool), () => pool.end());
+  const exec = new PostgresExec(pool);
+  const cluster = postgresCluster(exec, () => createClient({ url, password }));
+  return storageOver('postgres', exec, cluster, async () => {
+    await cluster.close();
+    await pool.end();
+  });
 }
 
 export async function openHubStorage(target: DatabaseTarget): Promise<OpenStorage> {

@@ -79,6 +79,8 @@ export interface HostStorage {
   insertEvents(host: string, lastSeq: number, entries: readonly OutboxEntry[], received: Date, caps: EventCaps): Promise<{ fresh: OutboxEntry[]; lastSeq: number }>;
   /** Newest first; `beforeId` pages further back; stops once `maxBytes` of payload are read. */
   events(host: string, limit: number, beforeId?: number, maxBytes?: number): Promise<StoredEvent[]>;
+  /** Hosts whose record was written after `since` (ISO time): another hub's agents, for its peers. */
+  loadHostsSeenSince(since: string): Promise<HostRow[]>;
   setBranchHead(branch: string, head: string, now: Date): Promise<void>;
   branchHeads(): Promise<Map<string, string>>;
 }
@@ -115,6 +117,27 @@ export interface RolloutStorage {
   active(): Promise<Rollout[]>;
 }
 
+/** A message between hubs sharing one database: act on an agent whose link another hub holds. */
+export interface ClusterMessage {
+  t: 'sync' | 'status';
+  host: string;
+  reason: string;
+  /** The hub that sent it (it ignores its own). */
+  from: string;
+}
+
+/** What several hubs on one database share beyond rows: leases and a message channel. */
+export interface ClusterStorage {
+  /** True when several hubs can share this database (PostgreSQL); false for a SQLite file. */
+  readonly shared: boolean;
+  /** Takes or renews the lease `name` for `holder` until now + ttl; false while another holds it. */
+  acquireLease(name: string, holder: string, ttlMs: number, now: number): Promise<boolean>;
+  releaseLease(name: string, holder: string): Promise<void>;
+  publish(message: ClusterMessage): Promise<void>;
+  /** Calls `listener` for every message any hub publishes (this one's too). */
+  subscribe(listener: (message: ClusterMessage) => void): Promise<void>;
+}
+
 export type StorageKind = 'sqlite' | 'postgres';
 
 export interface HubStorage {
@@ -122,5 +145,6 @@ export interface HubStorage {
   readonly hosts: HostStorage;
   readonly auth: AuthStorage;
   readonly rollouts: RolloutStorage;
+  readonly cluster: ClusterStorage;
   close(): Promise<void>;
 }

@@ -14,6 +14,11 @@ export interface PostgresTarget {
   max?: number;
 }
 
+/** A connection of its own (LISTEN holds one for good). */
+export function createClient(target: PostgresTarget): pg.Client {
+  return new pg.Client({ connectionString: withPassword(target.url, target.password), application_name: 'moor-hub-listen' });
+}
+
 export function createPool(target: PostgresTarget): pg.Pool {
   return new pg.Pool({
     connectionString: withPassword(target.url, target.password),

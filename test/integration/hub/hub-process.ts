@@ -59,7 +59,8 @@ export async function hubFixture(extraYaml = '', database?: string): Promise<Hub
   const config = join(dir, 'hub.yaml');
   const metricsToken = 'scrape-token-for-tests';
   writeFileSync(join(dir, 'metrics-token'), metricsToken + '\n');
-  writeFileSync(config, `listen: 127.0.0.1:${port}\n${database ?? (await hubDatabaseYaml())}offlineAfter: 2s\nwebhookSecretFile: webhook-secret\nmetricsTokenFile: metrics-token\n${extraYaml}`);
+  const offline = extraYaml.includes('offlineAfter:') ? '' : 'offlineAfter: 2s\n';
+  writeFileSync(config, `listen: 127.0.0.1:${port}\n${database ?? (await hubDatabaseYaml())}${offline}webhookSecretFile: webhook-secret\nmetricsTokenFile: metrics-token\n${extraYaml}`);
   const logFile = join(dir, 'hub.log');
   let child: ChildProcess | null = null;
   const cli = (args: string[]): string => {
@@ -68,7 +69,8 @@ export async function hubFixture(extraYaml = '', database?: string): Promise<Hub
     const lines = r.stdout.trim().split('\n');
     return lines[lines.length - 1] ?? '';
   };
-  const adminToken = cli(['user', 'add', 'test-admin', '--role', 'admin']);
+  // Hubs sharing a database share their operators too: each fixture's admin gets a name of its own there.
+  const adminToken = cli(['user', 'add', database === undefined ? 'test-admin' : `test-admin-${port}`, '--role', 'admin']);
   return {
     dir,
     config,

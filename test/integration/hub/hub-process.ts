@@ -50,8 +50,9 @@ export interface HubFixture {
 /**
  * A hub in a temp folder. `database` is hub.yaml's `database:` line: by default a SQLite file, or a
  * fresh PostgreSQL database when MOOR_TEST_HUB_DB=postgres (two hubs share one by passing the same line).
+ * `entry` replaces the `moor hub` command line (the rollout simulation's hub).
  */
-export async function hubFixture(extraYaml = '', database?: string): Promise<HubFixture> {
+export async function hubFixture(extraYaml = '', database?: string, entry?: (config: string) => string[]): Promise<HubFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'moor-hub-'));
   const port = await freePort();
   const secret = 'webhook-secret-for-tests';
@@ -89,7 +90,7 @@ export async function hubFixture(extraYaml = '', database?: string): Promise<Hub
     },
     async start(): Promise<void> {
       const out = openSync(logFile, 'a');
-      child = spawn(process.execPath, [HUB_ENTRY, 'hub', '--config', config], { stdio: ['ignore', out, out] });
+      child = spawn(process.execPath, entry ? entry(config) : [HUB_ENTRY, 'hub', '--config', config], { stdio: ['ignore', out, out] });
       // Room for a busy machine: a hub loading thousands of hosts may take a while to listen.
       const deadline = Date.now() + 30_000;
       while (Date.now() < deadline) {

@@ -3,6 +3,8 @@
 // real time, a trickle of events. Prints each hub's CPU and RSS and PostgreSQL's (the sum of its
 // processes from /proc; RSS counts shared buffers once per process, so it overstates).
 // Run: eval "$(bash test/bed/postgres.sh env)"; node build/bench/hub-load-pg.js [--agents 20000] [--hubs 2] [--window 60]
+// The load generator holds one descriptor per agent: where the hard limit is 20,000 (here), 20,000
+// agents need it raised (or --agents 19000).
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

@@ -6,17 +6,19 @@ import { join } from 'node:path';
 import { loadDesiredState } from './desired/load.js';
 import { allowOf, unitsPolicyOf } from './desired/policy.js';
 import { createProjectDirs } from './executors/files/project-dirs.js';
-import { InvalidConfigError } from './errors.js';
+import { InvalidConfigError } from './contracts/errors.js';
 import { verifyUnitFiles } from './executors/systemd/verify-units.js';
+import { onceEngineNotices } from './executors/docker/engine-api.js';
 import { lazyDockerEngine } from './executors/docker/lazy-engine.js';
 import { DEFAULT_ENGINE_TIMEOUTS, withTimeouts, type EngineTimeoutOptions, type GuardedEngine } from './executors/docker/timeouts.js';
 import type { Logger } from './logger.js';
 import { Reconciler } from './reconciler/reconciler.js';
 import { ensureStateDir } from './state-dir.js';
 import { StatusTracker } from './reconciler/status.js';
-import { NO_EVENTS, type AgentEvent, type EventSink } from './reporter/events.js';
+import { NO_EVENTS, type AgentEvent, type EventSink } from './contracts/events.js';
 import type { AgentSettings } from './settings/model.js';
-import { createConfigSource, sourceGitDir } from './source/port.js';
+import { settingsSecrets } from './settings/secret-values.js';
+import { createConfigSource, sourceGitDir } from './source/create-source.js';
 import { createCommitGate } from './reconciler/commit-gate.js';
 import { openDatabase } from './store/db.js';
 import { Store } from './store/store.js';
@@ -29,7 +31,7 @@ import type { ObserveDeps } from './observe/observe.js';
 import { dockerFromEnvironment } from './settings/load.js';
 import { StateLock } from './state-lock.js';
 import { callAgent } from './control/client.js';
-import type { ControlRequest } from './control/protocol.js';
+import type { ControlReplies, ControlRequest } from './contracts/control-protocol.js';
 
 export interface App {
   settings: AgentSettings;
@@ -120,6 +122,7 @@ export function createApp(settings: AgentSettings, deps: AppDeps): App {
   );
   const host = createHostParts(settings, { logger });
   const secrets = createHostSecrets({ stateDir: settings.stateDir, secretsDir: settings.secretsDir, materialise: true });
+  const engineNotices = onceEngineNotices((message) => logger.warn(message));
   const reconciler = new Reconciler(
     {
       source,
@@ -138,8 +141,10 @@ export function createApp(settings: AgentSettings, deps: AppDeps): App {
           policy: settings.policy,
           projectsDir: settings.projectsDir,
           secrets: secrets.repo,
+          knownSecrets: settingsSecrets(settings),
           onWarning: (w) => logger.warn({ file: w.file, line: w.line, key: w.key }, w.message),
         });
+        await engineNotices(engine, desired.containers);
         // Units systemd would ignore parts of, or refuse, fail the commit before anything runs.
         const problems = host.systemd ? await verifyUnitFiles(desired.units) : [];
         if (problems.length > 0) throw new InvalidConfigError(problems);
@@ -228,7 +233,7 @@ export function controlSocketPath(stateDir: string): string {
 export interface LocalAgent {
   /** True when a live agent holds the state directory. */
   running(): boolean;
-  ask(request: ControlRequest): Promise<unknown>;
+  ask<R extends ControlRequest>(request: R): Promise<ControlReplies[R['verb']]>;
 }
 
 export function localAgent(settings: AgentSettings): LocalAgent {

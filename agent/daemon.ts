@@ -3,10 +3,11 @@
 
 import { controlSocketPath, type App } from './app.js';
 import { startControlServer } from './control/server.js';
-import type { ControlRequest } from './control/protocol.js';
-import { toMoorError, type ErrorJSON } from './errors.js';
+import type { ControlRequest } from './contracts/control-protocol.js';
+import { toMoorError, type ErrorJSON } from './contracts/errors.js';
+import { hubBreakGlass } from './hub-break-glass.js';
 import type { SyncOutcome } from './reconciler/reconciler.js';
-import type { StatusSnapshot } from './reconciler/status-model.js';
+import type { StatusSnapshot } from './contracts/status-model.js';
 import type { Reporter } from './reporter/reporter.js';
 import { Poller } from './scheduler/poller.js';
 import { StateLock } from './state-lock.js';
@@ -52,6 +53,7 @@ export async function startDaemon(app: App): Promise<DaemonHandle> {
           logger.info({ reason }, 'hub asked to sync now');
           void runSync(hubTrigger(reason));
         },
+        ...hubBreakGlass({ suspension: reconciler.suspension, logger, syncAfterResume: () => void runSync('hub') }),
       },
       { settings: hub, host: settings.host, version: VERSION },
     );
@@ -105,12 +107,14 @@ export async function startDaemon(app: App): Promise<DaemonHandle> {
       case 'plan':
         return reconciler.planNow();
       case 'suspend':
-        return reconciler.suspension.suspend(request.forMs, request.reason);
+        return reconciler.suspension.suspend(request.forMs, request.reason, request.by);
       case 'resume': {
-        const resumed = reconciler.suspension.resume('resumed by an operator');
+        const resumed = reconciler.suspension.resume('resumed by an operator', request.by);
         if (resumed) void runSync('manual');
         return { resumed };
       }
+      case 'gc':
+        return (await import('./control/diagnostics.js')).collectGarbage(process.env);
     }
   }
 

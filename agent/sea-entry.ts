@@ -5,7 +5,7 @@ import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import * as sea from 'node:sea';
-import { addonCacheCandidates } from './native.js';
+import { addonCacheCandidates } from './sqlite/native.js';
 
 declare const __MOOR_ADDON_ID__: string | undefined;
 

@@ -2,7 +2,7 @@
 // it is created 0700, and refused when someone else could write to it or owns it.
 import { lstatSync, mkdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { MoorError } from './errors.js';
+import { MoorError } from './contracts/errors.js';
 
 export class StateDirError extends MoorError {
   constructor(message: string, data: Record<string, unknown>) {

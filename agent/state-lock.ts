@@ -3,7 +3,7 @@
 
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { MoorError } from './errors.js';
+import { MoorError } from './contracts/errors.js';
 import { ensureStateDir } from './state-dir.js';
 
 export class StateLock {

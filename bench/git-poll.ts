@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SourceSettings } from '../agent/settings/model.js';
-import { createConfigSource } from '../agent/source/port.js';
+import { createConfigSource } from '../agent/source/create-source.js';
 import { createTestRepo } from '../test/bed/git-repo.js';
 import { startGitServer } from '../test/bed/git-server.js';
 import { stackCompose } from '../test/drills/drill-host.js';

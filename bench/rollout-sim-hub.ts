@@ -30,6 +30,9 @@ function simRepo(hostCount: number): RolloutRepo {
     async revert(targets) {
       return targets.map((t) => ({ host: t.host, commit: simCommit('revert', t.host), detail: 'simulated' }));
     },
+    async tips() {
+      return new Map();
+    },
   };
 }
 

@@ -3,7 +3,7 @@
 // Needs the private test engine (test/bed/docker.sh) and the test images. `--only NAME,...` for a subset.
 
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { footprintBench } from './footprint.js';
 import { gitBench } from './git-poll.js';
@@ -14,6 +14,7 @@ import { SecondEngine } from '../test/drills/second-engine.js';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const OUT = resolve(REPO, 'docs/benchmarks.md');
+const NOTES = resolve(REPO, 'docs/footprint-notes.md');
 const onlyArg = process.argv.indexOf('--only');
 const only = onlyArg >= 0 ? new Set((process.argv[onlyArg + 1] ?? '').split(',')) : null;
 const wanted = (name: string): boolean => only === null || only.has(name);
@@ -60,12 +61,12 @@ const logDir = resolve(REPO, '.test-bed/logs');
 mkdirSync(logDir, { recursive: true });
 
 await step('reconcile', () => reconcileBench(report, { socket, rounds: Number(process.env['MOOR_BENCH_ROUNDS'] ?? 3) }));
-await step('footprint', () => footprintBench(report, { socket, cycles: Number(process.env['MOOR_BENCH_CYCLES'] ?? 1000), idleSeconds: Number(process.env['MOOR_BENCH_IDLE_S'] ?? 120), pushes: Number(process.env['MOOR_BENCH_PUSHES'] ?? 50) }));
+await step('footprint', () => footprintBench(report, { socket, cycles: Number(process.env['MOOR_BENCH_CYCLES'] ?? 1000), idleSeconds: Number(process.env['MOOR_BENCH_IDLE_S'] ?? 600), pushes: Number(process.env['MOOR_BENCH_PUSHES'] ?? 50), diagCycles: Number(process.env['MOOR_BENCH_DIAG_CYCLES'] ?? 1000) }));
 // The packaged binary, measured the same way, when `npm run package` has built it.
 const binary = resolve(REPO, 'dist/moor');
 if (wanted('footprint-binary') && !process.env['MOOR_BENCH_BINARY'] && existsSync(binary)) {
   process.env['MOOR_BENCH_BINARY'] = binary;
-  await step('footprint-binary', () => footprintBench(report, { socket, cycles: Number(process.env['MOOR_BENCH_CYCLES'] ?? 1000), idleSeconds: Number(process.env['MOOR_BENCH_IDLE_S'] ?? 120), pushes: Number(process.env['MOOR_BENCH_PUSHES'] ?? 50) }));
+  await step('footprint-binary', () => footprintBench(report, { socket, cycles: Number(process.env['MOOR_BENCH_CYCLES'] ?? 1000), idleSeconds: Number(process.env['MOOR_BENCH_IDLE_S'] ?? 600), pushes: Number(process.env['MOOR_BENCH_PUSHES'] ?? 50), diagCycles: Number(process.env['MOOR_BENCH_DIAG_CYCLES'] ?? 1000) }));
   delete process.env['MOOR_BENCH_BINARY'];
 }
 await step('git', () => gitBench(report));
@@ -127,6 +128,8 @@ const doc = [
   ...bars,
   '',
   ...report.sections,
+  // Hand-kept measurements the run does not repeat (A/B runs of the unit's settings, before/after).
+  ...(existsSync(NOTES) ? ['', readFileSync(NOTES, 'utf8').trim(), ''] : []),
 ].join('\n');
 mkdirSync(dirname(OUT), { recursive: true });
 writeFileSync(OUT, doc);

@@ -1,9 +1,9 @@
 // Interprets the parsed fleet files: fleet.yaml's groups and their selectors, per-stack
 // options, rollout defaults, and each host's labels, values and stacks. Pure.
 
-import { parseDuration } from '../agent/desired/duration.js';
-import { ProblemList, type KeyPath } from '../agent/desired/problems.js';
-import type { YamlFile } from '../agent/desired/yaml-file.js';
+import { parseDuration } from '../agent/config-text/duration.js';
+import { ProblemList, type KeyPath } from '../agent/config-text/problems.js';
+import type { YamlFile } from '../agent/config-text/yaml-file.js';
 import { DEFAULT_HOST_BRANCH, fleetSchema, hostSchema } from './schema.js';
 import { parseSelector, selectorFromMap, SelectorSyntaxError, type Labels, type Selector } from './selector.js';
 import type { FleetSource } from './source.js';

@@ -3,7 +3,7 @@
 // across hosts ("telegraf env INFLUX_URL changed"). Pure.
 
 import type { DesiredState } from '../agent/desired/model.js';
-import { diffContainerSpecs, sameValue } from '../agent/planner/diff.js';
+import { diffContainerSpecs, sameValue } from '../agent/desired/spec-diff.js';
 
 export interface HostChange {
   /** Short, value-free line shared by every host with the same change. */

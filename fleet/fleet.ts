@@ -4,11 +4,11 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { ConfigProblem } from '../agent/errors.js';
-import { formatProblem } from '../agent/errors.js';
+import type { ConfigProblem } from '../agent/contracts/errors.js';
+import { formatProblem } from '../agent/contracts/errors.js';
 import { DEFAULT_PROJECTS_DIR, validateDir } from '../agent/desired/load.js';
-import { ProblemList } from '../agent/desired/problems.js';
-import type { PolicySettings } from '../agent/settings/model.js';
+import { ProblemList } from '../agent/config-text/problems.js';
+import type { PolicySettings } from '../agent/desired/policy-settings.js';
 import { parseFleet, type Fleet, type HostDef } from './definition.js';
 import { readFleetSource } from './read-source.js';
 import { createRenderer, type RenderedHost } from './render.js';

@@ -7,12 +7,24 @@ import path from 'node:path';
 import type { Git } from './git.js';
 
 export const TRAILER = 'Moor-Fleet-Commit';
+/** The tree id publish wrote, so that a later edit that keeps the message (an amend) is seen. */
+export const TREE_TRAILER = 'Moor-Fleet-Tree';
 
 export interface BranchHead {
   commit: string;
   tree: string;
   /** The `Moor-Fleet-Commit:` trailer of the tip, or null when a person committed it. */
   fleetCommit: string | null;
+  /** The `Moor-Fleet-Tree:` trailer of the tip (the tree publish wrote), null on older commits. */
+  publishedTree: string | null;
+}
+
+/**
+ * Was the tip committed by someone other than publish? Yes when it lacks the fleet trailer, or
+ * when its tree is not the one publish recorded (an amend or a copied message keeps the trailer).
+ */
+export function isHandEdited(head: BranchHead): boolean {
+  return head.fleetCommit === null || (head.publishedTree !== null && head.publishedTree !== head.tree);
 }
 
 export interface Scratch {
@@ -44,7 +56,8 @@ export async function fetchHostBranches(git: Git, remote: string, template: stri
     const trailers = await readTrailers(git, gitDir, lines.map((l) => l.split(' ')[0] ?? ''));
     for (const line of lines) {
       const [commit = '', tree = '', ref = ''] = line.split(' ');
-      heads.set(ref.slice('refs/remotes/fleet/'.length), { commit, tree, fleetCommit: trailers.get(commit) ?? null });
+      const t = trailers.get(commit);
+      heads.set(ref.slice('refs/remotes/fleet/'.length), { commit, tree, fleetCommit: t?.fleetCommit ?? null, publishedTree: t?.tree ?? null });
     }
     return { gitDir, heads, remove };
   } catch (err) {
@@ -53,13 +66,15 @@ export async function fetchHostBranches(git: Git, remote: string, template: stri
   }
 }
 
-async function readTrailers(git: Git, gitDir: string, commits: string[]): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
+async function readTrailers(git: Git, gitDir: string, commits: string[]): Promise<Map<string, { fleetCommit: string | null; tree: string | null }>> {
+  const out = new Map<string, { fleetCommit: string | null; tree: string | null }>();
   if (commits.length === 0) return out;
-  const log = await git.run(['-C', gitDir, 'log', '--no-walk=unsorted', '--stdin', `--format=%H %(trailers:key=${TRAILER},valueonly,separator=%x2C)`], { input: `${commits.join('\n')}\n` });
+  const key = (k: string): string => `%(trailers:key=${k},valueonly,separator=%x2C)`;
+  const log = await git.run(['-C', gitDir, 'log', '--no-walk=unsorted', '--stdin', `--format=%H%x09${key(TRAILER)}%x09${key(TREE_TRAILER)}`], { input: `${commits.join('\n')}\n` });
+  const first = (value: string | undefined): string | null => value?.split(',')[0]?.trim() || null;
   for (const line of log.stdout.split('\n')) {
-    const [commit, value] = line.split(' ');
-    if (commit && value) out.set(commit, value.split(',')[0]?.trim() ?? value);
+    const [commit, fleetCommit, tree] = line.split('\t');
+    if (commit) out.set(commit, { fleetCommit: first(fleetCommit), tree: first(tree) });
   }
   return out;
 }

@@ -4,17 +4,17 @@
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { InvalidConfigError } from '../agent/errors.js';
+import { InvalidConfigError } from '../agent/contracts/errors.js';
 import { DEFAULT_PROJECTS_DIR, loadDesiredState } from '../agent/desired/load.js';
 import { emptyDesiredState, type DesiredState } from '../agent/desired/model.js';
-import { isRecord } from '../agent/desired/interpolate.js';
-import { parseYaml } from '../agent/desired/yaml-file.js';
-import type { PolicySettings } from '../agent/settings/model.js';
+import { isRecord } from '../agent/desired/compose/interpolate.js';
+import { parseYaml } from '../agent/config-text/yaml-file.js';
+import type { PolicySettings } from '../agent/desired/policy-settings.js';
 import { diffDesired, summarise, type HostChange } from './diff.js';
 import { writeTree } from './fleet.js';
 import { gitTree, writeLooseObjects } from './git-objects.js';
 import type { Git } from './git.js';
-import { checkoutTree, fetchHostBranches } from './host-branches.js';
+import { checkoutTree, fetchHostBranches, isHandEdited } from './host-branches.js';
 import type { RenderedHost } from './render.js';
 
 export interface HostPlan {
@@ -95,7 +95,7 @@ export async function planFleet(git: Git, hosts: readonly RenderedHost[], option
         changes = await changedPaths(git, scratch.gitDir, head.tree, tree.id);
       }
       if (!head) changes = [{ summary: 'new host branch', detail: `new branch ${h.branch}` }, ...changes];
-      const state = !head ? 'new-branch' : head.fleetCommit === null ? 'hand-edited' : 'changes';
+      const state = !head ? 'new-branch' : isHandEdited(head) ? 'hand-edited' : 'changes';
       plans.push({ ...base, state, changes });
       await rm(path.join(work, h.host), { recursive: true, force: true });
     }

@@ -4,7 +4,7 @@
 
 import { gitTree, writeLooseObjects } from './git-objects.js';
 import type { Git } from './git.js';
-import { fetchHostBranches, TRAILER, type BranchHead } from './host-branches.js';
+import { fetchHostBranches, isHandEdited, TRAILER, TREE_TRAILER, type BranchHead } from './host-branches.js';
 import type { RenderedHost } from './render.js';
 
 export interface FleetCommit {
@@ -40,7 +40,7 @@ export async function readFleetCommit(git: Git, repo: string): Promise<FleetComm
   return { id, subject, authorName, authorEmail, authorDate };
 }
 
-export function commitMessage(host: RenderedHost, fleet: FleetCommit): string {
+export function commitMessage(host: RenderedHost, fleet: FleetCommit, tree: string): string {
   return [
     `fleet: ${host.host} from ${fleet.id.slice(0, 12)}`,
     '',
@@ -48,6 +48,7 @@ export function commitMessage(host: RenderedHost, fleet: FleetCommit): string {
     `("${fleet.subject}"), stacks: ${host.stacks.join(', ') || '(none)'}.`,
     '',
     `${TRAILER}: ${fleet.id}`,
+    `${TREE_TRAILER}: ${tree}`,
     '',
   ].join('\n');
 }
@@ -64,6 +65,12 @@ async function makeCommit(git: Git, gitDir: string, tree: string, parent: Branch
     GIT_COMMITTER_EMAIL: process.env.GIT_COMMITTER_EMAIL ?? 'moor@localhost',
   };
   return (await git.run(args, { input: message, env })).stdout.trim();
+}
+
+function handEditEvidence(head: BranchHead): string {
+  const tip = head.commit.slice(0, 12);
+  if (head.fleetCommit === null) return `its tip ${tip} has no ${TRAILER} trailer`;
+  return `its tip ${tip} has tree ${head.tree.slice(0, 12)}, not the ${head.publishedTree?.slice(0, 12) ?? '?'} publish wrote`;
 }
 
 /** Parses `git push --porcelain`: ref -> (flag, summary). */
@@ -89,12 +96,12 @@ export async function publishFleet(git: Git, hosts: readonly RenderedHost[], opt
         results.push({ ...base, status: 'unchanged', commit: head.commit, detail: 'tree already up to date' });
         continue;
       }
-      if (head && head.fleetCommit === null && !options.forceHosts.has(h.host)) {
-        results.push({ ...base, status: 'hand-edited', commit: head.commit, detail: `${h.branch} was changed by hand since the last publish (its tip ${head.commit.slice(0, 12)} has no ${TRAILER} trailer); left alone: review it, then publish with --force-host ${h.host}` });
+      if (head && isHandEdited(head) && !options.forceHosts.has(h.host)) {
+        results.push({ ...base, status: 'hand-edited', commit: head.commit, detail: `${h.branch} was changed by hand since the last publish (${handEditEvidence(head)}); left alone: review it, then publish with --force-host ${h.host}` });
         continue;
       }
       await writeLooseObjects(scratch.gitDir, tree.objects);
-      const commit = await makeCommit(git, scratch.gitDir, tree.id, head, commitMessage(h, options.fleetCommit), options);
+      const commit = await makeCommit(git, scratch.gitDir, tree.id, head, commitMessage(h, options.fleetCommit, tree.id), options);
       refspecs.push(`${commit}:refs/heads/${h.branch}`);
       results.push({ ...base, status: head ? 'published' : 'created', commit, detail: head ? `fast-forward from ${head.commit.slice(0, 12)}` : 'new branch' });
     }

@@ -3,13 +3,14 @@
 
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ConfigProblem } from '../agent/errors.js';
-import { parseDotenv } from '../agent/desired/dotenv.js';
-import { isRecord } from '../agent/desired/interpolate.js';
+import type { ConfigProblem } from '../agent/contracts/errors.js';
+import { parseDotenv } from '../agent/desired/compose/dotenv.js';
+import { isRecord } from '../agent/desired/compose/interpolate.js';
 import { MAX_SOURCE_BYTES } from '../agent/desired/repo-files.js';
-import { MAX_CONFIG_BYTES, parseYaml, type YamlFile } from '../agent/desired/yaml-file.js';
+import { MAX_CONFIG_BYTES, parseYaml, type YamlFile } from '../agent/config-text/yaml-file.js';
 import { COMPOSE_NAMES, FLEET_FILE, OVERRIDE_NAMES, type FleetSource, type HostSource, type StackSource } from './source.js';
 import { HOST_NAME, STACK_NAME } from './schema.js';
+import { parseFlatYaml } from './flat-yaml.js';
 
 const whole = (file: string, message: string): ConfigProblem => ({ file, line: 1, key: '', message });
 
@@ -46,7 +47,10 @@ function yamlOf(file: string, data: Buffer | undefined, problems: ConfigProblem[
     problems.push(whole(file, `is larger than ${MAX_CONFIG_BYTES} bytes`));
     return null;
   }
-  const parsed = parseYaml(file, data.toString('utf8'));
+  const text = data.toString('utf8');
+  const flat = parseFlatYaml(file, text);
+  if (flat) return flat;
+  const parsed = parseYaml(file, text);
   if (!parsed.ok) problems.push(...parsed.problems);
   return parsed.ok ? parsed.yaml : null;
 }

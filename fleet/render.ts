@@ -3,11 +3,11 @@
 // as `.env`, units and files unioned. Pure and deterministic: same input, same bytes.
 
 import { stringify } from 'yaml';
-import { mergedLocator } from '../agent/desired/compose-merge.js';
-import { isRecord } from '../agent/desired/interpolate.js';
+import { mergedLocator } from '../agent/desired/compose/merge.js';
+import { isRecord } from '../agent/desired/compose/interpolate.js';
 import { parseManifest } from '../agent/desired/manifest.js';
-import { ProblemList, type Locator } from '../agent/desired/problems.js';
-import type { PolicySettings } from '../agent/settings/model.js';
+import { ProblemList, type Locator } from '../agent/config-text/problems.js';
+import type { PolicySettings } from '../agent/desired/policy-settings.js';
 import { mergeCompose } from './compose-merge.js';
 import { hostBranch, type Fleet, type HostDef, type StackRef } from './definition.js';
 import { matches } from './selector.js';
@@ -156,6 +156,15 @@ export interface Renderer {
  */
 export function createRenderer(fleet: Fleet, stacks: ReadonlyMap<string, StackSource>, options: RenderOptions, problems: ProblemList): Renderer {
   const combos = new Map<string, Layered>();
+  // Many hosts share their labels (a site, a role): their YAML is written once.
+  const labelTexts = new Map<string, string>();
+  const labelsText = (labels: Readonly<Record<string, string>>): string => {
+    const sorted = Object.keys(labels).sort().map((k): [string, string] => [k, labels[k] ?? '']);
+    const key = JSON.stringify(sorted);
+    let text = labelTexts.get(key);
+    if (text === undefined) labelTexts.set(key, (text = stringify({ labels: Object.fromEntries(sorted) }, { lineWidth: 0 })));
+    return text;
+  };
   const manifestChecked = new Set<string>();
   const layered = (names: string[]): Layered => {
     const key = names.join('\0');
@@ -194,8 +203,7 @@ export function createRenderer(fleet: Fleet, stacks: ReadonlyMap<string, StackSo
       const text = host.overrideCompose ? header(names) + stringify(mergeCompose(layering.compose, host.overrideCompose), { lineWidth: 0 }) : composeText;
       if (text !== null) tree.set('compose.yaml', Buffer.from(text));
       if (Object.keys(env).length > 0) tree.set('.env', Buffer.from(formatDotenv(env)));
-      const labels = Object.fromEntries(Object.keys(host.labels).sort().map((k) => [k, host.labels[k]]));
-      tree.set('moor.yaml', Buffer.from(header(names, host.name) + (manifestText.get(text !== null) ?? '') + stringify({ labels }, { lineWidth: 0 })));
+      tree.set('moor.yaml', Buffer.from(header(names, host.name) + (manifestText.get(text !== null) ?? '') + labelsText(host.labels)));
       const sorted = new Map([...tree.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
       return { host: host.name, branch: hostBranch(fleet, host.name), labels: { ...host.labels }, groups, stacks: names, tree: sorted };
     },

@@ -1,8 +1,8 @@
 // The fleet definition as read from a checkout, before any interpretation: parsed YAML files
 // (kept for their line numbers), each stack's files, and the problems met while reading.
 
-import type { ConfigProblem } from '../agent/errors.js';
-import type { YamlFile } from '../agent/desired/yaml-file.js';
+import type { ConfigProblem } from '../agent/contracts/errors.js';
+import type { YamlFile } from '../agent/config-text/yaml-file.js';
 
 export interface StackSource {
   name: string;

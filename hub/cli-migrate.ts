@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { SettingsError } from '../agent/errors.js';
+import { SettingsError } from '../agent/contracts/errors.js';
 
 export function registerMigrateCommand(hub: Command, deps: { print: (line: string) => void }): void {
   hub

@@ -3,7 +3,7 @@
 
 import type { Command } from 'commander';
 import type pino from 'pino';
-import { SettingsError } from '../agent/errors.js';
+import { SettingsError } from '../agent/contracts/errors.js';
 import { registerMigrateCommand } from './cli-migrate.js';
 import type { AuthStorage, HostStorage, HubStorage } from './storage/port.js';
 
@@ -153,7 +153,7 @@ function registerUserCommand(hub: Command, deps: { now: () => Date; print: (line
     .option('--config <file>', 'hub settings')
     .action(async (name: string, _opts: unknown, cmd: Command) => {
       const removed = await auth(cmd, async (store) => {
-        const ok = await store.revokeUser(name);
+        const ok = await store.revokeUser(name, now());
         await record(store, 'user.revoke', name, ok ? 'revoked' : 'unknown');
         return ok;
       });
@@ -161,9 +161,11 @@ function registerUserCommand(hub: Command, deps: { now: () => Date; print: (line
     });
   user
     .command('list')
-    .description('operators: name, role, created')
+    .description('operators: name, role, created, source (token, or oidc with issuer, subject and last login)')
     .option('--config <file>', 'hub settings')
     .action(async (_opts: unknown, cmd: Command) => {
-      for (const u of await auth(cmd, (store) => store.users())) print(`${u.name}\t${u.role}\t${u.created}`);
+      const { tokens, oidc } = await auth(cmd, async (store) => ({ tokens: await store.users(), oidc: await store.oidcUsers() }));
+      for (const u of tokens) print(`${u.name}\t${u.role}\t${u.created}\ttoken`);
+      for (const u of oidc) print(`${u.name}\t${u.role}\t${u.created}\toidc ${u.issuer} ${u.subject}\tlast login ${u.lastLogin}${u.revoked ? `\trevoked ${u.revoked}` : ''}`);
     });
 }

@@ -5,7 +5,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type pino from 'pino';
-import type { HubMessage } from '../agent/reporter/protocol.js';
+import type { HubMessage } from '../agent/contracts/hub-protocol.js';
 import type { AgentEndpoint } from './agent-endpoint.js';
 import type { Fleet } from './fleet.js';
 import type { RolloutRunner } from './rollouts/runner.js';

@@ -1,6 +1,8 @@
 // The dashboard: one static page and its script (served apart: the CSP allows no inline script), no build step. The fleet table pages
 // through /api/hosts (100 rows at a time, filter and search on the server), the host view shows events.
 
+import { HOST_PAGE_PARTS, HOST_PAGE_STYLE } from './host-page-parts.js';
+
 const STYLE = `
 :root{--bg:#0f1419;--panel:#171e26;--line:#26313d;--text:#dce3ea;--muted:#8a98a8;--ok:#3fb950;--bad:#f85149;--warn:#d29922;--info:#58a6ff;--chip:#1f2a35}
 *{box-sizing:border-box}body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:var(--bg);color:var(--text)}
@@ -59,13 +61,30 @@ function revTag(rev) {
 function getJSON(url) {
   return fetch(url, { cache: 'no-store', credentials: 'same-origin' }).then(function (r) {
     if (r.status === 401) { location.href = '/login'; throw new Error('logged out'); }
-    if (!r.ok) throw new Error(r.status + ' ' + r.statusText); return r.json();
+    if (!r.ok) return r.json().catch(function () { return {}; }).then(function (b) { throw new Error(b.error || (r.status + ' ' + r.statusText)); });
+    return r.json();
   });
 }
 function toast(text) { var t = $('toast'); t.textContent = text; t.style.display = 'block'; setTimeout(function () { t.style.display = 'none'; }, 3000); }
 function syncNow(host) {
   fetch('/api/hosts/' + encodeURIComponent(host) + '/sync', { method: 'POST', credentials: 'same-origin' }).then(function (r) { return r.json(); })
     .then(function (b) { toast(b.sent ? 'Sync requested on ' + host : b.merged ? 'A sync of ' + host + ' is already pending' : (b.error || 'not sent')); });
+}
+function hostPost(host, what, body) {
+  return fetch('/api/hosts/' + encodeURIComponent(host) + '/' + what, body ? { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : { method: 'POST', credentials: 'same-origin' })
+    .then(function (r) { return r.json(); });
+}
+function breakGlassButtons(h) {
+  if ($('suspend')) $('suspend').onclick = function () {
+    var reason = prompt('Suspend ' + h.host + ': applying and self-heal pause. Reason?', 'break-glass');
+    if (!reason) return;
+    var dur = prompt('For how long? (like 30m, 2h, 1d; up to 30d)', '2h');
+    if (!dur) return;
+    hostPost(h.host, 'suspend', { for: dur, reason: reason }).then(function (b) { toast(b.sent ? 'Suspend sent to ' + h.host : (b.error || 'not sent')); setTimeout(function () { renderHost(h.host); }, 1000); });
+  };
+  if ($('resume')) $('resume').onclick = function () {
+    hostPost(h.host, 'resume').then(function (b) { toast(b.sent ? 'Resume sent to ' + h.host : (b.error || 'not sent')); setTimeout(function () { renderHost(h.host); }, 1000); });
+  };
 }
 function fleet() {
   var url = '/api/hosts?filter=' + state.filter + '&q=' + encodeURIComponent(state.q) + '&selector=' + encodeURIComponent(state.sel || '') + '&offset=' + state.offset + '&limit=' + PAGE;
@@ -110,26 +129,28 @@ function renderHost(name) {
     var h = r[0], ev = r[1].events, m = h.metrics, inv = h.inventory, st = h.status;
     var err = st && st.lastSync && st.lastSync.error ? '<div class="muted">' + esc(st.lastSync.error.message) + '</div>' : '';
     $('app').innerHTML = '<div class="bar"><h2 style="margin:0"><span class="dot ' + (h.online ? 'up' : 'down') + '"></span>' + esc(h.host) + '</h2>' +
-      '<span class="muted">' + esc(h.branch) + '</span><span style="flex:1"></span><button class="act" id="sync">Sync now</button></div>' +
+      '<span class="muted">' + esc(h.branch) + '</span><span style="flex:1"></span><button class="act" id="sync">Sync now</button>' +
+      (h.suspended ? '<button class="act" id="resume">Resume</button>' : '<button class="act" id="suspend">Suspend</button>') + '</div>' +
       '<div class="grid">' +
       card('Link', '<div class="big">' + (h.online ? 'online' : 'offline') + '</div><div class="muted">last heartbeat ' + ago(h.lastSeen) + ', agent ' + esc(h.version) + '</div>') +
-      card('Revision', '<div class="kv"><span class="muted">applied</span>' + short(h.revision.applied) + '<span class="muted">branch head</span>' + short(h.revision.head) + '</div><div style="margin-top:6px">' + revTag(h.revision) + '</div>') +
+      card('Revision', '<div class="kv"><span class="muted">applied</span>' + short(h.revision.applied) + '<span class="muted">branch head</span>' + short(h.revision.head) + '</div>' + commitInfo(st) + '<div style="margin-top:6px">' + revTag(h.revision) + '</div>') +
       card('Last sync', '<div>' + resultTag(h.lastSync && h.lastSync.result) + ' ' + (h.lastSync ? ago(h.lastSync.at) : '') + '</div>' + err) +
-      card('State', '<div class="big">' + esc(h.state) + '</div>' + (h.suspended ? '<div class="tag t-warn">suspended until ' + esc(h.suspended.until) + ': ' + esc(h.suspended.reason) + '</div>' : '') +
+      card('State', '<div class="big">' + esc(h.state) + '</div>' + (h.suspended ? '<div class="tag t-warn" id="suspended">suspended until ' + esc(h.suspended.until) + ': ' + esc(h.suspended.reason) + (h.suspended.by ? ' (by ' + esc(h.suspended.by) + ')' : '') + '</div>' : '') +
         '<div class="muted">' + esc(h.healthy) + ' healthy, ' + esc(h.unhealthy) + ' unhealthy, ' + esc(h.drift) + ' drifted, outbox ' + esc(h.outbox) + '</div>') +
       card('Host', m ? '<div class="kv"><span class="muted">cpu</span>' + esc(m.cpuLoad) + '% (load ' + esc(Number(m.load1).toFixed(2)) + ')<span class="muted">memory</span>' + esc(Math.round(m.memUsed / 1048576)) + ' / ' + esc(Math.round(m.memTotal / 1048576)) + ' MiB' +
         m.disks.map(function (d) { return '<span class="muted">' + esc(d.path) + '</span>' + esc(Math.round(100 * d.used / Math.max(1, d.size))) + '% of ' + esc(Math.round(d.size / 1073741824)) + ' GiB'; }).join('') +
         '<span class="muted">uptime</span>' + esc(Math.round(m.uptimeSec / 3600)) + ' h' + (m.temperature == null ? '' : '<span class="muted">temp</span>' + esc(m.temperature) + ' C') + '</div>' : '<span class="muted">no heartbeat yet</span>') +
       card('Inventory', inv ? '<div class="kv"><span class="muted">os</span>' + esc(inv.os.distro + ' ' + inv.os.release + ' ' + inv.os.arch) + '<span class="muted">cpu</span>' + esc(inv.cpu.brand + ' x' + inv.cpu.cores) + '<span class="muted">node</span>' + esc(inv.nodeVersion) + '</div>' : '<span class="muted">unknown</span>') +
-      '</div>' +
+      '</div><div class="grid" id="charts"></div>' +
       (st && st.resources.length ? '<h3>Resources</h3><table><thead><tr><th>Kind</th><th>Name</th><th>Health</th><th>Detail</th></tr></thead><tbody>' + st.resources.map(function (x) {
         return '<tr><td>' + esc(x.kind) + '</td><td>' + esc(x.name) + '</td><td>' + resultTag(x.health === 'healthy' ? 'succeeded' : x.health).replace('succeeded', 'healthy') + '</td><td class="muted">' + esc(x.detail) + '</td></tr>'; }).join('') + '</tbody></table>' : '') +
       (st && st.drift.length ? '<h3>Drift</h3><table><tbody>' + st.drift.map(function (d) { return '<tr><td>' + esc(d.resource) + '</td><td class="muted">' + esc(d.detail) + '</td></tr>'; }).join('') + '</tbody></table>' : '') +
       '<h3>Events</h3><table><thead><tr><th>#</th><th>When</th><th>Event</th><th>Detail</th></tr></thead><tbody>' + (ev.map(function (e) {
-        var d = Object.assign({}, e.event); delete d.type;
-        return '<tr><td class="muted">' + esc(e.seq) + '</td><td>' + ago(e.at) + '</td><td><code>' + esc(e.type) + '</code></td><td class="muted" style="white-space:normal">' + esc(JSON.stringify(d).slice(0, 300)) + '</td></tr>'; }).join('') || '<tr><td colspan="4" class="muted">No events yet.</td></tr>') + '</tbody></table>';
+        return '<tr><td class="muted">' + esc(e.seq) + '</td><td>' + ago(e.at) + '</td><td>' + eventType(e.type) + '</td><td class="muted" style="white-space:normal">' + eventDetail(e.event) + '</td></tr>'; }).join('') || '<tr><td colspan="4" class="muted">No events yet.</td></tr>') + '</tbody></table>';
+    renderCharts(h.host);
     $('sync').onclick = function () { syncNow(h.host); };
-    if (ME && ME.role === 'viewer') $('sync').style.display = 'none';
+    breakGlassButtons(h);
+    if (ME && ME.role === 'viewer') ['sync', 'suspend', 'resume'].forEach(function (id) { if ($(id)) $(id).style.display = 'none'; });
   }).catch(function (e) { $('app').innerHTML = '<p class="muted">' + esc(e.message) + '</p>'; });
 }
 function renderAudit() {
@@ -140,28 +161,50 @@ function renderAudit() {
       }).join('') || '<tr><td colspan="8" class="muted">Nothing yet.</td></tr>') + '</tbody></table>';
   }).catch(function (e) { $('app').innerHTML = '<p class="muted">' + esc(e.message) + '</p>'; });
 }
+function renderUsers() {
+  getJSON('/api/users').then(function (d) {
+    $('app').innerHTML = '<h2>Operators</h2><table id="users"><thead><tr><th>Name</th><th>Display name</th><th>Source</th><th>Role</th><th>Created</th><th>Last login</th><th>Status</th><th></th></tr></thead><tbody>' +
+      (d.users.map(function (u) {
+        var src = u.source === 'oidc' ? 'OpenID <span class="muted">' + esc(u.issuer) + ' ' + esc(u.subject) + '</span>' : 'API token';
+        var live = !u.revoked;
+        return '<tr data-user="' + esc(u.name) + '" data-source="' + esc(u.source) + '"><td>' + esc(u.name) + '</td><td>' + esc(u.display || '') + '</td><td>' + src + '</td><td>' + esc(u.role) + '</td><td>' + ago(u.created) + '</td><td>' + (u.lastLogin ? ago(u.lastLogin) : '<span class="muted">-</span>') + '</td>' +
+          '<td>' + (live ? '<span class="tag t-ok">active</span>' : '<span class="tag t-bad">revoked ' + ago(u.revoked) + '</span>') + '</td>' +
+          '<td>' + (live ? '<button class="pg revoke" data-name="' + esc(u.name) + '">Revoke</button>' : '') + '</td></tr>';
+      }).join('') || '<tr><td colspan="8" class="muted">Nobody yet.</td></tr>') + '</tbody></table>';
+    Array.prototype.forEach.call(document.querySelectorAll('button.revoke'), function (b) {
+      b.onclick = function () {
+        var name = b.dataset.name;
+        if (!confirm('Revoke ' + name + '? Their token and sessions stop at once, and OpenID logins are refused from now on.')) return;
+        fetch('/api/users/' + encodeURIComponent(name), { method: 'DELETE', credentials: 'same-origin' }).then(function (r) { return r.json(); })
+          .then(function (b2) { toast(b2.revoked ? 'Revoked ' + name : (b2.error || 'not revoked')); renderUsers(); });
+      };
+    });
+  }).catch(function (e) { $('app').innerHTML = '<p class="muted">' + esc(e.message) + '</p>'; });
+}
 var ME = null;
 getJSON('/api/me').then(function (me) {
   ME = me;
   $('who').textContent = me.name + ' (' + me.role + ')';
   if (me.role !== 'viewer') $('auditlink').style.display = 'inline';
+  if (me.role === 'admin') $('userslink').style.display = 'inline';
 });
 var path = location.pathname;
 if (path.indexOf('/hosts/') === 0) { var name = decodeURIComponent(path.slice(7)); renderHost(name); timer = setInterval(function () { renderHost(name); }, 10000); }
 else if (path === '/audit') renderAudit();
+else if (path === '/users') renderUsers();
 else renderFleet();
 `;
 
 /** Served at /dashboard.js: the CSP allows no inline script. */
-export const DASHBOARD_SCRIPT = SCRIPT;
+export const DASHBOARD_SCRIPT = SCRIPT + HOST_PAGE_PARTS;
 
 const HEADER = `<header><h1><a href="/">moor fleet</a></h1><span class="sub">hosts, revisions, syncs and drift</span>
-<span style="flex:1"></span><a href="/rollouts" style="color:var(--info)">rollouts</a><a id="auditlink" href="/audit" style="display:none;color:var(--info)">audit log</a><span class="sub" id="who"></span>
+<span style="flex:1"></span><a href="/rollouts" style="color:var(--info)">rollouts</a><a id="auditlink" href="/audit" style="display:none;color:var(--info)">audit log</a><a id="userslink" href="/users" style="display:none;color:var(--info)">operators</a><span class="sub" id="who"></span>
 <form method="post" action="/logout" style="margin:0"><button class="pg" type="submit">Log out</button></form></header>`;
 
 export const DASHBOARD_HTML = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>moor fleet</title><style>${STYLE}</style></head>
+<title>moor fleet</title><style>${STYLE}${HOST_PAGE_STYLE}</style></head>
 <body>${HEADER}
 <main id="app"><p class="muted">Loading...</p></main><div id="toast"></div>
 <script src="/dashboard.js"></script></body></html>`;

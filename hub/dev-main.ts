@@ -3,7 +3,7 @@
 
 import { Command } from 'commander';
 import pino from 'pino';
-import { formatProblem, MoorError, SettingsError } from '../agent/errors.js';
+import { formatProblem, MoorError, SettingsError } from '../agent/contracts/errors.js';
 import { registerHubCommand } from './cli.js';
 
 const logger = pino({ level: process.env['MOOR_LOG_LEVEL'] ?? 'info' }, pino.destination(2));

@@ -2,8 +2,8 @@
 // flushed to storage in batches; raises alerts (offline, failed, rollback, drift, long suspension).
 
 import type pino from 'pino';
-import type { AgentMessage, OutboxEntry } from '../agent/reporter/protocol.js';
-import type { StatusSnapshot } from '../agent/reconciler/status-model.js';
+import type { AgentMessage, HostMetrics, OutboxEntry } from '../agent/contracts/hub-protocol.js';
+import type { StatusSnapshot } from '../agent/contracts/status-model.js';
 import type { Alert, AlertSink } from './alerts.js';
 import { detailView, isOnline, matches, summaryView, type HostDetailView, type HostFilter, type HostState, type HostSummaryView } from './host-view.js';
 import type { HostRow, HostStorage } from './storage/port.js';
@@ -29,6 +29,7 @@ export type ReportListener = (host: string, report: { status: StatusSnapshot } |
 
 export class Fleet {
   private readonly listeners: ReportListener[] = [];
+  private readonly heartbeatListeners: ((host: string, metrics: HostMetrics | null, at: Date) => void)[] = [];
   readonly counters: FleetCounters = { eventsByType: new Map(), syncsByResult: new Map(), messages: 0 };
   private readonly hosts = new Map<string, HostState>();
   private readonly heads = new Map<string, string>();
@@ -97,6 +98,7 @@ export class Fleet {
         for (const l of this.listeners) l(host, { status: m.status });
         return null;
       case 'heartbeat':
+        for (const l of this.heartbeatListeners) l(host, m.metrics, now);
         h.metrics = m.metrics;
         h.summary = m.summary;
         if (m.inventory) h.inventory = m.inventory;
@@ -194,6 +196,11 @@ export class Fleet {
 
   onReport(listener: ReportListener): void {
     this.listeners.push(listener);
+  }
+
+  /** Sees every heartbeat's metrics (the host page's charts keep them). */
+  onHeartbeat(listener: (host: string, metrics: HostMetrics | null, at: Date) => void): void {
+    this.heartbeatListeners.push(listener);
   }
 
   /** Whether a host is online and its last status, without building a view (null: unknown host). */

@@ -2,8 +2,8 @@
 // (before JSON.parse), then strict zod schemas with bounded strings, arrays and the event catalogue.
 
 import { z } from 'zod';
-import type { AgentEventType } from '../agent/reporter/events.js';
-import type { AgentMessage } from '../agent/reporter/protocol.js';
+import type { AgentEventType } from '../agent/contracts/events.js';
+import type { AgentMessage } from '../agent/contracts/hub-protocol.js';
 
 /** Deepest nesting a real frame has is about 6 (events -> drift change -> fields -> item). */
 export const MAX_FRAME_DEPTH = 16;
@@ -70,10 +70,11 @@ const summary = z.strictObject({
 const status = z.strictObject({
   host: str(), version: str(), branch: str(),
   revision: z.strictObject({ applied: sha.nullable(), lastGood: sha.nullable(), head: sha.nullable() }),
+  commit: z.strictObject({ id: sha, author: str(), email: str(), date: iso, message: str(4096) }).nullable().optional(),
   state: summary.shape.state,
   lastSync: z.strictObject({ at: iso, commit: sha.nullable(), result: str(64), error: errorJson.nullable() }).nullable(),
   source: z.strictObject({ ok: z.boolean(), at: iso, error: errorJson.nullable() }).nullable(),
-  suspended: z.strictObject({ until: iso, reason: str(1024), since: iso }).nullable(),
+  suspended: z.strictObject({ until: iso, reason: str(1024), since: iso, by: str(200).optional() }).nullable(),
   pending: z.strictObject({ commit: sha, until: iso.nullable() }).nullable(),
   resources: z.array(z.strictObject({
     kind: z.enum(['container', 'unit', 'file', 'network', 'volume']), name: str(),
@@ -95,7 +96,7 @@ const change = z.strictObject({
 
 const event = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('sync.started'), commit: sha, trigger: str() }),
-  z.strictObject({ type: z.literal('sync.succeeded'), commit: sha, changes: count, durationMs: num.min(0) }),
+  z.strictObject({ type: z.literal('sync.succeeded'), commit: sha, changes: count, durationMs: num.min(0), diff: z.array(change).max(500).optional() }),
   z.strictObject({ type: z.literal('sync.failed'), commit: sha, error: errorJson }),
   z.strictObject({ type: z.literal('sync.rolledBack'), commit: sha, to: sha, error: errorJson }),
   z.strictObject({ type: z.literal('sync.rollbackFailed'), commit: sha, to: sha, error: errorJson, rollbackError: errorJson }),
@@ -105,8 +106,8 @@ const event = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('drift.detected'), changes: z.array(change).max(500), healed: z.boolean() }),
   z.strictObject({ type: z.literal('source.unreachable'), error: errorJson }),
   z.strictObject({ type: z.literal('source.recovered'), head: sha }),
-  z.strictObject({ type: z.literal('agent.suspended'), until: iso, reason: str(1024) }),
-  z.strictObject({ type: z.literal('agent.resumed'), reason: str(1024) }),
+  z.strictObject({ type: z.literal('agent.suspended'), until: iso, reason: str(1024), by: str(200).optional() }),
+  z.strictObject({ type: z.literal('agent.resumed'), reason: str(1024), by: str(200).optional() }),
   z.strictObject({ type: z.literal('agent.started'), version: str() }),
   z.strictObject({ type: z.literal('agent.bug'), commit: sha.nullable(), error: errorJson }),
   z.strictObject({ type: z.literal('engine.unresponsive'), error: errorJson }),
@@ -114,7 +115,7 @@ const event = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('events.dropped'), count }),
 ]);
 
-/** The catalogue, checked against agent/reporter/events.ts by the compiler in both directions. */
+/** The catalogue, checked against agent/contracts/events.ts by the compiler in both directions. */
 type SchemaTypes = z.infer<typeof event>['type'];
 const CATALOGUE_COVERED: [AgentEventType] extends [SchemaTypes] ? ([SchemaTypes] extends [AgentEventType] ? true : never) : never = true;
 void CATALOGUE_COVERED;

@@ -28,7 +28,7 @@ export interface HostSummaryView {
   revision: { applied: string | null; head: string | null; upToDate: boolean | null };
   lastSync: { at: string; result: string; commit: string | null } | null;
   drift: number;
-  suspended: { until: string; reason: string; since: string } | null;
+  suspended: { until: string; reason: string; since: string; by?: string } | null;
   healthy: number;
   unhealthy: number;
   outbox: number;

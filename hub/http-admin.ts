@@ -22,7 +22,13 @@ export function registerAdminRoutes(app: FastifyInstance, deps: { store: HostSto
     return { entries: await deps.auth.auditLog(limit, Number.isSafeInteger(before) && before > 0 ? before : undefined) };
   });
 
-  app.get('/api/users', admin, async () => ({ users: await deps.auth.users() }));
+  // Token users, then those who logged in with OpenID Connect (revoked ones stay listed, with when).
+  app.get('/api/users', admin, async () => ({
+    users: [
+      ...(await deps.auth.users()).map((u) => ({ ...u, source: 'token' as const })),
+      ...(await deps.auth.oidcUsers()).map((u) => ({ ...u, source: 'oidc' as const })),
+    ],
+  }));
   app.post('/api/users', admin, async (req, reply) => {
     const parsed = newUser.safeParse(req.body);
     if (!parsed.success || !isRole(parsed.data.role)) return reply.code(400).send({ error: parsed.success ? 'bad role' : parsed.error.issues[0]?.message });
@@ -34,7 +40,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: { store: HostSto
     return reply.code(201).send({ name, role, token });
   });
   app.delete<{ Params: { name: string } }>('/api/users/:name', admin, async (req, reply) => {
-    const removed = await deps.auth.revokeUser(req.params.name);
+    const removed = await deps.auth.revokeUser(req.params.name, deps.now());
     await audit(deps.auth, req, deps.now(), { action: 'user.revoke', target: req.params.name, result: removed ? 'revoked' : 'unknown' });
     return removed ? { name: req.params.name, revoked: true } : reply.code(404).send({ error: `no user ${req.params.name}` });
   });

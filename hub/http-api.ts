@@ -1,4 +1,4 @@
-// The hub's JSON API (BRIEF.md section 6), /metrics, /healthz, the dashboard's page and script,
+// The hub's JSON API (README.md "The hub"), /metrics, /healthz, the dashboard's page and script,
 // and the git push webhook, as fastify routes. Who may call each is in its `access` config.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -35,7 +35,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: HttpApiDeps, optio
   const page = { access: 'viewer', page: true } as const;
 
   app.get('/healthz', { config: { access: 'public' } }, async () => ({ ok: true }));
-  for (const path of ['/', '/hosts/:host', '/audit']) {
+  for (const path of ['/', '/hosts/:host', '/audit', '/users']) {
     app.get(path, { config: page }, async (_req, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(DASHBOARD_HTML));
   }
   app.get('/dashboard.js', { config: { access: 'viewer' } }, async (_req, reply) =>

@@ -82,7 +82,12 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginDeps, s: Hu
     try {
       const query = req.url.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
       const who = await oidc.finish(query, state);
-      await openSession(req, reply, { ...who, via: 'oidc' });
+      if ((await deps.auth.oidcLogin(who, deps.now())) === 'revoked') {
+        await audit(deps.auth, req, deps.now(), { action: 'login', target: 'oidc', result: 'refused: revoked by an admin' }, { name: who.name, role: who.role, via: 'oidc' });
+        log.warn({ remote: req.ip, name: who.name }, 'refused an OpenID login: the user was revoked on the hub');
+        return page(reply, 403, `Access revoked: an admin of this hub revoked ${who.name}. Signing in again at the provider does not restore it; ask an admin.`);
+      }
+      await openSession(req, reply, { name: who.name, role: who.role, via: 'oidc' });
       // A page, not a redirect: the Strict cookie is sent only on a navigation this site starts.
       return reply.type('text/html; charset=utf-8').send(redirectPage('/'));
     } catch (err) {

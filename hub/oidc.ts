@@ -57,7 +57,7 @@ export class OidcLogin {
   }
 
   /** Finishes the login the provider sent back (`query` of the callback) for the state in the cookie. */
-  async finish(query: string, state: string, now = Date.now()): Promise<{ name: string; role: Role }> {
+  async finish(query: string, state: string, now = Date.now()): Promise<OidcIdentity> {
     const pending = this.pending.get(state);
     this.pending.delete(state);
     if (!pending || pending.expires < now) throw new OidcLoginError('login expired or unknown: start again');
@@ -77,9 +77,27 @@ export class OidcLogin {
     }
     const role = roleOf(claims[this.options.roleClaim], this.options.roleMap);
     if (role === null) throw new OidcLoginError(`no moor role in claim ${this.options.roleClaim}`);
-    const name = [claims['email'], claims['preferred_username'], claims['sub']].find((v): v is string => typeof v === 'string' && v.length > 0) ?? 'unknown';
-    return { name: name.slice(0, 128), role };
+    return identityOf(claims, role, this.options.issuer);
   }
+}
+
+/** Who logged in: the provider's issuer and subject identify the operator; name and display are for people. */
+export interface OidcIdentity {
+  name: string;
+  role: Role;
+  issuer: string;
+  subject: string;
+  display: string;
+}
+
+function identityOf(claims: Record<string, unknown>, role: Role, configuredIssuer: string): OidcIdentity {
+  const text = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : null);
+  const subject = text(claims['sub']);
+  // openid-client has checked the ID token's `sub` and `iss`; a token without them never gets here.
+  if (subject === null) throw new OidcLoginError('the ID token names no subject');
+  const name = text(claims['email']) ?? text(claims['preferred_username']) ?? subject;
+  const display = text(claims['name']) ?? text(claims['preferred_username']) ?? '';
+  return { name: name.slice(0, 128), role, issuer: (text(claims['iss']) ?? configuredIssuer).slice(0, 512), subject: subject.slice(0, 255), display: display.slice(0, 128) };
 }
 
 /** The highest role named by the claim (a string or a list of strings), through the map when given. */

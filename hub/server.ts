@@ -10,11 +10,14 @@ import { createWebhookAlerts, type AlertSink } from './alerts.js';
 import { Fleet } from './fleet.js';
 import { registerAdminRoutes } from './http-admin.js';
 import { registerApiRoutes } from './http-api.js';
+import { registerBreakGlassRoutes } from './http-break-glass.js';
 import { registerLoginRoutes } from './http-login.js';
 import { createHttpServer } from './http-server.js';
 import type { HubSettingsFile } from './settings.js';
 import { openHubStorage } from './storage/open.js';
 import type { AuthStorage, HostStorage, HubStorage } from './storage/port.js';
+import { registerHostMetricsRoute } from './http-host-metrics.js';
+import { MetricsHistory } from './metrics-history.js';
 import { registerRolloutRoutes } from './rollouts/http.js';
 import { ROLLOUT_PAGE_HTML, ROLLOUT_PAGE_SCRIPT } from './rollouts/page.js';
 import { gitRolloutRepo, type RolloutRepo } from './rollouts/repo.js';
@@ -63,6 +66,10 @@ export async function createHub(deps: HubDeps, options: HubOptions): Promise<Hub
     { store, logger: deps.logger, now: deps.now, alerts },
     { offlineAfterMs: s.offlineAfterMs, suspendedAfterMs: s.alerts.suspendedAfterMs, eventsPerHost: s.eventsPerHost, eventBytesPerHost: s.eventBytesPerHost },
   );
+  const history = new MetricsHistory({ metrics: storage.metrics });
+  fleet.onHeartbeat((host, metrics, at) => {
+    history.record(host, metrics, at).catch((err: unknown) => deps.logger.warn({ host, err }, 'cannot store the heartbeat figures for the host charts'));
+  });
   let node: ClusterNode | null = null;
   const relay = (host: string, message: Parameters<ClusterNode['relay']>[1]): boolean => node?.relay(host, message) ?? false;
   const endpoint = new AgentEndpoint({ fleet, store, logger: deps.logger, relay }, { path: '/agent', pingMs: options.pingMs ?? 30_000, maxPayload: 4 * 1024 * 1024 });
@@ -81,8 +88,10 @@ export async function createHub(deps: HubDeps, options: HubOptions): Promise<Hub
     const instance = await createHttpServer({ auth, logger: deps.logger, now: deps.now }, s);
     registerLoginRoutes(instance, { auth, logger: deps.logger, now: deps.now }, s);
     registerApiRoutes(instance, { fleet, endpoint, store, auth, logger: deps.logger, now: deps.now, extraMetrics: () => [...rollouts.metrics(), '# HELP moor_hub_leader 1 when this hub runs the rollouts and fleet alerts.', '# TYPE moor_hub_leader gauge', `moor_hub_leader ${cluster.leads() ? 1 : 0}`] }, { webhookSecret: s.webhookSecret });
+    registerBreakGlassRoutes(instance, { fleet, endpoint, auth, logger: deps.logger, now: deps.now });
     registerRolloutRoutes(instance, { runner: rollouts, auth, now: deps.now, leads: () => cluster.leads() }, { html: ROLLOUT_PAGE_HTML, script: ROLLOUT_PAGE_SCRIPT });
     registerAdminRoutes(instance, { store, auth, now: deps.now });
+    registerHostMetricsRoute(instance, { history, fleet, now: deps.now });
     // Agents stay on ws: their bearer token is checked in the upgrade, before the socket is accepted.
     instance.server.on('upgrade', (req, socket, head: Buffer) => endpoint.handleUpgrade(req, socket, head));
     return instance;

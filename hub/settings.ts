@@ -1,12 +1,12 @@
-// Reads hub.yaml (BRIEF.md section 6) into resolved settings: defaults filled, durations in ms,
+// Reads hub.yaml (README.md "The hub") into resolved settings: defaults filled, durations in ms,
 // secrets read from their files. Every problem names the file, line and key.
 
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { parseDuration } from '../agent/desired/duration.js';
-import { SettingsError, type ConfigProblem } from '../agent/errors.js';
+import { parseDuration } from '../agent/config-text/duration.js';
+import { SettingsError, type ConfigProblem } from '../agent/contracts/errors.js';
 import type { FleetRepoSettings } from './rollouts/repo.js';
 
 export interface HubSettingsFile {

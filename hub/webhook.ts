@@ -2,7 +2,7 @@
 // reads which branch moved to which commit. Pure: headers and body in, verdict out.
 
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { isRecord } from '../agent/reporter/protocol.js';
+import { isRecord } from '../agent/contracts/hub-protocol.js';
 
 export type Headers = Record<string, string | string[] | undefined>;
 

@@ -2,7 +2,7 @@
 
 import { createApp } from '../app.js';
 import { startDaemon } from '../daemon.js';
-import { nativeBinding } from '../native.js';
+import { nativeBinding } from '../sqlite/native.js';
 import { DEFAULT_ENGINE_TIMEOUTS, type EngineTimeoutOptions } from '../executors/docker/timeouts.js';
 import { cliLogger, EXIT, reportError, settingsOrReport, type CliContext, type ExitCode } from './context.js';
 

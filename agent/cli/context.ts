@@ -2,11 +2,12 @@
 
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { describeCause, MoorError, SettingsError } from '../errors.js';
+import { describeCause, MoorError, SettingsError } from '../contracts/errors.js';
 import { formatProblemLine } from './format.js';
 import { oneLine } from './terminal-safe.js';
 import { createLogger, type Logger } from '../logger.js';
 import type { AgentSettings } from '../settings/model.js';
+import { settingsSecrets } from '../settings/secret-values.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, changes: 3 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -92,9 +93,4 @@ export function reportError(ctx: CliContext, err: unknown): ExitCode {
 }
 
 /** The secret values of agent.yaml (read from their files): never in a log line. */
-export function settingsSecrets(settings: AgentSettings): string[] {
-  const out = settings.registries.map((r) => r.password);
-  if (settings.source.auth.password) out.push(settings.source.auth.password);
-  if (settings.hub?.token) out.push(settings.hub.token);
-  return out.filter((s) => s !== '');
-}
+export { settingsSecrets };

@@ -7,12 +7,12 @@ import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
 import { connectDocker } from '../executors/docker/connect.js';
 import { createDockerEngine } from '../executors/docker/dockerode-engine.js';
-import { nativeBinding } from '../native.js';
-import { createConfigSource } from '../source/port.js';
+import { nativeBinding } from '../sqlite/native.js';
+import { createConfigSource } from '../source/create-source.js';
 import { stateDirProblem } from '../state-dir.js';
 import { StateLock } from '../state-lock.js';
 import { openDatabase } from '../store/db.js';
-import { toMoorError } from '../errors.js';
+import { toMoorError } from '../contracts/errors.js';
 import type { AgentSettings } from '../settings/model.js';
 import { EXIT, printJson, settingsOrReport, type CliContext, type ExitCode } from './context.js';
 

@@ -3,10 +3,11 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { formatProblem, SettingsError } from '../errors.js';
-import { defaultPolicy } from '../settings/defaults.js';
+import { formatProblem, SettingsError } from '../contracts/errors.js';
+import { defaultPolicy } from '../desired/default-policy.js';
 import type { PolicySettings } from '../settings/model.js';
-import { FleetInvalidError, loadFleet, renderChecked, writeTree, type HostFilter, type LoadedFleet } from '../../fleet/fleet.js';
+import { FleetInvalidError, loadFleet, renderAll, renderChecked, type HostFilter, type LoadedFleet } from '../../fleet/fleet.js';
+import { validateRepresentatives, writeTrees } from '../../fleet/render-out.js';
 import { FleetGitError, remoteEnv, systemGit, type Git } from '../../fleet/git.js';
 import { formatSummary } from '../../fleet/diff.js';
 import { planFleet } from '../../fleet/plan.js';
@@ -49,6 +50,7 @@ export async function fleetVerb(ctx: CliContext, verb: Verb, opts: FleetCliOptio
     const policy = await policyFrom(opts.policy, ctx);
     const filter: HostFilter = { host: opts.host, selector: opts.hosts === undefined ? undefined : parseSelector(opts.hosts) };
     const loaded = await loadFleet(opts.repo);
+    if (verb === 'render') return await renderVerb(ctx, opts, loaded, filter, policy);
     const hosts = await renderChecked(loaded, filter, policy);
     if (verb === 'check') {
       // Secrets: every .age file must be encrypted to each host it is for (no private key needed).
@@ -58,17 +60,25 @@ export async function fleetVerb(ctx: CliContext, verb: Verb, opts: FleetCliOptio
       else ctx.out(`${hosts.length} host(s) valid: ${hosts.map((h) => h.host).join(', ')}`);
       return secrets.length === 0 ? EXIT.ok : EXIT.failed;
     }
-    if (verb === 'render') {
-      const out = opts.out ?? 'rendered';
-      for (const h of hosts) await writeTree(path.join(out, h.host), h.tree);
-      if (ctx.json) printJson(ctx, { out, hosts: hosts.map((h) => ({ host: h.host, branch: h.branch, groups: h.groups, stacks: h.stacks })) });
-      else for (const h of hosts) ctx.out(`${path.join(out, h.host)}: groups ${h.groups.join(', ') || '-'}; stacks ${h.stacks.join(', ') || '-'}`);
-      return EXIT.ok;
-    }
     return await remoteVerb(ctx, verb, opts, loaded, hosts, policy);
   } catch (err) {
     return reportFleetError(ctx, err);
   }
+}
+
+/** Renders, validates one tree per combination of stacks (`check` validates every host), writes DIR/<host>/. */
+async function renderVerb(ctx: CliContext, opts: FleetCliOptions, loaded: LoadedFleet, filter: HostFilter, policy: PolicySettings): Promise<ExitCode> {
+  const hosts = renderAll(loaded, filter, policy);
+  const { checked, problems } = await validateRepresentatives(hosts, policy);
+  if (problems.length > 0) throw new FleetInvalidError(problems);
+  const out = opts.out ?? 'rendered';
+  writeTrees(out, hosts);
+  if (ctx.json) printJson(ctx, { out, validated: checked, hosts: hosts.map((h) => ({ host: h.host, branch: h.branch, groups: h.groups, stacks: h.stacks })) });
+  else {
+    for (const h of hosts) ctx.out(`${path.join(out, h.host)}: groups ${h.groups.join(', ') || '-'}; stacks ${h.stacks.join(', ') || '-'}`);
+    ctx.out(`${hosts.length} host tree(s) written; ${checked} combination(s) of stacks validated (\`moor fleet check\` validates every host's tree)`);
+  }
+  return EXIT.ok;
 }
 
 async function remoteVerb(ctx: CliContext, verb: 'plan' | 'publish', opts: FleetCliOptions, loaded: LoadedFleet, hosts: Awaited<ReturnType<typeof renderChecked>>, policy: PolicySettings): Promise<ExitCode> {

@@ -1,9 +1,9 @@
 // Human-readable renderings of plans, status and history for the terminal.
 
-import { formatProblem, type ConfigProblem } from '../errors.js';
-import type { Plan, ResourceChange } from '../planner/steps.js';
+import { formatProblem, type ConfigProblem } from '../contracts/errors.js';
+import type { ResourceChange } from '../contracts/changes.js';
 import { oneLine } from './terminal-safe.js';
-import type { StatusSnapshot } from '../reconciler/status-model.js';
+import type { StatusSnapshot } from '../contracts/status-model.js';
 import type { ApplyRecord, RevisionRecord } from '../store/store.js';
 
 const SIGN: Record<ResourceChange['action'], string> = {
@@ -35,7 +35,7 @@ export function formatProblemLine(p: ConfigProblem): string {
   return formatProblem({ file: oneLine(p.file), line: p.line, key: oneLine(p.key), message: oneLine(p.message) });
 }
 
-export function formatPlan(commit: string | null, plan: Plan): string {
+export function formatPlan(commit: string | null, plan: { steps: readonly unknown[]; changes: readonly ResourceChange[] }): string {
   if (plan.steps.length === 0) return `in sync with ${short(commit)}: nothing to change`;
   return [`plan for ${short(commit)}: ${plan.changes.length} change(s), ${plan.steps.length} step(s)`, ...formatChanges(plan.changes, '  ')].join('\n');
 }
@@ -51,7 +51,7 @@ export function formatStatus(s: StatusSnapshot): string {
     lines.push(`last sync: ${s.lastSync.at} ${s.lastSync.result} (${short(s.lastSync.commit)})${err}`);
   } else lines.push('last sync: never');
   if (s.source) lines.push(`git:       ${s.source.ok ? 'reachable' : `unreachable since ${s.source.at}: ${oneLine(s.source.error?.message ?? '')}`}`);
-  if (s.suspended) lines.push(`suspended: until ${s.suspended.until}: ${oneLine(s.suspended.reason)}`);
+  if (s.suspended) lines.push(`suspended: until ${s.suspended.until}: ${oneLine(s.suspended.reason)}${s.suspended.by ? ` (by ${oneLine(s.suspended.by)})` : ''}`);
   if (s.pending) lines.push(`pending:   ${short(s.pending.commit)} until ${s.pending.until ?? 'the next window'}`);
   if (s.lastSync?.result === 'rollback-failed') lines.push(`verdict:   failed, rollback failed: the host runs neither commit fully; fix and push`);
   if (s.engine && !s.engine.ok) lines.push(`engine:    not answering since ${s.engine.since ?? '?'}: ${s.engine.error ?? ''}`);

@@ -1,7 +1,7 @@
 // `moor history`: revisions seen and applies, newest first, with each apply's changes.
 
 import { openStore } from '../app.js';
-import { nativeBinding } from '../native.js';
+import { nativeBinding } from '../sqlite/native.js';
 import { EXIT, printJson, reportError, settingsOrReport, type CliContext, type ExitCode } from './context.js';
 import { formatHistory } from './format.js';
 

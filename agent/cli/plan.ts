@@ -5,21 +5,22 @@ import { hostname } from 'node:os';
 import { createApp, createObserveParts, localAgent } from '../app.js';
 import { DEFAULT_PROJECTS_DIR, loadDesiredState } from '../desired/load.js';
 import { unitsPolicyOf } from '../desired/policy.js';
-import { InvalidConfigError, type ErrorJSON } from '../errors.js';
+import { startIntervalNoticeFor } from '../executors/docker/engine-api.js';
+import { InvalidConfigError, type ErrorJSON } from '../contracts/errors.js';
 import { observe } from '../observe/observe.js';
-import { emptyObservedState } from '../observe/model.js';
+import { emptyObservedState } from '../contracts/observed.js';
 import { plan as makePlan } from '../planner/plan.js';
 import { redactPlan } from '../planner/diff.js';
-import { nativeBinding } from '../native.js';
-import type { PlanNow } from '../reconciler/reconciler.js';
+import { nativeBinding } from '../sqlite/native.js';
+import type { PlanNowView } from '../contracts/control-protocol.js';
 import { createHostSecrets, offlineSecrets } from '../secrets/host-secrets.js';
 import type { AgentSettings } from '../settings/model.js';
-import { defaultPolicy } from '../settings/defaults.js';
-import { quietLogger, EXIT, optionalSettings, printJson, reportError, settingsOrReport, type CliContext, type ExitCode } from './context.js';
+import { defaultPolicy } from '../desired/default-policy.js';
+import { quietLogger, EXIT, optionalSettings, printJson, reportError, settingsOrReport, settingsSecrets, type CliContext, type ExitCode } from './context.js';
 import { formatPlan, formatProblemLine } from './format.js';
 
-/** A plan and the secret values it must not show (a local plan's; the agent's arrive redacted). */
-type ShownPlan = PlanNow & { secrets?: string[] };
+/** A plan as shown: redacted (the reconciler's and the running agent's come redacted). */
+type ShownPlan = PlanNowView;
 
 export async function planVerb(ctx: CliContext, options: { dir?: string; offline: boolean }): Promise<ExitCode> {
   try {
@@ -35,7 +36,7 @@ export async function planVerb(ctx: CliContext, options: { dir?: string; offline
     }
     if (result.invalid) return reportInvalid(ctx, result.invalid);
     if (result.sourceError && !ctx.json) ctx.err(`moor: git unreachable (${result.sourceError.message}); planning the applied commit`);
-    const shown = redactPlan(result.plan, result.secrets ?? []);
+    const shown = result.plan;
     if (ctx.json) printJson(ctx, { commit: result.commit, changes: shown.changes, steps: shown.steps, sourceError: result.sourceError });
     else ctx.out(formatPlan(result.commit, shown));
     return result.plan.steps.length === 0 ? EXIT.ok : EXIT.changes;
@@ -45,9 +46,9 @@ export async function planVerb(ctx: CliContext, options: { dir?: string; offline
   }
 }
 
-async function planHead(settings: AgentSettings): Promise<PlanNow> {
+async function planHead(settings: AgentSettings): Promise<ShownPlan> {
   const agent = localAgent(settings);
-  if (agent.running()) return (await agent.ask({ verb: 'plan' })) as PlanNow;
+  if (agent.running()) return agent.ask({ verb: 'plan' });
   const app = createApp(settings, { logger: quietLogger(), nativeBinding: nativeBinding() });
   try {
     return await app.reconciler.planNow();
@@ -73,14 +74,19 @@ async function planDir(ctx: CliContext, settings: AgentSettings | null, dir: str
   // are checked for presence and format only.
   const secrets = settings ? createHostSecrets({ stateDir: settings.stateDir, secretsDir: settings.secretsDir, materialise: false }).repo : offlineSecrets();
   const projectsDir = settings?.projectsDir ?? DEFAULT_PROJECTS_DIR;
-  const desired = await loadDesiredState(dir, { policy, projectsDir, secrets, onWarning: (w) => ctx.err(`warning: ${formatProblemLine(w)}`) });
-  const observed = offline
-    ? emptyObservedState()
-    : await observe(createObserveParts(settings, { env: ctx.env, logger: quietLogger() }), desired, {
-        host,
-        unitNames: desired.units.map((u) => u.name),
-        filePaths: desired.files.map((f) => f.path),
-      });
+  const knownSecrets = settings ? settingsSecrets(settings) : [];
+  const desired = await loadDesiredState(dir, { policy, projectsDir, secrets, knownSecrets, onWarning: (w) => ctx.err(`warning: ${formatProblemLine(w)}`) });
+  const parts = offline ? null : createObserveParts(settings, { env: ctx.env, logger: quietLogger() });
+  const observed =
+    parts === null
+      ? emptyObservedState()
+      : await observe(parts, desired, {
+          host,
+          unitNames: desired.units.map((u) => u.name),
+          filePaths: desired.files.map((f) => f.path),
+        });
+  const notice = parts === null ? null : await startIntervalNoticeFor(parts.engine, desired.containers);
+  if (notice !== null) ctx.err(`warning: ${notice}`);
   const plan = makePlan(desired, observed, {
     host,
     revision: 'local',
@@ -89,5 +95,5 @@ async function planDir(ctx: CliContext, settings: AgentSettings | null, dir: str
     appliedSpecs: {},
     unitInstall: unitsPolicyOf(policy).install,
   });
-  return { commit: null, plan, invalid: null, sourceError: null, secrets: desired.secretValues ?? [] };
+  return { commit: null, plan: redactPlan(plan, desired.secretValues ?? []), invalid: null, sourceError: null };
 }

@@ -1,7 +1,7 @@
 // `moor secrets encrypt|rekey|check`: the fleet repo side of secrets, for the people who write it.
 
 import { readFile } from 'node:fs/promises';
-import { formatProblem, MoorError } from '../errors.js';
+import { formatProblem, MoorError } from '../contracts/errors.js';
 import { checkRecipients, encryptForHosts, rekeyRepo } from '../secrets/repo-tools.js';
 import { EXIT, printJson, reportError, type CliContext, type ExitCode } from './context.js';
 

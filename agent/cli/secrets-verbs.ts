@@ -2,7 +2,7 @@
 
 import { existsSync } from 'node:fs';
 import { ensureIdentity } from '../secrets/identity.js';
-import { MoorError } from '../errors.js';
+import { MoorError } from '../contracts/errors.js';
 import { EXIT, printJson, reportError, settingsOrReport, type CliContext, type ExitCode } from './context.js';
 
 const DEFAULT_STATE_DIR = '/var/lib/moor';

@@ -1,8 +1,8 @@
 // `moor status`: revision, last sync, each managed resource and its health, drift, suspension, hub.
 
 import { createApp, localAgent } from '../app.js';
-import { nativeBinding } from '../native.js';
-import type { StatusSnapshot } from '../reconciler/status-model.js';
+import { nativeBinding } from '../sqlite/native.js';
+import type { StatusSnapshot } from '../contracts/status-model.js';
 import { quietLogger, EXIT, printJson, reportError, settingsOrReport, type CliContext, type ExitCode } from './context.js';
 import { formatStatus } from './format.js';
 
@@ -12,7 +12,7 @@ export async function statusVerb(ctx: CliContext): Promise<ExitCode> {
   try {
     let status: StatusSnapshot & { agent?: string };
     if (localAgent(settings).running()) {
-      status = { ...((await localAgent(settings).ask({ verb: 'status' })) as StatusSnapshot), agent: 'running' };
+      status = { ...(await localAgent(settings).ask({ verb: 'status' })), agent: 'running' };
     } else {
       const app = createApp(settings, { logger: quietLogger(), nativeBinding: nativeBinding() });
       try {

@@ -1,8 +1,9 @@
 // `moor suspend [--for 2h] [--reason TEXT]` and `moor resume`: the break-glass pause.
 
-import { parseDuration, DURATION_HINT } from '../desired/duration.js';
+import { userInfo } from 'node:os';
+import { parseDuration, DURATION_HINT } from '../config-text/duration.js';
 import type { Suspension } from '../reconciler/suspension.js';
-import { nativeBinding } from '../native.js';
+import { nativeBinding } from '../sqlite/native.js';
 import type { AgentSettings } from '../settings/model.js';
 import { EXIT, printJson, reportError, settingsOrReport, type CliContext, type ExitCode } from './context.js';
 import { localAgent, offlineSuspension } from '../app.js';
@@ -17,13 +18,10 @@ export async function suspendVerb(ctx: CliContext, options: { for: string; reaso
   if (!settings) return EXIT.usage;
   try {
     const result = localAgent(settings).running()
-      ? await localAgent(settings).ask({ verb: 'suspend', forMs, reason: options.reason })
-      : offline(settings, (s) => s.suspend(forMs, options.reason));
+      ? await localAgent(settings).ask({ verb: 'suspend', forMs, reason: options.reason, by: localActor() })
+      : offline(settings, (s) => s.suspend(forMs, options.reason, localActor()));
     if (ctx.json) printJson(ctx, result);
-    else {
-      const r = result as { until: string };
-      ctx.out(`suspended until ${r.until}: ${options.reason}`);
-    }
+    else ctx.out(`suspended until ${result.until}: ${options.reason}`);
     return EXIT.ok;
   } catch (err) {
     reportError(ctx, err);
@@ -36,14 +34,23 @@ export async function resumeVerb(ctx: CliContext): Promise<ExitCode> {
   if (!settings) return EXIT.usage;
   try {
     const result = localAgent(settings).running()
-      ? await localAgent(settings).ask({ verb: 'resume' })
-      : { resumed: offline(settings, (s) => s.resume('resumed by an operator')) };
+      ? await localAgent(settings).ask({ verb: 'resume', by: localActor() })
+      : { resumed: offline(settings, (s) => s.resume('resumed by an operator', localActor())) };
     if (ctx.json) printJson(ctx, result);
-    else ctx.out((result as { resumed: boolean }).resumed ? 'resumed' : 'was not suspended');
+    else ctx.out(result.resumed ? 'resumed' : 'was not suspended');
     return EXIT.ok;
   } catch (err) {
     reportError(ctx, err);
     return EXIT.failed;
+  }
+}
+
+/** `local:<user>`: who ran `moor suspend|resume` on the host itself. */
+function localActor(): string {
+  try {
+    return `local:${userInfo().username}`;
+  } catch {
+    return `local:uid ${process.getuid?.() ?? '?'}`;
   }
 }
 

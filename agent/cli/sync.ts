@@ -1,8 +1,8 @@
 // `moor sync`: ask the running agent to sync now and wait; `--once` fetches and applies in-process.
 
 import { createApp, localAgent } from '../app.js';
-import type { SyncOutcome } from '../reconciler/reconciler.js';
-import { nativeBinding } from '../native.js';
+import type { SyncOutcome } from '../contracts/sync-outcome.js';
+import { nativeBinding } from '../sqlite/native.js';
 import { StateLock } from '../state-lock.js';
 import { cliLogger, EXIT, printJson, reportError, settingsOrReport, type CliContext, type ExitCode } from './context.js';
 import { formatChanges, short } from './format.js';
@@ -17,7 +17,7 @@ export async function syncVerb(ctx: CliContext, options: { once: boolean }): Pro
         ctx.err(`moor: no agent is running for ${settings.stateDir}; start it, or use 'moor sync --once'`);
         return EXIT.failed;
       }
-      outcome = (await localAgent(settings).ask({ verb: 'sync' })) as SyncOutcome;
+      outcome = await localAgent(settings).ask({ verb: 'sync' });
     } else {
       if (localAgent(settings).running()) {
         ctx.err(`moor: refused: an agent holds ${settings.stateDir}; use 'moor sync' to ask it instead`);

@@ -1,11 +1,12 @@
-// Client side of the control socket, used by the CLI verbs to talk to a running agent.
+// Client side of the control socket, used by the CLI verbs to talk to a running agent. Every
+// reply is checked against the verb's schema: a reply of another shape is an error, not a cast.
 
 import { connect } from 'node:net';
-import { MoorError } from '../errors.js';
-import type { ControlRequest, ControlResponse } from './protocol.js';
+import { MoorError } from '../contracts/errors.js';
+import { parseControlReply, parseControlResponse, type ControlReplies, type ControlRequest } from '../contracts/control-protocol.js';
 
-/** Sends one request; null when no agent listens on the socket. */
-export function callAgent(path: string, request: ControlRequest): Promise<unknown> {
+/** Sends one request and returns the verb's checked reply; rejects NO_AGENT when no agent listens. */
+export function callAgent<R extends ControlRequest>(path: string, request: R): Promise<ControlReplies[R['verb']]> {
   return new Promise((resolve, reject) => {
     const socket = connect(path);
     let data = '';
@@ -21,15 +22,26 @@ export function callAgent(path: string, request: ControlRequest): Promise<unknow
       else reject(new MoorError('CONTROL_FAILED', `lost the agent on ${path}`, { cause: err }));
     });
     socket.on('end', () => {
-      let response: ControlResponse;
       try {
-        response = JSON.parse(data) as ControlResponse;
+        resolve(readReply<R['verb']>(request.verb, data));
       } catch (err) {
-        reject(new MoorError('CONTROL_FAILED', 'the agent sent an unreadable answer', { cause: err }));
-        return;
+        reject(err);
       }
-      if (response.ok) resolve(response.result);
-      else reject(new MoorError(response.error.code, response.error.message));
     });
   });
+}
+
+function readReply<V extends ControlRequest['verb']>(verb: V, data: string): ControlReplies[V] {
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch (err) {
+    throw new MoorError('CONTROL_FAILED', 'the agent sent an unreadable answer', { cause: err });
+  }
+  const response = parseControlResponse(value);
+  if (response === null) throw new MoorError('CONTROL_FAILED', 'the agent sent an answer of an unknown shape');
+  if (!response.ok) throw new MoorError(response.error.code, response.error.message);
+  const reply = parseControlReply(verb, response.result);
+  if (reply === null) throw new MoorError('CONTROL_FAILED', `the agent's answer to ${verb} has an unexpected shape (agent and CLI of different versions?)`);
+  return reply;
 }

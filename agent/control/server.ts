@@ -3,9 +3,9 @@
 
 import { chmodSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { toMoorError } from '../errors.js';
+import { toMoorError } from '../contracts/errors.js';
 import type { Logger } from '../logger.js';
-import { parseControlRequest, type ControlRequest, type ControlResponse } from './protocol.js';
+import { parseControlRequest, type ControlRequest, type ControlResponse } from '../contracts/control-protocol.js';
 
 export type ControlHandler = (request: ControlRequest) => Promise<unknown>;
 

@@ -1,26 +1,27 @@
 // Reads a host's config dir (moor.yaml, compose files, .env, env_files, units/, files/)
 // into a validated DesiredState. Everything is read first and every problem of every file
 // is collected, so that one run of `moor validate` lists them all.
-import { InvalidConfigError, type ConfigProblem } from '../errors.js';
+import { InvalidConfigError, type ConfigProblem } from '../contracts/errors.js';
 import type { PolicySettings } from '../settings/model.js';
-import { buildCompose, type ComposeResult } from './compose.js';
-import { adoptOf } from './compose-adopt.js';
+import { buildCompose, type ComposeResult } from './compose/project.js';
+import { adoptOf, manifestAdopts } from './compose/adopt.js';
 import { projectDirsOf, RepoContent } from './project-content.js';
-import { envFileEntries } from './compose-env.js';
-import { assembleCompose } from './compose-files.js';
-import { mergedLocator } from './compose-merge.js';
-import { expandDotenv, parseDotenv } from './dotenv.js';
+import { envFileEntries } from './compose/env.js';
+import { assembleCompose } from './compose/files.js';
+import { mergedLocator } from './compose/merge.js';
+import { expandDotenv, parseDotenv } from './compose/dotenv.js';
 import { specHash } from './hash.js';
-import { isRecord } from './interpolate.js';
+import { isRecord } from './compose/interpolate.js';
 import { checkFileRestarts, MANIFEST_FILE, parseManifest, unitNameProblem, type Manifest, type ManifestFile } from './manifest.js';
 import { DEFAULT_ROLLOUT, emptyDesiredState, type DesiredState, type FileSpec, type UnitSpec } from './model.js';
-import { ProblemList, type KeyPath, type Locator } from './problems.js';
+import { ProblemList, type KeyPath, type Locator } from '../config-text/problems.js';
 import { LIMITS, RepoDir } from './repo-files.js';
-import { normaliseRelative } from './safe-path.js';
+import { normaliseRelative } from '../config-text/safe-path.js';
 import { checkUnitPolicy } from './unit-policy.js';
-import { secretValuesOf } from './secrets.js';
-import { MAX_CONFIG_BYTES, parseYaml, type YamlFile } from './yaml-file.js';
-import type { RepoSecrets, SecretsSession } from '../secrets/port.js';
+import { SecretCollector } from './secret-collector.js';
+import { SECRET_NAME, secretValuesOf } from './secrets.js';
+import { MAX_CONFIG_BYTES, parseYaml, type YamlFile } from '../config-text/yaml-file.js';
+import type { RepoSecrets, SecretsSession } from './secrets-port.js';
 
 export interface LoadOptions {
   policy: PolicySettings;
@@ -30,23 +31,38 @@ export interface LoadOptions {
   onWarning?: (warning: ConfigProblem) => void;
   /** Decrypts `.age` files with the host identity; without it they are not read. */
   secrets?: RepoSecrets;
+  /** Secret values known before the load (the agent's registry and source passwords, its hub token): never in a problem. */
+  knownSecrets?: readonly string[];
+}
+
+/** What one load carries along: problems, warnings, and the secret values met so far. */
+interface LoadLists {
+  problems: ProblemList;
+  warnings: ProblemList;
+  secrets: SecretCollector;
 }
 
 /** The projects dir when no agent.yaml names one (validate and plan in a config repo's CI). */
 export const DEFAULT_PROJECTS_DIR = '/var/lib/moor/projects';
 
+/**
+ * Problems come out redacted: a secret value the load read (even after the problem was found)
+ * is never in the error that is stored, evented, sent to the hub or printed.
+ */
 export async function loadDesiredState(dir: string, options: LoadOptions): Promise<DesiredState> {
   const problems = new ProblemList();
-  const state = await readGuarded(dir, options, problems);
-  if (!problems.empty) throw new InvalidConfigError(problems.items);
+  const secrets = new SecretCollector(options.knownSecrets);
+  const state = await readGuarded(dir, options, problems, secrets);
+  if (!problems.empty) throw new InvalidConfigError(problems.items.map((p) => secrets.problem(p)));
   return state;
 }
 
 /** All problems of a config dir, for `moor validate`; empty when it is valid. */
 export async function validateDir(dir: string, options: LoadOptions): Promise<ConfigProblem[]> {
   const problems = new ProblemList();
-  await readGuarded(dir, options, problems);
-  return problems.items;
+  const secrets = new SecretCollector(options.knownSecrets);
+  await readGuarded(dir, options, problems, secrets);
+  return problems.items.map((p) => secrets.problem(p));
 }
 
 /**
@@ -54,9 +70,9 @@ export async function validateDir(dir: string, options: LoadOptions): Promise<Co
  * shape nobody foresaw) is the commit's fault: it becomes a problem, so the commit is invalid
  * and not retried. Only errors of the machine (errno codes: EIO, ENOSPC, EMFILE ...) propagate.
  */
-async function readGuarded(dir: string, options: LoadOptions, problems: ProblemList): Promise<DesiredState> {
+async function readGuarded(dir: string, options: LoadOptions, problems: ProblemList, secrets: SecretCollector): Promise<DesiredState> {
   try {
-    return await readState(dir, options, problems);
+    return await readState(dir, options, problems, secrets);
   } catch (err) {
     if (typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string' && !(err instanceof RangeError)) throw err;
     problems.add(wholeFile('.'), [], `the commit could not be read: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
@@ -77,16 +93,16 @@ async function readYamlIn(repo: RepoDir, rel: string, problems: ProblemList): Pr
   return parsed.ok ? parsed.yaml : null;
 }
 
-async function readState(dir: string, options: LoadOptions, problems: ProblemList): Promise<DesiredState> {
+async function readState(dir: string, options: LoadOptions, problems: ProblemList, secrets: SecretCollector): Promise<DesiredState> {
   const warnings = new ProblemList();
   try {
-    return await readStateInto(dir, options, { problems, warnings });
+    return await readStateInto(dir, options, { problems, warnings, secrets });
   } finally {
-    for (const w of warnings.items) options.onWarning?.(w);
+    for (const w of warnings.items) options.onWarning?.(secrets.problem(w));
   }
 }
 
-async function readStateInto(dir: string, options: LoadOptions, lists: { problems: ProblemList; warnings: ProblemList }): Promise<DesiredState> {
+async function readStateInto(dir: string, options: LoadOptions, lists: LoadLists): Promise<DesiredState> {
   const { problems } = lists;
   let repo: RepoDir;
   try {
@@ -106,7 +122,7 @@ async function readStateInto(dir: string, options: LoadOptions, lists: { problem
   const manifestLocator = manifestYaml ?? wholeFile(MANIFEST_FILE);
   const manifest = parseManifest(manifestYaml?.value, manifestLocator, options.policy, problems);
 
-  const session = options.secrets?.open((rel) => repo.read(rel)) ?? null;
+  const session = options.secrets?.open((rel) => repo.read(rel), (value) => lists.secrets.add(value)) ?? null;
   const { locator: composeLocator, ...compose } = await readCompose(repo, manifest, manifestLocator, options, lists, session);
   // The commit's files that binds and builds use, placed in each project's directory (see project-content.ts).
   const report = (path: KeyPath, message: string): void => problems.add(composeLocator ?? wholeFile('compose.yaml'), path, message);
@@ -117,7 +133,7 @@ async function readStateInto(dir: string, options: LoadOptions, lists: { problem
   checkFileRestarts(manifest, new Set(units.map((u) => u.name)), manifestLocator, problems);
   const files = await readFiles(repo, manifest, manifestLocator, problems);
   // .env again, quietly (its problems are reported above): its secret-named values are secrets.
-  const dotenv = (await readDotenv(repo, '.env', {}, false, { problems: new ProblemList(), warnings: new ProblemList() })) ?? {};
+  const dotenv = (await readDotenv(repo, '.env', {}, false, { problems: new ProblemList(), warnings: new ProblemList(), secrets: lists.secrets }, isSecretName)) ?? {};
   const state: DesiredState = {
     ...compose,
     units,
@@ -130,6 +146,8 @@ async function readStateInto(dir: string, options: LoadOptions, lists: { problem
     labels: manifest.labels,
   };
   if (session) await session.finish(state, problems); // secrets: issue 13
+  // Values revealed by the secrets session (`.env.age`, `.age` files) are secrets of the plan too.
+  state.secretValues = [...new Set([...(state.secretValues ?? []), ...lists.secrets.list()])].sort();
   return state;
 }
 
@@ -138,12 +156,12 @@ async function readCompose(
   manifest: Manifest,
   manifestLocator: Locator,
   options: LoadOptions,
-  lists: { problems: ProblemList; warnings: ProblemList },
+  lists: LoadLists,
   session: SecretsSession | null,
 ): Promise<ComposeResult> {
   const { problems, warnings } = lists;
   const strict = options.policy.strictInterpolation === true;
-  const plainVars = (await readDotenv(repo, '.env', {}, strict, lists)) ?? {};
+  const plainVars = (await readDotenv(repo, '.env', {}, strict, lists, isSecretName)) ?? {};
   // `.env.age` values reach interpolation as placeholders; they win over `.env`.
   const envVars = session ? { ...plainVars, ...(await session.dotenv(problems)) } : plainVars;
   const profiles = manifest.profiles ?? (envVars.COMPOSE_PROFILES ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '');
@@ -154,7 +172,10 @@ async function readCompose(
   const taken = session ? session.takeComposeSecrets(assembled.value, locator, problems) : assembled.value;
   const value = isRecord(taken) ? taken : assembled.value;
   const envFiles = await readEnvFiles(repo, value, locator, envVars, strict, lists);
-  const adopt = adoptOf(value, locator, problems);
+  const defaultProject = envVars.COMPOSE_PROJECT_NAME || 'default';
+  const project = typeof value.name === 'string' ? value.name : defaultProject;
+  const adoptedByManifest = manifestAdopts(manifest.adopt, project, manifestLocator, problems);
+  const adopt = adoptOf(value, locator, problems) || adoptedByManifest;
   const built = buildCompose(
     {
       value,
@@ -163,7 +184,7 @@ async function readCompose(
       envFiles,
       policy: options.policy,
       projectsDir: options.projectsDir,
-      defaultProject: envVars.COMPOSE_PROJECT_NAME || 'default',
+      defaultProject,
       disabled: assembled.disabled,
       warnings,
     },
@@ -177,7 +198,9 @@ async function readDotenv(
   rel: string,
   base: Readonly<Record<string, string>>,
   strict: boolean,
-  lists: { problems: ProblemList; warnings: ProblemList },
+  lists: LoadLists,
+  /** Which keys hold secrets: registered the moment they are read, before anything can fail on them. */
+  secret: (key: string) => boolean,
 ): Promise<Record<string, string> | null> {
   const read = await repo.read(rel, MAX_CONFIG_BYTES);
   if (!read.ok) {
@@ -185,12 +208,20 @@ async function readDotenv(
     return null;
   }
   const parsed = parseDotenv(read.data.toString('utf8'));
+  // Raw values now (a later failure must not show them); those with `${...}` once expanded, below.
+  for (const [key, value] of Object.entries(parsed.vars)) if (secret(key) && !value.includes('$')) lists.secrets.add(value);
   for (const p of parsed.problems) lists.problems.push({ file: rel, line: p.line, key: '', message: p.message });
-  return expandDotenv(parsed, base, strict, {
+  const expanded = expandDotenv(parsed, base, strict, {
     problem: (line, message) => lists.problems.push({ file: rel, line, key: '', message }),
     warning: (line, message) => lists.warnings.push({ file: rel, line, key: '', message }),
   });
+  for (const [key, value] of Object.entries(expanded ?? {})) if (secret(key)) lists.secrets.add(value);
+  return expanded;
 }
+
+const isSecretName = (key: string): boolean => SECRET_NAME.test(key);
+/** Every value of an env_file is a secret (compose cannot say which are not). */
+const everyKey = (): boolean => true;
 
 /**
  * Reads every env_file the services name, with `${VAR}` expanded against .env. Entries that
@@ -203,7 +234,7 @@ async function readEnvFiles(
   locator: Locator,
   envVars: Readonly<Record<string, string>>,
   strict: boolean,
-  lists: { problems: ProblemList; warnings: ProblemList },
+  lists: LoadLists,
 ): Promise<Map<string, Record<string, string> | null>> {
   const out = new Map<string, Record<string, string> | null>();
   const services = isRecord(merged.services) ? merged.services : {};
@@ -215,7 +246,7 @@ async function readEnvFiles(
         out.set(rel.path, {});
         continue;
       }
-      const vars = await readDotenv(repo, rel.path, envVars, strict, lists);
+      const vars = await readDotenv(repo, rel.path, envVars, strict, lists, everyKey);
       if (vars === null) {
         const read = await repo.read(rel.path, MAX_CONFIG_BYTES);
         const message = !read.ok && !read.missing ? read.message : `env_file ${rel.path} was not found in the config dir`;

@@ -3,12 +3,12 @@
 // files it names.
 import { validate as validateCron } from 'node-cron';
 import { z } from 'zod';
-import type { PolicySettings } from '../settings/model.js';
-import { DURATION_HINT, parseDuration } from './duration.js';
+import type { PolicySettings } from './policy-settings.js';
+import { DURATION_HINT, parseDuration } from '../config-text/duration.js';
 import { DEFAULT_ROLLOUT, type RolloutSpec, type UnitState, type WindowSpec } from './model.js';
 import { fileModeRefusal, filePathRefusal } from './policy.js';
-import type { KeyPath, Locator, ProblemList } from './problems.js';
-import { normaliseAbsolute, normaliseRelative } from './safe-path.js';
+import type { KeyPath, Locator, ProblemList } from '../config-text/problems.js';
+import { normaliseAbsolute, normaliseRelative } from '../config-text/safe-path.js';
 
 export const MANIFEST_FILE = 'moor.yaml';
 export const DEFAULT_COMPOSE_FILES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'];
@@ -19,7 +19,8 @@ const boolish = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) =>
 const durationish = z.union([z.string(), z.number()]);
 const idish = z.union([z.string(), z.number().int()]).transform(String);
 
-const manifestSchema = z.strictObject({
+/** moor.yaml as written; config/moor.schema.json is generated from it (test/unit/desired/manifest-schema.test.ts). */
+export const manifestSchema = z.strictObject({
   compose: z.union([z.string(), z.array(z.string())]).optional(),
   units: z
     .array(
@@ -51,6 +52,10 @@ const manifestSchema = z.strictObject({
   prune: z.strictObject({ volumes: boolish.optional() }).optional(),
   profiles: z.union([z.string(), z.array(z.string())]).optional(),
   labels: z.record(z.string(), z.string()).optional(), // the host's fleet labels, reported to the hub
+  adopt: z
+    .union([boolish, z.array(z.string())], { error: 'expected true, false or a list of compose project names' })
+    .optional()
+    .describe('Take over the running docker compose project: true for the commit\'s project, or the project names that may be taken over'),
 });
 
 export interface ManifestUnit {
@@ -84,10 +89,15 @@ export interface Manifest {
   /** Compose profiles to enable (`profiles:`), or null to take COMPOSE_PROFILES from .env. */
   profiles: string[] | null;
   labels: Record<string, string>;
+  /**
+   * `adopt:` take over the running docker compose project (see compose-adopt.ts): `true` for the
+   * commit's project, or the project names it may take over; null when absent or false.
+   */
+  adopt: { projects: string[] | null; at: KeyPath } | null;
 }
 
 export function emptyManifest(): Manifest {
-  return { compose: null, units: [], files: [], rollout: { ...DEFAULT_ROLLOUT }, window: null, pruneVolumes: false, profiles: null, labels: {} };
+  return { compose: null, units: [], files: [], rollout: { ...DEFAULT_ROLLOUT }, window: null, pruneVolumes: false, profiles: null, labels: {}, adopt: null };
 }
 
 /** Why a unit name is unacceptable, or null. Also used for files found under `units/`. */
@@ -178,6 +188,7 @@ export function parseManifest(value: unknown, locator: Locator, policy: PolicySe
     });
   }
   manifest.labels = m.labels ?? {};
+  if (m.adopt !== undefined && m.adopt !== false) manifest.adopt = { projects: m.adopt === true ? null : m.adopt, at: ['adopt'] };
   return manifest;
 }
 

@@ -2,9 +2,9 @@
 // what reaches beyond a plain container (capabilities, host namespaces, external and non-local
 // volumes), bind mounts, devices, managed file paths and systemd units.
 // Each check returns a refusal message or null; callers pin it to the key it came from.
-import type { AllowSwitches, PolicySettings, UnitsPolicy } from '../settings/model.js';
+import type { AllowSwitches, PolicySettings, UnitsPolicy } from './policy-settings.js';
 import type { NetworkSpec, VolumeSpec } from './model.js';
-import { isUnderAny, normaliseAbsolute } from './safe-path.js';
+import { isUnderAny, normaliseAbsolute } from '../config-text/safe-path.js';
 
 /** The capabilities Docker gives every container (moby's default set): cap_add of these is a no-op. */
 export const DOCKER_DEFAULT_CAPS: ReadonlySet<string> = new Set([

@@ -5,7 +5,7 @@ import { stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { sha256Hex, specHash, stableStringify } from './hash.js';
 import type { BuildSpec, ContainerSpec, ProjectDirSpec, ProjectFileSpec } from './model.js';
-import type { KeyPath, Locator, ProblemList } from './problems.js';
+import type { KeyPath, Locator, ProblemList } from '../config-text/problems.js';
 import type { RepoDir } from './repo-files.js';
 
 const wholeFile = (file: string): Locator => ({ locate: () => ({ file, line: 1 }) });

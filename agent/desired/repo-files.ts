@@ -2,7 +2,7 @@
 // refuses anything whose real path is outside the dir, and sizes are bounded.
 import { lstat, readdir, readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { isErrno } from './yaml-file.js';
+import { isErrno } from '../config-text/yaml-file.js';
 
 export const MAX_SOURCE_BYTES = 16 * 1024 * 1024;
 

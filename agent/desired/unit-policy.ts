@@ -1,11 +1,11 @@
 // `policy.units` applied to the units of a commit: which unit files it may install, which host
 // units it may give drop-ins, mask, disable or stop. Whether an installed unit would override
 // one the host already had is a question for the host, asked at plan time.
-import type { PolicySettings } from '../settings/model.js';
+import type { PolicySettings } from './policy-settings.js';
 import type { Manifest } from './manifest.js';
 import type { UnitSpec } from './model.js';
 import { dropInRefusal, maskOrStopRefusal, unitInstallRefusal } from './policy.js';
-import type { KeyPath, Locator, ProblemList } from './problems.js';
+import type { KeyPath, Locator, ProblemList } from '../config-text/problems.js';
 
 export function checkUnitPolicy(
   units: readonly UnitSpec[],

@@ -4,7 +4,7 @@
 import type { DesiredState } from '../desired/model.js';
 import type { ContainerEngine } from '../executors/docker/port.js';
 import type { ProjectDirsPort } from '../executors/files/project-dirs.js';
-import type { ObservedFile, ObservedState, ObservedUnit } from './model.js';
+import type { ObservedFile, ObservedState, ObservedUnit } from '../contracts/observed.js';
 
 /** Read side of the systemd and files executors; absent when the host does not manage them. */
 export interface HostReader {

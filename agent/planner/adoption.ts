@@ -3,14 +3,14 @@
 // with a message naming the owner. Pure: no I/O, no clock.
 
 import type { ContainerSpec, DesiredState } from '../desired/model.js';
-import type { ForeignResource, ObservedState } from '../observe/model.js';
+import type { ForeignResource, ObservedState } from '../contracts/observed.js';
 import type { PlanBuilder } from './builder.js';
 import { PlanError } from './context.js';
 
 /** Compose's default stop grace period, for the containers of a project taken over. */
 const COMPOSE_STOP_GRACE_MS = 10_000;
 
-const ADOPT_HINT = 'set `x-moor: { adopt: true }` at the top of the compose file to take the project over';
+const ADOPT_HINT = 'set `x-moor: { adopt: true }` at the top of the compose file, or `adopt: true` in moor.yaml, to take the project over';
 
 /** Who owns a resource moor did not create, in words. */
 function ownerOf(r: ForeignResource): string {

@@ -3,7 +3,7 @@
 // created, and after its context is placed. Pure: no I/O, no clock.
 
 import type { ContainerSpec, DesiredState } from '../desired/model.js';
-import type { ObservedState } from '../observe/model.js';
+import type { ObservedState } from '../contracts/observed.js';
 import type { PlanBuilder } from './builder.js';
 
 export function planBuilds(desired: DesiredState, observed: ObservedState, b: PlanBuilder, placed: ReadonlyMap<string, string[]>): void {

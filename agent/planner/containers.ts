@@ -2,7 +2,7 @@
 // and prune, in dependency order, each change explained. Pure: no I/O, no clock.
 
 import type { ContainerSpec, DependsOn, DesiredState } from '../desired/model.js';
-import { LABEL, type ObservedContainer, type ObservedState } from '../observe/model.js';
+import { LABEL, type ObservedContainer, type ObservedState } from '../contracts/observed.js';
 import { foreignInUse, planTakeOver } from './adoption.js';
 import type { PlanBuilder } from './builder.js';
 import { diffContainerSpecs } from './diff.js';
@@ -22,46 +22,52 @@ const DEFAULT_STOP_GRACE_MS = 10_000;
 export const NEXT_SUFFIX = '-moor-next';
 
 export function planContainers(desired: DesiredState, observed: ObservedState, ctx: PlanContext, b: PlanBuilder): void {
-  const byName = new Map(observed.containers.map((c) => [c.name, c]));
   const wanted = [...desired.containers].sort((x, y) => x.name.localeCompare(y.name));
   const changedNetworks = new Set<string>();
   // A compose project taken over loses its containers first; any other name clash is refused.
   const takeOver = planTakeOver(desired, observed, b);
-
   const networkSteps = planNetworks(desired, observed, ctx, b, changedNetworks);
   const volumeSteps = planVolumes(desired, observed, ctx, b);
-
-  const decisions = new Map<string, Decision>();
-  for (const spec of wanted) {
-    decisions.set(spec.name, decide(spec, byName.get(spec.name), ctx, changedNetworks));
-  }
-
+  const byName = new Map(observed.containers.map((c) => [c.name, c]));
+  const decisions = new Map<string, Decision>(wanted.map((spec) => [spec.name, decide(spec, byName.get(spec.name), ctx, changedNetworks)]));
   // Images first: nothing is stopped before every image it needs is present.
   const pullIds = planPulls(wanted, decisions, observed, ctx, b);
-
-  // Prune what is no longer declared (it may hold ports or names the new containers need).
-  const wantedNames = new Set(wanted.map((s) => s.name));
-  const pruneRemovals: string[] = [...takeOver];
-  if (ctx.prune) {
-    for (const old of [...observed.containers].sort((x, y) => x.name.localeCompare(y.name))) {
-      if (wantedNames.has(old.name)) continue;
-      const resource = `container/${old.name}`;
-      const leftover = old.name.endsWith(NEXT_SUFFIX);
-      b.explain({
-        kind: 'container',
-        name: old.name,
-        action: 'remove',
-        why: leftover ? 'left over from an interrupted start-first update' : 'no longer declared',
-        fields: [],
-        drift: leftover,
-      });
-      const timeoutMs = ctx.appliedSpecs[old.name]?.stopGracePeriodMs ?? DEFAULT_STOP_GRACE_MS;
-      const stop = b.add({ kind: 'stopContainer', resource, name: old.name, containerId: old.id, timeoutMs }, pullIds);
-      pruneRemovals.push(b.add({ kind: 'removeContainer', resource, name: old.name, containerId: old.id }, [stop]));
-    }
+  const pruneRemovals = [...takeOver, ...planPrune(wanted, observed, ctx, b, pullIds)];
+  const removeIds = planStopFirst(wanted, decisions, b, pullIds);
+  // Networks and volumes are removed once the containers using them are gone.
+  for (const removeId of [...networkSteps.removals.values(), ...volumeSteps.removals]) {
+    for (const id of [...removeIds.values(), ...pruneRemovals]) b.require(removeId, id);
   }
+  const startIds = planCreates(wanted, decisions, { pullIds, networkSteps, volumeSteps, pruneRemovals, removeIds }, b);
+  orderStarts(wanted, startIds, b);
+}
 
-  // Stop-first replacements: stop dependents before the services they depend on.
+/** Prune what is no longer declared (it may hold ports or names the new containers need). */
+function planPrune(wanted: ContainerSpec[], observed: ObservedState, ctx: PlanContext, b: PlanBuilder, pullIds: string[]): string[] {
+  const removals: string[] = [];
+  if (!ctx.prune) return removals;
+  const wantedNames = new Set(wanted.map((s) => s.name));
+  for (const old of [...observed.containers].sort((x, y) => x.name.localeCompare(y.name))) {
+    if (wantedNames.has(old.name)) continue;
+    const resource = `container/${old.name}`;
+    const leftover = old.name.endsWith(NEXT_SUFFIX);
+    b.explain({
+      kind: 'container',
+      name: old.name,
+      action: 'remove',
+      why: leftover ? 'left over from an interrupted start-first update' : 'no longer declared',
+      fields: [],
+      drift: leftover,
+    });
+    const timeoutMs = ctx.appliedSpecs[old.name]?.stopGracePeriodMs ?? DEFAULT_STOP_GRACE_MS;
+    const stop = b.add({ kind: 'stopContainer', resource, name: old.name, containerId: old.id, timeoutMs }, pullIds);
+    removals.push(b.add({ kind: 'removeContainer', resource, name: old.name, containerId: old.id }, [stop]));
+  }
+  return removals;
+}
+
+/** Stop-first replacements: stop dependents before the services they depend on. Returns the removals by name. */
+function planStopFirst(wanted: ContainerSpec[], decisions: ReadonlyMap<string, Decision>, b: PlanBuilder, pullIds: string[]): Map<string, string> {
   const stopIds = new Map<string, string>();
   const removeIds = new Map<string, string>();
   for (const spec of wanted) {
@@ -83,14 +89,19 @@ export function planContainers(desired: DesiredState, observed: ObservedState, c
       if (depStop) b.require(depStop, own);
     }
   }
+  return removeIds;
+}
 
-  // Networks and volumes are removed once the containers using them are gone.
-  for (const removeId of [...networkSteps.removals.values(), ...volumeSteps.removals]) {
-    for (const id of [...removeIds.values(), ...pruneRemovals]) b.require(removeId, id);
-  }
+interface CreateNeeds {
+  pullIds: string[];
+  networkSteps: ReturnType<typeof planNetworks>;
+  volumeSteps: ReturnType<typeof planVolumes>;
+  pruneRemovals: string[];
+  removeIds: ReadonlyMap<string, string>;
+}
 
-  // Create and start, in depends_on order.
-  const readyIds = new Map<string, string>(); // condition:service -> the wait step planned for it
+/** Create and start, in depends_on order. Returns the start step of each service. */
+function planCreates(wanted: ContainerSpec[], decisions: ReadonlyMap<string, Decision>, n: CreateNeeds, b: PlanBuilder): Map<string, string> {
   const startIds = new Map<string, string>();
   for (const spec of wanted) {
     const d = decisions.get(spec.name);
@@ -98,25 +109,29 @@ export function planContainers(desired: DesiredState, observed: ObservedState, c
     const resource = `container/${spec.name}`;
     if (d.action === 'start') {
       b.explain({ kind: 'container', name: spec.name, action: 'start', why: d.why, fields: [], drift: d.drift });
-      startIds.set(spec.service, b.add({ kind: 'startContainer', resource, name: spec.name }, pruneRemovals));
+      startIds.set(spec.service, b.add({ kind: 'startContainer', resource, name: spec.name }, n.pruneRemovals));
       continue;
     }
     b.explain({ kind: 'container', name: spec.name, action: d.action, why: d.why, fields: d.fields, drift: d.drift });
     const needs = [
-      pullIds.find((id) => id === `pullImage:image/${spec.image}`),
-      ...spec.networks.map((n) => networkSteps.creates.get(n)),
-      ...spec.mounts.map((m) => (m.type === 'volume' ? volumeSteps.creates.get(m.source) : undefined)),
-      ...pruneRemovals,
+      n.pullIds.find((id) => id === `pullImage:image/${spec.image}`),
+      ...spec.networks.map((net) => n.networkSteps.creates.get(net)),
+      ...spec.mounts.map((m) => (m.type === 'volume' ? n.volumeSteps.creates.get(m.source) : undefined)),
+      ...n.pruneRemovals,
     ];
     if (d.action === 'replace' && spec.update === 'start-first') {
       planStartFirst(spec, d.old, needs, b, startIds);
       continue;
     }
-    const create = b.add({ kind: 'createContainer', resource, spec }, [...needs, removeIds.get(spec.name)]);
+    const create = b.add({ kind: 'createContainer', resource, spec }, [...needs, n.removeIds.get(spec.name)]);
     startIds.set(spec.service, b.add({ kind: 'startContainer', resource, name: spec.name }, [create]));
   }
+  return startIds;
+}
 
-  // A service starts after what it depends on; `service_healthy` waits for the healthcheck.
+/** A service starts after what it depends on; `service_healthy` waits for the healthcheck. */
+function orderStarts(wanted: ContainerSpec[], startIds: ReadonlyMap<string, string>, b: PlanBuilder): void {
+  const readyIds = new Map<string, string>(); // condition:service -> the wait step planned for it
   for (const spec of wanted) {
     const start = startIds.get(spec.service);
     if (!start) continue;

@@ -1,7 +1,7 @@
 // What the planner knows besides the two states: who we are, which commit, which policy.
 
 import type { ContainerSpec, FileSpec, UnitSpec } from '../desired/model.js';
-import { MoorError } from '../errors.js';
+import { MoorError } from '../contracts/errors.js';
 
 export interface PlanContext {
   host: string;

@@ -3,7 +3,7 @@
 
 import { sha256Hex } from '../desired/hash.js';
 import type { DesiredState, FileSpec } from '../desired/model.js';
-import type { ObservedFile, ObservedState } from '../observe/model.js';
+import type { ObservedFile, ObservedState } from '../contracts/observed.js';
 import type { PlanBuilder } from './builder.js';
 import type { PlanContext } from './context.js';
 import type { FieldChange } from './steps.js';

@@ -2,7 +2,7 @@
 // no I/O, no clock, no randomness; the same inputs always give the same plan.
 
 import type { DesiredState } from '../desired/model.js';
-import type { ObservedState } from '../observe/model.js';
+import type { ObservedState } from '../contracts/observed.js';
 import { PlanBuilder } from './builder.js';
 import { planContainers } from './containers.js';
 import type { PlanContext } from './context.js';

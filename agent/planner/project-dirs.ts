@@ -3,7 +3,7 @@
 // once. Pure: no I/O, no clock.
 
 import type { DesiredState, ProjectDirSpec, ProjectFileSpec } from '../desired/model.js';
-import type { ObservedProjectDir, ObservedState } from '../observe/model.js';
+import type { ObservedProjectDir, ObservedState } from '../contracts/observed.js';
 import type { PlanBuilder } from './builder.js';
 import type { FieldChange } from './steps.js';
 

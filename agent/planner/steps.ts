@@ -1,40 +1,10 @@
 // The plan: typed, serialisable steps forming a small DAG, and the explanation of every change.
 // Each step kind has exactly one executor (reconciler/execute-step.ts), which the compiler checks.
 
+import type { ResourceChange } from '../contracts/changes.js';
 import type { BuildSpec, ContainerSpec, FileSpec, NetworkSpec, ProjectFileSpec, UnitSpec, VolumeSpec } from '../desired/model.js';
 
-/** One field that differs between what runs and what the commit asks. */
-export interface FieldChange {
-  /** Dotted path, e.g. `env.LOG_LEVEL`, `ports`, `image`. */
-  field: string;
-  /** Rendered old and new values; `(redacted)` for secrets; null when absent. */
-  from: string | null;
-  to: string | null;
-}
-
-export type ResourceKind = 'container' | 'network' | 'volume' | 'image' | 'unit' | 'file';
-
-export type ResourceAction =
-  | 'create'
-  | 'replace'
-  | 'start'
-  | 'restart'
-  | 'update'
-  | 'remove'
-  | 'pull'
-  | 'keep';
-
-/** What happens to one resource and why; the unit of `moor plan` output. */
-export interface ResourceChange {
-  kind: ResourceKind;
-  name: string;
-  action: ResourceAction;
-  /** One sentence: "env changed", "removed by hand", "no longer declared". */
-  why: string;
-  fields: FieldChange[];
-  /** True when this change puts back drift rather than following a new commit. */
-  drift: boolean;
-}
+export type { FieldChange, ResourceAction, ResourceChange, ResourceKind } from '../contracts/changes.js';
 
 interface StepBase {
   /** Unique within the plan, e.g. `create:container/edge-web`. */

@@ -3,7 +3,7 @@
 
 import type { DesiredState, UnitSpec } from '../desired/model.js';
 import { hasUnitFiles, observedUnitHash, unitFilesHash } from '../desired/unit-hash.js';
-import type { ObservedState, ObservedUnit } from '../observe/model.js';
+import type { ObservedState, ObservedUnit } from '../contracts/observed.js';
 import type { PlanBuilder } from './builder.js';
 import { PlanError, type PlanContext } from './context.js';
 import type { FilePlan } from './files.js';

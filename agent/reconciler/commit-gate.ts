@@ -2,10 +2,9 @@
 // and, unless source.allowRewind, that it does not take the host back to an older commit.
 
 import type * as nodeFs from 'node:fs';
-import * as git from 'isomorphic-git';
-import { MoorError } from '../errors.js';
+import { MoorError } from '../contracts/errors.js';
 import type { Logger } from '../logger.js';
-import type { EventSink } from '../reporter/events.js';
+import type { EventSink } from '../contracts/events.js';
 import type { Store } from '../store/store.js';
 
 export type GateVerdict = { ok: true; signer: string | null } | { ok: false; code: 'UNSIGNED' | 'BAD_SIGNATURE' | 'REWIND'; reason: string };
@@ -49,6 +48,7 @@ async function isRewind(deps: { fs: typeof nodeFs; store: Store }, gitDir: strin
   if (seen && (seen.verdict === 'applied' || seen.verdict === 'rolled-back' || seen.verdict === 'failed')) return true;
   // Otherwise ask git, as far as the (possibly shallow) history here reaches.
   try {
+    const git = await import('isomorphic-git');
     return await git.isDescendent({ fs: deps.fs, gitdir: gitDir, oid: applied, ancestor: commit, depth: 10_000 });
   } catch {
     return false;

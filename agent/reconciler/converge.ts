@@ -2,9 +2,9 @@
 // most), recording every step in the store. Then the health gate over what was touched.
 
 import type { ContainerSpec, DesiredState, FileSpec, UnitSpec } from '../desired/model.js';
-import { MoorError, toMoorError } from '../errors.js';
+import { MoorError, toMoorError } from '../contracts/errors.js';
 import { observe, type ObserveDeps } from '../observe/observe.js';
-import type { ObservedState } from '../observe/model.js';
+import type { ObservedState } from '../contracts/observed.js';
 import type { PlanContext } from '../planner/context.js';
 import { plan } from '../planner/plan.js';
 import { REDACTED, redactChanges } from '../planner/diff.js';

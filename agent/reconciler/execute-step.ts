@@ -1,14 +1,14 @@
 // Maps each step kind to exactly one executor call; the exhaustive switch makes the compiler
 // prove every kind is handled.
 
-import { DockerError, HealthError, MoorError } from '../errors.js';
+import { DockerError, HealthError, MoorError } from '../contracts/errors.js';
 import { BUILD_HASH_LABEL } from '../executors/docker/build-image.js';
 import type { ContainerEngine } from '../executors/docker/port.js';
 import type { FilesPort } from '../executors/files/port.js';
 import type { ProjectDirsPort } from '../executors/files/project-dirs.js';
 import type { SystemdPort } from '../executors/systemd/port.js';
 import type { Step } from '../planner/steps.js';
-import { LABEL, type ObservedContainer } from '../observe/model.js';
+import { LABEL, type ObservedContainer } from '../contracts/observed.js';
 import { ownershipLabels } from './labels.js';
 
 export interface StepExecutorDeps {

@@ -1,6 +1,6 @@
 // moor's ownership labels on everything it creates.
 
-import { LABEL } from '../observe/model.js';
+import { LABEL } from '../contracts/observed.js';
 
 export function ownershipLabels(args: { host: string; project: string; service?: string; hash: string; revision: string }): Record<string, string> {
   const labels: Record<string, string> = {

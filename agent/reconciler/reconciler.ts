@@ -2,10 +2,10 @@
 // health-gate, roll back), or put back drift against the commit already applied. One run at a time.
 
 import type { DesiredState } from '../desired/model.js';
-import { InvalidConfigError, MoorError, toMoorError, type ErrorJSON } from '../errors.js';
+import { InvalidConfigError, MoorError, toMoorError, type ErrorJSON } from '../contracts/errors.js';
 import type { Plan, ResourceChange } from '../planner/steps.js';
 import { redactPlan } from '../planner/diff.js';
-import type { EventSink } from '../reporter/events.js';
+import { syncDiff, type EventSink } from '../contracts/events.js';
 import type { ConfigSource } from '../source/port.js';
 import { FINAL_BAD_VERDICTS, type ApplyTrigger, type Store } from '../store/store.js';
 import type { Logger } from '../logger.js';
@@ -15,28 +15,9 @@ import { Suspension } from './suspension.js';
 import { admitCommit, type CommitGate } from './commit-gate.js';
 import { deferToWindow } from './window-gate.js';
 
-export type SyncResult =
-  | 'converged' // a new commit applied and healthy
-  | 'unchanged' // nothing to do
-  | 'healed' // drift put back
-  | 'drift-reported' // drift seen, selfHeal off or suspended
-  | 'invalid' // the head commit is invalid; the last good state keeps running
-  | 'failed' // the head commit failed to apply (not rolled back)
-  | 'rolled-back' // the head commit failed and the last good one was put back
-  | 'rollback-failed' // the head commit failed, and the last good one could not be put back
-  | 'refused' // the head commit's signature is not trusted, or it rewinds the host
-  | 'pending' // valid, waiting for its maintenance window
-  | 'suspended' // break-glass pause: nothing applied
-  | 'error'; // something outside the commit failed (git, engine); retried with backoff
-
-export interface SyncOutcome {
-  result: SyncResult;
-  commit: string | null;
-  changes: ResourceChange[];
-  error: ErrorJSON | null;
-  /** Handling of the error, for the scheduler's backoff. */
-  retry: boolean;
-}
+import type { SyncOutcome, SyncResult } from '../contracts/sync-outcome.js';
+// Kept for importers written before the contracts folder existed.
+export type { SyncOutcome, SyncResult };
 
 /** What `moor plan` shows: the head planned against what runs, or why it cannot be. */
 export interface PlanNow {
@@ -244,7 +225,7 @@ export class Reconciler {
         store.set('applied', commit);
         store.set('lastGood', commit);
       });
-      events.emit({ type: 'sync.succeeded', commit, changes: result.changes.length, durationMs: now().getTime() - started });
+      events.emit({ type: 'sync.succeeded', commit, changes: result.changes.length, durationMs: now().getTime() - started, diff: syncDiff(result.changes) });
       logger.info({ commit, changes: result.changes.length }, 'converged');
       await this.snapshots.prune([commit]);
       return this.outcome('converged', commit, result.changes, null);

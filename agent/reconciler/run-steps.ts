@@ -1,7 +1,7 @@
 // Runs a plan's steps as a DAG: each step once its `after` steps succeeded, at most `concurrency`
 // at a time. On the first failure, or when asked to stop, nothing new starts; running steps finish.
 
-import { toMoorError, type MoorError } from '../errors.js';
+import { toMoorError, type MoorError } from '../contracts/errors.js';
 import type { Step } from '../planner/steps.js';
 
 export interface StepOutcome {

@@ -2,16 +2,16 @@
 // keeps the latest one for callers that need it synchronously (the hub reporter).
 
 import type { DesiredState } from '../desired/model.js';
-import type { ErrorJSON } from '../errors.js';
+import type { ErrorJSON } from '../contracts/errors.js';
 import type { ContainerEngine } from '../executors/docker/port.js';
-import type { ObservedContainer, ObservedFile, ObservedUnit } from '../observe/model.js';
+import type { ObservedContainer, ObservedFile, ObservedUnit } from '../contracts/observed.js';
 import type { HostReader } from '../observe/observe.js';
 import { fileContentHash } from '../planner/files.js';
 import { hasUnitFiles, observedUnitHash, unitFilesHash } from '../desired/unit-hash.js';
 import type { FileSpec, UnitSpec } from '../desired/model.js';
 import type { ResourceChange } from '../planner/steps.js';
 import type { Store } from '../store/store.js';
-import type { ResourceStatus, StatusSnapshot } from './status-model.js';
+import type { ResourceStatus, StatusSnapshot } from '../contracts/status-model.js';
 import type { Snapshots } from './snapshots.js';
 import type { Suspension } from './suspension.js';
 
@@ -112,10 +112,11 @@ export class StatusTracker {
       version: this.options.version,
       branch: this.options.branch,
       revision: { applied: store.get('applied'), lastGood: store.get('lastGood'), head: source?.head ?? null },
+      commit: appliedCommit(store),
       state,
       lastSync: lastSync ? { at: lastSync.at, commit: lastSync.commit, result: lastSync.result, error: lastSync.error } : null,
       source: source ? { ok: source.ok, at: source.at, error: source.error } : null,
-      suspended: suspended ? { until: suspended.until, reason: suspended.reason, since: suspended.since } : null,
+      suspended: suspended ? { until: suspended.until, reason: suspended.reason, since: suspended.since, ...(suspended.by ? { by: suspended.by } : {}) } : null,
       pending: pending ? { commit: pending.commit, until: pending.until } : null,
       resources,
       drift: drift.map((c) => ({ resource: `${c.kind}/${c.name}`, detail: c.why })),
@@ -124,6 +125,13 @@ export class StatusTracker {
       hub: this.deps.hub(),
     };
   }
+}
+
+/** Who made the applied commit and why, from the agent's revision records (the hub's host page shows it). */
+function appliedCommit(store: Store): StatusSnapshot['commit'] {
+  const id = store.get('applied');
+  const rev = id ? store.revision(id) : null;
+  return rev ? { id: rev.commit, author: rev.author.slice(0, 256), email: rev.email.slice(0, 256), date: rev.date, message: rev.message.slice(0, 4096) } : null;
 }
 
 function describe(name: string, c: ObservedContainer | undefined): ResourceStatus {

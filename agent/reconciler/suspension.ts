@@ -1,7 +1,7 @@
 // Break-glass suspension: while active, nothing is applied and drift is only reported. It is kept
 // in the store (survives restarts), reported upstream, and expires by itself.
 
-import type { EventSink } from '../reporter/events.js';
+import type { EventSink } from '../contracts/events.js';
 import type { Store } from '../store/store.js';
 
 import type { SuspensionState } from '../store/state.js';
@@ -27,18 +27,20 @@ export class Suspension {
     return this.current() !== null;
   }
 
-  suspend(forMs: number, reason: string): SuspensionState {
+  /** `by` says who asked (`local:<user>`, `hub:<operator>`); the same record and event either way. */
+  suspend(forMs: number, reason: string, by?: string): SuspensionState {
     const now = this.deps.now();
-    const state = { until: new Date(now.getTime() + forMs).toISOString(), reason, since: now.toISOString() };
+    const who = by ? { by } : {};
+    const state: SuspensionState = { until: new Date(now.getTime() + forMs).toISOString(), reason, since: now.toISOString(), ...who };
     this.deps.store.set('suspension', state);
-    this.deps.events.emit({ type: 'agent.suspended', until: state.until, reason });
+    this.deps.events.emit({ type: 'agent.suspended', until: state.until, reason, ...who });
     return state;
   }
 
-  resume(reason: string): boolean {
+  resume(reason: string, by?: string): boolean {
     if (!this.deps.store.get('suspension')) return false;
     this.deps.store.delete('suspension');
-    this.deps.events.emit({ type: 'agent.resumed', reason });
+    this.deps.events.emit({ type: 'agent.resumed', reason, ...(by ? { by } : {}) });
     return true;
   }
 }

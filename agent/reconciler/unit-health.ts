@@ -2,7 +2,7 @@
 // moment later), or a oneshot that exited 0, within the rollout timeout; else a HealthError
 // carrying the last lines of the unit's journal.
 
-import { HealthError } from '../errors.js';
+import { HealthError } from '../contracts/errors.js';
 import type { SystemdPort, UnitHealth } from '../executors/systemd/port.js';
 
 export interface UnitHealthDeps {

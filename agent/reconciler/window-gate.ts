@@ -3,10 +3,10 @@
 
 import type { DesiredState } from '../desired/model.js';
 import type { Logger } from '../logger.js';
-import type { EventSink } from '../reporter/events.js';
+import type { EventSink } from '../contracts/events.js';
 import { appliesNow, windowState } from '../scheduler/window.js';
 import { planOnce, type ConvergeDeps } from './converge.js';
-import type { SyncOutcome } from './reconciler.js';
+import type { SyncOutcome } from '../contracts/sync-outcome.js';
 
 export async function deferToWindow(
   deps: ConvergeDeps & { events: EventSink; logger: Logger },

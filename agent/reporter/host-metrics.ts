@@ -4,7 +4,7 @@
 import { readFile, statfs } from 'node:fs/promises';
 import { loadavg, uptime } from 'node:os';
 import si from 'systeminformation';
-import type { HostInventory, HostMetrics } from './protocol.js';
+import type { HostInventory, HostMetrics } from '../contracts/hub-protocol.js';
 
 export interface HeartbeatSampler {
   /** Warms the CPU load counters and starts gathering the inventory; call once. */

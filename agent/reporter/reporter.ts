@@ -1,16 +1,17 @@
 // The agent's link to the hub: one websocket, heartbeats, the outbox of events delivered in
-// order until acknowledged, reconnects with backoff and jitter. Obeys only `sync` and `status`.
+// order until acknowledged, reconnects with backoff and jitter. Obeys only `sync`, `status`,
+// `suspend` and `resume` (none runs a command).
 
 import { readFileSync } from 'node:fs';
 import type pino from 'pino';
 import WebSocket from 'ws';
-import type { StatusSnapshot } from '../reconciler/status-model.js';
+import type { StatusSnapshot } from '../contracts/status-model.js';
 import type { HubSettings } from '../settings/model.js';
 import type { Db } from '../store/db.js';
 import { Outbox } from '../store/outbox.js';
-import type { AgentEvent, EventSink } from './events.js';
+import type { AgentEvent, EventSink } from '../contracts/events.js';
 import type { HeartbeatSampler } from './host-metrics.js';
-import { parseHubMessage, type AgentMessage, type HeartbeatSummary, type HubMessage } from './protocol.js';
+import { parseHubMessage, type AgentMessage, type HeartbeatSummary, type HubMessage } from '../contracts/hub-protocol.js';
 
 export interface ReporterDeps {
   db: Db;
@@ -20,7 +21,13 @@ export interface ReporterDeps {
   status: () => StatusSnapshot;
   metrics: HeartbeatSampler;
   onSyncNow: (reason: string) => void;
+  /** Break-glass from the hub; without these the agent refuses the frames. A string returned is why a suspend was refused. */
+  onSuspend?: (request: HubSuspend) => string | null | void;
+  onResume?: (request: HubResume) => void;
 }
+
+export type HubSuspend = Extract<HubMessage, { t: 'suspend' }>;
+export type HubResume = Extract<HubMessage, { t: 'resume' }>;
 
 export interface ReporterOptions {
   settings: HubSettings;
@@ -123,11 +130,15 @@ export function createReporter(deps: ReporterDeps, options: ReporterOptions): Re
   function onMessage(text: string): void {
     const parsed = parseHubMessage(text);
     if (!parsed.ok) {
-      log.warn({ command: parsed.command }, 'refused a hub command that is not sync or status');
-      send({ t: 'refused', command: parsed.command, reason: 'the agent obeys only sync and status' });
+      refuse(parsed.command);
       return;
     }
     handle(parsed.message);
+  }
+
+  function refuse(command: string, reason = 'the agent obeys only sync, status, suspend and resume'): void {
+    log.warn({ command, reason }, 'refused a hub command');
+    send({ t: 'refused', command, reason });
   }
 
   function handle(message: HubMessage): void {
@@ -155,7 +166,20 @@ export function createReporter(deps: ReporterDeps, options: ReporterOptions): Re
       case 'status':
         send({ t: 'status', status: deps.status() });
         return;
+      case 'suspend':
+      case 'resume':
+        breakGlass(message);
+        return;
     }
+  }
+
+  function breakGlass(message: HubSuspend | HubResume): void {
+    log.info({ command: message.t, by: message.by }, 'hub asked to suspend or resume');
+    if (message.t === 'suspend' && deps.onSuspend) {
+      const why = deps.onSuspend(message);
+      if (why) refuse(message.t, why);
+    } else if (message.t === 'resume' && deps.onResume) deps.onResume(message);
+    else refuse(message.t);
   }
 
   /** Sends the next batch of stored events once the previous one is acknowledged. */

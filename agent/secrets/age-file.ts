@@ -1,6 +1,6 @@
 // Encrypts and decrypts the age format with `age-encryption`, armored or binary, exactly as the
-// `age` tool reads and writes it. The clear text stays in memory.
-import { armor, Decrypter, Encrypter } from 'age-encryption';
+// `age` tool reads and writes it. The clear text stays in memory. The library (and the curves it
+// precomputes) loads on the first decryption or encryption, not with the agent.
 
 const ARMOR_BEGIN = '-----BEGIN AGE ENCRYPTED FILE-----';
 const BINARY_MAGIC = 'age-encryption.org/v1\n';
@@ -14,19 +14,21 @@ export function looksLikeAge(data: Uint8Array): boolean {
 }
 
 /** The binary form of an age file given either form. */
-export function dearmor(data: Uint8Array): Uint8Array {
-  return isArmored(data) ? armor.decode(Buffer.from(data).toString('utf8')) : data;
+export async function dearmor(data: Uint8Array): Promise<Uint8Array> {
+  return isArmored(data) ? (await import('age-encryption')).armor.decode(Buffer.from(data).toString('utf8')) : data;
 }
 
 /** Decrypts with the given identities (`AGE-SECRET-KEY-1...`); throws when none matches. */
 export async function decryptAge(data: Uint8Array, identities: readonly string[]): Promise<Buffer> {
+  const { Decrypter } = await import('age-encryption');
   const d = new Decrypter();
   for (const identity of identities) d.addIdentity(identity);
-  return Buffer.from(await d.decrypt(dearmor(data)));
+  return Buffer.from(await d.decrypt(await dearmor(data)));
 }
 
 /** Encrypts to every recipient (`age1...`); armored output is text, as `age -a` writes it. */
 export async function encryptAge(clear: Uint8Array, recipients: readonly string[], options: { armor: boolean }): Promise<Buffer> {
+  const { armor, Encrypter } = await import('age-encryption');
   const e = new Encrypter();
   for (const r of recipients) e.addRecipient(r);
   const binary = await e.encrypt(clear);

@@ -1,7 +1,7 @@
 // Compose `secrets:` whose `file:` is an `.age` file: taken out of the compose value before the
 // compose loader sees it (moor mounts them itself, from a tmpfs), with who uses them and how.
-import type { KeyPath, Locator, ProblemList } from '../desired/problems.js';
-import { normaliseRelative } from '../desired/safe-path.js';
+import type { KeyPath, Locator, ProblemList } from '../config-text/problems.js';
+import { normaliseRelative } from '../config-text/safe-path.js';
 
 export interface SecretUse {
   service: string;

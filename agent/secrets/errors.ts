@@ -1,5 +1,5 @@
 // Errors of the secrets module: the host identity, decryption, and the recipient tools.
-import { MoorError } from '../errors.js';
+import { MoorError } from '../contracts/errors.js';
 
 /** The host's age identity or change-detection key cannot be created or read. */
 export class IdentityError extends MoorError {

@@ -1,7 +1,7 @@
 // Wires the host's secrets parts from its settings: the identity (created on first use and
 // read once), the tmpfs directory, and the loader's session factory.
 import { ensureIdentity, type HostIdentity } from './identity.js';
-import type { RepoSecrets } from './port.js';
+import type { RepoSecrets } from '../desired/secrets-port.js';
 import { createRepoSecrets } from './repo-secrets.js';
 import { createSecretDir } from './secret-dir.js';
 

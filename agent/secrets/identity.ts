@@ -3,9 +3,9 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { IdentityError } from './errors.js';
 import { keyedHash, type KeyedHash } from './keyed-hash.js';
+import { x25519Recipient } from './x25519-recipient.js';
 
 export const IDENTITY_FILE = 'age-identity.txt';
 export const HASH_KEY_FILE = 'secrets-hash.key';
@@ -30,6 +30,7 @@ export async function ensureIdentity(stateDir: string, options: { create: boolea
   let text = await readSecretFile(file);
   if (text === null) {
     if (!options.create) throw new IdentityError(`no age identity in ${stateDir}: run \`moor secrets init\``);
+    const { generateX25519Identity, identityToRecipient } = await import('age-encryption');
     const secret = await generateX25519Identity();
     const recipient = await identityToRecipient(secret);
     // The same layout age-keygen writes, so that `age -d -i` reads it too.
@@ -40,7 +41,16 @@ export async function ensureIdentity(stateDir: string, options: { create: boolea
   const identity = (text ?? '').split('\n').map((l) => l.trim()).find((l) => l.startsWith('AGE-SECRET-KEY-'));
   if (!identity) throw new IdentityError(`${file} holds no AGE-SECRET-KEY line`);
   const key = await ensureHashKey(stateDir);
-  return { identity: { recipient: await identityToRecipient(identity), identity, hash: keyedHash(key), file }, created };
+  return { identity: { recipient: await recipientOf(identity), identity, hash: keyedHash(key), file }, created };
+}
+
+/** node:crypto for the X25519 identities moor creates; the age library for any other kind. */
+async function recipientOf(identity: string): Promise<string> {
+  try {
+    return x25519Recipient(identity);
+  } catch {
+    return (await import('age-encryption')).identityToRecipient(identity);
+  }
 }
 
 async function ensureHashKey(stateDir: string): Promise<Buffer> {

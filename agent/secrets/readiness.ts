@@ -2,7 +2,6 @@
 // dir (or the nearest folder above it that exists) on a tmpfs.
 import { readFile, statfs } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { identityToRecipient } from 'age-encryption';
 import { IDENTITY_FILE } from './identity.js';
 
 const TMPFS_MAGIC = 0x01021994;
@@ -16,7 +15,7 @@ export interface Readiness {
 export async function secretsReadiness(options: { stateDir: string; secretsDir: string }): Promise<Readiness> {
   const text = await readFile(join(options.stateDir, IDENTITY_FILE), 'utf8').catch(() => null);
   const key = text?.split('\n').find((l) => l.startsWith('AGE-SECRET-KEY-'))?.trim();
-  const recipient = key ? await identityToRecipient(key).catch(() => null) : null;
+  const recipient = key ? await (await import('age-encryption')).identityToRecipient(key).catch(() => null) : null;
   let dir = options.secretsDir;
   let fsType: number | null = null;
   for (;;) {

@@ -1,16 +1,16 @@
 // One load of a config dir with secrets: `.env.age` values as placeholders, `.age` compose
 // secrets and file sources decrypted in memory, clear text placed only in container env, the
 // tmpfs and the file a `files:` entry writes; every hash of a secret is keyed with the host key.
-import { parseDotenv } from '../desired/dotenv.js';
+import { parseDotenv } from '../desired/compose/dotenv.js';
 import { specHash } from '../desired/hash.js';
 import type { ContainerSpec, DesiredState } from '../desired/model.js';
-import type { Locator, ProblemList } from '../desired/problems.js';
+import type { Locator, ProblemList } from '../config-text/problems.js';
 import { decryptAge, looksLikeAge } from './age-file.js';
 import { takeAgeSecrets, type SecretUse } from './compose-secrets.js';
 import { IdentityError } from './errors.js';
 import type { HostIdentity } from './identity.js';
 import { placeholder, placeholderPaths, reveal } from './placeholders.js';
-import type { RepoReader, RepoSecrets, SecretsSession } from './port.js';
+import type { RepoReader, RepoSecrets, SecretsSession } from '../desired/secrets-port.js';
 import type { SecretDir } from './secret-dir.js';
 
 export const ENV_AGE = '.env.age';
@@ -23,7 +23,7 @@ export interface RepoSecretsDeps {
 }
 
 export function createRepoSecrets(deps: RepoSecretsDeps, options: { materialise: boolean }): RepoSecrets {
-  return { open: (read) => new Session(deps, options, read) };
+  return { open: (read, onSecret) => new Session(deps, options, read, onSecret ?? (() => undefined)) };
 }
 
 class Session implements SecretsSession {
@@ -39,6 +39,7 @@ class Session implements SecretsSession {
     private readonly deps: RepoSecretsDeps,
     private readonly options: { materialise: boolean },
     private readonly read: RepoReader,
+    private readonly onSecret: (value: string) => void,
   ) {
     this.offline = deps.identity === null;
   }
@@ -52,6 +53,7 @@ class Session implements SecretsSession {
     const clear = await this.decrypt(ENV_AGE, problems, { optional: true });
     if (!clear) return {};
     const parsed = parseDotenv(clear.toString('utf8'));
+    for (const value of Object.values(parsed.vars)) this.onSecret(value);
     // The parser's messages may quote the line: say only where it is.
     for (const p of parsed.problems) problems.push({ file: ENV_AGE, line: p.line, key: '', message: 'not a KEY=VALUE line (in the decrypted text)' });
     const identity = await this.identity();
@@ -141,6 +143,8 @@ class Session implements SecretsSession {
       const identity = await this.identity();
       try {
         clear = await decryptAge(read.data, [identity.identity]);
+        // `.env.age` lines are registered one by one (by `dotenv`); other files whole.
+        if (rel !== ENV_AGE) this.onSecret(clear.toString('utf8'));
       } catch (err) {
         const why = err instanceof Error && /no identity matched/.test(err.message)
           ? `not encrypted to this host: recipient ${identity.recipient} is missing (add it to hosts/<host>.yaml and run \`moor secrets rekey\`)`

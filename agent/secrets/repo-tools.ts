@@ -2,7 +2,7 @@
 // names, re-encrypt after hosts changed (rekey), and check offline who cannot decrypt what.
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import type { ConfigProblem } from '../errors.js';
+import type { ConfigProblem } from '../contracts/errors.js';
 import { decryptAge, encryptAge, isArmored } from './age-file.js';
 import { RecipientsError } from './errors.js';
 import { readFleetHosts, selectHosts, type FleetHost } from './fleet-hosts.js';

@@ -2,7 +2,7 @@
 // `<secretsDir>/<project>/<name>-<keyed hash>`, 0700 above the files, never on a disk.
 import { chmod, chown, mkdir, readdir, rename, rm, stat, statfs, utimes, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { MoorError } from '../errors.js';
+import { MoorError } from '../contracts/errors.js';
 
 const TMPFS_MAGIC = 0x01021994;
 

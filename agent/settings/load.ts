@@ -4,13 +4,13 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { validate as validateCron } from 'node-cron';
-import { SettingsError } from '../errors.js';
+import { SettingsError } from '../contracts/errors.js';
 import { unitNameProblem } from '../desired/manifest.js';
 import { DEFAULT_ALLOW, DEFAULT_UNITS } from '../desired/policy.js';
-import { DURATION_HINT, parseDuration } from '../desired/duration.js';
-import { ProblemList, type KeyPath, type Locator } from '../desired/problems.js';
-import { normaliseAbsolute, normaliseRelative } from '../desired/safe-path.js';
-import { parseYaml, readYaml } from '../desired/yaml-file.js';
+import { DURATION_HINT, parseDuration } from '../config-text/duration.js';
+import { ProblemList, type KeyPath, type Locator } from '../config-text/problems.js';
+import { normaliseAbsolute, normaliseRelative } from '../config-text/safe-path.js';
+import { parseYaml, readYaml } from '../config-text/yaml-file.js';
 import type { AgentSettings, AllowSwitches, HubSettings, UnitsPolicy, RegistryCredential, SourceSettings } from './model.js';
 import { DEFAULTS, settingsSchema, type SettingsInput } from './schema.js';
 import { classifySourceUrl } from './source-url.js';

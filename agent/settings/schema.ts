@@ -1,6 +1,7 @@
-// The shape of agent.yaml (BRIEF.md section 2) as zod strict schemas: any other key is an
+// The shape of agent.yaml (README.md "Configuration", config/agent.schema.json) as zod strict schemas: any other key is an
 // error naming it. Values are checked further and resolved in load.ts.
 import { z } from 'zod';
+import { DEFAULT_BIND_ROOTS, DEFAULT_FILE_ROOTS } from '../desired/default-policy.js';
 
 const boolish = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
 const durationish = z.union([z.string(), z.number()]);
@@ -84,8 +85,8 @@ export const DEFAULTS = {
   intervalMs: 60_000,
   socketPath: '/var/run/docker.sock',
   unitDir: '/etc/systemd/system',
-  allowedBindRoots: ['/srv'],
-  allowedFileRoots: ['/etc/moor-files'],
+  allowedBindRoots: DEFAULT_BIND_ROOTS,
+  allowedFileRoots: DEFAULT_FILE_ROOTS,
   heartbeatMs: 15_000,
   outboxLimit: 100_000,
   stateDir: '/var/lib/moor',

@@ -4,7 +4,7 @@
 import type * as nodeFs from 'node:fs';
 import path from 'node:path';
 import * as git from 'isomorphic-git';
-import { SourceError } from '../errors.js';
+import { SourceError } from '../contracts/errors.js';
 
 export interface ExportRequest {
   gitdir: string;

@@ -1,53 +1,22 @@
-// The http(s) transport: polls the branch with one protocol-v2 ls-refs request, fetches
-// depth 1 with isomorphic-git only when a commit is missing, exports from a private bare repo.
+// The http(s) transport: polls the branch with one protocol-v2 ls-refs request (http-poll.ts),
+// fetches depth 1 with isomorphic-git only when a commit is missing, exports from a private bare
+// repo. isomorphic-git (about 13 MB resident once loaded) loads on the first fetch or checkout,
+// never for a poll that finds the branch where it was.
 
-import * as git from 'isomorphic-git';
-import { SourceError } from '../errors.js';
-import type { SourceSettings } from '../settings/model.js';
-import { exportTree } from './export-tree.js';
+import { SourceError } from '../contracts/errors.js';
 import { withHeadSymref } from './head-symref.js';
 import { createCountingHttpClient, type CountingHttpClient } from './http-client.js';
+import { authHeaders, lsRefsDirect, type RefLine } from './http-poll.js';
 import type { ConfigSource, RevisionInfo, SourceDeps, SourceOptions } from './port.js';
-import { hasCommit, readRevision } from './revision.js';
 import { mapHttpError } from './source-errors.js';
+
+export { authHeaders } from './http-poll.js';
 
 /** The private ref that keeps the last fetched commit reachable whatever the server does. */
 export const FETCHED_REF = 'refs/moor/fetched';
 /** Packs kept in the private repository before it starts over (see compact()). */
 export const MAX_PACKS = 16;
 const DEFAULT_TIMEOUT_MS = 30_000;
-
-function pktLine(text: string): string {
-  return (text.length + 4).toString(16).padStart(4, '0') + text;
-}
-
-/** Splits a pkt-line stream into its data lines; stops at the first flush packet. */
-function parsePktLines(buf: Buffer): string[] | null {
-  const lines: string[] = [];
-  let at = 0;
-  while (at + 4 <= buf.length) {
-    const len = Number.parseInt(buf.subarray(at, at + 4).toString('ascii'), 16);
-    if (Number.isNaN(len)) return null;
-    if (len === 0) return lines;
-    if (len < 4 || at + len > buf.length) return null;
-    lines.push(buf.subarray(at + 4, at + len).toString('utf8').replace(/\n$/, ''));
-    at += len;
-  }
-  return null;
-}
-
-export function authHeaders(settings: SourceSettings): Record<string, string> {
-  const { username, password } = settings.auth;
-  if (password === null) return {};
-  const token = Buffer.from(`${username ?? ''}:${password}`, 'utf8').toString('base64');
-  return { Authorization: `Basic ${token}` };
-}
-
-async function readAll(body: AsyncIterable<Uint8Array> | undefined): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  if (body) for await (const chunk of body) parts.push(Buffer.from(chunk));
-  return Buffer.concat(parts);
-}
 
 export function createHttpSource(deps: SourceDeps, options: SourceOptions): ConfigSource {
   const { settings, gitDir } = options;
@@ -59,53 +28,15 @@ export function createHttpSource(deps: SourceDeps, options: SourceOptions): Conf
   // null: not tried yet; false: the server needs the discovery request first.
   let directLsRefs: boolean | null = null;
 
-  /** One POST: protocol v2 ls-refs without the discovery GET. Null if the server cannot do it. */
-  async function lsRefsDirect(): Promise<string[] | null> {
-    const body = pktLine('command=ls-refs\n') + pktLine('agent=moor\n') + '0001' + pktLine(`ref-prefix ${fullRef}\n`) + '0000';
-    const res = await client.request({
-      url: `${url}/git-upload-pack`,
-      method: 'POST',
-      headers: {
-        ...headers,
-        'content-type': 'application/x-git-upload-pack-request',
-        accept: 'application/x-git-upload-pack-result',
-        'git-protocol': 'version=2',
-        'user-agent': 'git/moor',
-      },
-      body: (async function* () {
-        yield Buffer.from(body, 'utf8');
-      })(),
-    });
-    const payload = await readAll(res.body);
-    if (res.statusCode === 401 || res.statusCode === 403) {
-      throw new SourceError('AUTH_FAILED', `polling ${settings.branch}: the git server refused the credentials (HTTP ${res.statusCode})`, {
-        data: { status: res.statusCode },
-      });
-    }
-    if (res.statusCode >= 500) {
-      throw new SourceError('UNREACHABLE', `polling ${settings.branch}: the git server answered HTTP ${res.statusCode}`, {
-        data: { status: res.statusCode },
-      });
-    }
-    const type = res.headers?.['content-type'] ?? '';
-    if (res.statusCode !== 200 || !type.includes('git-upload-pack-result')) return null;
-    const lines = parsePktLines(payload);
-    if (lines === null || lines.some((l) => l.startsWith('ERR ') || !/^[0-9a-f]{40} /.test(l))) return null;
-    return lines;
-  }
-
   async function head(): Promise<string> {
     try {
-      let refs: Array<{ ref: string; oid: string }> | null = null;
+      let refs: RefLine[] | null = null;
       if (directLsRefs !== false) {
-        const lines = await lsRefsDirect();
-        if (lines !== null) {
-          directLsRefs = true;
-          refs = lines.map((l) => ({ oid: l.slice(0, 40), ref: l.slice(41).split(' ')[0] ?? '' }));
-        }
+        refs = await lsRefsDirect(client, { url, headers, branch: settings.branch, fullRef });
+        if (refs !== null) directLsRefs = true;
       }
       if (refs === null) {
-        refs = await git.listServerRefs({ http: client, url, headers, protocolVersion: 2, prefix: fullRef });
+        refs = await (await import('isomorphic-git')).listServerRefs({ http: client, url, headers, protocolVersion: 2, prefix: fullRef });
         // Only a server that answers discovery but not the direct request is marked as such.
         if (directLsRefs === null) directLsRefs = false;
       }
@@ -122,6 +53,7 @@ export function createHttpSource(deps: SourceDeps, options: SourceOptions): Conf
   }
 
   async function ensureRepo(): Promise<void> {
+    const git = await import('isomorphic-git');
     if (!deps.fs.existsSync(`${gitDir}/HEAD`)) {
       await git.init({ fs: deps.fs, gitdir: gitDir, bare: true });
       // isomorphic-git needs a refspec to name its remote-tracking ref; the url (no credentials
@@ -131,6 +63,7 @@ export function createHttpSource(deps: SourceDeps, options: SourceOptions): Conf
   }
 
   async function fetchCommit(commit: string): Promise<void> {
+    const [git, { hasCommit }] = await Promise.all([import('isomorphic-git'), import('./revision.js')]);
     await ensureRepo();
     if (await hasCommit(deps, gitDir, commit)) return;
     await compact();
@@ -178,6 +111,7 @@ export function createHttpSource(deps: SourceDeps, options: SourceOptions): Conf
   }
 
   async function checkout(commit: string, destDir: string): Promise<RevisionInfo> {
+    const [git, { readRevision }, { exportTree }] = await Promise.all([import('isomorphic-git'), import('./revision.js'), import('./export-tree.js')]);
     await fetchCommit(commit);
     await git.writeRef({ fs: deps.fs, gitdir: gitDir, ref: FETCHED_REF, value: commit, force: true });
     const info = await readRevision(deps, gitDir, commit);

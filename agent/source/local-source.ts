@@ -4,25 +4,13 @@
 import type * as nodeFs from 'node:fs';
 import path from 'node:path';
 import * as git from 'isomorphic-git';
-import { SourceError } from '../errors.js';
+import { SourceError } from '../contracts/errors.js';
 import { exportTree } from './export-tree.js';
 import type { ConfigSource, RevisionInfo, SourceDeps, SourceOptions } from './port.js';
 import { hasCommit, readRevision } from './revision.js';
+import { resolveLocalGitDir } from './local-git-dir.js';
 
-/** The git directory of a local repository: `X/.git` (or what a `.git` file points to), else X. */
-export function resolveLocalGitDir(fs: typeof nodeFs, url: string): string {
-  const root = path.resolve(url.startsWith('file://') ? new URL(url).pathname : url);
-  const dotGit = path.join(root, '.git');
-  let stat: nodeFs.Stats | undefined;
-  try {
-    stat = fs.statSync(dotGit);
-  } catch {
-    return root;
-  }
-  if (stat.isDirectory()) return dotGit;
-  const pointer = /^gitdir:\s*(.+)$/m.exec(fs.readFileSync(dotGit, 'utf8'));
-  return pointer?.[1] ? path.resolve(root, pointer[1].trim()) : root;
-}
+export { resolveLocalGitDir } from './local-git-dir.js';
 
 export function createLocalSource(deps: SourceDeps, options: SourceOptions): ConfigSource {
   const { settings } = options;

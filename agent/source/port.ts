@@ -1,11 +1,8 @@
 // The config source port: where the host's branch lives (http(s), ssh, local path) and how
-// one of its commits becomes a folder on disk. createConfigSource picks the transport.
+// one of its commits becomes a folder on disk. create-source.ts picks the transport.
 
 import type * as nodeFs from 'node:fs';
 import type { SourceSettings } from '../settings/model.js';
-import { createHttpSource } from './http-source.js';
-import { createLocalSource, resolveLocalGitDir } from './local-source.js';
-import { createSshSource } from './ssh-source.js';
 
 export interface RevisionInfo {
   /** 40 hex. */
@@ -51,23 +48,4 @@ export interface SourceOptions {
   gitDir: string;
   /** Per-request (http) or per-command (ssh) inactivity timeout; default 30 s. */
   timeoutMs?: number;
-}
-
-export function createConfigSource(deps: SourceDeps, options: SourceOptions): ConfigSource {
-  switch (options.settings.kind) {
-    case 'http':
-      return createHttpSource(deps, options);
-    case 'ssh':
-      return createSshSource(deps, options);
-    case 'local':
-      return createLocalSource(deps, options);
-  }
-}
-
-/**
- * The git directory holding the commits a source checked out, e.g. for
- * verifyCommitSignature: the repository itself for a local path, else the private gitDir.
- */
-export function sourceGitDir(deps: SourceDeps, options: SourceOptions): string {
-  return options.settings.kind === 'local' ? resolveLocalGitDir(deps.fs, options.settings.url) : options.gitDir;
 }

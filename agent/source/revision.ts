@@ -2,7 +2,7 @@
 
 import type * as nodeFs from 'node:fs';
 import * as git from 'isomorphic-git';
-import { SourceError } from '../errors.js';
+import { SourceError } from '../contracts/errors.js';
 import type { RevisionInfo } from './port.js';
 
 export async function readRevision(deps: { fs: typeof nodeFs }, gitdir: string, commit: string): Promise<RevisionInfo> {

@@ -1,7 +1,7 @@
 // Turns transport failures (isomorphic-git, node sockets, the git and ssh CLIs) into
 // SourceErrors with a stable code; the original stays as `cause`, secrets stay out.
 
-import { SourceError } from '../errors.js';
+import { SourceError } from '../contracts/errors.js';
 
 const UNREACHABLE_CODES = new Set([
   'ECONNREFUSED',

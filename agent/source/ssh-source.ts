@@ -3,7 +3,7 @@
 
 import { execFile } from 'node:child_process';
 import * as git from 'isomorphic-git';
-import { SourceError } from '../errors.js';
+import { SourceError } from '../contracts/errors.js';
 import type { SourceSettings } from '../settings/model.js';
 import { exportTree } from './export-tree.js';
 import { FETCHED_REF } from './http-source.js';

@@ -4,7 +4,7 @@
 import type * as nodeFs from 'node:fs';
 import * as git from 'isomorphic-git';
 import * as openpgp from 'openpgp';
-import { SourceError } from '../errors.js';
+import { SourceError } from '../contracts/errors.js';
 import { parseSshPublicKey, parseSshSignature, sshFingerprint, verifySshSignature, type SshPublicKey } from './sshsig.js';
 
 export interface TrustedKeys {

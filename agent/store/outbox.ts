@@ -1,8 +1,8 @@
 // The outbox of events bound for the hub: written synchronously before anything is sent,
 // read in sequence order, deleted only once the hub acknowledges it, bounded in size.
 
-import type { AgentEvent } from '../reporter/events.js';
-import type { OutboxEntry } from '../reporter/protocol.js';
+import type { AgentEvent } from '../contracts/events.js';
+import type { OutboxEntry } from '../contracts/hub-protocol.js';
 import type { Db } from './db.js';
 
 interface Row {

@@ -2,7 +2,7 @@
 // what comes back from SQLite, so that no caller casts what it reads.
 
 import { z } from 'zod';
-import type { ErrorJSON } from '../errors.js';
+import type { ErrorJSON } from '../contracts/errors.js';
 import type { FieldChange, ResourceChange } from '../planner/steps.js';
 
 const errorJson: z.ZodType<ErrorJSON> = z.object({
@@ -55,6 +55,8 @@ export interface SuspensionState {
   until: string;
   reason: string;
   since: string;
+  /** Who asked: `local:<user>` for `moor suspend`, `hub:<operator>` from the hub (absent in older records). */
+  by?: string;
 }
 
 /** Unexpected exceptions (bugs in moor) seen since the state dir was made. */
@@ -93,7 +95,7 @@ export const STATE_SCHEMAS: { [K in StateKey]: z.ZodType<StateMap[K]> } = {
     retry: z.boolean(),
   }),
   sourceStatus: z.object({ at: z.string(), ok: z.boolean(), head: z.string().nullable(), error: errorJson.nullable() }),
-  suspension: z.object({ until: z.string(), reason: z.string(), since: z.string() }),
+  suspension: z.object({ until: z.string(), reason: z.string(), since: z.string(), by: z.string().optional() }),
   pending: z.object({ commit: z.string(), until: z.string().nullable(), changes: z.array(resourceChange) }),
   drift: z.array(resourceChange),
   bugs: z.object({

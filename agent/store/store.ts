@@ -4,7 +4,7 @@
 import type { ResourceChange } from '../planner/steps.js';
 import type { Db } from './db.js';
 import { STATE_SCHEMAS, type StateKey, type StateMap } from './state.js';
-import { StoreError, type ErrorJSON } from '../errors.js';
+import { StoreError, type ErrorJSON } from '../contracts/errors.js';
 
 export type Verdict =
   | 'seen' // fetched, not yet judged

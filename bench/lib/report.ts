@@ -62,6 +62,15 @@ export function procFigures(pid: number): { rss: number; cpuMs: number } {
   return { rss: rssKb * 1024, cpuMs: ticks * TICK_MS };
 }
 
+/** RSS and its split from /proc/PID/smaps_rollup: anonymous (heaps, arenas) and file-backed (code, data) = Rss - Anonymous. */
+export function memSplit(pid: number): { rss: number; anon: number; file: number } {
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const rss = Number(/^Rss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0) * 1024;
+  const anon = Number(/^Anonymous:\s+(\d+)/m.exec(rollup)?.[1] ?? 0) * 1024;
+  return { rss, anon, file: rss - anon };
+}
+export const split = (m: { rss: number; anon: number; file: number }): string => `${mb(m.rss)} (anon ${mb(m.anon)}, file ${mb(m.file)})`;
+
 export const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MB`;
 export const ms = (x: number): string => `${x.toFixed(0)} ms`;
 

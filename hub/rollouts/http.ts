@@ -3,13 +3,13 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { parseDuration } from '../../agent/desired/duration.js';
+import { parseDuration } from '../../agent/config-text/duration.js';
 import { FleetInvalidError } from '../../fleet/fleet.js';
 import { FleetGitError } from '../../fleet/git.js';
 import { parseSelector, SelectorSyntaxError } from '../../fleet/selector.js';
 import { audit } from '../auth.js';
 import type { AuthStorage } from '../storage/port.js';
-import { checkAmount, countPhases, RolloutSpecError, type Rollout } from './model.js';
+import { checkAmount, RolloutSpecError, totalPhases, type Rollout, type RolloutHead } from './model.js';
 import { RolloutCommandError } from './planner.js';
 import { RolloutUnavailableError, type RolloutInput, type RolloutRunner } from './runner.js';
 
@@ -46,11 +46,12 @@ export function toInput(body: z.infer<typeof startBody>): RolloutInput {
 }
 
 /** The list view: no per-host detail. */
-export function summary(r: Rollout): Record<string, unknown> {
+export function summary(r: RolloutHead): Record<string, unknown> {
+  const phases = totalPhases(r);
   return {
     id: r.id, status: r.status, fleetCommit: r.spec.fleetCommit, fleetSubject: r.spec.fleetSubject, selector: r.spec.selector,
     wave: r.wave + 1, waves: r.waveCount, createdBy: r.createdBy, createdAt: r.createdAt, haltReason: r.haltReason,
-    hosts: r.hosts.length, phases: countPhases(r.hosts),
+    hosts: Object.values(phases).reduce((a, b) => a + b, 0), phases,
   };
 }
 

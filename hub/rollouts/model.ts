@@ -69,7 +69,16 @@ export interface Rollout {
   haltReason: string | null;
   /** Bumped on every change, so the runner stores only what changed. */
   version: number;
+  /** Hosts per phase in each wave, kept up to date with every phase change (no rescans). */
+  waveCounts: Record<HostPhase, number>[];
+  /** Hosts per disruption-budget group that are publishing, waiting or failed. */
+  busy: Record<string, number>;
+  /** No waiting (or reverting) host can time out before this: hosts are scanned for timeouts only past it. */
+  checkTimeoutsAt: number | null;
 }
+
+/** A rollout without its hosts: what the list view and the rollouts table row hold. */
+export type RolloutHead = Omit<Rollout, 'hosts'>;
 
 /** The latest sync outcome a host reported, about whichever commit it was. */
 export interface HostOutcome {
@@ -152,8 +161,45 @@ export function assignWaves(hosts: readonly Omit<RolloutHost, 'wave'>[], waves: 
   return { hosts: out, waveCount: sizes.length };
 }
 
+export function noPhases(): Record<HostPhase, number> {
+  return { pending: 0, publishing: 0, waiting: 0, done: 0, failed: 0, skipped: 0, reverting: 0, reverted: 0, 'revert-failed': 0 };
+}
+
 export function countPhases(hosts: readonly RolloutHost[]): Record<HostPhase, number> {
-  const counts = Object.fromEntries(HOST_PHASES.map((p) => [p, 0])) as Record<HostPhase, number>;
+  const counts = noPhases();
   for (const h of hosts) counts[h.phase]++;
   return counts;
+}
+
+/** Hosts per phase over all waves, from the kept counters. */
+export function totalPhases(r: Pick<Rollout, 'waveCounts'>): Record<HostPhase, number> {
+  const out = noPhases();
+  for (const c of r.waveCounts) for (const p of HOST_PHASES) out[p] += c[p];
+  return out;
+}
+
+/** Phases that hold a slot of the disruption budget. */
+export function unavailablePhase(phase: HostPhase): boolean {
+  return phase === 'publishing' || phase === 'waiting' || phase === 'failed';
+}
+
+export function budgetGroup(budget: DisruptionBudget | null, h: Pick<RolloutHost, 'labels'>): string | null {
+  return budget ? (h.labels[budget.label] ?? '') : null;
+}
+
+/** The counters of a rollout computed from its hosts (at creation, and when a rollout is loaded). */
+export function summarise(hosts: readonly RolloutHost[], waveCount: number, spec: Pick<RolloutSpec, 'budget' | 'waveTimeoutMs'>): Pick<Rollout, 'waveCounts' | 'busy' | 'checkTimeoutsAt'> {
+  const waveCounts = Array.from({ length: waveCount }, () => noPhases());
+  const busy: Record<string, number> = {};
+  let checkTimeoutsAt: number | null = null;
+  for (const h of hosts) {
+    const c = waveCounts[h.wave];
+    if (c) c[h.phase]++;
+    const group = budgetGroup(spec.budget, h);
+    if (group !== null && unavailablePhase(h.phase)) busy[group] = (busy[group] ?? 0) + 1;
+    if ((h.phase === 'waiting' || h.phase === 'reverting') && h.publishedAt !== null) {
+      checkTimeoutsAt = Math.min(checkTimeoutsAt ?? Number.POSITIVE_INFINITY, h.publishedAt + spec.waveTimeoutMs);
+    }
+  }
+  return { waveCounts, busy, checkTimeoutsAt };
 }

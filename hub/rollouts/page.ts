@@ -37,6 +37,8 @@ function post(url, body) {
     .then(function (r) { return r.json().then(function (b) { if (!r.ok) throw new Error(b.error || r.status); return b; }); });
 }
 function say(text) { $('msg').textContent = text; }
+var ME = { role: 'viewer' };
+function canAct() { return ME.role === 'operator' || ME.role === 'admin'; }
 function phases(p) { return Object.keys(p).filter(function (k) { return p[k] > 0; }).map(function (k) { return tag(k) + ' ' + p[k]; }).join(' '); }
 function list() {
   getJSON('/api/rollouts').then(function (d) {
@@ -66,30 +68,35 @@ function detail(id) {
       '<div class="grid"><div class="card"><h3>Fleet commit</h3><code>' + esc(r.fleetCommit) + '</code><div class="muted">' + esc(r.fleetSubject) + '</div></div>' +
       '<div class="card"><h3>Wave</h3><div class="big">' + r.wave + ' / ' + r.waves + '</div><div class="muted">waves ' + esc(JSON.stringify(r.spec.waves)) + ', maxFailures ' + esc(r.spec.maxFailures) + '</div></div>' +
       '<div class="card"><h3>Hosts</h3>' + phases(r.phases) + '</div>' +
-      '<div class="card"><h3>Actions</h3><button id="pause">Pause</button><button id="resume" class="go">Resume</button><button id="abort" class="stop">Abort</button><button id="revert" class="stop">Abort and revert</button></div></div>' +
+      (canAct() ? '<div class="card"><h3>Actions</h3><button id="pause">Pause</button><button id="resume" class="go">Resume</button><button id="abort" class="stop">Abort</button><button id="revert" class="stop">Abort and revert</button></div>'
+        : '<div class="card"><h3>Actions</h3><span class="muted">read-only: pausing, resuming and aborting need an operator</span></div>') + '</div>' +
       (r.haltReason ? '<p class="t-bad">Halted: ' + esc(r.haltReason) + '</p>' : '') +
-      (r.failures.length ? '<h3>Failures</h3><table><thead><tr><th>Host</th><th>Phase</th><th>Why, as the agent reported it</th></tr></thead><tbody>' + r.failures.map(function (h) {
+      (r.failures.length ? '<h3>Failures</h3><table id="failures"><thead><tr><th>Host</th><th>Phase</th><th>Why, as the agent reported it</th></tr></thead><tbody>' + r.failures.map(function (h) {
         return '<tr><td><a href="/hosts/' + encodeURIComponent(h.host) + '">' + esc(h.host) + '</a></td><td>' + tag(h.phase) + '</td><td>' + esc(h.reason) + '<pre>' + esc(JSON.stringify(h.evidence, null, 2)) + '</pre></td></tr>';
       }).join('') + '</tbody></table>' : '') +
-      '<h3>Waves</h3><table><thead><tr><th>Wave</th><th>Hosts by phase</th></tr></thead><tbody>' + waves.map(function (w, i) { return '<tr><td>' + (i + 1) + '</td><td>' + phases(w) + '</td></tr>'; }).join('') + '</tbody></table>' +
-      '<h3>Hosts</h3><table><thead><tr><th>Host</th><th>Wave</th><th>Phase</th><th>Commit</th><th>Reason</th></tr></thead><tbody>' + r.hosts.map(function (h) {
+      '<h3>Waves</h3><table id="waves"><thead><tr><th>Wave</th><th>Hosts by phase</th></tr></thead><tbody>' + waves.map(function (w, i) { return '<tr><td>' + (i + 1) + '</td><td>' + phases(w) + '</td></tr>'; }).join('') + '</tbody></table>' +
+      '<h3>Hosts</h3><table id="hosts"><thead><tr><th>Host</th><th>Wave</th><th>Phase</th><th>Commit</th><th>Reason</th></tr></thead><tbody>' + r.hosts.map(function (h) {
         return '<tr><td><a href="/hosts/' + encodeURIComponent(h.host) + '">' + esc(h.host) + '</a></td><td>' + (h.wave + 1) + '</td><td>' + tag(h.phase) + '</td><td><code>' + esc((h.revertCommit || h.commit || '').slice(0, 12)) + '</code></td><td class="muted">' + esc(h.reason) + '</td></tr>';
       }).join('') + '</tbody></table>' +
-      '<h3>Timeline</h3><table><tbody>' + r.timeline.slice().reverse().map(function (t) { return '<tr><td class="muted">' + esc(t.at) + '</td><td>' + esc(t.text) + '</td></tr>'; }).join('') + '</tbody></table>';
+      '<h3>Timeline</h3><table id="timeline"><tbody>' + r.timeline.slice().reverse().map(function (t) { return '<tr><td class="muted">' + esc(t.at) + '</td><td>' + esc(t.text) + '</td></tr>'; }).join('') + '</tbody></table>';
     function act(verb, body) { return function () { post('/api/rollouts/' + id + '/' + verb, body).then(function () { say(verb + ' done'); detail(id); }).catch(function (e) { say(e.message); }); }; }
+    if (!canAct()) return;
     $('pause').onclick = act('pause'); $('resume').onclick = act('resume'); $('abort').onclick = act('abort', { revert: false }); $('revert').onclick = act('abort', { revert: true });
   }).catch(function (e) { say(e.message); });
 }
+function main() {
 var m = /^\\/rollouts\\/(\\d+)$/.exec(location.pathname);
 if (m) { detail(m[1]); setInterval(function () { detail(m[1]); }, 3000); }
 else {
-  $('app').innerHTML = '<h2>Rollouts</h2><form class="start" id="start"><input name="commit" placeholder="fleet commit (default: branch head)"><input name="selector" placeholder="hosts, e.g. role=camera">' +
+  $('app').innerHTML = '<h2>Rollouts</h2>' + (canAct() ? '' : '<p class="muted">read-only: starting a rollout needs an operator</p>') + '<form class="start" id="start"' + (canAct() ? '' : ' hidden') + '><input name="commit" placeholder="fleet commit (default: branch head)"><input name="selector" placeholder="hosts, e.g. role=camera">' +
     '<input name="waves" placeholder="waves, e.g. 1,10%,50%,100%"><input name="maxFailures" placeholder="maxFailures, e.g. 5%"><input name="waveTimeout" placeholder="waveTimeout, e.g. 15m">' +
     '<input name="pause" placeholder="pause, e.g. 2m"><input name="budget" placeholder="budget, e.g. site=1"><button class="go" type="submit">Start rollout</button></form>' +
     '<table><thead><tr><th>#</th><th>Status</th><th>Fleet commit</th><th>Hosts</th><th>Wave</th><th>Phases</th><th>Started</th></tr></thead><tbody id="rows"></tbody></table>';
   $('start').addEventListener('submit', startForm);
   list(); setInterval(list, 5000);
 }
+}
+getJSON('/api/me').then(function (me) { ME = me; }).catch(function () { /* shown as read-only */ }).then(main);
 `;
 
 /** Served at /rollouts.js. */

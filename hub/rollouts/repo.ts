@@ -5,15 +5,17 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { defaultPolicy } from '../../agent/settings/defaults.js';
+import { defaultPolicy } from '../../agent/desired/default-policy.js';
 import { loadFleet, renderChecked, type LoadedFleet } from '../../fleet/fleet.js';
 import { remoteEnv, systemGit, type Git, type RemoteAuth } from '../../fleet/git.js';
-import { fetchHostBranches, TRAILER } from '../../fleet/host-branches.js';
+import { fetchHostBranches, TRAILER, TREE_TRAILER } from '../../fleet/host-branches.js';
 import { publishFleet, readFleetCommit, type FleetCommit } from '../../fleet/publish.js';
 import type { RenderedHost } from '../../fleet/render.js';
 import type { RolloutDefaults } from '../../fleet/definition.js';
 import { parseSelector } from '../../fleet/selector.js';
 import type { PublishResult } from './planner.js';
+import type { BranchTip } from './recovery.js';
+import { readBranchTips } from './repo-tips.js';
 
 export interface FleetRepoSettings {
   /** URL (or path) of the config repo. */
@@ -43,6 +45,8 @@ export interface RolloutRepo {
   prepare(commit: string | null, selector: string): Promise<PreparedCommit>;
   publish(prepared: PreparedCommit, hosts: readonly string[]): Promise<PublishResult[]>;
   revert(targets: readonly { host: string; branch: string; previous: string }[], label: string): Promise<{ host: string; commit: string | null; detail: string }[]>;
+  /** The tips of the hosts' branches (hosts without a branch are left out). */
+  tips(prepared: PreparedCommit, hosts: readonly string[]): Promise<Map<string, BranchTip>>;
 }
 
 export function gitRolloutRepo(settings: FleetRepoSettings, git: Git = systemGit()): RolloutRepo {
@@ -91,6 +95,10 @@ export function gitRolloutRepo(settings: FleetRepoSettings, git: Git = systemGit
     async revert(targets, label) {
       return revertBranches(git, settings, await env(), targets, label);
     },
+    async tips(prepared, hosts) {
+      const wanted = new Set(hosts);
+      return readBranchTips(git, settings.repo, await env(), new Map(prepared.hosts.filter((h) => wanted.has(h.host)).map((h) => [h.host, h.branch])));
+    },
   };
 }
 
@@ -113,7 +121,7 @@ async function revertBranches(git: Git, settings: FleetRepoSettings, e: NodeJS.P
         continue;
       }
       const trailer = (await git.run(['-C', gitDir, 'log', '-1', `--format=%(trailers:key=${TRAILER},valueonly)`, t.previous])).stdout.trim() || 'revert';
-      const message = `fleet: revert ${t.host} to ${t.previous.slice(0, 12)}\n\n${label}: puts back the tree of ${t.previous}.\n\n${TRAILER}: ${trailer}\n`;
+      const message = `fleet: revert ${t.host} to ${t.previous.slice(0, 12)}\n\n${label}: puts back the tree of ${t.previous}.\n\n${TRAILER}: ${trailer}\n${TREE_TRAILER}: ${tree}\n`;
       const sign = settings.signKeyFile ? ['-c', 'gpg.format=ssh', '-c', `user.signingkey=${settings.signKeyFile}`] : [];
       const commit = (await git.run([...sign, '-C', gitDir, 'commit-tree', tree, '-p', head, ...(settings.signKeyFile ? ['-S'] : []), '-F', '-'], {
         input: message,

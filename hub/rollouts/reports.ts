@@ -1,8 +1,8 @@
 // What the agents' reports say about a commit: sync events and status snapshots turned into
 // one outcome per (host, commit). Pure; the runner keeps the latest few per host.
 
-import type { OutboxEntry } from '../../agent/reporter/protocol.js';
-import type { StatusSnapshot } from '../../agent/reconciler/status-model.js';
+import type { OutboxEntry } from '../../agent/contracts/hub-protocol.js';
+import type { StatusSnapshot } from '../../agent/contracts/status-model.js';
 import type { HostOutcome } from './model.js';
 
 const FAILED_RESULTS = new Set(['failed', 'rolled-back', 'rollback-failed', 'invalid', 'refused']);

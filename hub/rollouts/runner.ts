@@ -5,8 +5,11 @@
 import type pino from 'pino';
 import type { AlertSink } from '../alerts.js';
 import type { Fleet } from '../fleet.js';
-import { assignWaves, countPhases, type HostReport, type Rollout, type RolloutSpec } from './model.js';
-import { command, decide, published, publishFailed, revertPublished, type Command, type Effect } from './planner.js';
+import { changedHosts, indexOf } from './ledger.js';
+import { assignWaves, summarise, totalPhases, type HostReport, type Rollout, type RolloutHead, type RolloutHost, type RolloutSpec } from './model.js';
+import { overlapping } from './overlap.js';
+import { command, decide, published, publishFailed, recovered, revertPublished, type Command, type Effect } from './planner.js';
+import { publishingHosts } from './recovery.js';
 import type { PreparedCommit, RolloutRepo } from './repo.js';
 import { confirmedOutcome, OutcomeBook, outcomeOfEvent, outcomeOfStatus } from './reports.js';
 import type { RolloutStorage } from '../storage/port.js';
@@ -21,7 +24,7 @@ export class RolloutUnavailableError extends Error {
 
 export interface RunnerDeps {
   store: RolloutStorage;
-  fleet: Fleet;
+  fleet: Pick<Fleet, 'onReport' | 'linkOf'>;
   /** Asks a host to sync now (the hub's agent endpoint). */
   requestSync: (host: string, reason: string) => void;
   repo: RolloutRepo | null;
@@ -40,8 +43,14 @@ interface Entry {
   lock: Promise<unknown>;
   busy: boolean;
   dirty: boolean;
+  /** Hosts with reports since the last pass: the only ones the next pass reads. */
+  changed: Set<string>;
+  /** Restarted with hosts marked publishing: their branches must be read before anything else. */
+  recover: boolean;
   retryAt: number;
   unsaved: boolean;
+  /** Host rows changed since the last save (latest version of each). */
+  unsavedHosts: Map<string, RolloutHost>;
   savedAt: number;
   /** The stores of this rollout's state, one after the other: a later one never lands first. */
   saving: Promise<void>;
@@ -53,10 +62,12 @@ const SAVE_GAP_MS = 1000;
 export interface RunnerStats {
   /** ms from the report that made a wave healthy to the push of the next wave. */
   waveAdvanceMs: number[];
+  /** CPU time of the passes (planner, store writes, publishing with its awaits), microseconds. */
+  passCpuUs: number;
 }
 
 export class RolloutRunner {
-  readonly stats: RunnerStats = { waveAdvanceMs: [] };
+  readonly stats: RunnerStats = { waveAdvanceMs: [], passCpuUs: 0 };
   private readonly entries = new Map<number, Entry>();
   private readonly book = new OutcomeBook();
   private readonly log: pino.Logger;
@@ -72,9 +83,8 @@ export class RolloutRunner {
 
   async start(): Promise<void> {
     for (const r of await this.deps.store.active()) {
-      // A publish cut short by the restart is tried again: publishing is idempotent.
-      for (const h of r.hosts) if (h.phase === 'publishing') h.phase = 'pending';
-      this.track(r, null);
+      // A publish cut short by the restart: the host branches say which pushes happened (recovery.ts).
+      this.track(r, null).recover = publishingHosts(r).length > 0;
       for (const h of r.hosts) {
         const status = this.deps.fleet.linkOf(h.host)?.status;
         const o = status ? outcomeOfStatus(status) : null;
@@ -94,7 +104,7 @@ export class RolloutRunner {
     await Promise.allSettled([...this.entries.values()].map((e) => e.saving));
   }
 
-  async list(limit = 50): Promise<Rollout[]> {
+  async list(limit = 50): Promise<RolloutHead[]> {
     return (await this.deps.store.list(limit)).map((r) => this.entries.get(r.id)?.r ?? r);
   }
 
@@ -109,9 +119,10 @@ export class RolloutRunner {
   async create(input: RolloutInput, by: string): Promise<Rollout> {
     const repo = this.deps.repo;
     if (!repo) throw new RolloutUnavailableError('rollouts need write access to the config repo: set fleet: {repo, auth, signKeyFile} in hub.yaml', 409);
-    const running = this.active().find((r) => r.status !== 'completed' && r.status !== 'aborted' && r.status !== 'reverted');
-    if (running) throw new RolloutUnavailableError(`rollout ${running.id} is ${running.status}: finish or abort it first`, 409);
     const prepared = await repo.prepare(input.commit, input.selector);
+    // Checked after the await, right before tracking: two starts at once cannot both pass.
+    const clash = overlapping(this.active(), prepared.hosts.map((h) => h.host));
+    if (clash) throw new RolloutUnavailableError(clash, 409);
     const d = prepared.defaults;
     const spec: RolloutSpec = {
       fleetCommit: prepared.commit.id,
@@ -129,6 +140,7 @@ export class RolloutRunner {
     const r = await this.deps.store.create({
       spec, createdBy: by, createdAt: at.toISOString(), status: 'running', wave: 0, waveCount, waveStartedAt: null, nextWaveAt: null,
       hosts, timeline: [{ at: at.toISOString(), text: `created by ${by}: ${hosts.length} host(s) in ${waveCount} wave(s), fleet commit ${spec.fleetCommit.slice(0, 12)}` }], haltReason: null, version: 1,
+      ...summarise(hosts, waveCount, spec),
     });
     this.track(r, prepared);
     this.log.info({ rollout: r.id, hosts: hosts.length, waves: waveCount, commit: spec.fleetCommit }, 'rollout created');
@@ -160,17 +172,23 @@ export class RolloutRunner {
   /** Prometheus lines for /metrics. */
   metrics(): string[] {
     const out = ['# HELP moor_hub_rollout_hosts Hosts of each active rollout by phase.', '# TYPE moor_hub_rollout_hosts gauge'];
-    for (const r of this.active()) for (const [phase, n] of Object.entries(countPhases(r.hosts))) out.push(`moor_hub_rollout_hosts{rollout="${r.id}",phase="${phase}"} ${n}`);
+    for (const r of this.active()) for (const [phase, n] of Object.entries(totalPhases(r))) out.push(`moor_hub_rollout_hosts{rollout="${r.id}",phase="${phase}"} ${n}`);
     out.push('# HELP moor_hub_rollout_wave Wave in progress (1-based) of each active rollout.', '# TYPE moor_hub_rollout_wave gauge');
     for (const r of this.active()) out.push(`moor_hub_rollout_wave{rollout="${r.id}",status="${r.status}"} ${r.wave + 1}`);
     const last = this.stats.waveAdvanceMs[this.stats.waveAdvanceMs.length - 1];
     out.push('# HELP moor_hub_rollout_wave_advance_seconds Time from the report that made a wave healthy to the next wave being published (latest).', '# TYPE moor_hub_rollout_wave_advance_seconds gauge');
     out.push(`moor_hub_rollout_wave_advance_seconds ${last === undefined ? 'NaN' : (last / 1000).toFixed(3)}`);
+    out.push('# HELP moor_hub_rollout_pass_cpu_seconds_total CPU time the rollout passes took (approximate: other work may run during a publish).', '# TYPE moor_hub_rollout_pass_cpu_seconds_total counter');
+    out.push(`moor_hub_rollout_pass_cpu_seconds_total ${(this.stats.passCpuUs / 1e6).toFixed(3)}`);
     return out;
   }
 
-  private track(r: Rollout, prepared: PreparedCommit | null): void {
-    this.entries.set(r.id, { r, hosts: new Set(r.hosts.map((h) => h.host)), prepared, lock: Promise.resolve(), busy: false, dirty: true, retryAt: 0, unsaved: false, savedAt: 0, saving: Promise.resolve() });
+  private track(r: Rollout, prepared: PreparedCommit | null): Entry {
+    const hosts = new Set(r.hosts.map((h) => h.host));
+    // The first pass reads every host once (a restarted hub may already hold their reports).
+    const e: Entry = { r, hosts, prepared, lock: Promise.resolve(), busy: false, dirty: true, changed: new Set(hosts), recover: false, retryAt: 0, unsaved: false, unsavedHosts: new Map(), savedAt: 0, saving: Promise.resolve() };
+    this.entries.set(r.id, e);
+    return e;
   }
 
   private onReport(host: string, report: Parameters<Parameters<Fleet['onReport']>[0]>[1]): void {
@@ -189,6 +207,7 @@ export class RolloutRunner {
     if (!seen) return;
     for (const e of this.entries.values()) {
       if (!e.hosts.has(host)) continue;
+      e.changed.add(host);
       e.dirty = true;
       this.lastReportAt = Date.now();
       this.schedule();
@@ -212,19 +231,40 @@ export class RolloutRunner {
       if (e.unsaved && !e.busy && now - e.savedAt >= SAVE_GAP_MS) this.save(e);
       if (e.busy || now < e.retryAt || (!e.dirty && now < deadline(e.r))) continue;
       e.dirty = false;
-      void this.locked(e, () => this.step(e, now)).catch((err: unknown) => this.log.error({ err, rollout: e.r.id }, 'rollout step failed'));
+      void this.locked(e, () => this.timed(() => (e.recover ? this.recover(e, now) : this.step(e, now)))).catch((err: unknown) => this.log.error({ err, rollout: e.r.id }, 'rollout step failed'));
     }
   }
 
-  private async step(e: Entry, now: number): Promise<void> {
-    const reports = new Map<string, HostReport>();
-    for (const h of e.r.hosts) {
-      const link = this.deps.fleet.linkOf(h.host);
-      const outcome = this.book.about(h.host, h.phase === 'reverting' ? h.revertCommit : h.commit);
-      reports.set(h.host, { online: link?.online ?? false, outcome: confirmedOutcome(outcome, link?.status ?? null) });
+  /** What a host says now about the commit it was given (or its revert). */
+  private reportOf(r: Rollout, host: string): HostReport {
+    const h = r.hosts[indexOf(r, host)];
+    const link = this.deps.fleet.linkOf(host);
+    const outcome = this.book.about(host, h?.phase === 'reverting' ? h.revertCommit : (h?.commit ?? null));
+    return { online: link?.online ?? false, outcome: confirmedOutcome(outcome, link?.status ?? null) };
+  }
+
+  /** After a restart: reads the tips of the branches of hosts marked publishing (recovery.ts). */
+  private async recover(e: Entry, now: number): Promise<void> {
+    const hosts = publishingHosts(e.r);
+    try {
+      const tips = hosts.length > 0 ? await this.deps.repo!.tips(await this.prepared(e), hosts) : new Map();
+      this.commit(e, recovered(e.r, tips, now));
+      e.recover = false;
+    } catch (err) {
+      this.log.error({ err, rollout: e.r.id }, 'cannot read the host branches after a restart; retrying');
+      e.retryAt = now + 5000;
     }
+    e.dirty = true;
+    this.schedule();
+  }
+
+  private async step(e: Entry, now: number): Promise<void> {
+    const changed = e.changed;
+    e.changed = new Set();
+    const reports = new Map<string, HostReport>();
+    for (const host of changed) reports.set(host, this.reportOf(e.r, host));
     const waveBefore = e.r.waveStartedAt === null ? -1 : e.r.wave;
-    const d = decide(e.r, reports, now);
+    const d = decide(e.r, reports, now, (host) => this.reportOf(e.r, host));
     const advanced = d.rollout.waveStartedAt !== null && d.rollout.wave !== waveBefore && e.r.wave !== d.rollout.wave;
     this.commit(e, d.rollout, d.effects.length > 0);
     await this.apply(e, d.effects);
@@ -240,16 +280,22 @@ export class RolloutRunner {
   private commit(e: Entry, r: Rollout, urgent = true): void {
     if (r.version === e.r.version) return;
     const major = urgent || r.status !== e.r.status || r.wave !== e.r.wave || r.waveStartedAt !== e.r.waveStartedAt || r.timeline.length !== e.r.timeline.length;
+    for (const h of changedHosts(e.r, r)) e.unsavedHosts.set(h.host, h);
     e.r = r;
     if (major) this.save(e);
     else e.unsaved = true;
   }
 
   private save(e: Entry): void {
-    // A copy: the state may move on before the previous store is done.
-    const r = structuredClone(e.r);
-    e.saving = e.saving.then(() => this.deps.store.save(r)).catch((err: unknown) => {
+    // The store serialises the rollout's row and these host rows before it returns its promise;
+    // saves run one after the other, so a later one never lands first.
+    const hosts = [...e.unsavedHosts.values()];
+    e.unsavedHosts.clear();
+    const r = e.r;
+    const saved = this.deps.store.save(r, hosts);
+    e.saving = e.saving.then(() => saved).catch((err: unknown) => {
       this.log.error({ rollout: r.id, err }, 'cannot store the rollout');
+      for (const h of hosts) if (!e.unsavedHosts.has(h.host)) e.unsavedHosts.set(h.host, h);
       e.unsaved = true;
     });
     e.unsaved = false;
@@ -278,8 +324,9 @@ export class RolloutRunner {
   private async publish(e: Entry, hosts: string[]): Promise<void> {
     try {
       const results = await this.deps.repo!.publish(await this.prepared(e), hosts);
-      this.commit(e, published(e.r, results, this.deps.now().getTime()));
+      // Agents first, the store after: a hub killed in between finds the pushes on restart (recovery.ts).
       for (const r of results) if (r.commit !== null && (r.status === 'published' || r.status === 'created' || r.status === 'unchanged')) this.deps.requestSync(r.host, `rollout ${e.r.id}`);
+      this.commit(e, published(e.r, results, this.deps.now().getTime()));
       this.log.info({ rollout: e.r.id, wave: e.r.wave + 1, hosts: hosts.length }, 'published');
     } catch (err) {
       this.log.error({ err, rollout: e.r.id }, 'cannot publish a wave; retrying');
@@ -305,6 +352,16 @@ export class RolloutRunner {
     this.schedule();
   }
 
+  private async timed(fn: () => Promise<void>): Promise<void> {
+    const start = process.cpuUsage();
+    try {
+      await fn();
+    } finally {
+      const used = process.cpuUsage(start);
+      this.stats.passCpuUs += used.user + used.system;
+    }
+  }
+
   private async locked<T>(e: Entry, fn: () => Promise<T>): Promise<T> {
     const run = e.lock.then(async () => {
       e.busy = true;
@@ -322,9 +379,6 @@ export class RolloutRunner {
 /** When the rollout next needs a look without any report: a pause ending or a host timing out. */
 function deadline(r: Rollout): number {
   if (r.status !== 'running' && r.status !== 'reverting') return Number.POSITIVE_INFINITY;
-  let at = r.waveStartedAt === null && r.nextWaveAt !== null ? r.nextWaveAt : Number.POSITIVE_INFINITY;
-  for (const h of r.hosts) {
-    if ((h.phase === 'waiting' || h.phase === 'reverting') && h.publishedAt !== null) at = Math.min(at, h.publishedAt + r.spec.waveTimeoutMs);
-  }
-  return at;
+  const pause = r.waveStartedAt === null && r.nextWaveAt !== null ? r.nextWaveAt : Number.POSITIVE_INFINITY;
+  return Math.min(pause, r.checkTimeoutsAt ?? Number.POSITIVE_INFINITY);
 }

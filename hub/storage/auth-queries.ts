@@ -2,7 +2,7 @@
 // deliveries already acted on and the heads each branch has had, in SQL both databases accept.
 
 import { hashToken } from './host-queries.js';
-import type { AuditEntry, AuthStorage, SessionRow, UserRow } from './port.js';
+import type { AuditEntry, AuthStorage, OidcUser, SessionRow, UserRow } from './port.js';
 import { one, type SqlExec } from './sql.js';
 
 const AUDIT_KEEP = 100_000;
@@ -16,11 +16,28 @@ export class SqlAuthStorage implements AuthStorage {
     await this.x.run('INSERT INTO users (name, role, hash, created) VALUES (?, ?, ?, ?)', [name, role, hashToken(token), now.toISOString()]);
   }
 
-  revokeUser(name: string): Promise<boolean> {
+  revokeUser(name: string, now: Date = new Date()): Promise<boolean> {
     return this.x.tx(async (t) => {
       const sessions = await t.run('DELETE FROM sessions WHERE name = ?', [name]);
-      return (await t.run('DELETE FROM users WHERE name = ?', [name])) + sessions > 0;
+      const oidc = await t.run('UPDATE oidc_users SET revoked = ? WHERE name = ? AND revoked IS NULL', [now.toISOString(), name]);
+      return (await t.run('DELETE FROM users WHERE name = ?', [name])) + sessions + oidc > 0;
     });
+  }
+
+  oidcLogin(who: { issuer: string; subject: string; name: string; display: string; role: string }, now: Date): Promise<'ok' | 'revoked'> {
+    return this.x.tx(async (t): Promise<'ok' | 'revoked'> => {
+      const row = await one<{ revoked: string | null }>(t, 'SELECT revoked FROM oidc_users WHERE issuer = ? AND subject = ?', [who.issuer, who.subject]);
+      if (row?.revoked) return 'revoked';
+      const at = now.toISOString();
+      await t.run(`INSERT INTO oidc_users (issuer, subject, name, display, role, created, last_login) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (issuer, subject) DO UPDATE SET name = excluded.name, display = excluded.display, role = excluded.role, last_login = excluded.last_login`,
+      [who.issuer, who.subject, who.name, who.display, who.role, at, at]);
+      return 'ok';
+    });
+  }
+
+  oidcUsers(): Promise<OidcUser[]> {
+    return this.x.all<OidcUser>('SELECT issuer, subject, name, display, role, created, last_login AS "lastLogin", revoked FROM oidc_users ORDER BY name, issuer, subject');
   }
 
   async userForToken(token: string): Promise<{ name: string; role: string } | null> {

@@ -1,7 +1,7 @@
 // Copies every table of one hub storage into another, empty one (`moor hub migrate`): rows as
 // they are, ids kept, in one transaction on the target, so a failed copy leaves nothing behind.
 
-import { StoreError } from '../../agent/errors.js';
+import { StoreError } from '../../agent/contracts/errors.js';
 import type { OpenStorage } from './open.js';
 import { one, type SqlExec, type SqlValue } from './sql.js';
 
@@ -15,7 +15,8 @@ interface Table {
 const TABLES: readonly Table[] = [
   { name: 'hosts' }, { name: 'tokens' }, { name: 'events', id: 'id' }, { name: 'branch_heads' },
   { name: 'users' }, { name: 'sessions' }, { name: 'audit', id: 'id' }, { name: 'webhook_deliveries' },
-  { name: 'branch_head_history' }, { name: 'rollouts', id: 'id' },
+  { name: 'branch_head_history' }, { name: 'oidc_users' }, { name: 'rollouts', id: 'id' }, { name: 'rollout_hosts' },
+  { name: 'host_metrics' },
 ];
 const PAGE = 500;
 

@@ -2,8 +2,8 @@
 // SQLite and PostgreSQL both accept. Rows are typed here once.
 
 import { createHash, randomBytes } from 'node:crypto';
-import type { HostInventory, HostMetrics, HeartbeatSummary, OutboxEntry } from '../../agent/reporter/protocol.js';
-import type { StatusSnapshot } from '../../agent/reconciler/status-model.js';
+import type { HostInventory, HostMetrics, HeartbeatSummary, OutboxEntry } from '../../agent/contracts/hub-protocol.js';
+import type { StatusSnapshot } from '../../agent/contracts/status-model.js';
 import type { EventCaps, HostRow, HostStorage, StoredEvent } from './port.js';
 import { one, type SqlExec, type SqlValue } from './sql.js';
 

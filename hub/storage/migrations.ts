@@ -15,6 +15,53 @@ const LEASES = `
   );
   `;
 
+const OIDC_USERS = `
+  CREATE TABLE oidc_users (
+    issuer      TEXT NOT NULL,
+    subject     TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    display     TEXT NOT NULL DEFAULT '',
+    role        TEXT NOT NULL,
+    created     TEXT NOT NULL,
+    last_login  TEXT NOT NULL,
+    revoked     TEXT,
+    PRIMARY KEY (issuer, subject)
+  );
+  CREATE INDEX oidc_users_name ON oidc_users(name);
+  `;
+
+/** The rollout id's type: SQLite's INTEGER row ids, PostgreSQL's BIGSERIAL ones. */
+const rolloutHosts = (id: string): string => `
+  CREATE TABLE rollout_hosts (
+    rollout        ${id} NOT NULL,
+    host           TEXT NOT NULL,
+    pos            INTEGER NOT NULL,
+    wave           INTEGER NOT NULL,
+    phase          TEXT NOT NULL,
+    commit_id      TEXT,
+    previous       TEXT,
+    revert_commit  TEXT,
+    published_at   BIGINT,
+    reason         TEXT NOT NULL,
+    evidence       TEXT,
+    branch         TEXT NOT NULL,
+    labels         TEXT NOT NULL,
+    updated        TEXT NOT NULL,
+    PRIMARY KEY (rollout, host)
+  );
+  `;
+
+const HOST_METRICS = `
+  CREATE TABLE host_metrics (
+    host  TEXT NOT NULL,
+    at    BIGINT NOT NULL,
+    cpu   REAL,
+    mem   REAL,
+    disk  REAL,
+    PRIMARY KEY (host, at)
+  );
+  `;
+
 /** Applied in order by both adapters; the SQLite texts are those hub/db.ts had before the port. */
 export const MIGRATIONS: readonly Migration[] = [
   // 1: hosts and their last known state, hashed tokens, events, branch heads from push webhooks.
@@ -189,7 +236,25 @@ export const MIGRATIONS: readonly Migration[] = [
   CREATE INDEX rollouts_status ON rollouts(status);
   `,
   },
-  // 4: leases: which hub runs the rollouts and the fleet-wide alerts while several share a database.
+  // 4: operators who log in with OpenID Connect, one row per issuer and subject, so that admins
+  // see them and can revoke one (then its next login is refused whatever the provider says).
+  {
+    sqlite: OIDC_USERS,
+    postgres: OIDC_USERS,
+  },
+  // 5: each rollout host as a row of its own, written only when that host changes (the rollouts
+  // row keeps the rest: spec, status, counters, timeline).
+  {
+    sqlite: rolloutHosts('INTEGER'),
+    postgres: rolloutHosts('BIGINT'),
+  },
+  // 6: CPU, memory and disk use per host for the host page's charts (hub/metrics-history.ts):
+  // one row per host per 5-minute slot, pruned past 24 hours.
+  {
+    sqlite: HOST_METRICS,
+    postgres: HOST_METRICS,
+  },
+  // 7: leases: which hub runs the rollouts and the fleet-wide alerts while several share a database.
   {
     sqlite: LEASES,
     postgres: LEASES,

@@ -1,11 +1,12 @@
 // Opens the hub's storage named by `database:` in hub.yaml: a SQLite file (the default) or a
 // PostgreSQL URL, and brings its schema up to date. The only place that picks an adapter.
 
-import { nativeBinding } from '../../agent/native.js';
-import { openDatabase } from '../../agent/store/db.js';
-import { StoreError } from '../../agent/errors.js';
+import { nativeBinding } from '../../agent/sqlite/native.js';
+import { openDatabase } from '../../agent/sqlite/database.js';
+import { StoreError } from '../../agent/contracts/errors.js';
 import { SqlAuthStorage } from './auth-queries.js';
 import { SqlHostStorage } from './host-queries.js';
+import { SqlMetricsStorage } from './metrics-queries.js';
 import { MIGRATIONS } from './migrations.js';
 import type { ClusterStorage, HubStorage, StorageKind } from './port.js';
 import { postgresCluster, sqliteCluster } from './cluster.js';
@@ -32,7 +33,7 @@ export interface OpenStorage extends HubStorage {
 }
 
 function storageOver(kind: StorageKind, exec: SqlExec, cluster: ClusterStorage, close: () => Promise<void>): OpenStorage {
-  return { kind, exec, hosts: new SqlHostStorage(exec), auth: new SqlAuthStorage(exec), rollouts: new SqlRolloutStorage(exec), cluster, close };
+  return { kind, exec, hosts: new SqlHostStorage(exec), auth: new SqlAuthStorage(exec), rollouts: new SqlRolloutStorage(exec), metrics: new SqlMetricsStorage(exec), cluster, close };
 }
 
 export function openSqliteStorage(file: string): OpenStorage {

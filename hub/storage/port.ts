@@ -1,9 +1,9 @@
 // The storage port: everything the hub keeps (hosts, tokens, events, operators, sessions, audit,
 // webhook deliveries, branch heads, rollouts). Async because PostgreSQL is; SQLite answers at once.
 
-import type { HostInventory, HostMetrics, HeartbeatSummary, OutboxEntry } from '../../agent/reporter/protocol.js';
-import type { StatusSnapshot } from '../../agent/reconciler/status-model.js';
-import type { Rollout } from '../rollouts/model.js';
+import type { HostInventory, HostMetrics, HeartbeatSummary, OutboxEntry } from '../../agent/contracts/hub-protocol.js';
+import type { StatusSnapshot } from '../../agent/contracts/status-model.js';
+import type { Rollout, RolloutHead, RolloutHost } from '../rollouts/model.js';
 
 export interface HostRow {
   host: string;
@@ -50,6 +50,28 @@ export interface UserRow {
   created: string;
 }
 
+/** An operator who logged in with OpenID Connect at least once. */
+export interface OidcUser {
+  issuer: string;
+  subject: string;
+  name: string;
+  display: string;
+  role: string;
+  created: string;
+  lastLogin: string;
+  /** When an admin revoked it; its logins are refused from then on. */
+  revoked: string | null;
+}
+
+/** One point of a host's charts: the start of its slot (ms since the epoch) and percentages. */
+export interface MetricsPoint {
+  at: number;
+  /** Percent, null when the host did not know. */
+  cpu: number | null;
+  mem: number | null;
+  disk: number | null;
+}
+
 export interface SessionRow {
   name: string;
   role: string;
@@ -88,8 +110,14 @@ export interface HostStorage {
 /** Operators (hashed API tokens), dashboard sessions, the audit log, webhook replay protection. */
 export interface AuthStorage {
   addUser(name: string, role: string, token: string, now: Date): Promise<void>;
-  /** Removes the operator and every session in that name; false when there was none. */
-  revokeUser(name: string): Promise<boolean>;
+  /**
+   * Removes the operator and every session in that name (OpenID ones too), and marks the OpenID
+   * users of that name revoked so that their next login is refused; false when there was none.
+   */
+  revokeUser(name: string, now?: Date): Promise<boolean>;
+  /** Records an OpenID login (name, display name and role as the provider says now); 'revoked' refuses it. */
+  oidcLogin(who: { issuer: string; subject: string; name: string; display: string; role: string }, now: Date): Promise<'ok' | 'revoked'>;
+  oidcUsers(): Promise<OidcUser[]>;
   userForToken(token: string): Promise<{ name: string; role: string } | null>;
   users(): Promise<UserRow[]>;
   userCount(): Promise<number>;
@@ -107,14 +135,28 @@ export interface AuthStorage {
   rememberHead(branch: string, head: string, now: Date): Promise<void>;
 }
 
-/** Rollouts, each kept whole as JSON. */
+/** Rollouts: a row each (spec, status, counters, timeline) and a row per rollout host. */
 export interface RolloutStorage {
   create(rollout: Omit<Rollout, 'id'>): Promise<Rollout>;
-  /** Serialises `r` before it returns its promise: later changes to `r` are not part of this save. */
-  save(r: Rollout): Promise<void>;
+  /**
+   * Stores the rollout's own row and the rows of `hosts` (the ones that changed) in one transaction.
+   * Serialises both before it returns its promise: later changes are not part of this save.
+   */
+  save(r: Rollout, hosts: readonly RolloutHost[]): Promise<void>;
   get(id: number): Promise<Rollout | null>;
-  list(limit: number): Promise<Rollout[]>;
+  /** Newest first, without their hosts. */
+  list(limit: number): Promise<RolloutHead[]>;
   active(): Promise<Rollout[]>;
+}
+
+/** CPU, memory and disk use per host for the host page's charts, one row per host and slot. */
+export interface MetricsStorage {
+  /** Stores the point unless its slot already has one. */
+  addPoint(host: string, point: MetricsPoint): Promise<void>;
+  /** Removes the host's points older than `before` (ms since the epoch). */
+  prune(host: string, before: number): Promise<void>;
+  /** The host's points from `since` on, oldest first. */
+  points(host: string, since: number): Promise<MetricsPoint[]>;
 }
 
 /** A message between hubs sharing one database: act on an agent whose link another hub holds. */
@@ -145,6 +187,7 @@ export interface HubStorage {
   readonly hosts: HostStorage;
   readonly auth: AuthStorage;
   readonly rollouts: RolloutStorage;
+  readonly metrics: MetricsStorage;
   readonly cluster: ClusterStorage;
   close(): Promise<void>;
 }

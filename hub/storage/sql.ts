@@ -1,7 +1,7 @@
 // The one thing the storage's queries need from a database: run SQL with `?` parameters, alone or
 // in a transaction. sqlite-exec.ts and postgres-exec.ts are its two adapters.
 
-import { StoreError } from '../../agent/errors.js';
+import { StoreError } from '../../agent/contracts/errors.js';
 
 export type SqlValue = string | number | null;
 

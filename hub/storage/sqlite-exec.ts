@@ -2,7 +2,7 @@
 // holds the connection: other callers wait until it ends rather than land inside it.
 
 import type Database from 'better-sqlite3';
-import type { Db } from '../../agent/store/db.js';
+import type { Db } from '../../agent/sqlite/database.js';
 import { queryFailed, type SqlExec, type SqlValue } from './sql.js';
 
 type Statement = Database.Statement<SqlValue[]>;

@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import Dockerode from 'dockerode';
 import { callAgent } from '../../agent/control/client.js';
 import { DEFAULT_PROJECTS_DIR, loadDesiredState } from '../../agent/desired/load.js';
-import { LABEL } from '../../agent/observe/model.js';
-import type { StatusSnapshot } from '../../agent/reconciler/status-model.js';
-import type { SyncOutcome } from '../../agent/reconciler/reconciler.js';
+import { LABEL } from '../../agent/contracts/observed.js';
+import type { StatusSnapshot } from '../../agent/contracts/status-model.js';
+import type { SyncOutcome } from '../../agent/contracts/sync-outcome.js';
 import type { PolicySettings } from '../../agent/settings/model.js';
 import { startAgent, type AgentProcess } from '../bed/agent-process.js';
 import { createTestRepo, type FileContent, type TestRepo } from '../bed/git-repo.js';
@@ -132,11 +132,11 @@ export class DrillHost {
   }
 
   status(): Promise<StatusSnapshot> {
-    return callAgent(this.socket, { verb: 'status' }) as Promise<StatusSnapshot>;
+    return callAgent(this.socket, { verb: 'status' });
   }
 
   sync(): Promise<SyncOutcome> {
-    return callAgent(this.socket, { verb: 'sync' }) as Promise<SyncOutcome>;
+    return callAgent(this.socket, { verb: 'sync' });
   }
 
   /** Waits until the agent answers and has applied `commit` and is idle. */

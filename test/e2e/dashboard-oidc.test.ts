@@ -1,6 +1,7 @@
 // OpenID Connect login to the dashboard through a real provider (the oidc-provider package on
 // loopback, its own login and consent pages) in headless Chromium: the role comes from a claim
 // (mapped through roleMap), a user without a moor role is refused, and the session is audited.
+// Each OpenID user gets a row admins see and may revoke: sessions end at once, later logins are refused.
 
 import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,7 +13,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { freePort, hubFixture, type HubFixture } from '../integration/hub/hub-process.js';
 
 const LOGS = resolve(import.meta.dirname, '../../../.test-bed/logs');
-const ROLE_CLAIMS: Record<string, unknown> = { alice: ['staff', 'moor-admins'], bob: 'viewer', carol: 'staff' };
+const ROLE_CLAIMS: Record<string, unknown> = { alice: ['staff', 'moor-admins'], bob: 'viewer', carol: 'staff', dave: 'operator' };
+const NAMES: Record<string, string> = { dave: 'Dave Example' };
 
 /** The provider writes its notices with console.info/warn: to a log file, not the test's output. */
 function quietConsole(): () => void {
@@ -32,8 +34,8 @@ async function startProvider(port: number, hubUrl: string): Promise<Server> {
       client_id: 'moor-hub', client_secret: 'hub-client-secret', redirect_uris: [`${hubUrl}/login/oidc/callback`],
       grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic',
     }],
-    claims: { openid: ['sub'], email: ['email'], profile: ['preferred_username', 'moor_role'] },
-    findAccount: (_ctx, id) => ({ accountId: id, claims: () => ({ sub: id, preferred_username: id, moor_role: ROLE_CLAIMS[id] }) }),
+    claims: { openid: ['sub'], email: ['email'], profile: ['preferred_username', 'moor_role', 'name'] },
+    findAccount: (_ctx, id) => ({ accountId: id, claims: () => ({ sub: id, preferred_username: id, moor_role: ROLE_CLAIMS[id], ...(NAMES[id] ? { name: NAMES[id] } : {}) }) }),
     cookies: { keys: ['a-cookie-key-for-tests'] },
     pkce: { required: () => true },
     features: { devInteractions: { enabled: true } },
@@ -44,9 +46,10 @@ async function startProvider(port: number, hubUrl: string): Promise<Server> {
 }
 
 /** Logs in at the provider's own pages as `user`; returns the page where the hub left the browser. */
-async function oidcLogin(browser: Browser, hub: HubFixture, user: string): Promise<Page> {
+async function oidcLogin(browser: Browser, hub: HubFixture, user: string, watch?: (page: Page) => void): Promise<Page> {
   // A fresh context per user: the provider's own session must not carry over.
   const page = await (await browser.newContext()).newPage();
+  watch?.(page);
   await page.goto(hub.url + '/login');
   await page.click('#oidc');
   await page.fill('input[name=login]', user);
@@ -61,10 +64,12 @@ describe('dashboard login with OpenID Connect', () => {
   let provider: Server;
   let browser: Browser;
   let restoreConsole: () => void = () => undefined;
+  let issuer = '';
   const dirs: string[] = [];
 
   before(async () => {
     const providerPort = await freePort();
+    issuer = `http://127.0.0.1:${providerPort}`;
     const secretDir = mkdtempSync(join(tmpdir(), 'moor-oidc-'));
     dirs.push(secretDir);
     writeFileSync(join(secretDir, 'client-secret'), 'hub-client-secret\n');
@@ -120,5 +125,53 @@ describe('dashboard login with OpenID Connect', () => {
     const { entries } = (await (await hub.fetch('/api/audit')).json()) as { entries: { action: string; target: string; result: string }[] };
     assert.ok(entries.some((e) => e.action === 'login' && e.target === 'oidc' && e.result.startsWith('refused')));
     await page.close();
+  });
+
+  it('lists each OpenID user for admins with issuer, subject, display name, role and last login', async () => {
+    const dave = await oidcLogin(browser, hub, 'dave');
+    await dave.waitForSelector('#who:has-text("dave (operator)")');
+    const { users } = (await (await hub.fetch('/api/users')).json()) as { users: Record<string, unknown>[] };
+    const row = users.find((u) => u['source'] === 'oidc' && u['name'] === 'dave');
+    assert.ok(row, JSON.stringify(users));
+    assert.equal(row['issuer'], issuer);
+    assert.equal(row['subject'], 'dave');
+    assert.equal(row['display'], 'Dave Example');
+    assert.equal(row['role'], 'operator');
+    assert.equal(row['revoked'], null);
+    assert.ok(Date.now() - Date.parse(String(row['lastLogin'])) < 120_000);
+    assert.ok(users.some((u) => u['source'] === 'oidc' && u['name'] === 'alice' && u['role'] === 'admin'));
+    assert.ok(users.some((u) => u['source'] === 'token' && u['name'] === 'test-admin'));
+    await dave.close();
+  });
+
+  it('ends a revoked OpenID user\'s session at once and refuses the next login though the provider says yes', async () => {
+    const dave = await oidcLogin(browser, hub, 'dave');
+    await dave.waitForSelector('#who:has-text("dave (operator)")');
+    const alice = await oidcLogin(browser, hub, 'alice');
+    await alice.waitForSelector('#who:has-text("alice (admin)")');
+    await alice.goto(hub.url + '/users');
+    await alice.waitForSelector('tr[data-user="dave"][data-source="oidc"]');
+    assert.match((await alice.textContent('tr[data-user="dave"]')) ?? '', /Dave Example[\s\S]*operator[\s\S]*active/);
+    alice.once('dialog', (d) => void d.accept());
+    await alice.click('tr[data-user="dave"] button.revoke');
+    await alice.waitForSelector('tr[data-user="dave"] .t-bad:has-text("revoked")');
+
+    const me = await dave.evaluate(async () => (await fetch('/api/me')).status);
+    assert.equal(me, 401);
+    const sync = await dave.evaluate(async () => (await fetch('/api/hosts/none/sync', { method: 'POST' })).status);
+    assert.equal(sync, 401);
+
+    let callbackStatus = 0;
+    const again = await oidcLogin(browser, hub, 'dave', (p) => p.on('response', (r) => {
+      if (r.url().includes('/login/oidc/callback')) callbackStatus = r.status();
+    }));
+    await again.waitForSelector('#message');
+    assert.match((await again.textContent('#message')) ?? '', /revoked/i);
+    assert.equal(callbackStatus, 403);
+    assert.equal((await again.context().cookies(hub.url)).some((c) => c.name === 'moor_session'), false);
+    const { entries } = (await (await hub.fetch('/api/audit')).json()) as { entries: { actor: string; action: string; target: string; result: string }[] };
+    assert.ok(entries.some((e) => e.actor === 'alice' && e.action === 'user.revoke' && e.target === 'dave' && e.result === 'revoked'));
+    assert.ok(entries.some((e) => e.actor === 'dave' && e.action === 'login' && e.result === 'refused: revoked by an admin'));
+    for (const p of [dave, alice, again]) await p.close();
   });
 });

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type BrowserContext } from 'playwright-core';
-import type { HeartbeatSummary, HostMetrics } from '../../agent/reporter/protocol.js';
+import type { HeartbeatSummary, HostMetrics } from '../../agent/contracts/hub-protocol.js';
 import { openSqliteStorage } from '../../hub/storage/open.js';
 import { hubFixture, statusOf, waitFor, type HubFixture } from '../integration/hub/hub-process.js';
 import { heartbeat, rawAgent } from '../integration/hub/raw-agent.js';

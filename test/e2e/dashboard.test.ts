@@ -1,5 +1,6 @@
 // The hub's dashboard in headless Chromium (playwright-core, Debian's /usr/bin/chromium): a fleet of
-// 5,000 hosts pages and filters, a host page shows its events, "Sync now" reaches the agent.
+// 5,000 hosts pages and filters, a host page shows its events, "Sync now" reaches the agent, and
+// so do "Suspend" and "Resume".
 // The browser logs in first with an operator's token (the session cookie carries the rest).
 // Screenshots go to test-artifacts/dashboard.png and test-artifacts/dashboard-host.png.
 
@@ -12,6 +13,7 @@ import pino from 'pino';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { createHeartbeatSampler } from '../../agent/reporter/host-metrics.js';
 import { createReporter, type Reporter } from '../../agent/reporter/reporter.js';
+import type { HubMessage } from '../../agent/contracts/hub-protocol.js';
 import { openDatabase } from '../../agent/store/db.js';
 import { openSqliteStorage } from '../../hub/storage/open.js';
 import type { HostRow } from '../../hub/storage/port.js';
@@ -56,17 +58,32 @@ describe('dashboard', () => {
   let context: BrowserContext;
   let reporter: Reporter;
   const syncs: string[] = [];
+  const breakGlass: HubMessage[] = [];
+  let liveStatus = statusOf('aa-live-01');
   const dirs: string[] = [];
 
   before(async () => {
-    hub = await hubFixture();
+    // The live agent must count as online however slow a busy CI machine makes its heartbeats.
+    hub = await hubFixture('offlineAfter: 60s\n');
     await seedFleet(join(hub.dir, 'hub.db'));
     await hub.start();
     const stateDir = mkdtempSync(join(tmpdir(), 'moor-dash-agent-'));
     dirs.push(stateDir, hub.dir);
     reporter = createReporter(
       { db: openDatabase({ file: join(stateDir, 'state.db') }), logger: pino({ level: 'silent' }), now: () => new Date(), random: Math.random,
-        status: () => statusOf('aa-live-01'), metrics: createHeartbeatSampler({ diskPaths: [stateDir], agentVersion: '0.1.0' }), onSyncNow: (r) => syncs.push(r) },
+        status: () => liveStatus, metrics: createHeartbeatSampler({ diskPaths: [stateDir], agentVersion: '0.1.0' }), onSyncNow: (r) => syncs.push(r),
+        // As the agent does: the suspension goes into its status, and the event makes it report that status.
+        onSuspend: (m) => {
+          breakGlass.push(m);
+          const since = new Date().toISOString();
+          liveStatus = { ...liveStatus, state: 'suspended', suspended: { until: new Date(Date.now() + 1_800_000).toISOString(), reason: m.reason, since, by: m.by } };
+          reporter.emit({ type: 'agent.suspended', until: liveStatus.suspended?.until ?? since, reason: m.reason, by: m.by });
+        },
+        onResume: (m) => {
+          breakGlass.push(m);
+          liveStatus = { ...liveStatus, state: 'idle', suspended: null };
+          reporter.emit({ type: 'agent.resumed', reason: `resumed by ${m.by}`, by: m.by });
+        } },
       { settings: { url: `ws://127.0.0.1:${hub.port}/agent`, token: hub.addToken('aa-live-01'), heartbeatMs: 500, caFile: null, outboxLimit: 1000 }, host: 'aa-live-01', version: '0.1.0' },
     );
     reporter.start();
@@ -142,6 +159,24 @@ describe('dashboard', () => {
     await waitFor('the agent was asked to sync', () => syncs.includes('hub api'), 2000);
     await page.waitForSelector('#toast:has-text("Sync requested")');
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-host.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('suspends the host from its page with a reason and a duration, and resumes it', async () => {
+    const page = await context.newPage();
+    const answers = ['disk swap', '30m'];
+    page.on('dialog', (d) => void d.accept(answers.shift() ?? ''));
+    await page.goto(hub.url + '/hosts/aa-live-01');
+    await page.click('#suspend');
+    await waitFor('the agent was asked to suspend', () => breakGlass.find((m) => m.t === 'suspend'), 5000);
+    assert.deepEqual(breakGlass[0], { t: 'suspend', for: '30m', reason: 'disk swap', by: 'hub:dash-operator' });
+    await page.waitForSelector('#toast:has-text("Suspend sent")');
+    // The page shows the suspension the agent reported, with who asked, and offers Resume instead.
+    await page.waitForSelector('#suspended:has-text("(by hub:dash-operator)")', { timeout: 15_000 });
+    await page.click('#resume');
+    await waitFor('the agent was asked to resume', () => breakGlass.find((m) => m.t === 'resume'), 5000);
+    assert.deepEqual(breakGlass[1], { t: 'resume', by: 'hub:dash-operator' });
+    await page.waitForSelector('#suspend', { timeout: 15_000 });
     await page.close();
   });
 });

@@ -1,5 +1,6 @@
 // The fleet demo works: three sample hosts from one fleet branch, and one commit on main
-// reaches all three after `moor fleet publish`.
+// reaches all three after `moor fleet publish`; the hub's API (what its dashboard reads) shows the
+// three online on the published commit with their labels, and the demo says how to log in.
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -18,7 +19,7 @@ after(async () => {
   }
 });
 
-it('packaging/demo.sh --fleet --check brings one commit on main to three hosts', async () => {
+it('packaging/demo.sh --fleet --check brings one commit on main to three hosts, as the hub shows', async () => {
   const output: string[] = [];
   const code = await new Promise<number | null>((done) => {
     const child = spawn('bash', ['packaging/demo.sh', '--fleet', '--check'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -33,4 +34,6 @@ it('packaging/demo.sh --fleet --check brings one commit on main to three hosts',
   const text = output.join('');
   assert.equal(code, 0, text);
   assert.match(text, /fleet demo check: one commit on main reached the three hosts/);
+  assert.match(text, /dashboard: +http:\/\/127\.0\.0\.1:\d+\/ +\(log in with the admin token in \.demo-fleet\/dashboard-token/);
+  assert.match(text, /one commit on main: the hub shows the three hosts online on their published commits \(role=camera: demo-berlin-1, demo-paris-1\)/);
 });

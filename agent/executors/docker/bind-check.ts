@@ -4,8 +4,8 @@
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { ContainerSpec, VolumeSpec } from '../../desired/model.js';
-import { isUnderAny } from '../../desired/safe-path.js';
-import { DockerError } from '../../errors.js';
+import { isUnderAny } from '../../config-text/safe-path.js';
+import { DockerError } from '../../contracts/errors.js';
 
 /** The real path of `p`: its longest existing prefix resolved, the rest appended as written. */
 export async function resolveOnHost(p: string): Promise<string> {

@@ -4,7 +4,7 @@
 import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type Dockerode from 'dockerode';
-import { DockerError } from '../../errors.js';
+import { DockerError } from '../../contracts/errors.js';
 import { statusOf, toDockerError } from './docker-errors.js';
 
 /** Label of a built image: the hash of the build (context, dockerfile, args, target) it came from. */

@@ -2,7 +2,7 @@
 // project to take over, a name clash to refuse) and volumes and networks named like the commit's.
 
 import type Dockerode from 'dockerode';
-import { COMPOSE_PROJECT_LABEL, LABEL, type ForeignResource } from '../../observe/model.js';
+import { COMPOSE_PROJECT_LABEL, LABEL, type ForeignResource } from '../../contracts/observed.js';
 import { statusOf, toDockerError } from './docker-errors.js';
 
 export interface ForeignNamed {

@@ -3,7 +3,7 @@
 
 import type Dockerode from 'dockerode';
 import type { ContainerSpec, HealthcheckSpec, MountSpec, NetworkSpec, RestartPolicy } from '../../desired/model.js';
-import type { ContainerHealth, ContainerRunState, ObservedContainer } from '../../observe/model.js';
+import type { ContainerHealth, ContainerRunState, ObservedContainer } from '../../contracts/observed.js';
 
 const NS_PER_MS = 1_000_000;
 /** What the engine reports as StartedAt for a container that never started. */

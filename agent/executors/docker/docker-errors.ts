@@ -1,7 +1,7 @@
 // Turns what dockerode throws (HTTP status errors, socket errors, pull stream errors) into
 // DockerError with a stable code and a handling, keeping the original as `cause`.
 
-import { DockerError, type ErrorHandling } from '../../errors.js';
+import { DockerError, type ErrorHandling } from '../../contracts/errors.js';
 
 export type DockerOperation =
   | 'ping'

@@ -3,15 +3,17 @@
 
 import type Dockerode from 'dockerode';
 import type { ContainerSpec, NetworkSpec, VolumeSpec } from '../../desired/model.js';
-import { DockerError } from '../../errors.js';
-import { LABEL, type ForeignResource, type ObservedContainer, type ObservedNetwork, type ObservedVolume } from '../../observe/model.js';
+import { DockerError } from '../../contracts/errors.js';
+import { LABEL, type ForeignResource, type ObservedContainer, type ObservedNetwork, type ObservedVolume } from '../../contracts/observed.js';
 import type { RegistryCredential } from '../../settings/model.js';
+import { AnonymousVolumeCarry } from './anonymous-volumes.js';
 import { checkContainerBinds, checkVolumeBind } from './bind-check.js';
 import { buildImage, builtImageHash } from './build-image.js';
 import { findForeignNamed, foreignOf } from './compose-projects.js';
 import { containerFilesTar } from './container-files.js';
 import { endpointConfig, networkAddressing, toCreateBody, toObservedContainer } from './create-body.js';
 import { isImageNotFoundMessage, statusOf, toDockerError } from './docker-errors.js';
+import { EngineApiVersion, forEngine } from './engine-api.js';
 import type { ContainerEngine, ContainerListing } from './port.js';
 import { findCredential, parseImageRef, readDockerConfigAuths, toRegistryAuth } from './registry-auth.js';
 
@@ -41,6 +43,8 @@ export function createDockerEngine(deps: DockerEngineDeps, options: DockerEngine
   const { docker } = deps;
   const readConfigAuths = deps.readConfigAuths ?? readDockerConfigAuths;
   const inspectConcurrency = options.inspectConcurrency ?? DEFAULT_INSPECT_CONCURRENCY;
+  const carry = new AnonymousVolumeCarry(docker);
+  const api = new EngineApiVersion(docker);
 
   async function inspect(nameOrId: string): Promise<ObservedContainer | null> {
     try {
@@ -66,6 +70,8 @@ export function createDockerEngine(deps: DockerEngineDeps, options: DockerEngine
   }
 
   return {
+    apiVersion: () => api.get(),
+
     async ping() {
       try {
         await docker.ping();
@@ -203,7 +209,7 @@ export function createDockerEngine(deps: DockerEngineDeps, options: DockerEngine
 
     async createContainer(spec: ContainerSpec, labels: Record<string, string>): Promise<string> {
       if (options.bindRoots) await checkContainerBinds(spec, options.bindRoots);
-      const { body, extraNetworks } = toCreateBody(spec, labels);
+      const { body, extraNetworks } = toCreateBody(await carry.into(forEngine(spec, await api.get())), labels);
       let id: string;
       try {
         id = (await docker.createContainer(body)).id;
@@ -214,7 +220,7 @@ export function createDockerEngine(deps: DockerEngineDeps, options: DockerEngine
         for (const network of extraNetworks) {
           await docker.getNetwork(network).connect({ Container: id, EndpointConfig: endpointConfig(spec, network) });
         }
-        if (spec.files.length > 0) await docker.getContainer(id).putArchive(containerFilesTar(spec.files), { path: '/' });
+        if (spec.files.length > 0) await docker.getContainer(id).putArchive(await containerFilesTar(spec.files), { path: '/' });
       } catch (err) {
         // Leave nothing half-made behind: the caller sees a failed create, not a container
         // that misses a network.
@@ -244,6 +250,7 @@ export function createDockerEngine(deps: DockerEngineDeps, options: DockerEngine
     },
 
     async removeContainer(nameOrId: string, opts: { force: boolean } = { force: false }): Promise<void> {
+      await carry.retire(nameOrId);
       try {
         await docker.getContainer(nameOrId).remove({ force: opts.force, v: false });
       } catch (err) {

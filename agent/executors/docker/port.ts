@@ -4,7 +4,7 @@
 
 import type { BuildRequest } from './build-image.js';
 import type { ContainerSpec, NetworkSpec, VolumeSpec } from '../../desired/model.js';
-import type { ForeignResource, ObservedContainer, ObservedNetwork, ObservedVolume } from '../../observe/model.js';
+import type { ForeignResource, ObservedContainer, ObservedNetwork, ObservedVolume } from '../../contracts/observed.js';
 
 export interface ContainerListing {
   /** Containers with `moor.managed=true` and `moor.host=<host>`. */
@@ -17,6 +17,8 @@ export interface ContainerListing {
 
 export interface ContainerEngine {
   ping(): Promise<void>;
+  /** The engine's API version ("1.41"), null when it does not answer (optional: fakes may omit it). */
+  apiVersion?(): Promise<string | null>;
 
   listContainers(host: string): Promise<ContainerListing>;
   /** Networks and volumes carrying `moor.managed=true` and `moor.host=<host>`. */

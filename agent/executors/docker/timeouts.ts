@@ -2,7 +2,7 @@
 // stops answering (dockerd wedged in libnetwork) is reported, not waited on; it is back once a
 // call answers again.
 
-import { DockerError } from '../../errors.js';
+import { DockerError } from '../../contracts/errors.js';
 import type { ContainerEngine } from './port.js';
 
 export interface EngineHealth {
@@ -99,6 +99,7 @@ export function withTimeouts(engine: ContainerEngine, deps: EngineTimeoutDeps, o
     ...(engine.builtImageHash ? { builtImageHash: optional(engine.builtImageHash, 'builtImageHash', options.callMs) } : {}),
     ...(engine.buildImage ? { buildImage: optional(engine.buildImage, 'buildImage', options.pullMs) } : {}),
     ...(engine.foreignNamed ? { foreignNamed: optional(engine.foreignNamed, 'foreignNamed', options.callMs) } : {}),
+    ...(engine.apiVersion ? { apiVersion: optional(engine.apiVersion, 'apiVersion', options.callMs) } : {}),
   };
 
   function optional<A extends unknown[], R>(fn: (...args: A) => Promise<R>, method: string, ms: number): (...args: A) => Promise<R> {

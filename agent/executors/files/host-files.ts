@@ -5,9 +5,9 @@ import { createHash } from 'node:crypto';
 import { lstat, readFile, realpath, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { FileSpec } from '../../desired/model.js';
-import { isUnderAny, normaliseAbsolute } from '../../desired/safe-path.js';
-import { FileError } from '../../errors.js';
-import type { ObservedFile } from '../../observe/model.js';
+import { isUnderAny, normaliseAbsolute } from '../../config-text/safe-path.js';
+import { FileError } from '../../contracts/errors.js';
+import type { ObservedFile } from '../../contracts/observed.js';
 import { syncDir, writeFileAtomic } from './atomic-write.js';
 import type { FilesPort } from './port.js';
 

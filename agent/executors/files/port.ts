@@ -1,7 +1,7 @@
 // The port to the host's filesystem for managed files: atomic writes, removal, and a look at disk.
 
 import type { FileSpec } from '../../desired/model.js';
-import type { ObservedFile } from '../../observe/model.js';
+import type { ObservedFile } from '../../contracts/observed.js';
 
 export interface FilesPort {
   files(paths: string[]): Promise<ObservedFile[]>;

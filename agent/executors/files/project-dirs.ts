@@ -6,9 +6,9 @@ import { lstat, mkdir, readFile, realpath, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { sha256Hex } from '../../desired/hash.js';
 import type { ProjectDirSpec, ProjectFileSpec } from '../../desired/model.js';
-import { MoorError } from '../../errors.js';
-import type { ObservedProjectDir } from '../../observe/model.js';
-import { isErrno } from '../../desired/yaml-file.js';
+import { MoorError } from '../../contracts/errors.js';
+import type { ObservedProjectDir } from '../../contracts/observed.js';
+import { isErrno } from '../../config-text/yaml-file.js';
 import { writeFileAtomic } from './atomic-write.js';
 
 export interface ProjectDirsPort {

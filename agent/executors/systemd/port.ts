@@ -1,7 +1,7 @@
 // The port to systemd: install unit files moor owns and drive unit state through systemctl.
 
 import type { UnitSpec } from '../../desired/model.js';
-import type { ObservedUnit } from '../../observe/model.js';
+import type { ObservedUnit } from '../../contracts/observed.js';
 
 /** What the health gate needs of a unit, from `systemctl show`. */
 export interface UnitHealth {

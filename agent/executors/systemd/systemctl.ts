@@ -3,8 +3,8 @@
 
 import { execFile } from 'node:child_process';
 import type { UnitSpec } from '../../desired/model.js';
-import { SystemdError } from '../../errors.js';
-import type { ObservedUnit } from '../../observe/model.js';
+import { SystemdError } from '../../contracts/errors.js';
+import type { ObservedUnit } from '../../contracts/observed.js';
 import type { SystemdPort, UnitHealth } from './port.js';
 import { UnitFiles } from './unit-files.js';
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { UnitSpec } from '../../desired/model.js';
 import { unitFilesHash } from '../../desired/unit-hash.js';
 import { unitNameProblem } from '../../desired/manifest.js';
-import { SystemdError } from '../../errors.js';
+import { SystemdError } from '../../contracts/errors.js';
 import { syncDir, writeFileAtomic } from '../files/atomic-write.js';
 
 const UNIT_MODE = 0o644;

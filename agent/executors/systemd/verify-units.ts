@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { UnitSpec } from '../../desired/model.js';
-import type { ConfigProblem } from '../../errors.js';
+import type { ConfigProblem } from '../../contracts/errors.js';
 
 export interface VerifyOptions {
   tool?: string;

@@ -40,7 +40,8 @@ describe('the Docker engine stops answering under the agent', () => {
 
     const asked = Date.now();
     const status = await drill.status();
-    assert.ok(Date.now() - asked < 5_000, `status took ${Date.now() - asked} ms`);
+    // The control socket must answer while the engine hangs: an engine wait would be minutes.
+    assert.ok(Date.now() - asked < 30_000, `status took ${Date.now() - asked} ms`);
     assert.equal(status.engine?.ok, false);
     assert.match(formatStatus(status), /engine: +not answering since/);
     assert.equal(drill.agent?.exited(), false);

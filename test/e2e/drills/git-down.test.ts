@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { dockerSocket, uniqueHostId } from '../../bed/docker-env.js';
 import { moor } from '../../bed/agent-process.js';
 import { DrillHost, sleep, stackCompose } from '../../drills/drill-host.js';
-import type { StatusSnapshot } from '../../../agent/reconciler/status-model.js';
+import type { StatusSnapshot } from '../../../agent/contracts/status-model.js';
 
 const INTERVAL_MS = 2000;
 

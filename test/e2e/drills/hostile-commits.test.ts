@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { ConfigProblem } from '../../../agent/errors.js';
+import type { ConfigProblem } from '../../../agent/contracts/errors.js';
 import type { FileContent } from '../../bed/git-repo.js';
 import { dockerSocket, uniqueHostId } from '../../bed/docker-env.js';
 import { DrillHost, stackCompose } from '../../drills/drill-host.js';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { createDockerEngine } from '../../../agent/executors/docker/dockerode-engine.js';
 import { cleanupHost, testDocker, uniqueHostId } from '../../bed/docker-env.js';
-import { minimalSpec, moorLabels } from './spec-fixture.js';
+import { minimalSpec, moorLabels } from '../../fixtures/container-spec.js';
 
 const host = uniqueHostId('files');
 const docker = testDocker();

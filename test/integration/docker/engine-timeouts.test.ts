@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Dockerode from 'dockerode';
-import { DockerError } from '../../../agent/errors.js';
+import { DockerError } from '../../../agent/contracts/errors.js';
 import { createDockerEngine } from '../../../agent/executors/docker/dockerode-engine.js';
 import { withTimeouts, type EngineHealth, type GuardedEngine } from '../../../agent/executors/docker/timeouts.js';
 import { dockerSocket, uniqueHostId } from '../../bed/docker-env.js';

@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Dockerode from 'dockerode';
 import { createDockerEngine } from '../../../agent/executors/docker/dockerode-engine.js';
-import { DockerError } from '../../../agent/errors.js';
-import { LABEL } from '../../../agent/observe/model.js';
+import { DockerError } from '../../../agent/contracts/errors.js';
+import { LABEL } from '../../../agent/contracts/observed.js';
 import { cleanupHost, createForeignContainer, removeContainers, testDocker, uniqueHostId } from '../../bed/docker-env.js';
-import { minimalSpec, moorLabels } from './spec-fixture.js';
+import { minimalSpec, moorLabels } from '../../fixtures/container-spec.js';
 
 const host = uniqueHostId('engine');
 const docker = testDocker();

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createDockerEngine } from '../../../agent/executors/docker/dockerode-engine.js';
-import { DockerError } from '../../../agent/errors.js';
+import { DockerError } from '../../../agent/contracts/errors.js';
 import { dockerSocket, testDocker, uniqueHostId } from '../../bed/docker-env.js';
 import { pushImage, startRegistry, type TestRegistry } from '../../bed/registry.js';
 

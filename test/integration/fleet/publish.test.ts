@@ -111,6 +111,32 @@ describe('moor fleet publish', () => {
     assert.match(await repo.git(['show', `${taken}:.env`]), /influx-2/);
   });
 
+  it('sees a hand edit that kept the publish message (an amend, trailers and all), until --force-host', async () => {
+    const published = await tip('hosts/cam-2');
+    const publishedMessage = await message(published);
+    assert.match(publishedMessage, /^Moor-Fleet-Tree: [0-9a-f]{40}$/m);
+    const parent = (await repo.git(['rev-parse', `${published}^`])).trim();
+    const amended = await repo.commitFiles('hosts/cam-2', { 'compose.yaml': 'services: {}\n' }, publishedMessage, { parent });
+    assert.match(await message(amended), /Moor-Fleet-Commit: /);
+    fleet.write({ 'stacks/monitoring/.env': 'INFLUX_URL=http://influx-amend:8086\n' });
+    await fleet.commit('influx after amend');
+    const plan = await run('plan', ...http);
+    assert.match(plan.stdout, /cam-2 \(hosts\/cam-2\) \[changed by hand/);
+    const pub = await run('publish', ...http);
+    assert.equal(pub.code, 1, pub.stdout);
+    assert.match(pub.stdout, /hand-edited hosts\/cam-2 .*not the [0-9a-f]{12} publish wrote.*--force-host cam-2/);
+    assert.equal(await tip('hosts/cam-2'), amended);
+    assert.match(await repo.git(['show', `${await tip('hosts/cam-1')}:.env`]), /influx-amend/);
+    const forced = await run('publish', ...http, '--force-host', 'cam-2');
+    assert.equal(forced.code, 0, forced.stderr + forced.stdout);
+    const taken = await tip('hosts/cam-2');
+    assert.equal((await repo.git(['rev-parse', `${taken}^`])).trim(), amended);
+    assert.match(await repo.git(['show', `${taken}:compose.yaml`]), /frigate/);
+    const again = await run('publish', ...http);
+    assert.equal(again.code, 0, again.stderr + again.stdout);
+    assert.equal(await tip('hosts/cam-2'), taken);
+  });
+
   it('refuses a publish from a checkout with uncommitted changes', async () => {
     fleet.write({ 'hosts/cam-1.yaml': `${HOSTS['cam-1']}# wip\n` });
     const pub = await run('publish', ...http);

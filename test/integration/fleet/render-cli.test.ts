@@ -48,5 +48,10 @@ describe('moor fleet render and check', () => {
     assert.doesNotMatch(bad.stderr, /gw-1/);
     const json = await moor(['--json', 'fleet', 'check', '--repo', join(dir, 'fleet')]);
     assert.equal((JSON.parse(json.stdout) as { valid: boolean }).valid, false);
+    // render validates one tree per combination of stacks: the broken stack fails it too.
+    const render = await moor(['fleet', 'render', '--repo', join(dir, 'fleet'), '--out', join(dir, 'bad-out')]);
+    assert.equal(render.code, 1, render.stdout);
+    assert.match(render.stderr, /^cam-1 \(rendered\): compose\.yaml:\d+: services\.frigate\.privileged: /m);
+    assert.equal(fs.existsSync(join(dir, 'bad-out')), false);
   });
 });

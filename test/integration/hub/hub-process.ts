@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { StatusSnapshot } from '../../../agent/reconciler/status-model.js';
+import type { StatusSnapshot } from '../../../agent/contracts/status-model.js';
 import { hubDatabaseYaml } from '../../bed/postgres-db.js';
 
 /** The real `moor` entry (build/agent/main.js); the hub's own small entry when main is not built. */
@@ -60,7 +60,8 @@ export async function hubFixture(extraYaml = '', database?: string, entry?: (con
   const config = join(dir, 'hub.yaml');
   const metricsToken = 'scrape-token-for-tests';
   writeFileSync(join(dir, 'metrics-token'), metricsToken + '\n');
-  const offline = extraYaml.includes('offlineAfter:') ? '' : 'offlineAfter: 2s\n';
+  // 2 s lets the offline tests run fast; a test whose hosts must stay online on a busy machine sets its own.
+  const offline = /^offlineAfter:/m.test(extraYaml) ? '' : 'offlineAfter: 2s\n';
   writeFileSync(config, `listen: 127.0.0.1:${port}\n${database ?? (await hubDatabaseYaml())}${offline}webhookSecretFile: webhook-secret\nmetricsTokenFile: metrics-token\n${extraYaml}`);
   const logFile = join(dir, 'hub.log');
   let child: ChildProcess | null = null;

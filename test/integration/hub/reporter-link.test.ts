@@ -1,5 +1,5 @@
 // The reporter against a bare websocket server on loopback playing a hostile or flaky hub:
-// only sync and status are obeyed, a full status on every connect, dead links dropped and redialled.
+// only sync, status, suspend and resume are obeyed, a full status on every connect, dead links dropped and redialled.
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { after, describe, it } from 'node:test';
 import pino from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { HeartbeatSampler } from '../../../agent/reporter/host-metrics.js';
-import type { AgentMessage } from '../../../agent/reporter/protocol.js';
+import type { AgentMessage } from '../../../agent/contracts/hub-protocol.js';
 import { createReporter, type Reporter } from '../../../agent/reporter/reporter.js';
 import { openDatabase } from '../../../agent/store/db.js';
 import { statusOf, waitFor } from './hub-process.js';
@@ -79,7 +79,7 @@ describe('reporter link to a hub', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('refuses any hub command other than sync and status, and tells the hub', async () => {
+  it('refuses any hub command other than sync, status, suspend and resume, and tells the hub', async () => {
     const hub = await fakeHub();
     const syncs: string[] = [];
     const r = reporter(hub, 'cmd-host', (reason) => syncs.push(reason));
@@ -104,12 +104,14 @@ describe('reporter link to a hub', () => {
   it('sends the bearer token, a hello and a full status snapshot on every (re)connect', async () => {
     const hub = await fakeHub();
     const r = reporter(hub, 'snap-host', () => undefined);
+    const helloAndStatus = (frames: AgentMessage[] | undefined): boolean =>
+      frames !== undefined && frames.some((f) => f.t === 'hello') && frames.some((f) => f.t === 'status');
     await waitFor('connected', () => r.connected(), SLOW);
+    // The agent is welcomed before the hub has read its first frames: cut the link only once it has.
+    await waitFor('a hello and a snapshot on the first connection', () => helloAndStatus(hub.framesBySocket[0]), SLOW);
     hub.sockets[0]?.terminate();
     // On a busy machine a slow pong may cost one more redial: count per connection, not in total.
     await waitFor('reconnected', () => hub.sockets.length >= 2 && r.connected(), SLOW);
-    const helloAndStatus = (frames: AgentMessage[] | undefined): boolean =>
-      frames !== undefined && frames.some((f) => f.t === 'hello') && frames.some((f) => f.t === 'status');
     await waitFor('a hello and a snapshot on both connections', () => helloAndStatus(hub.framesBySocket[0]) && helloAndStatus(hub.framesBySocket[1]), SLOW);
     assert.ok(hub.authHeaders.length >= 2);
     for (const header of hub.authHeaders) assert.equal(header, 'Bearer tok-snap-host');

@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import type { OutboxEntry } from '../../../agent/reporter/protocol.js';
-import type { Rollout } from '../../../hub/rollouts/model.js';
+import type { OutboxEntry } from '../../../agent/contracts/hub-protocol.js';
+import { summarise, type Rollout } from '../../../hub/rollouts/model.js';
 import { openPostgresStorage, openSqliteStorage, type OpenStorage } from '../../../hub/storage/open.js';
 import type { HostRow } from '../../../hub/storage/port.js';
 import { createTestDatabase, postgresBed } from '../../bed/postgres-db.js';
@@ -25,12 +25,14 @@ function hostRow(host: string, patch: Partial<HostRow> = {}): HostRow {
   return { host, branch: `hosts/${host}`, version: '1.0.0', inventory: null, status: null, metrics: null, summary: null, lastSeen: NOW.toISOString(), lastSeq: 0, firstSeen: NOW.toISOString(), ...patch };
 }
 
-function rolloutDraft(status: Rollout['status']): Omit<Rollout, 'id'> {
+function rolloutDraft(status: Rollout['status'], hostNames: string[] = []): Omit<Rollout, 'id'> {
+  const hosts = hostNames.map((host) => ({ host, branch: `hosts/${host}`, labels: { role: 'web' }, wave: 0, phase: 'pending' as const, commit: null, previous: null, revertCommit: null, publishedAt: null, reason: '', evidence: null }));
+  const spec = { fleetCommit: 'c'.repeat(40), fleetSubject: 'subject', selector: '', waves: [1], maxFailures: 0, waveTimeoutMs: 60_000, pauseMs: 0, budget: null };
   return {
-    spec: { fleetCommit: 'c'.repeat(40), fleetSubject: 'subject', selector: '', waves: [1], maxFailures: 0, waveTimeoutMs: 60_000, pauseMs: 0, budget: null },
+    spec,
     createdBy: 'ops', createdAt: NOW.toISOString(), status, wave: 0, waveCount: 1, waveStartedAt: null, nextWaveAt: null,
-    hosts: [], timeline: [], haltReason: null, version: 1,
-  } as Omit<Rollout, 'id'>;
+    hosts, timeline: [], haltReason: null, version: 1, ...summarise(hosts, 1, spec),
+  };
 }
 
 type Opener = () => Promise<OpenStorage>;
@@ -110,13 +112,42 @@ function specification(kind: string, open: Opener, skip: string | false): void {
       assert.equal(await s.auth.session('sid', NOW), null);
     });
 
-    it('stores rollouts whole and lists the active ones', async () => {
+    it('records OpenID logins, lists them, and refuses a login once an admin revoked that name', async () => {
       const s = await fresh();
-      const done = await s.rollouts.create(rolloutDraft('running'));
-      await s.rollouts.save({ ...done, status: 'completed' });
+      const dave = { issuer: 'https://id.example', subject: 'sub-1', name: 'dave', display: 'Dave', role: 'operator' };
+      assert.equal(await s.auth.oidcLogin(dave, NOW), 'ok');
+      assert.equal(await s.auth.oidcLogin({ ...dave, role: 'admin' }, new Date(NOW.getTime() + 1000)), 'ok');
+      assert.deepEqual((await s.auth.oidcUsers()).map((u) => [u.name, u.role, u.created, u.lastLogin, u.revoked]),
+        [['dave', 'admin', NOW.toISOString(), new Date(NOW.getTime() + 1000).toISOString(), null]]);
+      assert.equal(await s.auth.revokeUser('dave', NOW), true);
+      assert.equal(await s.auth.oidcLogin(dave, NOW), 'revoked');
+      assert.equal((await s.auth.oidcUsers())[0]?.revoked, NOW.toISOString());
+    });
+
+    it('keeps one chart point per host and slot and prunes the old ones', async () => {
+      const s = await fresh();
+      await s.metrics.addPoint('edge-1', { at: 1000, cpu: 12.5, mem: null, disk: 90 });
+      await s.metrics.addPoint('edge-1', { at: 1000, cpu: 99, mem: 99, disk: 99 });
+      await s.metrics.addPoint('edge-1', { at: 2000, cpu: 1, mem: 2, disk: 3 });
+      await s.metrics.addPoint('edge-2', { at: 500, cpu: 1, mem: 1, disk: 1 });
+      assert.deepEqual(await s.metrics.points('edge-1', 0), [{ at: 1000, cpu: 12.5, mem: null, disk: 90 }, { at: 2000, cpu: 1, mem: 2, disk: 3 }]);
+      await s.metrics.prune('edge-1', 1500);
+      assert.deepEqual((await s.metrics.points('edge-1', 0)).map((p) => p.at), [2000]);
+      assert.deepEqual((await s.metrics.points('edge-2', 0)).map((p) => p.at), [500]);
+    });
+
+    it('stores rollouts with a row per host and lists the active ones', async () => {
+      const s = await fresh();
+      const done = await s.rollouts.create(rolloutDraft('running', ['web-1', 'web-2']));
+      await s.rollouts.save({ ...done, status: 'completed' }, []);
+      const web2 = { ...done.hosts[1]!, phase: 'done' as const, commit: 'd'.repeat(40), publishedAt: NOW.getTime(), evidence: { ok: true } };
+      await s.rollouts.save({ ...done, status: 'completed', hosts: [done.hosts[0]!, web2] }, [web2]);
       const running = await s.rollouts.create(rolloutDraft('running'));
       assert.notEqual(done.id, running.id);
-      assert.equal((await s.rollouts.get(done.id))?.status, 'completed');
+      const stored = await s.rollouts.get(done.id);
+      assert.equal(stored?.status, 'completed');
+      assert.deepEqual(stored?.hosts.map((h) => [h.host, h.phase, h.commit, h.publishedAt, h.evidence, h.labels]),
+        [['web-1', 'pending', null, null, null, { role: 'web' }], ['web-2', 'done', 'd'.repeat(40), NOW.getTime(), { ok: true }, { role: 'web' }]]);
       assert.deepEqual((await s.rollouts.active()).map((r) => r.id), [running.id]);
       assert.deepEqual((await s.rollouts.list(10)).map((r) => r.id), [running.id, done.id]);
     });

@@ -92,7 +92,7 @@ describe('policy attacks through a real agent', () => {
     }
     // The refusal itself reads nothing big; what the agent spends is isomorphic-git inflating the
     // 16 MB blob while fetching and exporting it (about 4x its size, on a 99 MB baseline peak).
-    // Held to BRIEF section 7's bar for memory-exhausting commits until the source streams blobs.
+    // Held to the product brief's bar (section 7) for memory-exhausting commits until the source streams blobs.
     assert.ok(agentMb < AGENT_LIMIT_MB, `agent peaked at ${agentMb.toFixed(1)} MB`);
     assert.equal(drill.agent?.exited(), false);
   });

@@ -9,16 +9,16 @@ import { createProjectDirs } from '../../../agent/executors/files/project-dirs.j
 import { silentLogger } from '../../../agent/logger.js';
 import { createCommitGate } from '../../../agent/reconciler/commit-gate.js';
 import { Reconciler } from '../../../agent/reconciler/reconciler.js';
-import type { AgentEvent } from '../../../agent/reporter/events.js';
+import type { AgentEvent } from '../../../agent/contracts/events.js';
 import type { SourceSettings } from '../../../agent/settings/model.js';
-import { createConfigSource, sourceGitDir } from '../../../agent/source/port.js';
+import { createConfigSource, sourceGitDir } from '../../../agent/source/create-source.js';
 import { openDatabase } from '../../../agent/store/db.js';
 import { Store } from '../../../agent/store/store.js';
 import { after, afterEach, before, beforeEach } from 'node:test';
 import { cleanupHost, testDocker, uniqueHostId } from '../../bed/docker-env.js';
 import { createTestRepo, type TestRepo } from '../../bed/git-repo.js';
 import { tempDir } from '../../bed/agent-process.js';
-import { defaultPolicy } from '../../../agent/settings/defaults.js';
+import { defaultPolicy } from '../../../agent/desired/default-policy.js';
 
 export interface Harness {
   reconciler: Reconciler;

@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { SourceError } from '../../../agent/errors.js';
-import { createConfigSource } from '../../../agent/source/port.js';
+import { SourceError } from '../../../agent/contracts/errors.js';
+import { createConfigSource } from '../../../agent/source/create-source.js';
 import { createTestRepo, type TestRepo } from '../../bed/git-repo.js';
-import { sourceSettings, tempDir } from './helpers.js';
+import { sourceSettings, tempDir } from '../../fixtures/source-helpers.js';
 
 /** A tree object with one entry of any name, written without git's own checks. */
 async function literalTree(repo: TestRepo, name: string, blob: string): Promise<string> {

@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { SourceError } from '../../../agent/errors.js';
-import { createConfigSource } from '../../../agent/source/port.js';
+import { SourceError } from '../../../agent/contracts/errors.js';
+import { createConfigSource } from '../../../agent/source/create-source.js';
 import { createTestRepo, type TestRepo } from '../../bed/git-repo.js';
 import { startGitServer, type GitServer } from '../../bed/git-server.js';
-import { readDirTree, sourceSettings, tempDir } from './helpers.js';
+import { readDirTree, sourceSettings, tempDir } from '../../fixtures/source-helpers.js';
 
 const BRANCH = 'hosts/edge-01';
 const AUTH = { username: 'fleet', password: 's3cret-token' };

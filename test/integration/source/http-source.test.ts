@@ -4,12 +4,12 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { SourceError } from '../../../agent/errors.js';
-import { createConfigSource } from '../../../agent/source/port.js';
+import { SourceError } from '../../../agent/contracts/errors.js';
+import { createConfigSource } from '../../../agent/source/create-source.js';
 import { MAX_PACKS } from '../../../agent/source/http-source.js';
 import { createTestRepo, type TestRepo } from '../../bed/git-repo.js';
 import { startGitServer, type GitServer } from '../../bed/git-server.js';
-import { readDirTree, sourceSettings, tempDir } from './helpers.js';
+import { readDirTree, sourceSettings, tempDir } from '../../fixtures/source-helpers.js';
 
 const BRANCH = 'hosts/edge-01';
 

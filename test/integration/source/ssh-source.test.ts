@@ -5,12 +5,12 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { SourceError } from '../../../agent/errors.js';
-import { createConfigSource } from '../../../agent/source/port.js';
+import { SourceError } from '../../../agent/contracts/errors.js';
+import { createConfigSource } from '../../../agent/source/create-source.js';
 import type { SourceAuth } from '../../../agent/settings/model.js';
 import { createTestRepo, runGit, type TestRepo } from '../../bed/git-repo.js';
 import { startSshd, type Sshd } from '../../bed/sshd.js';
-import { readDirTree, sourceSettings, tempDir } from './helpers.js';
+import { readDirTree, sourceSettings, tempDir } from '../../fixtures/source-helpers.js';
 
 const BRANCH = 'hosts/edge-01';
 

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { parseTrustedKeys, verifyCommitSignature, type TrustedKeys } from '../../../agent/source/verify.js';
 import { createGpgKey, createSshSigningKey, type GpgKey, type SshSigningKey } from '../../bed/git-signing.js';
 import { createTestRepo, type TestRepo } from '../../bed/git-repo.js';
-import { tempDir } from './helpers.js';
+import { tempDir } from '../../fixtures/source-helpers.js';
 
 const BRANCH = 'hosts/edge-01';
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { specHash } from '../../../agent/desired/hash.js';
 import type { FileSpec } from '../../../agent/desired/model.js';
-import { MoorError } from '../../../agent/errors.js';
+import { MoorError } from '../../../agent/contracts/errors.js';
 import { HostFiles } from '../../../agent/executors/files/host-files.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'moor-files-'));

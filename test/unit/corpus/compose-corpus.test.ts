@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { DEFAULT_PROJECTS_DIR, validateDir } from '../../../agent/desired/load.js';
-import { formatProblem, type ConfigProblem } from '../../../agent/errors.js';
+import { formatProblem, type ConfigProblem } from '../../../agent/contracts/errors.js';
 import type { PolicySettings } from '../../../agent/settings/model.js';
 
 const PERMISSIVE: PolicySettings = { selfHeal: true, prune: true, allowPrivileged: true, allowedBindRoots: ['/'], allowedFileRoots: ['/'] };

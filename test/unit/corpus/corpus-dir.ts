@@ -3,7 +3,7 @@
 
 import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { formatProblem, type ConfigProblem } from '../../../agent/errors.js';
+import { formatProblem, type ConfigProblem } from '../../../agent/contracts/errors.js';
 import type { PolicySettings } from '../../../agent/settings/model.js';
 import type { CorpusCase, CorpusFile } from './cases.js';
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { DEFAULT_PROJECTS_DIR, loadDesiredState, validateDir } from '../../../agent/desired/load.js';
-import { InvalidConfigError, type ConfigProblem } from '../../../agent/errors.js';
+import { InvalidConfigError, type ConfigProblem } from '../../../agent/contracts/errors.js';
 import { corpusCases } from './cases.js';
 import { DEFAULT_POLICY, shortfall, writeConfigDir } from './corpus-dir.js';
 

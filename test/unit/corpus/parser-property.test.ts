@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { DEFAULT_PROJECTS_DIR, loadDesiredState } from '../../../agent/desired/load.js';
-import { InvalidConfigError } from '../../../agent/errors.js';
+import { InvalidConfigError } from '../../../agent/contracts/errors.js';
 import { DEFAULT_POLICY } from './corpus-dir.js';
 
 type Service = Record<string, unknown>;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseDotenv } from '../../../agent/desired/dotenv.js';
+import { parseDotenv } from '../../../agent/desired/compose/dotenv.js';
 
 describe('.env parsing', () => {
   it('reads KEY=VALUE lines, skipping comments and blank lines', () => {

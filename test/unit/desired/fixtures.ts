@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { ConfigProblem } from '../../../agent/errors.js';
+import type { ConfigProblem } from '../../../agent/contracts/errors.js';
 import { DEFAULT_PROJECTS_DIR, loadDesiredState, validateDir } from '../../../agent/desired/load.js';
 import type { DesiredState } from '../../../agent/desired/model.js';
 import type { PolicySettings } from '../../../agent/settings/model.js';

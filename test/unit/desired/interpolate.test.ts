@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { interpolate, InterpolationError } from '../../../agent/desired/interpolate.js';
+import { interpolate, InterpolationError } from '../../../agent/desired/compose/interpolate.js';
 import { assertProblem, load, loadWarned, POLICY, problems } from './fixtures.js';
 
 const vars = { NAME: 'web', EMPTY: '', PORT: '8080' };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { InvalidConfigError } from '../../../agent/errors.js';
+import { InvalidConfigError } from '../../../agent/contracts/errors.js';
 import { assertProblem, loadWarned, composeWith, configDir, load, POLICY, problems } from './fixtures.js';
 import { DEFAULT_PROJECTS_DIR, loadDesiredState } from '../../../agent/desired/load.js';
 

@@ -2,7 +2,7 @@
 // docker compose resolves them against the project folder; `~` and escapes are refused.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { resolveBindSource } from '../../../agent/desired/compose-mounts.js';
+import { resolveBindSource } from '../../../agent/desired/compose/mounts.js';
 import { DEFAULT_PROJECTS_DIR } from '../../../agent/desired/load.js';
 import { assertProblem, load, POLICY, problems } from './fixtures.js';
 

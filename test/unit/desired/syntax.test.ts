@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseByteSize } from '../../../agent/desired/byte-size.js';
+import { parseByteSize } from '../../../agent/config-text/byte-size.js';
 import {
   parseDevice,
   parseExtraHost,
@@ -8,9 +8,9 @@ import {
   parseRestart,
   parseVolumeShort,
   splitCommand,
-} from '../../../agent/desired/compose-syntax.js';
-import { parseDuration } from '../../../agent/desired/duration.js';
-import { isUnder, normaliseAbsolute, normaliseRelative } from '../../../agent/desired/safe-path.js';
+} from '../../../agent/desired/compose/syntax.js';
+import { parseDuration } from '../../../agent/config-text/duration.js';
+import { isUnder, normaliseAbsolute, normaliseRelative } from '../../../agent/config-text/safe-path.js';
 
 const value = <T>(r: { ok: true; value: T } | { ok: false; error: string }): T => {
   if (!r.ok) assert.fail(r.error);

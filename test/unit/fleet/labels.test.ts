@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { summarise } from '../../../agent/reporter/reporter.js';
-import type { StatusSnapshot } from '../../../agent/reconciler/status-model.js';
+import type { StatusSnapshot } from '../../../agent/contracts/status-model.js';
 import { load, problems } from '../desired/fixtures.js';
 
 describe('fleet labels on the host', () => {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { formatProblem } from '../../../agent/errors.js';
-import { ProblemList } from '../../../agent/desired/problems.js';
-import { parseDotenv } from '../../../agent/desired/dotenv.js';
-import { defaultPolicy } from '../../../agent/settings/defaults.js';
+import { formatProblem } from '../../../agent/contracts/errors.js';
+import { ProblemList } from '../../../agent/config-text/problems.js';
+import { parseDotenv } from '../../../agent/desired/compose/dotenv.js';
+import { defaultPolicy } from '../../../agent/desired/default-policy.js';
 import { parseFleet } from '../../../fleet/definition.js';
 import { sourceFromFiles } from '../../../fleet/read-source.js';
 import { renderHost, type RenderedHost } from '../../../fleet/render.js';

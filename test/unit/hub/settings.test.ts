@@ -5,11 +5,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { SettingsError } from '../../../agent/errors.js';
+import { SettingsError } from '../../../agent/contracts/errors.js';
 import { parseHubSettings } from '../../../hub/settings.js';
 
 describe('hub settings', () => {
-  it('fills the defaults of BRIEF.md section 6 for an empty file', () => {
+  it('fills the documented defaults (config/hub.yaml) for an empty file', () => {
     const s = parseHubSettings('', '/etc/moor/hub.yaml');
     assert.deepEqual(s.listen, { host: '127.0.0.1', port: 7070 });
     assert.equal(s.database, '/var/lib/moor-hub/hub.db');

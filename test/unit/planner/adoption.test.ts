@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ForeignResource } from '../../../agent/observe/model.js';
+import type { ForeignResource } from '../../../agent/contracts/observed.js';
 import { PlanError } from '../../../agent/planner/context.js';
 import { plan } from '../../../agent/planner/plan.js';
 import type { Step } from '../../../agent/planner/steps.js';

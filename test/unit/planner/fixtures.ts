@@ -3,7 +3,7 @@
 
 import { specHash } from '../../../agent/desired/hash.js';
 import { emptyDesiredState, type ContainerSpec, type DesiredState, type NetworkSpec, type VolumeSpec } from '../../../agent/desired/model.js';
-import { emptyObservedState, LABEL, type ObservedContainer, type ObservedState } from '../../../agent/observe/model.js';
+import { emptyObservedState, LABEL, type ObservedContainer, type ObservedState } from '../../../agent/contracts/observed.js';
 import type { PlanContext } from '../../../agent/planner/context.js';
 
 export const HOST = 'edge-01';

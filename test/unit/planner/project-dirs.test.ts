@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { sha256Hex } from '../../../agent/desired/hash.js';
 import type { ContainerSpec, ProjectDirSpec, ProjectFileSpec } from '../../../agent/desired/model.js';
-import type { ObservedProjectDir } from '../../../agent/observe/model.js';
+import type { ObservedProjectDir } from '../../../agent/contracts/observed.js';
 import { redactPlan } from '../../../agent/planner/diff.js';
 import { plan } from '../../../agent/planner/plan.js';
 import type { Step } from '../../../agent/planner/steps.js';

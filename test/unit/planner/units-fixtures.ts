@@ -4,7 +4,7 @@
 import { specHash } from '../../../agent/desired/hash.js';
 import type { FileSpec, UnitSpec } from '../../../agent/desired/model.js';
 import { unitFilesHash } from '../../../agent/desired/unit-hash.js';
-import type { ObservedFile, ObservedUnit } from '../../../agent/observe/model.js';
+import type { ObservedFile, ObservedUnit } from '../../../agent/contracts/observed.js';
 import { fileContentHash } from '../../../agent/planner/files.js';
 
 export function unit(name: string, over: Partial<UnitSpec> = {}): UnitSpec {

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { DockerError } from '../../../agent/errors.js';
+import { DockerError } from '../../../agent/contracts/errors.js';
 import { formatStatus } from '../../../agent/cli/format.js';
 import { StatusTracker } from '../../../agent/reconciler/status.js';
 import { container, desired } from '../planner/fixtures.js';

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MoorError } from '../../../agent/errors.js';
+import { MoorError } from '../../../agent/contracts/errors.js';
 import type { Step } from '../../../agent/planner/steps.js';
 import { runSteps } from '../../../agent/reconciler/run-steps.js';
 

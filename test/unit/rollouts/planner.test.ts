@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { allowedFailures, assignWaves, waveSizes, type HostReport, type Rollout, type RolloutSpec } from '../../../hub/rollouts/model.js';
+import { allowedFailures, assignWaves, summarise, waveSizes, type HostReport, type Rollout, type RolloutSpec } from '../../../hub/rollouts/model.js';
 import { command, decide, published, type Effect } from '../../../hub/rollouts/planner.js';
 
 const MIN = 60_000;
@@ -13,7 +13,7 @@ function rollout(names: string[], patch: Partial<RolloutSpec> = {}, labels: (h: 
   const s = spec(patch);
   const base = names.map((host) => ({ host, branch: `hosts/${host}`, labels: labels(host), phase: 'pending' as const, commit: null, previous: `prev-${host}`, revertCommit: null, publishedAt: null, reason: '', evidence: null }));
   const { hosts, waveCount } = assignWaves(base, s.waves);
-  return { id: 1, spec: s, createdBy: 't', createdAt: '', status: 'running', wave: 0, waveCount, waveStartedAt: null, nextWaveAt: null, hosts, timeline: [], haltReason: null, version: 1 };
+  return { id: 1, spec: s, createdBy: 't', createdAt: '', status: 'running', wave: 0, waveCount, waveStartedAt: null, nextWaveAt: null, hosts, timeline: [], haltReason: null, version: 1, ...summarise(hosts, waveCount, s) };
 }
 
 const online = (names: string[], offline: string[] = []): Map<string, HostReport> =>

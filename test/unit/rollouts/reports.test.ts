@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { StatusSnapshot } from '../../../agent/reconciler/status-model.js';
+import type { StatusSnapshot } from '../../../agent/contracts/status-model.js';
 import { confirmedOutcome, OutcomeBook, outcomeOfEvent, outcomeOfStatus } from '../../../hub/rollouts/reports.js';
 
 const C = 'c'.repeat(40);

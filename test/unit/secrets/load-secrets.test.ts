@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { DEFAULT_PROJECTS_DIR, loadDesiredState, validateDir } from '../../../agent/desired/load.js';
 import type { DesiredState } from '../../../agent/desired/model.js';
-import { InvalidConfigError } from '../../../agent/errors.js';
+import { InvalidConfigError } from '../../../agent/contracts/errors.js';
 import { redactPlan } from '../../../agent/planner/diff.js';
 import { encryptAge } from '../../../agent/secrets/age-file.js';
 import { ensureIdentity, type HostIdentity } from '../../../agent/secrets/identity.js';

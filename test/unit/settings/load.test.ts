@@ -3,7 +3,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { SettingsError, type ConfigProblem } from '../../../agent/errors.js';
+import { SettingsError, type ConfigProblem } from '../../../agent/contracts/errors.js';
 import { loadSettings } from '../../../agent/settings/load.js';
 import type { AgentSettings } from '../../../agent/settings/model.js';
 

@@ -3,13 +3,13 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SourceError } from '../../../agent/errors.js';
+import { SourceError } from '../../../agent/contracts/errors.js';
 import { addHeadSymref } from '../../../agent/source/head-symref.js';
 import { authHeaders } from '../../../agent/source/http-source.js';
 import { mapGitCliError, mapHttpError } from '../../../agent/source/source-errors.js';
 import { sshCommand } from '../../../agent/source/ssh-source.js';
 import { splitSignedCommit } from '../../../agent/source/verify.js';
-import { sourceSettings } from '../../integration/source/helpers.js';
+import { sourceSettings } from '../../fixtures/source-helpers.js';
 
 const pkt = (s: string): string => (s.length + 4).toString(16).padStart(4, '0') + s;
 const OID = 'a'.repeat(40);

@@ -1,10 +1,12 @@
 // The compose keys beyond the basics in Docker's create body: what is unset is not sent (the
 // daemon's and the image's defaults apply, as with compose), the rest maps field by field.
 import assert from 'node:assert/strict';
+import { buffer } from 'node:stream/consumers';
 import { test } from 'node:test';
+import { extract } from 'tar-stream';
 import { containerFilesTar } from '../../../../agent/executors/docker/container-files.js';
 import { endpointConfig, networkAddressing, toCreateBody } from '../../../../agent/executors/docker/create-body.js';
-import { minimalSpec } from '../../../integration/docker/spec-fixture.js';
+import { minimalSpec } from '../../../fixtures/container-spec.js';
 import { network } from '../../planner/fixtures.js';
 
 test('an unset init, a logging without driver and a healthcheck naming only its test leave the defaults alone', () => {
@@ -78,11 +80,30 @@ test('a network gets its ipam and enable_ipv6', () => {
   assert.deepEqual(networkAddressing(network('plain')), {});
 });
 
-test('files for the container become a tar archive with their mode and owner', () => {
-  const tar = containerFilesTar([{ target: '/run/secrets/api', variable: 'API', contentBase64: Buffer.from('abc').toString('base64'), mode: 0o400, uid: '1000', gid: '0' }]);
+test('files for the container become a tar archive with their mode and owner', async () => {
+  const tar = await containerFilesTar([{ target: '/run/secrets/api', variable: 'API', contentBase64: Buffer.from('abc').toString('base64'), mode: 0o400, uid: '1000', gid: 'staff' }]);
   assert.equal(tar.length % 512, 0);
-  assert.equal(tar.subarray(0, 15).toString('utf8'), 'run/secrets/api');
-  assert.equal(tar.subarray(100, 107).toString('ascii'), '0000400');
-  assert.equal(tar.subarray(108, 115).toString('ascii'), '0001750');
-  assert.equal(tar.subarray(512, 515).toString('utf8'), 'abc');
+  const entries = await readTar(tar);
+  assert.deepEqual(entries, [{ name: 'run/secrets/api', mode: 0o400, uid: 1000, gid: 0, content: 'abc' }]);
 });
+
+test('a target longer than a tar name field keeps its whole path', async () => {
+  const target = `/run/${'deep/'.repeat(30)}file`;
+  const tar = await containerFilesTar([{ target, variable: 'X', contentBase64: Buffer.from('x').toString('base64'), mode: 0o644, uid: '0', gid: '0' }]);
+  const entries = await readTar(tar);
+  assert.equal(entries[0]?.name, target.slice(1));
+});
+
+async function readTar(tar: Buffer): Promise<{ name: string; mode: number | undefined; uid: number | undefined; gid: number | undefined; content: string }[]> {
+  const found: { name: string; mode: number | undefined; uid: number | undefined; gid: number | undefined; content: string }[] = [];
+  const reader = extract();
+  const done = (async () => {
+    for await (const entry of reader) {
+      const content = (await buffer(entry)).toString('utf8');
+      found.push({ name: entry.header.name, mode: entry.header.mode, uid: entry.header.uid, gid: entry.header.gid, content });
+    }
+  })();
+  reader.end(tar);
+  await done;
+  return found;
+}

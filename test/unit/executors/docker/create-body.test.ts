@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { restartPolicyString, toCreateBody, toRestartPolicy } from '../../../../agent/executors/docker/create-body.js';
-import { minimalSpec } from '../../../integration/docker/spec-fixture.js';
+import { minimalSpec } from '../../../fixtures/container-spec.js';
 
 test('the first network is the network mode and the others are connected afterwards', () => {
   const spec = minimalSpec('h', 'web', { networkMode: null, networks: ['p_front', 'p_back', 'p_admin'] });

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { toDockerError } from '../../../../agent/executors/docker/docker-errors.js';
 import { demultiplex } from '../../../../agent/executors/docker/dockerode-engine.js';
-import { DockerError } from '../../../../agent/errors.js';
+import { DockerError } from '../../../../agent/contracts/errors.js';
 
 function httpError(statusCode: number, message: string): Error {
   return Object.assign(new Error(`(HTTP code ${statusCode}) unexpected - ${message}`), { statusCode, json: { message } });

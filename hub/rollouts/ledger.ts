@@ -1,0 +1,97 @@
+// The planner's bookkeeping on a rollout: a copy that shares every untouched host with the
+// original, host lookup by name, wave ranges, and phase changes that keep the counters right.
+// A pass costs what changed, not the size of the fleet.
+
+import { budgetGroup, unavailablePhase, type HostPhase, type Rollout, type RolloutHost } from './model.js';
+
+/** A copy to change: hosts, timeline and counters are new arrays/objects; host objects are shared until updated. */
+export function draft(rollout: Rollout): Rollout {
+  return {
+    ...rollout,
+    hosts: rollout.hosts.slice(),
+    timeline: rollout.timeline.slice(),
+    waveCounts: rollout.waveCounts.map((c) => ({ ...c })),
+    busy: { ...rollout.busy },
+  };
+}
+
+/** Position of `host` in `r.hosts` (sorted by name, as assignWaves leaves them), or -1. */
+export function indexOf(r: Pick<Rollout, 'hosts'>, host: string): number {
+  let lo = 0;
+  let hi = r.hosts.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const name = r.hosts[mid]?.host ?? '';
+    if (name === host) return mid;
+    if (name < host) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  // Not sorted (a rollout stored by an older hub): look the slow way.
+  return r.hosts.findIndex((h) => h.host === host);
+}
+
+function waveSize(r: Pick<Rollout, 'waveCounts'>, wave: number): number {
+  const c = r.waveCounts[wave];
+  if (!c) return 0;
+  let n = 0;
+  for (const k of Object.keys(c) as HostPhase[]) n += c[k];
+  return n;
+}
+
+/** [start, end) of the wave's hosts in `r.hosts` (waves are contiguous, in order). */
+export function waveRange(r: Pick<Rollout, 'waveCounts'>, wave: number): [number, number] {
+  let start = 0;
+  for (let w = 0; w < wave; w++) start += waveSize(r, w);
+  return [start, start + waveSize(r, wave)];
+}
+
+/** Replaces host `i` with a changed copy, moving the phase counters and the budget slots along. */
+export function update(r: Rollout, i: number, patch: Partial<Omit<RolloutHost, 'host' | 'wave' | 'labels' | 'branch'>>): RolloutHost | null {
+  const h = r.hosts[i];
+  if (!h) return null;
+  const next: RolloutHost = { ...h, ...patch };
+  if (next.phase !== h.phase) {
+    const c = r.waveCounts[h.wave];
+    if (c) {
+      c[h.phase]--;
+      c[next.phase]++;
+    }
+    const group = budgetGroup(r.spec.budget, h);
+    if (group !== null) {
+      const delta = (unavailablePhase(next.phase) ? 1 : 0) - (unavailablePhase(h.phase) ? 1 : 0);
+      if (delta !== 0) r.busy[group] = (r.busy[group] ?? 0) + delta;
+    }
+  }
+  if (next.publishedAt !== null && next.publishedAt !== h.publishedAt && (next.phase === 'waiting' || next.phase === 'reverting')) {
+    r.checkTimeoutsAt = Math.min(r.checkTimeoutsAt ?? Number.POSITIVE_INFINITY, next.publishedAt + r.spec.waveTimeoutMs);
+  }
+  r.hosts[i] = next;
+  r.version++;
+  return next;
+}
+
+/** Total hosts of a phase over all waves, from the counters. */
+export function countOf(r: Pick<Rollout, 'waveCounts'>, phase: HostPhase): number {
+  let n = 0;
+  for (const c of r.waveCounts) n += c[phase];
+  return n;
+}
+
+/** Hosts (of the given positions) that differ from the earlier state: what a store must write. */
+export function changedHosts(before: Pick<Rollout, 'hosts'>, after: Pick<Rollout, 'hosts'>): RolloutHost[] {
+  if (before.hosts === after.hosts) return [];
+  const out: RolloutHost[] = [];
+  for (let i = 0; i < after.hosts.length; i++) {
+    const h = after.hosts[i];
+    if (h && h !== before.hosts[i]) out.push(h);
+  }
+  return out;
+}
+
+/** Adds a timeline line (and counts as a change). */
+export function note(r: Rollout, now: number, text: string): void {
+  r.version++;
+  r.timeline.push({ at: new Date(now).toISOString(), text });
+  // Bounded: the first entries (creation, first waves) and the latest ones are what people read.
+  if (r.timeline.length > 400) r.timeline.splice(50, r.timeline.length - 400);
+}

@@ -287,17 +287,21 @@ export class RolloutRunner {
   }
 
   private save(e: Entry): void {
-    // The store serialises the rollout's row and these host rows before it returns its promise;
-    // saves run one after the other, so a later one never lands first.
+    // The store serialises the rollout's row and these host rows before it returns its promise,
+    // and commits one rollout's saves in order: a later one never lands first.
     const hosts = [...e.unsavedHosts.values()];
     e.unsavedHosts.clear();
     const r = e.r;
-    const saved = this.deps.store.save(r, hosts);
-    e.saving = e.saving.then(() => saved).catch((err: unknown) => {
+    const saved = this.deps.store.save(r, hosts).catch((err: unknown) => {
       this.log.error({ rollout: r.id, err }, 'cannot store the rollout');
-      for (const h of hosts) if (!e.unsavedHosts.has(h.host)) e.unsavedHosts.set(h.host, h);
+      // Written again with the next save, in their latest state.
+      for (const h of hosts) {
+        const now = e.r.hosts[indexOf(e.r, h.host)];
+        if (now && !e.unsavedHosts.has(h.host)) e.unsavedHosts.set(h.host, now);
+      }
       e.unsaved = true;
     });
+    e.saving = e.saving.then(() => saved);
     e.unsaved = false;
     e.savedAt = this.deps.now().getTime();
   }

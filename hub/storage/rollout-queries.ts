@@ -67,6 +67,9 @@ function writes(r: Rollout, hosts: readonly RolloutHost[], updated: string): { s
 }
 
 export class SqlRolloutStorage implements RolloutStorage {
+  /** The last save of each rollout still under way. */
+  private readonly saving = new Map<number, Promise<void>>();
+
   constructor(private readonly x: SqlExec, private readonly now: () => Date = () => new Date()) {}
 
   async create(rollout: Omit<Rollout, 'id'>): Promise<Rollout> {
@@ -81,9 +84,17 @@ export class SqlRolloutStorage implements RolloutStorage {
 
   save(r: Rollout, hosts: readonly RolloutHost[]): Promise<void> {
     const statements = writes(r, hosts, this.now().toISOString());
-    return this.x.tx(async (t) => {
+    // One rollout's saves commit in the order they were made (a pool may run them on two connections).
+    const previous = this.saving.get(r.id) ?? Promise.resolve();
+    const done = previous.catch(() => undefined).then(() => this.x.tx(async (t) => {
       for (const w of statements) await t.run(w.sql, w.params);
-    });
+    }));
+    this.saving.set(r.id, done);
+    const forget = (): void => {
+      if (this.saving.get(r.id) === done) this.saving.delete(r.id);
+    };
+    done.then(forget, forget);
+    return done;
   }
 
   async get(id: number): Promise<Rollout | null> {

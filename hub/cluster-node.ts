@@ -44,9 +44,12 @@ export class ClusterNode {
 
   /** The endpoint's relay: publishes a command for a host that another hub reports online. */
   relay(host: string, message: HubMessage): boolean {
-    if (!this.deps.cluster.shared || (message.t !== 'sync' && message.t !== 'status')) return false;
-    if (!this.deps.fleet.linkOf(host)?.online) return false;
-    const m: ClusterMessage = { t: message.t, host, reason: message.t === 'sync' ? message.reason : '', from: this.id };
+    if (!this.deps.cluster.shared || !this.deps.fleet.linkOf(host)?.online) return false;
+    let m: ClusterMessage;
+    if (message.t === 'sync') m = { t: 'sync', host, reason: message.reason, from: this.id };
+    else if (message.t === 'status') m = { t: 'status', host, reason: '', from: this.id };
+    else if (message.t === 'suspend' || message.t === 'resume') m = { t: message.t, host, reason: '', frame: message, from: this.id };
+    else return false;
     this.deps.cluster.publish(m).catch((err: unknown) => this.log.error({ err, host }, 'cannot relay a command to the other hubs'));
     return true;
   }
@@ -74,7 +77,8 @@ export class ClusterNode {
     if (m.from === this.id) return;
     const endpoint = this.deps.endpoint();
     if (m.t === 'sync') endpoint.requestSync(m.host, m.reason, Date.now(), false);
-    else endpoint.sendTo(m.host, { t: 'status' }, false);
+    else if (m.t === 'status') endpoint.sendTo(m.host, { t: 'status' }, false);
+    else if (m.frame) endpoint.sendTo(m.host, m.frame, false);
   }
 
   private renew(): Promise<void> {

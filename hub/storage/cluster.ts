@@ -3,6 +3,7 @@
 // file, so the lease is always this hub's and there is nobody to tell.
 
 import pg from 'pg';
+import { parseHubMessage } from '../../agent/contracts/hub-protocol.js';
 import type { ClusterMessage, ClusterStorage } from './port.js';
 import { one, type SqlExec } from './sql.js';
 
@@ -84,13 +85,20 @@ export function postgresCluster(x: SqlExec, connect: () => pg.Client): PostgresC
   };
 }
 
+const KINDS: readonly ClusterMessage['t'][] = ['sync', 'status', 'suspend', 'resume'];
+
 function parseMessage(payload: string | undefined): ClusterMessage | null {
   try {
     const v: unknown = JSON.parse(payload ?? '');
     if (typeof v !== 'object' || v === null) return null;
     const m = v as Record<string, unknown>;
-    if ((m['t'] !== 'sync' && m['t'] !== 'status') || typeof m['host'] !== 'string' || typeof m['reason'] !== 'string' || typeof m['from'] !== 'string') return null;
-    return { t: m['t'], host: m['host'], reason: m['reason'], from: m['from'] };
+    const t = KINDS.find((k) => k === m['t']);
+    if (!t || typeof m['host'] !== 'string' || typeof m['reason'] !== 'string' || typeof m['from'] !== 'string') return null;
+    if (t === 'sync' || t === 'status') return { t, host: m['host'], reason: m['reason'], from: m['from'] };
+    // Suspend and resume carry the agent's frame: checked as the agent checks it.
+    const parsed = parseHubMessage(JSON.stringify(m['frame'] ?? null));
+    if (!parsed.ok || (parsed.message.t !== 'suspend' && parsed.message.t !== 'resume') || parsed.message.t !== t) return null;
+    return { t, host: m['host'], reason: m['reason'], frame: parsed.message, from: m['from'] };
   } catch {
     return null;
   }

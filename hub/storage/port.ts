@@ -1,7 +1,7 @@
 // The storage port: everything the hub keeps (hosts, tokens, events, operators, sessions, audit,
 // webhook deliveries, branch heads, rollouts). Async because PostgreSQL is; SQLite answers at once.
 
-import type { HostInventory, HostMetrics, HeartbeatSummary, OutboxEntry } from '../../agent/contracts/hub-protocol.js';
+import type { HostInventory, HostMetrics, HeartbeatSummary, HubMessage, OutboxEntry } from '../../agent/contracts/hub-protocol.js';
 import type { StatusSnapshot } from '../../agent/contracts/status-model.js';
 import type { Rollout, RolloutHead, RolloutHost } from '../rollouts/model.js';
 
@@ -159,11 +159,16 @@ export interface MetricsStorage {
   points(host: string, since: number): Promise<MetricsPoint[]>;
 }
 
+/** An operator's suspend or resume, as the agent receives it. */
+export type BreakGlassFrame = Extract<HubMessage, { t: 'suspend' | 'resume' }>;
+
 /** A message between hubs sharing one database: act on an agent whose link another hub holds. */
 export interface ClusterMessage {
-  t: 'sync' | 'status';
+  t: 'sync' | 'status' | 'suspend' | 'resume';
   host: string;
   reason: string;
+  /** The break-glass frame itself, for 'suspend' and 'resume'. */
+  frame?: BreakGlassFrame;
   /** The hub that sent it (it ignores its own). */
   from: string;
 }

@@ -63,9 +63,10 @@ describe('several hubs on one PostgreSQL', { skip: postgresBed() ? false : 'no P
   let lb: { server: Server; port: number };
   let aAlive = true;
 
-  function agent(host: string, token: string, port: number, syncs: string[]): Reporter {
+  function agent(host: string, token: string, port: number, syncs: string[], breakGlass: string[] = []): Reporter {
     const r = createReporter(
-      { db: openDatabase({ file: join(dir, `${host}.db`) }), logger: pino({ level: 'silent' }), now: () => new Date(), random: Math.random, status: () => statusOf(host), metrics: noMetrics, onSyncNow: (reason) => syncs.push(reason) },
+      { db: openDatabase({ file: join(dir, `${host}.db`) }), logger: pino({ level: 'silent' }), now: () => new Date(), random: Math.random, status: () => statusOf(host), metrics: noMetrics, onSyncNow: (reason) => syncs.push(reason),
+        onSuspend: (m) => void breakGlass.push(`suspend ${m.reason}`), onResume: () => void breakGlass.push('resume') },
       { settings: { url: `ws://127.0.0.1:${port}/agent`, token, heartbeatMs: 300, caFile: null, outboxLimit: 20_000 }, host, version: '0.1.0-test', backoffMinMs: 100, backoffMaxMs: 500 },
     );
     reporters.push(r);
@@ -105,6 +106,23 @@ describe('several hubs on one PostgreSQL', { skip: postgresBed() ? false : 'no P
     assert.equal(res.status, 202, await res.text());
     await waitFor('the agent asked to sync', () => syncs.length > 0, SLOW);
     assert.deepEqual(syncs, ['hub api']);
+  });
+
+  it('passes an operator\'s suspend and resume made on the hub without the link to the hub that has it', async () => {
+    const breakGlass: string[] = [];
+    const r = agent('edge-glass', a.addToken('edge-glass'), a.port, [], breakGlass);
+    await waitFor('linked to hub A', () => r.connected(), SLOW);
+    await waitFor('hub B sees edge-glass online', async () => {
+      const res = await b.fetch('/api/hosts/edge-glass');
+      return res.ok && ((await res.json()) as { online: boolean }).online;
+    }, SLOW);
+    const suspend = await b.fetch('/api/hosts/edge-glass/suspend', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'disk swap' }) });
+    assert.equal(suspend.status, 202, await suspend.text());
+    await waitFor('the agent suspended', () => breakGlass.length > 0, SLOW);
+    const resume = await b.fetch('/api/hosts/edge-glass/resume', { method: 'POST' });
+    assert.equal(resume.status, 202, await resume.text());
+    await waitFor('the agent resumed', () => breakGlass.length > 1, SLOW);
+    assert.deepEqual(breakGlass, ['suspend disk swap', 'resume']);
   });
 
   it('loses no event and stores none twice when the hub holding the links is killed; the other takes the lease', async (t) => {

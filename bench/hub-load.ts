@@ -8,9 +8,7 @@ import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import WebSocket from 'ws';
-import { openHubDatabase } from '../hub/db.js';
-import { AuthStore } from '../hub/store-auth.js';
-import { HubStore } from '../hub/store.js';
+import { openSqliteStorage } from '../hub/storage/open.js';
 
 const SCRAPE_TOKEN = 'bench-scrape-token';
 const VIEWER_TOKEN = 'moor_bench_viewer_token';
@@ -83,17 +81,14 @@ async function main(): Promise<void> {
   // Tokens straight into the hub's store: 5,000 `moor hub token add` processes would only time node's start.
   const tokens: string[] = [];
   {
-    const db = openHubDatabase(join(dir, 'hub.db'));
-    const store = new HubStore({ db });
-    new AuthStore({ db }).addUser('bench', 'viewer', VIEWER_TOKEN, new Date());
-    db.transaction(() => {
-      for (let i = 0; i < AGENTS; i++) {
-        const token = `moor_bench_${i}_${Math.random().toString(36).slice(2)}`;
-        tokens.push(token);
-        store.addToken(`edge-${String(i).padStart(5, '0')}`, token, new Date());
-      }
-    })();
-    db.close();
+    const storage = openSqliteStorage(join(dir, 'hub.db'));
+    await storage.auth.addUser('bench', 'viewer', VIEWER_TOKEN, new Date());
+    for (let i = 0; i < AGENTS; i++) {
+      const token = `moor_bench_${i}_${Math.random().toString(36).slice(2)}`;
+      tokens.push(token);
+      await storage.hosts.addToken(`edge-${String(i).padStart(5, '0')}`, token, new Date());
+    }
+    await storage.close();
   }
   const out = openSync(join(dir, 'hub.log'), 'a');
   const hub = spawn(process.execPath, [entry, 'hub', '--config', join(dir, 'hub.yaml')], { stdio: ['ignore', out, out], env: { ...process.env, MOOR_LOG_LEVEL: 'warn' } });

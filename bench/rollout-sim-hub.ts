@@ -39,7 +39,7 @@ function simRepo(hostCount: number): RolloutRepo {
 if (process.argv[1]?.endsWith('rollout-sim-hub.js')) {
   const [config = '', count = '5000'] = process.argv.slice(2);
   const logger = pino({ level: process.env['MOOR_LOG_LEVEL'] ?? 'warn' }, pino.destination(2));
-  const hub = createHub({ logger, now: () => new Date(), rolloutRepo: simRepo(Number(count)) }, { settings: loadHubSettings(config) });
+  const hub = await createHub({ logger, now: () => new Date(), rolloutRepo: simRepo(Number(count)) }, { settings: loadHubSettings(config) });
   await hub.start();
   process.on('SIGTERM', () => void hub.stop().then(() => process.exit(0)));
 }

@@ -10,9 +10,7 @@ import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import WebSocket from 'ws';
-import { openHubDatabase } from '../hub/db.js';
-import { AuthStore } from '../hub/store-auth.js';
-import { HubStore } from '../hub/store.js';
+import { openSqliteStorage } from '../hub/storage/open.js';
 import { waveSizes } from '../hub/rollouts/model.js';
 import { simCommit, simHost } from './rollout-sim-hub.js';
 
@@ -63,16 +61,13 @@ async function main(): Promise<void> {
   writeFileSync(join(dir, 'hub.yaml'), `listen: 127.0.0.1:${port}\ndatabase: ./hub.db\nofflineAfter: 60s\nrateLimitPerMinute: 100000\n`);
   const tokens: string[] = [];
   {
-    const db = openHubDatabase(join(dir, 'hub.db'));
-    const store = new HubStore({ db });
-    new AuthStore({ db }).addUser('bench', 'operator', OPERATOR_TOKEN, new Date());
-    db.transaction(() => {
-      for (let i = 0; i < AGENTS; i++) {
-        tokens.push(`moor_bench_${i}_${Math.random().toString(36).slice(2)}`);
-        store.addToken(simHost(i), tokens[i] ?? '', new Date());
-      }
-    })();
-    db.close();
+    const storage = openSqliteStorage(join(dir, 'hub.db'));
+    await storage.auth.addUser('bench', 'operator', OPERATOR_TOKEN, new Date());
+    for (let i = 0; i < AGENTS; i++) {
+      tokens.push(`moor_bench_${i}_${Math.random().toString(36).slice(2)}`);
+      await storage.hosts.addToken(simHost(i), tokens[i] ?? '', new Date());
+    }
+    await storage.close();
   }
   const out = openSync(join(dir, 'hub.log'), 'a');
   const hub = spawn(process.execPath, [...(process.env['MOOR_BENCH_HUB_NODE_ARGS'] ?? '').split(' ').filter(Boolean), resolve(import.meta.dirname, 'rollout-sim-hub.js'), join(dir, 'hub.yaml'), String(AGENTS)], { stdio: ['ignore', out, out] });

@@ -6,9 +6,10 @@ import type { Duplex } from 'node:stream';
 import type pino from 'pino';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { AgentMessage, HubMessage } from '../agent/contracts/hub-protocol.js';
+import { StoreError } from '../agent/contracts/errors.js';
 import { parseAgentFrame } from './frames.js';
 import type { Fleet } from './fleet.js';
-import type { HubStore } from './store.js';
+import type { HostStorage } from './storage/port.js';
 
 export interface AgentEndpointOptions {
   path: string;
@@ -21,12 +22,17 @@ export interface AgentEndpointOptions {
 
 export type SyncRequest = 'sent' | 'merged' | 'offline';
 
+/** Hands a message for a host linked to another hub (sharing the database) to that hub; false when none is. */
+export type Relay = (host: string, message: HubMessage) => boolean;
+
 interface Session {
   host: string;
   token: string;
   alive: boolean;
   /** Set after a bad frame: nothing more from this link is read. */
   refused: boolean;
+  /** Frames are handled one after the other, each once the previous one is stored. */
+  queue: Promise<void>;
 }
 
 /** Recent message handling times in ms (a ring), for /metrics and the load benchmark. */
@@ -60,7 +66,7 @@ export class AgentEndpoint {
   private readonly log: pino.Logger;
 
   constructor(
-    private readonly deps: { fleet: Fleet; store: HubStore; logger: pino.Logger },
+    private readonly deps: { fleet: Fleet; store: HostStorage; logger: pino.Logger; relay?: Relay },
     private readonly options: AgentEndpointOptions,
   ) {
     this.log = deps.logger.child({ component: 'agent-endpoint' });
@@ -75,26 +81,36 @@ export class AgentEndpoint {
     if (path !== this.options.path) return refuse(socket, 404, 'Not Found');
     const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
     const token = match?.[1];
-    const host = token ? this.deps.store.hostForToken(token) : null;
-    if (!token || !host) {
-      this.log.warn({ remote: req.socket.remoteAddress }, 'refused an agent with a missing or unknown token');
-      return refuse(socket, 401, 'Unauthorized');
-    }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, host, token));
+    if (!token) return this.unknownAgent(req, socket);
+    this.deps.store.hostForToken(token).then((host) => {
+      if (!host) return this.unknownAgent(req, socket);
+      if (socket.destroyed) return;
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, host, token));
+    }, (err: unknown) => {
+      this.log.error({ err }, 'cannot check an agent token');
+      refuse(socket, 503, 'Service Unavailable');
+    });
+  }
+
+  private unknownAgent(req: IncomingMessage, socket: Duplex): void {
+    this.log.warn({ remote: req.socket.remoteAddress }, 'refused an agent with a missing or unknown token');
+    refuse(socket, 401, 'Unauthorized');
   }
 
   private accept(ws: WebSocket, host: string, token: string): void {
     const previous = this.byHost.get(host);
     if (previous) previous.close(4000, 'replaced by a newer connection');
-    const session: Session = { host, token, alive: true, refused: false };
+    const session: Session = { host, token, alive: true, refused: false, queue: Promise.resolve() };
     this.sessions.set(ws, session);
     this.byHost.set(host, ws);
-    const ackedSeq = this.deps.fleet.connected(host);
-    this.send(ws, { t: 'welcome', ackedSeq });
+    this.enqueue(ws, session, async () => {
+      const ackedSeq = await this.deps.fleet.connected(host);
+      this.send(ws, { t: 'welcome', ackedSeq });
+    });
     ws.on('pong', () => {
       session.alive = true;
     });
-    ws.on('message', (data: RawData, isBinary: boolean) => this.onMessage(ws, session, data, isBinary));
+    ws.on('message', (data: RawData, isBinary: boolean) => this.enqueue(ws, session, () => this.onMessage(ws, session, data, isBinary)));
     ws.on('error', (err) => this.log.debug({ host, err: err.message }, 'agent socket error'));
     ws.on('close', () => {
       this.sessions.delete(ws);
@@ -106,39 +122,52 @@ export class AgentEndpoint {
     });
   }
 
-  private onMessage(ws: WebSocket, session: Session, data: RawData, isBinary: boolean): void {
+  private enqueue(ws: WebSocket, session: Session, fn: () => Promise<void>): void {
+    session.queue = session.queue.then(fn).catch((err: unknown) => {
+      // The storage failed (not the agent): drop the link; the agent reconnects and resends.
+      this.log.error({ host: session.host, err }, 'cannot handle an agent frame');
+      ws.terminate();
+    });
+  }
+
+  private async onMessage(ws: WebSocket, session: Session, data: RawData, isBinary: boolean): Promise<void> {
     if (session.refused) return;
     const started = performance.now();
     session.alive = true;
+    let message: AgentMessage;
+    let ack: number | null;
     try {
       if (isBinary) throw new TypeError('binary frames are not part of the protocol');
       const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
-      const message = parseAgentFrame(text);
+      message = parseAgentFrame(text);
       if (answersSync(message)) this.pendingSync.delete(session.host);
-      const ack = this.deps.fleet.handle(session.host, message);
-      if (ack !== null) this.send(ws, { t: 'ack', seq: ack });
+      ack = await this.deps.fleet.handle(session.host, message);
     } catch (err) {
+      // A storage failure is the hub's, not the frame's: the queue drops the link without blame.
+      if (err instanceof StoreError) throw err;
       this.log.warn({ host: session.host, err: (err as Error).message }, 'closing an agent socket after a bad frame');
       session.refused = true;
       ws.close(4002, 'bad frame');
       setTimeout(() => ws.terminate(), 2000).unref();
+      return;
     }
+    if (ack !== null) this.send(ws, { t: 'ack', seq: ack });
     this.times.add(performance.now() - started);
   }
 
   /** Sends a command to a connected host; false when it is not connected. */
-  sendTo(host: string, message: HubMessage): boolean {
+  sendTo(host: string, message: HubMessage, relay = true): boolean {
     const ws = this.byHost.get(host);
     // A link that is closing (after a bad frame, or replaced) would drop the message: say so.
-    if (!ws || ws.readyState !== ws.OPEN) return false;
+    if (!ws || ws.readyState !== ws.OPEN) return relay && (this.deps.relay?.(host, message) ?? false);
     this.send(ws, message);
     return true;
   }
 
   /** Asks a host to sync, unless a request to it is still pending: then the two are one. */
-  requestSync(host: string, reason: string, now = Date.now()): SyncRequest {
+  requestSync(host: string, reason: string, now = Date.now(), relay = true): SyncRequest {
     const ws = this.byHost.get(host);
-    if (!ws || ws.readyState !== ws.OPEN) return 'offline';
+    if (!ws || ws.readyState !== ws.OPEN) return relay && this.deps.relay?.(host, { t: 'sync', reason }) ? 'sent' : 'offline';
     const since = this.pendingSync.get(host);
     if (since !== undefined && now - since < (this.options.syncPendingMs ?? 60_000)) return 'merged';
     this.pendingSync.set(host, now);
@@ -156,12 +185,21 @@ export class AgentEndpoint {
   // Also re-checks each token so that `moor hub token revoke` ends a live session within one period.
   private pingAll(): void {
     for (const [ws, s] of this.sessions) {
-      if (!s.alive || this.deps.store.hostForToken(s.token) !== s.host) {
+      if (!s.alive) {
         ws.terminate();
         continue;
       }
       s.alive = false;
       ws.ping();
+    }
+    void this.checkTokens();
+  }
+
+  private async checkTokens(): Promise<void> {
+    try {
+      for (const [ws, s] of [...this.sessions]) if ((await this.deps.store.hostForToken(s.token)) !== s.host) ws.terminate();
+    } catch (err) {
+      this.log.error({ err }, 'cannot re-check agent tokens');
     }
   }
 

@@ -2,7 +2,8 @@
 // operator with a role, the role ladder, the Origin check for cookie-authenticated writes, audit.
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AuthStore, Operator, Role } from './store-auth.js';
+import { isRole, type Operator, type Role } from './roles.js';
+import type { AuthStorage } from './storage/port.js';
 
 /** What a route needs: a role, nothing (`public`), or its own credential (`metrics`, `webhook`). */
 export type Access = Role | 'public' | 'metrics' | 'webhook';
@@ -39,15 +40,17 @@ export type Verdict =
  * Resolves the request's credential. A bearer token wins over a cookie; a cookie may carry only
  * safe requests unless the browser's Origin is the hub itself (a page elsewhere cannot send one).
  */
-export function authenticate(req: FastifyRequest, store: AuthStore, now: Date, ownOrigin: string): Verdict {
+export async function authenticate(req: FastifyRequest, store: AuthStorage, now: Date, ownOrigin: string): Promise<Verdict> {
   const bearer = bearerOf(req);
   if (bearer !== null) {
-    const user = store.userForToken(bearer);
+    const row = await store.userForToken(bearer);
+    const user: Operator | null = row && isRole(row.role) ? { name: row.name, role: row.role, via: 'token' } : null;
     return user ? { ok: true, operator: user } : { ok: false, status: 401, message: 'unknown or revoked token' };
   }
   const sessionId = req.cookies[SESSION_COOKIE];
   if (sessionId) {
-    const session = store.session(sessionId, now);
+    const row = await store.session(sessionId, now);
+    const session: Operator | null = row && isRole(row.role) ? { name: row.name, role: row.role, via: row.via } : null;
     if (!session) return { ok: false, status: 401, message: 'session expired: log in again' };
     if (UNSAFE.has(req.method) && req.headers.origin !== ownOrigin) {
       return { ok: false, status: 403, message: 'cross-origin request refused (Origin does not match the hub)' };
@@ -79,8 +82,8 @@ export interface AuditInput {
   result: string;
 }
 
-export function audit(store: AuthStore, req: FastifyRequest, now: Date, entry: AuditInput, who: Operator | null = req.operator): void {
-  store.audit({
+export async function audit(store: AuthStorage, req: FastifyRequest, now: Date, entry: AuditInput, who: Operator | null = req.operator): Promise<void> {
+  await store.audit({
     at: now.toISOString(),
     actor: who?.name ?? '(anonymous)',
     role: who?.role ?? '',

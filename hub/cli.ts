@@ -4,7 +4,8 @@
 import type { Command } from 'commander';
 import type pino from 'pino';
 import { SettingsError } from '../agent/contracts/errors.js';
-import type { HubStore } from './store.js';
+import { registerMigrateCommand } from './cli-migrate.js';
+import type { AuthStorage, HostStorage, HubStorage } from './storage/port.js';
 
 export interface HubCommandDeps {
   logger: pino.Logger;
@@ -31,23 +32,21 @@ export function registerHubCommand(program: Command, deps: HubCommandDeps): Comm
   const now = deps.now ?? (() => new Date());
   const print = deps.print ?? ((line: string) => void process.stdout.write(line + '\n'));
   // The hub's modules load only when a hub verb runs: the agent never pays for them.
-  const withDb: WithDb = async (cmd, fn) => {
-    const [{ loadHubSettings }, { openHubDatabase }] = await Promise.all([import('./settings.js'), import('./db.js')]);
-    const db = openHubDatabase(loadHubSettings(configOf(cmd)).database);
+  const withStorage: WithStorage = async (cmd, fn) => {
+    const [{ loadHubSettings }, { openHubStorage }] = await Promise.all([import('./settings.js'), import('./storage/open.js')]);
+    const settings = loadHubSettings(configOf(cmd));
+    const storage = await openHubStorage({ database: settings.database, password: settings.databasePassword });
     try {
-      return fn(db);
+      return await fn(storage);
     } finally {
-      db.close();
+      await storage.close();
     }
   };
   /** `audit` records an agent token change made here, as the audit log's `cli:USER` from `local`. */
-  const withStore = async <T>(cmd: Command, fn: (store: HubStore, newToken: () => string, audit: (action: string, target: string, result: string) => void) => T): Promise<T> => {
-    const [{ HubStore: Store, newToken }, { AuthStore }] = await Promise.all([import('./store.js'), import('./store-auth.js')]);
-    return withDb(cmd, (db) => {
-      const auth = new AuthStore({ db });
-      return fn(new Store({ db }), newToken, (action, target, result) =>
-        auth.audit({ at: now().toISOString(), actor: cliActor(), role: 'admin', action, target, result, remote: 'local' }));
-    });
+  const withStore = async <T>(cmd: Command, fn: (store: HostStorage, newToken: () => string, audit: (action: string, target: string, result: string) => Promise<void>) => Promise<T>): Promise<T> => {
+    const { newToken } = await import('./storage/host-queries.js');
+    return withStorage(cmd, (storage) => fn(storage.hosts, newToken, (action, target, result) =>
+      storage.auth.audit({ at: now().toISOString(), actor: cliActor(), role: 'admin', action, target, result, remote: 'local' })));
   };
 
   const hub = program
@@ -57,7 +56,7 @@ export function registerHubCommand(program: Command, deps: HubCommandDeps): Comm
     .action(async (_opts: unknown, cmd: Command) => {
       const [{ loadHubSettings }, { createHub }] = await Promise.all([import('./settings.js'), import('./server.js')]);
       const settings = loadHubSettings(configOf(cmd));
-      const instance = createHub({ logger: deps.logger, now }, { settings });
+      const instance = await createHub({ logger: deps.logger, now }, { settings });
       await instance.start();
       await new Promise<void>((resolve) => {
         const done = (): void => {
@@ -78,10 +77,10 @@ export function registerHubCommand(program: Command, deps: HubCommandDeps): Comm
     .option('--config <file>', 'hub settings')
     .action(async (host: string, _opts: unknown, cmd: Command) => {
       checkHost(host);
-      const secret = await withStore(cmd, (store, newToken, audit) => {
+      const secret = await withStore(cmd, async (store, newToken, audit) => {
         const value = newToken();
-        store.addToken(host, value, now());
-        audit('token.add', host, 'created');
+        await store.addToken(host, value, now());
+        await audit('token.add', host, 'created');
         return value;
       });
       print(`token for ${host} (shown once; put it in the agent's hub.tokenFile):`);
@@ -93,9 +92,9 @@ export function registerHubCommand(program: Command, deps: HubCommandDeps): Comm
     .option('--config <file>', 'hub settings')
     .action(async (host: string, _opts: unknown, cmd: Command) => {
       checkHost(host);
-      const n = await withStore(cmd, (store, _newToken, audit) => {
-        const count = store.revokeTokens(host);
-        audit('token.revoke', host, `${count} revoked`);
+      const n = await withStore(cmd, async (store, _newToken, audit) => {
+        const count = await store.revokeTokens(host);
+        await audit('token.revoke', host, `${count} revoked`);
         return count;
       });
       print(n > 0 ? `revoked ${n} token(s) of ${host}` : `${host} had no token`);
@@ -107,7 +106,8 @@ export function registerHubCommand(program: Command, deps: HubCommandDeps): Comm
     .action(async (_opts: unknown, cmd: Command) => {
       for (const t of await withStore(cmd, (store) => store.listTokens())) print(`${t.host}\t${t.tokens}\t${t.created}`);
     });
-  registerUserCommand(hub, { now, print, withDb });
+  registerUserCommand(hub, { now, print, withStorage });
+  registerMigrateCommand(hub, { print });
   return hub;
 }
 
@@ -115,16 +115,16 @@ function cliActor(): string {
   return `cli:${process.env['SUDO_USER'] ?? process.env['USER'] ?? 'unknown'}`;
 }
 
-type WithDb = <T>(cmd: Command, fn: (db: import('./db.js').HubDb) => T) => Promise<T>;
+type WithStorage = <T>(cmd: Command, fn: (storage: HubStorage) => Promise<T>) => Promise<T>;
 
-function registerUserCommand(hub: Command, deps: { now: () => Date; print: (line: string) => void; withDb: WithDb }): void {
-  const { now, print, withDb } = deps;
-  const auth = async <T>(cmd: Command, fn: (store: import('./store-auth.js').AuthStore, token: string) => T): Promise<T> => {
-    const [{ AuthStore }, { newToken }] = await Promise.all([import('./store-auth.js'), import('./store.js')]);
-    return withDb(cmd, (db) => fn(new AuthStore({ db }), newToken()));
+function registerUserCommand(hub: Command, deps: { now: () => Date; print: (line: string) => void; withStorage: WithStorage }): void {
+  const { now, print, withStorage } = deps;
+  const auth = async <T>(cmd: Command, fn: (store: AuthStorage, token: string) => Promise<T>): Promise<T> => {
+    const { newToken } = await import('./storage/host-queries.js');
+    return withStorage(cmd, (storage) => fn(storage.auth, newToken()));
   };
   const actor = cliActor();
-  const record = (store: import('./store-auth.js').AuthStore, action: string, target: string, result: string): void =>
+  const record = (store: AuthStorage, action: string, target: string, result: string): Promise<void> =>
     store.audit({ at: now().toISOString(), actor, role: 'admin', action, target, result, remote: 'local' });
   const user = hub.command('user').description('manage the operators who use the API and the dashboard');
   user
@@ -133,15 +133,15 @@ function registerUserCommand(hub: Command, deps: { now: () => Date; print: (line
     .requiredOption('--role <role>', 'viewer (reads), operator (also syncs), admin (also manages users and agent tokens)')
     .option('--config <file>', 'hub settings')
     .action(async (name: string, opts: { role: string }, cmd: Command) => {
-      const { isRole } = await import('./store-auth.js');
+      const { isRole } = await import('./roles.js');
       const { USER_NAME } = await import('./http-admin.js');
       if (!USER_NAME.test(name)) throw new SettingsError([{ file: '(command line)', line: 0, key: 'NAME', message: `"${name}" is not a valid user name` }]);
       const role = opts.role;
       if (!isRole(role)) throw new SettingsError([{ file: '(command line)', line: 0, key: '--role', message: 'must be viewer, operator or admin' }]);
-      const token = await auth(cmd, (store, value) => {
-        if (store.users().some((u) => u.name === name)) throw new SettingsError([{ file: '(command line)', line: 0, key: 'NAME', message: `${name} exists: revoke it first` }]);
-        store.addUser(name, role, value, now());
-        record(store, 'user.add', name, role);
+      const token = await auth(cmd, async (store, value) => {
+        if ((await store.users()).some((u) => u.name === name)) throw new SettingsError([{ file: '(command line)', line: 0, key: 'NAME', message: `${name} exists: revoke it first` }]);
+        await store.addUser(name, role, value, now());
+        await record(store, 'user.add', name, role);
         return value;
       });
       print(`API token for ${name} (${role}; shown once; send it as "Authorization: Bearer TOKEN" or paste it on the login page):`);
@@ -152,9 +152,9 @@ function registerUserCommand(hub: Command, deps: { now: () => Date; print: (line
     .description('remove an operator; its token and dashboard sessions stop working at once')
     .option('--config <file>', 'hub settings')
     .action(async (name: string, _opts: unknown, cmd: Command) => {
-      const removed = await auth(cmd, (store) => {
-        const ok = store.revokeUser(name);
-        record(store, 'user.revoke', name, ok ? 'revoked' : 'unknown');
+      const removed = await auth(cmd, async (store) => {
+        const ok = await store.revokeUser(name, now());
+        await record(store, 'user.revoke', name, ok ? 'revoked' : 'unknown');
         return ok;
       });
       print(removed ? `revoked ${name}` : `no user ${name}`);
@@ -164,7 +164,7 @@ function registerUserCommand(hub: Command, deps: { now: () => Date; print: (line
     .description('operators: name, role, created, source (token, or oidc with issuer, subject and last login)')
     .option('--config <file>', 'hub settings')
     .action(async (_opts: unknown, cmd: Command) => {
-      const { tokens, oidc } = await auth(cmd, (store) => ({ tokens: store.users(), oidc: store.oidcUsers() }));
+      const { tokens, oidc } = await auth(cmd, async (store) => ({ tokens: await store.users(), oidc: await store.oidcUsers() }));
       for (const u of tokens) print(`${u.name}\t${u.role}\t${u.created}\ttoken`);
       for (const u of oidc) print(`${u.name}\t${u.role}\t${u.created}\toidc ${u.issuer} ${u.subject}\tlast login ${u.lastLogin}${u.revoked ? `\trevoked ${u.revoked}` : ''}`);
     });

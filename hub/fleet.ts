@@ -1,12 +1,12 @@
 // The hub's view of the fleet: one record per host kept in memory, fed by agent messages,
-// flushed to SQLite in batches; raises alerts (offline, failed, rollback, drift, long suspension).
+// flushed to storage in batches; raises alerts (offline, failed, rollback, drift, long suspension).
 
 import type pino from 'pino';
 import type { AgentMessage, HostMetrics, OutboxEntry } from '../agent/contracts/hub-protocol.js';
 import type { StatusSnapshot } from '../agent/contracts/status-model.js';
 import type { Alert, AlertSink } from './alerts.js';
 import { detailView, isOnline, matches, summaryView, type HostDetailView, type HostFilter, type HostState, type HostSummaryView } from './host-view.js';
-import type { HubStore } from './store.js';
+import type { HostRow, HostStorage } from './storage/port.js';
 import { matches as selects, type Selector } from '../fleet/selector.js';
 
 export interface FleetOptions {
@@ -32,26 +32,36 @@ export class Fleet {
   private readonly heartbeatListeners: ((host: string, metrics: HostMetrics | null, at: Date) => void)[] = [];
   readonly counters: FleetCounters = { eventsByType: new Map(), syncsByResult: new Map(), messages: 0 };
   private readonly hosts = new Map<string, HostState>();
-  private readonly heads: Map<string, string>;
+  private readonly heads = new Map<string, string>();
   private sorted: string[] | null = null;
   private readonly log: pino.Logger;
 
   constructor(
-    private readonly deps: { store: HubStore; logger: pino.Logger; now: () => Date; alerts: AlertSink },
+    private readonly deps: { store: HostStorage; logger: pino.Logger; now: () => Date; alerts: AlertSink },
     private readonly options: FleetOptions,
   ) {
     this.log = deps.logger.child({ component: 'fleet' });
-    this.heads = deps.store.branchHeads();
-    for (const row of deps.store.loadHosts()) {
+  }
+
+  /** Reads the stored hosts and branch heads; once, before agents connect. */
+  async load(): Promise<void> {
+    for (const [branch, head] of await this.deps.store.branchHeads()) this.heads.set(branch, head);
+    for (const row of await this.deps.store.loadHosts()) {
       // A hub that restarts has not heard from anyone yet: do not alert "offline" for hosts that were already.
       this.hosts.set(row.host, { ...row, sockets: 0, dirty: false, offlineAlerted: row.lastSeen === null, suspendedAlerted: null });
     }
+    this.sorted = null;
   }
 
-  /** An agent authenticated as `host` opened a socket; returns the last event seq the hub holds. */
-  connected(host: string): number {
+  /**
+   * An agent authenticated as `host` opened a socket; returns the last event seq stored, which
+   * another hub sharing the database may have moved since this one last heard of the host.
+   */
+  async connected(host: string): Promise<number> {
     const h = this.record(host);
     h.sockets++;
+    const stored = await this.deps.store.loadHost(host);
+    h.lastSeq = Math.max(h.lastSeq, stored?.lastSeq ?? 0);
     return h.lastSeq;
   }
 
@@ -64,7 +74,7 @@ export class Fleet {
    * Applies one agent frame, already checked by frames.ts. Returns the seq to acknowledge for an
    * events frame, else null. Throws a TypeError when a hello names another host.
    */
-  handle(host: string, m: AgentMessage): number | null {
+  async handle(host: string, m: AgentMessage): Promise<number | null> {
     const h = this.record(host);
     const now = this.deps.now();
     this.counters.messages++;
@@ -101,10 +111,12 @@ export class Fleet {
     }
   }
 
-  private receiveEvents(h: HostState, events: OutboxEntry[], now: Date): number {
-    const fresh = this.deps.store.insertEvents(h.host, h.lastSeq, events, now, { rows: this.options.eventsPerHost, bytes: this.options.eventBytesPerHost });
+  private async receiveEvents(h: HostState, events: OutboxEntry[], now: Date): Promise<number> {
+    const caps = { rows: this.options.eventsPerHost, bytes: this.options.eventBytesPerHost };
+    // Committed before the ack goes out: an acknowledged event survives this hub.
+    const { fresh, lastSeq } = await this.deps.store.insertEvents(h.host, h.lastSeq, events, now, caps);
     const last = events[events.length - 1];
-    if (fresh.length > 0) h.lastSeq = fresh[fresh.length - 1]?.seq ?? h.lastSeq;
+    h.lastSeq = Math.max(h.lastSeq, lastSeq);
     if (fresh.length > 0) for (const l of this.listeners) l(h.host, { events: fresh });
     for (const e of fresh) {
       const type = e.event.type;
@@ -125,8 +137,10 @@ export class Fleet {
   }
 
   /** Periodic: picks up hosts given a token since the start, then offline and long-suspension alerts. */
-  check(): void {
-    for (const host of this.deps.store.tokenHostNames()) if (!this.hosts.has(host)) this.record(host);
+  async check(options: { alerts: boolean } = { alerts: true }): Promise<void> {
+    for (const host of await this.deps.store.tokenHostNames()) if (!this.hosts.has(host)) this.record(host);
+    // Several hubs on one database: only the one holding the lease raises fleet-wide alerts.
+    if (!options.alerts) return;
     const now = this.deps.now();
     const ms = now.getTime();
     for (const h of this.hosts.values()) {
@@ -147,10 +161,10 @@ export class Fleet {
   }
 
   /** A push moved `branch` to `head`: records it and returns the hosts that follow that branch. */
-  branchMoved(branch: string, head: string | null): string[] {
+  async branchMoved(branch: string, head: string | null): Promise<string[]> {
     if (head) {
       this.heads.set(branch, head);
-      this.deps.store.setBranchHead(branch, head, this.deps.now());
+      await this.deps.store.setBranchHead(branch, head, this.deps.now());
     }
     const hosts: string[] = [];
     for (const h of this.hosts.values()) if (h.branch === branch) hosts.push(h.host);
@@ -175,8 +189,8 @@ export class Fleet {
     return { views, counts };
   }
 
-  get(host: string): HostDetailView | null {
-    const h = this.hosts.get(host) ?? (this.deps.store.hostForTokenHost(host) ? this.record(host) : undefined);
+  async get(host: string): Promise<HostDetailView | null> {
+    const h = this.hosts.get(host) ?? ((await this.deps.store.hasToken(host)) ? this.record(host) : undefined);
     return h ? detailView(h, this.deps.now().getTime(), this.options.offlineAfterMs, this.heads) : null;
   }
 
@@ -203,12 +217,36 @@ export class Fleet {
     }
   }
 
-  flush(): number {
+  async flush(): Promise<number> {
     const dirty = [...this.hosts.values()].filter((h) => h.dirty);
     if (dirty.length === 0) return 0;
-    this.deps.store.saveHosts(dirty);
+    // Copies: the records move on while the write is under way, and are marked dirty again then.
+    const rows = dirty.map((h) => ({ ...h }));
     for (const h of dirty) h.dirty = false;
+    try {
+      await this.deps.store.saveHosts(rows);
+    } catch (err) {
+      for (const h of dirty) h.dirty = true;
+      throw err;
+    }
     return dirty.length;
+  }
+
+  /**
+   * Takes in the records other hubs sharing the database wrote (their agents' links); a host linked
+   * here is this hub's to know. A changed status reaches the listeners as if the agent had sent it.
+   */
+  absorb(rows: readonly HostRow[]): void {
+    for (const row of rows) {
+      const h = this.hosts.get(row.host);
+      if (h && h.sockets > 0) continue;
+      const before = h?.status ? JSON.stringify(h.status) : null;
+      const next: HostState = { ...row, sockets: 0, dirty: false, offlineAlerted: h?.offlineAlerted ?? false, suspendedAlerted: h?.suspendedAlerted ?? null, linkedElsewhere: true };
+      next.lastSeq = Math.max(row.lastSeq, h?.lastSeq ?? 0);
+      this.hosts.set(row.host, next);
+      if (!h) this.sorted = null;
+      if (row.status && JSON.stringify(row.status) !== before) for (const l of this.listeners) l(row.host, { status: row.status });
+    }
   }
 
   private record(host: string): HostState {

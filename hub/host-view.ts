@@ -1,7 +1,7 @@
 // The hub's in-memory record of one host and the plain views the API and dashboard show of it.
 // Pure functions of the record and the clock.
 
-import type { HostRow } from './store.js';
+import type { HostRow } from './storage/port.js';
 
 export interface HostState extends HostRow {
   /** Open agent sockets for this host (normally 0 or 1). */
@@ -10,6 +10,8 @@ export interface HostState extends HostRow {
   offlineAlerted: boolean;
   /** `since` of the suspension already alerted, so each suspension alerts once. */
   suspendedAlerted: string | null;
+  /** Another hub sharing the database holds the agent's link (its record is read from there). */
+  linkedElsewhere?: boolean;
 }
 
 export type HostFilter = 'all' | 'online' | 'offline' | 'failed' | 'drift' | 'suspended' | 'behind';
@@ -44,7 +46,7 @@ export interface HostDetailView extends HostSummaryView {
 }
 
 export function isOnline(h: HostState, now: number, offlineAfterMs: number): boolean {
-  return h.sockets > 0 && h.lastSeen !== null && now - Date.parse(h.lastSeen) <= offlineAfterMs;
+  return (h.sockets > 0 || h.linkedElsewhere === true) && h.lastSeen !== null && now - Date.parse(h.lastSeen) <= offlineAfterMs;
 }
 
 export function branchHeadOf(h: HostState, heads: ReadonlyMap<string, string>): string | null {

@@ -10,16 +10,15 @@ import type { Fleet } from './fleet.js';
 import { HOST_FILTERS, type HostFilter } from './host-view.js';
 import { WEBHOOK_BODY_LIMIT } from './http-server.js';
 import { renderMetrics } from './metrics.js';
-import type { AuthStore } from './store-auth.js';
-import type { HubStore } from './store.js';
+import type { AuthStorage, HostStorage } from './storage/port.js';
 import { deliveryKey, parsePush, pushVerifier } from './webhook.js';
 import { parseSelector, SelectorSyntaxError, type Selector } from '../fleet/selector.js';
 
 export interface HttpApiDeps {
   fleet: Fleet;
   endpoint: AgentEndpoint;
-  store: HubStore;
-  auth: AuthStore;
+  store: HostStorage;
+  auth: AuthStorage;
   logger: pino.Logger;
   now: () => Date;
   /** More Prometheus lines (the rollout engine's). */
@@ -62,22 +61,22 @@ export function registerApiRoutes(app: FastifyInstance, deps: HttpApiDeps, optio
     return { total: views.length, offset, limit, counts, hosts: views.slice(offset, offset + limit) };
   });
   app.get<HostParams>('/api/hosts/:host', { config: { access: 'viewer' } }, async (req, reply) => {
-    const detail = deps.fleet.get(req.params.host);
+    const detail = await deps.fleet.get(req.params.host);
     return detail ?? reply.code(404).send({ error: `unknown host ${req.params.host}` });
   });
   app.get<HostParams & { Querystring: Record<string, string | undefined> }>('/api/hosts/:host/events', { config: { access: 'viewer' } }, async (req, reply) => {
     const host = req.params.host;
-    if (!deps.fleet.get(host)) return reply.code(404).send({ error: `unknown host ${host}` });
+    if (!(await deps.fleet.get(host))) return reply.code(404).send({ error: `unknown host ${host}` });
     const limit = intParam(req.query['limit'], 100, EVENTS_PAGE_MAX);
     const before = intParam(req.query['before'], Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
-    return { host, events: deps.store.events(host, limit, before) };
+    return { host, events: await deps.store.events(host, limit, before) };
   });
   for (const what of ['sync', 'status'] as const) {
     app.post<HostParams>(`/api/hosts/:host/${what}`, { config: { access: 'operator' }, bodyLimit: 1024 }, async (req, reply) => {
       const host = req.params.host;
-      if (!deps.fleet.get(host)) return reply.code(404).send({ error: `unknown host ${host}` });
+      if (!(await deps.fleet.get(host))) return reply.code(404).send({ error: `unknown host ${host}` });
       const outcome = what === 'sync' ? deps.endpoint.requestSync(host, 'hub api') : deps.endpoint.sendTo(host, { t: 'status' }) ? 'sent' : 'offline';
-      audit(deps.auth, req, deps.now(), { action: `host.${what}`, target: host, result: outcome });
+      await audit(deps.auth, req, deps.now(), { action: `host.${what}`, target: host, result: outcome });
       log.info({ host, outcome, what, by: req.operator?.name }, 'operator request');
       if (outcome === 'offline') return reply.code(409).send({ host, sent: false, error: `${host} is not connected` });
       return reply.code(202).send({ host, sent: outcome === 'sent', merged: outcome === 'merged' });
@@ -128,16 +127,16 @@ async function onPush(deps: HttpApiDeps, log: pino.Logger, req: FastifyRequest, 
   const verdict = parsePush(req.headers, body);
   if (!verdict.ok) return reply.code(verdict.status).send({ error: verdict.message });
   const now = deps.now();
-  if (!deps.auth.firstDelivery(deliveryKey(req.headers, body), now)) {
+  if (!(await deps.auth.firstDelivery(deliveryKey(req.headers, body), now))) {
     log.warn({ remote: req.ip, branch: verdict.branch }, 'ignored a replayed push webhook');
     return reply.code(202).send({ branch: verdict.branch, ignored: 'delivery already handled' });
   }
-  if (verdict.head !== null && deps.auth.headSeen(verdict.branch, verdict.head)) {
+  if (verdict.head !== null && (await deps.auth.headSeen(verdict.branch, verdict.head))) {
     log.warn({ branch: verdict.branch, head: verdict.head }, 'ignored a push to a head the branch already had');
     return reply.code(202).send({ branch: verdict.branch, ignored: 'head is not newer' });
   }
-  if (verdict.head !== null) deps.auth.rememberHead(verdict.branch, verdict.head, now);
-  const hosts = deps.fleet.branchMoved(verdict.branch, verdict.head);
+  if (verdict.head !== null) await deps.auth.rememberHead(verdict.branch, verdict.head, now);
+  const hosts = await deps.fleet.branchMoved(verdict.branch, verdict.head);
   const head = verdict.head;
   const notified = head === null ? [] : hosts.filter((h) => deps.endpoint.requestSync(h, `push ${head.slice(0, 12)}`) !== 'offline');
   log.info({ branch: verdict.branch, head, hosts: hosts.length, notified: notified.length }, 'push webhook');

@@ -9,12 +9,12 @@ import { DEFAULT_SUSPEND_FOR, SUSPEND_LIMITS, type HubMessage } from '../agent/c
 import type { AgentEndpoint } from './agent-endpoint.js';
 import { audit } from './auth.js';
 import type { Fleet } from './fleet.js';
-import type { AuthStore } from './store-auth.js';
+import type { AuthStorage } from './storage/port.js';
 
 export interface BreakGlassRouteDeps {
   fleet: Fleet;
   endpoint: AgentEndpoint;
-  auth: AuthStore;
+  auth: AuthStorage;
   logger: pino.Logger;
   now: () => Date;
 }
@@ -33,7 +33,7 @@ export function registerBreakGlassRoutes(app: FastifyInstance, deps: BreakGlassR
   async function relay(req: FastifyRequest<HostParams>, reply: FastifyReply, message: HubMessage, detail: string) {
     const host = req.params.host;
     const sent = deps.endpoint.sendTo(host, message);
-    audit(deps.auth, req, deps.now(), { action: `host.${message.t}`, target: host, result: sent ? `sent${detail}` : 'offline' });
+    await audit(deps.auth, req, deps.now(), { action: `host.${message.t}`, target: host, result: sent ? `sent${detail}` : 'offline' });
     log.info({ host, what: message.t, sent, by: req.operator?.name }, 'operator request');
     if (!sent) return reply.code(409).send({ host, sent: false, error: `${host} is not connected: nothing was sent (it is not queued)` });
     return reply.code(202).send({ host, sent: true });

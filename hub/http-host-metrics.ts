@@ -9,6 +9,6 @@ export function registerHostMetricsRoute(app: FastifyInstance, deps: { history: 
   app.get<{ Params: { host: string } }>('/api/hosts/:host/metrics', { config: { access: 'viewer' } }, async (req, reply) => {
     if (!deps.fleet.linkOf(req.params.host)) return reply.code(404).send({ error: `unknown host ${req.params.host}` });
     const now = deps.now();
-    return { host: req.params.host, now: now.getTime(), points: deps.history.points(req.params.host, now) };
+    return { host: req.params.host, now: now.getTime(), points: await deps.history.points(req.params.host, now) };
   });
 }

@@ -8,12 +8,13 @@ import { audit, sameOriginOrNone, SESSION_COOKIE } from './auth.js';
 import { loginPage, redirectPage } from './dashboard-page.js';
 import { OidcLogin, OidcLoginError } from './oidc.js';
 import type { HubSettingsFile } from './settings.js';
-import type { AuthStore, Role } from './store-auth.js';
+import { isRole, type Role } from './roles.js';
+import type { AuthStorage } from './storage/port.js';
 
 const STATE_COOKIE = 'moor_oidc';
 
 export interface LoginDeps {
-  auth: AuthStore;
+  auth: AuthStorage;
   logger: pino.Logger;
   now: () => Date;
 }
@@ -26,16 +27,16 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginDeps, s: Hu
     ? new OidcLogin({ ...s.oidc, redirectUrl: s.oidc.redirectUrl ?? `${scheme}://${hostPort(s.listen)}/login/oidc/callback` })
     : null;
   const limited = { config: { access: 'public' as const, rateLimit: { max: 30, timeWindow: 60_000 } } };
-  const page = (reply: FastifyReply, status: number, message: string) =>
+  const page = async (reply: FastifyReply, status: number, message: string) =>
     reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store')
-      .send(loginPage({ message, oidc: oidc !== null, firstRun: deps.auth.userCount() === 0, config: s.file }));
+      .send(loginPage({ message, oidc: oidc !== null, firstRun: (await deps.auth.userCount()) === 0, config: s.file }));
 
-  const openSession = (req: FastifyRequest, reply: FastifyReply, who: { name: string; role: Role; via: string }): void => {
+  const openSession = async (req: FastifyRequest, reply: FastifyReply, who: { name: string; role: Role; via: string }): Promise<void> => {
     const id = randomBytes(32).toString('base64url');
-    deps.auth.expireSessions(deps.now());
-    deps.auth.openSession(id, who, new Date(deps.now().getTime() + s.sessionMs));
+    await deps.auth.expireSessions(deps.now());
+    await deps.auth.openSession(id, who, new Date(deps.now().getTime() + s.sessionMs));
     void reply.setCookie(SESSION_COOKIE, id, { httpOnly: true, sameSite: 'strict', secure: tls, path: '/', maxAge: Math.floor(s.sessionMs / 1000) });
-    audit(deps.auth, req, deps.now(), { action: 'login', target: who.via, result: 'ok' }, { ...who });
+    await audit(deps.auth, req, deps.now(), { action: 'login', target: who.via, result: 'ok' }, { ...who });
   };
 
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 4096 }, (_req, body, done) => {
@@ -45,19 +46,20 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginDeps, s: Hu
   app.post<{ Body: Record<string, string> | undefined }>('/login', { ...limited, bodyLimit: 4096 }, async (req, reply) => {
     if (!sameOriginOrNone(req, tls)) return page(reply, 403, 'Cross-origin login refused.');
     const token = typeof req.body?.['token'] === 'string' ? req.body['token'].trim() : '';
-    const user = token ? deps.auth.userForToken(token) : null;
+    const row = token ? await deps.auth.userForToken(token) : null;
+    const user = row && isRole(row.role) ? { name: row.name, role: row.role } : null;
     if (!user) {
-      audit(deps.auth, req, deps.now(), { action: 'login', target: 'token', result: 'refused' }, null);
+      await audit(deps.auth, req, deps.now(), { action: 'login', target: 'token', result: 'refused' }, null);
       log.warn({ remote: req.ip }, 'refused a dashboard login with an unknown token');
       return page(reply, 401, 'Unknown or revoked token.');
     }
-    openSession(req, reply, { name: user.name, role: user.role, via: 'session' });
+    await openSession(req, reply, { name: user.name, role: user.role, via: 'session' });
     return reply.redirect('/', 303);
   });
   app.post('/logout', { config: { access: 'viewer' }, bodyLimit: 1024 }, async (req, reply) => {
     const id = req.cookies[SESSION_COOKIE];
-    if (id) deps.auth.closeSession(id);
-    audit(deps.auth, req, deps.now(), { action: 'logout', target: req.operator?.via ?? '', result: 'ok' });
+    if (id) await deps.auth.closeSession(id);
+    await audit(deps.auth, req, deps.now(), { action: 'logout', target: req.operator?.via ?? '', result: 'ok' });
     void reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.redirect('/login', 303);
   });
@@ -80,17 +82,17 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginDeps, s: Hu
     try {
       const query = req.url.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
       const who = await oidc.finish(query, state);
-      if (deps.auth.oidcLogin(who, deps.now()) === 'revoked') {
-        audit(deps.auth, req, deps.now(), { action: 'login', target: 'oidc', result: 'refused: revoked by an admin' }, { name: who.name, role: who.role, via: 'oidc' });
+      if ((await deps.auth.oidcLogin(who, deps.now())) === 'revoked') {
+        await audit(deps.auth, req, deps.now(), { action: 'login', target: 'oidc', result: 'refused: revoked by an admin' }, { name: who.name, role: who.role, via: 'oidc' });
         log.warn({ remote: req.ip, name: who.name }, 'refused an OpenID login: the user was revoked on the hub');
         return page(reply, 403, `Access revoked: an admin of this hub revoked ${who.name}. Signing in again at the provider does not restore it; ask an admin.`);
       }
-      openSession(req, reply, { name: who.name, role: who.role, via: 'oidc' });
+      await openSession(req, reply, { name: who.name, role: who.role, via: 'oidc' });
       // A page, not a redirect: the Strict cookie is sent only on a navigation this site starts.
       return reply.type('text/html; charset=utf-8').send(redirectPage('/'));
     } catch (err) {
       const message = err instanceof OidcLoginError ? err.message : 'login failed';
-      audit(deps.auth, req, deps.now(), { action: 'login', target: 'oidc', result: `refused: ${message}` }, null);
+      await audit(deps.auth, req, deps.now(), { action: 'login', target: 'oidc', result: `refused: ${message}` }, null);
       log.warn({ remote: req.ip, err: (err as Error).message }, 'refused an OpenID login');
       return page(reply, 403, message);
     }

@@ -10,14 +10,14 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type pino from 'pino';
 import { allows, authenticate, bearerOf, ownOrigin, refuse, type Access } from './auth.js';
 import type { HubSettingsFile } from './settings.js';
-import type { AuthStore } from './store-auth.js';
+import type { AuthStorage } from './storage/port.js';
 
 /** Body caps: API bodies are tiny; the push webhook gets a little more (checked while it streams). */
 export const BODY_LIMIT = 64 * 1024;
 export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
 
 export interface HttpServerDeps {
-  auth: AuthStore;
+  auth: AuthStorage;
   logger: pino.Logger;
   now: () => Date;
 }
@@ -67,7 +67,7 @@ export async function createHttpServer(deps: HttpServerDeps, s: HubSettingsFile)
     const access: Access = config.access ?? 'admin';
     if (access === 'public' || access === 'webhook') return;
     if (access === 'metrics' && s.metricsToken !== null && bearerOf(req) === s.metricsToken) return;
-    const verdict = authenticate(req, deps.auth, deps.now(), ownOrigin(req, tls));
+    const verdict = await authenticate(req, deps.auth, deps.now(), ownOrigin(req, tls));
     if (!verdict.ok) {
       if (config.page && verdict.status === 401 && req.method === 'GET') return reply.redirect('/login', 302);
       if (verdict.status === 403) log.warn({ remote: req.ip, url: req.url.slice(0, 200) }, verdict.message);

@@ -3,7 +3,7 @@
 
 import * as client from 'openid-client';
 import type { OidcSettings } from './settings.js';
-import { isRole, ROLES, type Role } from './store-auth.js';
+import { isRole, ROLES, type Role } from './roles.js';
 
 interface Pending {
   verifier: string;

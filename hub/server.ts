@@ -1,12 +1,12 @@
-// Wires the hub: SQLite store, fleet state, agent websocket endpoint, HTTP API and dashboard,
+// Wires the hub: storage (SQLite or PostgreSQL), fleet state, agent websocket endpoint, HTTP API and dashboard,
 // alerts, and the timers that flush state and check for offline hosts. `moor hub` runs this.
 
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type pino from 'pino';
 import { AgentEndpoint } from './agent-endpoint.js';
+import { ClusterNode, CLUSTER_DEFAULTS, type ClusterOptions } from './cluster-node.js';
 import { createWebhookAlerts, type AlertSink } from './alerts.js';
-import { openHubDatabase, type HubDb } from './db.js';
 import { Fleet } from './fleet.js';
 import { registerAdminRoutes } from './http-admin.js';
 import { registerApiRoutes } from './http-api.js';
@@ -14,15 +14,14 @@ import { registerBreakGlassRoutes } from './http-break-glass.js';
 import { registerLoginRoutes } from './http-login.js';
 import { createHttpServer } from './http-server.js';
 import type { HubSettingsFile } from './settings.js';
-import { AuthStore } from './store-auth.js';
-import { HubStore } from './store.js';
+import { openHubStorage } from './storage/open.js';
+import type { AuthStorage, HostStorage, HubStorage } from './storage/port.js';
 import { registerHostMetricsRoute } from './http-host-metrics.js';
 import { MetricsHistory } from './metrics-history.js';
 import { registerRolloutRoutes } from './rollouts/http.js';
 import { ROLLOUT_PAGE_HTML, ROLLOUT_PAGE_SCRIPT } from './rollouts/page.js';
 import { gitRolloutRepo, type RolloutRepo } from './rollouts/repo.js';
 import { RolloutRunner } from './rollouts/runner.js';
-import { RolloutStore } from './rollouts/store.js';
 
 export interface HubDeps {
   logger: pino.Logger;
@@ -35,10 +34,12 @@ export interface HubDeps {
 
 export interface HubOptions {
   settings: HubSettingsFile;
-  /** How often the in-memory host records are written to SQLite. */
+  /** How often the in-memory host records are written to storage. */
   flushMs?: number;
   /** How often the hub pings agents (and re-checks their tokens). */
   pingMs?: number;
+  /** Lease and refresh periods when several hubs share a PostgreSQL database. */
+  cluster?: Partial<ClusterOptions>;
 }
 
 export interface Hub {
@@ -46,37 +47,49 @@ export interface Hub {
   stop(): Promise<void>;
   readonly fleet: Fleet;
   readonly endpoint: AgentEndpoint;
-  readonly store: HubStore;
-  readonly auth: AuthStore;
+  readonly storage: HubStorage;
+  readonly store: HostStorage;
+  readonly auth: AuthStorage;
   readonly rollouts: RolloutRunner;
+  readonly cluster: ClusterNode;
 }
 
-export function createHub(deps: HubDeps, options: HubOptions): Hub {
+/** Opens the storage `database:` names (its schema brought up to date); `start` serves. */
+export async function createHub(deps: HubDeps, options: HubOptions): Promise<Hub> {
   const s = options.settings;
   const log = deps.logger.child({ component: 'hub' });
-  const db: HubDb = openHubDatabase(s.database);
-  const store = new HubStore({ db });
+  const storage = await openHubStorage({ database: s.database, password: s.databasePassword });
+  const store = storage.hosts;
+  const auth = storage.auth;
   const alerts = deps.alerts ?? createWebhookAlerts({ logger: deps.logger }, { url: s.alerts.url, timeoutMs: s.alerts.timeoutMs });
   const fleet = new Fleet(
     { store, logger: deps.logger, now: deps.now, alerts },
     { offlineAfterMs: s.offlineAfterMs, suspendedAfterMs: s.alerts.suspendedAfterMs, eventsPerHost: s.eventsPerHost, eventBytesPerHost: s.eventBytesPerHost },
   );
-  const auth = new AuthStore({ db });
-  const history = new MetricsHistory({ db });
-  fleet.onHeartbeat((host, metrics, at) => history.record(host, metrics, at));
-  const endpoint = new AgentEndpoint({ fleet, store, logger: deps.logger }, { path: '/agent', pingMs: options.pingMs ?? 30_000, maxPayload: 4 * 1024 * 1024 });
+  const history = new MetricsHistory({ metrics: storage.metrics });
+  fleet.onHeartbeat((host, metrics, at) => {
+    history.record(host, metrics, at).catch((err: unknown) => deps.logger.warn({ host, err }, 'cannot store the heartbeat figures for the host charts'));
+  });
+  let node: ClusterNode | null = null;
+  const relay = (host: string, message: Parameters<ClusterNode['relay']>[1]): boolean => node?.relay(host, message) ?? false;
+  const endpoint = new AgentEndpoint({ fleet, store, logger: deps.logger, relay }, { path: '/agent', pingMs: options.pingMs ?? 30_000, maxPayload: 4 * 1024 * 1024 });
   const rollouts = new RolloutRunner(
-    { store: new RolloutStore({ db, now: deps.now }), fleet, requestSync: (host, reason) => void endpoint.requestSync(host, reason), repo: deps.rolloutRepo ?? (s.fleet ? gitRolloutRepo(s.fleet) : null), alerts, logger: deps.logger, now: deps.now },
+    { store: storage.rollouts, fleet, requestSync: (host, reason) => void endpoint.requestSync(host, reason), repo: deps.rolloutRepo ?? (s.fleet ? gitRolloutRepo(s.fleet) : null), alerts, logger: deps.logger, now: deps.now },
     { tickMs: 250 },
   );
+  const cluster = new ClusterNode(
+    { cluster: storage.cluster, store, fleet, endpoint: () => endpoint, rollouts, logger: deps.logger, now: deps.now },
+    { ...CLUSTER_DEFAULTS, ...options.cluster },
+  );
+  node = cluster;
   let app: FastifyInstance | null = null;
 
   async function build(): Promise<FastifyInstance> {
     const instance = await createHttpServer({ auth, logger: deps.logger, now: deps.now }, s);
     registerLoginRoutes(instance, { auth, logger: deps.logger, now: deps.now }, s);
-    registerApiRoutes(instance, { fleet, endpoint, store, auth, logger: deps.logger, now: deps.now, extraMetrics: () => rollouts.metrics() }, { webhookSecret: s.webhookSecret });
+    registerApiRoutes(instance, { fleet, endpoint, store, auth, logger: deps.logger, now: deps.now, extraMetrics: () => [...rollouts.metrics(), '# HELP moor_hub_leader 1 when this hub runs the rollouts and fleet alerts.', '# TYPE moor_hub_leader gauge', `moor_hub_leader ${cluster.leads() ? 1 : 0}`] }, { webhookSecret: s.webhookSecret });
     registerBreakGlassRoutes(instance, { fleet, endpoint, auth, logger: deps.logger, now: deps.now });
-    registerRolloutRoutes(instance, { runner: rollouts, auth, now: deps.now }, { html: ROLLOUT_PAGE_HTML, script: ROLLOUT_PAGE_SCRIPT });
+    registerRolloutRoutes(instance, { runner: rollouts, auth, now: deps.now, leads: () => cluster.leads() }, { html: ROLLOUT_PAGE_HTML, script: ROLLOUT_PAGE_SCRIPT });
     registerAdminRoutes(instance, { store, auth, now: deps.now });
     registerHostMetricsRoute(instance, { history, fleet, now: deps.now });
     // Agents stay on ws: their bearer token is checked in the upgrade, before the socket is accepted.
@@ -85,45 +98,52 @@ export function createHub(deps: HubDeps, options: HubOptions): Hub {
   }
   const timers: NodeJS.Timeout[] = [];
 
-  function flush(): void {
-    try {
-      fleet.flush();
-    } catch (err) {
-      log.error({ err }, 'cannot write host state');
-    }
-  }
+  /** Runs a periodic task unless its previous run is still under way; failures are logged. */
+  const periodic = (what: string, fn: () => Promise<unknown>) => {
+    let running: Promise<void> | null = null;
+    return (): Promise<void> => {
+      running ??= fn().then(() => undefined, (err: unknown) => log.error({ err }, what)).finally(() => (running = null));
+      return running;
+    };
+  };
+  const flush = periodic('cannot write host state', () => fleet.flush());
+  const check = periodic('cannot check hosts', () => fleet.check({ alerts: cluster.leads() }));
 
   return {
     fleet,
     endpoint,
+    storage,
     store,
     auth,
     rollouts,
+    cluster,
     async start() {
+      await fleet.load();
       app = await build();
       await app.listen({ port: s.listen.port, host: s.listen.host });
       const server = app.server;
-      timers.push(setInterval(flush, options.flushMs ?? 2000));
-      rollouts.start();
-      timers.push(setInterval(() => fleet.check(), Math.max(250, Math.min(5000, s.offlineAfterMs / 4))));
+      timers.push(setInterval(() => void flush(), options.flushMs ?? 2000));
+      await cluster.start();
+      timers.push(setInterval(() => void check(), Math.max(250, Math.min(5000, s.offlineAfterMs / 4))));
       const address = server.address() as AddressInfo;
       log.info({ listen: `${address.address}:${address.port}`, tls: s.tls !== null, database: s.database }, 'hub listening');
-      if (auth.userCount() === 0) {
+      if ((await auth.userCount()) === 0) {
         log.warn(`no operator yet: nothing but /healthz answers. Create the first admin with: moor hub user add NAME --role admin --config ${s.file}`);
       }
       return { host: address.address, port: address.port };
     },
     async stop() {
       for (const t of timers) clearInterval(t);
-      await rollouts.stop();
+      await cluster.stop();
       await endpoint.close();
       if (app) {
         app.server.closeAllConnections();
         await app.close();
       }
-      flush();
+      await flush();
+      await fleet.flush().catch((err: unknown) => log.error({ err }, 'cannot write host state'));
       await alerts.drain();
-      db.close();
+      await storage.close();
       log.info('hub stopped');
     },
   };

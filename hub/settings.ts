@@ -12,7 +12,10 @@ import type { FleetRepoSettings } from './rollouts/repo.js';
 export interface HubSettingsFile {
   file: string;
   listen: { host: string; port: number };
+  /** A SQLite file (absolute), or a PostgreSQL URL without a password. */
   database: string;
+  /** PostgreSQL's password, read from `database.passwordFile`; null for SQLite. Never logged. */
+  databasePassword: string | null;
   offlineAfterMs: number;
   /** HMAC secret of the git push webhook; null disables the webhook. Never logged. */
   webhookSecret: string | null;
@@ -54,7 +57,11 @@ const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
 
 const schema = z.strictObject({
   listen: z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, 'expected HOST:PORT').default('127.0.0.1:7070'),
-  database: z.string().min(1).default('/var/lib/moor-hub/hub.db'),
+  // A SQLite file, or PostgreSQL: `database: {url: postgres://user@host:port/db, passwordFile: F}`.
+  database: z.union([
+    z.string().min(1),
+    z.strictObject({ url: z.string().regex(/^postgres(ql)?:\/\//i, 'expected postgres://user@host:port/db'), passwordFile: z.string().min(1).optional() }),
+  ]).default('/var/lib/moor-hub/hub.db'),
   offlineAfter: duration.default(60_000),
   webhookSecretFile: z.string().min(1).optional(),
   alerts: z
@@ -139,13 +146,20 @@ export function parseHubSettings(text: string, file: string): HubSettingsFile {
     }
   };
   const webhookSecret = secret(['webhookSecretFile'], s.webhookSecretFile);
+  const db = typeof s.database === 'string' ? { url: s.database, passwordFile: undefined } : s.database;
+  const postgres = /^postgres(ql)?:\/\//i.test(db.url);
+  if (postgres && hasPassword(db.url)) {
+    problems.push({ file, line: lineOf(doc, lines, ['database']), key: 'database', message: 'the password goes in a file (database: {url, passwordFile}), not in the URL' });
+  }
+  const databasePassword = postgres ? secret(typeof s.database === 'string' ? ['database'] : ['database', 'passwordFile'], db.passwordFile) : null;
   const metricsToken = secret(['metricsTokenFile'], s.metricsTokenFile);
   const clientSecret = s.oidc ? secret(['oidc', 'clientSecretFile'], s.oidc.clientSecretFile) : null;
   if (problems.length > 0) throw new SettingsError(problems);
   return {
     file,
     listen: { host, port },
-    database: resolve(base, s.database),
+    database: postgres ? db.url : resolve(base, db.url),
+    databasePassword,
     offlineAfterMs: s.offlineAfter,
     webhookSecret,
     alerts: { url: s.alerts.url ?? null, suspendedAfterMs: s.alerts.suspendedAfter, timeoutMs: s.alerts.timeout },
@@ -161,6 +175,14 @@ export function parseHubSettings(text: string, file: string): HubSettingsFile {
     sessionMs: s.session,
     fleet: s.fleet ? fleetRepo(s.fleet, base) : null,
   };
+}
+
+function hasPassword(url: string): boolean {
+  try {
+    return new URL(url).password !== '';
+  } catch {
+    return false;
+  }
 }
 
 type FleetInput = NonNullable<z.infer<typeof schema>['fleet']>;

@@ -25,6 +25,7 @@ stop_bed() {
     rm -f "$f"
   done
   bash test/bed/docker.sh stop
+  bash test/bed/postgres.sh stop
   # Second engines of the drills (each in .test-bed/NAME), should a drill have died before its end.
   local bed
   for bed in "$BED_ROOT"/*/; do
@@ -44,6 +45,8 @@ say "test bed"
 bash test/bed/docker.sh start
 eval "$(bash test/bed/docker.sh env)"
 bash test/bed/images.sh
+bash test/bed/postgres.sh start
+eval "$(bash test/bed/postgres.sh env)"
 
 DIRS=()
 for d in build/test/unit build/test/integration build/test/e2e; do
@@ -58,5 +61,12 @@ say "tests: ${DIRS[*]}"
 set +e
 node --test --test-concurrency=1 "${DIRS[@]}"
 rc=$?
+# The hub's tests once more with the hub on PostgreSQL (the bed's server, a fresh database each).
+if [[ -d build/test/integration/hub ]]; then
+  say "tests: build/test/integration/hub/ on PostgreSQL"
+  MOOR_TEST_HUB_DB=postgres node --test --test-concurrency=1 build/test/integration/hub/
+  pg_rc=$?
+  [[ $rc -ne 0 ]] || rc=$pg_rc
+fi
 set -e
 exit "$rc"

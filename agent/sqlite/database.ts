@@ -1,5 +1,5 @@
 // Opens a SQLite file in WAL mode and brings its schema up to date: the one place that knows how
-// a file is opened, shared by the agent's state database (store/) and the hub's (hub/db.ts).
+// a file is opened, shared by the agent's state database (store/) and the hub's (hub/storage/).
 
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';

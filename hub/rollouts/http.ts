@@ -8,7 +8,7 @@ import { FleetInvalidError } from '../../fleet/fleet.js';
 import { FleetGitError } from '../../fleet/git.js';
 import { parseSelector, SelectorSyntaxError } from '../../fleet/selector.js';
 import { audit } from '../auth.js';
-import type { AuthStore } from '../store-auth.js';
+import type { AuthStorage } from '../storage/port.js';
 import { checkAmount, RolloutSpecError, totalPhases, type Rollout, type RolloutHead } from './model.js';
 import { RolloutCommandError } from './planner.js';
 import { RolloutUnavailableError, type RolloutInput, type RolloutRunner } from './runner.js';
@@ -75,18 +75,25 @@ function idOf(req: FastifyRequest<IdParams>): number {
   return Number.isSafeInteger(id) && id > 0 ? id : 0;
 }
 
-export function registerRolloutRoutes(app: FastifyInstance, deps: { runner: RolloutRunner; auth: AuthStore; now: () => Date }, page: { html: string; script: string } | null): void {
+export function registerRolloutRoutes(app: FastifyInstance, deps: { runner: RolloutRunner; auth: AuthStorage; now: () => Date; leads?: () => boolean }, page: { html: string; script: string } | null): void {
   const viewer = { config: { access: 'viewer' as const } };
-  const operator = { config: { access: 'operator' as const }, bodyLimit: 8 * 1024 };
+  // Several hubs on one database: rollouts run on the one holding the lease; the others send callers there.
+  const operator = {
+    config: { access: 'operator' as const },
+    bodyLimit: 8 * 1024,
+    preHandler: async (_req: FastifyRequest, reply: FastifyReply) => {
+      if (deps.leads && !deps.leads()) return reply.code(503).header('retry-after', '2').send({ error: 'another hub runs the rollouts now: send this to it (see moor_hub_leader in /metrics)' });
+    },
+  };
   if (page !== null) {
     for (const path of ['/rollouts', '/rollouts/:id']) {
       app.get(path, { config: { access: 'viewer', page: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page.html));
     }
     app.get('/rollouts.js', viewer, async (_req, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-store').send(page.script));
   }
-  app.get('/api/rollouts', viewer, async () => ({ rollouts: deps.runner.list().map(summary) }));
+  app.get('/api/rollouts', viewer, async () => ({ rollouts: (await deps.runner.list()).map(summary) }));
   app.get<IdParams>('/api/rollouts/:id', viewer, async (req, reply) => {
-    const r = deps.runner.get(idOf(req));
+    const r = await deps.runner.get(idOf(req));
     return r ? detail(r) : reply.code(404).send({ error: `no rollout ${req.params.id}` });
   });
   app.post('/api/rollouts', operator, async (req, reply) => {
@@ -94,10 +101,10 @@ export function registerRolloutRoutes(app: FastifyInstance, deps: { runner: Roll
     if (!parsed.success) return reply.code(400).send({ error: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') });
     try {
       const r = await deps.runner.create(toInput(parsed.data), req.operator?.name ?? '?');
-      audit(deps.auth, req, deps.now(), { action: 'rollout.start', target: `rollout ${r.id}`, result: `${r.hosts.length} hosts, commit ${r.spec.fleetCommit.slice(0, 12)}` });
+      await audit(deps.auth, req, deps.now(), { action: 'rollout.start', target: `rollout ${r.id}`, result: `${r.hosts.length} hosts, commit ${r.spec.fleetCommit.slice(0, 12)}` });
       return reply.code(201).send(detail(r));
     } catch (err) {
-      audit(deps.auth, req, deps.now(), { action: 'rollout.start', target: parsed.data.selector || '(all hosts)', result: `refused: ${err instanceof Error ? err.message : String(err)}` });
+      await audit(deps.auth, req, deps.now(), { action: 'rollout.start', target: parsed.data.selector || '(all hosts)', result: `refused: ${err instanceof Error ? err.message : String(err)}` });
       return fail(reply, err);
     }
   });
@@ -110,10 +117,10 @@ export function registerRolloutRoutes(app: FastifyInstance, deps: { runner: Roll
       try {
         const cmd = verb === 'abort' ? { kind: verb, revert } : { kind: verb };
         const r = await deps.runner.command(idOf(req), cmd, req.operator?.name ?? '?');
-        audit(deps.auth, req, deps.now(), { action, target: `rollout ${r.id}`, result: r.status });
+        await audit(deps.auth, req, deps.now(), { action, target: `rollout ${r.id}`, result: r.status });
         return summary(r);
       } catch (err) {
-        audit(deps.auth, req, deps.now(), { action, target: `rollout ${req.params.id}`, result: `refused: ${err instanceof Error ? err.message : String(err)}` });
+        await audit(deps.auth, req, deps.now(), { action, target: `rollout ${req.params.id}`, result: `refused: ${err instanceof Error ? err.message : String(err)}` });
         return fail(reply, err);
       }
     });

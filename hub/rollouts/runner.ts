@@ -12,7 +12,7 @@ import { command, decide, published, publishFailed, recovered, revertPublished, 
 import { publishingHosts } from './recovery.js';
 import type { PreparedCommit, RolloutRepo } from './repo.js';
 import { confirmedOutcome, OutcomeBook, outcomeOfEvent, outcomeOfStatus } from './reports.js';
-import type { RolloutStore } from './store.js';
+import type { RolloutStorage } from '../storage/port.js';
 
 export class RolloutUnavailableError extends Error {
   readonly code = 'ROLLOUT_UNAVAILABLE';
@@ -23,7 +23,7 @@ export class RolloutUnavailableError extends Error {
 }
 
 export interface RunnerDeps {
-  store: RolloutStore;
+  store: RolloutStorage;
   fleet: Pick<Fleet, 'onReport' | 'linkOf'>;
   /** Asks a host to sync now (the hub's agent endpoint). */
   requestSync: (host: string, reason: string) => void;
@@ -52,6 +52,8 @@ interface Entry {
   /** Host rows changed since the last save (latest version of each). */
   unsavedHosts: Map<string, RolloutHost>;
   savedAt: number;
+  /** The stores of this rollout's state, one after the other: a later one never lands first. */
+  saving: Promise<void>;
 }
 
 const STEP_GAP_MS = 100;
@@ -79,8 +81,8 @@ export class RolloutRunner {
     deps.fleet.onReport((host, report) => this.onReport(host, report));
   }
 
-  start(): void {
-    for (const r of this.deps.store.active()) {
+  async start(): Promise<void> {
+    for (const r of await this.deps.store.active()) {
       // A publish cut short by the restart: the host branches say which pushes happened (recovery.ts).
       this.track(r, null).recover = publishingHosts(r).length > 0;
       for (const h of r.hosts) {
@@ -99,14 +101,15 @@ export class RolloutRunner {
     this.timer = null;
     await Promise.allSettled([...this.entries.values()].map((e) => e.lock));
     for (const e of this.entries.values()) if (e.unsaved) this.save(e);
+    await Promise.allSettled([...this.entries.values()].map((e) => e.saving));
   }
 
-  list(limit = 50): RolloutHead[] {
-    return this.deps.store.list(limit).map((r) => this.entries.get(r.id)?.r ?? r);
+  async list(limit = 50): Promise<RolloutHead[]> {
+    return (await this.deps.store.list(limit)).map((r) => this.entries.get(r.id)?.r ?? r);
   }
 
-  get(id: number): Rollout | null {
-    return this.entries.get(id)?.r ?? this.deps.store.get(id);
+  async get(id: number): Promise<Rollout | null> {
+    return this.entries.get(id)?.r ?? (await this.deps.store.get(id));
   }
 
   active(): Rollout[] {
@@ -134,7 +137,7 @@ export class RolloutRunner {
     const base = prepared.hosts.map((h) => ({ host: h.host, branch: h.branch, labels: h.labels, phase: 'pending' as const, commit: null, previous: null, revertCommit: null, publishedAt: null, reason: '', evidence: null }));
     const { hosts, waveCount } = assignWaves(base, spec.waves);
     const at = this.deps.now();
-    const r = this.deps.store.create({
+    const r = await this.deps.store.create({
       spec, createdBy: by, createdAt: at.toISOString(), status: 'running', wave: 0, waveCount, waveStartedAt: null, nextWaveAt: null,
       hosts, timeline: [{ at: at.toISOString(), text: `created by ${by}: ${hosts.length} host(s) in ${waveCount} wave(s), fleet commit ${spec.fleetCommit.slice(0, 12)}` }], haltReason: null, version: 1,
       ...summarise(hosts, waveCount, spec),
@@ -148,7 +151,7 @@ export class RolloutRunner {
   async command(id: number, cmd: Command, by: string): Promise<Rollout> {
     const e = this.entries.get(id);
     if (!e) {
-      const stored = this.deps.store.get(id);
+      const stored = await this.deps.store.get(id);
       if (!stored) throw new RolloutUnavailableError(`no rollout ${id}`, 404);
       if (!(cmd.kind === 'abort' && cmd.revert)) throw new RolloutUnavailableError(`rollout ${id} is ${stored.status}`, 409);
       this.track(stored, null);
@@ -183,7 +186,7 @@ export class RolloutRunner {
   private track(r: Rollout, prepared: PreparedCommit | null): Entry {
     const hosts = new Set(r.hosts.map((h) => h.host));
     // The first pass reads every host once (a restarted hub may already hold their reports).
-    const e: Entry = { r, hosts, prepared, lock: Promise.resolve(), busy: false, dirty: true, changed: new Set(hosts), recover: false, retryAt: 0, unsaved: false, unsavedHosts: new Map(), savedAt: 0 };
+    const e: Entry = { r, hosts, prepared, lock: Promise.resolve(), busy: false, dirty: true, changed: new Set(hosts), recover: false, retryAt: 0, unsaved: false, unsavedHosts: new Map(), savedAt: 0, saving: Promise.resolve() };
     this.entries.set(r.id, e);
     return e;
   }
@@ -284,8 +287,21 @@ export class RolloutRunner {
   }
 
   private save(e: Entry): void {
-    this.deps.store.save(e.r, [...e.unsavedHosts.values()]);
+    // The store serialises the rollout's row and these host rows before it returns its promise,
+    // and commits one rollout's saves in order: a later one never lands first.
+    const hosts = [...e.unsavedHosts.values()];
     e.unsavedHosts.clear();
+    const r = e.r;
+    const saved = this.deps.store.save(r, hosts).catch((err: unknown) => {
+      this.log.error({ rollout: r.id, err }, 'cannot store the rollout');
+      // Written again with the next save, in their latest state.
+      for (const h of hosts) {
+        const now = e.r.hosts[indexOf(e.r, h.host)];
+        if (now && !e.unsavedHosts.has(h.host)) e.unsavedHosts.set(h.host, now);
+      }
+      e.unsaved = true;
+    });
+    e.saving = e.saving.then(() => saved);
     e.unsaved = false;
     e.savedAt = this.deps.now().getTime();
   }

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { openHubDatabase } from '../../hub/db.js';
-import { HubStore, type HostRow } from '../../hub/store.js';
+import { openSqliteStorage } from '../../hub/storage/open.js';
+import type { HostRow } from '../../hub/storage/port.js';
 import { hubFixture, statusOf, waitFor, type HubFixture } from '../integration/hub/hub-process.js';
 
 const HOSTS: Record<string, Record<string, string>> = {
@@ -21,15 +21,15 @@ const HOSTS: Record<string, Record<string, string>> = {
   'plain-1': {},
 };
 
-function seed(file: string): void {
-  const db = openHubDatabase(file);
+async function seed(file: string): Promise<void> {
+  const storage = openSqliteStorage(file);
   const now = new Date().toISOString();
   const rows: HostRow[] = Object.entries(HOSTS).map(([host, labels]) => ({
     host, branch: `hosts/${host}`, version: '0.1.0', inventory: null, status: statusOf(host, { labels }), metrics: null, summary: null,
     lastSeen: now, lastSeq: 0, firstSeen: now,
   }));
-  new HubStore({ db }).saveHosts(rows);
-  db.close();
+  await storage.hosts.saveHosts(rows);
+  await storage.close();
 }
 
 /** The host names in the table, in order (polled from here: the page's CSP refuses evaluated strings). */
@@ -48,7 +48,7 @@ describe('dashboard label selector', () => {
 
   before(async () => {
     hub = await hubFixture();
-    seed(join(hub.dir, 'hub.db'));
+    await seed(join(hub.dir, 'hub.db'));
     await hub.start();
     userDataDir = mkdtempSync(join(tmpdir(), 'moor-chromium-labels-'));
     context = await chromium.launchPersistentContext(userDataDir, {

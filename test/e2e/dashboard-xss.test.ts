@@ -9,15 +9,14 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type BrowserContext } from 'playwright-core';
 import type { HeartbeatSummary, HostMetrics } from '../../agent/contracts/hub-protocol.js';
-import { openHubDatabase } from '../../hub/db.js';
-import { HubStore } from '../../hub/store.js';
+import { openSqliteStorage } from '../../hub/storage/open.js';
 import { hubFixture, statusOf, waitFor, type HubFixture } from '../integration/hub/hub-process.js';
 import { heartbeat, rawAgent } from '../integration/hub/raw-agent.js';
 
 const XSS = `<img src=x onerror="document.title='pwned'">`;
 
-function seedHostile(file: string): void {
-  const db = openHubDatabase(file);
+async function seedHostile(file: string): Promise<void> {
+  const storage = openSqliteStorage(file);
   const now = new Date().toISOString();
   // Casts on purpose: these are the wrongly typed values an unchecked hub used to store.
   const summary = { applied: 'a'.repeat(40), head: 'b'.repeat(40), state: XSS, healthy: XSS, unhealthy: XSS, suspended: false, outbox: XSS } as unknown as HeartbeatSummary;
@@ -28,8 +27,8 @@ function seedHostile(file: string): void {
     drift: [{ resource: XSS, detail: XSS }],
     suspended: { until: XSS, reason: XSS, since: now },
   });
-  new HubStore({ db }).saveHosts([{ host: 'xss-host', branch: XSS, version: XSS, inventory: null, status, metrics, summary, lastSeen: now, lastSeq: 0, firstSeen: now }]);
-  db.close();
+  await storage.hosts.saveHosts([{ host: 'xss-host', branch: XSS, version: XSS, inventory: null, status, metrics, summary, lastSeen: now, lastSeq: 0, firstSeen: now }]);
+  await storage.close();
 }
 
 describe('dashboard with hostile values', () => {
@@ -40,7 +39,7 @@ describe('dashboard with hostile values', () => {
   before(async () => {
     hub = await hubFixture();
     dirs.push(hub.dir);
-    seedHostile(join(hub.dir, 'hub.db'));
+    await seedHostile(join(hub.dir, 'hub.db'));
     await hub.start();
     const userDataDir = mkdtempSync(join(tmpdir(), 'moor-chromium-'));
     dirs.push(userDataDir);

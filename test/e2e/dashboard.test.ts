@@ -15,16 +15,15 @@ import { createHeartbeatSampler } from '../../agent/reporter/host-metrics.js';
 import { createReporter, type Reporter } from '../../agent/reporter/reporter.js';
 import type { HubMessage } from '../../agent/contracts/hub-protocol.js';
 import { openDatabase } from '../../agent/store/db.js';
-import { openHubDatabase } from '../../hub/db.js';
-import { HubStore, type HostRow } from '../../hub/store.js';
+import { openSqliteStorage } from '../../hub/storage/open.js';
+import type { HostRow } from '../../hub/storage/port.js';
 import { hubFixture, statusOf, waitFor, type HubFixture } from '../integration/hub/hub-process.js';
 
 const ARTIFACTS = resolve(import.meta.dirname, '../../../test-artifacts');
 const FLEET = 5000;
 
-function seedFleet(file: string): void {
-  const db = openHubDatabase(file);
-  const store = new HubStore({ db });
+async function seedFleet(file: string): Promise<void> {
+  const storage = openSqliteStorage(file);
   const now = Date.now();
   const rows: HostRow[] = [];
   for (let i = 0; i < FLEET; i++) {
@@ -41,8 +40,8 @@ function seedFleet(file: string): void {
     rows.push({ host, branch: `hosts/${host}`, version: '0.1.0', inventory: null, status, metrics: null, summary: null,
       lastSeen: new Date(now - 3_600_000 - i * 1000).toISOString(), lastSeq: 0, firstSeen: new Date(now - 86_400_000).toISOString() });
   }
-  store.saveHosts(rows);
-  db.close();
+  await storage.hosts.saveHosts(rows);
+  await storage.close();
 }
 
 /** Waits on the pager's text (polling from here: the page's CSP refuses evaluated strings). */
@@ -66,7 +65,7 @@ describe('dashboard', () => {
   before(async () => {
     // The live agent must count as online however slow a busy CI machine makes its heartbeats.
     hub = await hubFixture('offlineAfter: 60s\n');
-    seedFleet(join(hub.dir, 'hub.db'));
+    await seedFleet(join(hub.dir, 'hub.db'));
     await hub.start();
     const stateDir = mkdtempSync(join(tmpdir(), 'moor-dash-agent-'));
     dirs.push(stateDir, hub.dir);

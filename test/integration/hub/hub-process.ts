@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { StatusSnapshot } from '../../../agent/contracts/status-model.js';
+import { hubDatabaseYaml } from '../../bed/postgres-db.js';
 
 /** The real `moor` entry (build/agent/main.js); the hub's own small entry when main is not built. */
 const MAIN = resolve(import.meta.dirname, '../../../agent/main.js');
@@ -46,7 +47,12 @@ export interface HubFixture {
   pid(): number;
 }
 
-export async function hubFixture(extraYaml = ''): Promise<HubFixture> {
+/**
+ * A hub in a temp folder. `database` is hub.yaml's `database:` line: by default a SQLite file, or a
+ * fresh PostgreSQL database when MOOR_TEST_HUB_DB=postgres (two hubs share one by passing the same line).
+ * `entry` replaces the `moor hub` command line (the rollout simulation's hub).
+ */
+export async function hubFixture(extraYaml = '', database?: string, entry?: (config: string) => string[]): Promise<HubFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'moor-hub-'));
   const port = await freePort();
   const secret = 'webhook-secret-for-tests';
@@ -56,7 +62,7 @@ export async function hubFixture(extraYaml = ''): Promise<HubFixture> {
   writeFileSync(join(dir, 'metrics-token'), metricsToken + '\n');
   // 2 s lets the offline tests run fast; a test whose hosts must stay online on a busy machine sets its own.
   const offline = /^offlineAfter:/m.test(extraYaml) ? '' : 'offlineAfter: 2s\n';
-  writeFileSync(config, `listen: 127.0.0.1:${port}\ndatabase: ./hub.db\n${offline}webhookSecretFile: webhook-secret\nmetricsTokenFile: metrics-token\n${extraYaml}`);
+  writeFileSync(config, `listen: 127.0.0.1:${port}\n${database ?? (await hubDatabaseYaml())}${offline}webhookSecretFile: webhook-secret\nmetricsTokenFile: metrics-token\n${extraYaml}`);
   const logFile = join(dir, 'hub.log');
   let child: ChildProcess | null = null;
   const cli = (args: string[]): string => {
@@ -65,7 +71,8 @@ export async function hubFixture(extraYaml = ''): Promise<HubFixture> {
     const lines = r.stdout.trim().split('\n');
     return lines[lines.length - 1] ?? '';
   };
-  const adminToken = cli(['user', 'add', 'test-admin', '--role', 'admin']);
+  // Hubs sharing a database share their operators too: each fixture's admin gets a name of its own there.
+  const adminToken = cli(['user', 'add', database === undefined ? 'test-admin' : `test-admin-${port}`, '--role', 'admin']);
   return {
     dir,
     config,
@@ -84,7 +91,7 @@ export async function hubFixture(extraYaml = ''): Promise<HubFixture> {
     },
     async start(): Promise<void> {
       const out = openSync(logFile, 'a');
-      child = spawn(process.execPath, [HUB_ENTRY, 'hub', '--config', config], { stdio: ['ignore', out, out] });
+      child = spawn(process.execPath, entry ? entry(config) : [HUB_ENTRY, 'hub', '--config', config], { stdio: ['ignore', out, out] });
       // Room for a busy machine: a hub loading thousands of hosts may take a while to listen.
       const deadline = Date.now() + 30_000;
       while (Date.now() < deadline) {

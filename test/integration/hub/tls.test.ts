@@ -12,6 +12,7 @@ import pino from 'pino';
 import { createHeartbeatSampler } from '../../../agent/reporter/host-metrics.js';
 import { createReporter, type Reporter } from '../../../agent/reporter/reporter.js';
 import { openDatabase } from '../../../agent/store/db.js';
+import { hubDatabaseYaml } from '../../bed/postgres-db.js';
 import { freePort, HUB_ENTRY, sleep, statusOf, waitFor } from './hub-process.js';
 
 const logger = pino({ level: 'silent' });
@@ -68,7 +69,7 @@ describe('the hub over TLS', () => {
     assert.equal(ssl.status, 0, String(ssl.stderr));
     port = await freePort();
     const config = join(dir, 'hub.yaml');
-    writeFileSync(config, `listen: 127.0.0.1:${port}\ndatabase: ./hub.db\ntls: { cert: ${cert}, key: ${key} }\n`);
+    writeFileSync(config, `listen: 127.0.0.1:${port}\n${await hubDatabaseYaml()}tls: { cert: ${cert}, key: ${key} }\n`);
     const add = spawnSync(process.execPath, [HUB_ENTRY, 'hub', 'token', 'add', 'tls-host', '--config', config], { encoding: 'utf8' });
     assert.equal(add.status, 0, add.stderr);
     token = add.stdout.trim().split('\n').pop() ?? '';

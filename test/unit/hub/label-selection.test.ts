@@ -3,20 +3,20 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import pino from 'pino';
-import { openHubDatabase } from '../../../hub/db.js';
 import { Fleet } from '../../../hub/fleet.js';
-import { HubStore } from '../../../hub/store.js';
+import { openSqliteStorage } from '../../../hub/storage/open.js';
 import { parseSelector } from '../../../fleet/selector.js';
 
 function fleetWith(hosts: Record<string, Record<string, string> | undefined>): Fleet {
   const fleet = new Fleet(
-    { store: new HubStore({ db: openHubDatabase(':memory:') }), logger: pino({ level: 'silent' }), now: () => new Date('2026-12-01T00:00:00Z'), alerts: { send: () => undefined, drain: async () => undefined } },
+    { store: openSqliteStorage(':memory:').hosts, logger: pino({ level: 'silent' }), now: () => new Date('2026-12-01T00:00:00Z'), alerts: { send: () => undefined, drain: async () => undefined } },
     { offlineAfterMs: 60_000, suspendedAfterMs: 3_600_000, eventsPerHost: 1000, eventBytesPerHost: 16 * 1024 * 1024 },
   );
   for (const [host, labels] of Object.entries(hosts)) {
-    fleet.connected(host);
+    // A heartbeat changes the record at once; the storage (SQLite in memory) needs no wait here.
+    void fleet.connected(host);
     const summary = { applied: null, head: null, state: 'idle' as const, healthy: 1, unhealthy: 0, suspended: false, outbox: 0, ...(labels ? { labels } : {}) };
-    fleet.handle(host, { t: 'heartbeat', at: '2026-12-01T00:00:00Z', metrics: null, summary });
+    void fleet.handle(host, { t: 'heartbeat', at: '2026-12-01T00:00:00Z', metrics: null, summary });
   }
   return fleet;
 }

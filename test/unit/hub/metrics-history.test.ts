@@ -1,28 +1,28 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { HostMetrics } from '../../../agent/contracts/hub-protocol.js';
-import { openHubDatabase } from '../../../hub/db.js';
 import { parseAgentFrame } from '../../../hub/frames.js';
 import { MetricsHistory, pointOf } from '../../../hub/metrics-history.js';
+import { openSqliteStorage } from '../../../hub/storage/open.js';
 
 const MIN = 60_000;
 const metrics = (cpuLoad: number): HostMetrics => ({ cpuLoad, load1: 0.2, memUsed: 1024, memTotal: 4096, disks: [{ path: '/', used: 10, size: 100 }, { path: '/data', used: 90, size: 100 }], uptimeSec: 1, temperature: null });
 
 describe('the heartbeat history behind the host page charts', () => {
-  it('keeps one point per host per 5 minutes: the first heartbeat of each slot', () => {
-    const h = new MetricsHistory({ db: openHubDatabase(':memory:') });
+  it('keeps one point per host per 5 minutes: the first heartbeat of each slot', async () => {
+    const h = new MetricsHistory({ metrics: openSqliteStorage(':memory:').metrics });
     const t0 = Date.parse('2026-12-01T10:00:00Z');
-    for (let s = 0; s < 600; s += 15) h.record('edge-1', metrics(s / 10), new Date(t0 + s * 1000));
-    const points = h.points('edge-1', new Date(t0 + 10 * MIN));
+    for (let s = 0; s < 600; s += 15) await h.record('edge-1', metrics(s / 10), new Date(t0 + s * 1000));
+    const points = await h.points('edge-1', new Date(t0 + 10 * MIN));
     assert.deepEqual(points.map((p) => [p.at - t0, p.cpu]), [[0, 0], [5 * MIN, 30]]);
   });
 
-  it('forgets points older than a day as new ones arrive, so a host never holds more than 289', () => {
-    const h = new MetricsHistory({ db: openHubDatabase(':memory:') });
+  it('forgets points older than a day as new ones arrive, so a host never holds more than 289', async () => {
+    const h = new MetricsHistory({ metrics: openSqliteStorage(':memory:').metrics });
     const t0 = Date.parse('2026-12-01T00:00:00Z');
-    for (let m = 0; m <= 36 * 60; m += 5) h.record('edge-1', metrics(1), new Date(t0 + m * MIN));
+    for (let m = 0; m <= 36 * 60; m += 5) await h.record('edge-1', metrics(1), new Date(t0 + m * MIN));
     const now = new Date(t0 + 36 * 60 * MIN);
-    const points = h.points('edge-1', now);
+    const points = await h.points('edge-1', now);
     assert.equal(points.length, 289);
     assert.equal(points[0]?.at, now.getTime() - 24 * 60 * MIN);
   });

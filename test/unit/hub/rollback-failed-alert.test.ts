@@ -4,21 +4,20 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import pino from 'pino';
 import type { Alert } from '../../../hub/alerts.js';
-import { openHubDatabase } from '../../../hub/db.js';
 import { Fleet } from '../../../hub/fleet.js';
-import { HubStore } from '../../../hub/store.js';
+import { openSqliteStorage } from '../../../hub/storage/open.js';
 
 describe('the hub and a failed rollback', () => {
   it('alerts "failed, rollback failed" and counts the sync as rollback-failed', async () => {
     const alerts: Alert[] = [];
     const fleet = new Fleet(
-      { store: new HubStore({ db: openHubDatabase(':memory:') }), logger: pino({ level: 'silent' }), now: () => new Date('2026-12-01T00:00:00Z'), alerts: { send: (a) => void alerts.push(a), drain: async () => undefined } },
+      { store: openSqliteStorage(':memory:').hosts, logger: pino({ level: 'silent' }), now: () => new Date('2026-12-01T00:00:00Z'), alerts: { send: (a) => void alerts.push(a), drain: async () => undefined } },
       { offlineAfterMs: 60_000, suspendedAfterMs: 3_600_000, eventsPerHost: 1000, eventBytesPerHost: 16 * 1024 * 1024 },
     );
-    fleet.connected('edge-01');
+    await fleet.connected('edge-01');
     const error = { name: 'HealthError', code: 'UNHEALTHY', message: 'container web is exited (exit 1)', handling: 'commit' as const };
     const rollbackError = { name: 'DockerError', code: 'IMAGE_NOT_FOUND', message: 'image not found in its registry: app:1', handling: 'commit' as const };
-    fleet.handle('edge-01', {
+    await fleet.handle('edge-01', {
       t: 'events',
       events: [{ seq: 1, at: '2026-12-01T00:00:00Z', event: { type: 'sync.rollbackFailed', commit: 'b'.repeat(40), to: 'a'.repeat(40), error, rollbackError } }],
     });

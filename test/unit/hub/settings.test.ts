@@ -64,4 +64,23 @@ describe('hub settings', () => {
       (err: unknown) => err instanceof SettingsError && err.problems.some((p) => p.key === 'oidc.roleMap.ops' && p.line === 5),
     );
   });
+
+  it('takes a PostgreSQL URL with the password read from its own file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'moor-hub-settings-'));
+    try {
+      writeFileSync(join(dir, 'db-password'), 'pw-from-file\n');
+      const s = parseHubSettings('database: { url: "postgres://moor@db.example.com:5432/moor", passwordFile: db-password }\n', join(dir, 'hub.yaml'));
+      assert.equal(s.database, 'postgres://moor@db.example.com:5432/moor');
+      assert.equal(s.databasePassword, 'pw-from-file');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a password written into the database URL, naming the line and key', () => {
+    assert.throws(
+      () => parseHubSettings('listen: 127.0.0.1:7070\ndatabase: postgres://moor:secret@db:5432/moor\n', 'hub.yaml'),
+      (err: unknown) => err instanceof SettingsError && err.problems.some((p) => p.key === 'database' && p.line === 2 && /passwordFile/.test(p.message)),
+    );
+  });
 });

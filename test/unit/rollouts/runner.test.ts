@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import pino from 'pino';
-import { openHubDatabase } from '../../../hub/db.js';
 import type { PreparedCommit, RolloutRepo } from '../../../hub/rollouts/repo.js';
 import type { BranchTip, PublishResult } from '../../../hub/rollouts/planner.js';
 import { RolloutRunner } from '../../../hub/rollouts/runner.js';
-import { RolloutStore } from '../../../hub/rollouts/store.js';
+import { openSqliteStorage } from '../../../hub/storage/open.js';
+import type { RolloutStorage } from '../../../hub/storage/port.js';
 
 const FLEET = 'f'.repeat(40);
 type Method = keyof RolloutRepo;
@@ -42,7 +42,7 @@ function prepared(hosts: string[]): PreparedCommit {
   };
 }
 
-function runner(store: RolloutStore, repo: RolloutRepo, now: () => Date): RolloutRunner {
+function runner(store: RolloutStorage, repo: RolloutRepo, now: () => Date): RolloutRunner {
   return new RolloutRunner(
     {
       store,
@@ -57,9 +57,9 @@ function runner(store: RolloutStore, repo: RolloutRepo, now: () => Date): Rollou
   );
 }
 
-async function until(what: string, test: () => boolean, ms = 20_000): Promise<void> {
+async function until(what: string, test: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
-  while (!test()) {
+  while (!(await test())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
@@ -67,16 +67,16 @@ async function until(what: string, test: () => boolean, ms = 20_000): Promise<vo
 
 describe('the rollout runner', () => {
   it('after a kill between push and save, recognises the pushed commits by their trailer, so abort --revert reverts them too', async () => {
-    const db = openHubDatabase(':memory:');
+    const db = openSqliteStorage(':memory:');
     const now = (): Date => new Date();
     const started = Date.now();
     // The first hub: its push of the wave never returns (killed mid-publish); the store holds both hosts as publishing.
     const first = scriptedRepo();
     first.expect('prepare', async () => prepared(['a', 'b']));
     first.expect('publish', () => new Promise<PublishResult[]>(() => undefined));
-    const store = new RolloutStore({ db, now });
+    const store = db.rollouts;
     const r = await runner(store, first.repo, now).create({ commit: FLEET, selector: '', budget: null }, 'op');
-    await until('the wave stored as publishing', () => store.get(r.id)?.hosts.every((h) => h.phase === 'publishing') === true);
+    await until('the wave stored as publishing', async () => (await store.get(r.id))?.hosts.every((h) => h.phase === 'publishing') === true);
     assert.deepEqual(first.unexpected, []);
 
     // The restarted hub reads the tips: a's carries this rollout's commit, b's is older (its push did not happen).
@@ -98,28 +98,28 @@ describe('the rollout runner', () => {
       reverts.push(...targets);
       return [{ host: 'a', commit: 'rv-a', detail: '' }, { host: 'b', commit: 'rv-b', detail: '' }];
     });
-    const hub = runner(new RolloutStore({ db, now }), second.repo, now);
-    hub.start();
-    await until('both hosts waiting', () => hub.get(r.id)?.hosts.every((h) => h.phase === 'waiting') === true);
-    const a = hub.get(r.id)?.hosts.find((h) => h.host === 'a');
+    const hub = runner(db.rollouts, second.repo, now);
+    await hub.start();
+    await until('both hosts waiting', async () => (await hub.get(r.id))?.hosts.every((h) => h.phase === 'waiting') === true);
+    const a = (await hub.get(r.id))?.hosts.find((h) => h.host === 'a');
     assert.deepEqual(a && [a.commit, a.previous], ['pushed-a', 'older-a']);
     await hub.command(r.id, { kind: 'abort', revert: true }, 'op');
     assert.deepEqual(reverts, [{ host: 'a', branch: 'hosts/a', previous: 'older-a' }, { host: 'b', branch: 'hosts/b', previous: 'older-b' }]);
     await hub.stop();
     assert.deepEqual(second.unexpected, []);
-    assert.equal(store.get(r.id)?.status, 'reverting');
-    assert.deepEqual(store.get(r.id)?.hosts.map((h) => h.revertCommit), ['rv-a', 'rv-b'], 'the store has every host row the runner changed');
+    assert.equal((await store.get(r.id))?.status, 'reverting');
+    assert.deepEqual((await store.get(r.id))?.hosts.map((h) => h.revertCommit), ['rv-a', 'rv-b'], 'the store has every host row the runner changed');
   });
 
   it('runs rollouts side by side when their hosts are disjoint and refuses one that overlaps, naming the hosts', async () => {
-    const db = openHubDatabase(':memory:');
+    const db = openSqliteStorage(':memory:');
     const now = (): Date => new Date();
     const { repo, expect, unexpected } = scriptedRepo();
     const bySelector: Record<string, string[]> = { 'role=cam': ['cam-1', 'cam-2'], 'role=gw': ['gw-1'], '': ['cam-2', 'gw-1', 'nvr-1'] };
     for (let i = 0; i < 3; i++) expect('prepare', async (_c: string | null, selector: string) => prepared(bySelector[selector] ?? []));
     for (let i = 0; i < 2; i++) expect('publish', async (_p: PreparedCommit, hosts: readonly string[]) => hosts.map((host) => ({ host, status: 'published' as const, commit: `c-${host}`, previous: `p-${host}`, detail: '' })));
-    const hub = runner(new RolloutStore({ db, now }), repo, now);
-    hub.start();
+    const hub = runner(db.rollouts, repo, now);
+    await hub.start();
     const cams = await hub.create({ commit: FLEET, selector: 'role=cam', budget: null }, 'op');
     const gws = await hub.create({ commit: FLEET, selector: 'role=gw', budget: null }, 'op');
     await until('both publishing their first wave', () => hub.active().every((r) => r.hosts.every((h) => h.phase === 'waiting')));

@@ -1,0 +1,198 @@
+// Load benchmark of several `moor hub` processes on one PostgreSQL (the test bed's, postgres.sh):
+// 20,000 simulated agents spread over the hubs on real loopback websockets, 15 s heartbeats in
+// real time, a trickle of events. Prints each hub's CPU and RSS and PostgreSQL's (the sum of its
+// processes from /proc; RSS counts shared buffers once per process, so it overstates).
+// Run: eval "$(bash test/bed/postgres.sh env)"; node build/bench/hub-load-pg.js [--agents 20000] [--hubs 2] [--window 60]
+// The load generator holds one descriptor per agent: where the hard limit is 20,000 (here), 20,000
+// agents need it raised (or --agents 19000).
+
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
+import WebSocket from 'ws';
+import { openPostgresStorage } from '../hub/storage/open.js';
+import { withPassword } from '../hub/storage/postgres-exec.js';
+
+const arg = (name: string, fallback: number): number => {
+  const i = process.argv.indexOf(`--${name}`);
+  const v = i >= 0 ? Number(process.argv[i + 1]) : NaN;
+  return Number.isFinite(v) && v > 0 ? v : fallback;
+};
+const AGENTS = arg('agents', 20_000);
+const HUBS = arg('hubs', 2);
+const WINDOW_S = arg('window', 60);
+const HEARTBEAT_MS = arg('heartbeat', 15) * 1000;
+const EVENT_EVERY_MS = 300_000;
+const SCRAPE_TOKEN = 'bench-scrape-token';
+
+if (!process.env['MOOR_BENCH_REEXEC']) {
+  const r = spawnSync('bash', ['-c', `ulimit -n ${AGENTS * 2 + 1000} 2>/dev/null || ulimit -n $(ulimit -Hn); exec "$0" "$@"`, process.execPath, ...process.argv.slice(1)], {
+    stdio: 'inherit', env: { ...process.env, MOOR_BENCH_REEXEC: '1' },
+  });
+  process.exit(r.status ?? 1);
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const dir = mkdtempSync(join(tmpdir(), 'moor-hub-load-pg-'));
+const entry = resolve(import.meta.dirname, '../hub/dev-main.js');
+
+interface Usage { cpuTicks: number; rssKb: number }
+
+function usage(pid: number): Usage {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return { cpuTicks: Number(fields[11]) + Number(fields[12]), rssKb: Number(rss ?? 0) };
+  } catch {
+    return { cpuTicks: 0, rssKb: 0 };
+  }
+}
+
+/** The postmaster (from the data directory's postmaster.pid) and every process it started. */
+function postgresPids(dataDir: string): number[] {
+  const main = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const out = [main];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === main) out.push(Number(name));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+function sum(pids: number[]): Usage {
+  return pids.map(usage).reduce((a, b) => ({ cpuTicks: a.cpuTicks + b.cpuTicks, rssKb: a.rssKb + b.rssKb }), { cpuTicks: 0, rssKb: 0 });
+}
+
+function heartbeat(i: number): string {
+  return JSON.stringify({
+    t: 'heartbeat', at: new Date().toISOString(),
+    metrics: { cpuLoad: 3.1, load1: 0.12, memUsed: 412_000_000, memTotal: 2_000_000_000, disks: [{ path: '/var/lib/moor', used: 3e9, size: 3e10 }], uptimeSec: 86_400 + i, temperature: 48.5 },
+    summary: { applied: 'a'.repeat(40), head: 'a'.repeat(40), state: 'idle', healthy: 20, unhealthy: 0, suspended: false, outbox: 0 },
+  });
+}
+
+function status(host: string): string {
+  return JSON.stringify({ t: 'status', status: {
+    host, version: '0.1.0', branch: `hosts/${host}`, revision: { applied: 'a'.repeat(40), lastGood: 'a'.repeat(40), head: 'a'.repeat(40) },
+    state: 'idle', lastSync: { at: new Date().toISOString(), commit: 'a'.repeat(40), result: 'succeeded', error: null }, source: null,
+    suspended: null, pending: null, drift: [], hub: null,
+    resources: Array.from({ length: 20 }, (_, k) => ({ kind: 'container', name: `svc-${k}`, health: 'healthy', detail: 'running' })),
+  } });
+}
+
+async function freshDatabase(): Promise<{ url: string; passwordFile: string; password: string }> {
+  const url = process.env['MOOR_TEST_PG_URL'];
+  const passwordFile = process.env['MOOR_TEST_PG_PASSWORD_FILE'];
+  if (!url || !passwordFile) throw new Error('run eval "$(bash test/bed/postgres.sh env)" first');
+  const password = readFileSync(passwordFile, 'utf8').trim();
+  const name = `moor_bench_${randomBytes(4).toString('hex')}`;
+  const client = new pg.Client({ connectionString: withPassword(url, password) });
+  await client.connect();
+  await client.query(`CREATE DATABASE ${name}`);
+  await client.end();
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return { url: u.toString(), passwordFile, password };
+}
+
+async function main(): Promise<void> {
+  const db = await freshDatabase();
+  const tokens: string[] = [];
+  const storage = await openPostgresStorage(db.url, db.password);
+  for (let i = 0; i < AGENTS; i += 50) {
+    await Promise.all(Array.from({ length: Math.min(50, AGENTS - i) }, (_, k) => {
+      const token = `moor_bench_${i + k}_${Math.random().toString(36).slice(2)}`;
+      tokens[i + k] = token;
+      return storage.hosts.addToken(`edge-${String(i + k).padStart(5, '0')}`, token, new Date());
+    }));
+  }
+  await storage.close();
+  writeFileSync(join(dir, 'metrics-token'), `${SCRAPE_TOKEN}\n`);
+  const hubs: { child: ChildProcess; port: number }[] = [];
+  for (let h = 0; h < HUBS; h++) {
+    const port = 17000 + Math.floor(Math.random() * 2000) + h * 2000;
+    const config = join(dir, `hub-${h}.yaml`);
+    writeFileSync(config, `listen: 127.0.0.1:${port}\ndatabase: { url: "${db.url}", passwordFile: "${db.passwordFile}" }\nofflineAfter: 60s\nmetricsTokenFile: metrics-token\n`);
+    const out = openSync(join(dir, `hub-${h}.log`), 'a');
+    hubs.push({ child: spawn(process.execPath, [entry, 'hub', '--config', config], { stdio: ['ignore', out, out], env: { ...process.env, MOOR_LOG_LEVEL: 'warn' } }), port });
+  }
+  for (const hub of hubs) {
+    for (let i = 0; ; i++) {
+      try {
+        if ((await fetch(`http://127.0.0.1:${hub.port}/healthz`)).ok) break;
+      } catch {
+        if (i > 600) throw new Error('hub did not start');
+        await sleep(100);
+      }
+    }
+  }
+  const dataDir = resolve(process.env['MOOR_PG_BED_DIR'] ?? resolve(import.meta.dirname, '../../.test-bed/postgres'), 'data');
+  const sockets: WebSocket[] = [];
+  const started = Date.now();
+  let next = 0;
+  await Promise.all(Array.from({ length: 100 }, async () => {
+    while (next < AGENTS) {
+      const i = next++;
+      const host = `edge-${String(i).padStart(5, '0')}`;
+      const port = hubs[i % HUBS]?.port ?? 0;
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/agent`, { headers: { authorization: `Bearer ${tokens[i]}` }, perMessageDeflate: false });
+      await new Promise<void>((res, rej) => { ws.once('open', () => res()); ws.once('error', rej); });
+      ws.send(JSON.stringify({ t: 'hello', host, version: '0.1.0', branch: `hosts/${host}`, inventory: null }));
+      ws.send(status(host));
+      sockets.push(ws);
+      let seq = 0;
+      setTimeout(() => {
+        ws.send(heartbeat(i));
+        setInterval(() => {
+          ws.send(heartbeat(i));
+          if (Math.random() < HEARTBEAT_MS / EVENT_EVERY_MS) ws.send(JSON.stringify({ t: 'events', events: [{ seq: ++seq, at: new Date().toISOString(), event: { type: 'sync.succeeded', commit: 'a'.repeat(40), changes: 1, durationMs: 900 } }] }));
+        }, HEARTBEAT_MS);
+      }, Math.floor(Math.random() * HEARTBEAT_MS));
+    }
+  }));
+  const connectS = (Date.now() - started) / 1000;
+  await sleep(HEARTBEAT_MS + 2000);
+  const pgPids = postgresPids(dataDir);
+  const h0 = hubs.map((h) => usage(h.child.pid ?? 0));
+  const p0 = sum(pgPids);
+  const t0 = Date.now();
+  const peak = hubs.map(() => 0);
+  let pgPeak = 0;
+  while (Date.now() - t0 < WINDOW_S * 1000) {
+    await sleep(1000);
+    hubs.forEach((h, k) => (peak[k] = Math.max(peak[k] ?? 0, usage(h.child.pid ?? 0).rssKb)));
+    pgPeak = Math.max(pgPeak, sum(postgresPids(dataDir)).rssKb);
+  }
+  const elapsed = (Date.now() - t0) / 1000;
+  const pct = (a: Usage, b: Usage) => ((b.cpuTicks - a.cpuTicks) / 100 / elapsed) * 100;
+  const lines: string[] = [`${AGENTS} agents over ${HUBS} hubs on one PostgreSQL (connected in ${connectS.toFixed(1)} s); heartbeat ${HEARTBEAT_MS / 1000} s; window ${elapsed.toFixed(0)} s; ${cpus().length} cores, load generator on the same machine`];
+  for (let k = 0; k < HUBS; k++) {
+    const hub = hubs[k];
+    if (!hub) continue;
+    const text = await (await fetch(`http://127.0.0.1:${hub.port}/metrics`, { headers: { authorization: `Bearer ${SCRAPE_TOKEN}` } })).text();
+    const conns = text.split('\n').find((l) => l.startsWith('moor_hub_agent_connections '))?.split(' ').pop();
+    const leader = text.split('\n').find((l) => l.startsWith('moor_hub_leader '))?.split(' ').pop();
+    lines.push(`hub ${k}: ${conns} agents, CPU ${pct(h0[k] ?? { cpuTicks: 0, rssKb: 0 }, usage(hub.child.pid ?? 0)).toFixed(1)} % of one core, RSS ${((peak[k] ?? 0) / 1024).toFixed(0)} MB peak${leader === '1' ? ' (leader)' : ''}`);
+  }
+  lines.push(`PostgreSQL (${pgPids.length} processes): CPU ${pct(p0, sum(postgresPids(dataDir))).toFixed(1)} % of one core, RSS ${(pgPeak / 1024).toFixed(0)} MB peak (sum; shared buffers counted per process)`);
+  for (const l of lines) process.stdout.write(`${l}\n`);
+  for (const ws of sockets) ws.terminate();
+  for (const h of hubs) h.child.kill('SIGTERM');
+  await Promise.all(hubs.map((h) => new Promise((r) => h.child.once('exit', r))));
+  rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`hub-load-pg failed: ${String(err)}\n`);
+  process.exit(1);
+});

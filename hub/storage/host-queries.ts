@@ -1,0 +1,163 @@
+// Typed queries for hosts, agent tokens (stored as SHA-256), events and branch heads, in SQL that
+// SQLite and PostgreSQL both accept. Rows are typed here once.
+
+import { createHash, randomBytes } from 'node:crypto';
+import type { HostInventory, HostMetrics, HeartbeatSummary, OutboxEntry } from '../../agent/contracts/hub-protocol.js';
+import type { StatusSnapshot } from '../../agent/contracts/status-model.js';
+import type { EventCaps, HostRow, HostStorage, StoredEvent } from './port.js';
+import { one, type SqlExec, type SqlValue } from './sql.js';
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/** A fresh bearer token: 32 random bytes, url-safe, with a prefix that makes leaks greppable. */
+export function newToken(): string {
+  return `moor_${randomBytes(32).toString('base64url')}`;
+}
+
+interface RawHost {
+  host: string; branch: string; version: string; inventory: string | null; status: string | null;
+  metrics: string | null; summary: string | null; last_seen: string | null; last_seq: number; first_seen: string;
+}
+
+const ENSURE_HOST = 'INSERT INTO hosts (host, first_seen) VALUES (?, ?) ON CONFLICT DO NOTHING';
+const HOST_COLUMNS = 9;
+/** Rows per upsert statement when hosts are flushed. */
+const UPSERT_CHUNK = 100;
+
+function upsertHosts(rows: number): string {
+  const values = Array.from({ length: rows }, () => `(${new Array<string>(HOST_COLUMNS).fill('?').join(', ')})`).join(', ');
+  return `INSERT INTO hosts (host, first_seen, branch, version, inventory, status, metrics, summary, last_seen) VALUES ${values}
+    ON CONFLICT (host) DO UPDATE SET branch = excluded.branch, version = excluded.version, inventory = excluded.inventory,
+      status = excluded.status, metrics = excluded.metrics, summary = excluded.summary, last_seen = excluded.last_seen`;
+}
+
+export class SqlHostStorage implements HostStorage {
+  constructor(private readonly x: SqlExec) {}
+
+  async addToken(host: string, token: string, now: Date): Promise<void> {
+    await this.x.tx(async (t) => {
+      await t.run('INSERT INTO tokens (hash, host, created) VALUES (?, ?, ?)', [hashToken(token), host, now.toISOString()]);
+      await t.run(ENSURE_HOST, [host, now.toISOString()]);
+    });
+  }
+
+  revokeTokens(host: string): Promise<number> {
+    return this.x.run('DELETE FROM tokens WHERE host = ?', [host]);
+  }
+
+  async hostForToken(token: string): Promise<string | null> {
+    return (await one<{ host: string }>(this.x, 'SELECT host FROM tokens WHERE hash = ?', [hashToken(token)]))?.host ?? null;
+  }
+
+  async tokenHostNames(): Promise<string[]> {
+    return (await this.x.all<{ host: string }>('SELECT DISTINCT host FROM tokens')).map((r) => r.host);
+  }
+
+  async hasToken(host: string): Promise<boolean> {
+    return (await one(this.x, 'SELECT host FROM tokens WHERE host = ? LIMIT 1', [host])) !== undefined;
+  }
+
+  async listTokens(): Promise<{ host: string; tokens: number; created: string }[]> {
+    const rows = await this.x.all<{ host: string; n: number; created: string }>(
+      'SELECT host, COUNT(*) AS n, MAX(created) AS created FROM tokens GROUP BY host ORDER BY host');
+    return rows.map((r) => ({ host: r.host, tokens: r.n, created: r.created }));
+  }
+
+  async loadHosts(): Promise<HostRow[]> {
+    return (await this.x.all<RawHost>('SELECT * FROM hosts')).map(hostOf);
+  }
+
+  async loadHost(host: string): Promise<HostRow | null> {
+    const row = await one<RawHost>(this.x, 'SELECT * FROM hosts WHERE host = ?', [host]);
+    return row ? hostOf(row) : null;
+  }
+
+  async saveHosts(rows: readonly HostRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.x.tx(async (t) => {
+      for (let i = 0; i < rows.length; i += UPSERT_CHUNK) {
+        const chunk = rows.slice(i, i + UPSERT_CHUNK);
+        const params: SqlValue[] = [];
+        for (const r of chunk) params.push(r.host, r.firstSeen, r.branch, r.version, str(r.inventory), str(r.status), str(r.metrics), str(r.summary), r.lastSeen);
+        await t.run(upsertHosts(chunk.length), params);
+      }
+    });
+  }
+
+  insertEvents(host: string, lastSeq: number, entries: readonly OutboxEntry[], received: Date, caps: EventCaps): Promise<{ fresh: OutboxEntry[]; lastSeq: number }> {
+    return this.x.tx(async (t) => {
+      // An UPDATE that changes nothing, to lock the host's row (PostgreSQL) while reading its seq.
+      const stored = await one<{ last_seq: number }>(t, 'UPDATE hosts SET last_seq = last_seq WHERE host = ? RETURNING last_seq', [host]);
+      const from = Math.max(lastSeq, stored?.last_seq ?? 0);
+      const fresh: OutboxEntry[] = [];
+      let seq = from;
+      for (const e of entries) {
+        if (e.seq <= seq) continue;
+        const payload = JSON.stringify(e.event);
+        const inserted = await t.all('INSERT INTO events (host, seq, at, received, type, payload, bytes) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id',
+          [host, e.seq, e.at, received.toISOString(), e.event.type, payload, Buffer.byteLength(payload)]);
+        seq = e.seq;
+        if (inserted.length > 0) fresh.push(e);
+      }
+      if (seq !== from) await t.run('UPDATE hosts SET last_seq = ? WHERE host = ?', [seq, host]);
+      // Pruned on every insert, by row id (arrival order), whatever seq numbers the agent chose.
+      if (fresh.length > 0) {
+        await t.run('DELETE FROM events WHERE host = ? AND id <= (SELECT id FROM events WHERE host = ? ORDER BY id DESC LIMIT 1 OFFSET ?)', [host, host, caps.rows]);
+        await t.run(`DELETE FROM events WHERE id IN (SELECT id FROM
+           (SELECT id, SUM(bytes) OVER (ORDER BY id DESC) AS running FROM events WHERE host = ?) AS w WHERE running > ?)`, [host, caps.bytes]);
+      }
+      return { fresh, lastSeq: seq };
+    });
+  }
+
+  async events(host: string, limit: number, beforeId = Number.MAX_SAFE_INTEGER, maxBytes = 2 * 1024 * 1024): Promise<StoredEvent[]> {
+    const rows = await this.x.all<{ id: number; seq: number; at: string; received: string; type: string; payload: string }>(
+      'SELECT id, seq, at, received, type, payload FROM events WHERE host = ? AND id < ? ORDER BY id DESC LIMIT ?', [host, beforeId, limit]);
+    const out: StoredEvent[] = [];
+    let bytes = 0;
+    for (const r of rows) {
+      bytes += r.payload.length;
+      if (bytes > maxBytes && out.length > 0) break;
+      out.push({ id: r.id, seq: r.seq, at: r.at, received: r.received, type: r.type, event: JSON.parse(r.payload) as unknown });
+    }
+    return out;
+  }
+
+  async loadHostsSeenSince(since: string): Promise<HostRow[]> {
+    return (await this.x.all<RawHost>('SELECT * FROM hosts WHERE last_seen > ?', [since])).map(hostOf);
+  }
+
+  async setBranchHead(branch: string, head: string, now: Date): Promise<void> {
+    await this.x.run('INSERT INTO branch_heads (branch, head, at) VALUES (?, ?, ?) ON CONFLICT (branch) DO UPDATE SET head = excluded.head, at = excluded.at',
+      [branch, head, now.toISOString()]);
+  }
+
+  async branchHeads(): Promise<Map<string, string>> {
+    return new Map((await this.x.all<{ branch: string; head: string }>('SELECT branch, head FROM branch_heads')).map((r) => [r.branch, r.head]));
+  }
+}
+
+function hostOf(r: RawHost): HostRow {
+  return {
+    host: r.host,
+    branch: r.branch,
+    version: r.version,
+    inventory: parse<HostInventory>(r.inventory),
+    status: parse<StatusSnapshot>(r.status),
+    metrics: parse<HostMetrics>(r.metrics),
+    summary: parse<HeartbeatSummary>(r.summary),
+    lastSeen: r.last_seen,
+    lastSeq: r.last_seq,
+    firstSeen: r.first_seen,
+  };
+}
+
+function parse<T>(text: string | null): T | null {
+  return text === null ? null : (JSON.parse(text) as T);
+}
+
+function str(value: unknown): string | null {
+  return value === null || value === undefined ? null : JSON.stringify(value);
+}

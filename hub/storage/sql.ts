@@ -1,0 +1,25 @@
+// The one thing the storage's queries need from a database: run SQL with `?` parameters, alone or
+// in a transaction. sqlite-exec.ts and postgres-exec.ts are its two adapters.
+
+import { StoreError } from '../../agent/contracts/errors.js';
+
+export type SqlValue = string | number | null;
+
+export interface SqlExec {
+  /** Rows of a SELECT, or of a statement with RETURNING. */
+  all<T>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
+  /** Runs a statement; returns how many rows it changed. */
+  run(sql: string, params?: readonly SqlValue[]): Promise<number>;
+  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
+  tx<T>(fn: (x: SqlExec) => Promise<T>): Promise<T>;
+}
+
+export async function one<T>(x: SqlExec, sql: string, params?: readonly SqlValue[]): Promise<T | undefined> {
+  return (await x.all<T>(sql, params))[0];
+}
+
+/** The adapters' errors: the library's own as `cause`, the statement's first words for the log. */
+export function queryFailed(sql: string, cause: unknown): StoreError {
+  const what = sql.trim().split(/\s+/).slice(0, 4).join(' ');
+  return new StoreError('STORE_QUERY_FAILED', `hub database: ${what} ...: ${cause instanceof Error ? cause.message : String(cause)}`, { handling: 'retry', cause });
+}

@@ -1,0 +1,187 @@
+// The hub's storage port, one specification run against both adapters: SQLite (always) and
+// PostgreSQL (the test bed's server, when postgres.sh env is in the environment).
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import type { OutboxEntry } from '../../../agent/contracts/hub-protocol.js';
+import { summarise, type Rollout } from '../../../hub/rollouts/model.js';
+import { openPostgresStorage, openSqliteStorage, type OpenStorage } from '../../../hub/storage/open.js';
+import type { HostRow } from '../../../hub/storage/port.js';
+import { createTestDatabase, postgresBed } from '../../bed/postgres-db.js';
+
+const NOW = new Date('2026-12-01T00:00:00Z');
+const CAPS = { rows: 1000, bytes: 16 * 1024 * 1024 };
+
+function events(from: number, to: number): OutboxEntry[] {
+  const out: OutboxEntry[] = [];
+  for (let seq = from; seq <= to; seq++) out.push({ seq, at: NOW.toISOString(), event: { type: 'sync.started', commit: seq.toString(16).padStart(40, '0'), trigger: 'poll' } });
+  return out;
+}
+
+function hostRow(host: string, patch: Partial<HostRow> = {}): HostRow {
+  return { host, branch: `hosts/${host}`, version: '1.0.0', inventory: null, status: null, metrics: null, summary: null, lastSeen: NOW.toISOString(), lastSeq: 0, firstSeen: NOW.toISOString(), ...patch };
+}
+
+function rolloutDraft(status: Rollout['status'], hostNames: string[] = []): Omit<Rollout, 'id'> {
+  const hosts = hostNames.map((host) => ({ host, branch: `hosts/${host}`, labels: { role: 'web' }, wave: 0, phase: 'pending' as const, commit: null, previous: null, revertCommit: null, publishedAt: null, reason: '', evidence: null }));
+  const spec = { fleetCommit: 'c'.repeat(40), fleetSubject: 'subject', selector: '', waves: [1], maxFailures: 0, waveTimeoutMs: 60_000, pauseMs: 0, budget: null };
+  return {
+    spec,
+    createdBy: 'ops', createdAt: NOW.toISOString(), status, wave: 0, waveCount: 1, waveStartedAt: null, nextWaveAt: null,
+    hosts, timeline: [], haltReason: null, version: 1, ...summarise(hosts, 1, spec),
+  };
+}
+
+type Opener = () => Promise<OpenStorage>;
+
+function specification(kind: string, open: Opener, skip: string | false): void {
+  describe(`hub storage on ${kind}`, { skip }, () => {
+    const opened: OpenStorage[] = [];
+    const fresh = async (): Promise<OpenStorage> => {
+      const s = await open();
+      opened.push(s);
+      return s;
+    };
+    after(async () => {
+      for (const s of opened) await s.close();
+    });
+
+    it('stores the events above the stored seq once, and moves the seq', async () => {
+      const s = await fresh();
+      await s.hosts.addToken('edge-1', 'tok-1', NOW);
+      const first = await s.hosts.insertEvents('edge-1', 0, events(1, 5), NOW, CAPS);
+      assert.deepEqual(first.fresh.map((e) => e.seq), [1, 2, 3, 4, 5]);
+      assert.equal(first.lastSeq, 5);
+      // The ack was lost: the agent resends 3..7 to a hub that believes it has nothing (lastSeq 0).
+      const again = await s.hosts.insertEvents('edge-1', 0, events(3, 7), NOW, CAPS);
+      assert.deepEqual(again.fresh.map((e) => e.seq), [6, 7]);
+      assert.equal((await s.hosts.loadHost('edge-1'))?.lastSeq, 7);
+      assert.deepEqual((await s.hosts.events('edge-1', 100)).map((e) => e.seq), [7, 6, 5, 4, 3, 2, 1]);
+    });
+
+    it('keeps at most the row cap of events per host, the newest', async () => {
+      const s = await fresh();
+      await s.hosts.addToken('edge-2', 'tok-2', NOW);
+      for (let i = 0; i < 5; i++) await s.hosts.insertEvents('edge-2', 0, events(i * 100 + 1, i * 100 + 100), NOW, { rows: 150, bytes: CAPS.bytes });
+      const kept = await s.hosts.events('edge-2', 1000);
+      assert.equal(kept.length, 150);
+      assert.equal(kept[0]?.seq, 500);
+    });
+
+    it('finds a host by its token until the token is revoked', async () => {
+      const s = await fresh();
+      await s.hosts.addToken('edge-3', 'tok-3', NOW);
+      assert.equal(await s.hosts.hostForToken('tok-3'), 'edge-3');
+      assert.equal(await s.hosts.hasToken('edge-3'), true);
+      assert.deepEqual((await s.hosts.listTokens()).map((t) => [t.host, t.tokens]), [['edge-3', 1]]);
+      assert.equal(await s.hosts.revokeTokens('edge-3'), 1);
+      assert.equal(await s.hosts.hostForToken('tok-3'), null);
+    });
+
+    it('writes host records in batches and reads them back typed', async () => {
+      const s = await fresh();
+      const rows = Array.from({ length: 250 }, (_, i) => hostRow(`h-${i}`, { metrics: { cpuLoad: i, load1: 0, memUsed: 1, memTotal: 2, disks: [], uptimeSec: 1, temperature: null } }));
+      await s.hosts.saveHosts(rows);
+      await s.hosts.saveHosts([hostRow('h-7', { version: '2.0.0' })]);
+      const loaded = new Map((await s.hosts.loadHosts()).map((r) => [r.host, r]));
+      assert.equal(loaded.size, 250);
+      assert.equal(loaded.get('h-7')?.version, '2.0.0');
+      assert.equal(loaded.get('h-9')?.metrics?.cpuLoad, 9);
+      await s.hosts.setBranchHead('hosts/h-1', 'd'.repeat(40), NOW);
+      assert.equal((await s.hosts.branchHeads()).get('hosts/h-1'), 'd'.repeat(40));
+    });
+
+    it('keeps operators, sessions, the audit log and webhook deliveries', async () => {
+      const s = await fresh();
+      await s.auth.addUser('ana', 'admin', 'api-token', NOW);
+      assert.deepEqual(await s.auth.userForToken('api-token'), { name: 'ana', role: 'admin' });
+      assert.equal(await s.auth.userCount(), 1);
+      await s.auth.openSession('sid', { name: 'ana', role: 'admin', via: 'session' }, new Date(NOW.getTime() + 60_000));
+      assert.deepEqual(await s.auth.session('sid', NOW), { name: 'ana', role: 'admin', via: 'session' });
+      assert.equal(await s.auth.session('sid', new Date(NOW.getTime() + 120_000)), null);
+      await s.auth.audit({ at: NOW.toISOString(), actor: 'ana', role: 'admin', action: 'user.add', target: 'bob', result: 'viewer', remote: '127.0.0.1' });
+      assert.deepEqual((await s.auth.auditLog(10)).map((e) => e.action), ['user.add']);
+      assert.equal(await s.auth.firstDelivery('delivery-1', NOW), true);
+      assert.equal(await s.auth.firstDelivery('delivery-1', NOW), false);
+      await s.auth.rememberHead('main', 'e'.repeat(40), NOW);
+      assert.equal(await s.auth.headSeen('main', 'e'.repeat(40)), true);
+      assert.equal(await s.auth.revokeUser('ana'), true);
+      assert.equal(await s.auth.session('sid', NOW), null);
+    });
+
+    it('records OpenID logins, lists them, and refuses a login once an admin revoked that name', async () => {
+      const s = await fresh();
+      const dave = { issuer: 'https://id.example', subject: 'sub-1', name: 'dave', display: 'Dave', role: 'operator' };
+      assert.equal(await s.auth.oidcLogin(dave, NOW), 'ok');
+      assert.equal(await s.auth.oidcLogin({ ...dave, role: 'admin' }, new Date(NOW.getTime() + 1000)), 'ok');
+      assert.deepEqual((await s.auth.oidcUsers()).map((u) => [u.name, u.role, u.created, u.lastLogin, u.revoked]),
+        [['dave', 'admin', NOW.toISOString(), new Date(NOW.getTime() + 1000).toISOString(), null]]);
+      assert.equal(await s.auth.revokeUser('dave', NOW), true);
+      assert.equal(await s.auth.oidcLogin(dave, NOW), 'revoked');
+      assert.equal((await s.auth.oidcUsers())[0]?.revoked, NOW.toISOString());
+    });
+
+    it('keeps one chart point per host and slot and prunes the old ones', async () => {
+      const s = await fresh();
+      await s.metrics.addPoint('edge-1', { at: 1000, cpu: 12.5, mem: null, disk: 90 });
+      await s.metrics.addPoint('edge-1', { at: 1000, cpu: 99, mem: 99, disk: 99 });
+      await s.metrics.addPoint('edge-1', { at: 2000, cpu: 1, mem: 2, disk: 3 });
+      await s.metrics.addPoint('edge-2', { at: 500, cpu: 1, mem: 1, disk: 1 });
+      assert.deepEqual(await s.metrics.points('edge-1', 0), [{ at: 1000, cpu: 12.5, mem: null, disk: 90 }, { at: 2000, cpu: 1, mem: 2, disk: 3 }]);
+      await s.metrics.prune('edge-1', 1500);
+      assert.deepEqual((await s.metrics.points('edge-1', 0)).map((p) => p.at), [2000]);
+      assert.deepEqual((await s.metrics.points('edge-2', 0)).map((p) => p.at), [500]);
+    });
+
+    it('stores rollouts with a row per host and lists the active ones', async () => {
+      const s = await fresh();
+      const done = await s.rollouts.create(rolloutDraft('running', ['web-1', 'web-2']));
+      await s.rollouts.save({ ...done, status: 'completed' }, []);
+      const web2 = { ...done.hosts[1]!, phase: 'done' as const, commit: 'd'.repeat(40), publishedAt: NOW.getTime(), evidence: { ok: true } };
+      await s.rollouts.save({ ...done, status: 'completed', hosts: [done.hosts[0]!, web2] }, [web2]);
+      const running = await s.rollouts.create(rolloutDraft('running'));
+      assert.notEqual(done.id, running.id);
+      const stored = await s.rollouts.get(done.id);
+      assert.equal(stored?.status, 'completed');
+      assert.deepEqual(stored?.hosts.map((h) => [h.host, h.phase, h.commit, h.publishedAt, h.evidence, h.labels]),
+        [['web-1', 'pending', null, null, null, { role: 'web' }], ['web-2', 'done', 'd'.repeat(40), NOW.getTime(), { ok: true }, { role: 'web' }]]);
+      assert.deepEqual((await s.rollouts.active()).map((r) => r.id), [running.id]);
+      assert.deepEqual((await s.rollouts.list(10)).map((r) => r.id), [running.id, done.id]);
+    });
+  });
+}
+
+const dirs: string[] = [];
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+specification('SQLite', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'moor-hub-storage-'));
+  dirs.push(dir);
+  return openSqliteStorage(join(dir, 'hub.db'));
+}, false);
+
+specification('PostgreSQL', async () => {
+  const db = await createTestDatabase();
+  return openPostgresStorage(db.url, db.password);
+}, postgresBed() ? false : 'no PostgreSQL test bed (bash test/bed/postgres.sh start; eval "$(bash test/bed/postgres.sh env)")');
+
+describe('two hubs on one PostgreSQL', { skip: postgresBed() ? false : 'no PostgreSQL test bed' }, () => {
+  it('store a batch both receive at once only once', async () => {
+    const db = await createTestDatabase();
+    const [a, b] = [await openPostgresStorage(db.url, db.password), await openPostgresStorage(db.url, db.password)];
+    try {
+      await a.hosts.addToken('edge-x', 'tok-x', NOW);
+      const [ra, rb] = await Promise.all([a.hosts.insertEvents('edge-x', 0, events(1, 50), NOW, CAPS), b.hosts.insertEvents('edge-x', 0, events(1, 50), NOW, CAPS)]);
+      assert.equal(ra.fresh.length + rb.fresh.length, 50);
+      assert.equal((await a.hosts.events('edge-x', 1000)).length, 50);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});

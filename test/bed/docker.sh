@@ -35,7 +35,8 @@ leftover_pids() {
   local dir pid cmd
   for dir in /proc/[0-9]*; do
     pid="${dir#/proc/}"
-    cmd="$(tr '\0' ' ' <"$dir/cmdline" 2>/dev/null)" || continue
+    # A process may end between the glob and the read: the redirection's error is the shell's own.
+    cmd="$({ tr '\0' ' ' <"$dir/cmdline"; } 2>/dev/null)" || continue
     [[ "$cmd" == *containerd-shim* && "$cmd" == *"$RUN_DIR/"* ]] || continue
     pgrep -P "$pid" 2>/dev/null || true
     echo "$pid"

@@ -2,45 +2,21 @@
 // into a validated DesiredState. Everything is read first and every problem of every file
 // is collected, so that one run of `moor validate` lists them all.
 import { InvalidConfigError, type ConfigProblem } from '../contracts/errors.js';
-import type { PolicySettings } from '../settings/model.js';
-import { buildCompose, type ComposeResult } from './compose/project.js';
-import { adoptOf, manifestAdopts } from './compose/adopt.js';
 import { projectDirsOf, RepoContent } from './project-content.js';
-import { envFileEntries } from './compose/env.js';
-import { assembleCompose } from './compose/files.js';
-import { mergedLocator } from './compose/merge.js';
-import { expandDotenv, parseDotenv } from './compose/dotenv.js';
-import { specHash } from './hash.js';
-import { isRecord } from './compose/interpolate.js';
-import { checkFileRestarts, MANIFEST_FILE, parseManifest, unitNameProblem, type Manifest, type ManifestFile } from './manifest.js';
-import { DEFAULT_ROLLOUT, emptyDesiredState, type DesiredState, type FileSpec, type UnitSpec } from './model.js';
-import { ProblemList, type KeyPath, type Locator } from '../config-text/problems.js';
+import { checkFileRestarts, MANIFEST_FILE, parseManifest } from './manifest.js';
+import { DEFAULT_ROLLOUT, emptyDesiredState, type DesiredState } from './model.js';
+import { ProblemList, type KeyPath } from '../config-text/problems.js';
 import { LIMITS, RepoDir } from './repo-files.js';
-import { normaliseRelative } from '../config-text/safe-path.js';
 import { checkUnitPolicy } from './unit-policy.js';
 import { SecretCollector } from './secret-collector.js';
-import { SECRET_NAME, secretValuesOf } from './secrets.js';
+import { secretValuesOf } from './secrets.js';
 import { MAX_CONFIG_BYTES, parseYaml, type YamlFile } from '../config-text/yaml-file.js';
-import type { RepoSecrets, SecretsSession } from './secrets-port.js';
+import { wholeFile, type LoadLists, type LoadOptions } from './load-lists.js';
+import { isSecretName, readCompose, readDotenv } from './load-compose.js';
+import { readUnits } from './load-units.js';
+import { readFiles } from './load-files.js';
 
-export interface LoadOptions {
-  policy: PolicySettings;
-  /** Where each compose project's directory lives (`<projectsDir>/<project>`): relative bind sources resolve against it. */
-  projectsDir: string;
-  /** Receives what is allowed but worth saying (an unset variable used as a blank, as compose warns). */
-  onWarning?: (warning: ConfigProblem) => void;
-  /** Decrypts `.age` files with the host identity; without it they are not read. */
-  secrets?: RepoSecrets;
-  /** Secret values known before the load (the agent's registry and source passwords, its hub token): never in a problem. */
-  knownSecrets?: readonly string[];
-}
-
-/** What one load carries along: problems, warnings, and the secret values met so far. */
-interface LoadLists {
-  problems: ProblemList;
-  warnings: ProblemList;
-  secrets: SecretCollector;
-}
+export type { LoadOptions };
 
 /** The projects dir when no agent.yaml names one (validate and plan in a config repo's CI). */
 export const DEFAULT_PROJECTS_DIR = '/var/lib/moor/projects';
@@ -79,8 +55,6 @@ async function readGuarded(dir: string, options: LoadOptions, problems: ProblemL
     return emptyDesiredState();
   }
 }
-
-const wholeFile = (file: string): Locator => ({ locate: () => ({ file, line: 1 }) });
 
 async function readYamlIn(repo: RepoDir, rel: string, problems: ProblemList): Promise<YamlFile | null> {
   const read = await repo.read(rel, MAX_CONFIG_BYTES);
@@ -149,209 +123,4 @@ async function readStateInto(dir: string, options: LoadOptions, lists: LoadLists
   // Values revealed by the secrets session (`.env.age`, `.age` files) are secrets of the plan too.
   state.secretValues = [...new Set([...(state.secretValues ?? []), ...lists.secrets.list()])].sort();
   return state;
-}
-
-async function readCompose(
-  repo: RepoDir,
-  manifest: Manifest,
-  manifestLocator: Locator,
-  options: LoadOptions,
-  lists: LoadLists,
-  session: SecretsSession | null,
-): Promise<ComposeResult> {
-  const { problems, warnings } = lists;
-  const strict = options.policy.strictInterpolation === true;
-  const plainVars = (await readDotenv(repo, '.env', {}, strict, lists, isSecretName)) ?? {};
-  // `.env.age` values reach interpolation as placeholders; they win over `.env`.
-  const envVars = session ? { ...plainVars, ...(await session.dotenv(problems)) } : plainVars;
-  const profiles = manifest.profiles ?? (envVars.COMPOSE_PROFILES ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '');
-  const assembled = await assembleCompose({ repo, manifest, manifestLocator, vars: envVars, strict, profiles, problems, warnings });
-  if (assembled.yamls.length === 0 || assembled.value === null) return { containers: [], networks: [], volumes: [] };
-  const locator = mergedLocator(assembled.yamls, assembled.yamls[0]?.file ?? 'compose.yaml');
-  // Compose secrets with an `.age` source are the secrets module's; plain ones stay here.
-  const taken = session ? session.takeComposeSecrets(assembled.value, locator, problems) : assembled.value;
-  const value = isRecord(taken) ? taken : assembled.value;
-  const envFiles = await readEnvFiles(repo, value, locator, envVars, strict, lists);
-  const defaultProject = envVars.COMPOSE_PROJECT_NAME || 'default';
-  const project = typeof value.name === 'string' ? value.name : defaultProject;
-  const adoptedByManifest = manifestAdopts(manifest.adopt, project, manifestLocator, problems);
-  const adopt = adoptOf(value, locator, problems) || adoptedByManifest;
-  const built = buildCompose(
-    {
-      value,
-      locator,
-      envVars,
-      envFiles,
-      policy: options.policy,
-      projectsDir: options.projectsDir,
-      defaultProject,
-      disabled: assembled.disabled,
-      warnings,
-    },
-    problems,
-  );
-  return { ...built, locator, ...(adopt ? { adopt } : {}) };
-}
-
-async function readDotenv(
-  repo: RepoDir,
-  rel: string,
-  base: Readonly<Record<string, string>>,
-  strict: boolean,
-  lists: LoadLists,
-  /** Which keys hold secrets: registered the moment they are read, before anything can fail on them. */
-  secret: (key: string) => boolean,
-): Promise<Record<string, string> | null> {
-  const read = await repo.read(rel, MAX_CONFIG_BYTES);
-  if (!read.ok) {
-    if (!read.missing) lists.problems.add(wholeFile(rel), [], read.message);
-    return null;
-  }
-  const parsed = parseDotenv(read.data.toString('utf8'));
-  // Raw values now (a later failure must not show them); those with `${...}` once expanded, below.
-  for (const [key, value] of Object.entries(parsed.vars)) if (secret(key) && !value.includes('$')) lists.secrets.add(value);
-  for (const p of parsed.problems) lists.problems.push({ file: rel, line: p.line, key: '', message: p.message });
-  const expanded = expandDotenv(parsed, base, strict, {
-    problem: (line, message) => lists.problems.push({ file: rel, line, key: '', message }),
-    warning: (line, message) => lists.warnings.push({ file: rel, line, key: '', message }),
-  });
-  for (const [key, value] of Object.entries(expanded ?? {})) if (secret(key)) lists.secrets.add(value);
-  return expanded;
-}
-
-const isSecretName = (key: string): boolean => SECRET_NAME.test(key);
-/** Every value of an env_file is a secret (compose cannot say which are not). */
-const everyKey = (): boolean => true;
-
-/**
- * Reads every env_file the services name, with `${VAR}` expanded against .env. Entries that
- * cannot be used are reported here with their key and mapped to null, so the compose builder
- * does not report them again; an optional one (`required: false`) that is missing is empty.
- */
-async function readEnvFiles(
-  repo: RepoDir,
-  merged: Record<string, unknown>,
-  locator: Locator,
-  envVars: Readonly<Record<string, string>>,
-  strict: boolean,
-  lists: LoadLists,
-): Promise<Map<string, Record<string, string> | null>> {
-  const out = new Map<string, Record<string, string> | null>();
-  const services = isRecord(merged.services) ? merged.services : {};
-  for (const [service, def] of Object.entries(services)) {
-    for (const { file, required, at } of envFileEntries(isRecord(def) ? def.env_file : undefined)) {
-      const rel = normaliseRelative(file);
-      if ('error' in rel || out.has(rel.path)) continue;
-      if (!required && !(await repo.exists(rel.path))) {
-        out.set(rel.path, {});
-        continue;
-      }
-      const vars = await readDotenv(repo, rel.path, envVars, strict, lists, everyKey);
-      if (vars === null) {
-        const read = await repo.read(rel.path, MAX_CONFIG_BYTES);
-        const message = !read.ok && !read.missing ? read.message : `env_file ${rel.path} was not found in the config dir`;
-        lists.problems.add(locator, ['services', service, 'env_file', ...at], message);
-      }
-      out.set(rel.path, vars);
-    }
-  }
-  return out;
-}
-
-async function readUnits(repo: RepoDir, manifest: Manifest, problems: ProblemList): Promise<UnitSpec[]> {
-  // A units/ folder that leads out of the config dir is refused, not silently skipped.
-  const unitsProblem = await repo.unusable('units');
-  if (unitsProblem) problems.add(wholeFile('units'), [], unitsProblem);
-  const entries = await repo.list('units');
-  const names = new Set(manifest.units.map((u) => u.name));
-  for (const entry of entries) {
-    const name = entry.dir && entry.name.endsWith('.d') ? entry.name.slice(0, -2) : entry.name;
-    const problem = unitNameProblem(name);
-    if (problem) problems.add(wholeFile(`units/${entry.name}`), [], problem);
-    else names.add(name);
-  }
-  const declared = new Map(manifest.units.map((u) => [u.name, u]));
-  const units: UnitSpec[] = [];
-  for (const name of [...names].sort()) {
-    if (unitNameProblem(name)) continue;
-    const read = await repo.read(`units/${name}`, MAX_CONFIG_BYTES);
-    if (!read.ok && !read.missing) problems.add(wholeFile(`units/${name}`), [], read.message);
-    const dropIns: Record<string, string> = {};
-    const dropInProblem = await repo.unusable(`units/${name}.d`);
-    if (dropInProblem) problems.add(wholeFile(`units/${name}.d`), [], dropInProblem);
-    for (const dropIn of await repo.list(`units/${name}.d`)) {
-      const rel = `units/${name}.d/${dropIn.name}`;
-      if (!dropIn.name.endsWith('.conf') || !/^[A-Za-z0-9:_.@-]+$/.test(dropIn.name)) {
-        problems.add(wholeFile(rel), [], 'drop-ins must be named NAME.conf');
-        continue;
-      }
-      const content = await repo.read(rel, MAX_CONFIG_BYTES);
-      if (content.ok) dropIns[dropIn.name] = content.data.toString('utf8');
-      else problems.add(wholeFile(rel), [], content.message);
-    }
-    const d = declared.get(name);
-    const unit: UnitSpec = {
-      name,
-      content: read.ok ? read.data.toString('utf8') : null,
-      dropIns,
-      enabled: d?.enabled ?? null,
-      state: d?.state ?? null,
-      mask: d?.mask ?? false,
-      onChange: d?.onChange ?? 'restart',
-      hash: '',
-    };
-    unit.hash = specHash(unit);
-    units.push(unit);
-  }
-  return units;
-}
-
-async function readFiles(repo: RepoDir, manifest: Manifest, locator: Locator, problems: ProblemList): Promise<FileSpec[]> {
-  const entries = manifest.files.filter((f) => !('error' in normaliseRelative(f.source))); // bad ones already reported
-  if (manifest.files.length > LIMITS.fileEntries) {
-    problems.add(locator, ['files'], `${manifest.files.length} entries, more than the limit of ${LIMITS.fileEntries} per commit`);
-    return [];
-  }
-  // Sizes first: nothing is read unless the whole set fits (a source named by N entries counts N times).
-  let total = 0;
-  const usable: ManifestFile[] = [];
-  for (const f of entries) {
-    const size = await repo.size(f.source);
-    if (!size.ok) problems.add(locator, [...f.at, 'source'], size.missing ? `${f.source} does not exist in the config dir` : size.message);
-    else {
-      total += size.bytes;
-      usable.push(f);
-    }
-  }
-  if (total > LIMITS.filesBytes) {
-    problems.add(locator, ['files'], `sources total ${total} bytes (each entry counts its source), more than the limit of ${LIMITS.filesBytes} bytes per commit`);
-    return [];
-  }
-  const contents = new Map<string, string>();
-  const files: FileSpec[] = [];
-  for (const f of usable) {
-    let contentBase64 = contents.get(f.source);
-    if (contentBase64 === undefined) {
-      const read = await repo.read(f.source);
-      if (!read.ok) {
-        problems.add(locator, [...f.at, 'source'], read.missing ? `${f.source} does not exist in the config dir` : read.message);
-        continue;
-      }
-      contentBase64 = read.data.toString('base64');
-      contents.set(f.source, contentBase64);
-    }
-    const spec: FileSpec = {
-      path: f.path,
-      source: f.source,
-      contentBase64,
-      mode: f.mode,
-      owner: f.owner,
-      group: f.group,
-      restarts: f.restarts,
-      hash: '',
-    };
-    spec.hash = specHash(spec);
-    files.push(spec);
-  }
-  return files.sort((a, b) => a.path.localeCompare(b.path));
 }

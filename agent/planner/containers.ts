@@ -2,18 +2,13 @@
 // and prune, in dependency order, each change explained. Pure: no I/O, no clock.
 
 import type { ContainerSpec, DependsOn, DesiredState } from '../desired/model.js';
-import { LABEL, type ObservedContainer, type ObservedState } from '../contracts/observed.js';
-import { foreignInUse, planTakeOver } from './adoption.js';
+import type { ObservedContainer, ObservedState } from '../contracts/observed.js';
+import { planTakeOver } from './adoption.js';
 import type { PlanBuilder } from './builder.js';
-import { diffContainerSpecs } from './diff.js';
-import { PlanError, type PlanContext } from './context.js';
-import type { FieldChange } from './steps.js';
-
-type Decision =
-  | { action: 'create'; why: string; fields: FieldChange[]; drift: boolean }
-  | { action: 'replace'; old: ObservedContainer; why: string; fields: FieldChange[]; drift: boolean }
-  | { action: 'start'; old: ObservedContainer; why: string; drift: boolean }
-  | { action: 'keep'; old: ObservedContainer };
+import { decide, type Decision } from './container-decisions.js';
+import type { PlanContext } from './context.js';
+import { planPulls } from './image-pulls.js';
+import { planNetworks, planVolumes, type NetworkSteps, type VolumeSteps } from './networks-volumes.js';
 
 /** Compose's default stop grace period, for containers whose spec is not known any more. */
 const DEFAULT_STOP_GRACE_MS = 10_000;
@@ -94,8 +89,8 @@ function planStopFirst(wanted: ContainerSpec[], decisions: ReadonlyMap<string, D
 
 interface CreateNeeds {
   pullIds: string[];
-  networkSteps: ReturnType<typeof planNetworks>;
-  volumeSteps: ReturnType<typeof planVolumes>;
+  networkSteps: NetworkSteps;
+  volumeSteps: VolumeSteps;
   pruneRemovals: string[];
   removeIds: ReadonlyMap<string, string>;
 }
@@ -160,89 +155,6 @@ function readyStep(b: PlanBuilder, readyIds: Map<string, string>, wanted: readon
   return ready;
 }
 
-function decide(
-  spec: ContainerSpec,
-  old: ObservedContainer | undefined,
-  ctx: PlanContext,
-  changedNetworks: ReadonlySet<string>,
-): Decision {
-  const applied = ctx.appliedSpecs[spec.name];
-  if (!old) {
-    const wasRunning = applied?.hash === spec.hash;
-    return {
-      action: 'create',
-      why: wasRunning ? 'container is missing (removed by hand?)' : 'new service',
-      fields: [],
-      drift: wasRunning,
-    };
-  }
-  const oldHash = old.labels[LABEL.hash] ?? '';
-  if (oldHash !== spec.hash) {
-    const fields = applied && applied.hash === oldHash
-      ? diffContainerSpecs(applied, spec)
-      : [{ field: 'moor.hash', from: oldHash || null, to: spec.hash }];
-    const names = fields.map((f) => (f.field.startsWith('file ') ? f.field : f.field.split('.')[0]));
-    return { action: 'replace', old, why: `${[...new Set(names)].join(', ')} changed`, fields, drift: false };
-  }
-  const network = spec.networks.find((n) => changedNetworks.has(n));
-  if (network) {
-    return { action: 'replace', old, why: `network ${network} is recreated`, fields: [], drift: false };
-  }
-  const edited = inPlaceEdits(spec, old);
-  if (edited.length > 0) {
-    return { action: 'replace', old, why: 'changed by hand', fields: edited, drift: true };
-  }
-  if (old.state === 'running' || old.state === 'restarting' || old.state === 'paused') return { action: 'keep', old };
-  if (old.state === 'removing') return { action: 'keep', old };
-  if (spec.restart === 'no' && old.exitCode === 0 && old.state === 'exited') return { action: 'keep', old };
-  const why = old.state === 'created' ? 'created but never started' : `${old.state} (exit code ${old.exitCode ?? '?'})`;
-  return { action: 'start', old, why, drift: true };
-}
-
-/** Settings `docker update` can change without recreating the container. */
-function inPlaceEdits(spec: ContainerSpec, old: ObservedContainer): FieldChange[] {
-  const out: FieldChange[] = [];
-  if (old.restartPolicy !== spec.restart) out.push({ field: 'restart', from: old.restartPolicy, to: spec.restart });
-  if ((old.memLimitBytes ?? null) !== spec.memLimitBytes) {
-    out.push({ field: 'memLimitBytes', from: String(old.memLimitBytes), to: String(spec.memLimitBytes) });
-  }
-  if ((old.nanoCpus ?? null) !== spec.nanoCpus) {
-    out.push({ field: 'nanoCpus', from: String(old.nanoCpus), to: String(spec.nanoCpus) });
-  }
-  return out;
-}
-
-function planPulls(
-  wanted: ContainerSpec[],
-  decisions: ReadonlyMap<string, Decision>,
-  observed: ObservedState,
-  ctx: PlanContext,
-  b: PlanBuilder,
-): string[] {
-  const ids: string[] = [];
-  const done = new Set<string>();
-  for (const spec of wanted) {
-    const d = decisions.get(spec.name);
-    // A built image is never pulled: builds.ts plans it.
-    if (!d || d.action === 'keep' || d.action === 'start' || done.has(spec.image) || spec.build) continue;
-    const present = observed.images[spec.image] === true;
-    if (spec.pullPolicy === 'never') {
-      if (!present) {
-        throw new PlanError('IMAGE_MISSING', `image ${spec.image} of ${spec.service} is not present and pull_policy is never`, {
-          handling: 'commit',
-          data: { service: spec.service, image: spec.image },
-        });
-      }
-      continue;
-    }
-    if (present && !(spec.pullPolicy === 'always' && ctx.pullAlways)) continue;
-    done.add(spec.image);
-    b.explain({ kind: 'image', name: spec.image, action: 'pull', why: present ? 'pull_policy: always' : 'not present', fields: [], drift: false });
-    ids.push(b.add({ kind: 'pullImage', resource: `image/${spec.image}`, image: spec.image }));
-  }
-  return ids;
-}
-
 function planStartFirst(
   spec: ContainerSpec,
   old: ObservedContainer,
@@ -263,75 +175,4 @@ function planStartFirst(
   );
   const remove = b.add({ kind: 'removeContainer', resource, name: spec.name, containerId: old.id }, [stop]);
   startIds.set(spec.service, b.add({ kind: 'renameContainer', resource, containerId: next, from: next, to: spec.name }, [remove]));
-}
-
-function planNetworks(
-  desired: DesiredState,
-  observed: ObservedState,
-  ctx: PlanContext,
-  b: PlanBuilder,
-  changed: Set<string>,
-): { creates: Map<string, string>; removals: Map<string, string> } {
-  const creates = new Map<string, string>();
-  const removals = new Map<string, string>();
-  const have = new Map(observed.networks.map((n) => [n.name, n]));
-  const wanted = new Set<string>();
-  for (const net of desired.networks) {
-    if (net.external) continue;
-    wanted.add(net.name);
-    const resource = `network/${net.name}`;
-    const old = have.get(net.name);
-    if (old && old.labels[LABEL.hash] === net.hash) continue;
-    if (!old && foreignInUse(desired, 'network', net.name, observed)) continue;
-    let removal: string | undefined;
-    if (old) {
-      changed.add(net.name);
-      removal = b.add({ kind: 'removeNetwork', resource, name: net.name });
-      removals.set(net.name, removal);
-    }
-    b.explain({ kind: 'network', name: net.name, action: old ? 'replace' : 'create', why: old ? 'options changed' : 'new network', fields: [], drift: false });
-    creates.set(net.name, b.add({ kind: 'createNetwork', resource, network: net }, [removal]));
-  }
-  if (ctx.prune) {
-    for (const old of observed.networks) {
-      if (wanted.has(old.name)) continue;
-      b.explain({ kind: 'network', name: old.name, action: 'remove', why: 'no longer declared', fields: [], drift: false });
-      removals.set(old.name, b.add({ kind: 'removeNetwork', resource: `network/${old.name}`, name: old.name }));
-    }
-  }
-  return { creates, removals };
-}
-
-function planVolumes(
-  desired: DesiredState,
-  observed: ObservedState,
-  ctx: PlanContext,
-  b: PlanBuilder,
-): { creates: Map<string, string>; removals: string[] } {
-  const creates = new Map<string, string>();
-  const removals: string[] = [];
-  const have = new Map(observed.volumes.map((v) => [v.name, v]));
-  const wanted = new Set<string>();
-  for (const vol of desired.volumes) {
-    if (vol.external) continue;
-    wanted.add(vol.name);
-    const old = have.get(vol.name);
-    if (old) {
-      if (old.labels[LABEL.hash] !== vol.hash) {
-        b.explain({ kind: 'volume', name: vol.name, action: 'keep', why: 'options changed, but a volume is never recreated: its data would be lost', fields: [], drift: false });
-      }
-      continue;
-    }
-    if (foreignInUse(desired, 'volume', vol.name, observed)) continue;
-    b.explain({ kind: 'volume', name: vol.name, action: 'create', why: 'new volume', fields: [], drift: false });
-    creates.set(vol.name, b.add({ kind: 'createVolume', resource: `volume/${vol.name}`, volume: vol }));
-  }
-  if (ctx.prune && desired.pruneVolumes) {
-    for (const old of observed.volumes) {
-      if (wanted.has(old.name)) continue;
-      b.explain({ kind: 'volume', name: old.name, action: 'remove', why: 'no longer declared (prune.volumes is on)', fields: [], drift: false });
-      removals.push(b.add({ kind: 'removeVolume', resource: `volume/${old.name}`, name: old.name }));
-    }
-  }
-  return { creates, removals };
 }

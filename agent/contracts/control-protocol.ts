@@ -6,6 +6,7 @@ import type { ResourceChange } from './changes.js';
 import type { ErrorJSON } from './errors.js';
 import type { StatusSnapshot } from './status-model.js';
 import type { SyncOutcome } from './sync-outcome.js';
+import { planStepSchema, type PlanStep } from './step-schema.js';
 import { errorJsonSchema, resourceChangeSchema, statusSnapshotSchema, syncOutcomeSchema } from './wire-schemas.js';
 
 export type ControlRequest =
@@ -21,18 +22,10 @@ export type ControlVerb = ControlRequest['verb'];
 
 export type ControlResponse = { ok: true; result: unknown } | { ok: false; error: { code: string; message: string } };
 
-/** One step of a plan as the client shows it: its identity; the rest is printed as it came. */
-export interface StepView {
-  id: string;
-  kind: string;
-  after: string[];
-  resource: string;
-}
-
 /** `moor plan` from a running agent: the head planned against what runs (already redacted). */
 export interface PlanNowView {
   commit: string | null;
-  plan: { steps: StepView[]; changes: ResourceChange[] };
+  plan: { steps: PlanStep[]; changes: ResourceChange[] };
   invalid: ErrorJSON | null;
   sourceError: ErrorJSON | null;
 }
@@ -59,8 +52,6 @@ export interface ControlReplies {
   gc: { before: MemoryFigures; after: MemoryFigures };
 }
 
-const stepViewSchema: z.ZodType<StepView> = z.looseObject({ id: z.string(), kind: z.string(), after: z.array(z.string()), resource: z.string() });
-
 const memoryFiguresSchema: z.ZodType<MemoryFigures> = z.object({
   rss: z.number(), anonymous: z.number(), fileBacked: z.number(), heapUsed: z.number(), heapTotal: z.number(), external: z.number(), arrayBuffers: z.number(),
 });
@@ -70,7 +61,7 @@ const REPLIES: { [V in ControlVerb]: z.ZodType<ControlReplies[V]> } = {
   status: statusSnapshotSchema,
   plan: z.object({
     commit: z.string().nullable(),
-    plan: z.object({ steps: z.array(stepViewSchema), changes: z.array(resourceChangeSchema) }),
+    plan: z.object({ steps: z.array(planStepSchema), changes: z.array(resourceChangeSchema) }),
     invalid: errorJsonSchema.nullable(),
     sourceError: errorJsonSchema.nullable(),
   }),
@@ -90,11 +81,24 @@ export function parseControlResponse(value: unknown): ControlResponse | null {
   return parsed.success ? parsed.data : null;
 }
 
-/** The result of a verb, checked; null when it does not have the verb's shape. */
-export function parseControlReply<V extends ControlVerb>(verb: V, value: unknown): ControlReplies[V] | null {
+/** A verb's result checked: the reply, or where and how it differs from the verb's shape. */
+export type ReplyCheck<V extends ControlVerb> = { ok: true; reply: ControlReplies[V] } | { ok: false; problem: string };
+
+/** The result of a verb, checked against the verb's schema (a plan's steps against the full Step union). */
+export function checkControlReply<V extends ControlVerb>(verb: V, value: unknown): ReplyCheck<V> {
   const schema: z.ZodType<ControlReplies[V]> = REPLIES[verb];
   const parsed = schema.safeParse(value);
-  return parsed.success ? parsed.data : null;
+  if (parsed.success) return { ok: true, reply: parsed.data };
+  const issues = parsed.error.issues;
+  const shownIssues = issues.slice(0, 3).map((i) => `${i.path.length > 0 ? i.path.map(String).join('.') : '(the reply)'}: ${i.message}`);
+  const more = issues.length > 3 ? ` (and ${issues.length - 3} more)` : '';
+  return { ok: false, problem: `${shownIssues.join('; ')}${more}` };
+}
+
+/** The result of a verb, checked; null when it does not have the verb's shape. */
+export function parseControlReply<V extends ControlVerb>(verb: V, value: unknown): ControlReplies[V] | null {
+  const checked = checkControlReply(verb, value);
+  return checked.ok ? checked.reply : null;
 }
 
 /** Who asked (`local:<user>`), when the client said so; bounded like the hub's `by`. */

@@ -3,7 +3,7 @@
 
 import { connect } from 'node:net';
 import { MoorError } from '../contracts/errors.js';
-import { parseControlReply, parseControlResponse, type ControlReplies, type ControlRequest } from '../contracts/control-protocol.js';
+import { checkControlReply, parseControlResponse, type ControlReplies, type ControlRequest } from '../contracts/control-protocol.js';
 
 /** Sends one request and returns the verb's checked reply; rejects NO_AGENT when no agent listens. */
 export function callAgent<R extends ControlRequest>(path: string, request: R): Promise<ControlReplies[R['verb']]> {
@@ -41,7 +41,9 @@ function readReply<V extends ControlRequest['verb']>(verb: V, data: string): Con
   const response = parseControlResponse(value);
   if (response === null) throw new MoorError('CONTROL_FAILED', 'the agent sent an answer of an unknown shape');
   if (!response.ok) throw new MoorError(response.error.code, response.error.message);
-  const reply = parseControlReply(verb, response.result);
-  if (reply === null) throw new MoorError('CONTROL_FAILED', `the agent's answer to ${verb} has an unexpected shape (agent and CLI of different versions?)`);
-  return reply;
+  const checked = checkControlReply(verb, response.result);
+  if (!checked.ok) {
+    throw new MoorError('CONTROL_FAILED', `the agent's answer to ${verb} has an unexpected shape (agent and CLI of different versions?): ${checked.problem}`);
+  }
+  return checked.reply;
 }

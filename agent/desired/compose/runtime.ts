@@ -5,39 +5,27 @@ import { BYTE_SIZE_HINT, parseByteSize } from '../../config-text/byte-size.js';
 import { SWARM_DEPLOY_KEYS, type ServiceInput } from './schema.js';
 import type { Report, ServiceContext, Take } from './service-context.js';
 import * as syntax from './syntax.js';
-import type { DependsOn, DeviceRequestSpec, EndpointSpec, RestartPolicy, UlimitSpec } from '../model.js';
+import type { ContainerSpec, DependsOn, DeviceRequestSpec, EndpointSpec, RestartPolicy, UlimitSpec } from '../model.js';
 import { namespaceRefusal, securityOptRefusal } from '../policy.js';
 
-export interface RuntimeFields {
-  expose: string[];
-  sysctls: Record<string, string>;
-  ulimits: UlimitSpec[];
-  dns: string[];
-  dnsSearch: string[];
-  dnsOptions: string[];
-  groupAdd: string[];
-  pid: string | null;
-  ipc: string | null;
-  securityOpt: string[];
-  shmSizeBytes: number | null;
-  memReservationBytes: number | null;
-  pidsLimit: number | null;
-  deviceRequests: DeviceRequestSpec[];
-  stdinOpen: boolean;
-  tty: boolean;
+/** The spec's runtime fields this module sets, as ContainerSpec declares them (model.ts). */
+type SpecRuntimeFields = Pick<
+  ContainerSpec,
+  | 'expose' | 'sysctls' | 'ulimits' | 'dns' | 'dnsSearch' | 'dnsOptions' | 'groupAdd' | 'pid' | 'ipc' | 'securityOpt'
+  | 'shmSizeBytes' | 'memReservationBytes' | 'pidsLimit' | 'deviceRequests' | 'stdinOpen' | 'tty' | 'endpoints'
+>;
+
+export interface RuntimeFields extends SpecRuntimeFields {
   /** `service:alias` until compose.ts resolves the service to its container name. */
   links: string[];
   /** `service:NAME[:ro]` or `container:NAME[:ro]` until compose.ts resolves services. */
   volumesFrom: string[];
   /** Dependencies that links and volumes_from imply. */
   impliedDeps: DependsOn[];
-  endpoints: Record<string, EndpointSpec>;
 }
 
 /** What deploy: sets that other keys also set (limits, restart). */
-export interface DeployFields {
-  nanoCpus: number | null;
-  memLimitBytes: number | null;
+export interface DeployFields extends Pick<ContainerSpec, 'nanoCpus' | 'memLimitBytes'> {
   restart: RestartPolicy | null;
 }
 

@@ -3,7 +3,7 @@
 
 import type Dockerode from 'dockerode';
 import type { ObservedContainer } from '../../contracts/observed.js';
-import { sortListing } from './container-listing.js';
+import { listingOf } from './container-listing.js';
 import { toObservedContainer } from './create-body.js';
 import { statusOf, toDockerError } from './docker-errors.js';
 import type { ContainerEngine, ContainerListing } from './port.js';
@@ -31,11 +31,7 @@ export function createContainerReads(docker: Dockerode, inspectConcurrency: numb
       } catch (err) {
         throw toDockerError(err, 'list', { host });
       }
-      const { mine, otherNames, others } = sortListing(all, host);
-      const inspected = await mapLimit(mine, inspectConcurrency, inspect);
-      // A container removed between list and inspect is simply no longer there.
-      const managed = inspected.filter((c): c is ObservedContainer => c !== null);
-      return { managed, otherNames, others };
+      return listingOf(all, host, inspectConcurrency, inspect);
     },
 
     async logs(nameOrId: string, lines: number): Promise<string> {
@@ -64,17 +60,4 @@ export function demultiplex(raw: Buffer): string {
     at += 8 + size;
   }
   return Buffer.concat(parts).toString('utf8');
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }

@@ -5,7 +5,7 @@
 import type Dockerode from 'dockerode';
 import { LABEL, type ForeignResource, type ObservedContainer, type ObservedNetwork, type ObservedVolume } from '../../contracts/observed.js';
 import { foreignOf } from './compose-projects.js';
-import { sortListing } from './container-listing.js';
+import { listingOf } from './container-listing.js';
 import { toObservedContainer } from './create-body.js';
 import { statusOf, toDockerError } from './docker-errors.js';
 import { filtersQuery, type EngineHttp } from './engine-http.js';
@@ -61,10 +61,7 @@ export function createEngineReads(http: EngineHttp): EngineReads {
       } catch (err) {
         throw toDockerError(err, 'list', { host });
       }
-      const { mine, otherNames, others } = sortListing(all, host);
-      const inspected = await mapLimit(mine, INSPECT_CONCURRENCY, inspect);
-      // A container removed between list and inspect is simply no longer there.
-      return { managed: inspected.filter((c): c is ObservedContainer => c !== null), otherNames, others };
+      return listingOf(all, host, INSPECT_CONCURRENCY, inspect);
     },
 
     async listNetworks(host: string): Promise<ObservedNetwork[]> {
@@ -116,17 +113,4 @@ export function createEngineReads(http: EngineHttp): EngineReads {
       return { volumes, networks };
     },
   };
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }

@@ -6,7 +6,7 @@
 // Run: node build/bench/fleet-render.js [--hosts 500]. Bar: ≤ 2 s and ≤ 200 MB for the render.
 
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { ProblemList } from '../agent/config-text/problems.js';
@@ -15,33 +15,10 @@ import { parseFleet } from '../fleet/definition.js';
 import { validateRendered } from '../fleet/fleet.js';
 import { sourceFromFiles } from '../fleet/read-source.js';
 import { createRenderer, type RenderedHost } from '../fleet/render.js';
+import { fleetFiles, PER_SITE, writeFleet } from './fleet-files.js';
 
 const arg = process.argv.indexOf('--hosts');
 const HOSTS = arg >= 0 ? Number(process.argv[arg + 1]) : 500;
-const PER_SITE = 10;
-
-function fleetFiles(hosts: number): Map<string, Buffer> {
-  const sites = Math.ceil(hosts / PER_SITE);
-  const f = new Map<string, string>();
-  const groups = ['  - { name: everyone, select: {}, stacks: [monitoring, mqtt] }'];
-  for (let s = 0; s < sites; s++) groups.push(`  - { name: site-${s}, select: { site: site-${s} }, stacks: [cameras], values: { SITE_NAME: "site ${s}", MQTT_HOST: "10.${s % 250}.0.5" } }`);
-  f.set('fleet.yaml', `hostBranch: hosts/{host}\ngroups:\n${groups.join('\n')}\nrollout: { waves: [1, "10%", "100%"], maxFailures: "5%" }\n`);
-  f.set('stacks/monitoring/compose.yaml', 'name: edge\nservices:\n  telegraf:\n    image: local/busybox:1\n    command: ["sleep", "3600"]\n    network_mode: none\n    environment: { INFLUX_URL: "${INFLUX_URL}", SITE: "${SITE_NAME}" }\n');
-  f.set('stacks/monitoring/.env', 'INFLUX_URL=http://influx.example:8086\n');
-  f.set('stacks/monitoring/telegraf.conf', `[agent]\n  interval = "10s"\n${'# padding\n'.repeat(40)}`);
-  f.set('stacks/monitoring/units/telegraf-rotate.service', '[Service]\nType=oneshot\nExecStart=/bin/true\n');
-  f.set('stacks/monitoring/units/telegraf-rotate.timer', '[Timer]\nOnCalendar=daily\n');
-  f.set('stacks/monitoring/moor.yaml', 'units:\n  - { name: telegraf-rotate.timer, enabled: true, state: running }\nrollout: { healthTimeout: 60s }\n');
-  f.set('stacks/mqtt/compose.yaml', 'services:\n  mosquitto:\n    image: local/busybox:1\n    command: ["sleep", "3600"]\n    network_mode: none\n    environment: { MQTT_HOST: "${MQTT_HOST}" }\n');
-  f.set('stacks/cameras/compose.yaml', 'services:\n  frigate:\n    image: local/busybox:${FRIGATE_TAG:-1}\n    command: ["sleep", "3600"]\n    network_mode: none\n    environment: { CAMERA: "${CAMERA_URL}" }\n');
-  f.set('stacks/cameras/files/frigate.yml', 'cameras: {}\n');
-  f.set('stacks/cameras/moor.yaml', 'files:\n  - { path: /etc/moor-files/frigate.yml, source: files/frigate.yml, mode: "0644" }\n');
-  for (let h = 0; h < hosts; h++) {
-    const site = Math.floor(h / PER_SITE);
-    f.set(`hosts/edge-${String(h).padStart(4, '0')}.yaml`, `labels: { site: site-${site}, role: camera }\nvalues: { CAMERA_URL: "rtsp://10.${site % 250}.1.${h % 250}/live" }\n`);
-  }
-  return new Map([...f].map(([k, v]) => [k, Buffer.from(v)]));
-}
 
 function render(files: Map<string, Buffer>): RenderedHost[] {
   const source = sourceFromFiles(files);
@@ -57,10 +34,7 @@ function render(files: Map<string, Buffer>): RenderedHost[] {
 function renderCommand(files: Map<string, Buffer>): { wallMs: number; cpuMs: number; userMs: number; sysMs: number; peakKb: number; treeDirs: number } {
   const dir = mkdtempSync(path.join(tmpdir(), 'moor-bench-fleet-'));
   try {
-    for (const [rel, data] of files) {
-      mkdirSync(path.join(dir, 'repo', rel, '..'), { recursive: true });
-      writeFileSync(path.join(dir, 'repo', rel), data);
-    }
+    writeFleet(path.join(dir, 'repo'), files);
     const main = path.resolve(import.meta.dirname, '../agent/main.js');
     const r = spawnSync('/usr/bin/time', ['-f', 'TIME %e %U %S %M', process.execPath, main, 'fleet', 'render', '--repo', path.join(dir, 'repo'), '--out', path.join(dir, 'out')], { encoding: 'utf8' });
     const m = /TIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr);

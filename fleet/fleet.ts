@@ -13,7 +13,7 @@ import { readFleetSource } from './read-source.js';
 import { createRenderer, type RenderedHost } from './render.js';
 import { matches, type Selector } from './selector.js';
 import type { FleetSource } from './source.js';
-import { treeDir, YamlParses } from './tree-dir.js';
+import { treeDir, treeKey, YamlParses } from './tree-dir.js';
 
 export class FleetInvalidError extends Error {
   readonly code = 'FLEET_INVALID';
@@ -77,13 +77,18 @@ export async function writeTree(dir: string, tree: ReadonlyMap<string, Buffer>):
 
 /**
  * Checks rendered trees as the agent will (`moor validate`'s loader), each in memory as the
- * tree render writes (see tree-dir.ts); problems name the host.
+ * tree render writes (see tree-dir.ts); problems name the host. Trees that differ only in the
+ * host named by moor.yaml's header are checked once (see treeKey).
  */
 export async function validateRendered(hosts: readonly RenderedHost[], policy: PolicySettings): Promise<ConfigProblem[]> {
   const problems: ConfigProblem[] = [];
   const parses = new YamlParses();
+  const known = new Map<string, ConfigProblem[]>();
   for (const h of hosts) {
-    for (const p of await validateDir(treeDir(`rendered/${h.host}`, h.tree, parses), { policy, projectsDir: DEFAULT_PROJECTS_DIR })) problems.push({ ...p, file: `${h.host} (rendered): ${p.file}` });
+    const key = treeKey(h.tree);
+    let found = known.get(key);
+    if (found === undefined) known.set(key, (found = await validateDir(treeDir(`rendered/${h.host}`, h.tree, parses), { policy, projectsDir: DEFAULT_PROJECTS_DIR })));
+    for (const p of found) problems.push({ ...p, file: `${h.host} (rendered): ${p.file}` });
   }
   return problems;
 }

@@ -3,6 +3,7 @@
 // It answers as the written tree would: regular files only (render writes no symlinks), mode
 // 0644 (render writes none executable), the same messages for missing and oversized files.
 
+import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { parseYaml, type YamlResult } from '../agent/config-text/yaml-file.js';
 import { MAX_SOURCE_BYTES, type DirUsage, type RepoDir, type RepoRead } from '../agent/desired/repo-files.js';
@@ -46,6 +47,23 @@ export class YamlParses {
     if (this.parses.size < this.limit) this.parses.set(key, parsed);
     return parsed;
   }
+}
+
+/**
+ * What the loader's answer for a tree depends on: every path and content, a first line of
+ * moor.yaml that is a comment (render's header, naming the host) left out. Hosts whose trees
+ * have the same key get the same problems; most fleets have many (values per site or group).
+ */
+export function treeKey(tree: ReadonlyMap<string, Buffer>): string {
+  const hash = createHash('sha256');
+  for (const [rel, data] of tree) {
+    hash.update(`${rel}\0${data.length}\0`);
+    if (rel === 'moor.yaml' && data[0] === 0x23) {
+      const eol = data.indexOf(0x0a);
+      hash.update(eol < 0 ? '#' : data.subarray(eol));
+    } else hash.update(data);
+  }
+  return hash.digest('hex');
 }
 
 /** `rel` as a key of the tree ('' for the dir itself), or null when it leads out of it. */

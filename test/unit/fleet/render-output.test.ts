@@ -57,6 +57,25 @@ describe('fleet render output', () => {
     assert.deepEqual(await validateRendered(hosts, defaultPolicy()), []);
   });
 
+  it('checks trees that differ only in the host moor.yaml names once, and names every such host', async () => {
+    const fleet = {
+      'fleet.yaml': 'groups:\n  - { name: all, select: {}, stacks: [app] }\n',
+      'stacks/app/compose.yaml': 'services:\n  app:\n    image: local/busybox:1\n    command: ["sleep", "1"]\n    ports: ["${PORT}:80"]\n',
+      'hosts/a-1.yaml': 'labels: { site: a }\nvalues: { PORT: "0" }\n',
+      'hosts/a-2.yaml': 'labels: { site: a }\nvalues: { PORT: "0" }\n',
+      'hosts/b-1.yaml': 'labels: { site: b }\nvalues: { PORT: "0" }\n',
+      'hosts/c-1.yaml': 'labels: { site: a }\nvalues: { PORT: "8080" }\n',
+    };
+    const hosts = renderFiles(bytes(fleet));
+    const problems = await validateRendered(hosts, defaultPolicy());
+    assert.deepEqual(
+      problems.map((p) => `${p.file}:${p.line}: ${p.key}`),
+      ['a-1 (rendered): compose.yaml:10: services.app.ports[0]', 'a-2 (rendered): compose.yaml:10: services.app.ports[0]', 'b-1 (rendered): compose.yaml:10: services.app.ports[0]'],
+    );
+    // Each host alone gets what it gets among the others.
+    for (const h of hosts) assert.deepEqual(await validateRendered([h], defaultPolicy()), problems.filter((p) => p.file.startsWith(`${h.host} `)));
+  });
+
   it('finds in memory exactly the problems the loader finds in the written tree', async () => {
     const fleet = {
       'fleet.yaml': 'groups:\n  - { name: all, select: {}, stacks: [app] }\n',

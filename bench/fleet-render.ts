@@ -1,12 +1,17 @@
-// Rendering a 500-host fleet (50 sites of 10 hosts, one group per site, 3 shared stacks):
-// time, hosts per second and the process's peak memory, for the pure render and for render
-// plus the agent's validation of every tree (what `moor fleet check` does).
-// The command itself (`moor fleet render --out DIR`: read the checkout, render, validate each
-// combination of stacks, write every tree) is timed first, as a process under /usr/bin/time.
-// Run: node build/bench/fleet-render.js [--hosts 500]. Bar: ≤ 2 s and ≤ 200 MB for the render.
+// Rendering a 500-host fleet (50 sites of 10 hosts, one group per site, 3 shared stacks).
+// The command itself (`moor fleet render --out DIR`: node start, read the checkout, render,
+// validate every host's tree, write every tree) runs as a process under /usr/bin/time, --runs
+// times (median and range printed): wall, CPU (user + system), peak RSS, hosts per second, and
+// what it wrote. Peers in the same run, for scale: `cp -r` of the rendered output (the disk's
+// cost of the same files and folders) and `moor validate` of one host's tree (one process).
+// `--before BUILD` times an earlier build's `moor fleet render` the same way, alternating with
+// this one, and checks that both wrote the same bytes. Then, in this process: the pure render
+// in memory and the validation of every tree in memory, for the CPU split.
+// Run: node build/bench/fleet-render.js [--hosts 500] [--runs 3] [--before DIR/build]. Bar: ≤ 2 s, ≤ 200 MB.
 
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { ProblemList } from '../agent/config-text/problems.js';
@@ -15,33 +20,15 @@ import { parseFleet } from '../fleet/definition.js';
 import { validateRendered } from '../fleet/fleet.js';
 import { sourceFromFiles } from '../fleet/read-source.js';
 import { createRenderer, type RenderedHost } from '../fleet/render.js';
+import { fleetFiles, PER_SITE, writeFleet } from './fleet-files.js';
 
-const arg = process.argv.indexOf('--hosts');
-const HOSTS = arg >= 0 ? Number(process.argv[arg + 1]) : 500;
-const PER_SITE = 10;
-
-function fleetFiles(hosts: number): Map<string, Buffer> {
-  const sites = Math.ceil(hosts / PER_SITE);
-  const f = new Map<string, string>();
-  const groups = ['  - { name: everyone, select: {}, stacks: [monitoring, mqtt] }'];
-  for (let s = 0; s < sites; s++) groups.push(`  - { name: site-${s}, select: { site: site-${s} }, stacks: [cameras], values: { SITE_NAME: "site ${s}", MQTT_HOST: "10.${s % 250}.0.5" } }`);
-  f.set('fleet.yaml', `hostBranch: hosts/{host}\ngroups:\n${groups.join('\n')}\nrollout: { waves: [1, "10%", "100%"], maxFailures: "5%" }\n`);
-  f.set('stacks/monitoring/compose.yaml', 'name: edge\nservices:\n  telegraf:\n    image: local/busybox:1\n    command: ["sleep", "3600"]\n    network_mode: none\n    environment: { INFLUX_URL: "${INFLUX_URL}", SITE: "${SITE_NAME}" }\n');
-  f.set('stacks/monitoring/.env', 'INFLUX_URL=http://influx.example:8086\n');
-  f.set('stacks/monitoring/telegraf.conf', `[agent]\n  interval = "10s"\n${'# padding\n'.repeat(40)}`);
-  f.set('stacks/monitoring/units/telegraf-rotate.service', '[Service]\nType=oneshot\nExecStart=/bin/true\n');
-  f.set('stacks/monitoring/units/telegraf-rotate.timer', '[Timer]\nOnCalendar=daily\n');
-  f.set('stacks/monitoring/moor.yaml', 'units:\n  - { name: telegraf-rotate.timer, enabled: true, state: running }\nrollout: { healthTimeout: 60s }\n');
-  f.set('stacks/mqtt/compose.yaml', 'services:\n  mosquitto:\n    image: local/busybox:1\n    command: ["sleep", "3600"]\n    network_mode: none\n    environment: { MQTT_HOST: "${MQTT_HOST}" }\n');
-  f.set('stacks/cameras/compose.yaml', 'services:\n  frigate:\n    image: local/busybox:${FRIGATE_TAG:-1}\n    command: ["sleep", "3600"]\n    network_mode: none\n    environment: { CAMERA: "${CAMERA_URL}" }\n');
-  f.set('stacks/cameras/files/frigate.yml', 'cameras: {}\n');
-  f.set('stacks/cameras/moor.yaml', 'files:\n  - { path: /etc/moor-files/frigate.yml, source: files/frigate.yml, mode: "0644" }\n');
-  for (let h = 0; h < hosts; h++) {
-    const site = Math.floor(h / PER_SITE);
-    f.set(`hosts/edge-${String(h).padStart(4, '0')}.yaml`, `labels: { site: site-${site}, role: camera }\nvalues: { CAMERA_URL: "rtsp://10.${site % 250}.1.${h % 250}/live" }\n`);
-  }
-  return new Map([...f].map(([k, v]) => [k, Buffer.from(v)]));
-}
+const option = (name: string): string | undefined => {
+  const at = process.argv.indexOf(name);
+  return at >= 0 ? process.argv[at + 1] : undefined;
+};
+const HOSTS = Number(option('--hosts') ?? 500);
+const RUNS = Number(option('--runs') ?? 3);
+const BEFORE = option('--before');
 
 function render(files: Map<string, Buffer>): RenderedHost[] {
   const source = sourceFromFiles(files);
@@ -53,29 +40,102 @@ function render(files: Map<string, Buffer>): RenderedHost[] {
   return out;
 }
 
-/** `moor fleet render` of the fleet written to a scratch checkout, as its own process. */
-function renderCommand(files: Map<string, Buffer>): { wallMs: number; cpuMs: number; userMs: number; sysMs: number; peakKb: number; treeDirs: number } {
-  const dir = mkdtempSync(path.join(tmpdir(), 'moor-bench-fleet-'));
-  try {
-    for (const [rel, data] of files) {
-      mkdirSync(path.join(dir, 'repo', rel, '..'), { recursive: true });
-      writeFileSync(path.join(dir, 'repo', rel), data);
-    }
-    const main = path.resolve(import.meta.dirname, '../agent/main.js');
-    const r = spawnSync('/usr/bin/time', ['-f', 'TIME %e %U %S %M', process.execPath, main, 'fleet', 'render', '--repo', path.join(dir, 'repo'), '--out', path.join(dir, 'out')], { encoding: 'utf8' });
-    const m = /TIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr);
-    if (r.status !== 0 || !m) throw new Error(`moor fleet render failed (${r.status}): ${r.stderr.slice(-2000)}`);
-    const treeDirs = spawnSync('ls', [path.join(dir, 'out')], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l !== '').length;
-    return { wallMs: Number(m[1]) * 1000, cpuMs: (Number(m[2]) + Number(m[3])) * 1000, userMs: Number(m[2]) * 1000, sysMs: Number(m[3]) * 1000, peakKb: Number(m[4]), treeDirs };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+interface Timed {
+  wallMs: number;
+  userMs: number;
+  sysMs: number;
+  peakKb: number;
 }
 
+/** Runs `argv` under /usr/bin/time; throws when it fails. */
+function timed(argv: string[]): Timed {
+  const r = spawnSync('/usr/bin/time', ['-f', 'TIME %e %U %S %M', ...argv], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const m = /TIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr);
+  if (r.status !== 0 || !m) throw new Error(`${argv.join(' ')} failed (${r.status}): ${r.stderr.slice(-2000)}`);
+  return { wallMs: Number(m[1]) * 1000, userMs: Number(m[2]) * 1000, sysMs: Number(m[3]) * 1000, peakKb: Number(m[4]) };
+}
+
+/** Files, folders, bytes and a digest (paths and contents, sorted) of what is below `root`. */
+function written(root: string): { files: number; dirs: number; bytes: number; digest: string } {
+  const hash = createHash('sha256');
+  let files = 0;
+  let dirs = 0;
+  let bytes = 0;
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir).sort()) {
+      const abs = path.join(dir, name);
+      if (statSync(abs).isDirectory()) {
+        dirs++;
+        walk(abs);
+      } else {
+        const data = readFileSync(abs);
+        files++;
+        bytes += data.length;
+        hash.update(`${path.relative(root, abs)}\0`).update(data).update('\0');
+      }
+    }
+  };
+  walk(root);
+  return { files, dirs, bytes, digest: hash.digest('hex') };
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+interface Series {
+  runs: Timed[];
+  out: ReturnType<typeof written>;
+}
+
+function summary(label: string, s: Series): string {
+  const wall = median(s.runs.map((r) => r.wallMs));
+  const cpu = median(s.runs.map((r) => r.userMs + r.sysMs));
+  const walls = s.runs.map((r) => r.wallMs);
+  const peak = Math.max(...s.runs.map((r) => r.peakKb));
+  return (
+    `${label}: ${wall.toFixed(0)} ms wall (${cpu.toFixed(0)} ms CPU), peak RSS ${mb(peak * 1024)}, ${Math.round((HOSTS / wall) * 1000)} hosts/s; ` +
+    `median of ${s.runs.length} (wall ${Math.min(...walls).toFixed(0)}-${Math.max(...walls).toFixed(0)} ms; CPU per run ${s.runs.map((r) => `${r.userMs.toFixed(0)} user + ${r.sysMs.toFixed(0)} sys`).join(', ')}); ` +
+    `wrote ${s.out.files} files in ${s.out.dirs} folders, ${mb(s.out.bytes)}`
+  );
+}
+
 const files = fleetFiles(HOSTS);
-const command = renderCommand(files);
-if (command.treeDirs !== HOSTS) throw new Error(`moor fleet render wrote ${command.treeDirs} host trees, not ${HOSTS}`);
+const scratch = mkdtempSync(path.join(tmpdir(), 'moor-bench-fleet-'));
+const lines: string[] = [];
+try {
+  const repo = path.join(scratch, 'repo');
+  writeFleet(repo, files);
+  const builds: [string, string][] = [['now', path.resolve(import.meta.dirname, '..')]];
+  if (BEFORE !== undefined) builds.push(['before', path.resolve(BEFORE)]);
+  const series = new Map<string, Series>();
+  for (let run = 0; run < RUNS; run++) {
+    for (const [name, build] of builds) {
+      const out = path.join(scratch, `out-${name}`);
+      rmSync(out, { recursive: true, force: true });
+      const t = timed([process.execPath, path.join(build, 'agent/main.js'), 'fleet', 'render', '--repo', repo, '--out', out]);
+      const s = series.get(name) ?? { runs: [], out: written(out) };
+      s.runs.push(t);
+      series.set(name, s);
+    }
+  }
+  const now = series.get('now');
+  if (!now) throw new Error('no run');
+  if (readdirSync(path.join(scratch, 'out-now')).length !== HOSTS) throw new Error(`moor fleet render did not write ${HOSTS} host trees`);
+  lines.push(summary(`moor fleet render --out DIR (the command: node start, read, render, validate every host's tree, write ${HOSTS} trees)`, now));
+  const before = series.get('before');
+  if (before) {
+    lines.push(summary(`the same command, build ${BEFORE}`, before));
+    lines.push(`output of both builds byte-identical: ${before.out.digest === now.out.digest ? 'yes' : `NO (${before.out.digest} vs ${now.out.digest})`}`);
+  }
+  const cp = timed(['cp', '-r', path.join(scratch, 'out-now'), path.join(scratch, 'out-copy')]);
+  lines.push(`peer: cp -r of the rendered output (same files and folders, same disk): ${cp.wallMs.toFixed(0)} ms wall (${(cp.userMs + cp.sysMs).toFixed(0)} ms CPU: ${cp.userMs.toFixed(0)} user + ${cp.sysMs.toFixed(0)} sys)`);
+  const one = readdirSync(path.join(scratch, 'out-now')).sort()[0] ?? '';
+  const validate = timed([process.execPath, path.resolve(import.meta.dirname, '../agent/main.js'), 'validate', path.join(scratch, 'out-now', one)]);
+  lines.push(`peer: moor validate of one host's tree (one process): ${validate.wallMs.toFixed(0)} ms wall (${(validate.userMs + validate.sysMs).toFixed(0)} ms CPU), peak RSS ${mb(validate.peakKb * 1024)}; the render above costs ${(median(now.runs.map((r) => r.wallMs)) / validate.wallMs).toFixed(1)} of these for ${HOSTS} hosts`);
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
+
 const rssBefore = process.memoryUsage().rss;
 let t = performance.now();
 let cpu = process.cpuUsage();
@@ -83,21 +143,19 @@ const rendered = render(files);
 const renderMs = performance.now() - t;
 const renderCpuMs = (process.cpuUsage(cpu).user + process.cpuUsage(cpu).system) / 1000;
 cpu = process.cpuUsage();
-const renderPeakKb = process.resourceUsage().maxRSS;
 const bytes = rendered.reduce((n, h) => n + [...h.tree.values()].reduce((m, b) => m + b.length, 0), 0);
 t = performance.now();
 const problems = await validateRendered(rendered, defaultPolicy());
 const checkMs = performance.now() - t;
 const checkCpuMs = (process.cpuUsage(cpu).user + process.cpuUsage(cpu).system) / 1000;
 if (problems.length > 0) throw new Error(`rendered trees invalid: ${JSON.stringify(problems.slice(0, 3))}`);
-const out = [
-  `moor fleet render --out DIR (the command: node start, read, render, validate each stack combination, write ${HOSTS} trees): ${command.wallMs.toFixed(0)} ms wall (${command.cpuMs.toFixed(0)} ms CPU), peak RSS ${mb(command.peakKb * 1024)}; CPU is ${command.userMs.toFixed(0)} ms user + ${command.sysMs.toFixed(0)} ms system (creating ${HOSTS} folders of files: the disk's share, large when other work loads it)`,
+const cmdWall = Number(/: (\d+) ms wall/.exec(lines[0] ?? '')?.[1]);
+const cmdCpu = Number(/\((\d+) ms CPU\)/.exec(lines[0] ?? '')?.[1]);
+const cmdPeak = Number(/peak RSS ([\d.]+) MB/.exec(lines[0] ?? '')?.[1]);
+lines.push(
   `fleet: ${HOSTS} hosts, ${Math.ceil(HOSTS / PER_SITE)} sites (one group each), 3 shared stacks; ${mb(bytes)} of rendered trees`,
-  `machine: ${cpus().length} cores, load average ${loadavg()[0]?.toFixed(1)} (wall time suffers from other load; CPU time much less)`,
-  `render (pure, in memory): ${renderMs.toFixed(0)} ms wall (${renderCpuMs.toFixed(0)} ms CPU), ${Math.round((HOSTS / renderMs) * 1000)} hosts/s, peak RSS ${mb(renderPeakKb * 1024)} (node itself ${mb(rssBefore)} before)`,
-  `render + validate every tree (fleet check): ${(renderMs + checkMs).toFixed(0)} ms wall (${(renderCpuMs + checkCpuMs).toFixed(0)} ms CPU), ${Math.round((HOSTS / (renderMs + checkMs)) * 1000)} hosts/s, peak RSS ${mb(process.resourceUsage().maxRSS * 1024)}`,
-  `render CPU rate: ${Math.round((HOSTS / renderCpuMs) * 1000)} hosts/s`,
-  `bar for the command: ≤ 2000 ms and ≤ 200 MB peak: wall ${command.wallMs <= 2000 ? 'MET' : 'NOT MET'}, CPU ${command.cpuMs <= 2000 ? 'MET' : 'NOT MET'}, memory ${command.peakKb * 1024 <= 200 * 1024 * 1024 ? 'MET' : 'NOT MET'}`,
-  `bar for the pure render in memory: ≤ 2000 ms and ≤ 200 MB peak: wall ${renderMs <= 2000 ? 'MET' : 'NOT MET'}, CPU ${renderCpuMs <= 2000 ? 'MET' : 'NOT MET'}, memory ${renderPeakKb * 1024 <= 200 * 1024 * 1024 ? 'MET' : 'NOT MET'}`,
-];
-process.stdout.write(`${out.join('\n')}\n`);
+  `machine: ${cpus().length} cores, load average ${loadavg()[0]?.toFixed(1)} at the end (wall time suffers from other load, and creating files from other disk work)`,
+  `in this process: render (pure, in memory) ${renderMs.toFixed(0)} ms wall (${renderCpuMs.toFixed(0)} ms CPU), ${Math.round((HOSTS / renderMs) * 1000)} hosts/s; validate every tree in memory ${checkMs.toFixed(0)} ms wall (${checkCpuMs.toFixed(0)} ms CPU), ${Math.round((HOSTS / checkMs) * 1000)} hosts/s; peak RSS ${mb(process.resourceUsage().maxRSS * 1024)} (node and this bench ${mb(rssBefore)} before)`,
+  `bar for the command (≤ 2000 ms, ≤ 200 MB): wall ${cmdWall <= 2000 ? 'MET' : 'NOT MET'}, CPU ${cmdCpu <= 2000 ? 'MET' : 'NOT MET'}, memory ${cmdPeak <= 200 ? 'MET' : 'NOT MET'}`,
+);
+process.stdout.write(`${lines.join('\n')}\n`);

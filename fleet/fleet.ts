@@ -1,8 +1,7 @@
 // The fleet layer's operations on a checkout: load and interpret the definition, render every
 // (selected) host, validate each rendered tree with the agent's own loader, write trees out.
 
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ConfigProblem } from '../agent/contracts/errors.js';
 import { formatProblem } from '../agent/contracts/errors.js';
@@ -14,6 +13,7 @@ import { readFleetSource } from './read-source.js';
 import { createRenderer, type RenderedHost } from './render.js';
 import { matches, type Selector } from './selector.js';
 import type { FleetSource } from './source.js';
+import { treeDir, treeKey, YamlParses } from './tree-dir.js';
 
 export class FleetInvalidError extends Error {
   readonly code = 'FLEET_INVALID';
@@ -75,19 +75,20 @@ export async function writeTree(dir: string, tree: ReadonlyMap<string, Buffer>):
   }
 }
 
-/** Checks rendered trees as the agent will (`moor validate`); problems name the host. */
+/**
+ * Checks rendered trees as the agent will (`moor validate`'s loader), each in memory as the
+ * tree render writes (see tree-dir.ts); problems name the host. Trees that differ only in the
+ * host named by moor.yaml's header are checked once (see treeKey).
+ */
 export async function validateRendered(hosts: readonly RenderedHost[], policy: PolicySettings): Promise<ConfigProblem[]> {
   const problems: ConfigProblem[] = [];
-  const scratch = await mkdtemp(path.join(tmpdir(), 'moor-fleet-check-'));
-  try {
-    for (const h of hosts) {
-      const dir = path.join(scratch, h.host);
-      await writeTree(dir, h.tree);
-      for (const p of await validateDir(dir, { policy, projectsDir: DEFAULT_PROJECTS_DIR })) problems.push({ ...p, file: `${h.host} (rendered): ${p.file}` });
-      await rm(dir, { recursive: true, force: true });
-    }
-  } finally {
-    await rm(scratch, { recursive: true, force: true });
+  const parses = new YamlParses();
+  const known = new Map<string, ConfigProblem[]>();
+  for (const h of hosts) {
+    const key = treeKey(h.tree);
+    let found = known.get(key);
+    if (found === undefined) known.set(key, (found = await validateDir(treeDir(`rendered/${h.host}`, h.tree, parses), { policy, projectsDir: DEFAULT_PROJECTS_DIR })));
+    for (const p of found) problems.push({ ...p, file: `${h.host} (rendered): ${p.file}` });
   }
   return problems;
 }

@@ -28,7 +28,7 @@ export function registerFleetCommand(program: Command, run: Runner): void {
   const go = (name: 'render' | 'check' | 'plan' | 'publish') =>
     run(async (ctx, opts: FleetCliOptions) => (await import('./fleet.js')).fleetVerb(ctx, name, opts));
 
-  verb('render', 'write each host tree to DIR/<host>/ (validates each combination of stacks; `check` validates every host)').requiredOption('--out <dir>', 'output folder').option('--host <host>', 'only this host').action(go('render'));
+  verb('render', 'write each host tree to DIR/<host>/ (each validated as the agent would; exit 1 naming host, FILE:LINE and key)').requiredOption('--out <dir>', 'output folder').option('--host <host>', 'only this host').action(go('render'));
   verb('check', 'render and validate every host offline (exit 1 on any problem)').option('--hosts <selector>', 'only hosts whose labels match').action(go('check'));
   remote(verb('plan', 'which host branches would change and how (exit 3 when some would)')).action(go('plan'));
   remote(verb('publish', 'one fast-forward commit per changed host branch'))

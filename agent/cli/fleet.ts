@@ -6,8 +6,8 @@ import path from 'node:path';
 import { formatProblem, SettingsError } from '../contracts/errors.js';
 import { defaultPolicy } from '../desired/default-policy.js';
 import type { PolicySettings } from '../settings/model.js';
-import { FleetInvalidError, loadFleet, renderAll, renderChecked, type HostFilter, type LoadedFleet } from '../../fleet/fleet.js';
-import { validateRepresentatives, writeTrees } from '../../fleet/render-out.js';
+import { FleetInvalidError, loadFleet, renderChecked, type HostFilter, type LoadedFleet } from '../../fleet/fleet.js';
+import { writeTrees } from '../../fleet/render-out.js';
 import { FleetGitError, remoteEnv, systemGit, type Git } from '../../fleet/git.js';
 import { formatSummary } from '../../fleet/diff.js';
 import { planFleet } from '../../fleet/plan.js';
@@ -66,17 +66,15 @@ export async function fleetVerb(ctx: CliContext, verb: Verb, opts: FleetCliOptio
   }
 }
 
-/** Renders, validates one tree per combination of stacks (`check` validates every host), writes DIR/<host>/. */
+/** Renders, validates every host's tree as the agent would (or fails naming host, FILE:LINE and key), writes DIR/<host>/. */
 async function renderVerb(ctx: CliContext, opts: FleetCliOptions, loaded: LoadedFleet, filter: HostFilter, policy: PolicySettings): Promise<ExitCode> {
-  const hosts = renderAll(loaded, filter, policy);
-  const { checked, problems } = await validateRepresentatives(hosts, policy);
-  if (problems.length > 0) throw new FleetInvalidError(problems);
+  const hosts = await renderChecked(loaded, filter, policy);
   const out = opts.out ?? 'rendered';
   writeTrees(out, hosts);
-  if (ctx.json) printJson(ctx, { out, validated: checked, hosts: hosts.map((h) => ({ host: h.host, branch: h.branch, groups: h.groups, stacks: h.stacks })) });
+  if (ctx.json) printJson(ctx, { out, validated: hosts.length, hosts: hosts.map((h) => ({ host: h.host, branch: h.branch, groups: h.groups, stacks: h.stacks })) });
   else {
     for (const h of hosts) ctx.out(`${path.join(out, h.host)}: groups ${h.groups.join(', ') || '-'}; stacks ${h.stacks.join(', ') || '-'}`);
-    ctx.out(`${hosts.length} host tree(s) written; ${checked} combination(s) of stacks validated (\`moor fleet check\` validates every host's tree)`);
+    ctx.out(`${hosts.length} host tree(s) validated and written`);
   }
   return EXIT.ok;
 }

@@ -10,7 +10,7 @@ import { LIMITS, RepoDir } from './repo-files.js';
 import { checkUnitPolicy } from './unit-policy.js';
 import { SecretCollector } from './secret-collector.js';
 import { secretValuesOf } from './secrets.js';
-import { MAX_CONFIG_BYTES, parseYaml, type YamlFile } from '../config-text/yaml-file.js';
+import { MAX_CONFIG_BYTES, type YamlFile } from '../config-text/yaml-file.js';
 import { wholeFile, type LoadLists, type LoadOptions } from './load-lists.js';
 import { isSecretName, readCompose, readDotenv } from './load-compose.js';
 import { readUnits } from './load-units.js';
@@ -33,8 +33,8 @@ export async function loadDesiredState(dir: string, options: LoadOptions): Promi
   return state;
 }
 
-/** All problems of a config dir, for `moor validate`; empty when it is valid. */
-export async function validateDir(dir: string, options: LoadOptions): Promise<ConfigProblem[]> {
+/** All problems of a config dir (or of a view of one, as `moor fleet` has in memory), for `moor validate`; empty when it is valid. */
+export async function validateDir(dir: string | RepoDir, options: LoadOptions): Promise<ConfigProblem[]> {
   const problems = new ProblemList();
   const secrets = new SecretCollector(options.knownSecrets);
   await readGuarded(dir, options, problems, secrets);
@@ -46,7 +46,7 @@ export async function validateDir(dir: string, options: LoadOptions): Promise<Co
  * shape nobody foresaw) is the commit's fault: it becomes a problem, so the commit is invalid
  * and not retried. Only errors of the machine (errno codes: EIO, ENOSPC, EMFILE ...) propagate.
  */
-async function readGuarded(dir: string, options: LoadOptions, problems: ProblemList, secrets: SecretCollector): Promise<DesiredState> {
+async function readGuarded(dir: string | RepoDir, options: LoadOptions, problems: ProblemList, secrets: SecretCollector): Promise<DesiredState> {
   try {
     return await readState(dir, options, problems, secrets);
   } catch (err) {
@@ -62,12 +62,12 @@ async function readYamlIn(repo: RepoDir, rel: string, problems: ProblemList): Pr
     if (!read.missing) problems.add(wholeFile(rel), [], read.message);
     return null;
   }
-  const parsed = parseYaml(rel, read.data.toString('utf8'));
+  const parsed = repo.parseYaml(rel, read.data.toString('utf8'));
   if (!parsed.ok) problems.push(...parsed.problems);
   return parsed.ok ? parsed.yaml : null;
 }
 
-async function readState(dir: string, options: LoadOptions, problems: ProblemList, secrets: SecretCollector): Promise<DesiredState> {
+async function readState(dir: string | RepoDir, options: LoadOptions, problems: ProblemList, secrets: SecretCollector): Promise<DesiredState> {
   const warnings = new ProblemList();
   try {
     return await readStateInto(dir, options, { problems, warnings, secrets });
@@ -76,11 +76,11 @@ async function readState(dir: string, options: LoadOptions, problems: ProblemLis
   }
 }
 
-async function readStateInto(dir: string, options: LoadOptions, lists: LoadLists): Promise<DesiredState> {
+async function readStateInto(dir: string | RepoDir, options: LoadOptions, lists: LoadLists): Promise<DesiredState> {
   const { problems } = lists;
   let repo: RepoDir;
   try {
-    repo = await RepoDir.open(dir);
+    repo = typeof dir === 'string' ? await RepoDir.open(dir) : dir;
   } catch (err) {
     // A host folder missing from the branch is the commit's fault, like any invalid file.
     problems.add(wholeFile('.'), [], `config dir ${dir} cannot be read: ${err instanceof Error ? err.message : String(err)}`);

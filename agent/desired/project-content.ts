@@ -1,7 +1,6 @@
 // What each compose project's directory must hold for a commit: the commit's files that binds
 // use (mounted content, hashed into the containers that bind them) and the data directories
 // (bind sources the commit does not hold). Reads the config dir only; writes nothing.
-import { stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { sha256Hex, specHash, stableStringify } from './hash.js';
 import type { BuildSpec, ContainerSpec, ProjectDirSpec, ProjectFileSpec } from './model.js';
@@ -40,8 +39,7 @@ export class RepoContent {
   private async walk(rel: string, out: ProjectFileSpec[]): Promise<void> {
     const read = await this.repo.read(rel);
     if (read.ok) {
-      const info = await stat(posix.join(this.repo.dir, rel));
-      out.push({ rel, contentBase64: read.data.toString('base64'), mode: info.mode & 0o111 ? 0o755 : 0o644, hash: sha256Hex(read.data) });
+      out.push({ rel, contentBase64: read.data.toString('base64'), mode: await this.repo.mode(rel), hash: sha256Hex(read.data) });
       return;
     }
     if (read.missing) return;

@@ -1,8 +1,8 @@
 // Reading files of the config dir without leaving it: every read resolves symlinks and
 // refuses anything whose real path is outside the dir, and sizes are bounded.
-import { lstat, readdir, readFile, realpath } from 'node:fs/promises';
+import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { isErrno } from '../config-text/yaml-file.js';
+import { isErrno, parseYaml, type YamlResult } from '../config-text/yaml-file.js';
 
 export const MAX_SOURCE_BYTES = 16 * 1024 * 1024;
 
@@ -22,11 +22,15 @@ export type DirUsage = { ok: true; bytes: number; entries: number } | { ok: fals
 
 export type RepoRead = { ok: true; data: Buffer } | { ok: false; missing: boolean; message: string };
 
-/** A view of the config dir: `rel` paths are relative, already normalised. */
+/**
+ * A view of the config dir: `rel` paths are relative, already normalised. Typed structurally
+ * (no private members): `moor fleet` validates rendered trees through an in-memory view.
+ */
 export class RepoDir {
   private constructor(
     readonly dir: string,
-    private readonly real: string,
+    /** The dir's real path (symlinks resolved). */
+    readonly real: string,
   ) {}
 
   static async open(dir: string): Promise<RepoDir> {
@@ -35,7 +39,7 @@ export class RepoDir {
   }
 
   /** The real path of `rel` if it exists and stays inside the dir. */
-  private async resolve(rel: string): Promise<{ ok: true; real: string } | { ok: false; missing: boolean; message: string }> {
+  async resolve(rel: string): Promise<{ ok: true; real: string } | { ok: false; missing: boolean; message: string }> {
     let real: string;
     try {
       real = await realpath(path.join(this.dir, rel));
@@ -97,6 +101,16 @@ export class RepoDir {
       }
     }
     return { ok: true, bytes, entries };
+  }
+
+  /** Parses `text`, the content of `rel` (a view of many similar trees may reuse parses of the same text). */
+  parseYaml(rel: string, text: string): YamlResult {
+    return parseYaml(rel, text);
+  }
+
+  /** File mode as the projects dir gets it: 0o755 when any execute bit is set, else 0o644. */
+  async mode(rel: string): Promise<number> {
+    return (await stat(path.join(this.dir, rel))).mode & 0o111 ? 0o755 : 0o644;
   }
 
   async exists(rel: string): Promise<boolean> {

@@ -91,7 +91,7 @@ class ComposeFiles {
       this.input.problems.add(wholeFile(file), [], read.missing ? `${file} does not exist in the config dir` : read.message);
       return null;
     }
-    const parsed = parseYaml(file, read.data.toString('utf8'));
+    const parsed = this.input.repo.parseYaml(file, read.data.toString('utf8'));
     if (!parsed.ok) {
       this.input.problems.push(...parsed.problems);
       return null;

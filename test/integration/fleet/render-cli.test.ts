@@ -48,10 +48,36 @@ describe('moor fleet render and check', () => {
     assert.doesNotMatch(bad.stderr, /gw-1/);
     const json = await moor(['--json', 'fleet', 'check', '--repo', join(dir, 'fleet')]);
     assert.equal((JSON.parse(json.stdout) as { valid: boolean }).valid, false);
-    // render validates one tree per combination of stacks: the broken stack fails it too.
+    // render validates every host's tree: the broken stack fails it too.
     const render = await moor(['fleet', 'render', '--repo', join(dir, 'fleet'), '--out', join(dir, 'bad-out')]);
     assert.equal(render.code, 1, render.stdout);
     assert.match(render.stderr, /^cam-1 \(rendered\): compose\.yaml:\d+: services\.frigate\.privileged: /m);
     assert.equal(fs.existsSync(join(dir, 'bad-out')), false);
+  });
+
+  it('render validates every host: a value that breaks one host of twelve fails render, naming that host, FILE:LINE and key', async () => {
+    const files: Record<string, string> = {
+      'fleet.yaml': 'groups:\n  - { name: all, select: {}, stacks: [web] }\n',
+      'stacks/web/compose.yaml': 'services:\n  web:\n    image: local/busybox:1\n    command: ["httpd", "-f"]\n    ports: ["${WEB_PORT}:80"]\n',
+    };
+    for (let i = 1; i <= 12; i++) {
+      const port = i === 7 ? '99999' : String(8000 + i);
+      files[`hosts/web-${String(i).padStart(2, '0')}.yaml`] = `labels: { role: web }\nvalues: { WEB_PORT: "${port}" }\n`;
+    }
+    const repo = join(dir, 'ports');
+    for (const [rel, text] of Object.entries(files)) {
+      fs.mkdirSync(join(repo, rel, '..'), { recursive: true });
+      fs.writeFileSync(join(repo, rel), text);
+    }
+    const r = await moor(['fleet', 'render', '--repo', repo, '--out', join(dir, 'ports-out')]);
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stderr, /^web-07 \(rendered\): compose\.yaml:\d+: services\.web\.ports\[0\]: "99999:80": host port must be/m);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.equal(fs.existsSync(join(dir, 'ports-out')), false, 'nothing written when a host is invalid');
+    // The same fleet with the value fixed renders all twelve.
+    fs.writeFileSync(join(repo, 'hosts/web-07.yaml'), 'labels: { role: web }\nvalues: { WEB_PORT: "8007" }\n');
+    const ok = await moor(['fleet', 'render', '--repo', repo, '--out', join(dir, 'ports-out')]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /^12 host tree\(s\) validated and written$/m);
   });
 });

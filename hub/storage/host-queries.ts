@@ -51,6 +51,17 @@ export class SqlHostStorage implements HostStorage {
     return (await one<{ host: string }>(this.x, 'SELECT host FROM tokens WHERE hash = ?', [hashToken(token)]))?.host ?? null;
   }
 
+  async hostsForTokens(tokens: readonly string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    if (tokens.length === 0) return out;
+    const byHash = new Map((await this.x.all<{ hash: string; host: string }>('SELECT hash, host FROM tokens')).map((r) => [r.hash, r.host]));
+    for (const token of tokens) {
+      const host = byHash.get(hashToken(token));
+      if (host !== undefined) out.set(token, host);
+    }
+    return out;
+  }
+
   async tokenHostNames(): Promise<string[]> {
     return (await this.x.all<{ host: string }>('SELECT DISTINCT host FROM tokens')).map((r) => r.host);
   }

@@ -99,6 +99,8 @@ export interface HostStorage {
   /** Removes every token of the host; returns how many there were. */
   revokeTokens(host: string): Promise<number>;
   hostForToken(token: string): Promise<string | null>;
+  /** hostForToken for many tokens in one query: each token still valid, with its host. */
+  hostsForTokens(tokens: readonly string[]): Promise<Map<string, string>>;
   tokenHostNames(): Promise<string[]>;
   /** True when the host has at least one token (it may never have connected yet). */
   hasToken(host: string): Promise<boolean>;

@@ -93,7 +93,9 @@ function specification(kind: string, open: Opener, skip: string | false): void {
       assert.equal(await s.hosts.hostForToken('tok-3'), 'edge-3');
       assert.equal(await s.hosts.hasToken('edge-3'), true);
       assert.deepEqual((await s.hosts.listTokens()).map((t) => [t.host, t.tokens]), [['edge-3', 1]]);
+      assert.deepEqual([...await s.hosts.hostsForTokens(['tok-3', 'tok-unknown'])], [['tok-3', 'edge-3']]);
       assert.equal(await s.hosts.revokeTokens('edge-3'), 1);
+      assert.equal((await s.hosts.hostsForTokens(['tok-3'])).size, 0);
       assert.equal(await s.hosts.hostForToken('tok-3'), null);
     });
 

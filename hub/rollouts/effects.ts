@@ -57,9 +57,6 @@ export class EffectRunner {
       const results = await this.repo().publish(await this.prepared(e), hosts);
       // Agents first, the store after: a hub killed in between finds the pushes on restart (recovery.ts).
       for (const r of results) if (r.commit !== null && (r.status === 'published' || r.status === 'created' || r.status === 'unchanged')) this.deps.requestSync(r.host, `rollout ${e.r.id}`);
-      // The sockets write on the next turn of the event loop: let the requests leave before the
-      // wave's host rows are stored (SQLite writes them synchronously).
-      await new Promise<void>((resolve) => setImmediate(resolve));
       this.saver.commit(e, published(e.r, results, now()));
       this.log.info({ rollout: e.r.id, wave: e.r.wave + 1, hosts: hosts.length }, 'published');
     } catch (err) {

@@ -4,7 +4,7 @@
 import type pino from 'pino';
 import type { AlertSink } from '../alerts.js';
 import type { Entry, RolloutSaver } from './entry.js';
-import { published, publishFailed, revertPublished, type Effect } from './planner.js';
+import { published, publishFailed, revertPublished, type BranchTip, type Effect } from './planner.js';
 import type { PreparedCommit, RolloutRepo } from './repo.js';
 
 export class RolloutUnavailableError extends Error {
@@ -49,6 +49,11 @@ export class EffectRunner {
     if (!repo) throw new RolloutUnavailableError('no fleet repo configured', 409);
     e.prepared ??= await repo.prepare(e.r.spec.fleetCommit, e.r.spec.selector);
     return e.prepared;
+  }
+
+  /** The tips of the hosts' branches (after a restart, recovery.ts). */
+  async tips(e: Entry, hosts: string[]): Promise<Map<string, BranchTip>> {
+    return this.repo().tips(await this.prepared(e), hosts);
   }
 
   private async publish(e: Entry, hosts: string[]): Promise<void> {

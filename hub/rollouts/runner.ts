@@ -1,6 +1,7 @@
-// Runs the hub's rollouts: feeds the agents' reports and the clock to the pure planner, carries
-// out its effects (publish a wave, push a revert, alert), and stores every change. One operation
-// at a time per rollout; a hub restart picks the active ones up from the database.
+// Runs the hub's rollouts: feeds the agents' reports and the clock to the pure planner, has its
+// effects carried out (effects.ts) and every change stored (entry.ts). A report that may close a
+// wave is read at once. One operation at a time per rollout; a hub restart picks the active ones
+// up from the database.
 
 import type pino from 'pino';
 import type { Fleet } from '../fleet.js';
@@ -249,7 +250,7 @@ export class RolloutRunner {
   private async recover(e: Entry, now: number): Promise<void> {
     const hosts = publishingHosts(e.r);
     try {
-      const tips = hosts.length > 0 ? await this.repoTips(await this.effects.prepared(e), hosts) : new Map();
+      const tips = hosts.length > 0 ? await this.effects.tips(e, hosts) : new Map();
       this.saver.commit(e, recovered(e.r, tips, now));
       e.recover = false;
     } catch (err) {
@@ -258,11 +259,6 @@ export class RolloutRunner {
     }
     e.dirty = true;
     this.schedule();
-  }
-
-  private repoTips(prepared: PreparedCommit, hosts: string[]): ReturnType<NonNullable<RunnerDeps['repo']>['tips']> {
-    if (!this.deps.repo) throw new RolloutUnavailableError('no fleet repo configured', 409);
-    return this.deps.repo.tips(prepared, hosts);
   }
 
   private async step(e: Entry, now: number): Promise<void> {

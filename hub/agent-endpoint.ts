@@ -28,7 +28,10 @@ export type Relay = (host: string, message: HubMessage) => boolean;
 interface Session {
   host: string;
   token: string;
-  alive: boolean;
+  /** A frame or a pong came since the last ping round: the link is alive without a ping. */
+  heard: boolean;
+  /** A ping went out in the last round: no answer by the next one drops the link. */
+  awaiting: boolean;
   /** Set after a bad frame: nothing more from this link is read. */
   refused: boolean;
   /** Frames are handled one after the other, each once the previous one is stored. */
@@ -100,7 +103,7 @@ export class AgentEndpoint {
   private accept(ws: WebSocket, host: string, token: string): void {
     const previous = this.byHost.get(host);
     if (previous) previous.close(4000, 'replaced by a newer connection');
-    const session: Session = { host, token, alive: true, refused: false, queue: Promise.resolve() };
+    const session: Session = { host, token, heard: true, awaiting: false, refused: false, queue: Promise.resolve() };
     this.sessions.set(ws, session);
     this.byHost.set(host, ws);
     this.enqueue(ws, session, async () => {
@@ -108,7 +111,7 @@ export class AgentEndpoint {
       this.send(ws, { t: 'welcome', ackedSeq });
     });
     ws.on('pong', () => {
-      session.alive = true;
+      session.heard = true;
     });
     ws.on('message', (data: RawData, isBinary: boolean) => this.enqueue(ws, session, () => this.onMessage(ws, session, data, isBinary)));
     ws.on('error', (err) => this.log.debug({ host, err: err.message }, 'agent socket error'));
@@ -133,7 +136,7 @@ export class AgentEndpoint {
   private async onMessage(ws: WebSocket, session: Session, data: RawData, isBinary: boolean): Promise<void> {
     if (session.refused) return;
     const started = performance.now();
-    session.alive = true;
+    session.heard = true;
     let message: AgentMessage;
     let ack: number | null;
     try {
@@ -182,22 +185,29 @@ export class AgentEndpoint {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
   }
 
-  // Also re-checks each token so that `moor hub token revoke` ends a live session within one period.
+  // A link heard from since the last round (its heartbeats) needs no ping; a silent one is pinged,
+  // and dropped if it is still silent at the next round. Also re-checks every token (one query) so
+  // that `moor hub token revoke` ends a live session within one period.
   private pingAll(): void {
     for (const [ws, s] of this.sessions) {
-      if (!s.alive) {
+      if (s.heard) {
+        s.heard = false;
+        s.awaiting = false;
+      } else if (s.awaiting) {
         ws.terminate();
-        continue;
+      } else {
+        s.awaiting = true;
+        ws.ping();
       }
-      s.alive = false;
-      ws.ping();
     }
     void this.checkTokens();
   }
 
   private async checkTokens(): Promise<void> {
     try {
-      for (const [ws, s] of [...this.sessions]) if ((await this.deps.store.hostForToken(s.token)) !== s.host) ws.terminate();
+      const sessions = [...this.sessions];
+      const valid = await this.deps.store.hostsForTokens(sessions.map(([, s]) => s.token));
+      for (const [ws, s] of sessions) if (valid.get(s.token) !== s.host) ws.terminate();
     } catch (err) {
       this.log.error({ err }, 'cannot re-check agent tokens');
     }

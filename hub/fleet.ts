@@ -6,6 +6,7 @@ import type { AgentMessage, HostMetrics, OutboxEntry } from '../agent/contracts/
 import type { StatusSnapshot } from '../agent/contracts/status-model.js';
 import type { Alert, AlertSink } from './alerts.js';
 import { detailView, isOnline, matches, summaryView, type HostDetailView, type HostFilter, type HostState, type HostSummaryView } from './host-view.js';
+import { EventIntake } from './event-intake.js';
 import type { HostRow, HostStorage } from './storage/port.js';
 import { matches as selects, type Selector } from '../fleet/selector.js';
 
@@ -35,12 +36,14 @@ export class Fleet {
   private readonly heads = new Map<string, string>();
   private sorted: string[] | null = null;
   private readonly log: pino.Logger;
+  private readonly intake: EventIntake;
 
   constructor(
     private readonly deps: { store: HostStorage; logger: pino.Logger; now: () => Date; alerts: AlertSink },
     private readonly options: FleetOptions,
   ) {
     this.log = deps.logger.child({ component: 'fleet' });
+    this.intake = new EventIntake((items, caps) => deps.store.insertEventBatch(items, caps), { rows: options.eventsPerHost, bytes: options.eventBytesPerHost });
   }
 
   /** Reads the stored hosts and branch heads; once, before agents connect. */
@@ -112,9 +115,9 @@ export class Fleet {
   }
 
   private async receiveEvents(h: HostState, events: OutboxEntry[], now: Date): Promise<number> {
-    const caps = { rows: this.options.eventsPerHost, bytes: this.options.eventBytesPerHost };
-    // Committed before the ack goes out: an acknowledged event survives this hub.
-    const { fresh, lastSeq } = await this.deps.store.insertEvents(h.host, h.lastSeq, events, now, caps);
+    // Committed (with the other frames of this moment, in one transaction) before the ack goes out:
+    // an acknowledged event survives this hub.
+    const { fresh, lastSeq } = await this.intake.insert({ host: h.host, lastSeq: h.lastSeq, entries: events, received: now });
     const last = events[events.length - 1];
     h.lastSeq = Math.max(h.lastSeq, lastSeq);
     if (fresh.length > 0) for (const l of this.listeners) l(h.host, { events: fresh });

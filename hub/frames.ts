@@ -1,9 +1,12 @@
 // Checks every agent frame before anything of it is kept: nesting depth scanned on the raw text
-// (before JSON.parse), then strict zod schemas with bounded strings, arrays and the event catalogue.
+// (before JSON.parse), then strict zod schemas with bounded strings, arrays and the event catalogue:
+// the contract's shapes (agent/contracts/wire-schemas.ts, whose vocabularies they share) with the
+// bounds of what the hub keeps.
 
 import { z } from 'zod';
 import type { AgentEventType } from '../agent/contracts/events.js';
 import type { AgentMessage } from '../agent/contracts/hub-protocol.js';
+import { agentStateSchema, changeActionSchema, changeKindSchema, errorHandlingSchema, resourceHealthSchema, resourceKindSchema } from '../agent/contracts/wire-schemas.js';
 
 /** Deepest nesting a real frame has is about 6 (events -> drift change -> fields -> item). */
 export const MAX_FRAME_DEPTH = 16;
@@ -37,7 +40,7 @@ const count = z.number().int().min(0).max(1e9);
 const num = z.number().finite();
 
 const errorJson = z.strictObject({
-  name: str(), code: str(), message: str(4096), handling: z.enum(['commit', 'retry', 'fatal', 'bug']),
+  name: str(), code: str(), message: str(4096), handling: errorHandlingSchema,
   data: z.record(z.string().max(256), z.unknown()).optional(), cause: str(4096).optional(),
 });
 
@@ -62,7 +65,7 @@ const labels = z.record(z.string().max(317), str(253)).refine((l) => Object.keys
 
 const summary = z.strictObject({
   applied: sha.nullable(), head: sha.nullable(),
-  state: z.enum(['idle', 'syncing', 'suspended', 'pending-window', 'failed', 'error']),
+  state: agentStateSchema,
   healthy: count, unhealthy: count, suspended: z.boolean(), outbox: count,
   labels: labels.optional(),
 });
@@ -77,8 +80,8 @@ const status = z.strictObject({
   suspended: z.strictObject({ until: iso, reason: str(1024), since: iso, by: str(200).optional() }).nullable(),
   pending: z.strictObject({ commit: sha, until: iso.nullable() }).nullable(),
   resources: z.array(z.strictObject({
-    kind: z.enum(['container', 'unit', 'file', 'network', 'volume']), name: str(),
-    health: z.enum(['healthy', 'unhealthy', 'starting', 'stopped', 'missing']), detail: str(1024),
+    kind: resourceKindSchema, name: str(),
+    health: resourceHealthSchema, detail: str(1024),
   })).max(2000),
   drift: z.array(z.strictObject({ resource: str(), detail: str(1024) })).max(2000),
   hub: z.strictObject({ url: str(1024), connected: z.boolean(), outbox: count }).nullable(),
@@ -88,8 +91,8 @@ const status = z.strictObject({
 });
 
 const change = z.strictObject({
-  kind: z.enum(['container', 'network', 'volume', 'image', 'unit', 'file']), name: str(),
-  action: z.enum(['create', 'replace', 'start', 'restart', 'update', 'remove', 'pull', 'keep']),
+  kind: changeKindSchema, name: str(),
+  action: changeActionSchema,
   why: str(1024), fields: z.array(z.strictObject({ field: str(), from: str(4096).nullable(), to: str(4096).nullable() })).max(200),
   drift: z.boolean(),
 });

@@ -7,19 +7,28 @@ import type { ErrorJSON } from './errors.js';
 import type { StatusSnapshot } from './status-model.js';
 import type { SyncOutcome, SyncResult } from './sync-outcome.js';
 
+// The closed vocabularies of the shapes, shared with the hub's bounded copies of them
+// (hub/frames.ts): one list each, so the agent and the hub cannot disagree on a value.
+export const errorHandlingSchema = z.enum(['commit', 'retry', 'fatal', 'bug']);
+export const changeKindSchema = z.enum(['container', 'network', 'volume', 'image', 'unit', 'file']);
+export const changeActionSchema = z.enum(['create', 'replace', 'start', 'restart', 'update', 'remove', 'pull', 'keep']);
+export const agentStateSchema = z.enum(['idle', 'syncing', 'suspended', 'pending-window', 'failed', 'error']);
+export const resourceKindSchema = z.enum(['container', 'unit', 'file', 'network', 'volume']);
+export const resourceHealthSchema = z.enum(['healthy', 'unhealthy', 'starting', 'stopped', 'missing']);
+
 export const errorJsonSchema: z.ZodType<ErrorJSON> = z.object({
   name: z.string(),
   code: z.string(),
   message: z.string(),
-  handling: z.enum(['commit', 'retry', 'fatal', 'bug']),
+  handling: errorHandlingSchema,
   data: z.record(z.string(), z.unknown()).optional(),
   cause: z.string().optional(),
 });
 
 export const resourceChangeSchema: z.ZodType<ResourceChange> = z.object({
-  kind: z.enum(['container', 'network', 'volume', 'image', 'unit', 'file']),
+  kind: changeKindSchema,
   name: z.string(),
-  action: z.enum(['create', 'replace', 'start', 'restart', 'update', 'remove', 'pull', 'keep']),
+  action: changeActionSchema,
   why: z.string(),
   fields: z.array(z.object({ field: z.string(), from: z.string().nullable(), to: z.string().nullable() })),
   drift: z.boolean(),
@@ -55,16 +64,16 @@ export const statusSnapshotSchema: z.ZodType<StatusSnapshot> = z.object({
   branch: z.string(),
   revision: z.object({ applied: z.string().nullable(), lastGood: z.string().nullable(), head: z.string().nullable() }),
   commit: z.object({ id: z.string(), author: z.string(), email: z.string(), date: z.string(), message: z.string() }).nullable().optional(),
-  state: z.enum(['idle', 'syncing', 'suspended', 'pending-window', 'failed', 'error']),
+  state: agentStateSchema,
   lastSync: z.object({ at: z.string(), commit: z.string().nullable(), result: z.string(), error: errorJsonSchema.nullable() }).nullable(),
   source: z.object({ ok: z.boolean(), at: z.string(), error: errorJsonSchema.nullable() }).nullable(),
   suspended: z.object({ until: z.string(), reason: z.string(), since: z.string(), by: z.string().optional() }).nullable(),
   pending: z.object({ commit: z.string(), until: z.string().nullable() }).nullable(),
   resources: z.array(
     z.object({
-      kind: z.enum(['container', 'unit', 'file', 'network', 'volume']),
+      kind: resourceKindSchema,
       name: z.string(),
-      health: z.enum(['healthy', 'unhealthy', 'starting', 'stopped', 'missing']),
+      health: resourceHealthSchema,
       detail: z.string(),
     }),
   ),

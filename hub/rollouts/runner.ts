@@ -1,63 +1,34 @@
-// Runs the hub's rollouts: feeds the agents' reports and the clock to the pure planner, carries
-// out its effects (publish a wave, push a revert, alert), and stores every change. One operation
-// at a time per rollout; a hub restart picks the active ones up from the database.
+// Runs the hub's rollouts: feeds the agents' reports and the clock to the pure planner, has its
+// effects carried out (effects.ts) and every change stored (entry.ts). A report that may close a
+// wave is read at once. One operation at a time per rollout; a hub restart picks the active ones
+// up from the database.
 
 import type pino from 'pino';
-import type { AlertSink } from '../alerts.js';
 import type { Fleet } from '../fleet.js';
-import { changedHosts, indexOf } from './ledger.js';
-import { assignWaves, summarise, totalPhases, type HostReport, type Rollout, type RolloutHead, type RolloutHost, type RolloutSpec } from './model.js';
-import { overlapping } from './overlap.js';
-import { command, decide, published, publishFailed, recovered, revertPublished, type Command, type Effect } from './planner.js';
-import { publishingHosts } from './recovery.js';
-import type { PreparedCommit, RolloutRepo } from './repo.js';
-import { confirmedOutcome, OutcomeBook, outcomeOfEvent, outcomeOfStatus } from './reports.js';
 import type { RolloutStorage } from '../storage/port.js';
+import { EffectRunner, RolloutUnavailableError, type EffectDeps } from './effects.js';
+import { locked, newEntry, RolloutSaver, SAVE_GAP_MS, type Entry } from './entry.js';
+import { countOf, indexOf } from './ledger.js';
+import { assignWaves, summarise, totalPhases, type HostReport, type Rollout, type RolloutHead, type RolloutSpec } from './model.js';
+import { overlapping } from './overlap.js';
+import { command, decide, recovered, type Command } from './planner.js';
+import { publishingHosts } from './recovery.js';
+import type { PreparedCommit } from './repo.js';
+import { confirmedOutcome, OutcomeBook, outcomeOfEvent, outcomeOfStatus } from './reports.js';
 
-export class RolloutUnavailableError extends Error {
-  readonly code = 'ROLLOUT_UNAVAILABLE';
-  constructor(message: string, readonly status: 404 | 409) {
-    super(message);
-    this.name = 'RolloutUnavailableError';
-  }
-}
+export { RolloutUnavailableError } from './effects.js';
 
-export interface RunnerDeps {
+export interface RunnerDeps extends EffectDeps {
   store: RolloutStorage;
   fleet: Pick<Fleet, 'onReport' | 'linkOf'>;
-  /** Asks a host to sync now (the hub's agent endpoint). */
-  requestSync: (host: string, reason: string) => void;
-  repo: RolloutRepo | null;
-  alerts: AlertSink;
   logger: pino.Logger;
-  now: () => Date;
 }
 
 export type RolloutInput = Omit<RolloutSpec, 'fleetCommit' | 'fleetSubject' | 'waves' | 'maxFailures' | 'waveTimeoutMs' | 'pauseMs'> &
   Partial<Pick<RolloutSpec, 'waves' | 'maxFailures' | 'waveTimeoutMs' | 'pauseMs'>> & { commit: string | null };
 
-interface Entry {
-  r: Rollout;
-  hosts: Set<string>;
-  prepared: PreparedCommit | null;
-  lock: Promise<unknown>;
-  busy: boolean;
-  dirty: boolean;
-  /** Hosts with reports since the last pass: the only ones the next pass reads. */
-  changed: Set<string>;
-  /** Restarted with hosts marked publishing: their branches must be read before anything else. */
-  recover: boolean;
-  retryAt: number;
-  unsaved: boolean;
-  /** Host rows changed since the last save (latest version of each). */
-  unsavedHosts: Map<string, RolloutHost>;
-  savedAt: number;
-  /** The stores of this rollout's state, one after the other: a later one never lands first. */
-  saving: Promise<void>;
-}
-
-const STEP_GAP_MS = 100;
-const SAVE_GAP_MS = 1000;
+/** Passes closer than this are merged (reports arriving together are read in one pass), unless a report may close the wave. */
+const STEP_GAP_MS = 50;
 
 export interface RunnerStats {
   /** ms from the report that made a wave healthy to the push of the next wave. */
@@ -73,11 +44,18 @@ export class RolloutRunner {
   private readonly log: pino.Logger;
   private timer: NodeJS.Timeout | null = null;
   private soon: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
+  /** A report that may close a wave came since the last pass. */
+  private urgent = false;
   private lastReportAt = 0;
   private lastStepAt = 0;
+  private readonly saver: RolloutSaver;
+  private readonly effects: EffectRunner;
 
   constructor(private readonly deps: RunnerDeps, private readonly options: { tickMs: number }) {
     this.log = deps.logger.child({ component: 'rollouts' });
+    this.saver = new RolloutSaver({ store: deps.store, log: this.log, now: deps.now });
+    this.effects = new EffectRunner(deps, this.saver, this.log, () => this.schedule());
     deps.fleet.onReport((host, report) => this.onReport(host, report));
   }
 
@@ -98,9 +76,10 @@ export class RolloutRunner {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     if (this.soon) clearTimeout(this.soon);
+    if (this.immediate) clearImmediate(this.immediate);
     this.timer = null;
     await Promise.allSettled([...this.entries.values()].map((e) => e.lock));
-    for (const e of this.entries.values()) if (e.unsaved) this.save(e);
+    for (const e of this.entries.values()) if (e.unsaved) this.saver.save(e);
     await Promise.allSettled([...this.entries.values()].map((e) => e.saving));
   }
 
@@ -158,10 +137,10 @@ export class RolloutRunner {
     }
     const entry = this.entries.get(id);
     if (!entry) throw new RolloutUnavailableError(`no rollout ${id}`, 404);
-    return this.locked(entry, async () => {
+    return locked(entry, async () => {
       const d = command(entry.r, cmd, this.deps.now().getTime(), by);
-      this.commit(entry, d.rollout);
-      await this.apply(entry, d.effects);
+      this.saver.commit(entry, d.rollout);
+      await this.effects.apply(entry, d.effects);
       // A resumed rollout may have a healthy wave behind it: look again now, not at the next report.
       entry.dirty = true;
       this.schedule();
@@ -184,9 +163,7 @@ export class RolloutRunner {
   }
 
   private track(r: Rollout, prepared: PreparedCommit | null): Entry {
-    const hosts = new Set(r.hosts.map((h) => h.host));
-    // The first pass reads every host once (a restarted hub may already hold their reports).
-    const e: Entry = { r, hosts, prepared, lock: Promise.resolve(), busy: false, dirty: true, changed: new Set(hosts), recover: false, retryAt: 0, unsaved: false, unsavedHosts: new Map(), savedAt: 0, saving: Promise.resolve() };
+    const e = newEntry(r, prepared);
     this.entries.set(r.id, e);
     return e;
   }
@@ -210,14 +187,29 @@ export class RolloutRunner {
       e.changed.add(host);
       e.dirty = true;
       this.lastReportAt = Date.now();
-      this.schedule();
+      this.schedule(mayCloseWave(e.r, host));
     }
   }
 
-  /** Soon, but at most one pass per STEP_GAP_MS: a pass costs O(hosts), so 2,500 reports are read in a few passes, not 2,500. */
-  private schedule(): void {
+  /**
+   * A pass soon: reports arriving together are read in one pass, at most one per STEP_GAP_MS; a
+   * report that may close the wave (or the revert) is read at once, so the next wave starts without
+   * waiting for a timer.
+   */
+  private schedule(urgent = false): void {
+    if (urgent) this.urgent = true;
+    if (this.immediate) return;
+    if (urgent) {
+      if (this.soon) clearTimeout(this.soon);
+      this.soon = null;
+      this.immediate = setImmediate(() => {
+        this.immediate = null;
+        this.tick();
+      });
+      return;
+    }
     if (this.soon) return;
-    const wait = Math.max(10, this.lastStepAt + STEP_GAP_MS - Date.now());
+    const wait = Math.max(0, this.lastStepAt + STEP_GAP_MS - Date.now());
     this.soon = setTimeout(() => {
       this.soon = null;
       this.tick();
@@ -227,11 +219,22 @@ export class RolloutRunner {
   private tick(): void {
     const now = this.deps.now().getTime();
     this.lastStepAt = Date.now();
+    const urgent = this.urgent;
+    this.urgent = false;
     for (const e of this.entries.values()) {
-      if (e.unsaved && !e.busy && now - e.savedAt >= SAVE_GAP_MS) this.save(e);
-      if (e.busy || now < e.retryAt || (!e.dirty && now < deadline(e.r))) continue;
+      if (e.unsaved && !e.busy && now - e.savedAt >= SAVE_GAP_MS) this.saver.save(e);
+      if (e.busy) {
+        // Reports that came during the pass under way are read right after it.
+        if (urgent) this.urgent = true;
+        continue;
+      }
+      if (now < e.retryAt || (!e.dirty && now < deadline(e.r))) continue;
       e.dirty = false;
-      void this.locked(e, () => this.timed(() => (e.recover ? this.recover(e, now) : this.step(e, now)))).catch((err: unknown) => this.log.error({ err, rollout: e.r.id }, 'rollout step failed'));
+      void locked(e, () => this.timed(() => (e.recover ? this.recover(e, now) : this.step(e, now))))
+        .catch((err: unknown) => this.log.error({ err, rollout: e.r.id }, 'rollout step failed'))
+        .finally(() => {
+          if (e.dirty && this.entries.has(e.r.id) && this.timer) this.schedule(this.urgent);
+        });
     }
   }
 
@@ -247,8 +250,8 @@ export class RolloutRunner {
   private async recover(e: Entry, now: number): Promise<void> {
     const hosts = publishingHosts(e.r);
     try {
-      const tips = hosts.length > 0 ? await this.deps.repo!.tips(await this.prepared(e), hosts) : new Map();
-      this.commit(e, recovered(e.r, tips, now));
+      const tips = hosts.length > 0 ? await this.effects.tips(e, hosts) : new Map();
+      this.saver.commit(e, recovered(e.r, tips, now));
       e.recover = false;
     } catch (err) {
       this.log.error({ err, rollout: e.r.id }, 'cannot read the host branches after a restart; retrying');
@@ -266,94 +269,10 @@ export class RolloutRunner {
     const waveBefore = e.r.waveStartedAt === null ? -1 : e.r.wave;
     const d = decide(e.r, reports, now, (host) => this.reportOf(e.r, host));
     const advanced = d.rollout.waveStartedAt !== null && d.rollout.wave !== waveBefore && e.r.wave !== d.rollout.wave;
-    this.commit(e, d.rollout, d.effects.length > 0);
-    await this.apply(e, d.effects);
+    this.saver.commit(e, d.rollout, d.effects.length > 0);
+    await this.effects.apply(e, d.effects);
     if (advanced && this.lastReportAt > 0) this.stats.waveAdvanceMs.push(Date.now() - this.lastReportAt);
     if (e.r.status === 'completed' || e.r.status === 'aborted' || e.r.status === 'reverted') this.entries.delete(e.r.id);
-  }
-
-  /**
-   * Takes the new state; stores it at once when the rollout or its wave changed or something is
-   * about to be pushed, else within SAVE_GAP_MS (hosts turning done are read again from their
-   * status after a restart, so a lost second costs nothing).
-   */
-  private commit(e: Entry, r: Rollout, urgent = true): void {
-    if (r.version === e.r.version) return;
-    const major = urgent || r.status !== e.r.status || r.wave !== e.r.wave || r.waveStartedAt !== e.r.waveStartedAt || r.timeline.length !== e.r.timeline.length;
-    for (const h of changedHosts(e.r, r)) e.unsavedHosts.set(h.host, h);
-    e.r = r;
-    if (major) this.save(e);
-    else e.unsaved = true;
-  }
-
-  private save(e: Entry): void {
-    // The store serialises the rollout's row and these host rows before it returns its promise,
-    // and commits one rollout's saves in order: a later one never lands first.
-    const hosts = [...e.unsavedHosts.values()];
-    e.unsavedHosts.clear();
-    const r = e.r;
-    const saved = this.deps.store.save(r, hosts).catch((err: unknown) => {
-      this.log.error({ rollout: r.id, err }, 'cannot store the rollout');
-      // Written again with the next save, in their latest state.
-      for (const h of hosts) {
-        const now = e.r.hosts[indexOf(e.r, h.host)];
-        if (now && !e.unsavedHosts.has(h.host)) e.unsavedHosts.set(h.host, now);
-      }
-      e.unsaved = true;
-    });
-    e.saving = e.saving.then(() => saved);
-    e.unsaved = false;
-    e.savedAt = this.deps.now().getTime();
-  }
-
-  private async apply(e: Entry, effects: Effect[]): Promise<void> {
-    for (const effect of effects) {
-      if (effect.kind === 'alert') {
-        this.deps.alerts.send({ kind: `rollout.${effect.event}`, host: '', at: this.deps.now().toISOString(), text: effect.text, data: { rollout: e.r.id, status: e.r.status } });
-      } else if (effect.kind === 'publish') {
-        await this.publish(e, effect.hosts);
-      } else {
-        await this.revert(e, effect.hosts);
-      }
-    }
-  }
-
-  private async prepared(e: Entry): Promise<PreparedCommit> {
-    const repo = this.deps.repo;
-    if (!repo) throw new RolloutUnavailableError('no fleet repo configured', 409);
-    e.prepared ??= await repo.prepare(e.r.spec.fleetCommit, e.r.spec.selector);
-    return e.prepared;
-  }
-
-  private async publish(e: Entry, hosts: string[]): Promise<void> {
-    try {
-      const results = await this.deps.repo!.publish(await this.prepared(e), hosts);
-      // Agents first, the store after: a hub killed in between finds the pushes on restart (recovery.ts).
-      for (const r of results) if (r.commit !== null && (r.status === 'published' || r.status === 'created' || r.status === 'unchanged')) this.deps.requestSync(r.host, `rollout ${e.r.id}`);
-      this.commit(e, published(e.r, results, this.deps.now().getTime()));
-      this.log.info({ rollout: e.r.id, wave: e.r.wave + 1, hosts: hosts.length }, 'published');
-    } catch (err) {
-      this.log.error({ err, rollout: e.r.id }, 'cannot publish a wave; retrying');
-      this.commit(e, publishFailed(e.r, hosts, this.deps.now().getTime(), err instanceof Error ? err.message : String(err)));
-      e.retryAt = this.deps.now().getTime() + 5000;
-    }
-    e.dirty = true;
-    this.schedule();
-  }
-
-  private async revert(e: Entry, hosts: string[]): Promise<void> {
-    const set = new Set(hosts);
-    const targets = e.r.hosts.filter((h) => set.has(h.host) && h.previous !== null).map((h) => ({ host: h.host, branch: h.branch, previous: h.previous ?? '' }));
-    let results: { host: string; commit: string | null; detail: string }[];
-    try {
-      results = await this.deps.repo!.revert(targets, `rollout ${e.r.id} aborted with --revert`);
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      results = targets.map((t) => ({ host: t.host, commit: null, detail: message }));
-    }
-    this.commit(e, revertPublished(e.r, results, this.deps.now().getTime()));
-    for (const r of results) if (r.commit !== null) this.deps.requestSync(r.host, `rollout ${e.r.id} revert`);
-    this.schedule();
   }
 
   private async timed(fn: () => Promise<void>): Promise<void> {
@@ -365,19 +284,15 @@ export class RolloutRunner {
       this.stats.passCpuUs += used.user + used.system;
     }
   }
+}
 
-  private async locked<T>(e: Entry, fn: () => Promise<T>): Promise<T> {
-    const run = e.lock.then(async () => {
-      e.busy = true;
-      try {
-        return await fn();
-      } finally {
-        e.busy = false;
-      }
-    });
-    e.lock = run.catch(() => undefined);
-    return run;
-  }
+/** Whether `host` is the last one the rollout waits for in its current wave (or its revert). */
+function mayCloseWave(r: Rollout, host: string): boolean {
+  const phase = r.hosts[indexOf(r, host)]?.phase;
+  if (r.status === 'reverting') return phase === 'reverting' && countOf(r, 'reverting') <= 1;
+  if (r.status !== 'running' || phase !== 'waiting') return false;
+  const c = r.waveCounts[r.wave];
+  return c !== undefined && c.pending + c.publishing + c.waiting <= 1;
 }
 
 /** When the rollout next needs a look without any report: a pause ending or a host timing out. */

@@ -4,7 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { HostInventory, HostMetrics, HeartbeatSummary, OutboxEntry } from '../../agent/contracts/hub-protocol.js';
 import type { StatusSnapshot } from '../../agent/contracts/status-model.js';
-import type { EventCaps, HostRow, HostStorage, StoredEvent } from './port.js';
+import type { EventBatchItem, EventCaps, HostRow, HostStorage, InsertedEvents, StoredEvent } from './port.js';
 import { one, type SqlExec, type SqlValue } from './sql.js';
 
 export function hashToken(token: string): string {
@@ -51,6 +51,17 @@ export class SqlHostStorage implements HostStorage {
     return (await one<{ host: string }>(this.x, 'SELECT host FROM tokens WHERE hash = ?', [hashToken(token)]))?.host ?? null;
   }
 
+  async hostsForTokens(tokens: readonly string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    if (tokens.length === 0) return out;
+    const byHash = new Map((await this.x.all<{ hash: string; host: string }>('SELECT hash, host FROM tokens')).map((r) => [r.hash, r.host]));
+    for (const token of tokens) {
+      const host = byHash.get(hashToken(token));
+      if (host !== undefined) out.set(token, host);
+    }
+    return out;
+  }
+
   async tokenHostNames(): Promise<string[]> {
     return (await this.x.all<{ host: string }>('SELECT DISTINCT host FROM tokens')).map((r) => r.host);
   }
@@ -80,35 +91,27 @@ export class SqlHostStorage implements HostStorage {
       for (let i = 0; i < rows.length; i += UPSERT_CHUNK) {
         const chunk = rows.slice(i, i + UPSERT_CHUNK);
         const params: SqlValue[] = [];
-        for (const r of chunk) params.push(r.host, r.firstSeen, r.branch, r.version, str(r.inventory), str(r.status), str(r.metrics), str(r.summary), r.lastSeen);
+        for (const r of chunk) params.push(r.host, r.firstSeen, r.branch, r.version, kept(r.inventory), kept(r.status), str(r.metrics), str(r.summary), r.lastSeen);
         await t.run(upsertHosts(chunk.length), params);
       }
     });
   }
 
-  insertEvents(host: string, lastSeq: number, entries: readonly OutboxEntry[], received: Date, caps: EventCaps): Promise<{ fresh: OutboxEntry[]; lastSeq: number }> {
+  insertEvents(host: string, lastSeq: number, entries: readonly OutboxEntry[], received: Date, caps: EventCaps): Promise<InsertedEvents> {
+    return this.x.tx((t) => insertIn(t, { host, lastSeq, entries, received }, caps));
+  }
+
+  insertEventBatch(items: readonly EventBatchItem[], caps: EventCaps): Promise<InsertedEvents[]> {
+    if (items.length === 0) return Promise.resolve([]);
     return this.x.tx(async (t) => {
-      // An UPDATE that changes nothing, to lock the host's row (PostgreSQL) while reading its seq.
-      const stored = await one<{ last_seq: number }>(t, 'UPDATE hosts SET last_seq = last_seq WHERE host = ? RETURNING last_seq', [host]);
-      const from = Math.max(lastSeq, stored?.last_seq ?? 0);
-      const fresh: OutboxEntry[] = [];
-      let seq = from;
-      for (const e of entries) {
-        if (e.seq <= seq) continue;
-        const payload = JSON.stringify(e.event);
-        const inserted = await t.all('INSERT INTO events (host, seq, at, received, type, payload, bytes) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id',
-          [host, e.seq, e.at, received.toISOString(), e.event.type, payload, Buffer.byteLength(payload)]);
-        seq = e.seq;
-        if (inserted.length > 0) fresh.push(e);
+      // Host rows are locked in name order (PostgreSQL): two hubs' batches cannot deadlock.
+      const order = items.map((_, i) => i).sort((a, b) => compare(items[a]?.host ?? '', items[b]?.host ?? '') || a - b);
+      const out = new Array<InsertedEvents>(items.length);
+      for (const i of order) {
+        const item = items[i];
+        if (item) out[i] = await insertIn(t, item, caps);
       }
-      if (seq !== from) await t.run('UPDATE hosts SET last_seq = ? WHERE host = ?', [seq, host]);
-      // Pruned on every insert, by row id (arrival order), whatever seq numbers the agent chose.
-      if (fresh.length > 0) {
-        await t.run('DELETE FROM events WHERE host = ? AND id <= (SELECT id FROM events WHERE host = ? ORDER BY id DESC LIMIT 1 OFFSET ?)', [host, host, caps.rows]);
-        await t.run(`DELETE FROM events WHERE id IN (SELECT id FROM
-           (SELECT id, SUM(bytes) OVER (ORDER BY id DESC) AS running FROM events WHERE host = ?) AS w WHERE running > ?)`, [host, caps.bytes]);
-      }
-      return { fresh, lastSeq: seq };
+      return out;
     });
   }
 
@@ -139,6 +142,38 @@ export class SqlHostStorage implements HostStorage {
   }
 }
 
+const INSERT_EVENT = 'INSERT INTO events (host, seq, at, received, type, payload, bytes) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id';
+
+/** One frame's events inside a transaction: the entries above the stored seq, then pruning to the caps. */
+async function insertIn(t: SqlExec, item: EventBatchItem, caps: EventCaps): Promise<InsertedEvents> {
+  const { host } = item;
+  // An UPDATE that changes nothing, to lock the host's row (PostgreSQL) while reading its seq.
+  const stored = await one<{ last_seq: number }>(t, 'UPDATE hosts SET last_seq = last_seq WHERE host = ? RETURNING last_seq', [host]);
+  const from = Math.max(item.lastSeq, stored?.last_seq ?? 0);
+  const received = item.received.toISOString();
+  const fresh: OutboxEntry[] = [];
+  let seq = from;
+  for (const e of item.entries) {
+    if (e.seq <= seq) continue;
+    const payload = JSON.stringify(e.event);
+    const inserted = await t.all(INSERT_EVENT, [host, e.seq, e.at, received, e.event.type, payload, Buffer.byteLength(payload)]);
+    seq = e.seq;
+    if (inserted.length > 0) fresh.push(e);
+  }
+  if (seq !== from) await t.run('UPDATE hosts SET last_seq = ? WHERE host = ?', [seq, host]);
+  // Pruned on every insert, by row id (arrival order), whatever seq numbers the agent chose.
+  if (fresh.length > 0) {
+    await t.run('DELETE FROM events WHERE host = ? AND id <= (SELECT id FROM events WHERE host = ? ORDER BY id DESC LIMIT 1 OFFSET ?)', [host, host, caps.rows]);
+    await t.run(`DELETE FROM events WHERE id IN (SELECT id FROM
+       (SELECT id, SUM(bytes) OVER (ORDER BY id DESC) AS running FROM events WHERE host = ?) AS w WHERE running > ?)`, [host, caps.bytes]);
+  }
+  return { fresh, lastSeq: seq };
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 function hostOf(r: RawHost): HostRow {
   return {
     host: r.host,
@@ -156,6 +191,19 @@ function hostOf(r: RawHost): HostRow {
 
 function parse<T>(text: string | null): T | null {
   return text === null ? null : (JSON.parse(text) as T);
+}
+
+/**
+ * JSON of the status and inventory objects: the hub replaces them when an agent sends new ones and
+ * never changes them in place, so one that is written again at every flush is serialised once.
+ */
+const serialised = new WeakMap<object, string>();
+
+function kept(value: object | null): string | null {
+  if (value === null) return null;
+  let text = serialised.get(value);
+  if (text === undefined) serialised.set(value, (text = JSON.stringify(value)));
+  return text;
 }
 
 function str(value: unknown): string | null {

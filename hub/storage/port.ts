@@ -24,6 +24,21 @@ export interface EventCaps {
   bytes: number;
 }
 
+/** One agent frame's events, for insertEventBatch. */
+export interface EventBatchItem {
+  host: string;
+  lastSeq: number;
+  entries: readonly OutboxEntry[];
+  received: Date;
+}
+
+export interface InsertedEvents {
+  /** The entries stored now (not seen before). */
+  fresh: OutboxEntry[];
+  /** The host's stored seq after the insert. */
+  lastSeq: number;
+}
+
 export interface StoredEvent {
   id: number;
   seq: number;
@@ -84,6 +99,8 @@ export interface HostStorage {
   /** Removes every token of the host; returns how many there were. */
   revokeTokens(host: string): Promise<number>;
   hostForToken(token: string): Promise<string | null>;
+  /** hostForToken for many tokens in one query: each token still valid, with its host. */
+  hostsForTokens(tokens: readonly string[]): Promise<Map<string, string>>;
   tokenHostNames(): Promise<string[]>;
   /** True when the host has at least one token (it may never have connected yet). */
   hasToken(host: string): Promise<boolean>;
@@ -99,6 +116,12 @@ export interface HostStorage {
    * ack, another hub) is stored once: (host, seq) is unique.
    */
   insertEvents(host: string, lastSeq: number, entries: readonly OutboxEntry[], received: Date, caps: EventCaps): Promise<{ fresh: OutboxEntry[]; lastSeq: number }>;
+  /**
+   * insertEvents for the frames of many hosts in one transaction (the hub's intake batches one
+   * tick's frames): each item as insertEvents would store it, in order; results in the same order.
+   * Committed before it returns, all or none.
+   */
+  insertEventBatch(items: readonly EventBatchItem[], caps: EventCaps): Promise<InsertedEvents[]>;
   /** Newest first; `beforeId` pages further back; stops once `maxBytes` of payload are read. */
   events(host: string, limit: number, beforeId?: number, maxBytes?: number): Promise<StoredEvent[]>;
   /** Hosts whose record was written after `since` (ISO time): another hub's agents, for its peers. */

@@ -62,6 +62,22 @@ function specification(kind: string, open: Opener, skip: string | false): void {
       assert.deepEqual((await s.hosts.events('edge-1', 100)).map((e) => e.seq), [7, 6, 5, 4, 3, 2, 1]);
     });
 
+    it('stores the frames of many hosts in one batch, each as insertEvents would, results in input order', async () => {
+      const s = await fresh();
+      for (const h of ['edge-b', 'edge-a']) await s.hosts.addToken(h, `tok-${h}`, NOW);
+      await s.hosts.insertEvents('edge-a', 0, events(1, 2), NOW, CAPS);
+      const results = await s.hosts.insertEventBatch([
+        { host: 'edge-b', lastSeq: 0, entries: events(1, 3), received: NOW },
+        // A resend of 1..2 with 3..4 new, and a second frame of the same host in the same batch.
+        { host: 'edge-a', lastSeq: 0, entries: events(1, 4), received: NOW },
+        { host: 'edge-a', lastSeq: 0, entries: events(4, 5), received: NOW },
+      ], CAPS);
+      assert.deepEqual(results.map((r) => [r.fresh.map((e) => e.seq), r.lastSeq]), [[[1, 2, 3], 3], [[3, 4], 4], [[5], 5]]);
+      assert.deepEqual((await s.hosts.events('edge-a', 100)).map((e) => e.seq), [5, 4, 3, 2, 1]);
+      assert.equal((await s.hosts.loadHost('edge-b'))?.lastSeq, 3);
+      assert.deepEqual(await s.hosts.insertEventBatch([], CAPS), []);
+    });
+
     it('keeps at most the row cap of events per host, the newest', async () => {
       const s = await fresh();
       await s.hosts.addToken('edge-2', 'tok-2', NOW);
@@ -77,7 +93,9 @@ function specification(kind: string, open: Opener, skip: string | false): void {
       assert.equal(await s.hosts.hostForToken('tok-3'), 'edge-3');
       assert.equal(await s.hosts.hasToken('edge-3'), true);
       assert.deepEqual((await s.hosts.listTokens()).map((t) => [t.host, t.tokens]), [['edge-3', 1]]);
+      assert.deepEqual([...await s.hosts.hostsForTokens(['tok-3', 'tok-unknown'])], [['tok-3', 'edge-3']]);
       assert.equal(await s.hosts.revokeTokens('edge-3'), 1);
+      assert.equal((await s.hosts.hostsForTokens(['tok-3'])).size, 0);
       assert.equal(await s.hosts.hostForToken('tok-3'), null);
     });
 

@@ -6,6 +6,8 @@ import type { BranchTip, PublishResult } from '../../../hub/rollouts/planner.js'
 import { RolloutRunner } from '../../../hub/rollouts/runner.js';
 import { openSqliteStorage } from '../../../hub/storage/open.js';
 import type { RolloutStorage } from '../../../hub/storage/port.js';
+import type { ReportListener } from '../../../hub/fleet.js';
+import type { StatusSnapshot } from '../../../agent/contracts/status-model.js';
 
 const FLEET = 'f'.repeat(40);
 type Method = keyof RolloutRepo;
@@ -132,4 +134,54 @@ describe('the rollout runner', () => {
     await hub.stop();
     assert.deepEqual(unexpected, []);
   });
+
+  it('publishes the next wave as soon as the report that closes a wave arrives, without waiting for its timer', async () => {
+    const db = openSqliteStorage(':memory:');
+    const { repo, expect, unexpected } = scriptedRepo();
+    const commitOf = (host: string): string => (host === 'a' ? 'a' : 'b').repeat(40);
+    expect('prepare', async () => prepared(['a', 'b']));
+    const published: string[][] = [];
+    const publish: RolloutRepo['publish'] = async (_p, hosts) => {
+      published.push([...hosts]);
+      return hosts.map((host) => ({ host, status: 'published' as const, commit: commitOf(host), previous: null, detail: '' }));
+    };
+    expect('publish', publish);
+    expect('publish', publish);
+    const statuses = new Map<string, StatusSnapshot>();
+    let listener: ReportListener = () => undefined;
+    const hub = new RolloutRunner(
+      {
+        store: db.rollouts,
+        fleet: { onReport: (l) => void (listener = l), linkOf: (host) => ({ online: true, status: statuses.get(host) ?? null }) },
+        requestSync: () => undefined,
+        repo,
+        alerts: { send: () => undefined, drain: async () => undefined },
+        logger: pino({ level: 'silent' }),
+        now: () => new Date(),
+      },
+      // The runner's own timer would only come after the test's deadline: reports must drive it.
+      { tickMs: 3_600_000 },
+    );
+    await hub.start();
+    await hub.create({ commit: FLEET, selector: '', budget: null, waves: [1, '100%'] }, 'op');
+    await until('the canary published', () => published.length === 1);
+    assert.deepEqual(published[0], ['a']);
+    const status = appliedStatus('a', commitOf('a'));
+    statuses.set('a', status);
+    listener('a', { status });
+    await until('the second wave published', () => published.length === 2);
+    assert.deepEqual(published[1], ['b']);
+    await hub.stop();
+    await db.close();
+    assert.deepEqual(unexpected, []);
+  });
 });
+
+/** What an agent reports once it runs `commit`, healthy. */
+function appliedStatus(host: string, commit: string): StatusSnapshot {
+  return {
+    host, version: '1.0.0', branch: `hosts/${host}`, revision: { applied: commit, lastGood: commit, head: commit }, state: 'idle',
+    lastSync: { at: new Date().toISOString(), commit, result: 'converged', error: null }, source: null, suspended: null, pending: null,
+    resources: [], drift: [], hub: null,
+  };
+}

@@ -1,0 +1,71 @@
+// Stores the agents' events frames in batches: the frames that arrive while a write is under way
+// go into the next one, one transaction for all of them (not one per frame). Each caller's promise
+// settles only once its frame is committed, so an ack still follows the commit (issue 17).
+
+import type { EventBatchItem, EventCaps, InsertedEvents } from './storage/port.js';
+
+type Write = (items: readonly EventBatchItem[], caps: EventCaps) => Promise<InsertedEvents[]>;
+
+interface Waiting {
+  item: EventBatchItem;
+  resolve: (result: InsertedEvents) => void;
+  reject: (err: unknown) => void;
+}
+
+/** Frames per transaction at most; more wait for the next one. */
+export const MAX_BATCH = 500;
+
+export class EventIntake {
+  private queue: Waiting[] = [];
+  private writing = false;
+  private scheduled = false;
+
+  constructor(private readonly write: Write, private readonly caps: EventCaps) {}
+
+  /** Resolves with what insertEvents would have returned, once the frame is committed. */
+  insert(item: EventBatchItem): Promise<InsertedEvents> {
+    return new Promise<InsertedEvents>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      this.kick();
+    });
+  }
+
+  /** Frames waiting or being written. */
+  get backlog(): number {
+    return this.queue.length;
+  }
+
+  private kick(): void {
+    if (this.writing || this.scheduled) return;
+    this.scheduled = true;
+    // The rest of this tick's frames join the same transaction.
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    if (this.writing) return;
+    this.writing = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.slice(0, MAX_BATCH);
+        this.queue = this.queue.slice(batch.length);
+        try {
+          const results = await this.write(batch.map((w) => w.item), this.caps);
+          batch.forEach((w, i) => {
+            const r = results[i];
+            if (r) w.resolve(r);
+            else w.reject(new TypeError(`the event store returned no result for frame ${i} of ${batch.length}`));
+          });
+        } catch (err) {
+          // Nothing of the batch is committed: every sender is told, none is acknowledged.
+          for (const w of batch) w.reject(err);
+        }
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+}

@@ -75,7 +75,8 @@ describe('the hub over TLS', () => {
     token = add.stdout.trim().split('\n').pop() ?? '';
     const out = openSync(join(dir, 'hub.log'), 'a');
     hub = spawn(process.execPath, [HUB_ENTRY, 'hub', '--config', config], { stdio: ['ignore', out, out] });
-    await waitFor('the hub to answer over TLS', () => healthy(port, readFileSync(cert)));
+    // Room for a busy machine: the hub may take many seconds to listen.
+    await waitFor('the hub to answer over TLS', () => healthy(port, readFileSync(cert)), 60_000);
   });
 
   after(async () => {
@@ -90,7 +91,7 @@ describe('the hub over TLS', () => {
 
   it('connects when the agent trusts the hub through its caFile', async () => {
     const r = reporter('tls-host', cert);
-    await waitFor('the agent to connect over wss', () => r.connected());
+    await waitFor('the agent to connect over wss', () => r.connected(), 60_000);
   });
 
   it('refuses a hub whose certificate the agent cannot verify', async () => {

@@ -9,7 +9,7 @@ import type { HubMessage } from '../agent/contracts/hub-protocol.js';
 import type { AgentEndpoint } from './agent-endpoint.js';
 import type { Fleet } from './fleet.js';
 import type { RolloutRunner } from './rollouts/runner.js';
-import type { ClusterMessage, ClusterStorage, HostStorage } from './storage/port.js';
+import type { ClusterMessage, ClusterStorage, HostStorage, RolloutForwardMessage } from './storage/port.js';
 
 const LEADER_LEASE = 'leader';
 
@@ -32,7 +32,7 @@ export class ClusterNode {
   private readonly log: pino.Logger;
 
   constructor(
-    private readonly deps: { cluster: ClusterStorage; store: HostStorage; fleet: Fleet; endpoint: () => AgentEndpoint; rollouts: RolloutRunner; logger: pino.Logger; now: () => Date },
+    private readonly deps: { cluster: ClusterStorage; store: HostStorage; fleet: Fleet; endpoint: () => AgentEndpoint; rollouts: RolloutRunner; logger: pino.Logger; now: () => Date; forwarded?: (m: RolloutForwardMessage) => void },
     private readonly options: ClusterOptions,
   ) {
     this.log = deps.logger.child({ component: 'cluster', hub: this.id });
@@ -75,6 +75,7 @@ export class ClusterNode {
 
   private onMessage(m: ClusterMessage): void {
     if (m.from === this.id) return;
+    if (m.t === 'rollout-request' || m.t === 'rollout-reply') return this.deps.forwarded?.(m);
     const endpoint = this.deps.endpoint();
     if (m.t === 'sync') endpoint.requestSync(m.host, m.reason, Date.now(), false);
     else if (m.t === 'status') endpoint.sendTo(m.host, { t: 'status' }, false);

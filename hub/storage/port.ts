@@ -3,6 +3,7 @@
 
 import type { HostInventory, HostMetrics, HeartbeatSummary, HubMessage, OutboxEntry } from '../../agent/contracts/hub-protocol.js';
 import type { StatusSnapshot } from '../../agent/contracts/status-model.js';
+import type { ForwardReply, ForwardRequest } from '../rollouts/forward.js';
 import type { Rollout, RolloutHead, RolloutHost } from '../rollouts/model.js';
 
 export interface HostRow {
@@ -163,7 +164,7 @@ export interface MetricsStorage {
 export type BreakGlassFrame = Extract<HubMessage, { t: 'suspend' | 'resume' }>;
 
 /** A message between hubs sharing one database: act on an agent whose link another hub holds. */
-export interface ClusterMessage {
+export interface HostCommandMessage {
   t: 'sync' | 'status' | 'suspend' | 'resume';
   host: string;
   reason: string;
@@ -172,6 +173,13 @@ export interface ClusterMessage {
   /** The hub that sent it (it ignores its own). */
   from: string;
 }
+
+/** An operator's rollout write made on a hub that does not run the rollouts, and the answer of the one that does. */
+export type RolloutForwardMessage =
+  | { t: 'rollout-request'; from: string; reqId: string; request: ForwardRequest }
+  | { t: 'rollout-reply'; from: string; to: string; reqId: string; reply: ForwardReply };
+
+export type ClusterMessage = HostCommandMessage | RolloutForwardMessage;
 
 /** What several hubs on one database share beyond rows: leases and a message channel. */
 export interface ClusterStorage {

@@ -30,6 +30,8 @@ export class ClusterNode {
   private readonly timers: NodeJS.Timeout[] = [];
   private busy: Promise<void> = Promise.resolve();
   private readonly log: pino.Logger;
+  /** Host rows the refresh listed, and the ones it read in full (others' news). */
+  readonly absorbed = { rows: 0, read: 0 };
 
   constructor(
     private readonly deps: { cluster: ClusterStorage; store: HostStorage; fleet: Fleet; endpoint: () => AgentEndpoint; rollouts: RolloutRunner; logger: pino.Logger; now: () => Date; forwarded?: (m: RolloutForwardMessage) => void },
@@ -108,7 +110,12 @@ export class ClusterNode {
   private async refresh(): Promise<void> {
     const since = new Date(this.deps.now().getTime() - this.options.refreshMs * 3).toISOString();
     try {
-      this.deps.fleet.absorb(await this.deps.store.loadHostsSeenSince(since));
+      // Names and times first: this hub's own rows (hosts linked here) and rows already taken in are not read again.
+      const seen = await this.deps.store.hostsSeenSince(since);
+      const news = seen.filter((r) => this.deps.fleet.hasNews(r.host, r.lastSeen)).map((r) => r.host);
+      this.absorbed.rows += seen.length;
+      this.absorbed.read += news.length;
+      if (news.length > 0) this.deps.fleet.absorb(await this.deps.store.loadHostsNamed(news));
     } catch (err) {
       this.log.error({ err }, 'cannot read the other hubs\' host records');
     }

@@ -104,6 +104,10 @@ export interface HostStorage {
   events(host: string, limit: number, beforeId?: number, maxBytes?: number): Promise<StoredEvent[]>;
   /** Hosts whose record was written after `since` (ISO time): another hub's agents, for its peers. */
   loadHostsSeenSince(since: string): Promise<HostRow[]>;
+  /** Names and times only of the hosts written after `since`: a hub reads in full just the ones it does not know yet. */
+  hostsSeenSince(since: string): Promise<{ host: string; lastSeen: string }[]>;
+  /** The records of the named hosts (any order; unknown names are left out). */
+  loadHostsNamed(hosts: readonly string[]): Promise<HostRow[]>;
   setBranchHead(branch: string, head: string, now: Date): Promise<void>;
   branchHeads(): Promise<Map<string, string>>;
 }

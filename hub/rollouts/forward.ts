@@ -5,19 +5,10 @@
 
 import { randomBytes } from 'node:crypto';
 import type pino from 'pino';
-import type { ClusterMessage, RolloutForwardMessage } from '../storage/port.js';
+import type { ClusterMessage, ForwardReply, ForwardRequest, RolloutForwardMessage } from '../storage/port.js';
 import type { Rollout } from './model.js';
 
-export type ForwardRequest =
-  | { op: 'create'; body: unknown; by: string }
-  | { op: 'command'; id: number; verb: 'pause' | 'resume' | 'abort'; revert: boolean; by: string };
-
-/** The leader's answer: the HTTP status, and the rollout it touched or the error body it sent. */
-export interface ForwardReply {
-  status: number;
-  id: number | null;
-  error: Record<string, unknown> | null;
-}
+export type { ForwardReply, ForwardRequest };
 
 /** A write's outcome as the routes answer it. */
 export interface WriteOutcome {

@@ -3,7 +3,6 @@
 
 import type { HostInventory, HostMetrics, HeartbeatSummary, HubMessage, OutboxEntry } from '../../agent/contracts/hub-protocol.js';
 import type { StatusSnapshot } from '../../agent/contracts/status-model.js';
-import type { ForwardReply, ForwardRequest } from '../rollouts/forward.js';
 import type { Rollout, RolloutHead, RolloutHost } from '../rollouts/model.js';
 
 export interface HostRow {
@@ -176,6 +175,18 @@ export interface HostCommandMessage {
   frame?: BreakGlassFrame;
   /** The hub that sent it (it ignores its own). */
   from: string;
+}
+
+/** An operator's rollout write passed by a hub that does not run the rollouts to the one that does (rollouts/forward.ts). */
+export type ForwardRequest =
+  | { op: 'create'; body: unknown; by: string }
+  | { op: 'command'; id: number; verb: 'pause' | 'resume' | 'abort'; revert: boolean; by: string };
+
+/** The leader's answer: the HTTP status, and the rollout it touched or the error body it sent. */
+export interface ForwardReply {
+  status: number;
+  id: number | null;
+  error: Record<string, unknown> | null;
 }
 
 /** An operator's rollout write made on a hub that does not run the rollouts, and the answer of the one that does. */

@@ -33,7 +33,7 @@ const SQLITE_AGENTS = process.argv.includes('--no-sqlite') ? 0 : arg('sqlite-age
 const SCRAPE_TOKEN = 'bench-scrape-token';
 
 if (!process.env['MOOR_BENCH_REEXEC']) {
-  const r = spawnSync('bash', ['-c', `ulimit -n ${AGENTS * 2 + 1000} 2>/dev/null || ulimit -n $(ulimit -Hn); exec "$0" "$@"`, process.execPath, ...process.argv.slice(1)], {
+  const r = spawnSync('bash', ['-c', 'ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"', process.execPath, ...process.argv.slice(1)], {
     stdio: 'inherit', env: { ...process.env, MOOR_BENCH_REEXEC: '1' },
   });
   process.exit(r.status ?? 1);

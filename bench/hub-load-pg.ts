@@ -2,17 +2,18 @@
 // 20,000 simulated agents spread over the hubs on real loopback websockets, 15 s heartbeats in
 // real time, a trickle of events. Prints each hub's CPU and RSS and PostgreSQL's (the sum of its
 // processes from /proc; RSS counts shared buffers once per process, so it overstates).
+// Then, in the same run, the single hub on SQLite at 5,000 agents (bench/hub-load.ts) for comparison.
 // Run: eval "$(bash test/bed/postgres.sh env)"; node build/bench/hub-load-pg.js [--agents 20000] [--hubs 2] [--window 60]
-// The load generator holds one descriptor per agent: where the hard limit is 20,000 (here), 20,000
-// agents need it raised (or --agents 19000).
+//   [--per-client 7000] [--sqlite-agents 5000 | --no-sqlite]
+// One descriptor per agent: the agents are spread over load-generator processes (hub-load-agents.ts),
+// --per-client each, and the soft descriptor limit is raised to the hard one in the spawning shell.
 
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
-import WebSocket from 'ws';
 import { openPostgresStorage } from '../hub/storage/open.js';
 import { withPassword } from '../hub/storage/postgres-exec.js';
 
@@ -25,11 +26,14 @@ const AGENTS = arg('agents', 20_000);
 const HUBS = arg('hubs', 2);
 const WINDOW_S = arg('window', 60);
 const HEARTBEAT_MS = arg('heartbeat', 15) * 1000;
-const EVENT_EVERY_MS = 300_000;
+/** Agents per load-generator process (hub-load-agents.ts): one descriptor each, under a limit of about 20,000. */
+const PER_CLIENT = arg('per-client', 7000);
+/** The SQLite single hub run after it (0: none). */
+const SQLITE_AGENTS = process.argv.includes('--no-sqlite') ? 0 : arg('sqlite-agents', 5000);
 const SCRAPE_TOKEN = 'bench-scrape-token';
 
 if (!process.env['MOOR_BENCH_REEXEC']) {
-  const r = spawnSync('bash', ['-c', `ulimit -n ${AGENTS * 2 + 1000} 2>/dev/null || ulimit -n $(ulimit -Hn); exec "$0" "$@"`, process.execPath, ...process.argv.slice(1)], {
+  const r = spawnSync('bash', ['-c', 'ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"', process.execPath, ...process.argv.slice(1)], {
     stdio: 'inherit', env: { ...process.env, MOOR_BENCH_REEXEC: '1' },
   });
   process.exit(r.status ?? 1);
@@ -68,25 +72,20 @@ function postgresPids(dataDir: string): number[] {
   return out;
 }
 
+/** CPU ticks per process now, to take differences per process (backends come and go). */
+function ticks(pids: number[]): Map<number, number> {
+  return new Map(pids.map((p) => [p, usage(p).cpuTicks]));
+}
+
+/** Ticks used since `before` by the processes alive now (one that started since counts whole). */
+function ticksSince(before: Map<number, number>, now: Map<number, number>): number {
+  let n = 0;
+  for (const [p, t] of now) n += Math.max(0, t - (before.get(p) ?? 0));
+  return n;
+}
+
 function sum(pids: number[]): Usage {
   return pids.map(usage).reduce((a, b) => ({ cpuTicks: a.cpuTicks + b.cpuTicks, rssKb: a.rssKb + b.rssKb }), { cpuTicks: 0, rssKb: 0 });
-}
-
-function heartbeat(i: number): string {
-  return JSON.stringify({
-    t: 'heartbeat', at: new Date().toISOString(),
-    metrics: { cpuLoad: 3.1, load1: 0.12, memUsed: 412_000_000, memTotal: 2_000_000_000, disks: [{ path: '/var/lib/moor', used: 3e9, size: 3e10 }], uptimeSec: 86_400 + i, temperature: 48.5 },
-    summary: { applied: 'a'.repeat(40), head: 'a'.repeat(40), state: 'idle', healthy: 20, unhealthy: 0, suspended: false, outbox: 0 },
-  });
-}
-
-function status(host: string): string {
-  return JSON.stringify({ t: 'status', status: {
-    host, version: '0.1.0', branch: `hosts/${host}`, revision: { applied: 'a'.repeat(40), lastGood: 'a'.repeat(40), head: 'a'.repeat(40) },
-    state: 'idle', lastSync: { at: new Date().toISOString(), commit: 'a'.repeat(40), result: 'succeeded', error: null }, source: null,
-    suspended: null, pending: null, drift: [], hub: null,
-    resources: Array.from({ length: 20 }, (_, k) => ({ kind: 'container', name: `svc-${k}`, health: 'healthy', detail: 'running' })),
-  } });
 }
 
 async function freshDatabase(): Promise<{ url: string; passwordFile: string; password: string }> {
@@ -136,34 +135,31 @@ async function main(): Promise<void> {
     }
   }
   const dataDir = resolve(process.env['MOOR_PG_BED_DIR'] ?? resolve(import.meta.dirname, '../../.test-bed/postgres'), 'data');
-  const sockets: WebSocket[] = [];
+  // Agents spread over load-generator processes (hub-load-agents.ts), PER_CLIENT each: one descriptor per agent.
   const started = Date.now();
-  let next = 0;
-  await Promise.all(Array.from({ length: 100 }, async () => {
-    while (next < AGENTS) {
-      const i = next++;
-      const host = `edge-${String(i).padStart(5, '0')}`;
-      const port = hubs[i % HUBS]?.port ?? 0;
-      const ws = new WebSocket(`ws://127.0.0.1:${port}/agent`, { headers: { authorization: `Bearer ${tokens[i]}` }, perMessageDeflate: false });
-      await new Promise<void>((res, rej) => { ws.once('open', () => res()); ws.once('error', rej); });
-      ws.send(JSON.stringify({ t: 'hello', host, version: '0.1.0', branch: `hosts/${host}`, inventory: null }));
-      ws.send(status(host));
-      sockets.push(ws);
-      let seq = 0;
-      setTimeout(() => {
-        ws.send(heartbeat(i));
-        setInterval(() => {
-          ws.send(heartbeat(i));
-          if (Math.random() < HEARTBEAT_MS / EVENT_EVERY_MS) ws.send(JSON.stringify({ t: 'events', events: [{ seq: ++seq, at: new Date().toISOString(), event: { type: 'sync.succeeded', commit: 'a'.repeat(40), changes: 1, durationMs: 900 } }] }));
-        }, HEARTBEAT_MS);
-      }, Math.floor(Math.random() * HEARTBEAT_MS));
-    }
-  }));
+  const clients: ChildProcess[] = [];
+  const connected: Promise<void>[] = [];
+  for (let c = 0; c * PER_CLIENT < AGENTS; c++) {
+    const share = Array.from({ length: Math.min(PER_CLIENT, AGENTS - c * PER_CLIENT) }, (_, k) => {
+      const i = c * PER_CLIENT + k;
+      return { i, host: `edge-${String(i).padStart(5, '0')}`, token: tokens[i] ?? '', port: hubs[i % HUBS]?.port ?? 0 };
+    });
+    const file = join(dir, `agents-${c}.json`);
+    writeFileSync(file, JSON.stringify(share));
+    const out = openSync(join(dir, `agents-${c}.log`), 'a');
+    const child = fork(resolve(import.meta.dirname, 'hub-load-agents.js'), [file], { stdio: ['ignore', out, out, 'ipc'], env: { ...process.env, MOOR_BENCH_HEARTBEAT_MS: String(HEARTBEAT_MS) } });
+    clients.push(child);
+    connected.push(new Promise((res, rej) => {
+      child.once('message', () => res());
+      child.once('exit', (code) => rej(new Error(`load generator ${c} exited (${code}): ${readFileSync(join(dir, `agents-${c}.log`), 'utf8').slice(-500)}`)));
+    }));
+  }
+  await Promise.all(connected);
   const connectS = (Date.now() - started) / 1000;
   await sleep(HEARTBEAT_MS + 2000);
   const pgPids = postgresPids(dataDir);
   const h0 = hubs.map((h) => usage(h.child.pid ?? 0));
-  const p0 = sum(pgPids);
+  const p0 = ticks(pgPids);
   const t0 = Date.now();
   const peak = hubs.map(() => 0);
   let pgPeak = 0;
@@ -181,14 +177,23 @@ async function main(): Promise<void> {
     const text = await (await fetch(`http://127.0.0.1:${hub.port}/metrics`, { headers: { authorization: `Bearer ${SCRAPE_TOKEN}` } })).text();
     const conns = text.split('\n').find((l) => l.startsWith('moor_hub_agent_connections '))?.split(' ').pop();
     const leader = text.split('\n').find((l) => l.startsWith('moor_hub_leader '))?.split(' ').pop();
-    lines.push(`hub ${k}: ${conns} agents, CPU ${pct(h0[k] ?? { cpuTicks: 0, rssKb: 0 }, usage(hub.child.pid ?? 0)).toFixed(1)} % of one core, RSS ${((peak[k] ?? 0) / 1024).toFixed(0)} MB peak${leader === '1' ? ' (leader)' : ''}`);
+    const listed = text.split('\n').find((l) => l.startsWith('moor_hub_absorb_rows_total '))?.split(' ').pop();
+    const read = text.split('\n').find((l) => l.startsWith('moor_hub_absorb_read_total '))?.split(' ').pop();
+    lines.push(`hub ${k}: ${conns} agents, CPU ${pct(h0[k] ?? { cpuTicks: 0, rssKb: 0 }, usage(hub.child.pid ?? 0)).toFixed(1)} % of one core, RSS ${((peak[k] ?? 0) / 1024).toFixed(0)} MB peak${leader === '1' ? ' (leader)' : ''}; host rows listed by the refresh ${listed}, read in full (others' news) ${read}`);
   }
-  lines.push(`PostgreSQL (${pgPids.length} processes): CPU ${pct(p0, sum(postgresPids(dataDir))).toFixed(1)} % of one core, RSS ${(pgPeak / 1024).toFixed(0)} MB peak (sum; shared buffers counted per process)`);
+  const pgNow = postgresPids(dataDir);
+  lines.push(`PostgreSQL (${pgNow.length} processes): CPU ${(ticksSince(p0, ticks(pgNow)) / elapsed).toFixed(1)} % of one core, RSS ${(pgPeak / 1024).toFixed(0)} MB peak (sum; shared buffers counted per process)`);
   for (const l of lines) process.stdout.write(`${l}\n`);
-  for (const ws of sockets) ws.terminate();
+  for (const c of clients) c.kill('SIGKILL');
   for (const h of hubs) h.child.kill('SIGTERM');
   await Promise.all(hubs.map((h) => new Promise((r) => h.child.once('exit', r))));
   rmSync(dir, { recursive: true, force: true });
+  if (SQLITE_AGENTS > 0) {
+    // Beside it, in the same run: the single hub on SQLite at 5,000 agents (bench/hub-load.ts).
+    process.stdout.write(`\nThe single hub on SQLite, ${SQLITE_AGENTS} agents (bench/hub-load.js):\n`);
+    const r = spawnSync(process.execPath, [resolve(import.meta.dirname, 'hub-load.js'), '--agents', String(SQLITE_AGENTS), '--window', String(WINDOW_S), '--heartbeat', String(HEARTBEAT_MS / 1000)], { stdio: 'inherit' });
+    process.exit(r.status ?? 1);
+  }
   process.exit(0);
 }
 

@@ -9,7 +9,7 @@ import type { HubMessage } from '../agent/contracts/hub-protocol.js';
 import type { AgentEndpoint } from './agent-endpoint.js';
 import type { Fleet } from './fleet.js';
 import type { RolloutRunner } from './rollouts/runner.js';
-import type { ClusterMessage, ClusterStorage, HostStorage } from './storage/port.js';
+import type { ClusterMessage, ClusterStorage, HostStorage, RolloutForwardMessage } from './storage/port.js';
 
 const LEADER_LEASE = 'leader';
 
@@ -30,9 +30,11 @@ export class ClusterNode {
   private readonly timers: NodeJS.Timeout[] = [];
   private busy: Promise<void> = Promise.resolve();
   private readonly log: pino.Logger;
+  /** Host rows the refresh listed, and the ones it read in full (others' news). */
+  readonly absorbed = { rows: 0, read: 0 };
 
   constructor(
-    private readonly deps: { cluster: ClusterStorage; store: HostStorage; fleet: Fleet; endpoint: () => AgentEndpoint; rollouts: RolloutRunner; logger: pino.Logger; now: () => Date },
+    private readonly deps: { cluster: ClusterStorage; store: HostStorage; fleet: Fleet; endpoint: () => AgentEndpoint; rollouts: RolloutRunner; logger: pino.Logger; now: () => Date; forwarded?: (m: RolloutForwardMessage) => void },
     private readonly options: ClusterOptions,
   ) {
     this.log = deps.logger.child({ component: 'cluster', hub: this.id });
@@ -75,6 +77,7 @@ export class ClusterNode {
 
   private onMessage(m: ClusterMessage): void {
     if (m.from === this.id) return;
+    if (m.t === 'rollout-request' || m.t === 'rollout-reply') return this.deps.forwarded?.(m);
     const endpoint = this.deps.endpoint();
     if (m.t === 'sync') endpoint.requestSync(m.host, m.reason, Date.now(), false);
     else if (m.t === 'status') endpoint.sendTo(m.host, { t: 'status' }, false);
@@ -107,7 +110,12 @@ export class ClusterNode {
   private async refresh(): Promise<void> {
     const since = new Date(this.deps.now().getTime() - this.options.refreshMs * 3).toISOString();
     try {
-      this.deps.fleet.absorb(await this.deps.store.loadHostsSeenSince(since));
+      // Names and times first: this hub's own rows (hosts linked here) and rows already taken in are not read again.
+      const seen = await this.deps.store.hostsSeenSince(since);
+      const news = seen.filter((r) => this.deps.fleet.hasNews(r.host, r.lastSeen)).map((r) => r.host);
+      this.absorbed.rows += seen.length;
+      this.absorbed.read += news.length;
+      if (news.length > 0) this.deps.fleet.absorb(await this.deps.store.loadHostsNamed(news));
     } catch (err) {
       this.log.error({ err }, 'cannot read the other hubs\' host records');
     }

@@ -235,6 +235,12 @@ export class Fleet {
     return dirty.length;
   }
 
+  /** Whether another hub's record of `host` (written at `lastSeen`) has news for this hub: not while the host is linked here, nor when already taken in. */
+  hasNews(host: string, lastSeen: string): boolean {
+    const h = this.hosts.get(host);
+    return !h || (h.sockets === 0 && h.lastSeen !== lastSeen);
+  }
+
   /**
    * Takes in the records other hubs sharing the database wrote (their agents' links); a host linked
    * here is this hub's to know. A changed status reaches the listeners as if the agent had sent it.

@@ -18,7 +18,8 @@ import { openHubStorage } from './storage/open.js';
 import type { AuthStorage, HostStorage, HubStorage } from './storage/port.js';
 import { registerHostMetricsRoute } from './http-host-metrics.js';
 import { MetricsHistory } from './metrics-history.js';
-import { registerRolloutRoutes } from './rollouts/http.js';
+import { RolloutForwarder } from './rollouts/forward.js';
+import { executeWrite, registerRolloutRoutes } from './rollouts/http.js';
 import { ROLLOUT_PAGE_HTML, ROLLOUT_PAGE_SCRIPT } from './rollouts/page.js';
 import { gitRolloutRepo, type RolloutRepo } from './rollouts/repo.js';
 import { RolloutRunner } from './rollouts/runner.js';
@@ -78,18 +79,25 @@ export async function createHub(deps: HubDeps, options: HubOptions): Promise<Hub
     { tickMs: 250 },
   );
   const cluster = new ClusterNode(
-    { cluster: storage.cluster, store, fleet, endpoint: () => endpoint, rollouts, logger: deps.logger, now: deps.now },
+    { cluster: storage.cluster, store, fleet, endpoint: () => endpoint, rollouts, logger: deps.logger, now: deps.now, forwarded: (m) => forwarder.onMessage(m) },
     { ...CLUSTER_DEFAULTS, ...options.cluster },
   );
   node = cluster;
+  // Rollout writes made here while another hub runs the rollouts are passed to it (rollouts/forward.ts).
+  const forwarder = new RolloutForwarder(
+    { id: cluster.id, publish: (m) => storage.cluster.publish(m), leads: () => cluster.leads(), execute: (r) => executeWrite(rollouts, r), load: (id) => rollouts.get(id), logger: deps.logger },
+    { timeoutMs: 15_000 },
+  );
   let app: FastifyInstance | null = null;
 
   async function build(): Promise<FastifyInstance> {
     const instance = await createHttpServer({ auth, logger: deps.logger, now: deps.now }, s);
     registerLoginRoutes(instance, { auth, logger: deps.logger, now: deps.now }, s);
-    registerApiRoutes(instance, { fleet, endpoint, store, auth, logger: deps.logger, now: deps.now, extraMetrics: () => [...rollouts.metrics(), '# HELP moor_hub_leader 1 when this hub runs the rollouts and fleet alerts.', '# TYPE moor_hub_leader gauge', `moor_hub_leader ${cluster.leads() ? 1 : 0}`] }, { webhookSecret: s.webhookSecret });
+    registerApiRoutes(instance, { fleet, endpoint, store, auth, logger: deps.logger, now: deps.now, extraMetrics: () => [...rollouts.metrics(), '# HELP moor_hub_leader 1 when this hub runs the rollouts and fleet alerts.', '# TYPE moor_hub_leader gauge', `moor_hub_leader ${cluster.leads() ? 1 : 0}`,
+      '# HELP moor_hub_absorb_rows_total Host rows other hubs wrote that this hub listed (names and times).', '# TYPE moor_hub_absorb_rows_total counter', `moor_hub_absorb_rows_total ${cluster.absorbed.rows}`,
+      '# HELP moor_hub_absorb_read_total Host rows this hub read in full because they had news.', '# TYPE moor_hub_absorb_read_total counter', `moor_hub_absorb_read_total ${cluster.absorbed.read}`] }, { webhookSecret: s.webhookSecret });
     registerBreakGlassRoutes(instance, { fleet, endpoint, auth, logger: deps.logger, now: deps.now });
-    registerRolloutRoutes(instance, { runner: rollouts, auth, now: deps.now, leads: () => cluster.leads() }, { html: ROLLOUT_PAGE_HTML, script: ROLLOUT_PAGE_SCRIPT });
+    registerRolloutRoutes(instance, { runner: rollouts, auth, now: deps.now, leads: () => cluster.leads(), forward: storage.cluster.shared ? (r) => forwarder.send(r) : undefined }, { html: ROLLOUT_PAGE_HTML, script: ROLLOUT_PAGE_SCRIPT });
     registerAdminRoutes(instance, { store, auth, now: deps.now });
     registerHostMetricsRoute(instance, { history, fleet, now: deps.now });
     // Agents stay on ws: their bearer token is checked in the upgrade, before the socket is accepted.
@@ -134,6 +142,7 @@ export async function createHub(deps: HubDeps, options: HubOptions): Promise<Hub
     },
     async stop() {
       for (const t of timers) clearInterval(t);
+      forwarder.stop();
       await cluster.stop();
       await endpoint.close();
       if (app) {

@@ -11,6 +11,7 @@ import { audit } from '../auth.js';
 import type { AuthStorage } from '../storage/port.js';
 import { checkAmount, RolloutSpecError, totalPhases, type Rollout, type RolloutHead } from './model.js';
 import { RolloutCommandError } from './planner.js';
+import type { ForwardRequest, WriteOutcome } from './forward.js';
 import { RolloutUnavailableError, type RolloutInput, type RolloutRunner } from './runner.js';
 
 const amount = z.union([z.number(), z.string()]);
@@ -59,13 +60,43 @@ export function detail(r: Rollout): Record<string, unknown> {
   return { ...summary(r), spec: r.spec, hosts: r.hosts, timeline: r.timeline, failures: r.hosts.filter((h) => h.phase === 'failed' || h.phase === 'revert-failed') };
 }
 
-function fail(reply: FastifyReply, err: unknown): FastifyReply {
-  if (err instanceof RolloutUnavailableError) return reply.code(err.status).send({ error: err.message, code: err.code });
-  if (err instanceof RolloutCommandError) return reply.code(409).send({ error: err.message, code: err.code });
-  if (err instanceof RolloutSpecError || err instanceof SelectorSyntaxError) return reply.code(400).send({ error: err.message, code: err.code });
-  if (err instanceof FleetInvalidError) return reply.code(422).send({ error: err.message, code: err.code, problems: err.problems });
-  if (err instanceof FleetGitError) return reply.code(502).send({ error: err.message, code: err.code });
+/** A refusal as the routes answer it; anything unexpected is thrown on. */
+function failure(err: unknown): { status: number; error: Record<string, unknown> } {
+  const body = (e: Error & { code: string }, extra: Record<string, unknown> = {}) => ({ error: e.message, code: e.code, ...extra });
+  if (err instanceof RolloutUnavailableError) return { status: err.status, error: body(err) };
+  if (err instanceof RolloutCommandError) return { status: 409, error: body(err) };
+  if (err instanceof RolloutSpecError || err instanceof SelectorSyntaxError) return { status: 400, error: body(err) };
+  if (err instanceof FleetInvalidError) return { status: 422, error: body(err, { problems: err.problems }) };
+  if (err instanceof FleetGitError) return { status: 502, error: body(err) };
   throw err;
+}
+
+/** Carries out an operator's rollout write on the hub that runs the rollouts (this one, or the one a write was passed to). */
+export async function executeWrite(runner: RolloutRunner, request: ForwardRequest): Promise<WriteOutcome> {
+  try {
+    if (request.op === 'create') {
+      const parsed = startBody.safeParse(request.body ?? {});
+      if (!parsed.success) return { status: 400, rollout: null, error: { error: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') } };
+      return { status: 201, rollout: await runner.create(toInput(parsed.data), request.by), error: null };
+    }
+    const cmd = request.verb === 'abort' ? { kind: request.verb, revert: request.revert } : { kind: request.verb };
+    const r = await runner.command(request.id, cmd, request.by);
+    // Another hub reads it back from the database.
+    await runner.stored(r.id);
+    return { status: 200, rollout: r, error: null };
+  } catch (err) {
+    return { ...failure(err), rollout: null };
+  }
+}
+
+export interface RolloutRouteDeps {
+  runner: RolloutRunner;
+  auth: AuthStorage;
+  now: () => Date;
+  /** Several hubs: false on the hubs that do not run the rollouts; their writes are forwarded. */
+  leads?: () => boolean;
+  /** Passes a write to the hub that runs the rollouts (RolloutForwarder.send); without it such a hub answers 503. */
+  forward?: (request: ForwardRequest) => Promise<WriteOutcome>;
 }
 
 type IdParams = { Params: { id: string } };
@@ -75,16 +106,18 @@ function idOf(req: FastifyRequest<IdParams>): number {
   return Number.isSafeInteger(id) && id > 0 ? id : 0;
 }
 
-export function registerRolloutRoutes(app: FastifyInstance, deps: { runner: RolloutRunner; auth: AuthStorage; now: () => Date; leads?: () => boolean }, page: { html: string; script: string } | null): void {
+export function registerRolloutRoutes(app: FastifyInstance, deps: RolloutRouteDeps, page: { html: string; script: string } | null): void {
   const viewer = { config: { access: 'viewer' as const } };
-  // Several hubs on one database: rollouts run on the one holding the lease; the others send callers there.
+  const local = (): boolean => !deps.leads || deps.leads();
+  // Several hubs on one database: rollouts run on the one holding the lease; the others pass writes to it.
   const operator = {
     config: { access: 'operator' as const },
     bodyLimit: 8 * 1024,
     preHandler: async (_req: FastifyRequest, reply: FastifyReply) => {
-      if (deps.leads && !deps.leads()) return reply.code(503).header('retry-after', '2').send({ error: 'another hub runs the rollouts now: send this to it (see moor_hub_leader in /metrics)' });
+      if (!local() && !deps.forward) return reply.code(503).header('retry-after', '2').send({ error: 'another hub runs the rollouts now: send this to it (see moor_hub_leader in /metrics)' });
     },
   };
+  const run = (request: ForwardRequest): Promise<WriteOutcome> => (local() || !deps.forward ? executeWrite(deps.runner, request) : deps.forward(request));
   if (page !== null) {
     for (const path of ['/rollouts', '/rollouts/:id']) {
       app.get(path, { config: { access: 'viewer', page: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page.html));
@@ -99,14 +132,14 @@ export function registerRolloutRoutes(app: FastifyInstance, deps: { runner: Roll
   app.post('/api/rollouts', operator, async (req, reply) => {
     const parsed = startBody.safeParse(req.body ?? {});
     if (!parsed.success) return reply.code(400).send({ error: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') });
-    try {
-      const r = await deps.runner.create(toInput(parsed.data), req.operator?.name ?? '?');
+    const out = await run({ op: 'create', body: req.body ?? {}, by: req.operator?.name ?? '?' });
+    const r = out.rollout;
+    if (out.status === 201 && r !== null) {
       await audit(deps.auth, req, deps.now(), { action: 'rollout.start', target: `rollout ${r.id}`, result: `${r.hosts.length} hosts, commit ${r.spec.fleetCommit.slice(0, 12)}` });
       return reply.code(201).send(detail(r));
-    } catch (err) {
-      await audit(deps.auth, req, deps.now(), { action: 'rollout.start', target: parsed.data.selector || '(all hosts)', result: `refused: ${err instanceof Error ? err.message : String(err)}` });
-      return fail(reply, err);
     }
+    await audit(deps.auth, req, deps.now(), { action: 'rollout.start', target: parsed.data.selector || '(all hosts)', result: `refused: ${String(out.error?.['error'] ?? out.status)}` });
+    return reply.code(out.status).send(out.error ?? { error: 'refused' });
   });
   for (const verb of ['pause', 'resume', 'abort'] as const) {
     app.post<IdParams>(`/api/rollouts/:id/${verb}`, operator, async (req, reply) => {
@@ -114,15 +147,13 @@ export function registerRolloutRoutes(app: FastifyInstance, deps: { runner: Roll
       if (!body.success) return reply.code(400).send({ error: 'body: {"revert": true|false} only' });
       const revert = verb === 'abort' && body.data.revert === true;
       const action = `rollout.${verb}${revert ? '-revert' : ''}`;
-      try {
-        const cmd = verb === 'abort' ? { kind: verb, revert } : { kind: verb };
-        const r = await deps.runner.command(idOf(req), cmd, req.operator?.name ?? '?');
-        await audit(deps.auth, req, deps.now(), { action, target: `rollout ${r.id}`, result: r.status });
-        return summary(r);
-      } catch (err) {
-        await audit(deps.auth, req, deps.now(), { action, target: `rollout ${req.params.id}`, result: `refused: ${err instanceof Error ? err.message : String(err)}` });
-        return fail(reply, err);
+      const out = await run({ op: 'command', id: idOf(req), verb, revert, by: req.operator?.name ?? '?' });
+      if (out.status === 200 && out.rollout !== null) {
+        await audit(deps.auth, req, deps.now(), { action, target: `rollout ${out.rollout.id}`, result: out.rollout.status });
+        return summary(out.rollout);
       }
+      await audit(deps.auth, req, deps.now(), { action, target: `rollout ${req.params.id}`, result: `refused: ${String(out.error?.['error'] ?? out.status)}` });
+      return reply.code(out.status).send(out.error ?? { error: 'refused' });
     });
   }
 }

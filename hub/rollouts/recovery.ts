@@ -44,3 +44,19 @@ export function recovered(rollout: Rollout, tips: ReadonlyMap<string, BranchTip>
 export function publishingHosts(r: Rollout): string[] {
   return r.hosts.filter((h) => h.phase === 'publishing').map((h) => h.host);
 }
+
+/** Whether host `i` waits for its commit (or revert) in a rollout that still runs: see waitingHosts. */
+export function isWaiting(r: Rollout, i: number): boolean {
+  const h = r.hosts[i];
+  if (!h || (r.status !== 'running' && r.status !== 'reverting')) return false;
+  if (h.phase === 'reverting') return h.revertCommit !== null;
+  return h.phase === 'waiting' && h.wave === r.wave;
+}
+
+/**
+ * Hosts a hub taking over a running rollout asks to sync again: the current wave's hosts waiting
+ * for the pushed commit (or its revert). The hub that asked them may have died before they heard.
+ */
+export function waitingHosts(r: Rollout): string[] {
+  return r.hosts.filter((_, i) => isWaiting(r, i)).map((h) => h.host);
+}

@@ -12,7 +12,7 @@ import { countOf, indexOf } from './ledger.js';
 import { assignWaves, summarise, totalPhases, type HostReport, type Rollout, type RolloutHead, type RolloutSpec } from './model.js';
 import { overlapping } from './overlap.js';
 import { command, decide, recovered, type Command } from './planner.js';
-import { publishingHosts } from './recovery.js';
+import { isWaiting, publishingHosts, waitingHosts } from './recovery.js';
 import type { PreparedCommit } from './repo.js';
 import { confirmedOutcome, OutcomeBook, outcomeOfEvent, outcomeOfStatus } from './reports.js';
 
@@ -51,6 +51,8 @@ export class RolloutRunner {
   private lastStepAt = 0;
   private readonly saver: RolloutSaver;
   private readonly effects: EffectRunner;
+  /** Hosts of the rollouts taken over: asked (once more) to sync when they report while waiting and behind. */
+  private readonly nudge = new Set<string>();
 
   constructor(private readonly deps: RunnerDeps, private readonly options: { tickMs: number }) {
     this.log = deps.logger.child({ component: 'rollouts' });
@@ -69,6 +71,7 @@ export class RolloutRunner {
         if (o) this.book.record(h.host, o);
       }
       this.log.info({ rollout: r.id, status: r.status, wave: r.wave + 1 }, 'resuming rollout');
+      this.nudgeWaiting(r);
     }
     this.timer = setInterval(() => this.tick(), this.options.tickMs);
   }
@@ -77,6 +80,7 @@ export class RolloutRunner {
     if (this.timer) clearInterval(this.timer);
     if (this.soon) clearTimeout(this.soon);
     if (this.immediate) clearImmediate(this.immediate);
+    this.nudge.clear();
     this.timer = null;
     await Promise.allSettled([...this.entries.values()].map((e) => e.lock));
     for (const e of this.entries.values()) if (e.unsaved) this.saver.save(e);
@@ -89,6 +93,13 @@ export class RolloutRunner {
 
   async get(id: number): Promise<Rollout | null> {
     return this.entries.get(id)?.r ?? (await this.deps.store.get(id));
+  }
+
+  /** Resolves once what this hub knows of rollout `id` is in the database (another hub reads it there). */
+  async stored(id: number): Promise<void> {
+    const e = this.entries.get(id);
+    if (e?.unsaved) this.saver.save(e);
+    await e?.saving;
   }
 
   active(): Rollout[] {
@@ -162,6 +173,32 @@ export class RolloutRunner {
     return out;
   }
 
+  /**
+   * A hub that took the rollouts over does not know whether the one that published the current
+   * wave lived to ask its hosts to sync: it asks those still waiting again (through the relay when
+   * another hub holds their link), and any host of the rollout once more when it first reports
+   * while waiting and behind (its link was on the dead hub: the request went nowhere).
+   */
+  private nudgeWaiting(r: Rollout): void {
+    for (const h of r.hosts) this.nudge.add(h.host);
+    for (const host of waitingHosts(r)) if (this.behind(r, host)) this.deps.requestSync(host, `rollout ${r.id} (taken over)`);
+  }
+
+  /** True while the host has told nothing about the commit (or revert) it was given. */
+  private behind(r: Rollout, host: string): boolean {
+    const h = r.hosts[indexOf(r, host)];
+    const target = h?.phase === 'reverting' ? h.revertCommit : (h?.commit ?? null);
+    return this.reportOf(r, host).outcome?.commit !== target;
+  }
+
+  /** True when the host was asked. */
+  private nudgeAgain(r: Rollout, host: string): boolean {
+    if (!isWaiting(r, indexOf(r, host)) || !this.behind(r, host)) return false;
+    this.log.info({ rollout: r.id, host }, 'asking a host of the current wave to sync again after the takeover');
+    this.deps.requestSync(host, `rollout ${r.id} (taken over)`);
+    return true;
+  }
+
   private track(r: Rollout, prepared: PreparedCommit | null): Entry {
     const e = newEntry(r, prepared);
     this.entries.set(r.id, e);
@@ -184,6 +221,7 @@ export class RolloutRunner {
     if (!seen) return;
     for (const e of this.entries.values()) {
       if (!e.hosts.has(host)) continue;
+      if ('status' in report && this.nudge.has(host) && this.nudgeAgain(e.r, host)) this.nudge.delete(host);
       e.changed.add(host);
       e.dirty = true;
       this.lastReportAt = Date.now();

@@ -4,7 +4,8 @@
 
 import pg from 'pg';
 import { parseHubMessage } from '../../agent/contracts/hub-protocol.js';
-import type { ClusterMessage, ClusterStorage } from './port.js';
+import { z } from 'zod';
+import type { ClusterMessage, ClusterStorage, HostCommandMessage } from './port.js';
 import { one, type SqlExec } from './sql.js';
 
 const CHANNEL = 'moor_hub';
@@ -85,13 +86,27 @@ export function postgresCluster(x: SqlExec, connect: () => pg.Client): PostgresC
   };
 }
 
-const KINDS: readonly ClusterMessage['t'][] = ['sync', 'status', 'suspend', 'resume'];
+const KINDS: readonly HostCommandMessage['t'][] = ['sync', 'status', 'suspend', 'resume'];
+
+const forwardRequest = z.discriminatedUnion('op', [
+  z.strictObject({ op: z.literal('create'), body: z.unknown(), by: z.string() }),
+  z.strictObject({ op: z.literal('command'), id: z.number().int(), verb: z.enum(['pause', 'resume', 'abort']), revert: z.boolean(), by: z.string() }),
+]);
+const forwardMessage = z.discriminatedUnion('t', [
+  z.strictObject({ t: z.literal('rollout-request'), from: z.string(), reqId: z.string(), request: forwardRequest }),
+  z.strictObject({ t: z.literal('rollout-reply'), from: z.string(), to: z.string(), reqId: z.string(),
+    reply: z.strictObject({ status: z.number().int(), id: z.number().int().nullable(), error: z.record(z.string(), z.unknown()).nullable() }) }),
+]);
 
 function parseMessage(payload: string | undefined): ClusterMessage | null {
   try {
     const v: unknown = JSON.parse(payload ?? '');
     if (typeof v !== 'object' || v === null) return null;
     const m = v as Record<string, unknown>;
+    if (m['t'] === 'rollout-request' || m['t'] === 'rollout-reply') {
+      const parsed = forwardMessage.safeParse(v);
+      return parsed.success ? parsed.data : null;
+    }
     const t = KINDS.find((k) => k === m['t']);
     if (!t || typeof m['host'] !== 'string' || typeof m['reason'] !== 'string' || typeof m['from'] !== 'string') return null;
     if (t === 'sync' || t === 'status') return { t, host: m['host'], reason: m['reason'], from: m['from'] };

@@ -1,5 +1,6 @@
 // Copies every table of one hub storage into another, empty one (`moor hub migrate`): rows as
 // they are, ids kept, in one transaction on the target, so a failed copy leaves nothing behind.
+// Read in pages of PAGE rows, so a large hub.db migrates in bounded memory.
 
 import { StoreError } from '../../agent/contracts/errors.js';
 import type { OpenStorage } from './open.js';
@@ -29,7 +30,7 @@ export async function copyStorage(from: OpenStorage, to: OpenStorage): Promise<C
   }
   return to.exec.tx(async (t) => {
     const counts: CopyCounts = {};
-    for (const table of TABLES) counts[table.name] = await copyTable(from.exec, t, table);
+    for (const table of TABLES) counts[table.name] = await copyTable(from.exec, t, table, from.kind === 'sqlite');
     if (to.kind === 'postgres') {
       // Rows came with their ids: the next id the sequence hands out must be above them.
       for (const table of TABLES) {
@@ -46,19 +47,26 @@ async function nonEmpty(x: SqlExec): Promise<string[]> {
   return out;
 }
 
-async function copyTable(from: SqlExec, to: SqlExec, table: Table): Promise<number> {
-  let copied = 0;
-  if (!table.id) {
+const ROWID = 'moor_copy_rowid';
+
+async function copyTable(from: SqlExec, to: SqlExec, table: Table, sqlite: boolean): Promise<number> {
+  // Keyset pages in bounded memory: on the table's integer id, else SQLite's rowid (every hub table has one).
+  const key = table.id ?? (sqlite ? 'rowid' : null);
+  if (key === null) {
+    let copied = 0;
     const rows = await from.all<Record<string, SqlValue>>(`SELECT * FROM ${table.name}`);
     for (let i = 0; i < rows.length; i += PAGE) copied += await insertRows(to, table.name, rows.slice(i, i + PAGE));
     return copied;
   }
+  let copied = 0;
   let after = -1;
   for (;;) {
-    const rows = await from.all<Record<string, SqlValue>>(`SELECT * FROM ${table.name} WHERE ${table.id} > ? ORDER BY ${table.id} LIMIT ?`, [after, PAGE]);
-    if (rows.length === 0) return copied;
+    const rows = await from.all<Record<string, SqlValue>>(`SELECT ${key} AS ${ROWID}, * FROM ${table.name} WHERE ${key} > ? ORDER BY ${key} LIMIT ?`, [after, PAGE]);
+    const last = rows[rows.length - 1];
+    if (!last) return copied;
+    after = Number(last[ROWID]);
+    for (const r of rows) delete r[ROWID];
     copied += await insertRows(to, table.name, rows);
-    after = Number(rows[rows.length - 1]?.[table.id]);
   }
 }
 

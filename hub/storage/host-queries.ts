@@ -132,6 +132,20 @@ export class SqlHostStorage implements HostStorage {
     return (await this.x.all<RawHost>('SELECT * FROM hosts WHERE last_seen > ?', [since])).map(hostOf);
   }
 
+  hostsSeenSince(since: string): Promise<{ host: string; lastSeen: string }[]> {
+    return this.x.all<{ host: string; lastSeen: string }>('SELECT host, last_seen AS "lastSeen" FROM hosts WHERE last_seen > ?', [since]);
+  }
+
+  async loadHostsNamed(hosts: readonly string[]): Promise<HostRow[]> {
+    const out: HostRow[] = [];
+    for (let i = 0; i < hosts.length; i += UPSERT_CHUNK * 5) {
+      const chunk = hosts.slice(i, i + UPSERT_CHUNK * 5);
+      const rows = await this.x.all<RawHost>(`SELECT * FROM hosts WHERE host IN (${chunk.map(() => '?').join(', ')})`, [...chunk]);
+      for (const r of rows) out.push(hostOf(r));
+    }
+    return out;
+  }
+
   async setBranchHead(branch: string, head: string, now: Date): Promise<void> {
     await this.x.run('INSERT INTO branch_heads (branch, head, at) VALUES (?, ?, ?) ON CONFLICT (branch) DO UPDATE SET head = excluded.head, at = excluded.at',
       [branch, head, now.toISOString()]);

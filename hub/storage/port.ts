@@ -126,6 +126,10 @@ export interface HostStorage {
   events(host: string, limit: number, beforeId?: number, maxBytes?: number): Promise<StoredEvent[]>;
   /** Hosts whose record was written after `since` (ISO time): another hub's agents, for its peers. */
   loadHostsSeenSince(since: string): Promise<HostRow[]>;
+  /** Names and times only of the hosts written after `since`: a hub reads in full just the ones it does not know yet. */
+  hostsSeenSince(since: string): Promise<{ host: string; lastSeen: string }[]>;
+  /** The records of the named hosts (any order; unknown names are left out). */
+  loadHostsNamed(hosts: readonly string[]): Promise<HostRow[]>;
   setBranchHead(branch: string, head: string, now: Date): Promise<void>;
   branchHeads(): Promise<Map<string, string>>;
 }
@@ -186,7 +190,7 @@ export interface MetricsStorage {
 export type BreakGlassFrame = Extract<HubMessage, { t: 'suspend' | 'resume' }>;
 
 /** A message between hubs sharing one database: act on an agent whose link another hub holds. */
-export interface ClusterMessage {
+export interface HostCommandMessage {
   t: 'sync' | 'status' | 'suspend' | 'resume';
   host: string;
   reason: string;
@@ -195,6 +199,25 @@ export interface ClusterMessage {
   /** The hub that sent it (it ignores its own). */
   from: string;
 }
+
+/** An operator's rollout write passed by a hub that does not run the rollouts to the one that does (rollouts/forward.ts). */
+export type ForwardRequest =
+  | { op: 'create'; body: unknown; by: string }
+  | { op: 'command'; id: number; verb: 'pause' | 'resume' | 'abort'; revert: boolean; by: string };
+
+/** The leader's answer: the HTTP status, and the rollout it touched or the error body it sent. */
+export interface ForwardReply {
+  status: number;
+  id: number | null;
+  error: Record<string, unknown> | null;
+}
+
+/** An operator's rollout write made on a hub that does not run the rollouts, and the answer of the one that does. */
+export type RolloutForwardMessage =
+  | { t: 'rollout-request'; from: string; reqId: string; request: ForwardRequest }
+  | { t: 'rollout-reply'; from: string; to: string; reqId: string; reply: ForwardReply };
+
+export type ClusterMessage = HostCommandMessage | RolloutForwardMessage;
 
 /** What several hubs on one database share beyond rows: leases and a message channel. */
 export interface ClusterStorage {

@@ -14,6 +14,8 @@ import { HUB_ENTRY } from './hub-process.js';
 
 const NOW = new Date('2026-12-01T00:00:00Z');
 
+const BULK = 4321;
+
 describe('moor hub migrate', { skip: postgresBed() ? false : 'no PostgreSQL test bed (bash test/bed/postgres.sh start; eval "$(bash test/bed/postgres.sh env)")' }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'moor-migrate-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -32,6 +34,9 @@ describe('moor hub migrate', { skip: postgresBed() ? false : 'no PostgreSQL test
     const rolloutHosts = ['edge-1', 'edge-2'].map((host) => ({ host, branch: `hosts/${host}`, labels: {}, wave: 0, phase: 'pending' as const, commit: null, previous: null, revertCommit: null, publishedAt: null, reason: '', evidence: null }));
     const rollout = await sqlite.rollouts.create({ spec, createdBy: 'ana', createdAt: NOW.toISOString(), status: 'running', wave: 0, waveCount: 1, waveStartedAt: null, nextWaveAt: null,
       hosts: rolloutHosts, timeline: [], haltReason: null, version: 1, ...summarise(rolloutHosts, 1, spec) });
+    // A large table without an id column (hosts): read in pages on SQLite's rowid, several thousand rows.
+    await sqlite.hosts.saveHosts(Array.from({ length: BULK }, (_, i) => ({ host: `bulk-${String(i).padStart(5, '0')}`, branch: `hosts/bulk-${i}`, version: '0.1.0', inventory: null, status: null,
+      metrics: null, summary: null, lastSeen: NOW.toISOString(), lastSeq: 0, firstSeen: NOW.toISOString() })));
     await sqlite.close();
 
     const db = await createTestDatabase();
@@ -40,10 +45,14 @@ describe('moor hub migrate', { skip: postgresBed() ? false : 'no PostgreSQL test
     assert.equal(first.status, 0, first.stderr);
     assert.match(first.stdout, /^events\t40$/m);
     assert.match(first.stdout, /^tokens\t30$/m);
+    assert.match(first.stdout, new RegExp(`^hosts\t${30 + BULK}$`, 'm'));
 
     const pg = await openPostgresStorage(db.url, db.password);
     try {
       assert.equal(await pg.hosts.hostForToken('tok-17'), 'edge-17');
+      const hosts = await pg.hosts.loadHosts();
+      assert.equal(new Set(hosts.map((h) => h.host)).size, 30 + BULK, 'every host once, none lost between pages');
+      assert.equal((await pg.hosts.loadHost(`bulk-0${BULK - 1}`))?.branch, `hosts/bulk-${BULK - 1}`);
       assert.equal((await pg.auth.userForToken('ana-token'))?.name, 'ana');
       assert.equal((await pg.hosts.loadHost('edge-3'))?.lastSeq, 40);
       assert.deepEqual((await pg.auth.oidcUsers()).map((u) => u.name), ['dave']);

@@ -108,6 +108,15 @@ describe('several hubs on one PostgreSQL', { skip: postgresBed() ? false : 'no P
     assert.deepEqual(syncs, ['hub api']);
   });
 
+  it('reads in full only the host rows another hub wrote (the refresh lists names and times first)', async () => {
+    // edge-sync (above) is linked to hub A: its row is A's own, listed by A's refresh but never read in full there.
+    await waitFor('hub A listed its own rows', async () => ((await metric(a, 'moor_hub_absorb_rows_total')) ?? 0) >= 3, SLOW);
+    assert.equal(await metric(a, 'moor_hub_absorb_read_total'), 0);
+    // Hub B reads it when it changed (here every flush: the agent's heartbeat is 300 ms).
+    await waitFor('hub B read a row', async () => ((await metric(b, 'moor_hub_absorb_read_total')) ?? 0) > 0, SLOW);
+    assert.ok(((await metric(b, 'moor_hub_absorb_read_total')) ?? 0) <= ((await metric(b, 'moor_hub_absorb_rows_total')) ?? 0));
+  });
+
   it('passes an operator\'s suspend and resume made on the hub without the link to the hub that has it', async () => {
     const breakGlass: string[] = [];
     const r = agent('edge-glass', a.addToken('edge-glass'), a.port, [], breakGlass);

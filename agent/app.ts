@@ -18,6 +18,7 @@ import { StatusTracker } from './reconciler/status.js';
 import { NO_EVENTS, type AgentEvent, type EventSink } from './contracts/events.js';
 import type { AgentSettings } from './settings/model.js';
 import { settingsSecrets } from './settings/secret-values.js';
+import { checkoutChildCommand, checkoutInChild } from './source/checkout-child.js';
 import { createConfigSource, sourceGitDir } from './source/create-source.js';
 import { createCommitGate } from './reconciler/commit-gate.js';
 import { openDatabase } from './store/db.js';
@@ -115,7 +116,13 @@ export function createApp(settings: AgentSettings, deps: AppDeps): App {
     deps.engineTimeouts ?? DEFAULT_ENGINE_TIMEOUTS,
   );
   const sourceOptions = { settings: settings.source, gitDir: join(settings.stateDir, 'git') };
-  const source = createConfigSource({ fs: nodeFs }, sourceOptions);
+  // A new commit is fetched and exported by a child process: the agent's own memory stays
+  // flat whatever the commit holds (a 16 MB blob costs git several copies of it).
+  const source = checkoutInChild(createConfigSource({ fs: nodeFs }, sourceOptions), {
+    ...sourceOptions,
+    command: checkoutChildCommand,
+    onDone: (report) => logger.info(report, 'checkout child done'),
+  });
   const checkCommit = createCommitGate(
     { fs: nodeFs, store },
     { verify: settings.source.verify, allowRewind: settings.source.allowRewind, gitDir: sourceGitDir({ fs: nodeFs }, sourceOptions) },

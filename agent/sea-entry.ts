@@ -5,6 +5,7 @@ import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import * as sea from 'node:sea';
+import { CHECKOUT_VERB } from './contracts/child-verbs.js';
 import { addonCacheCandidates } from './sqlite/native.js';
 
 declare const __MOOR_ADDON_ID__: string | undefined;
@@ -64,5 +65,7 @@ function prepareAddon(): void {
 }
 
 if (sea.isSea()) prepareAddon();
-// main.js starts the CLI when it is loaded: only after the addon is in place.
-void import('./main.js');
+// main.js starts the CLI when it is loaded: only after the addon is in place. The checkout child
+// (source/checkout-child.ts) is this binary run with its verb, and loads only what it needs.
+if (process.argv[2] === CHECKOUT_VERB) void import('./source/checkout-main.js');
+else void import('./main.js');

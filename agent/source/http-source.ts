@@ -113,6 +113,7 @@ export function createHttpSource(deps: SourceDeps, options: SourceOptions): Conf
   async function checkout(commit: string, destDir: string): Promise<RevisionInfo> {
     const [git, { readRevision }, { exportTree }] = await Promise.all([import('isomorphic-git'), import('./revision.js'), import('./export-tree.js')]);
     await fetchCommit(commit);
+    options.afterFetch?.();
     await git.writeRef({ fs: deps.fs, gitdir: gitDir, ref: FETCHED_REF, value: commit, force: true });
     const info = await readRevision(deps, gitDir, commit);
     await exportTree(deps, { gitdir: gitDir, commit, path: settings.path, destDir });

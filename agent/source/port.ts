@@ -48,4 +48,9 @@ export interface SourceOptions {
   gitDir: string;
   /** Per-request (http) or per-command (ssh) inactivity timeout; default 30 s. */
   timeoutMs?: number;
+  /**
+   * Called between a checkout's fetch and its export: the checkout child collects the fetch's
+   * garbage there, so that the export reuses that memory instead of adding to it.
+   */
+  afterFetch?: () => void;
 }

@@ -1,7 +1,7 @@
 // Policy attacks through a real agent process (git http-backend, private engine): the symlink
 // escape under a bind root fails the commit at create, and the 24 KB commit whose 40 files:
-// entries share one 16 MB source is refused as invalid by validate, plan and the agent; peak RSS
-// of each is measured (validate and plan under 150 MB; see the note on the agent below).
+// entries share one 16 MB source is refused as invalid by validate, plan and the agent; the peak
+// RSS of each is held under 150 MB: validate, plan, the agent and its checkout child.
 
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -14,7 +14,6 @@ import { DrillHost } from '../../drills/drill-host.js';
 
 const MB = 1024 * 1024;
 const RSS_LIMIT_MB = 150;
-const AGENT_LIMIT_MB = 300;
 const SOURCE = 'A'.repeat(16 * MB);
 
 function sharedSourceManifest(entries: number): string {
@@ -27,6 +26,16 @@ function sharedSourceManifest(entries: number): string {
 function peakRssMb(pid: number): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmHWM:')) ?? '';
   return Number(/(\d+)/.exec(line)?.[1] ?? 0) / 1024;
+}
+
+/** Peak RSS the agent logged for the checkout child that fetched `commit`. */
+function checkoutChildPeakMb(logFile: string, commit: string): number | null {
+  for (const line of readFileSync(logFile, 'utf8').split('\n').reverse()) {
+    if (!line.includes('checkout child done') || !line.includes(commit)) continue;
+    const entry: unknown = JSON.parse(line);
+    if (typeof entry === 'object' && entry !== null && 'peakKb' in entry && typeof entry.peakKb === 'number') return entry.peakKb / 1024;
+  }
+  return null;
 }
 
 /** Runs `moor ARGS` and returns its exit code, output and peak RSS (written by a preload at exit). */
@@ -63,7 +72,7 @@ describe('policy attacks through a real agent', () => {
     await drill?.close();
   });
 
-  it('refuses the 24 KB commit with 40 files: entries sharing a 16 MB source in validate, plan and the agent, validate and plan under 150 MB', async () => {
+  it('refuses the 24 KB commit with 40 files: entries sharing a 16 MB source in validate, plan and the agent, each process under 150 MB', async () => {
     const files = { 'compose.yaml': `name: policy\nservices:\n${service('a', join(root, 'data'))}`, 'moor.yaml': sharedSourceManifest(40), 'files/big.bin': SOURCE };
     const dir = mkdtempSync(join(tmpdir(), 'moor-policy-big-'));
     mkdirSync(join(dir, 'files'));
@@ -86,14 +95,15 @@ describe('policy attacks through a real agent', () => {
     const pid = drill.agent?.child.pid;
     assert.ok(pid);
     const agentMb = peakRssMb(pid);
-    console.log(`peak RSS: validate ${validate.rssMb.toFixed(1)} MB, plan ${plan.rssMb.toFixed(1)} MB, agent ${agentMb.toFixed(1)} MB (${agentBeforeMb.toFixed(1)} MB before this commit)`);
-    for (const [who, mb] of [['validate', validate.rssMb], ['plan', plan.rssMb]] as const) {
+    // isomorphic-git holds several copies of the 16 MB blob while it fetches and exports it: that
+    // happens in the checkout child, whose memory goes back to the system when it ends.
+    const logFile = drill.agent?.logFile ?? '';
+    const childMb = checkoutChildPeakMb(logFile, head);
+    assert.ok(childMb !== null, `no 'checkout child done' line for ${head} in ${logFile}`);
+    console.log(`peak RSS: validate ${validate.rssMb.toFixed(1)} MB, plan ${plan.rssMb.toFixed(1)} MB, agent ${agentMb.toFixed(1)} MB (${agentBeforeMb.toFixed(1)} MB before this commit), checkout child ${childMb.toFixed(1)} MB`);
+    for (const [who, mb] of [['validate', validate.rssMb], ['plan', plan.rssMb], ['agent', agentMb], ['checkout child', childMb]] as const) {
       assert.ok(mb < RSS_LIMIT_MB, `${who} peaked at ${mb.toFixed(1)} MB`);
     }
-    // The refusal itself reads nothing big; what the agent spends is isomorphic-git inflating the
-    // 16 MB blob while fetching and exporting it (about 4x its size, on a 99 MB baseline peak).
-    // Held to the product brief's bar (section 7) for memory-exhausting commits until the source streams blobs.
-    assert.ok(agentMb < AGENT_LIMIT_MB, `agent peaked at ${agentMb.toFixed(1)} MB`);
     assert.equal(drill.agent?.exited(), false);
   });
 

@@ -42,6 +42,8 @@ export class Fleet {
   private readonly hosts = new Map<string, HostState>();
   private readonly heads = new Map<string, string>();
   private sorted: string[] | null = null;
+  /** The tokens' stamp when their host names were last read (null: never). */
+  private tokenStamp: string | null = null;
   private readonly log: pino.Logger;
   private readonly intake: EventIntake;
 
@@ -161,7 +163,12 @@ export class Fleet {
 
   /** Periodic: picks up hosts given a token since the start, then offline and long-suspension alerts. */
   async check(options: { alerts: boolean } = { alerts: true }): Promise<void> {
-    for (const host of await this.deps.store.tokenHostNames()) if (!this.hosts.has(host)) this.record(host);
+    // The names are read only when the tokens changed: every 5 s for 5,000 hosts is a cost per host.
+    const stamp = await this.deps.store.tokenStamp();
+    if (stamp !== this.tokenStamp) {
+      for (const host of await this.deps.store.tokenHostNames()) if (!this.hosts.has(host)) this.record(host);
+      this.tokenStamp = stamp;
+    }
     // Several hubs on one database: only the one holding the lease raises fleet-wide alerts.
     if (!options.alerts) return;
     const now = this.deps.now();

@@ -72,6 +72,11 @@ export class SqlHostStorage implements HostStorage {
     return (await this.x.all<{ host: string }>('SELECT DISTINCT host FROM tokens')).map((r) => r.host);
   }
 
+  async tokenStamp(): Promise<string> {
+    const row = await one<{ n: number; last: string | null }>(this.x, 'SELECT COUNT(*) AS n, MAX(created) AS last FROM tokens');
+    return `${Number(row?.n ?? 0)}/${row?.last ?? ''}`;
+  }
+
   async hasToken(host: string): Promise<boolean> {
     return (await one(this.x, 'SELECT host FROM tokens WHERE host = ? LIMIT 1', [host])) !== undefined;
   }

@@ -105,6 +105,8 @@ export interface HostStorage {
   /** hostForToken for many tokens in one query: each token still valid, with its host. */
   hostsForTokens(tokens: readonly string[]): Promise<Map<string, string>>;
   tokenHostNames(): Promise<string[]>;
+  /** Changes whenever a token is added (or the count of tokens changes): tokenHostNames needs reading again only then. */
+  tokenStamp(): Promise<string>;
   /** True when the host has at least one token (it may never have connected yet). */
   hasToken(host: string): Promise<boolean>;
   listTokens(): Promise<{ host: string; tokens: number; created: string }[]>;

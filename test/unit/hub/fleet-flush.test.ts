@@ -1,5 +1,6 @@
 // The hub writes a host's whole row only when something in it changed; a heartbeat that moved
 // only the time and metrics is written narrowly, and at most every seenWriteMs (all of them at stop).
+// The periodic check reads the token holders' names only when the tokens changed.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -15,6 +16,11 @@ import type { HostRow, SeenRow } from '../../../hub/storage/port.js';
 class RecordingStore extends SqlHostStorage {
   full: string[] = [];
   seen: string[] = [];
+  nameReads = 0;
+  override tokenHostNames(): Promise<string[]> {
+    this.nameReads++;
+    return super.tokenHostNames();
+  }
   override saveHosts(rows: readonly HostRow[]): Promise<void> {
     this.full.push(...rows.map((r) => r.host));
     return super.saveHosts(rows);
@@ -116,5 +122,24 @@ describe('the hub flushing host records', () => {
     await fleet.flush({ all: true });
     assert.deepEqual(store.taken(), { full: [], seen: ['h4'] });
     assert.equal((await store.loadHost('h4'))?.lastSeen, '2026-12-01T00:00:01.000Z');
+  });
+});
+
+describe('the hub checking its hosts', () => {
+  it('reads the names of the token holders only when a token was added or removed', async () => {
+    const { fleet, store, advance } = setup();
+    await store.addToken('t1', 'tok-1', new Date('2026-12-01T00:00:00Z'));
+    await fleet.check();
+    await fleet.check();
+    assert.equal(store.nameReads, 1);
+    assert.deepEqual(fleet.list('all', '').views.map((v) => v.host), ['t1']);
+    await store.addToken('t2', 'tok-2', new Date('2026-12-01T00:00:01Z'));
+    advance(5000);
+    await fleet.check();
+    assert.equal(store.nameReads, 2);
+    assert.deepEqual(fleet.list('all', '').views.map((v) => v.host), ['t1', 't2']);
+    await store.revokeTokens('t1');
+    await fleet.check();
+    assert.equal(store.nameReads, 3);
   });
 });

@@ -2,7 +2,11 @@
 // config repo, bench/rollout-sim-hub.ts) and 5,000 simulated agents on real loopback websockets
 // (the hub-load harness's frames). Each agent, told to sync, reports its commit applied after a
 // random 0.2-2 s (--apply-min/--apply-max S). Prints the hub's CPU and memory during the rollout and, for each wave, the time
-// from the last report of the wave before to the first sync request of the next.
+// from the last report of the wave before to the first sync request of the next. Before the rollout,
+// the idle fleet's cost over one whole heartbeat period: hub CPU per heartbeat. The agents beat as
+// the real reporter does (metrics every beat; the summary left out while unchanged when the hub's
+// welcome offers 'lean-heartbeat'). MOOR_BENCH_HUB_SCRIPT runs another build's rollout-sim-hub.js
+// (a "before" build) against the same simulated agents.
 // Run: node build/bench/rollout-sim.js [--agents 5000] [--apply-min 0.2] [--apply-max 2]
 
 import { spawn, spawnSync } from 'node:child_process';
@@ -24,6 +28,7 @@ const AGENTS = arg('agents', 5000);
 const APPLY_MIN_MS = arg('apply-min', 0.2) * 1000;
 const APPLY_MAX_MS = arg('apply-max', 2) * 1000;
 const OPERATOR_TOKEN = 'moor_bench_operator_token';
+const HEARTBEAT_MS = 15_000;
 const FLEET_COMMIT = 'b'.repeat(40);
 
 if (!process.env['MOOR_BENCH_REEXEC']) {
@@ -52,6 +57,12 @@ function status(host: string, commit: string): string {
   } });
 }
 
+/** A heartbeat's metrics as the agent samples them: they move every beat. */
+function metricsSample(): unknown {
+  return { cpuLoad: Math.round(Math.random() * 1000) / 10, load1: Math.random() * 2, memUsed: 1e9 + Math.floor(Math.random() * 1e8), memTotal: 4e9,
+    disks: [{ path: '/', used: 1e10 + Math.floor(Math.random() * 1e6), size: 3e10 }], uptimeSec: Math.floor(performance.now() / 1000), temperature: null };
+}
+
 async function api(path: string, init: RequestInit = {}): Promise<unknown> {
   const res = await fetch(`http://127.0.0.1:${port}${path}`, { ...init, headers: { authorization: `Bearer ${OPERATOR_TOKEN}`, 'content-type': 'application/json' } });
   return res.json();
@@ -70,12 +81,14 @@ async function main(): Promise<void> {
     await storage.close();
   }
   const out = openSync(join(dir, 'hub.log'), 'a');
-  const hub = spawn(process.execPath, [...(process.env['MOOR_BENCH_HUB_NODE_ARGS'] ?? '').split(' ').filter(Boolean), resolve(import.meta.dirname, 'rollout-sim-hub.js'), join(dir, 'hub.yaml'), String(AGENTS)], { stdio: ['ignore', out, out] });
+  const hubScript = process.env['MOOR_BENCH_HUB_SCRIPT'] ?? resolve(import.meta.dirname, 'rollout-sim-hub.js');
+  const hub = spawn(process.execPath, [...(process.env['MOOR_BENCH_HUB_NODE_ARGS'] ?? '').split(' ').filter(Boolean), hubScript, join(dir, 'hub.yaml'), String(AGENTS)], { stdio: ['ignore', out, out] });
   const pid = hub.pid ?? 0;
   for (let i = 0; ; i++) {
     try { if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break; } catch { if (i > 400) throw new Error('hub did not start'); await sleep(50); }
   }
   let reports = 0;
+  let heartbeats = 0;
   let syncsSeen = 0;
   // Hosts go into waves in name order (edge-00000 first), as the planner assigns them.
   const sizes = waveSizes(AGENTS, [1, '10%', '50%', '100%']);
@@ -95,8 +108,12 @@ async function main(): Promise<void> {
       const ws = new WebSocket(`ws://127.0.0.1:${port}/agent`, { headers: { authorization: `Bearer ${tokens[i]}` }, perMessageDeflate: false });
       await new Promise<void>((res, rej) => { ws.once('open', () => res()); ws.once('error', rej); });
       let seq = 0;
+      let lean = false;
+      let applied = 'a'.repeat(40);
+      let summarySent: string | null = null;
       ws.on('message', (data) => {
-        const m = JSON.parse(String(data)) as { t: string };
+        const m = JSON.parse(String(data)) as { t: string; features?: unknown };
+        if (m.t === 'welcome') lean = Array.isArray(m.features) && m.features.includes('lean-heartbeat');
         if (m.t !== 'sync') return;
         syncsSeen++;
         const w = waveOf(i);
@@ -106,22 +123,32 @@ async function main(): Promise<void> {
           seq++;
           ws.send(JSON.stringify({ t: 'events', events: [{ seq, at: new Date().toISOString(), event: { type: 'sync.succeeded', commit, changes: 3, durationMs: 900 } }] }));
           ws.send(status(host, commit));
+          applied = commit;
           lastReport[waveOf(i)] = performance.now();
           reports++;
         }, APPLY_MIN_MS + Math.random() * (APPLY_MAX_MS - APPLY_MIN_MS));
       });
       ws.send(JSON.stringify({ t: 'hello', host, version: '0.1.0', branch: `hosts/${host}`, inventory: null }));
       ws.send(status(host, 'a'.repeat(40)));
-      const hb = setInterval(() => ws.send(JSON.stringify({ t: 'heartbeat', at: new Date().toISOString(), metrics: null, summary: { applied: null, head: null, state: 'idle', healthy: 20, unhealthy: 0, suspended: false, outbox: 0 } })), 15_000);
+      const hb = setInterval(() => {
+        const summary = JSON.stringify({ applied, head: applied, state: 'idle', healthy: 20, unhealthy: 0, suspended: false, outbox: 0, labels: { site: `site-${i % 50}`, role: 'edge' } });
+        const beat = { t: 'heartbeat', at: new Date().toISOString(), metrics: metricsSample(), ...(lean && summary === summarySent ? {} : { summary: JSON.parse(summary) as unknown }) };
+        summarySent = summary;
+        ws.send(JSON.stringify(beat));
+        heartbeats++;
+      }, HEARTBEAT_MS);
       ws.on('close', () => clearInterval(hb));
       sockets.push(ws);
     }
   }));
-  await sleep(3000);
-  // The idle fleet's cost (heartbeats every 15 s), to tell the rollout's own share from it.
+  // The idle fleet's cost over one heartbeat period, once every agent beats (the rollout's own share is the rest).
+  await sleep(HEARTBEAT_MS + 1000);
   const b0 = procStat(pid);
-  await sleep(5000);
-  const idlePct = ((procStat(pid).cpuTicks - b0.cpuTicks) / 100 / 5) * 100;
+  const beats0 = heartbeats;
+  await sleep(HEARTBEAT_MS);
+  const idleCpuSec = (procStat(pid).cpuTicks - b0.cpuTicks) / 100;
+  const idleBeats = heartbeats - beats0;
+  const idlePct = (idleCpuSec / (HEARTBEAT_MS / 1000)) * 100;
   const load0 = loadavg().map((l) => l.toFixed(2)).join(' ');
   const s0 = procStat(pid);
   const t0 = performance.now();
@@ -147,7 +174,7 @@ async function main(): Promise<void> {
     ['hosts', `${AGENTS} simulated agents, apply takes ${APPLY_MIN_MS / 1000}-${APPLY_MAX_MS / 1000} s each, waves ${sizes.join(' + ')}, no pause`],
     ['rollout', `${r.status} in ${elapsed.toFixed(1)} s; ${syncsSeen} sync requests, ${reports} reports`],
     ['hub CPU during the rollout', `${cpuPct.toFixed(1)} % of one core (bar <= 25 %)  ${cpuPct <= 25 ? 'PASS' : 'FAIL'}`],
-    ['hub CPU, idle fleet (5 s before)', `${idlePct.toFixed(1)} % of one core (heartbeats only)`],
+    ['hub CPU, idle fleet (15 s before)', `${idlePct.toFixed(1)} % of one core, ${idleCpuSec.toFixed(2)} s for ${idleBeats} heartbeats (${((idleCpuSec / Math.max(1, idleBeats)) * 1e6).toFixed(0)} us each, everything included)`],
     ['hub CPU seconds for the rollout', `${((s1.cpuTicks - s0.cpuTicks) / 100).toFixed(2)} s (${(((s1.cpuTicks - s0.cpuTicks) / 100 / AGENTS) * 1e6).toFixed(0)} us per host)`],
     ['hub RSS', `${(s0.rssKb / 1024).toFixed(0)} MB before, ${(peakRss / 1024).toFixed(0)} MB peak`],
     ['last report -> next wave sync', `${advances.map((a) => `${a.toFixed(0)} ms`).join(', ')} (bar <= 1000 ms)  ${advances.length > 0 && worst <= 1000 ? 'PASS' : 'FAIL'}`],

@@ -5,9 +5,9 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type pino from 'pino';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import type { AgentMessage, HubMessage } from '../agent/contracts/hub-protocol.js';
+import { HUB_FEATURES, type AgentMessage, type HubMessage } from '../agent/contracts/hub-protocol.js';
 import { StoreError } from '../agent/contracts/errors.js';
-import { parseAgentFrame } from './frames.js';
+import { FrameReader } from './frames.js';
 import type { Fleet } from './fleet.js';
 import type { HostStorage } from './storage/port.js';
 
@@ -60,6 +60,7 @@ export class HandlingTimes {
 
 export class AgentEndpoint {
   readonly times = new HandlingTimes();
+  private readonly frames = new FrameReader();
   private readonly wss: WebSocketServer;
   private readonly sessions = new Map<WebSocket, Session>();
   private readonly byHost = new Map<string, WebSocket>();
@@ -108,7 +109,7 @@ export class AgentEndpoint {
     this.byHost.set(host, ws);
     this.enqueue(ws, session, async () => {
       const ackedSeq = await this.deps.fleet.connected(host);
-      this.send(ws, { t: 'welcome', ackedSeq });
+      this.send(ws, { t: 'welcome', ackedSeq, features: HUB_FEATURES });
     });
     ws.on('pong', () => {
       session.heard = true;
@@ -142,7 +143,7 @@ export class AgentEndpoint {
     try {
       if (isBinary) throw new TypeError('binary frames are not part of the protocol');
       const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
-      message = parseAgentFrame(text);
+      message = this.frames.read(session.host, text);
       if (answersSync(message)) this.pendingSync.delete(session.host);
       ack = await this.deps.fleet.handle(session.host, message);
     } catch (err) {

@@ -1,5 +1,6 @@
 // The hub's view of the fleet: one record per host kept in memory, fed by agent messages,
-// flushed to storage in batches; raises alerts (offline, failed, rollback, drift, long suspension).
+// flushed to storage in batches (a whole row only when it changed; a heartbeat's time and metrics
+// narrowly and less often); raises alerts (offline, failed, rollback, drift, long suspension).
 
 import type pino from 'pino';
 import type { AgentMessage, HostMetrics, OutboxEntry } from '../agent/contracts/hub-protocol.js';
@@ -7,6 +8,7 @@ import type { StatusSnapshot } from '../agent/contracts/status-model.js';
 import type { Alert, AlertSink } from './alerts.js';
 import { detailView, isOnline, matches, summaryView, type HostDetailView, type HostFilter, type HostState, type HostSummaryView } from './host-view.js';
 import { EventIntake } from './event-intake.js';
+import { sameSummary } from './heartbeat-summary.js';
 import type { HostRow, HostStorage } from './storage/port.js';
 import { matches as selects, type Selector } from '../fleet/selector.js';
 
@@ -15,6 +17,11 @@ export interface FleetOptions {
   suspendedAfterMs: number;
   eventsPerHost: number;
   eventBytesPerHost: number;
+  /**
+   * A host whose heartbeats moved only its time and metrics is written at most this often (default
+   * a third of offlineAfterMs, so that hubs sharing the database still see it online).
+   */
+  seenWriteMs?: number;
 }
 
 export interface FleetCounters {
@@ -35,6 +42,8 @@ export class Fleet {
   private readonly hosts = new Map<string, HostState>();
   private readonly heads = new Map<string, string>();
   private sorted: string[] | null = null;
+  /** The tokens' stamp when their host names were last read (null: never). */
+  private tokenStamp: string | null = null;
   private readonly log: pino.Logger;
   private readonly intake: EventIntake;
 
@@ -51,7 +60,7 @@ export class Fleet {
     for (const [branch, head] of await this.deps.store.branchHeads()) this.heads.set(branch, head);
     for (const row of await this.deps.store.loadHosts()) {
       // A hub that restarts has not heard from anyone yet: do not alert "offline" for hosts that were already.
-      this.hosts.set(row.host, { ...row, sockets: 0, dirty: false, offlineAlerted: row.lastSeen === null, suspendedAlerted: null });
+      this.hosts.set(row.host, { ...row, sockets: 0, dirty: false, seen: false, storedSeenMs: seenMs(row.lastSeen), offlineAlerted: row.lastSeen === null, suspendedAlerted: null });
     }
     this.sorted = null;
   }
@@ -75,14 +84,16 @@ export class Fleet {
 
   /**
    * Applies one agent frame, already checked by frames.ts. Returns the seq to acknowledge for an
-   * events frame, else null. Throws a TypeError when a hello names another host.
+   * events frame, else null. Throws a TypeError when a hello names another host. A status that is
+   * the very object already held (frames.ts hands back the one it parsed for the same text) and a
+   * heartbeat summary equal to the last leave the row as it was: only the heartbeat time moves.
    */
   async handle(host: string, m: AgentMessage): Promise<number | null> {
     const h = this.record(host);
     const now = this.deps.now();
     this.counters.messages++;
     h.lastSeen = now.toISOString();
-    h.dirty = true;
+    h.seen = true;
     if (h.offlineAlerted && h.sockets > 0) {
       h.offlineAlerted = false;
       if (h.firstSeen !== h.lastSeen) this.alert({ kind: 'host.online', host, text: `${host} is back online`, data: {} });
@@ -93,18 +104,29 @@ export class Fleet {
         h.branch = m.branch;
         h.version = m.version;
         if (m.inventory) h.inventory = m.inventory;
+        h.dirty = true;
         return null;
       case 'status':
-        h.status = m.status;
-        h.branch = m.status.branch || h.branch;
+        if (m.status !== h.status) {
+          h.status = m.status;
+          h.branch = m.status.branch || h.branch;
+          h.dirty = true;
+        }
         this.checkSuspension(h, m.status, now);
         for (const l of this.listeners) l(host, { status: m.status });
         return null;
       case 'heartbeat':
         for (const l of this.heartbeatListeners) l(host, m.metrics, now);
         h.metrics = m.metrics;
-        h.summary = m.summary;
-        if (m.inventory) h.inventory = m.inventory;
+        // A lean beat (an agent told so in the welcome) leaves out a summary that did not change.
+        if (m.summary && !sameSummary(h.summary, m.summary)) {
+          h.summary = m.summary;
+          h.dirty = true;
+        }
+        if (m.inventory) {
+          h.inventory = m.inventory;
+          h.dirty = true;
+        }
         return null;
       case 'events':
         return this.receiveEvents(h, m.events, now);
@@ -141,7 +163,12 @@ export class Fleet {
 
   /** Periodic: picks up hosts given a token since the start, then offline and long-suspension alerts. */
   async check(options: { alerts: boolean } = { alerts: true }): Promise<void> {
-    for (const host of await this.deps.store.tokenHostNames()) if (!this.hosts.has(host)) this.record(host);
+    // The names are read only when the tokens changed: every 5 s for 5,000 hosts is a cost per host.
+    const stamp = await this.deps.store.tokenStamp();
+    if (stamp !== this.tokenStamp) {
+      for (const host of await this.deps.store.tokenHostNames()) if (!this.hosts.has(host)) this.record(host);
+      this.tokenStamp = stamp;
+    }
     // Several hubs on one database: only the one holding the lease raises fleet-wide alerts.
     if (!options.alerts) return;
     const now = this.deps.now();
@@ -220,19 +247,35 @@ export class Fleet {
     }
   }
 
-  async flush(): Promise<number> {
-    const dirty = [...this.hosts.values()].filter((h) => h.dirty);
-    if (dirty.length === 0) return 0;
-    // Copies: the records move on while the write is under way, and are marked dirty again then.
+  /**
+   * Writes what changed: whole rows of the hosts marked dirty, and the heartbeat time and metrics of
+   * the hosts whose stored time is seenWriteMs old (of every host with news, when `all`: at stop).
+   */
+  async flush(options: { all?: boolean } = {}): Promise<number> {
+    const every = this.options.seenWriteMs ?? this.options.offlineAfterMs / 3;
+    const dirty: HostState[] = [];
+    const seen: HostState[] = [];
+    for (const h of this.hosts.values()) {
+      if (h.dirty) dirty.push(h);
+      else if (h.seen && (options.all === true || seenMs(h.lastSeen) - h.storedSeenMs >= every)) seen.push(h);
+    }
+    if (dirty.length === 0 && seen.length === 0) return 0;
+    // Copies: the records move on while the write is under way, and are marked again then.
     const rows = dirty.map((h) => ({ ...h }));
-    for (const h of dirty) h.dirty = false;
+    const times = seen.map((h) => ({ host: h.host, firstSeen: h.firstSeen, metrics: h.metrics, lastSeen: h.lastSeen }));
+    const written = [...dirty, ...seen];
+    const stored = written.map((h) => seenMs(h.lastSeen));
+    for (const h of written) (h.dirty = false), (h.seen = false);
     try {
       await this.deps.store.saveHosts(rows);
+      await this.deps.store.saveSeen(times);
     } catch (err) {
       for (const h of dirty) h.dirty = true;
+      for (const h of seen) h.seen = true;
       throw err;
     }
-    return dirty.length;
+    written.forEach((h, i) => (h.storedSeenMs = Math.max(h.storedSeenMs, stored[i] ?? 0)));
+    return written.length;
   }
 
   /** Whether another hub's record of `host` (written at `lastSeen`) has news for this hub: not while the host is linked here, nor when already taken in. */
@@ -250,7 +293,7 @@ export class Fleet {
       const h = this.hosts.get(row.host);
       if (h && h.sockets > 0) continue;
       const before = h?.status ? JSON.stringify(h.status) : null;
-      const next: HostState = { ...row, sockets: 0, dirty: false, offlineAlerted: h?.offlineAlerted ?? false, suspendedAlerted: h?.suspendedAlerted ?? null, linkedElsewhere: true };
+      const next: HostState = { ...row, sockets: 0, dirty: false, seen: false, storedSeenMs: seenMs(row.lastSeen), offlineAlerted: h?.offlineAlerted ?? false, suspendedAlerted: h?.suspendedAlerted ?? null, linkedElsewhere: true };
       next.lastSeq = Math.max(row.lastSeq, h?.lastSeq ?? 0);
       this.hosts.set(row.host, next);
       if (!h) this.sorted = null;
@@ -262,7 +305,7 @@ export class Fleet {
     let h = this.hosts.get(host);
     if (!h) {
       h = { host, branch: '', version: '', inventory: null, status: null, metrics: null, summary: null, lastSeen: null, lastSeq: 0,
-        firstSeen: this.deps.now().toISOString(), sockets: 0, dirty: true, offlineAlerted: false, suspendedAlerted: null };
+        firstSeen: this.deps.now().toISOString(), sockets: 0, dirty: true, seen: false, storedSeenMs: 0, offlineAlerted: false, suspendedAlerted: null };
       this.hosts.set(host, h);
       this.sorted = null;
     }
@@ -272,4 +315,8 @@ export class Fleet {
   private alert(a: Omit<Alert, 'at'>): void {
     this.deps.alerts.send({ ...a, at: this.deps.now().toISOString() });
   }
+}
+
+function seenMs(lastSeen: string | null): number {
+  return lastSeen === null ? 0 : Date.parse(lastSeen);
 }

@@ -128,7 +128,7 @@ const entry = z.strictObject({ seq: z.number().int().min(1).max(Number.MAX_SAFE_
 const frame = z.discriminatedUnion('t', [
   z.strictObject({ t: z.literal('hello'), host: str(), version: str(), branch: str(), inventory: inventory.nullable() }),
   z.strictObject({ t: z.literal('status'), status }),
-  z.strictObject({ t: z.literal('heartbeat'), at: iso, metrics: metrics.nullable(), summary, inventory: inventory.optional() }),
+  z.strictObject({ t: z.literal('heartbeat'), at: iso, metrics: metrics.nullable(), summary: summary.optional(), inventory: inventory.optional() }),
   z.strictObject({ t: z.literal('events'), events: z.array(entry).max(1000) }),
   z.strictObject({ t: z.literal('refused'), command: str(64), reason: str(1024) }),
 ]);
@@ -136,6 +136,23 @@ const frame = z.discriminatedUnion('t', [
 /** Every frame a current agent sends passes: the compiler checks the schema against the wire types. */
 const FRAMES_COVERED: [AgentMessage] extends [z.input<typeof frame>] ? true : never = true;
 void FRAMES_COVERED;
+
+/**
+ * Reads the frames of many hosts, remembering each host's last status frame: the same text again
+ * (a status resent unchanged, after a reconnect or a request) is the message already checked, the
+ * very same object, so the hub neither parses nor validates nor writes it again.
+ */
+export class FrameReader {
+  private readonly lastStatus = new Map<string, { text: string; message: AgentMessage }>();
+
+  read(host: string, text: string): AgentMessage {
+    const last = this.lastStatus.get(host);
+    if (last !== undefined && last.text === text) return last.message;
+    const message = parseAgentFrame(text);
+    if (message.t === 'status') this.lastStatus.set(host, { text, message });
+    return message;
+  }
+}
 
 /** Parses one text frame; throws BadFrameError naming the first problem. */
 export function parseAgentFrame(text: string): AgentMessage {

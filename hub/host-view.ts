@@ -6,7 +6,12 @@ import type { HostRow } from './storage/port.js';
 export interface HostState extends HostRow {
   /** Open agent sockets for this host (normally 0 or 1). */
   sockets: number;
+  /** Something besides the heartbeat time and metrics changed: the whole row is written at the next flush. */
   dirty: boolean;
+  /** Only the heartbeat time or metrics moved since the last write (written narrowly, and less often). */
+  seen: boolean;
+  /** The heartbeat time (ms) the storage holds, 0 when none was written by this hub. */
+  storedSeenMs: number;
   offlineAlerted: boolean;
   /** `since` of the suspension already alerted, so each suspension alerts once. */
   suspendedAlerted: string | null;

@@ -150,7 +150,8 @@ export async function createHub(deps: HubDeps, options: HubOptions): Promise<Hub
         await app.close();
       }
       await flush();
-      await fleet.flush().catch((err: unknown) => log.error({ err }, 'cannot write host state'));
+      // Every heartbeat time too, not only those due: the next start reads them.
+      await fleet.flush({ all: true }).catch((err: unknown) => log.error({ err }, 'cannot write host state'));
       await alerts.drain();
       await storage.close();
       log.info('hub stopped');

@@ -51,14 +51,22 @@ export interface OutboxEntry {
 export type AgentMessage =
   | { t: 'hello'; host: string; version: string; branch: string; inventory: HostInventory | null }
   | { t: 'status'; status: StatusSnapshot }
-  /** `inventory` rides on the first heartbeat after it became known, when hello went without it. */
-  | { t: 'heartbeat'; at: string; metrics: HostMetrics | null; summary: HeartbeatSummary; inventory?: HostInventory }
+  /**
+   * `inventory` rides on the first heartbeat after it became known, when hello went without it.
+   * `summary` is left out only when the hub's welcome offered 'lean-heartbeat' and it equals the
+   * last one sent on this link (the hub keeps that one); older hubs always get it.
+   */
+  | { t: 'heartbeat'; at: string; metrics: HostMetrics | null; summary?: HeartbeatSummary; inventory?: HostInventory }
   | { t: 'events'; events: OutboxEntry[] }
   | { t: 'refused'; command: string; reason: string };
 
+/** What a hub may offer in its welcome; an agent uses only those it knows, an older hub offers none. */
+export type HubFeature = 'lean-heartbeat';
+export const HUB_FEATURES: readonly HubFeature[] = ['lean-heartbeat'];
+
 export type HubMessage =
-  /** Sent after hello: the highest event sequence number the hub already holds for this host. */
-  | { t: 'welcome'; ackedSeq: number }
+  /** Sent after hello: the highest event sequence number the hub already holds for this host, and what the hub offers. */
+  | { t: 'welcome'; ackedSeq: number; features?: readonly HubFeature[] }
   | { t: 'ack'; seq: number }
   | { t: 'sync'; reason: string }
   | { t: 'status' }
@@ -101,7 +109,7 @@ export function parseHubMessage(text: string): { ok: true; message: HubMessage }
   const t = value['t'];
   const command = typeof t === 'string' ? t.slice(0, 64) : '(no type)';
   if (t === 'welcome' && Number.isSafeInteger(value['ackedSeq'])) {
-    return { ok: true, message: { t, ackedSeq: value['ackedSeq'] as number } };
+    return { ok: true, message: { t, ackedSeq: value['ackedSeq'] as number, features: featuresOf(value['features']) } };
   }
   if (t === 'ack' && Number.isSafeInteger(value['seq'])) return { ok: true, message: { t, seq: value['seq'] as number } };
   if (t === 'sync') {
@@ -114,4 +122,10 @@ export function parseHubMessage(text: string): { ok: true; message: HubMessage }
     if (parsed.success) return { ok: true, message: parsed.data };
   }
   return { ok: false, command };
+}
+
+/** The features of a welcome this agent knows; anything else (or no list, from an older hub) is ignored. */
+function featuresOf(value: unknown): HubFeature[] {
+  if (!Array.isArray(value)) return [];
+  return HUB_FEATURES.filter((f) => value.includes(f));
 }

@@ -61,6 +61,10 @@ export interface ReporterState {
   /** A heartbeat is being sampled. */
   sampling: boolean;
   inventorySent: boolean;
+  /** The hub's welcome offered 'lean-heartbeat': a beat may leave out an unchanged summary. */
+  leanBeats: boolean;
+  /** JSON of the summary last sent on this link (null: none yet), to leave out a repeat. */
+  lastSummary: string | null;
   timers: {
     reconnect: NodeJS.Timeout | null;
     heartbeat: NodeJS.Timeout | null;
@@ -98,6 +102,8 @@ export function initialState(): ReporterState {
     awaitingPong: false,
     sampling: false,
     inventorySent: false,
+    leanBeats: false,
+    lastSummary: null,
     timers: { reconnect: null, heartbeat: null, ping: null, status: null },
   };
 }

@@ -1,5 +1,6 @@
-// The reporter's timers: heartbeats with host metrics, the ping that notices a dead link, and
-// the debounced status snapshot after events that change it.
+// The reporter's timers: heartbeats with host metrics (and the summary, when it changed or the hub
+// wants it every time), the ping that notices a dead link, and the debounced status snapshot after
+// events that change it.
 
 import type WebSocket from 'ws';
 import type { StatusSnapshot } from '../contracts/status-model.js';
@@ -23,7 +24,14 @@ async function beat(ctx: ReporterContext): Promise<void> {
       ctx.log.debug({ err: String(err) }, 'host metrics unavailable');
       return null;
     });
-    const beat: AgentMessage = { t: 'heartbeat', at: deps.now().toISOString(), metrics, summary: summarise(deps.status(), ctx.outbox.size()) };
+    const beat: AgentMessage = { t: 'heartbeat', at: deps.now().toISOString(), metrics };
+    const summary = summarise(deps.status(), ctx.outbox.size());
+    const text = JSON.stringify(summary);
+    // A hub that offered lean beats keeps the last summary: only a changed one is sent again.
+    if (!state.leanBeats || text !== state.lastSummary) {
+      beat.summary = summary;
+      state.lastSummary = text;
+    }
     const inventory = state.inventorySent ? null : deps.metrics.inventory();
     if (inventory) {
       beat.inventory = inventory;

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Outbox } from '../store/outbox.js';
 import type { AgentEvent } from '../contracts/events.js';
-import { parseHubMessage, type HubMessage } from '../contracts/hub-protocol.js';
+import { parseHubMessage, type HubFeature, type HubMessage } from '../contracts/hub-protocol.js';
 import { closeLink, connect } from './hub-link.js';
 import { acknowledged, pump } from './outbox-flush.js';
 import {
@@ -92,7 +92,7 @@ function refuse(ctx: ReporterContext, command: string, reason = 'the agent obeys
 function handle(ctx: ReporterContext, message: HubMessage): void {
   switch (message.t) {
     case 'welcome':
-      welcomed(ctx, message.ackedSeq);
+      welcomed(ctx, message.ackedSeq, message.features ?? []);
       return;
     case 'ack':
       acknowledged(ctx, message.seq);
@@ -112,9 +112,11 @@ function handle(ctx: ReporterContext, message: HubMessage): void {
 }
 
 /** The hub greeted the link and said what it holds: resume the outbox from there, start beating. */
-function welcomed(ctx: ReporterContext, ackedSeq: number): void {
+function welcomed(ctx: ReporterContext, ackedSeq: number, features: readonly HubFeature[]): void {
   const { state, outbox } = ctx;
   state.ready = true;
+  state.leanBeats = features.includes('lean-heartbeat');
+  state.lastSummary = null;
   state.attempt = 0;
   outbox.ack(ackedSeq);
   state.sentUpTo = ackedSeq;

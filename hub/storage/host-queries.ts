@@ -4,7 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { HostInventory, HostMetrics, HeartbeatSummary, OutboxEntry } from '../../agent/contracts/hub-protocol.js';
 import type { StatusSnapshot } from '../../agent/contracts/status-model.js';
-import type { EventBatchItem, EventCaps, HostRow, HostStorage, InsertedEvents, StoredEvent } from './port.js';
+import type { EventBatchItem, EventCaps, HostRow, HostStorage, InsertedEvents, SeenRow, StoredEvent } from './port.js';
 import { one, type SqlExec, type SqlValue } from './sql.js';
 
 export function hashToken(token: string): string {
@@ -31,6 +31,12 @@ function upsertHosts(rows: number): string {
   return `INSERT INTO hosts (host, first_seen, branch, version, inventory, status, metrics, summary, last_seen) VALUES ${values}
     ON CONFLICT (host) DO UPDATE SET branch = excluded.branch, version = excluded.version, inventory = excluded.inventory,
       status = excluded.status, metrics = excluded.metrics, summary = excluded.summary, last_seen = excluded.last_seen`;
+}
+
+function upsertSeen(rows: number): string {
+  const values = Array.from({ length: rows }, () => '(?, ?, ?, ?)').join(', ');
+  return `INSERT INTO hosts (host, first_seen, metrics, last_seen) VALUES ${values}
+    ON CONFLICT (host) DO UPDATE SET metrics = excluded.metrics, last_seen = excluded.last_seen`;
 }
 
 export class SqlHostStorage implements HostStorage {
@@ -66,6 +72,11 @@ export class SqlHostStorage implements HostStorage {
     return (await this.x.all<{ host: string }>('SELECT DISTINCT host FROM tokens')).map((r) => r.host);
   }
 
+  async tokenStamp(): Promise<string> {
+    const row = await one<{ n: number; last: string | null }>(this.x, 'SELECT COUNT(*) AS n, MAX(created) AS last FROM tokens');
+    return `${Number(row?.n ?? 0)}/${row?.last ?? ''}`;
+  }
+
   async hasToken(host: string): Promise<boolean> {
     return (await one(this.x, 'SELECT host FROM tokens WHERE host = ? LIMIT 1', [host])) !== undefined;
   }
@@ -93,6 +104,18 @@ export class SqlHostStorage implements HostStorage {
         const params: SqlValue[] = [];
         for (const r of chunk) params.push(r.host, r.firstSeen, r.branch, r.version, kept(r.inventory), kept(r.status), str(r.metrics), str(r.summary), r.lastSeen);
         await t.run(upsertHosts(chunk.length), params);
+      }
+    });
+  }
+
+  async saveSeen(rows: readonly SeenRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.x.tx(async (t) => {
+      for (let i = 0; i < rows.length; i += UPSERT_CHUNK) {
+        const chunk = rows.slice(i, i + UPSERT_CHUNK);
+        const params: SqlValue[] = [];
+        for (const r of chunk) params.push(r.host, r.firstSeen, str(r.metrics), r.lastSeen);
+        await t.run(upsertSeen(chunk.length), params);
       }
     });
   }

@@ -18,6 +18,9 @@ export interface HostRow {
   firstSeen: string;
 }
 
+/** What a heartbeat moves of a host's row. */
+export type SeenRow = Pick<HostRow, 'host' | 'firstSeen' | 'metrics' | 'lastSeen'>;
+
 /** Per-host limits on stored events: rows and payload bytes; the oldest go first. */
 export interface EventCaps {
   rows: number;
@@ -102,6 +105,8 @@ export interface HostStorage {
   /** hostForToken for many tokens in one query: each token still valid, with its host. */
   hostsForTokens(tokens: readonly string[]): Promise<Map<string, string>>;
   tokenHostNames(): Promise<string[]>;
+  /** Changes whenever a token is added (or the count of tokens changes): tokenHostNames needs reading again only then. */
+  tokenStamp(): Promise<string>;
   /** True when the host has at least one token (it may never have connected yet). */
   hasToken(host: string): Promise<boolean>;
   listTokens(): Promise<{ host: string; tokens: number; created: string }[]>;
@@ -110,6 +115,11 @@ export interface HostStorage {
   loadHost(host: string): Promise<HostRow | null>;
   /** Writes the changing part of many hosts in one transaction; never the event seq. */
   saveHosts(rows: readonly HostRow[]): Promise<void>;
+  /**
+   * Writes only the heartbeat time and metrics of many hosts in one transaction (the rest of each
+   * row as it was; a host not stored yet gets a row with just these).
+   */
+  saveSeen(rows: readonly SeenRow[]): Promise<void>;
   /**
    * Stores the events above the larger of `lastSeq` and the stored seq, moves the stored seq, and
    * commits before it returns: only then may the agent be acknowledged. A resent batch (a lost

@@ -1,5 +1,6 @@
 // The reporter against a bare websocket server on loopback playing a hostile or flaky hub:
-// only sync, status, suspend and resume are obeyed, a full status on every connect, dead links dropped and redialled.
+// only sync, status, suspend and resume are obeyed, a full status on every connect, dead links dropped and redialled,
+// heartbeats without a repeated summary only for a hub that offers it.
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -36,7 +37,7 @@ interface FakeHub {
   authHeaders: string[];
 }
 
-async function fakeHub(options: { autoPong?: boolean; ackEvents?: boolean } = {}): Promise<FakeHub> {
+async function fakeHub(options: { autoPong?: boolean; ackEvents?: boolean; features?: string[] } = {}): Promise<FakeHub> {
   const hub: FakeHub = { port: 0, frames: [], framesBySocket: [], sockets: [], authHeaders: [] };
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', autoPong: options.autoPong ?? true });
   servers.push(wss);
@@ -45,7 +46,7 @@ async function fakeHub(options: { autoPong?: boolean; ackEvents?: boolean } = {}
     const own: AgentMessage[] = [];
     hub.framesBySocket.push(own);
     hub.authHeaders.push(req.headers.authorization ?? '');
-    ws.send(JSON.stringify({ t: 'welcome', ackedSeq: 0 }));
+    ws.send(JSON.stringify({ t: 'welcome', ackedSeq: 0, ...(options.features ? { features: options.features } : {}) }));
     ws.on('message', (data) => {
       const frame = JSON.parse(String(data)) as AgentMessage;
       hub.frames.push(frame);
@@ -136,5 +137,26 @@ describe('reporter link to a hub', () => {
     assert.equal(r.outboxSize(), 2);
     hub.sockets[0]?.send(JSON.stringify({ t: 'ack', seq: 1 }));
     await waitFor('first acked', () => r.outboxSize() === 1, SLOW);
+  });
+
+  it('leaves an unchanged summary out of its heartbeats for a hub that offers lean ones, and sends it on a change and on each new link', async () => {
+    type Beat = Extract<AgentMessage, { t: 'heartbeat' }>;
+    const beats = (frames: AgentMessage[] | undefined): Beat[] => (frames ?? []).filter((f): f is Beat => f.t === 'heartbeat');
+    const hub = await fakeHub({ ackEvents: false, features: ['lean-heartbeat', 'something-newer'] });
+    const r = reporter(hub, 'lean-host', () => undefined, 50);
+    await waitFor('four heartbeats', () => beats(hub.framesBySocket[0]).length >= 4, SLOW);
+    const first = beats(hub.framesBySocket[0]);
+    assert.equal(first[0]?.summary?.outbox, 0, 'the first beat of a link carries the summary');
+    assert.ok(first.slice(1).every((b) => b.summary === undefined && b.metrics !== null), 'repeats leave it out, never the metrics');
+    r.emit({ type: 'agent.started', version: 't' });
+    await waitFor('a beat with the changed summary', () => beats(hub.framesBySocket[0]).some((b) => b.summary?.outbox === 1), SLOW);
+    hub.sockets[0]?.terminate();
+    await waitFor('a beat on the new link', () => beats(hub.framesBySocket[1]).length >= 1, SLOW);
+    assert.equal(beats(hub.framesBySocket[1])[0]?.summary?.outbox, 1);
+
+    const older = await fakeHub();
+    reporter(older, 'full-host', () => undefined, 50);
+    await waitFor('three heartbeats to an older hub', () => beats(older.frames).length >= 3, SLOW);
+    assert.ok(beats(older.frames).every((b) => b.summary !== undefined), 'a hub that offers nothing gets the summary on every beat');
   });
 });

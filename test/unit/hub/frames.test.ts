@@ -1,9 +1,10 @@
 // Agent frames are checked before anything of them is kept: depth on the raw text, then strict
-// shapes, the event catalogue and sizes. And OpenID roles come from one claim, highest wins.
+// shapes, the event catalogue and sizes; a status resent unchanged is the message already checked.
+// And OpenID roles come from one claim, highest wins.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BadFrameError, checkDepth, MAX_FRAME_DEPTH, parseAgentFrame } from '../../../hub/frames.js';
+import { BadFrameError, checkDepth, FrameReader, MAX_FRAME_DEPTH, parseAgentFrame } from '../../../hub/frames.js';
 import { roleOf } from '../../../hub/oidc.js';
 
 const at = '2026-01-01T00:00:00.000Z';
@@ -38,6 +39,26 @@ describe('agent frames', () => {
     const events = (type: string) => JSON.stringify({ t: 'events', events: [{ seq: 1, at, event: { type, version: '1' } }] });
     assert.equal(parseAgentFrame(events('agent.started')).t, 'events');
     assert.throws(() => parseAgentFrame(events('agent.pwned')), BadFrameError);
+  });
+
+  it('accepts a lean heartbeat without its summary, never without its metrics', () => {
+    assert.equal(parseAgentFrame(JSON.stringify({ t: 'heartbeat', at, metrics: null })).t, 'heartbeat');
+    assert.throws(() => parseAgentFrame(JSON.stringify({ t: 'heartbeat', at })), /metrics/);
+  });
+
+  it('hands back the very message it checked for a status resent unchanged, and checks a changed or another host\'s anew', () => {
+    const reader = new FrameReader();
+    const sha = 'c'.repeat(40);
+    const status = { host: 'h', version: '1', branch: 'hosts/h', revision: { applied: sha, lastGood: sha, head: sha }, state: 'idle',
+      lastSync: null, source: null, suspended: null, pending: null, resources: [], drift: [], hub: null };
+    const text = JSON.stringify({ t: 'status', status });
+    const first = reader.read('h', text);
+    assert.equal(reader.read('h', text), first);
+    assert.notEqual(reader.read('other', text), first);
+    const changed = reader.read('h', JSON.stringify({ t: 'status', status: { ...status, state: 'syncing' } }));
+    assert.notEqual(changed, first);
+    assert.throws(() => reader.read('h', JSON.stringify({ t: 'status', status: { ...status, state: '<img>' } })), BadFrameError);
+    assert.equal(reader.read('h', JSON.stringify({ t: 'status', status: { ...status, state: 'syncing' } })), changed, 'a bad frame leaves the last good one');
   });
 });
 

@@ -96,6 +96,8 @@ export function buildCompose(input: ComposeBuildInput, problems: ProblemList): C
 
   const networks = declaredNetworks.filter((n) => n.key !== 'default');
   if (containers.some((c) => c.networks.includes(defaultNetwork.name))) networks.push(defaultNetwork);
+  // The memo reuses a hash when the fields resolveServiceReferences rewrites are the same: a step
+  // that changes specs before this line must be added to `rewritten` in service-memo.ts.
   for (const spec of containers) spec.hash = input.memo ? input.memo.hashOf(spec, specHash) : specHash(spec);
   for (const spec of [...networks, ...volumes]) spec.hash = specHash(spec);
   const byName = <T extends { name: string }>(a: T, b: T): number => a.name.localeCompare(b.name);

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { ConfigProblem } from '../agent/contracts/errors.js';
 import { formatProblem } from '../agent/contracts/errors.js';
 import { DEFAULT_PROJECTS_DIR, validateDir } from '../agent/desired/load.js';
+import { ServiceMemo } from '../agent/desired/compose/service-memo.js';
 import { ProblemList } from '../agent/config-text/problems.js';
 import type { PolicySettings } from '../agent/desired/policy-settings.js';
 import { parseFleet, type Fleet, type HostDef } from './definition.js';
@@ -84,10 +85,12 @@ export async function validateRendered(hosts: readonly RenderedHost[], policy: P
   const problems: ConfigProblem[] = [];
   const parses = new YamlParses();
   const known = new Map<string, ConfigProblem[]>();
+  // Services that are the same text with the same values in many trees are normalised once.
+  const serviceMemo = new ServiceMemo(policy);
   for (const h of hosts) {
     const key = treeKey(h.tree);
     let found = known.get(key);
-    if (found === undefined) known.set(key, (found = await validateDir(treeDir(`rendered/${h.host}`, h.tree, parses), { policy, projectsDir: DEFAULT_PROJECTS_DIR })));
+    if (found === undefined) known.set(key, (found = await validateDir(treeDir(`rendered/${h.host}`, h.tree, parses), { policy, projectsDir: DEFAULT_PROJECTS_DIR, serviceMemo })));
     for (const p of found) problems.push({ ...p, file: `${h.host} (rendered): ${p.file}` });
   }
   return problems;

@@ -1,7 +1,7 @@
 // Reads a checkout of the fleet branch (fleet.yaml, stacks/, hosts/) into a FleetSource: the
 // files are read first (the only I/O), then interpreted by the pure `sourceFromFiles`.
 
-import { lstat, readdir, readFile } from 'node:fs/promises';
+import { lstatSync, readdirSync, readFileSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import type { ConfigProblem } from '../agent/contracts/errors.js';
 import { parseDotenv } from '../agent/desired/compose/dotenv.js';
@@ -14,27 +14,44 @@ import { parseFlatYaml } from './flat-yaml.js';
 
 const whole = (file: string, message: string): ConfigProblem => ({ file, line: 1, key: '', message });
 
-/** Every regular file below `abs`, by relative POSIX path; symlinks and oversized files are refused. */
-async function walk(abs: string, rel: string, out: Map<string, Buffer>, problems: ConfigProblem[]): Promise<void> {
-  const entries = await readdir(abs, { withFileTypes: true }).catch(() => []);
+/**
+ * Every regular file below `abs`, by relative POSIX path; symlinks and oversized files are refused.
+ * Synchronous: a fleet has hundreds of small files, and the promise API costs several thread-pool
+ * round trips per file for nothing (the command waits for them all anyway).
+ */
+function walk(abs: string, rel: string, out: Map<string, Buffer>, problems: ConfigProblem[]): void {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(abs, { withFileTypes: true });
+  } catch {
+    return;
+  }
   for (const e of entries) {
     const childRel = rel === '' ? e.name : `${rel}/${e.name}`;
-    if (e.isDirectory()) await walk(path.join(abs, e.name), childRel, out, problems);
+    if (e.isDirectory()) walk(path.join(abs, e.name), childRel, out, problems);
     else if (e.isFile()) {
-      const info = await lstat(path.join(abs, e.name));
-      if (info.size > MAX_SOURCE_BYTES) problems.push(whole(childRel, `is larger than ${MAX_SOURCE_BYTES} bytes`));
-      else out.set(childRel, await readFile(path.join(abs, e.name)));
+      const file = path.join(abs, e.name);
+      if (lstatSync(file).size > MAX_SOURCE_BYTES) problems.push(whole(childRel, `is larger than ${MAX_SOURCE_BYTES} bytes`));
+      else out.set(childRel, readFileSync(file));
     } else problems.push(whole(childRel, 'is not a regular file (symlinks are not supported in the fleet definition)'));
+  }
+}
+
+function readIfThere(file: string): Buffer | null {
+  try {
+    return readFileSync(file);
+  } catch {
+    return null;
   }
 }
 
 export async function readFleetSource(root: string): Promise<FleetSource> {
   const problems: ConfigProblem[] = [];
   const files = new Map<string, Buffer>();
-  const fleet = await readFile(path.join(root, FLEET_FILE)).catch(() => null);
+  const fleet = readIfThere(path.join(root, FLEET_FILE));
   if (fleet) files.set(FLEET_FILE, fleet);
-  await walk(path.join(root, 'hosts'), 'hosts', files, problems);
-  await walk(path.join(root, 'stacks'), 'stacks', files, problems);
+  walk(path.join(root, 'hosts'), 'hosts', files, problems);
+  walk(path.join(root, 'stacks'), 'stacks', files, problems);
   const source = sourceFromFiles(files);
   if (!fleet) source.problems.push(whole(FLEET_FILE, `no ${FLEET_FILE} in ${root}: is this a checkout of the fleet branch?`));
   source.problems.unshift(...problems);

@@ -1,4 +1,5 @@
-// `moor fleet render|check|plan|publish`: thin glue between the command line and fleet/.
+// `moor fleet render|check|plan|publish`: thin glue between the command line and fleet/; what
+// only plan, publish or check use is loaded when they run, so that render starts sooner.
 
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -9,11 +10,7 @@ import type { PolicySettings } from '../settings/model.js';
 import { FleetInvalidError, loadFleet, renderChecked, type HostFilter, type LoadedFleet } from '../../fleet/fleet.js';
 import { writeTrees } from '../../fleet/render-out.js';
 import { FleetGitError, remoteEnv, systemGit, type Git } from '../../fleet/git.js';
-import { formatSummary } from '../../fleet/diff.js';
-import { planFleet } from '../../fleet/plan.js';
-import { publishFleet, readFleetCommit } from '../../fleet/publish.js';
 import { parseSelector, SelectorSyntaxError } from '../../fleet/selector.js';
-import { checkRecipients } from '../secrets/repo-tools.js';
 import { EXIT, printJson, reportError, type CliContext, type ExitCode } from './context.js';
 import { formatProblemLine } from './format.js';
 
@@ -54,6 +51,7 @@ export async function fleetVerb(ctx: CliContext, verb: Verb, opts: FleetCliOptio
     const hosts = await renderChecked(loaded, filter, policy);
     if (verb === 'check') {
       // Secrets: every .age file must be encrypted to each host it is for (no private key needed).
+      const { checkRecipients } = await import('../secrets/repo-tools.js');
       const secrets = await checkRecipients(opts.repo);
       if (ctx.json) printJson(ctx, { valid: secrets.length === 0, hosts: hosts.map((h) => h.host), problems: secrets });
       else if (secrets.length > 0) for (const p of secrets) ctx.out(formatProblemLine(p));
@@ -85,6 +83,8 @@ async function remoteVerb(ctx: CliContext, verb: 'plan' | 'publish', opts: Fleet
   const env = await remoteEnv({ username: opts.username, passwordFile: opts.passwordFile, sshKeyFile: opts.sshKey, knownHostsFile: opts.knownHosts });
   const template = loaded.fleet.hostBranch;
   if (verb === 'plan') {
+    const { planFleet } = await import('../../fleet/plan.js');
+    const { formatSummary } = await import('../../fleet/diff.js');
     const plan = await planFleet(git, hosts, { remote, remoteEnv: env, hostBranchTemplate: template, policy });
     const changed = plan.hosts.filter((h) => h.changes.length > 0);
     if (ctx.json) printJson(ctx, plan);
@@ -102,6 +102,7 @@ async function remoteVerb(ctx: CliContext, verb: 'plan' | 'publish', opts: Fleet
     ctx.err('moor: the fleet checkout has uncommitted changes (fleet.yaml, stacks/, hosts/): commit them first, so host branches name a real fleet commit');
     return EXIT.failed;
   }
+  const { publishFleet, readFleetCommit } = await import('../../fleet/publish.js');
   const fleetCommit = await readFleetCommit(git, opts.repo);
   const results = await publishFleet(git, hosts, {
     remote,

@@ -53,6 +53,7 @@ export async function readCompose(
       defaultProject,
       disabled: assembled.disabled,
       warnings,
+      ...(options.serviceMemo ? { memo: options.serviceMemo } : {}),
     },
     problems,
   );

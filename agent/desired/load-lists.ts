@@ -6,6 +6,7 @@ import type { ConfigProblem } from '../contracts/errors.js';
 import type { PolicySettings } from '../settings/model.js';
 import type { SecretCollector } from './secret-collector.js';
 import type { RepoSecrets } from './secrets-port.js';
+import type { ServiceMemo } from './compose/service-memo.js';
 
 export interface LoadOptions {
   policy: PolicySettings;
@@ -17,6 +18,8 @@ export interface LoadOptions {
   secrets?: RepoSecrets;
   /** Secret values known before the load (the agent's registry and source passwords, its hub token): never in a problem. */
   knownSecrets?: readonly string[];
+  /** Shared by loads of many trees with the same services (moor fleet): each is normalised once per content. */
+  serviceMemo?: ServiceMemo;
 }
 
 /** What one load carries along: problems, warnings, and the secret values met so far. */

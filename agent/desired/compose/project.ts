@@ -5,7 +5,8 @@ import type { PolicySettings } from '../policy-settings.js';
 import { composeSchema, serviceSchema, withoutExtensions, type TopFileInput, type TopNetworkInput, type TopVolumeInput } from './schema.js';
 import { checkComposePolicy } from './project-policy.js';
 import { topFileProblem, type FileKind } from './secret-mounts.js';
-import { normaliseService, type ServiceResult } from './service.js';
+import { normaliseService, type ServiceContext, type ServiceResult } from './service.js';
+import type { ServiceMemo } from './service-memo.js';
 import { sortedRecord, VOLUME_NAME } from './syntax.js';
 import { specHash } from '../hash.js';
 import { isRecord } from './interpolate.js';
@@ -24,6 +25,8 @@ export interface ComposeBuildInput {
   /** Services left out by profiles, with their profiles, for messages about references to them. */
   disabled: ReadonlyMap<string, string[]>;
   warnings: ProblemList;
+  /** Services already normalised by an earlier build with the same content (moor fleet's many trees). */
+  memo?: ServiceMemo;
 }
 
 export interface ComposeResult {
@@ -66,24 +69,22 @@ export function buildCompose(input: ComposeBuildInput, problems: ProblemList): C
       problems.add(locator, ['services', service], `"${service}" is not a valid service name`);
       continue;
     }
-    const parsed = problems.parse(serviceSchema, isRecord(value) ? withoutExtensions(value, ['x-moor']) : value, locator, ['services', service]);
-    if (parsed === null) continue;
-    results.push(
-      normaliseService(service, parsed, {
-        project,
-        locator,
-        problems,
-        envVars: input.envVars,
-        envFiles: input.envFiles,
-        policy: input.policy,
-        projectDir: path.posix.join(input.projectsDir, project),
-        volumeNames: new Map(volumes.map((v) => [v.key, v.name])),
-        networkNames,
-        secrets,
-        configs,
-        warnings: input.warnings,
-      }),
-    );
+    const ctx: ServiceContext = {
+      project,
+      locator,
+      problems,
+      envVars: input.envVars,
+      envFiles: input.envFiles,
+      policy: input.policy,
+      projectDir: path.posix.join(input.projectsDir, project),
+      volumeNames: new Map(volumes.map((v) => [v.key, v.name])),
+      networkNames,
+      secrets,
+      configs,
+      warnings: input.warnings,
+    };
+    const result = buildService(service, value, ctx, input.memo);
+    if (result) results.push(result);
   }
 
   const containers = results.map((r) => r.spec);
@@ -95,9 +96,21 @@ export function buildCompose(input: ComposeBuildInput, problems: ProblemList): C
 
   const networks = declaredNetworks.filter((n) => n.key !== 'default');
   if (containers.some((c) => c.networks.includes(defaultNetwork.name))) networks.push(defaultNetwork);
-  for (const spec of [...containers, ...networks, ...volumes]) spec.hash = specHash(spec);
+  // The memo reuses a hash when the fields resolveServiceReferences rewrites are the same: a step
+  // that changes specs before this line must be added to `rewritten` in service-memo.ts.
+  for (const spec of containers) spec.hash = input.memo ? input.memo.hashOf(spec, specHash) : specHash(spec);
+  for (const spec of [...networks, ...volumes]) spec.hash = specHash(spec);
   const byName = <T extends { name: string }>(a: T, b: T): number => a.name.localeCompare(b.name);
   return { containers: containers.sort(byName), networks: networks.sort(byName), volumes: volumes.sort(byName) };
+}
+
+/** Parses and normalises one service, through the memo when the caller has one. */
+function buildService(service: string, value: unknown, ctx: ServiceContext, memo: ServiceMemo | undefined): ServiceResult | null {
+  const run = (c: ServiceContext): ServiceResult | null => {
+    const parsed = c.problems.parse(serviceSchema, isRecord(value) ? withoutExtensions(value, ['x-moor']) : value, c.locator, ['services', service]);
+    return parsed === null ? null : normaliseService(service, parsed, c);
+  };
+  return memo ? memo.normalise(service, value, ctx, run) : run(ctx);
 }
 
 function labelsOf(input: Record<string, string | null> | string[] | undefined): Record<string, string> {

@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -99,5 +99,28 @@ describe('fleet render output', () => {
       assert.ok(onDisk.length > 0, `${h.host}: the fixture has problems (a missing files: source, a misnamed drop-in)`);
       assert.deepEqual(inMemory, onDisk, h.host);
     }
+  });
+
+  it('rewrites, in a folder holding an earlier render, only the files whose bytes differ', () => {
+    const fleet = {
+      'fleet.yaml': 'groups:\n  - { name: all, select: {}, stacks: [app] }\n',
+      'stacks/app/compose.yaml': 'services:\n  app:\n    image: local/busybox:1\n    environment: { PORT: "${PORT}" }\n',
+      'hosts/one.yaml': 'labels: { role: app }\nvalues: { PORT: "8080" }\n',
+      'hosts/two.yaml': 'labels: { role: app }\nvalues: { PORT: "8080" }\n',
+    };
+    const out = path.join(scratch, 'again');
+    writeTrees(out, renderFiles(bytes(fleet)));
+    const old = new Date('2020-01-01T00:00:00Z');
+    for (const host of ['one', 'two']) for (const f of ['compose.yaml', '.env', 'moor.yaml']) utimesSync(path.join(out, host, f), old, old);
+    // A hand edit of the same size is found by content, not by size.
+    writeFileSync(path.join(out, 'two', 'compose.yaml'), readFileSync(path.join(out, 'two', 'compose.yaml'), 'utf8').replace('app:', 'xyz:'));
+    writeTrees(out, renderFiles(bytes({ ...fleet, 'hosts/one.yaml': 'labels: { role: app }\nvalues: { PORT: "9090" }\n' })));
+    const touched = (host: string, f: string): boolean => statSync(path.join(out, host, f)).mtimeMs !== old.getTime();
+    assert.deepEqual(
+      ['one', 'two'].flatMap((host) => ['compose.yaml', '.env', 'moor.yaml'].filter((f) => touched(host, f)).map((f) => `${host}/${f}`)),
+      ['one/.env', 'two/compose.yaml'],
+    );
+    assert.equal(readFileSync(path.join(out, 'one', '.env'), 'utf8').includes('PORT=9090'), true);
+    assert.equal(readFileSync(path.join(out, 'two', 'compose.yaml'), 'utf8').includes('  app:'), true);
   });
 });

@@ -45,7 +45,7 @@ function runChild(command: ChildCommand, request: CheckoutRequest): Promise<Chec
     child.on('message', (raw: unknown) => {
       const parsed = checkoutReplySchema.safeParse(raw);
       if (parsed.success) reply = parsed.data;
-      else stderr += `\nunreadable reply: ${parsed.error.message}`;
+      else stderr += `\nunreadable reply: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(reply)'}: ${i.message}`).join('; ')}`;
     });
     child.once('error', (err) => reject(new SourceError('CHECKOUT_CHILD_FAILED', `cannot start the checkout child: ${err.message}`, { handling: 'retry', cause: err })));
     child.once('exit', (code, signal) => {

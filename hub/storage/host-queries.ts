@@ -4,7 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { HostInventory, HostMetrics, HeartbeatSummary, OutboxEntry } from '../../agent/contracts/hub-protocol.js';
 import type { StatusSnapshot } from '../../agent/contracts/status-model.js';
-import type { EventBatchItem, EventCaps, HostRow, HostStorage, InsertedEvents, StoredEvent } from './port.js';
+import type { EventBatchItem, EventCaps, HostRow, HostStorage, InsertedEvents, StoredEvent, TokenLink } from './port.js';
 import { one, type SqlExec, type SqlValue } from './sql.js';
 
 export function hashToken(token: string): string {
@@ -25,6 +25,8 @@ const ENSURE_HOST = 'INSERT INTO hosts (host, first_seen) VALUES (?, ?) ON CONFL
 const HOST_COLUMNS = 9;
 /** Rows per upsert statement when hosts are flushed. */
 const UPSERT_CHUNK = 100;
+/** Token hashes per connect-check query (SQLite's default limit is 32,766 parameters). */
+const LINK_CHUNK = 500;
 
 function upsertHosts(rows: number): string {
   const values = Array.from({ length: rows }, () => `(${new Array<string>(HOST_COLUMNS).fill('?').join(', ')})`).join(', ');
@@ -58,6 +60,23 @@ export class SqlHostStorage implements HostStorage {
     for (const token of tokens) {
       const host = byHash.get(hashToken(token));
       if (host !== undefined) out.set(token, host);
+    }
+    return out;
+  }
+
+  async linksForTokens(tokens: readonly string[]): Promise<Map<string, TokenLink>> {
+    const out = new Map<string, TokenLink>();
+    const byHash = new Map(tokens.map((t) => [hashToken(t), t]));
+    const hashes = [...byHash.keys()];
+    for (let i = 0; i < hashes.length; i += LINK_CHUNK) {
+      const chunk = hashes.slice(i, i + LINK_CHUNK);
+      const rows = await this.x.all<{ hash: string; host: string; lastSeq: number }>(
+        `SELECT t.hash, t.host, COALESCE(h.last_seq, 0) AS "lastSeq" FROM tokens t LEFT JOIN hosts h ON h.host = t.host
+         WHERE t.hash IN (${chunk.map(() => '?').join(', ')})`, chunk);
+      for (const r of rows) {
+        const token = byHash.get(r.hash);
+        if (token !== undefined) out.set(token, { host: r.host, lastSeq: r.lastSeq });
+      }
     }
     return out;
   }

@@ -60,6 +60,8 @@ function drive(ws: WebSocket, a: AgentSpec): void {
 async function main(): Promise<void> {
   const file = process.argv[2];
   if (!file || !process.send) throw new Error('usage: forked by bench/hub-load-pg.js with a JSON file of agents');
+  // The parent gone (failed, killed): stop too, rather than hold thousands of sockets open.
+  process.on('disconnect', () => process.exit(0));
   const agents = JSON.parse(readFileSync(file, 'utf8')) as AgentSpec[];
   let next = 0;
   await Promise.all(Array.from({ length: PARALLEL }, async () => {

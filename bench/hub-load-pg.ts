@@ -13,7 +13,7 @@
 
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
@@ -49,7 +49,14 @@ const entry = resolve(HUB_BUILD ?? resolve(import.meta.dirname, '..'), 'hub/dev-
 const repo = resolve(import.meta.dirname, '../..');
 const cleanup = new Cleanup();
 cleanup.onSignals();
+/** Where the hubs' and load generators' logs are kept when the bench fails (the rest of `dir` goes). */
+const keptLogs = join(repo, '.test-bed/logs/hub-load-pg');
 cleanup.add(() => rmSync(dir, { recursive: true, force: true }));
+cleanup.add(() => {
+  rmSync(keptLogs, { recursive: true, force: true });
+  mkdirSync(keptLogs, { recursive: true });
+  for (const f of readdirSync(dir)) if (f.endsWith('.log')) copyFileSync(join(dir, f), join(keptLogs, f));
+});
 
 interface Usage { cpuTicks: number; rssKb: number }
 
@@ -142,12 +149,12 @@ async function metricOf(port: number, name: string): Promise<number> {
   return Number(text.split('\n').find((l) => l.startsWith(`${name} `))?.split(' ').pop() ?? NaN);
 }
 
-/** The connect ramp as it goes: agents linked to the hubs so far, and the rate since the start. */
-async function rampLine(hubs: readonly { port: number }[], started: number): Promise<void> {
+/** The connect ramp as it goes: agents linked so far, the rate since the start, the hubs' and PostgreSQL's CPU seconds so far. */
+async function rampLine(hubs: readonly { port: number }[], started: number, cpu: () => string): Promise<void> {
   try {
     const n = (await Promise.all(hubs.map((h) => metricOf(h.port, 'moor_hub_agent_connections')))).reduce((a, b) => a + b, 0);
     const s = (Date.now() - started) / 1000;
-    process.stdout.write(`  ramp: ${n} agents linked after ${s.toFixed(0)} s (${(n / s).toFixed(0)}/s)\n`);
+    process.stdout.write(`  ramp: ${n} agents linked after ${s.toFixed(0)} s (${(n / s).toFixed(0)}/s); ${cpu()}; load ${loadavg()[0]?.toFixed(1)}\n`);
   } catch {
     // a hub too busy to answer: the next line tells
   }
@@ -199,9 +206,9 @@ async function startHubs(db: Database): Promise<Hub[]> {
 }
 
 /** Agents spread over load-generator processes (hub-load-agents.ts), PER_CLIENT each: one descriptor per agent. */
-function startClients(hubs: readonly Hub[], tokens: readonly string[]): { clients: ChildProcess[]; connected: Promise<void[]> } {
+function startClients(hubs: readonly Hub[], tokens: readonly string[]): { clients: ChildProcess[]; connected: Promise<number[]> } {
   const clients: ChildProcess[] = [];
-  const connected: Promise<void>[] = [];
+  const connected: Promise<number>[] = [];
   for (let c = 0; c * PER_CLIENT < AGENTS; c++) {
     const share = Array.from({ length: Math.min(PER_CLIENT, AGENTS - c * PER_CLIENT) }, (_, k) => {
       const i = c * PER_CLIENT + k;
@@ -214,7 +221,7 @@ function startClients(hubs: readonly Hub[], tokens: readonly string[]): { client
     cleanup.child(child, 'SIGKILL');
     clients.push(child);
     connected.push(new Promise((res, rej) => {
-      child.once('message', () => res());
+      child.once('message', (m: { retries?: number }) => res(m.retries ?? 0));
       child.once('exit', (code) => rej(new Error(`load generator ${c} exited (${code}): ${readFileSync(join(dir, `agents-${c}.log`), 'utf8').slice(-500)}`)));
     }));
   }
@@ -233,8 +240,9 @@ async function ramp(db: Database, hubs: readonly Hub[], tokens: readonly string[
   const p0 = ticks(postgresPids(db.dataDir));
   const { clients, connected } = startClients(hubs, tokens);
   const c0 = ticks(clients.map((c) => c.pid ?? 0));
-  const progress = setInterval(() => void rampLine(hubs, started), 10_000);
-  await connected.finally(() => clearInterval(progress));
+  const soFar = () => `hubs ${cpuSeconds(h0, hubPids).toFixed(1)} CPU s, PostgreSQL ${cpuSeconds(p0, postgresPids(db.dataDir)).toFixed(1)} CPU s`;
+  const progress = setInterval(() => void rampLine(hubs, started, soFar), 10_000);
+  const retries = (await connected.finally(() => clearInterval(progress))).reduce((a, b) => a + b, 0);
   const s = (Date.now() - started) / 1000;
   const hubS = cpuSeconds(h0, hubPids);
   const pgS = cpuSeconds(p0, postgresPids(db.dataDir));
@@ -243,7 +251,7 @@ async function ramp(db: Database, hubs: readonly Hub[], tokens: readonly string[
   return {
     clients,
     lines: [
-      `connect ramp: ${AGENTS} agents in ${s.toFixed(1)} s (${(AGENTS / s).toFixed(0)} agents/s); hubs ${pct(hubS)}, PostgreSQL ${pct(pgS)}, load generators ${pct(clientS)}; machine load average ${loadavg()[0]?.toFixed(1)}`,
+      `connect ramp: ${AGENTS} agents in ${s.toFixed(1)} s (${(AGENTS / s).toFixed(0)} agents/s, ${retries} connects tried again); hubs ${pct(hubS)}, PostgreSQL ${pct(pgS)}, load generators ${pct(clientS)}; machine load average ${loadavg()[0]?.toFixed(1)}`,
     ],
   };
 }
@@ -305,5 +313,6 @@ main().then(async (code) => {
 }, async (err: unknown) => {
   process.stderr.write(`hub-load-pg failed: ${String(err)}\n`);
   await cleanup.run();
+  process.stderr.write(`hub and load-generator logs kept in ${keptLogs}\n`);
   process.exit(1);
 });

@@ -1,5 +1,5 @@
 // The agents' connect-time token check: the tokens of one moment go out in one lookup, those that
-// arrive while it runs in the next, and each upgrade learns only its own token's answer.
+// arrive while the lookups allowed at once run in the next, and each upgrade learns only its own answer.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -36,20 +36,39 @@ describe('connect-time token check', () => {
     assert.deepEqual(check.counts, { lookups: 1, tokens: 3 });
   });
 
-  it('keeps the tokens that arrive during a lookup for the next one, and runs one lookup at a time', async () => {
+  it('keeps the tokens that arrive while the allowed lookups run for the next one', async () => {
     const store = gatedStore();
-    const check = new TokenCheck({ lookup: store.lookup });
+    const check = new TokenCheck({ lookup: store.lookup }, { maxBatch: 500, maxInFlight: 1 });
     const first = check.check('tok-a');
     await settle();
     const later = [check.check('tok-b'), check.check('tok-c')];
     await settle();
-    assert.deepEqual(store.lookups, [['tok-a']], 'no second query while the first is under way');
+    assert.deepEqual(store.lookups, [['tok-a']], 'no second query while the one allowed is under way');
     store.gates[0]?.answer();
     assert.deepEqual(await first, { host: 'edge-a', lastSeq: 7 });
     await settle();
     assert.deepEqual(store.lookups, [['tok-a'], ['tok-b', 'tok-c']]);
     store.gates[1]?.answer();
     assert.deepEqual((await Promise.all(later)).map((l) => l?.host), ['edge-b', 'edge-c']);
+  });
+
+  it('runs a few lookups at once, each with the tokens that arrived since the previous one', async () => {
+    const store = gatedStore();
+    const check = new TokenCheck({ lookup: store.lookup }, { maxBatch: 500, maxInFlight: 2 });
+    const a = check.check('tok-a');
+    await settle();
+    const b = check.check('tok-b');
+    await settle();
+    const c = check.check('tok-c');
+    await settle();
+    assert.deepEqual(store.lookups, [['tok-a'], ['tok-b']], 'two under way, the third waits');
+    store.gates[1]?.answer();
+    assert.deepEqual(await b, { host: 'edge-b', lastSeq: 0 });
+    await settle();
+    assert.deepEqual(store.lookups, [['tok-a'], ['tok-b'], ['tok-c']]);
+    store.gates[0]?.answer();
+    store.gates[2]?.answer();
+    assert.deepEqual([(await a)?.host, (await c)?.host], ['edge-a', 'edge-c']);
   });
 
   it('asks for the same token once when two upgrades carry it', async () => {
@@ -64,7 +83,7 @@ describe('connect-time token check', () => {
 
   it('splits a storm into lookups of at most the batch size', async () => {
     const store = gatedStore();
-    const check = new TokenCheck({ lookup: store.lookup }, { maxBatch: 2 });
+    const check = new TokenCheck({ lookup: store.lookup }, { maxBatch: 2, maxInFlight: 1 });
     const all = Promise.all(['tok-a', 'tok-b', 'tok-c'].map((t) => check.check(t)));
     await settle();
     assert.deepEqual(store.lookups, [['tok-a', 'tok-b']]);

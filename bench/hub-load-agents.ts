@@ -1,7 +1,7 @@
 // A load-generator process for bench/hub-load-pg.ts: holds a share of the simulated agents (one
 // websocket each), so that 20,000 agents fit under a per-process descriptor limit of about 20,000.
 // Reads its agents (host, token, port) from the JSON file named by its first argument; tells its
-// parent over IPC when all are connected; sends 15 s heartbeats and a trickle of events until killed.
+// parent over IPC when all are connected (and how many connects were tried again); sends 15 s heartbeats and a trickle of events until killed.
 
 import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
@@ -16,6 +16,8 @@ interface AgentSpec {
 const HEARTBEAT_MS = Number(process.env['MOOR_BENCH_HEARTBEAT_MS'] ?? 15_000);
 const EVENT_EVERY_MS = 300_000;
 const PARALLEL = 50;
+/** Connect attempts per agent before the load generator gives up. */
+const RETRIES = 10;
 
 function heartbeat(i: number): string {
   return JSON.stringify({
@@ -60,16 +62,29 @@ function drive(ws: WebSocket, a: AgentSpec): void {
 async function main(): Promise<void> {
   const file = process.argv[2];
   if (!file || !process.send) throw new Error('usage: forked by bench/hub-load-pg.js with a JSON file of agents');
+  // The parent gone (failed, killed): stop too, rather than hold thousands of sockets open.
+  process.on('disconnect', () => process.exit(0));
   const agents = JSON.parse(readFileSync(file, 'utf8')) as AgentSpec[];
   let next = 0;
+  let retries = 0;
   await Promise.all(Array.from({ length: PARALLEL }, async () => {
     while (next < agents.length) {
       const a = agents[next++];
       if (!a) continue;
-      drive(await connect(a), a);
+      // As a real agent does: a refused or timed-out connect (408 from a hub behind) is tried again after a pause.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          drive(await connect(a), a);
+          break;
+        } catch (err) {
+          if (attempt >= RETRIES) throw err;
+          retries++;
+          await new Promise((r) => setTimeout(r, 1000 + Math.random() * 4000));
+        }
+      }
     }
   }));
-  process.send({ connected: agents.length });
+  process.send({ connected: agents.length, retries });
 }
 
 main().catch((err: unknown) => {

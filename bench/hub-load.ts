@@ -1,14 +1,16 @@
 // Load benchmark of `moor hub`: 5,000 simulated agents in this one process on real loopback
 // websockets, 15 s heartbeats in real time (no time compression), a trickle of events. Measures the
 // hub process (a separate child): CPU % of one core and RSS from /proc, p99 frame handling from /metrics.
-// Run: node build/bench/hub-load.js [--agents 5000] [--window 60] [--heartbeat 15]
+// Run: node build/bench/hub-load.js [--agents 5000] [--window 60] [--heartbeat 15] [--hub-build DIR]
+// --hub-build runs the hub from another build (a before/after in one script). Every exit path stops the hub.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import WebSocket from 'ws';
 import { openSqliteStorage } from '../hub/storage/open.js';
+import { Cleanup, rerunWithDescriptors } from './lib/cleanup.js';
 
 const SCRAPE_TOKEN = 'bench-scrape-token';
 const VIEWER_TOKEN = 'moor_bench_viewer_token';
@@ -26,18 +28,15 @@ const EVENT_EVERY_MS = 300_000;
 const CONNECT_CONCURRENCY = 100;
 
 // 5,000 client sockets here and 5,000 in the hub: make sure the descriptor limit allows it.
-if (!process.env['MOOR_BENCH_REEXEC']) {
-  const need = AGENTS * 2 + 500;
-  const r = spawnSync('bash', ['-c', `ulimit -n ${need} 2>/dev/null || ulimit -n $(ulimit -Hn); exec "$0" "$@"`, process.execPath, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: { ...process.env, MOOR_BENCH_REEXEC: '1' },
-  });
-  process.exit(r.status ?? 1);
-}
+if (!process.env['MOOR_BENCH_REEXEC']) process.exit(await rerunWithDescriptors(String(AGENTS * 2 + 500), 'MOOR_BENCH_REEXEC'));
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const dir = mkdtempSync(join(tmpdir(), 'moor-hub-load-'));
-const entry = resolve(import.meta.dirname, '../hub/dev-main.js');
+const HUB_BUILD = ((i) => (i >= 0 ? resolve(process.argv[i + 1] ?? '.') : null))(process.argv.indexOf('--hub-build'));
+const entry = resolve(HUB_BUILD ?? resolve(import.meta.dirname, '..'), 'hub/dev-main.js');
+const cleanup = new Cleanup();
+cleanup.onSignals();
+cleanup.add(() => rmSync(dir, { recursive: true, force: true }));
 const port = 17000 + Math.floor(Math.random() * 2000);
 
 function procStat(pid: number): { cpuTicks: number; rssKb: number; hwmKb: number } {
@@ -92,17 +91,21 @@ async function main(): Promise<void> {
   }
   const out = openSync(join(dir, 'hub.log'), 'a');
   const hub = spawn(process.execPath, [entry, 'hub', '--config', join(dir, 'hub.yaml')], { stdio: ['ignore', out, out], env: { ...process.env, MOOR_LOG_LEVEL: 'warn' } });
+  cleanup.child(hub);
   const pid = hub.pid ?? 0;
   for (let i = 0; ; i++) {
     try {
       if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break;
     } catch {
-      if (i > 200) throw new Error('hub did not start');
+      if (i > 600 || hub.exitCode !== null) throw new Error(`hub did not start: ${readFileSync(join(dir, 'hub.log'), 'utf8').slice(-500)}`);
       await sleep(50);
     }
   }
   const idle = procStat(pid);
   const sockets: WebSocket[] = [];
+  cleanup.add(() => {
+    for (const ws of sockets) ws.terminate();
+  });
   let acks = 0;
   let eventSeq = 0;
   const ackWait = new Map<WebSocket, number>();
@@ -170,10 +173,10 @@ async function main(): Promise<void> {
   ackTimes.sort((a, b) => a - b);
   const ackP99 = ackTimes[Math.floor(ackTimes.length * 0.99)] ?? 0;
   const rows = [
-    ['agents connected', `${connected} of ${AGENTS} (in ${connectS.toFixed(1)} s, ${CONNECT_CONCURRENCY} at a time)`],
+    ['agents connected', `${connected} of ${AGENTS} (in ${connectS.toFixed(1)} s, ${(AGENTS / connectS).toFixed(0)}/s, ${CONNECT_CONCURRENCY} at a time)${HUB_BUILD ? `, hub from ${HUB_BUILD}` : ''}`],
     ['heartbeat period', `${HEARTBEAT_MS / 1000} s, real time (no compression); 1 event per agent per ${EVENT_EVERY_MS / 60000} min on average`],
     ['measured window', `${elapsed.toFixed(0)} s, ${m1 - m0} frames (${((m1 - m0) / elapsed).toFixed(0)}/s)`],
-    ['hub CPU', `${cpuPct.toFixed(1)} % of one core (bar <= 25 %)  ${cpuPct <= 25 ? 'PASS' : 'FAIL'}`],
+    ['hub CPU', `${cpuPct.toFixed(1)} % of one core, ${((s1.cpuTicks - s0.cpuTicks) / ticksPerSec).toFixed(1)} CPU s (bar <= 25 %)  ${cpuPct <= 25 ? 'PASS' : 'FAIL'}`],
     ['hub RSS', `${(s1.rssKb / 1024).toFixed(0)} MB now, ${(peakRss / 1024).toFixed(0)} MB peak in window, ${(s1.hwmKb / 1024).toFixed(0)} MB high-water incl. connect burst (bar <= 500 MB)  ${s1.hwmKb / 1024 <= 500 ? 'PASS' : 'FAIL'}`],
     ['hub RSS before agents', `${(idle.rssKb / 1024).toFixed(0)} MB`],
     ['frame handling (hub side)', `p50 ${p50.toFixed(3)} ms, p99 ${p99.toFixed(3)} ms`],
@@ -182,14 +185,13 @@ async function main(): Promise<void> {
     ['machine', `${cpus().length} cores, load generator in the same machine`],
   ];
   for (const [k, v] of rows) process.stdout.write(`${(k ?? '').padEnd(40)} ${v}\n`);
-  for (const ws of sockets) ws.terminate();
-  hub.kill('SIGTERM');
-  await new Promise((r) => hub.once('exit', r));
-  rmSync(dir, { recursive: true, force: true });
-  process.exit(0);
 }
 
-main().catch((err: unknown) => {
+main().then(async () => {
+  await cleanup.run();
+  process.exit(0);
+}, async (err: unknown) => {
   process.stderr.write(`hub-load failed: ${String(err)}\n`);
+  await cleanup.run();
   process.exit(1);
 });

@@ -10,6 +10,7 @@ import { StoreError } from '../agent/contracts/errors.js';
 import { FrameReader } from './frames.js';
 import type { Fleet } from './fleet.js';
 import type { HostStorage } from './storage/port.js';
+import { TokenCheck } from './token-check.js';
 
 export interface AgentEndpointOptions {
   path: string;
@@ -68,6 +69,8 @@ export class AgentEndpoint {
   private readonly pendingSync = new Map<string, number>();
   private readonly pinger: NodeJS.Timeout;
   private readonly log: pino.Logger;
+  /** Connect-time token checks, batched (one query answers the upgrades of a moment). */
+  readonly tokens: TokenCheck;
 
   constructor(
     private readonly deps: { fleet: Fleet; store: HostStorage; logger: pino.Logger; relay?: Relay },
@@ -77,6 +80,7 @@ export class AgentEndpoint {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload, perMessageDeflate: false });
     this.pinger = setInterval(() => this.pingAll(), options.pingMs);
     this.pinger.unref();
+    this.tokens = new TokenCheck({ lookup: (t) => deps.store.linksForTokens(t) });
   }
 
   /** Called from the http server's `upgrade` event; refuses with 401 before accepting the socket. */
@@ -86,10 +90,10 @@ export class AgentEndpoint {
     const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
     const token = match?.[1];
     if (!token) return this.unknownAgent(req, socket);
-    this.deps.store.hostForToken(token).then((host) => {
-      if (!host) return this.unknownAgent(req, socket);
+    this.tokens.check(token).then((link) => {
+      if (!link) return this.unknownAgent(req, socket);
       if (socket.destroyed) return;
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, host, token));
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, link.host, token, link.lastSeq));
     }, (err: unknown) => {
       this.log.error({ err }, 'cannot check an agent token');
       refuse(socket, 503, 'Service Unavailable');
@@ -101,14 +105,15 @@ export class AgentEndpoint {
     refuse(socket, 401, 'Unauthorized');
   }
 
-  private accept(ws: WebSocket, host: string, token: string): void {
+  /** `storedSeq`: the last event seq stored for the host, read with the token. */
+  private accept(ws: WebSocket, host: string, token: string, storedSeq: number): void {
     const previous = this.byHost.get(host);
     if (previous) previous.close(4000, 'replaced by a newer connection');
     const session: Session = { host, token, heard: true, awaiting: false, refused: false, queue: Promise.resolve() };
     this.sessions.set(ws, session);
     this.byHost.set(host, ws);
     this.enqueue(ws, session, async () => {
-      const ackedSeq = await this.deps.fleet.connected(host);
+      const ackedSeq = await this.deps.fleet.connected(host, storedSeq);
       this.send(ws, { t: 'welcome', ackedSeq, features: HUB_FEATURES });
     });
     ws.on('pong', () => {

@@ -68,12 +68,13 @@ export class Fleet {
   /**
    * An agent authenticated as `host` opened a socket; returns the last event seq stored, which
    * another hub sharing the database may have moved since this one last heard of the host.
+   * `storedSeq`: that seq when the caller read it already (with the token), else it is read here.
    */
-  async connected(host: string): Promise<number> {
+  async connected(host: string, storedSeq?: number): Promise<number> {
     const h = this.record(host);
     h.sockets++;
-    const stored = await this.deps.store.loadHost(host);
-    h.lastSeq = Math.max(h.lastSeq, stored?.lastSeq ?? 0);
+    const stored = storedSeq ?? (await this.deps.store.loadHost(host))?.lastSeq ?? 0;
+    h.lastSeq = Math.max(h.lastSeq, stored);
     return h.lastSeq;
   }
 

@@ -95,7 +95,9 @@ export async function createHub(deps: HubDeps, options: HubOptions): Promise<Hub
     registerLoginRoutes(instance, { auth, logger: deps.logger, now: deps.now }, s);
     registerApiRoutes(instance, { fleet, endpoint, store, auth, logger: deps.logger, now: deps.now, extraMetrics: () => [...rollouts.metrics(), '# HELP moor_hub_leader 1 when this hub runs the rollouts and fleet alerts.', '# TYPE moor_hub_leader gauge', `moor_hub_leader ${cluster.leads() ? 1 : 0}`,
       '# HELP moor_hub_absorb_rows_total Host rows other hubs wrote that this hub listed (names and times).', '# TYPE moor_hub_absorb_rows_total counter', `moor_hub_absorb_rows_total ${cluster.absorbed.rows}`,
-      '# HELP moor_hub_absorb_read_total Host rows this hub read in full because they had news.', '# TYPE moor_hub_absorb_read_total counter', `moor_hub_absorb_read_total ${cluster.absorbed.read}`] }, { webhookSecret: s.webhookSecret });
+      '# HELP moor_hub_absorb_read_total Host rows this hub read in full because they had news.', '# TYPE moor_hub_absorb_read_total counter', `moor_hub_absorb_read_total ${cluster.absorbed.read}`,
+      '# HELP moor_hub_token_lookups_total Queries that checked agents\' tokens at connect (each answers a batch).', '# TYPE moor_hub_token_lookups_total counter', `moor_hub_token_lookups_total ${endpoint.tokens.counts.lookups}`,
+      '# HELP moor_hub_token_checks_total Agent tokens checked at connect.', '# TYPE moor_hub_token_checks_total counter', `moor_hub_token_checks_total ${endpoint.tokens.counts.tokens}`] }, { webhookSecret: s.webhookSecret });
     registerBreakGlassRoutes(instance, { fleet, endpoint, auth, logger: deps.logger, now: deps.now });
     registerRolloutRoutes(instance, { runner: rollouts, auth, now: deps.now, leads: () => cluster.leads(), forward: storage.cluster.shared ? (r) => forwarder.send(r) : undefined }, { html: ROLLOUT_PAGE_HTML, script: ROLLOUT_PAGE_SCRIPT });
     registerAdminRoutes(instance, { store, auth, now: deps.now });

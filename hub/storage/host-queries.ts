@@ -4,7 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { HostInventory, HostMetrics, HeartbeatSummary, OutboxEntry } from '../../agent/contracts/hub-protocol.js';
 import type { StatusSnapshot } from '../../agent/contracts/status-model.js';
-import type { EventBatchItem, EventCaps, HostRow, HostStorage, InsertedEvents, SeenRow, StoredEvent } from './port.js';
+import type { EventBatchItem, EventCaps, HostRow, HostStorage, InsertedEvents, SeenRow, StoredEvent, TokenLink } from './port.js';
 import { one, type SqlExec, type SqlValue } from './sql.js';
 
 export function hashToken(token: string): string {
@@ -25,6 +25,8 @@ const ENSURE_HOST = 'INSERT INTO hosts (host, first_seen) VALUES (?, ?) ON CONFL
 const HOST_COLUMNS = 9;
 /** Rows per upsert statement when hosts are flushed. */
 const UPSERT_CHUNK = 100;
+/** Token hashes per connect-check query (SQLite's default limit is 32,766 parameters). */
+const LINK_CHUNK = 500;
 
 function upsertHosts(rows: number): string {
   const values = Array.from({ length: rows }, () => `(${new Array<string>(HOST_COLUMNS).fill('?').join(', ')})`).join(', ');
@@ -68,6 +70,23 @@ export class SqlHostStorage implements HostStorage {
     return out;
   }
 
+  async linksForTokens(tokens: readonly string[]): Promise<Map<string, TokenLink>> {
+    const out = new Map<string, TokenLink>();
+    const byHash = new Map(tokens.map((t) => [hashToken(t), t]));
+    const hashes = [...byHash.keys()];
+    for (let i = 0; i < hashes.length; i += LINK_CHUNK) {
+      const chunk = hashes.slice(i, i + LINK_CHUNK);
+      const rows = await this.x.all<{ hash: string; host: string; lastSeq: number }>(
+        `SELECT t.hash, t.host, COALESCE(h.last_seq, 0) AS "lastSeq" FROM tokens t LEFT JOIN hosts h ON h.host = t.host
+         WHERE t.hash IN (${chunk.map(() => '?').join(', ')})`, chunk);
+      for (const r of rows) {
+        const token = byHash.get(r.hash);
+        if (token !== undefined) out.set(token, { host: r.host, lastSeq: r.lastSeq });
+      }
+    }
+    return out;
+  }
+
   async tokenHostNames(): Promise<string[]> {
     return (await this.x.all<{ host: string }>('SELECT DISTINCT host FROM tokens')).map((r) => r.host);
   }
@@ -98,9 +117,12 @@ export class SqlHostStorage implements HostStorage {
 
   async saveHosts(rows: readonly HostRow[]): Promise<void> {
     if (rows.length === 0) return;
+    // Rows locked in name order, as the event intake locks them (PostgreSQL): a flush and another
+    // hub's (or this one's) event batch cannot deadlock, which at 20,000 agents they did.
+    const sorted = [...rows].sort((a, b) => compare(a.host, b.host));
     await this.x.tx(async (t) => {
-      for (let i = 0; i < rows.length; i += UPSERT_CHUNK) {
-        const chunk = rows.slice(i, i + UPSERT_CHUNK);
+      for (let i = 0; i < sorted.length; i += UPSERT_CHUNK) {
+        const chunk = sorted.slice(i, i + UPSERT_CHUNK);
         const params: SqlValue[] = [];
         for (const r of chunk) params.push(r.host, r.firstSeen, r.branch, r.version, kept(r.inventory), kept(r.status), str(r.metrics), str(r.summary), r.lastSeen);
         await t.run(upsertHosts(chunk.length), params);
@@ -110,9 +132,11 @@ export class SqlHostStorage implements HostStorage {
 
   async saveSeen(rows: readonly SeenRow[]): Promise<void> {
     if (rows.length === 0) return;
+    // In name order too, for the same reason as saveHosts.
+    const sorted = [...rows].sort((a, b) => compare(a.host, b.host));
     await this.x.tx(async (t) => {
-      for (let i = 0; i < rows.length; i += UPSERT_CHUNK) {
-        const chunk = rows.slice(i, i + UPSERT_CHUNK);
+      for (let i = 0; i < sorted.length; i += UPSERT_CHUNK) {
+        const chunk = sorted.slice(i, i + UPSERT_CHUNK);
         const params: SqlValue[] = [];
         for (const r of chunk) params.push(r.host, r.firstSeen, str(r.metrics), r.lastSeen);
         await t.run(upsertSeen(chunk.length), params);

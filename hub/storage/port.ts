@@ -96,6 +96,12 @@ export interface SessionRow {
   via: string;
 }
 
+/** What a valid agent token opens: its host, and the last event seq stored for it (the welcome's). */
+export interface TokenLink {
+  host: string;
+  lastSeq: number;
+}
+
 /** Hosts, their agent tokens (hashed), their events and the branch heads pushes announced. */
 export interface HostStorage {
   addToken(host: string, token: string, now: Date): Promise<void>;
@@ -104,6 +110,11 @@ export interface HostStorage {
   hostForToken(token: string): Promise<string | null>;
   /** hostForToken for many tokens in one query: each token still valid, with its host. */
   hostsForTokens(tokens: readonly string[]): Promise<Map<string, string>>;
+  /**
+   * The agents' connect check for many tokens at once: each token still valid, with its host and
+   * the last event seq stored for that host (0 before any), in one query per few hundred tokens.
+   */
+  linksForTokens(tokens: readonly string[]): Promise<Map<string, TokenLink>>;
   tokenHostNames(): Promise<string[]>;
   /** Changes whenever a token is added (or the count of tokens changes): tokenHostNames needs reading again only then. */
   tokenStamp(): Promise<string>;

@@ -99,6 +99,20 @@ function specification(kind: string, open: Opener, skip: string | false): void {
       assert.equal(await s.hosts.hostForToken('tok-3'), null);
     });
 
+    it('checks many agent tokens in one call: each valid one with its host and the last event seq stored', async () => {
+      const s = await fresh();
+      for (let i = 0; i < 1200; i++) await s.hosts.addToken(`bulk-${i}`, `tok-${i}`, NOW);
+      await s.hosts.insertEvents('bulk-5', 0, events(1, 4), NOW, CAPS);
+      const asked = [...Array.from({ length: 1200 }, (_, i) => `tok-${i}`), 'tok-unknown'];
+      const links = await s.hosts.linksForTokens(asked);
+      assert.equal(links.size, 1200, 'past the few hundred tokens of one query');
+      assert.deepEqual(links.get('tok-5'), { host: 'bulk-5', lastSeq: 4 });
+      assert.deepEqual(links.get('tok-1199'), { host: 'bulk-1199', lastSeq: 0 });
+      assert.equal(links.has('tok-unknown'), false);
+      await s.hosts.revokeTokens('bulk-5');
+      assert.equal((await s.hosts.linksForTokens(['tok-5'])).size, 0);
+    });
+
     it('writes host records in batches and reads them back typed', async () => {
       const s = await fresh();
       const rows = Array.from({ length: 250 }, (_, i) => hostRow(`h-${i}`, { metrics: { cpuLoad: i, load1: 0, memUsed: 1, memTotal: 2, disks: [], uptimeSec: 1, temperature: null } }));

@@ -115,31 +115,26 @@ export class SqlHostStorage implements HostStorage {
     return row ? hostOf(row) : null;
   }
 
-  async saveHosts(rows: readonly HostRow[]): Promise<void> {
-    if (rows.length === 0) return;
-    // Rows locked in name order, as the event intake locks them (PostgreSQL): a flush and another
-    // hub's (or this one's) event batch cannot deadlock, which at 20,000 agents they did.
-    const sorted = [...rows].sort((a, b) => compare(a.host, b.host));
-    await this.x.tx(async (t) => {
-      for (let i = 0; i < sorted.length; i += UPSERT_CHUNK) {
-        const chunk = sorted.slice(i, i + UPSERT_CHUNK);
-        const params: SqlValue[] = [];
-        for (const r of chunk) params.push(r.host, r.firstSeen, r.branch, r.version, kept(r.inventory), kept(r.status), str(r.metrics), str(r.summary), r.lastSeen);
-        await t.run(upsertHosts(chunk.length), params);
-      }
-    });
+  saveHosts(rows: readonly HostRow[]): Promise<void> {
+    return this.upsertInNameOrder(rows, upsertHosts, (r) => [r.host, r.firstSeen, r.branch, r.version, kept(r.inventory), kept(r.status), str(r.metrics), str(r.summary), r.lastSeen]);
   }
 
-  async saveSeen(rows: readonly SeenRow[]): Promise<void> {
+  saveSeen(rows: readonly SeenRow[]): Promise<void> {
+    return this.upsertInNameOrder(rows, upsertSeen, (r) => [r.host, r.firstSeen, str(r.metrics), r.lastSeen]);
+  }
+
+  /**
+   * Host rows written in chunks, in one transaction, locked in name order as the event intake
+   * locks them (PostgreSQL): a flush and another hub's (or this one's) event batch cannot
+   * deadlock, which at 20,000 agents they did.
+   */
+  private async upsertInNameOrder<R extends { host: string }>(rows: readonly R[], sql: (n: number) => string, params: (r: R) => SqlValue[]): Promise<void> {
     if (rows.length === 0) return;
-    // In name order too, for the same reason as saveHosts.
     const sorted = [...rows].sort((a, b) => compare(a.host, b.host));
     await this.x.tx(async (t) => {
       for (let i = 0; i < sorted.length; i += UPSERT_CHUNK) {
         const chunk = sorted.slice(i, i + UPSERT_CHUNK);
-        const params: SqlValue[] = [];
-        for (const r of chunk) params.push(r.host, r.firstSeen, str(r.metrics), r.lastSeen);
-        await t.run(upsertSeen(chunk.length), params);
+        await t.run(sql(chunk.length), chunk.flatMap(params));
       }
     });
   }

@@ -2,31 +2,21 @@
 // never copied) through the code path of `moor validate`, with a permissive policy: nearly
 // all must be valid and none may crash. Prints which fail and why.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { DEFAULT_PROJECTS_DIR, validateDir } from '../../../agent/desired/load.js';
 import { formatProblem, type ConfigProblem } from '../../../agent/contracts/errors.js';
 import type { PolicySettings } from '../../../agent/settings/model.js';
+import { composeCorpusDir } from './corpus-dir.js';
 
 const PERMISSIVE: PolicySettings = { selfHeal: true, prune: true, allowPrivileged: true, allowedBindRoots: ['/'], allowedFileRoots: ['/'] };
 const MIN_VALID = 32;
 
-/** `<repo>/../shared/compose-corpus`, looked for from the checkout upwards (worktrees sit deeper). */
-function corpusDir(): string | null {
-  let dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-  for (let i = 0; i < 4; i++) {
-    const candidate = path.join(dir, '..', 'shared', 'compose-corpus');
-    if (existsSync(candidate)) return candidate;
-    dir = path.dirname(dir);
-  }
-  return null;
-}
 
 
 describe('the real compose files of ../shared/compose-corpus', () => {
-  const dir = corpusDir();
+  const dir = composeCorpusDir();
 
   it('are valid with a permissive policy, at least 32 of 34, and none crashes', { skip: dir === null ? 'no ../shared/compose-corpus beside the checkout' : false }, async () => {
     const folders = readdirSync(dir ?? '', { withFileTypes: true })

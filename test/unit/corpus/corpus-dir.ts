@@ -1,8 +1,10 @@
 // Helpers for the corpus: the default policy, a case written to a temp dir, and the check that
 // a case's problems name the file and key at fault.
 
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { formatProblem, type ConfigProblem } from '../../../agent/contracts/errors.js';
 import type { PolicySettings } from '../../../agent/settings/model.js';
 import type { CorpusCase, CorpusFile } from './cases.js';
@@ -14,6 +16,17 @@ export const DEFAULT_POLICY: PolicySettings = {
   allowedBindRoots: ['/srv'],
   allowedFileRoots: ['/etc/moor-files'],
 };
+
+/** `<repo>/../shared/compose-corpus`, looked for from the checkout upwards (worktrees sit deeper); null when absent. */
+export function composeCorpusDir(): string | null {
+  let dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+  for (let i = 0; i < 4; i++) {
+    const candidate = path.join(dir, '..', 'shared', 'compose-corpus');
+    if (existsSync(candidate)) return candidate;
+    dir = path.dirname(dir);
+  }
+  return null;
+}
 
 export async function writeConfigDir(root: string, files: Record<string, CorpusFile>): Promise<string> {
   const dir = await mkdtemp(path.join(root, 'case-'));

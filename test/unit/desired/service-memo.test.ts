@@ -3,29 +3,17 @@
 // order of the loads and however often a service comes back.
 
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import type { ConfigProblem } from '../../../agent/contracts/errors.js';
 import { ServiceMemo } from '../../../agent/desired/compose/service-memo.js';
 import { DEFAULT_PROJECTS_DIR, loadDesiredState, validateDir } from '../../../agent/desired/load.js';
 import type { PolicySettings } from '../../../agent/settings/model.js';
 import { corpusCases } from '../corpus/cases.js';
-import { DEFAULT_POLICY, writeConfigDir } from '../corpus/corpus-dir.js';
-
-/** The real compose files beside the checkout (see test/unit/corpus/compose-corpus.test.ts), or null. */
-function composeCorpus(): string | null {
-  let dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-  for (let i = 0; i < 4; i++) {
-    const candidate = path.join(dir, '..', 'shared', 'compose-corpus');
-    if (existsSync(candidate)) return candidate;
-    dir = path.dirname(dir);
-  }
-  return null;
-}
+import { composeCorpusDir, DEFAULT_POLICY, writeConfigDir } from '../corpus/corpus-dir.js';
 
 /** The state a load gives, or the problems it throws. */
 async function outcome(dir: string, options: Parameters<typeof loadDesiredState>[1]): Promise<unknown> {
@@ -69,8 +57,8 @@ describe('the service memo', () => {
     }
   });
 
-  it('gives the real compose files of ../shared/compose-corpus the same specs and hashes as loads without it', { skip: composeCorpus() === null ? 'no compose corpus beside the checkout' : false }, async () => {
-    const root = composeCorpus() ?? '';
+  it('gives the real compose files of ../shared/compose-corpus the same specs and hashes as loads without it', { skip: composeCorpusDir() === null ? 'no compose corpus beside the checkout' : false }, async () => {
+    const root = composeCorpusDir() ?? '';
     const policy: PolicySettings = { selfHeal: true, prune: true, allowPrivileged: true, allowedBindRoots: ['/'], allowedFileRoots: ['/'] };
     const memo = new ServiceMemo(policy);
     const folders = readdirSync(root).filter((n) => /^\d\d-/.test(n)).sort();

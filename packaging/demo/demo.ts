@@ -4,7 +4,7 @@
 
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
-import { chmodSync, existsSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createTestRepo } from '../../test/bed/git-repo.js';
 import { startGitServer } from '../../test/bed/git-server.js';
@@ -15,6 +15,8 @@ const DEMO = join(ROOT, '.demo');
 const MAIN = join(ROOT, 'build/agent/main.js');
 const HOST = 'demo-01';
 const HUB_PORT = Number(process.env.MOOR_DEMO_HUB_PORT ?? 7070);
+// The web service shares the machine's network: the test suite gives it a port no one else has.
+const WEB_PORT = Number(process.env.MOOR_DEMO_WEB_PORT ?? 8080);
 const socket = process.argv[2] ?? '/var/run/docker.sock';
 const checkOnly = process.argv.includes('--check');
 
@@ -25,12 +27,12 @@ services:
     image: local/busybox:1
     # httpd as PID 1 would ignore SIGTERM and each replacement would wait out the 10 s stop
     # timeout: the shell stays PID 1 and exits on TERM, so a push converges in about two seconds.
-    command: ["sh", "-c", "trap 'exit 0' TERM; mkdir -p /www && echo \\"hello from $$GREETING\\" > /www/index.html && httpd -f -p 127.0.0.1:8080 -h /www & wait"]
+    command: ["sh", "-c", "trap 'exit 0' TERM; mkdir -p /www && echo \\"hello from $$GREETING\\" > /www/index.html && httpd -f -p 127.0.0.1:${WEB_PORT} -h /www & wait"]
     network_mode: host
     environment:
       GREETING: moor
     # The engine runs the first check one interval after the start: the health gate waits that long.
-    healthcheck: { test: ["CMD-SHELL", "nc -w 1 127.0.0.1 8080 </dev/null"], interval: 500ms, retries: 3 }
+    healthcheck: { test: ["CMD-SHELL", "nc -w 1 127.0.0.1 ${WEB_PORT} </dev/null"], interval: 500ms, retries: 3 }
     restart: unless-stopped
   worker:
     image: local/busybox:1
@@ -139,34 +141,11 @@ moor demo: host ${HOST} follows branch hosts/${HOST} of ${url}
   dashboard:   http://127.0.0.1:${HUB_PORT}/   (log in with the token in .demo/dashboard-token)
   change it:   cd .demo/work && $EDITOR compose.yaml && git commit -am "..." && git push
   look at it:  ${cli} status        (also: plan, history, sync, suspend --for 1h, resume)
-  the web service answers on http://127.0.0.1:8080/
+  the web service answers on http://127.0.0.1:${WEB_PORT}/
   Ctrl-C stops the agent, the hub and the git server (containers keep running, as on a real host).
 
 `);
-  if (checkOnly) {
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-      const status = demoStatus();
-      if (status.revision?.applied === first && status.hub?.connected) {
-        const hubUrl = `http://127.0.0.1:${HUB_PORT}/api/hosts/${HOST}`;
-        const anonymous = (await fetch(hubUrl)).status;
-        const admin = (await fetch(hubUrl, { headers: { authorization: `Bearer ${adminToken}` } })).status;
-        if (anonymous !== 401 || admin !== 200) {
-          process.stderr.write(`demo check: the hub answered ${anonymous} without a token and ${admin} with the admin's (expected 401 and 200)\n`);
-          await stop(1);
-        }
-        process.stderr.write(`demo check: converged on ${first.slice(0, 12)} and connected to the hub\n`);
-        const seconds = await timePush();
-        process.stderr.write(`demo check: a push converged ${seconds.toFixed(1)} s later\n`);
-        await stop(0);
-      }
-      if (Date.now() > deadline) {
-        process.stderr.write('demo check: did not converge within 120 s; see .demo/agent.log\n');
-        await stop(1);
-      }
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
+  if (checkOnly) await stop(await checkDemo(first, adminToken));
 }
 
 interface DemoStatus {
@@ -174,12 +153,45 @@ interface DemoStatus {
   hub?: { connected: boolean } | null;
 }
 
-/** The agent's status, or an empty one while it starts (status then exits non-zero). */
-function demoStatus(): DemoStatus {
+/** The agent's status through its control socket, or an empty one while it starts. Async: the
+ *  git server the agent fetches from runs in this process and must keep answering. */
+async function demoStatus(): Promise<DemoStatus> {
+  const socket = join(DEMO, 'state', 'moor.sock');
+  return await callAgent(socket, { verb: 'status' }).catch((): DemoStatus => ({}));
+}
+
+/** `--check`: the host converges and connects, the hub answers only with a token, a push
+ *  converges. Returns the exit code; on failure says why, with the end of the agent's log. */
+async function checkDemo(first: string, adminToken: string): Promise<number> {
+  const deadline = Date.now() + 120_000;
+  let status: DemoStatus = {};
+  while (Date.now() < deadline) {
+    status = await demoStatus();
+    if (status.revision?.applied === first && status.hub?.connected) {
+      const hubUrl = `http://127.0.0.1:${HUB_PORT}/api/hosts/${HOST}`;
+      const anonymous = (await fetch(hubUrl)).status;
+      const admin = (await fetch(hubUrl, { headers: { authorization: `Bearer ${adminToken}` } })).status;
+      if (anonymous !== 401 || admin !== 200) {
+        process.stderr.write(`demo check: the hub answered ${anonymous} without a token and ${admin} with the admin's (expected 401 and 200)\n`);
+        return 1;
+      }
+      process.stderr.write(`demo check: converged on ${first.slice(0, 12)} and connected to the hub\n`);
+      const seconds = await timePush();
+      process.stderr.write(`demo check: a push converged ${seconds.toFixed(1)} s later\n`);
+      return 0;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  process.stderr.write(`demo check: did not converge within 120 s; the agent's status:\n${JSON.stringify(status, null, 2)}\n`);
+  process.stderr.write(`the end of .demo/agent.log:\n${tailOf(join(DEMO, 'agent.log'), 60)}\n`);
+  return 1;
+}
+
+function tailOf(file: string, lines: number): string {
   try {
-    return JSON.parse(moorCli(['--config', join(DEMO, 'agent.yaml'), '--json', 'status'])) as DemoStatus;
-  } catch {
-    return {};
+    return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
+  } catch (err) {
+    return `(unreadable: ${err instanceof Error ? err.message : String(err)})`;
   }
 }
 
@@ -191,10 +203,8 @@ async function timePush(): Promise<number> {
   const head = (await run('git', ['-C', work, 'rev-parse', 'HEAD'])).stdout.trim();
   const started = Date.now();
   await run('git', ['-C', work, 'push', '-q']);
-  const socket = join(DEMO, 'state', 'moor.sock');
   for (;;) {
-    // Through the control socket, as `moor status` does, without starting a process each time.
-    const status = (await callAgent(socket, { verb: 'status' }).catch(() => ({}))) as DemoStatus;
+    const status = await demoStatus();
     if (status.revision?.applied === head) return (Date.now() - started) / 1000;
     if (Date.now() - started > 60_000) throw new Error('a push did not converge within 60 s; see .demo/agent.log');
     await new Promise((r) => setTimeout(r, 50));

@@ -3,11 +3,12 @@
 
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, mkdir, rm, writeFile, unlink } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { openSync, closeSync } from 'node:fs';
+import { freePort } from './free-port.js';
+export { freePort };
 
 const run = promisify(execFile);
 
@@ -23,18 +24,6 @@ export interface TestRegistry {
 /** Where bed services note their pid, so test/run.sh can stop what a crashed test left. */
 export function pidDir(): string {
   return process.env['MOOR_TEST_PID_DIR'] ?? join(tmpdir(), 'moor-test-pids');
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startRegistry(options: { username: string; password: string }): Promise<TestRegistry> {

@@ -6,6 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, it } from 'node:test';
 import { testDocker } from '../bed/docker-env.js';
+import { freePort } from '../bed/free-port.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -16,11 +17,13 @@ after(async () => {
 });
 
 it('packaging/demo.sh --check converges the sample host, connects it to the hub, and follows a push within seconds', async () => {
+  // Ports no one else on this (possibly shared) machine holds: the web service runs on the host's network.
+  const [hubPort, webPort] = [await freePort(), await freePort()];
   const output: string[] = [];
   const code = await new Promise<number | null>((done) => {
     const child = spawn('bash', ['packaging/demo.sh', '--check'], {
       cwd: ROOT,
-      env: { ...process.env, MOOR_DEMO_HUB_PORT: '17070', MOOR_DEMO_PREPARED: '1' },
+      env: { ...process.env, MOOR_DEMO_HUB_PORT: String(hubPort), MOOR_DEMO_WEB_PORT: String(webPort), MOOR_DEMO_PREPARED: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout.on('data', (c: Buffer) => output.push(c.toString()));

@@ -2,28 +2,17 @@
 // issues tokens through the real CLI, and builds agent-side fixtures (status, reporter settings).
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { StatusSnapshot } from '../../../agent/contracts/status-model.js';
 import { hubDatabaseYaml } from '../../bed/postgres-db.js';
+import { freePort } from '../../bed/free-port.js';
+export { freePort };
 
 /** The real `moor` entry (build/agent/main.js); the hub's own small entry when main is not built. */
 const MAIN = resolve(import.meta.dirname, '../../../agent/main.js');
 export const HUB_ENTRY = existsSync(MAIN) ? MAIN : resolve(import.meta.dirname, '../../../hub/dev-main.js');
-
-export async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      srv.close(() => res(port));
-    });
-    srv.on('error', rej);
-  });
-}
 
 export interface HubFixture {
   dir: string;

@@ -3,7 +3,6 @@
 
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +13,7 @@ import { createTestRepo, type TestRepo } from '../../bed/git-repo.js';
 import { startGitServer, type GitServer } from '../../bed/git-server.js';
 import { startFreshHost, type FreshHost } from './fresh-host.js';
 import { packagesForTest, type BuiltPackage } from './package-cache.js';
+import { freePort } from '../../bed/free-port.js';
 
 const REPO = join(fileURLToPath(import.meta.url), '../../../../..');
 
@@ -26,17 +26,6 @@ services:
     stop_grace_period: 1s
     environment: { LEVEL: ${level} }
 `;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 interface Status {
   revision: { applied: string | null };

@@ -42,11 +42,11 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const dir = mkdtempSync(join(tmpdir(), 'moor-rollout-sim-'));
 const port = 19000 + Math.floor(Math.random() * 2000);
 
-function procStat(pid: number): { cpuTicks: number; rssKb: number } {
+function procStat(pid: number): { cpuTicks: number; sysTicks: number; rssKb: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-  return { cpuTicks: Number(fields[11]) + Number(fields[12]), rssKb: Number(rss ?? 0) };
+  return { cpuTicks: Number(fields[11]) + Number(fields[12]), sysTicks: Number(fields[12]), rssKb: Number(rss ?? 0) };
 }
 
 function status(host: string, commit: string): string {
@@ -175,7 +175,7 @@ async function main(): Promise<void> {
     ['rollout', `${r.status} in ${elapsed.toFixed(1)} s; ${syncsSeen} sync requests, ${reports} reports`],
     ['hub CPU during the rollout', `${cpuPct.toFixed(1)} % of one core (bar <= 25 %)  ${cpuPct <= 25 ? 'PASS' : 'FAIL'}`],
     ['hub CPU, idle fleet (15 s before)', `${idlePct.toFixed(1)} % of one core, ${idleCpuSec.toFixed(2)} s for ${idleBeats} heartbeats (${((idleCpuSec / Math.max(1, idleBeats)) * 1e6).toFixed(0)} us each, everything included)`],
-    ['hub CPU seconds for the rollout', `${((s1.cpuTicks - s0.cpuTicks) / 100).toFixed(2)} s (${(((s1.cpuTicks - s0.cpuTicks) / 100 / AGENTS) * 1e6).toFixed(0)} us per host)`],
+    ['hub CPU seconds for the rollout', `${((s1.cpuTicks - s0.cpuTicks) / 100).toFixed(2)} s (${(((s1.cpuTicks - s0.cpuTicks) / 100 / AGENTS) * 1e6).toFixed(0)} us per host; ${((s1.sysTicks - s0.sysTicks) / 100).toFixed(2)} s of it in the kernel)`],
     ['hub RSS', `${(s0.rssKb / 1024).toFixed(0)} MB before, ${(peakRss / 1024).toFixed(0)} MB peak`],
     ['last report -> next wave sync', `${advances.map((a) => `${a.toFixed(0)} ms`).join(', ')} (bar <= 1000 ms)  ${advances.length > 0 && worst <= 1000 ? 'PASS' : 'FAIL'}`],
     ['hub-side wave advance (metric)', metrics.split('\n').find((l) => l.startsWith('moor_hub_rollout_wave_advance_seconds ')) ?? '-'],

@@ -167,7 +167,7 @@ export class Fleet {
     // The names are read only when the tokens changed: every 5 s for 5,000 hosts is a cost per host.
     const stamp = await this.deps.store.tokenStamp();
     if (stamp !== this.tokenStamp) {
-      for (const host of await this.deps.store.tokenHostNames()) if (!this.hosts.has(host)) this.record(host);
+      for (const host of await this.deps.store.tokenHostNames()) if (!this.hosts.has(host)) this.record(host, 'listed');
       this.tokenStamp = stamp;
     }
     // Several hubs on one database: only the one holding the lease raises fleet-wide alerts.
@@ -221,7 +221,7 @@ export class Fleet {
   }
 
   async get(host: string): Promise<HostDetailView | null> {
-    const h = this.hosts.get(host) ?? ((await this.deps.store.hasToken(host)) ? this.record(host) : undefined);
+    const h = this.hosts.get(host) ?? ((await this.deps.store.hasToken(host)) ? this.record(host, 'listed') : undefined);
     return h ? detailView(h, this.deps.now().getTime(), this.options.offlineAfterMs, this.heads) : null;
   }
 
@@ -302,11 +302,16 @@ export class Fleet {
     }
   }
 
-  private record(host: string): HostState {
+  /**
+   * The host's record, created when new: 'heard' (an agent spoke) is written at the next flush;
+   * 'listed' (a token, nothing heard yet) is not: on a shared database that empty row would
+   * overwrite what the hub holding the agent's link stored.
+   */
+  private record(host: string, why: 'heard' | 'listed' = 'heard'): HostState {
     let h = this.hosts.get(host);
     if (!h) {
       h = { host, branch: '', version: '', inventory: null, status: null, metrics: null, summary: null, lastSeen: null, lastSeq: 0,
-        firstSeen: this.deps.now().toISOString(), sockets: 0, dirty: true, seen: false, storedSeenMs: 0, offlineAlerted: false, suspendedAlerted: null };
+        firstSeen: this.deps.now().toISOString(), sockets: 0, dirty: why === 'heard', seen: false, storedSeenMs: 0, offlineAlerted: false, suspendedAlerted: null };
       this.hosts.set(host, h);
       this.sorted = null;
     }

@@ -3,6 +3,7 @@
 // SIGKILL while agents send events loses none and stores none twice; the other takes the lease.
 
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,6 +18,8 @@ import { freePort, hubFixture, statusOf, waitFor, type HubFixture } from './hub-
 
 const SLOW = 60_000;
 const EVENTS = 150;
+// The waits below ask the hubs' API every 25 ms: more than the default rate limit lets one address.
+const HUB_YAML = 'offlineAfter: 30s\nrateLimitPerMinute: 100000\n';
 const noMetrics: HeartbeatSampler = {
   start: () => undefined,
   sample: async () => ({ cpuLoad: 1, load1: 0.1, memUsed: 1, memTotal: 2, disks: [], uptimeSec: 1, temperature: null }),
@@ -76,8 +79,8 @@ describe('several hubs on one PostgreSQL', { skip: postgresBed() ? false : 'no P
 
   before(async () => {
     const shared = databaseYaml(await createTestDatabase());
-    a = await hubFixture('offlineAfter: 30s\n', shared);
-    b = await hubFixture('offlineAfter: 30s\n', shared);
+    a = await hubFixture(HUB_YAML, shared);
+    b = await hubFixture(HUB_YAML, shared);
     await a.start();
     // A starts first and takes the lease; B waits behind it.
     await waitFor('hub A leads', async () => (await metric(a, 'moor_hub_leader')) === 1, SLOW);
@@ -106,6 +109,40 @@ describe('several hubs on one PostgreSQL', { skip: postgresBed() ? false : 'no P
     assert.equal(res.status, 202, await res.text());
     await waitFor('the agent asked to sync', () => syncs.length > 0, SLOW);
     assert.deepEqual(syncs, ['hub api']);
+  });
+
+  it('passes a signed push webhook delivered to the hub without the link to the hub that has it', async () => {
+    const syncs: string[] = [];
+    const r = agent('edge-push', a.addToken('edge-push'), a.port, syncs);
+    await waitFor('linked to hub A', () => r.connected(), SLOW);
+    await waitFor('hub B sees edge-push online', async () => {
+      const res = await b.fetch('/api/hosts/edge-push');
+      return res.ok && ((await res.json()) as { online: boolean }).online;
+    }, SLOW);
+    // The branch's host is known to hub B from the database (the agent said hello to hub A).
+    await waitFor('hub B knows the branch', async () => ((await (await b.fetch('/api/hosts/edge-push')).json()) as { branch: string | null }).branch === 'hosts/edge-push', SLOW);
+    const head = 'd'.repeat(40);
+    const body = JSON.stringify({ ref: 'refs/heads/hosts/edge-push', after: head });
+    const signature = 'sha256=' + createHmac('sha256', b.secret).update(body).digest('hex');
+    const res = await fetch(`${b.url}/webhook`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': signature } });
+    const text = await res.text();
+    assert.equal(res.status, 200, text);
+    assert.deepEqual((JSON.parse(text) as { notified: string[] }).notified, ['edge-push']);
+    await waitFor('the agent asked to sync', () => syncs.length > 0, SLOW);
+    assert.deepEqual(syncs, [`push ${head.slice(0, 12)}`]);
+  });
+
+  it('shows the same fleet from either hub (what the dashboard reads)', async () => {
+    const fleetOf = async (hub: HubFixture): Promise<string> => {
+      const res = await hub.fetch('/api/hosts');
+      assert.equal(res.status, 200);
+      const { hosts } = (await res.json()) as { hosts: { host: string; online: boolean; branch: string }[] };
+      return JSON.stringify(hosts.map((h) => [h.host, h.online, h.branch]).sort());
+    };
+    // Each hub reads the other's records every refresh (2 s): wait until both agree, then check they list the hosts.
+    await waitFor('both hubs list the same hosts, online, on the same branches', async () => (await fleetOf(a)) === (await fleetOf(b)), SLOW);
+    const hosts = JSON.parse(await fleetOf(b)) as [string, boolean, string][];
+    for (const name of ['edge-sync', 'edge-push']) assert.ok(hosts.some(([h, online]) => h === name && online), `${name} online on both hubs: ${JSON.stringify(hosts)}`);
   });
 
   it('reads in full only the host rows another hub wrote (the refresh lists names and times first)', async () => {

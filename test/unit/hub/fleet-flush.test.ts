@@ -1,6 +1,7 @@
 // The hub writes a host's whole row only when something in it changed; a heartbeat that moved
 // only the time and metrics is written narrowly, and at most every seenWriteMs (all of them at stop).
-// The periodic check reads the token holders' names only when the tokens changed.
+// The periodic check reads the token holders' names only when the tokens changed, and lists them
+// without writing rows no agent has spoken for.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -141,5 +142,19 @@ describe('the hub checking its hosts', () => {
     await store.revokeTokens('t1');
     await fleet.check();
     assert.equal(store.nameReads, 3);
+  });
+
+  it('lists a host that has a token but was never heard from without writing it (another hub may hold its link)', async () => {
+    const { fleet, store } = setup();
+    await store.addToken('quiet', 'tok-q', new Date('2026-12-01T00:00:00Z'));
+    await store.addToken('asked', 'tok-a', new Date('2026-12-01T00:00:00Z'));
+    await fleet.check();
+    assert.equal((await fleet.get('asked'))?.host, 'asked');
+    assert.deepEqual(fleet.list('all', '').views.map((v) => v.host), ['asked', 'quiet']);
+    assert.equal(await fleet.flush(), 0);
+    assert.deepEqual(store.taken(), { full: [], seen: [] });
+    await fleet.handle('quiet', { t: 'status', status: status('quiet') });
+    await fleet.flush();
+    assert.deepEqual(store.taken(), { full: ['quiet'], seen: [] }, 'once its agent speaks, the row is written');
   });
 });

@@ -8,7 +8,8 @@ LOG_DIR="${MOOR_BED_LOG_DIR:-$REPO/.test-bed/logs}"
 LOG="$LOG_DIR/install.log"
 
 PACKAGES=(docker.io busybox-static docker-registry apache2-utils openssh-server debootstrap
-  chromium fonts-liberation git gnupg docker-compose iproute2 python3 make g++ xz-utils binutils ca-certificates postgresql-15)
+  chromium fonts-liberation git gnupg docker-compose iproute2 python3 make g++ xz-utils binutils ca-certificates postgresql-15
+  age)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -3,8 +3,8 @@
 
 import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
-import { loadDesiredState } from './desired/load.js';
 import { allowOf, unitsPolicyOf } from './desired/policy.js';
+import { desiredStateKey } from './desired/state-key.js';
 import { createProjectDirs } from './executors/files/project-dirs.js';
 import { InvalidConfigError } from './contracts/errors.js';
 import { verifyUnitFiles } from './executors/systemd/verify-units.js';
@@ -144,6 +144,8 @@ export function createApp(settings: AgentSettings, deps: AppDeps): App {
       now,
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       loadDesired: async (dir) => {
+        // Loaded on the first new commit only: a restarted agent reads the stored states (stored-desired.ts).
+        const { loadDesiredState } = await import('./desired/load.js');
         const desired = await loadDesiredState(dir, {
           policy: settings.policy,
           projectsDir: settings.projectsDir,
@@ -157,12 +159,14 @@ export function createApp(settings: AgentSettings, deps: AppDeps): App {
         if (problems.length > 0) throw new InvalidConfigError(problems);
         return desired;
       },
+      onStoredDesired: (desired) => engineNotices(engine, desired.containers),
       checkCommit,
       unitInstall: unitsPolicyOf(settings.policy).install,
     },
     {
       host: settings.host,
       snapshotsDir: join(settings.stateDir, 'snapshots'),
+      desiredKey: desiredStateKey({ policy: settings.policy, projectsDir: settings.projectsDir }),
       prune: settings.policy.prune,
       selfHeal: settings.policy.selfHeal,
       concurrency: settings.concurrency,

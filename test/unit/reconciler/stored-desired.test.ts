@@ -1,0 +1,129 @@
+// The desired state stored beside a snapshot reads back exactly as the loader gave it, owner-only,
+// and is read only under the key it was written with; the schema and the DesiredState type agree.
+import assert from 'node:assert/strict';
+import { cp, mkdtemp, readdir, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { z } from 'zod';
+import type { desiredStateSchema } from '../../../agent/contracts/desired-schema.js';
+import { DEFAULT_PROJECTS_DIR, loadDesiredState } from '../../../agent/desired/load.js';
+import type { DesiredState } from '../../../agent/desired/model.js';
+import { desiredStateKey } from '../../../agent/desired/state-key.js';
+import { Snapshots } from '../../../agent/reconciler/snapshots.js';
+import { readStoredDesired, writeStoredDesired } from '../../../agent/reconciler/stored-desired.js';
+import { encryptAge } from '../../../agent/secrets/age-file.js';
+import { ensureIdentity } from '../../../agent/secrets/identity.js';
+import { createRepoSecrets } from '../../../agent/secrets/repo-secrets.js';
+import type { ConfigSource } from '../../../agent/source/port.js';
+import { configDir, POLICY } from '../desired/fixtures.js';
+
+// Checked by the compiler: what the schema reads is exactly a DesiredState.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const schemaIsModel: Same<z.infer<typeof desiredStateSchema>, DesiredState> = true;
+
+const POLICY_WITH_UNITS = { ...POLICY, units: { install: 'own' as const, dropInsFor: [], maskOrStop: ['bluetooth.service'] } };
+
+/** A config dir with units, files, secrets (.env.age and an .age file source) and compose include and extends. */
+async function richTree(): Promise<{ dir: string; load: () => Promise<DesiredState> }> {
+  const host = (await ensureIdentity(join(await mkdtemp(join(tmpdir(), 'moor-host-')), 'state'))).identity;
+  const enc = async (text: string): Promise<string> => (await encryptAge(Buffer.from(text), [host.recipient], { armor: true })).toString('utf8');
+  const dir = await configDir({
+    'moor.yaml': [
+      'units:',
+      '  - { name: telegraf.service, enabled: true, state: running }',
+      '  - { name: bluetooth.service, state: stopped, mask: true }',
+      'files:',
+      '  - { path: /etc/moor-files/app.conf, source: files/app.conf, mode: "0644" }',
+      '  - { path: /etc/moor-files/app.key, source: files/app.key.age, mode: "0600" }',
+      'labels: { site: north }',
+      '',
+    ].join('\n'),
+    'units/telegraf.service': '[Service]\nExecStart=/usr/bin/telegraf\n',
+    'units/telegraf.service.d/10-env.conf': '[Service]\nEnvironment=A=1\n',
+    'files/app.conf': 'level = debug\n',
+    'files/app.key.age': await enc('-----KEY-----\n'),
+    '.env': 'PLAIN=hello\n',
+    '.env.age': await enc('DB_PASSWORD=hunter2\n'),
+    'base.yaml': 'services:\n  common: { image: local/busybox:1, labels: { tier: back }, healthcheck: { test: ["CMD", "true"], interval: 5s } }\n',
+    'mqtt/compose.yaml': 'services:\n  mqtt: { image: local/busybox:2, ports: ["1883:1883"], volumes: ["./conf:/etc/mqtt:ro", "data:/data"] }\nvolumes:\n  data: {}\n',
+    'mqtt/conf/mqtt.conf': 'listener 1883\n',
+    'compose.yaml': [
+      'name: shop',
+      'include: [mqtt/compose.yaml]',
+      'services:',
+      '  db:',
+      '    extends: { service: common, file: base.yaml }',
+      '    environment: { PASSWORD: "${DB_PASSWORD}", PLAIN: "${PLAIN}" }',
+      '    networks: [back]',
+      '  web:',
+      '    image: local/busybox:1',
+      '    depends_on: { db: { condition: service_healthy } }',
+      '    restart: on-failure:3',
+      '    networks: [back]',
+      'networks:',
+      '  back: { driver_opts: { mtu: "1400" } }',
+      '',
+    ].join('\n'),
+  });
+  const secrets = createRepoSecrets({ identity: async () => host, secretDir: { pathOf: (p, n, h) => `/tmpfs/${p}/${n}-${h.slice(0, 8)}`, write: async () => undefined } }, { materialise: false });
+  return { dir, load: () => loadDesiredState(dir, { policy: POLICY_WITH_UNITS, projectsDir: DEFAULT_PROJECTS_DIR, secrets }) };
+}
+
+/** A source whose snapshots all exist already: any checkout is a failure of the test. */
+const NO_SOURCE: ConfigSource = {
+  head: () => Promise.reject(new Error('unexpected head')),
+  checkout: () => Promise.reject(new Error('unexpected checkout')),
+  stats: () => {
+    throw new Error('unexpected stats');
+  },
+};
+
+describe('stored desired state', () => {
+  it('reads back deep-equal to what the loader gave, for units, files, secrets, include and extends', async () => {
+    const { load } = await richTree();
+    const loaded = await load();
+    assert.ok(schemaIsModel);
+    assert.ok(loaded.units.length === 2 && loaded.files.some((f) => f.secret) && (loaded.secretValues ?? []).includes('hunter2') && (loaded.projectDirs ?? []).length === 1);
+    assert.deepEqual(loaded.containers.map((c) => c.service).sort(), ['db', 'mqtt', 'web']);
+    const file = join(await mkdtemp(join(tmpdir(), 'moor-stored-')), 'c.desired.json');
+    await writeStoredDesired(file, 'k1', loaded);
+    assert.deepStrictEqual(await readStoredDesired(file, 'k1'), loaded);
+  });
+
+  it('is owner-only, and read only under the key it was written with', async () => {
+    const file = join(await mkdtemp(join(tmpdir(), 'moor-stored-')), 'c.desired.json');
+    await writeStoredDesired(file, 'k1', { containers: [], networks: [], volumes: [], units: [], files: [], rollout: { healthTimeoutMs: 1, rollback: true }, window: null, pruneVolumes: false });
+    assert.equal((await stat(file)).mode & 0o777, 0o600);
+    assert.equal(await readStoredDesired(file, 'k2'), null);
+    await writeFile(file, JSON.stringify({ key: 'k1', state: { containers: 'not a list' } }));
+    assert.equal(await readStoredDesired(file, 'k1'), null, 'a file of another shape is loaded again');
+  });
+
+  it('changes the key with the policy and the projects dir', () => {
+    const key = desiredStateKey({ policy: POLICY, projectsDir: '/a' });
+    assert.equal(desiredStateKey({ policy: POLICY, projectsDir: '/a' }), key);
+    assert.notEqual(desiredStateKey({ policy: { ...POLICY, allowPrivileged: true }, projectsDir: '/a' }), key);
+    assert.notEqual(desiredStateKey({ policy: POLICY, projectsDir: '/b' }), key);
+  });
+
+  it('loads a commit once: a restarted agent reads the stored state, and prune keeps it with its snapshot', async () => {
+    const { dir: tree, load } = await richTree();
+    const snapshotsDir = await mkdtemp(join(tmpdir(), 'moor-snaps-'));
+    const commit = 'a'.repeat(40);
+    await cp(tree, join(snapshotsDir, commit), { recursive: true });
+    let loads = 0;
+    const deps = { source: NO_SOURCE, loadDesired: async () => ((loads += 1), load()) };
+    const first = await new Snapshots(deps, { dir: snapshotsDir, desiredKey: 'k' }).desired(commit);
+    const noticed: DesiredState[] = [];
+    const restarted = new Snapshots({ ...deps, onStoredDesired: async (s) => void noticed.push(s) }, { dir: snapshotsDir, desiredKey: 'k' });
+    assert.deepStrictEqual(await restarted.desired(commit), first);
+    assert.equal(loads, 1);
+    assert.equal(noticed.length, 1);
+    await new Snapshots(deps, { dir: snapshotsDir, desiredKey: 'other build' }).desired(commit);
+    assert.equal(loads, 2, 'another key loads the commit again');
+    await writeFile(join(snapshotsDir, `${'b'.repeat(40)}.desired.json`), '{}');
+    await restarted.prune([commit]);
+    assert.deepEqual((await readdir(snapshotsDir)).sort(), [commit, `${commit}.desired.json`]);
+  });
+});

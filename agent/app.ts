@@ -26,6 +26,7 @@ import { Store } from './store/store.js';
 import { VERSION } from './version.js';
 import { createHostParts, type HostParts } from './host-parts.js';
 import { createHostSecrets, DEFAULT_SECRETS_DIR, type HostSecrets } from './secrets/host-secrets.js';
+import { secretMountsInPlace } from './secrets/secret-dir.js';
 import { Suspension } from './reconciler/suspension.js';
 import { Outbox } from './store/outbox.js';
 import type { ObserveDeps } from './observe/observe.js';
@@ -159,14 +160,18 @@ export function createApp(settings: AgentSettings, deps: AppDeps): App {
         if (problems.length > 0) throw new InvalidConfigError(problems);
         return desired;
       },
-      onStoredDesired: (desired) => engineNotices(engine, desired.containers),
+      useStored: async (desired) => {
+        if (!(await secretMountsInPlace(settings.secretsDir ?? DEFAULT_SECRETS_DIR, desired.containers))) return false;
+        await engineNotices(engine, desired.containers);
+        return true;
+      },
       checkCommit,
       unitInstall: unitsPolicyOf(settings.policy).install,
     },
     {
       host: settings.host,
       snapshotsDir: join(settings.stateDir, 'snapshots'),
-      desiredKey: desiredStateKey({ policy: settings.policy, projectsDir: settings.projectsDir }),
+      desiredKey: desiredStateKey({ policy: settings.policy, projectsDir: settings.projectsDir, secretsDir: settings.secretsDir ?? DEFAULT_SECRETS_DIR }),
       prune: settings.policy.prune,
       selfHeal: settings.policy.selfHeal,
       concurrency: settings.concurrency,

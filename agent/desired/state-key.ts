@@ -15,6 +15,8 @@ const STORED_FORMAT = 1;
 export interface StateKeyInputs {
   policy: PolicySettings;
   projectsDir: string;
+  /** Where compose secrets are placed: the mounts of a stored state name it. */
+  secretsDir: string;
 }
 
 /**
@@ -23,7 +25,7 @@ export interface StateKeyInputs {
  */
 export function desiredStateKey(inputs: StateKeyInputs): string {
   const code = BUILD === 'dev' ? sourceBuildFingerprint() : BUILD;
-  const what = JSON.stringify({ format: STORED_FORMAT, version: VERSION, code, policy: inputs.policy, projectsDir: inputs.projectsDir });
+  const what = JSON.stringify({ format: STORED_FORMAT, version: VERSION, code, policy: inputs.policy, projectsDir: inputs.projectsDir, secretsDir: inputs.secretsDir });
   return createHash('sha256').update(what).digest('hex');
 }
 

@@ -36,8 +36,8 @@ export interface ReconcilerDeps extends ConvergeDeps {
   events: EventSink;
   logger: Logger;
   loadDesired: (dir: string) => Promise<DesiredState>;
-  /** Told of a desired state read back from its stored file instead of loaded. */
-  onStoredDesired?: (state: DesiredState) => Promise<void>;
+  /** Whether a desired state read back from its stored file serves as it is (snapshots.ts). */
+  useStored?: (state: DesiredState) => Promise<boolean>;
   /** Signature and rewind checks of a new head; absent: every commit may be applied. */
   checkCommit?: CommitGate;
 }

@@ -11,8 +11,12 @@ import { readStoredDesired, writeStoredDesired } from './stored-desired.js';
 export interface SnapshotDeps {
   source: ConfigSource;
   loadDesired: (dir: string) => Promise<DesiredState>;
-  /** Told of a desired state read back from its stored file instead of loaded (engine notices). */
-  onStoredDesired?: (state: DesiredState) => Promise<void>;
+  /**
+   * Whether a state read back from its stored file serves as it is; false (the compose secrets
+   * it mounts are gone from the tmpfs, as after a reboot): the commit is loaded again, which
+   * places them. Absent: always.
+   */
+  useStored?: (state: DesiredState) => Promise<boolean>;
 }
 
 const STORED_SUFFIX = '.desired.json';
@@ -50,9 +54,8 @@ export class Snapshots {
     const { dir } = await this.ensure(commit);
     const file = `${dir}${STORED_SUFFIX}`;
     let state = await readStoredDesired(file, this.options.desiredKey);
-    if (state) {
-      await this.deps.onStoredDesired?.(state);
-    } else {
+    if (state && this.deps.useStored && !(await this.deps.useStored(state))) state = null;
+    if (!state) {
       state = await this.deps.loadDesired(dir);
       // Best effort: without the file the next start loads the commit again, as it always did.
       await writeStoredDesired(file, this.options.desiredKey, state).catch(() => undefined);

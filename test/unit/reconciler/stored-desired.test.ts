@@ -1,22 +1,25 @@
 // The desired state stored beside a snapshot reads back exactly as the loader gave it, owner-only,
-// and is read only under the key it was written with; the schema and the DesiredState type agree.
+// read only under the key it was written with and while its secrets are in place; the schema and
+// the DesiredState type agree.
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, readdir, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { z } from 'zod';
 import type { desiredStateSchema } from '../../../agent/contracts/desired-schema.js';
 import { DEFAULT_PROJECTS_DIR, loadDesiredState } from '../../../agent/desired/load.js';
-import type { DesiredState } from '../../../agent/desired/model.js';
+import type { ContainerSpec, DesiredState, MountSpec } from '../../../agent/desired/model.js';
 import { desiredStateKey } from '../../../agent/desired/state-key.js';
 import { Snapshots } from '../../../agent/reconciler/snapshots.js';
 import { readStoredDesired, writeStoredDesired } from '../../../agent/reconciler/stored-desired.js';
 import { encryptAge } from '../../../agent/secrets/age-file.js';
+import { secretMountsInPlace } from '../../../agent/secrets/secret-dir.js';
 import { ensureIdentity } from '../../../agent/secrets/identity.js';
 import { createRepoSecrets } from '../../../agent/secrets/repo-secrets.js';
 import type { ConfigSource } from '../../../agent/source/port.js';
 import { configDir, POLICY } from '../desired/fixtures.js';
+import { container } from '../planner/fixtures.js';
 
 // Checked by the compiler: what the schema reads is exactly a DesiredState.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -100,11 +103,23 @@ describe('stored desired state', () => {
     assert.equal(await readStoredDesired(file, 'k1'), null, 'a file of another shape is loaded again');
   });
 
-  it('changes the key with the policy and the projects dir', () => {
-    const key = desiredStateKey({ policy: POLICY, projectsDir: '/a' });
-    assert.equal(desiredStateKey({ policy: POLICY, projectsDir: '/a' }), key);
-    assert.notEqual(desiredStateKey({ policy: { ...POLICY, allowPrivileged: true }, projectsDir: '/a' }), key);
-    assert.notEqual(desiredStateKey({ policy: POLICY, projectsDir: '/b' }), key);
+  it('changes the key with the policy, the projects dir and the secrets dir', () => {
+    const inputs = { policy: POLICY, projectsDir: '/a', secretsDir: '/run/s' };
+    const key = desiredStateKey(inputs);
+    assert.equal(desiredStateKey({ ...inputs }), key);
+    assert.notEqual(desiredStateKey({ ...inputs, policy: { ...POLICY, allowPrivileged: true } }), key);
+    assert.notEqual(desiredStateKey({ ...inputs, projectsDir: '/b' }), key);
+    assert.notEqual(desiredStateKey({ ...inputs, secretsDir: '/run/t' }), key);
+  });
+
+  it('tells whether the compose secrets a state mounts are in the secrets dir', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'moor-secrets-'));
+    const mount = (source: string): MountSpec => ({ type: 'bind', source, target: '/run/secrets/x', readOnly: true, repoPath: null, propagation: null, selinux: null });
+    const spec = (source: string): ContainerSpec => ({ ...container('web'), mounts: [mount('/srv/data'), mount(source)] });
+    await mkdir(join(dir, 'shop'));
+    await writeFile(join(dir, 'shop', 'token-0123'), 'x');
+    assert.equal(await secretMountsInPlace(dir, [spec(join(dir, 'shop', 'token-0123'))]), true);
+    assert.equal(await secretMountsInPlace(dir, [spec(join(dir, 'shop', 'token-4567'))]), false, 'gone, as after a reboot');
   });
 
   it('loads a commit once: a restarted agent reads the stored state, and prune keeps it with its snapshot', async () => {
@@ -115,13 +130,15 @@ describe('stored desired state', () => {
     let loads = 0;
     const deps = { source: NO_SOURCE, loadDesired: async () => ((loads += 1), load()) };
     const first = await new Snapshots(deps, { dir: snapshotsDir, desiredKey: 'k' }).desired(commit);
-    const noticed: DesiredState[] = [];
-    const restarted = new Snapshots({ ...deps, onStoredDesired: async (s) => void noticed.push(s) }, { dir: snapshotsDir, desiredKey: 'k' });
+    const offered: DesiredState[] = [];
+    const restarted = new Snapshots({ ...deps, useStored: async (s) => (offered.push(s), true) }, { dir: snapshotsDir, desiredKey: 'k' });
     assert.deepStrictEqual(await restarted.desired(commit), first);
     assert.equal(loads, 1);
-    assert.equal(noticed.length, 1);
+    assert.equal(offered.length, 1);
     await new Snapshots(deps, { dir: snapshotsDir, desiredKey: 'other build' }).desired(commit);
     assert.equal(loads, 2, 'another key loads the commit again');
+    await new Snapshots({ ...deps, useStored: async () => false }, { dir: snapshotsDir, desiredKey: 'k' }).desired(commit);
+    assert.equal(loads, 3, 'a stored state that does not serve (secrets gone) loads the commit again');
     await writeFile(join(snapshotsDir, `${'b'.repeat(40)}.desired.json`), '{}');
     await restarted.prune([commit]);
     assert.deepEqual((await readdir(snapshotsDir)).sort(), [commit, `${commit}.desired.json`]);

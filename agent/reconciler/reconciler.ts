@@ -45,8 +45,8 @@ export interface ReconcilerDeps extends ConvergeDeps {
 export interface ReconcilerOptions {
   host: string;
   snapshotsDir: string;
-  /** The key stored desired states are valid under (desired/state-key.ts). */
-  desiredKey: string;
+  /** The key stored desired states are valid under (desired/state-key.ts), asked once on first use. */
+  desiredKey: () => string;
   prune: boolean;
   selfHeal: boolean;
   concurrency: number;

@@ -23,11 +23,12 @@ const STORED_SUFFIX = '.desired.json';
 
 export class Snapshots {
   private readonly cache = new Map<string, DesiredState>();
+  private key: string | null = null;
 
   constructor(
     private readonly deps: SnapshotDeps,
     /** `desiredKey`: what a stored state must have been written under to be read (desired/state-key.ts). */
-    private readonly options: { dir: string; desiredKey: string },
+    private readonly options: { dir: string; desiredKey: () => string },
   ) {}
 
   pathOf(commit: string): string {
@@ -53,12 +54,14 @@ export class Snapshots {
     if (cached) return cached;
     const { dir } = await this.ensure(commit);
     const file = `${dir}${STORED_SUFFIX}`;
-    let state = await readStoredDesired(file, this.options.desiredKey);
+    // Asked on first use: a source build's key reads its files, which need not delay the first poll.
+    this.key ??= this.options.desiredKey();
+    let state = await readStoredDesired(file, this.key);
     if (state && this.deps.useStored && !(await this.deps.useStored(state))) state = null;
     if (!state) {
       state = await this.deps.loadDesired(dir);
       // Best effort: without the file the next start loads the commit again, as it always did.
-      await writeStoredDesired(file, this.options.desiredKey, state).catch(() => undefined);
+      await writeStoredDesired(file, this.key, state).catch(() => undefined);
     }
     this.cache.set(commit, state);
     // Keep memory flat over months: only a few parsed states are ever needed at once.

@@ -76,7 +76,7 @@ export function createHarness(options: HarnessOptions): Harness {
       loadDesired: (dir) => loadDesiredState(dir, { policy: defaultPolicy(), projectsDir }),
       checkCommit: createCommitGate({ fs, store }, { verify: settings.verify, allowRewind: settings.allowRewind, gitDir: sourceGitDir({ fs }, sourceOptions) }),
     },
-    { host: options.host, snapshotsDir: join(options.stateDir, 'snapshots'), desiredKey: desiredStateKey({ policy: defaultPolicy(), projectsDir, secretsDir: join(options.stateDir, 'secrets') }), prune: true, selfHeal: options.selfHeal ?? true, concurrency: 4 },
+    { host: options.host, snapshotsDir: join(options.stateDir, 'snapshots'), desiredKey: () => desiredStateKey({ policy: defaultPolicy(), projectsDir, secretsDir: join(options.stateDir, 'secrets') }), prune: true, selfHeal: options.selfHeal ?? true, concurrency: 4 },
   );
   return {
     reconciler,

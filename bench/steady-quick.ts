@@ -1,8 +1,9 @@
 // A quick steady-state figure of the agent (node build) for A/B work on issue 15: 20 containers,
-// no hub; the agent applies the commit, is restarted (as bench/footprint.ts does before it
-// measures), runs 50 no-op syncs, then a forced GC (MOOR_DIAGNOSTICS=1, the `gc` verb).
-// Prints RSS, its anon/file split, heap and CPU seconds. MOOR_QUICK_MAIN=path/to/agent/main.js
-// measures another build (the "before" one); MOOR_QUICK_MODULES=file lists the modules loaded.
+// no hub, about 30 s. The agent applies the commit, is restarted (as bench/footprint.ts does
+// before it measures), runs 50 no-op syncs, then a forced GC (MOOR_DIAGNOSTICS=1, the `gc` verb):
+// RSS, its anon/file split, heap, CPU seconds; then three no-op `sync --once` (wall, peak RSS).
+// MOOR_QUICK_MAIN=path/to/agent/main.js measures another build (the "before" one);
+// MOOR_QUICK_MODULES=file lists the modules the restarted agent loads (a separate run).
 
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
@@ -10,18 +11,20 @@ import { join, resolve } from 'node:path';
 import { MAIN } from '../test/bed/agent-process.js';
 import { DrillHost, sleep, stackCompose } from '../test/drills/drill-host.js';
 import { callAgent } from '../agent/control/client.js';
+import { timedRun, type Timed } from './cli-footprint.js';
 import { mb, memSplit, procFigures } from './lib/report.js';
 import { unitEnvironment } from './footprint.js';
 
+const AGENT_MAIN = process.env['MOOR_QUICK_MAIN'] ? resolve(process.env['MOOR_QUICK_MAIN']) : MAIN;
+
 function startAgent(drill: DrillHost, n: number): void {
-  const main = process.env['MOOR_QUICK_MAIN'] ? resolve(process.env['MOOR_QUICK_MAIN']) : MAIN;
   // Only the restarted agent's modules: the first one applied the commit.
   const modules = n === 1 ? process.env['MOOR_QUICK_MODULES'] : undefined;
   // The trace hook runs in a loader thread of its own: a run that lists modules is not one that measures RSS.
   const hook = modules ? ['--import', resolve(MAIN, '../../bench/lib/trace-modules.js')] : [];
   const fd = openSync(join(drill.dir, `agent-${n}.log`), 'a');
   const env = { ...process.env, ...unitEnvironment(), MOOR_LOG_LEVEL: 'warn', MOOR_DIAGNOSTICS: '1', ...(modules ? { MOOR_TRACE_MODULES: modules } : {}) };
-  const child = spawn(process.execPath, [...hook, main, 'agent', '--config', drill.config], { stdio: ['ignore', fd, fd], env });
+  const child = spawn(process.execPath, [...hook, AGENT_MAIN, 'agent', '--config', drill.config], { stdio: ['ignore', fd, fd], env });
   closeSync(fd);
   let done = false;
   const exit = new Promise<void>((r) => child.on('exit', () => ((done = true), r())));
@@ -50,6 +53,11 @@ async function main(): Promise<void> {
     const split = memSplit(pid);
     console.log(`start to first poll ${firstPoll.toFixed(0)} ms; CPU after 50 syncs ${(before.cpuMs / 1000).toFixed(2)} s; RSS before GC ${mb(before.rss)}`);
     console.log(`after a forced GC: RSS ${mb(gc.rss)} (anon ${mb(split.anon)}, file ${mb(split.file)}), heap used ${mb(gc.heapUsed)} of ${mb(gc.heapTotal)}`);
+    await drill.agent?.stop();
+    const once: Timed[] = [];
+    for (let i = 0; i < 3; i++) once.push(await timedRun(process.execPath, [AGENT_MAIN, 'sync', '--once', '--config', drill.config]));
+    if (once.some((t) => t.code !== 0)) throw new Error(`sync --once failed: ${once.map((t) => t.out).join('\n')}`);
+    console.log(`no-op sync --once, agent stopped: ${once.map((t) => t.ms.toFixed(0)).join(' / ')} ms, peak RSS ${mb(Math.max(...once.map((t) => t.maxRss)))}`);
   } finally {
     await drill.close();
   }

@@ -19,26 +19,36 @@ export interface StateKeyInputs {
   secretsDir: string;
 }
 
-/**
- * A packaged build names itself (BUILD); a build from source ('dev') is told apart by its
- * compiled files' sizes and times, so that rebuilding moor in place invalidates stored states.
- */
+/** A change of moor's code (or of the settings a load depends on) changes the key. */
 export function desiredStateKey(inputs: StateKeyInputs): string {
-  const code = BUILD === 'dev' ? sourceBuildFingerprint() : BUILD;
-  const what = JSON.stringify({ format: STORED_FORMAT, version: VERSION, code, policy: inputs.policy, projectsDir: inputs.projectsDir, secretsDir: inputs.secretsDir });
+  const what = JSON.stringify({ format: STORED_FORMAT, version: VERSION, code: codeIdentity(), policy: inputs.policy, projectsDir: inputs.projectsDir, secretsDir: inputs.secretsDir });
   return createHash('sha256').update(what).digest('hex');
 }
 
-/** When the build cannot be told (no file tree to read), a key of this run alone: nothing old is read. */
-function sourceBuildFingerprint(): string {
+/**
+ * A packaged binary names its commit (BUILD); one built outside git or from a tree with local
+ * changes is told by its executable file, and a build from source ('dev') by its compiled files:
+ * rebuilding moor in place invalidates stored states.
+ */
+function codeIdentity(): string {
+  if (BUILD === 'dev') return fingerprint(compiledFiles);
+  if (BUILD === 'unknown' || BUILD.endsWith('-dirty')) return fingerprint(() => [process.execPath]);
+  return BUILD;
+}
+
+function compiledFiles(): string[] {
+  const agentDir = dirname(dirname(fileURLToPath(import.meta.url)));
+  return readdirSync(agentDir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.js'))
+    .map((entry) => join(entry.parentPath, entry.name))
+    .sort();
+}
+
+/** Paths, sizes and times of the files; when they cannot be read, a key of this run alone: nothing old is read. */
+function fingerprint(files: () => string[]): string {
   try {
-    const agentDir = dirname(dirname(fileURLToPath(import.meta.url)));
-    const files = readdirSync(agentDir, { recursive: true, withFileTypes: true })
-      .filter((entry) => entry.isFile() && entry.name.endsWith('.js'))
-      .map((entry) => join(entry.parentPath, entry.name))
-      .sort();
     const hash = createHash('sha256');
-    for (const path of files) {
+    for (const path of files()) {
       const info = statSync(path);
       hash.update(`${path}\0${info.size}\0${info.mtimeMs}\n`);
     }

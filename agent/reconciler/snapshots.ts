@@ -1,12 +1,12 @@
 // Keeps the exported config tree of each commit the agent needs (applied, last good, head) under
-// the state directory, its normalised desired state beside it (loaded once per commit, read back
-// after a restart), and the desired state of the most recent ones in memory.
+// the state directory, its normalised desired state beside it unless it holds clear text (loaded
+// once per commit, read back after a restart), and the desired state of the most recent ones in memory.
 
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DesiredState } from '../desired/model.js';
 import type { ConfigSource, RevisionInfo } from '../source/port.js';
-import { readStoredDesired, writeStoredDesired } from './stored-desired.js';
+import { holdsSecrets, readStoredDesired, writeStoredDesired } from './stored-desired.js';
 
 export interface SnapshotDeps {
   source: ConfigSource;
@@ -61,7 +61,7 @@ export class Snapshots {
     if (!state) {
       state = await this.deps.loadDesired(dir);
       // Best effort: without the file the next start loads the commit again, as it always did.
-      await writeStoredDesired(file, this.key, state).catch(() => undefined);
+      if (!holdsSecrets(state)) await writeStoredDesired(file, this.key, state).catch(() => undefined);
     }
     this.cache.set(commit, state);
     // Keep memory flat over months: only a few parsed states are ever needed at once.

@@ -1,6 +1,6 @@
 // The normalised desired state of a commit, stored beside its snapshot when it is first loaded, so
 // that a restarted agent and the drift check read it back instead of loading the YAML/compose loader.
-// It holds decrypted secrets (env values, `.age` files): owner-only, like the snapshot folder.
+// Owner-only like the snapshot folder; a state that holds the clear text of a secret is not stored.
 
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -30,6 +30,18 @@ export async function readStoredDesired(file: string, key: string): Promise<Desi
   }
   const parsed = storedSchema.safeParse(raw);
   return parsed.success && parsed.data.key === key ? parsed.data.state : null;
+}
+
+/**
+ * Whether the state holds a secret's clear text (values from `.env.age` or secret-named ones in
+ * env, files written into containers, decrypted `files:` sources): clear text never reaches the
+ * state dir (docs/secrets.md), so such a state is loaded from its commit after each start.
+ * Compose secrets are only named here (their paths on the tmpfs).
+ */
+export function holdsSecrets(state: DesiredState): boolean {
+  if ((state.secretValues ?? []).length > 0) return true;
+  if (state.files.some((f) => f.secret === true)) return true;
+  return state.containers.some((c) => c.secretEnv.length > 0 || c.files.length > 0);
 }
 
 /** Writes whole or not at all (a crash leaves a .tmp file that prune removes), mode 0600. */

@@ -27,10 +27,13 @@ const schemaIsModel: Same<z.infer<typeof desiredStateSchema>, DesiredState> = tr
 
 const POLICY_WITH_UNITS = { ...POLICY, units: { install: 'own' as const, dropInsFor: [], maskOrStop: ['bluetooth.service'] } };
 
-/** A config dir with units, files, secrets (.env.age and an .age file source) and compose include and extends. */
-async function richTree(): Promise<{ dir: string; load: () => Promise<DesiredState> }> {
+/** A config dir with units, files and compose include and extends; with `secrets`, a .env.age, an .age file source and a compose secret. */
+async function richTree(options: { secrets: boolean }): Promise<{ dir: string; load: () => Promise<DesiredState> }> {
   const host = (await ensureIdentity(join(await mkdtemp(join(tmpdir(), 'moor-host-')), 'state'))).identity;
   const enc = async (text: string): Promise<string> => (await encryptAge(Buffer.from(text), [host.recipient], { armor: true })).toString('utf8');
+  const encrypted: Record<string, string> = options.secrets
+    ? { 'files/app.key.age': await enc('-----KEY-----\n'), '.env.age': await enc('DB_PASSWORD=hunter2\n'), 'secrets/token.age': await enc('t0ken-clear\n') }
+    : {};
   const dir = await configDir({
     'moor.yaml': [
       'units:',
@@ -38,16 +41,15 @@ async function richTree(): Promise<{ dir: string; load: () => Promise<DesiredSta
       '  - { name: bluetooth.service, state: stopped, mask: true }',
       'files:',
       '  - { path: /etc/moor-files/app.conf, source: files/app.conf, mode: "0644" }',
-      '  - { path: /etc/moor-files/app.key, source: files/app.key.age, mode: "0600" }',
+      ...(options.secrets ? ['  - { path: /etc/moor-files/app.key, source: files/app.key.age, mode: "0600" }'] : []),
       'labels: { site: north }',
       '',
     ].join('\n'),
     'units/telegraf.service': '[Service]\nExecStart=/usr/bin/telegraf\n',
     'units/telegraf.service.d/10-env.conf': '[Service]\nEnvironment=A=1\n',
     'files/app.conf': 'level = debug\n',
-    'files/app.key.age': await enc('-----KEY-----\n'),
     '.env': 'PLAIN=hello\n',
-    '.env.age': await enc('DB_PASSWORD=hunter2\n'),
+    ...encrypted,
     'base.yaml': 'services:\n  common: { image: local/busybox:1, labels: { tier: back }, healthcheck: { test: ["CMD", "true"], interval: 5s } }\n',
     'mqtt/compose.yaml': 'services:\n  mqtt: { image: local/busybox:2, ports: ["1883:1883"], volumes: ["./conf:/etc/mqtt:ro", "data:/data"] }\nvolumes:\n  data: {}\n',
     'mqtt/conf/mqtt.conf': 'listener 1883\n',
@@ -57,20 +59,30 @@ async function richTree(): Promise<{ dir: string; load: () => Promise<DesiredSta
       'services:',
       '  db:',
       '    extends: { service: common, file: base.yaml }',
-      '    environment: { PASSWORD: "${DB_PASSWORD}", PLAIN: "${PLAIN}" }',
+      `    environment: { ${options.secrets ? 'PASSWORD: "${DB_PASSWORD}", ' : ''}PLAIN: "\${PLAIN}" }`,
       '    networks: [back]',
       '  web:',
       '    image: local/busybox:1',
       '    depends_on: { db: { condition: service_healthy } }',
       '    restart: on-failure:3',
       '    networks: [back]',
+      ...(options.secrets ? ['    secrets: [token]'] : []),
       'networks:',
       '  back: { driver_opts: { mtu: "1400" } }',
+      ...(options.secrets ? ['secrets:', '  token: { file: secrets/token.age }'] : []),
       '',
     ].join('\n'),
   });
   const secrets = createRepoSecrets({ identity: async () => host, secretDir: { pathOf: (p, n, h) => `/tmpfs/${p}/${n}-${h.slice(0, 8)}`, write: async () => undefined } }, { materialise: false });
   return { dir, load: () => loadDesiredState(dir, { policy: POLICY_WITH_UNITS, projectsDir: DEFAULT_PROJECTS_DIR, secrets }) };
+}
+
+/** A snapshots folder holding `tree` as the snapshot of one commit. */
+async function snapshotsOf(tree: string): Promise<{ snapshotsDir: string; commit: string }> {
+  const snapshotsDir = await mkdtemp(join(tmpdir(), 'moor-snaps-'));
+  const commit = 'a'.repeat(40);
+  await cp(tree, join(snapshotsDir, commit), { recursive: true });
+  return { snapshotsDir, commit };
 }
 
 /** A source whose snapshots all exist already: any checkout is a failure of the test. */
@@ -84,10 +96,11 @@ const NO_SOURCE: ConfigSource = {
 
 describe('stored desired state', () => {
   it('reads back deep-equal to what the loader gave, for units, files, secrets, include and extends', async () => {
-    const { load } = await richTree();
+    const { load } = await richTree({ secrets: true });
     const loaded = await load();
     assert.ok(schemaIsModel);
     assert.ok(loaded.units.length === 2 && loaded.files.some((f) => f.secret) && (loaded.secretValues ?? []).includes('hunter2') && (loaded.projectDirs ?? []).length === 1);
+    assert.ok(loaded.containers.some((c) => c.mounts.some((m) => m.type === 'bind' && m.source.startsWith('/tmpfs/shop/token-'))), 'the compose secret is mounted');
     assert.deepEqual(loaded.containers.map((c) => c.service).sort(), ['db', 'mqtt', 'web']);
     const file = join(await mkdtemp(join(tmpdir(), 'moor-stored-')), 'c.desired.json');
     await writeStoredDesired(file, 'k1', loaded);
@@ -123,10 +136,8 @@ describe('stored desired state', () => {
   });
 
   it('loads a commit once: a restarted agent reads the stored state, and prune keeps it with its snapshot', async () => {
-    const { dir: tree, load } = await richTree();
-    const snapshotsDir = await mkdtemp(join(tmpdir(), 'moor-snaps-'));
-    const commit = 'a'.repeat(40);
-    await cp(tree, join(snapshotsDir, commit), { recursive: true });
+    const { dir: tree, load } = await richTree({ secrets: false });
+    const { snapshotsDir, commit } = await snapshotsOf(tree);
     let loads = 0;
     const deps = { source: NO_SOURCE, loadDesired: async () => ((loads += 1), load()) };
     const first = await new Snapshots(deps, { dir: snapshotsDir, desiredKey: () => 'k' }).desired(commit);
@@ -142,5 +153,16 @@ describe('stored desired state', () => {
     await writeFile(join(snapshotsDir, `${'b'.repeat(40)}.desired.json`), '{}');
     await restarted.prune([commit]);
     assert.deepEqual((await readdir(snapshotsDir)).sort(), [commit, `${commit}.desired.json`]);
+  });
+
+  it('never stores a state that holds the clear text of a secret: it is loaded after each start', async () => {
+    const { dir: tree, load } = await richTree({ secrets: true });
+    const { snapshotsDir, commit } = await snapshotsOf(tree);
+    let loads = 0;
+    const deps = { source: NO_SOURCE, loadDesired: async () => ((loads += 1), load()) };
+    await new Snapshots(deps, { dir: snapshotsDir, desiredKey: () => 'k' }).desired(commit);
+    await new Snapshots(deps, { dir: snapshotsDir, desiredKey: () => 'k' }).desired(commit);
+    assert.equal(loads, 2);
+    assert.deepEqual(await readdir(snapshotsDir), [commit]);
   });
 });

@@ -3,8 +3,8 @@
 
 import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
-import { loadDesiredState } from './desired/load.js';
 import { allowOf, unitsPolicyOf } from './desired/policy.js';
+import { desiredStateKey } from './desired/state-key.js';
 import { createProjectDirs } from './executors/files/project-dirs.js';
 import { InvalidConfigError } from './contracts/errors.js';
 import { verifyUnitFiles } from './executors/systemd/verify-units.js';
@@ -26,6 +26,7 @@ import { Store } from './store/store.js';
 import { VERSION } from './version.js';
 import { createHostParts, type HostParts } from './host-parts.js';
 import { createHostSecrets, DEFAULT_SECRETS_DIR, type HostSecrets } from './secrets/host-secrets.js';
+import { secretMountsInPlace } from './secrets/secret-dir.js';
 import { Suspension } from './reconciler/suspension.js';
 import { Outbox } from './store/outbox.js';
 import type { ObserveDeps } from './observe/observe.js';
@@ -144,6 +145,8 @@ export function createApp(settings: AgentSettings, deps: AppDeps): App {
       now,
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       loadDesired: async (dir) => {
+        // Loaded on the first new commit only: a restarted agent reads the stored states (stored-desired.ts).
+        const { loadDesiredState } = await import('./desired/load.js');
         const desired = await loadDesiredState(dir, {
           policy: settings.policy,
           projectsDir: settings.projectsDir,
@@ -157,12 +160,18 @@ export function createApp(settings: AgentSettings, deps: AppDeps): App {
         if (problems.length > 0) throw new InvalidConfigError(problems);
         return desired;
       },
+      useStored: async (desired) => {
+        if (!(await secretMountsInPlace(settings.secretsDir ?? DEFAULT_SECRETS_DIR, desired.containers))) return false;
+        await engineNotices(engine, desired.containers);
+        return true;
+      },
       checkCommit,
       unitInstall: unitsPolicyOf(settings.policy).install,
     },
     {
       host: settings.host,
       snapshotsDir: join(settings.stateDir, 'snapshots'),
+      desiredKey: () => desiredStateKey({ policy: settings.policy, projectsDir: settings.projectsDir, secretsDir: settings.secretsDir ?? DEFAULT_SECRETS_DIR }),
       prune: settings.policy.prune,
       selfHeal: settings.policy.selfHeal,
       concurrency: settings.concurrency,

@@ -36,6 +36,8 @@ export interface ReconcilerDeps extends ConvergeDeps {
   events: EventSink;
   logger: Logger;
   loadDesired: (dir: string) => Promise<DesiredState>;
+  /** Whether a desired state read back from its stored file serves as it is (snapshots.ts). */
+  useStored?: (state: DesiredState) => Promise<boolean>;
   /** Signature and rewind checks of a new head; absent: every commit may be applied. */
   checkCommit?: CommitGate;
 }
@@ -43,6 +45,8 @@ export interface ReconcilerDeps extends ConvergeDeps {
 export interface ReconcilerOptions {
   host: string;
   snapshotsDir: string;
+  /** The key stored desired states are valid under (desired/state-key.ts), asked once on first use. */
+  desiredKey: () => string;
   prune: boolean;
   selfHeal: boolean;
   concurrency: number;
@@ -59,7 +63,7 @@ export class Reconciler {
     private readonly deps: ReconcilerDeps,
     private readonly options: ReconcilerOptions,
   ) {
-    this.snapshots = new Snapshots(deps, { dir: options.snapshotsDir });
+    this.snapshots = new Snapshots(deps, { dir: options.snapshotsDir, desiredKey: options.desiredKey });
     this.suspension = new Suspension({ store: deps.store, events: deps.events, now: deps.now });
   }
 

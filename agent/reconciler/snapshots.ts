@@ -1,22 +1,34 @@
 // Keeps the exported config tree of each commit the agent needs (applied, last good, head) under
-// the state directory, and the parsed desired state of the most recent ones in memory.
+// the state directory, its normalised desired state beside it unless it holds clear text (loaded
+// once per commit, read back after a restart), and the desired state of the most recent ones in memory.
 
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DesiredState } from '../desired/model.js';
 import type { ConfigSource, RevisionInfo } from '../source/port.js';
+import { holdsSecrets, readStoredDesired, writeStoredDesired } from './stored-desired.js';
 
 export interface SnapshotDeps {
   source: ConfigSource;
   loadDesired: (dir: string) => Promise<DesiredState>;
+  /**
+   * Whether a state read back from its stored file serves as it is; false (the compose secrets
+   * it mounts are gone from the tmpfs, as after a reboot): the commit is loaded again, which
+   * places them. Absent: always.
+   */
+  useStored?: (state: DesiredState) => Promise<boolean>;
 }
+
+const STORED_SUFFIX = '.desired.json';
 
 export class Snapshots {
   private readonly cache = new Map<string, DesiredState>();
+  private key: string | null = null;
 
   constructor(
     private readonly deps: SnapshotDeps,
-    private readonly options: { dir: string },
+    /** `desiredKey`: what a stored state must have been written under to be read (desired/state-key.ts). */
+    private readonly options: { dir: string; desiredKey: () => string },
   ) {}
 
   pathOf(commit: string): string {
@@ -36,12 +48,21 @@ export class Snapshots {
     return { dir, fetched: info };
   }
 
-  /** Parses (once) the desired state of a commit whose snapshot exists. */
+  /** The desired state of a commit: from memory, from its stored file, or loaded (once) from its snapshot. */
   async desired(commit: string): Promise<DesiredState> {
     const cached = this.cache.get(commit);
     if (cached) return cached;
     const { dir } = await this.ensure(commit);
-    const state = await this.deps.loadDesired(dir);
+    const file = `${dir}${STORED_SUFFIX}`;
+    // Asked on first use: a source build's key reads its files, which need not delay the first poll.
+    this.key ??= this.options.desiredKey();
+    let state = await readStoredDesired(file, this.key);
+    if (state && this.deps.useStored && !(await this.deps.useStored(state))) state = null;
+    if (!state) {
+      state = await this.deps.loadDesired(dir);
+      // Best effort: without the file the next start loads the commit again, as it always did.
+      if (!holdsSecrets(state)) await writeStoredDesired(file, this.key, state).catch(() => undefined);
+    }
     this.cache.set(commit, state);
     // Keep memory flat over months: only a few parsed states are ever needed at once.
     while (this.cache.size > 3) {
@@ -62,7 +83,7 @@ export class Snapshots {
       return;
     }
     for (const name of entries) {
-      const commit = name.replace(/\.tmp$/, '');
+      const commit = name.replace(/\.tmp$/, '').replace(STORED_SUFFIX, '');
       if (wanted.has(commit) && !name.endsWith('.tmp')) continue;
       await rm(join(this.options.dir, name), { recursive: true, force: true });
       this.cache.delete(commit);

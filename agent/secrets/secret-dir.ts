@@ -3,6 +3,7 @@
 import { chmod, chown, mkdir, readdir, rename, rm, stat, statfs, utimes, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { MoorError } from '../contracts/errors.js';
+import type { ContainerSpec } from '../desired/model.js';
 
 const TMPFS_MAGIC = 0x01021994;
 
@@ -23,6 +24,22 @@ export interface SecretDir {
   pathOf(project: string, name: string, keyedHash: string): string;
   /** Writes it there (a tmpfs), with its owner and mode. */
   write(path: string, clear: Uint8Array, options: SecretFileOptions): Promise<void>;
+}
+
+/**
+ * Whether every compose secret the containers mount from `dir` is there: a tmpfs is empty after a
+ * reboot, and only a load of the commit places the files again (the name carries the content's hash).
+ */
+export async function secretMountsInPlace(dir: string, containers: readonly ContainerSpec[]): Promise<boolean> {
+  const prefix = join(dir, '/');
+  for (const c of containers) {
+    for (const m of c.mounts) {
+      if (m.type !== 'bind' || !m.source.startsWith(prefix)) continue;
+      const found = await stat(m.source).then((s) => s.isFile(), () => false);
+      if (!found) return false;
+    }
+  }
+  return true;
 }
 
 export function createSecretDir(options: { dir: string }): SecretDir {

@@ -3,6 +3,7 @@
 
 import * as fs from 'node:fs';
 import { join } from 'node:path';
+import { desiredStateKey } from '../../../agent/desired/state-key.js';
 import { loadDesiredState } from '../../../agent/desired/load.js';
 import { createDockerEngine } from '../../../agent/executors/docker/dockerode-engine.js';
 import { createProjectDirs } from '../../../agent/executors/files/project-dirs.js';
@@ -61,6 +62,7 @@ export function createHarness(options: HarnessOptions): Harness {
   const store = new Store({ db: openDatabase({ file: join(options.stateDir, 'state.db') }), now });
   const sourceOptions = { settings, gitDir: join(options.stateDir, 'git') };
   const events: AgentEvent[] = [];
+  const projectsDir = options.projectsDir ?? join(options.stateDir, 'projects');
   const reconciler = new Reconciler(
     {
       source: createConfigSource({ fs }, sourceOptions),
@@ -71,10 +73,10 @@ export function createHarness(options: HarnessOptions): Harness {
       logger: silentLogger(),
       now,
       sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-      loadDesired: (dir) => loadDesiredState(dir, { policy: defaultPolicy(), projectsDir: options.projectsDir ?? join(options.stateDir, 'projects') }),
+      loadDesired: (dir) => loadDesiredState(dir, { policy: defaultPolicy(), projectsDir }),
       checkCommit: createCommitGate({ fs, store }, { verify: settings.verify, allowRewind: settings.allowRewind, gitDir: sourceGitDir({ fs }, sourceOptions) }),
     },
-    { host: options.host, snapshotsDir: join(options.stateDir, 'snapshots'), prune: true, selfHeal: options.selfHeal ?? true, concurrency: 4 },
+    { host: options.host, snapshotsDir: join(options.stateDir, 'snapshots'), desiredKey: () => desiredStateKey({ policy: defaultPolicy(), projectsDir, secretsDir: join(options.stateDir, 'secrets') }), prune: true, selfHeal: options.selfHeal ?? true, concurrency: 4 },
   );
   return {
     reconciler,

@@ -193,7 +193,7 @@ export class FakeHost {
         },
         checkCommit: options.checkCommit,
       },
-      { host: HOST, snapshotsDir: join(this.dir, 'snapshots'), prune: true, selfHeal: options.selfHeal ?? true, concurrency: 2 },
+      { host: HOST, snapshotsDir: join(this.dir, 'snapshots'), desiredKey: () => 'fake-host', prune: true, selfHeal: options.selfHeal ?? true, concurrency: 2 },
     );
   }
 

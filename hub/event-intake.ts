@@ -1,6 +1,7 @@
-// Stores the agents' events frames in batches: the frames that arrive while a write is under way
-// go into the next one, one transaction for all of them (not one per frame). Each caller's promise
-// settles only once its frame is committed, so an ack still follows the commit (issue 17).
+// Stores the agents' events frames in batches: the frames that arrive while a write is under way,
+// or within gatherMs of the last one, go into the next one, one transaction for all of them (not
+// one per frame). Each caller's promise settles only once its frame is committed, so an ack still
+// follows the commit (issue 17).
 
 import type { EventBatchItem, EventCaps, InsertedEvents } from './storage/port.js';
 
@@ -15,12 +16,22 @@ interface Waiting {
 /** Frames per transaction at most; more wait for the next one. */
 export const MAX_BATCH = 500;
 
+/** Default gap between two writes under a stream of frames (ms): at most this much added to an ack. */
+export const GATHER_MS = 20;
+
 export class EventIntake {
   private queue: Waiting[] = [];
   private writing = false;
   private scheduled = false;
+  /** When the last write started (performance.now()); -Infinity: none yet. */
+  private lastWriteAt = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly write: Write, private readonly caps: EventCaps) {}
+  /**
+   * `gatherMs`: a frame arriving within this long after the previous write started waits for the
+   * rest of that window: under a stream of frames (a rollout's 5,000 reports) that is one commit per
+   * window instead of one per frame or two, while a lone frame is still written at once.
+   */
+  constructor(private readonly write: Write, private readonly caps: EventCaps, private readonly gatherMs = GATHER_MS) {}
 
   /** Resolves with what insertEvents would have returned, once the frame is committed. */
   insert(item: EventBatchItem): Promise<InsertedEvents> {
@@ -38,11 +49,14 @@ export class EventIntake {
   private kick(): void {
     if (this.writing || this.scheduled) return;
     this.scheduled = true;
-    // The rest of this tick's frames join the same transaction.
-    setImmediate(() => {
+    const run = (): void => {
       this.scheduled = false;
       void this.drain();
-    });
+    };
+    // The rest of this tick's frames join the same transaction; so do those of the gathering window.
+    const wait = this.lastWriteAt + this.gatherMs - performance.now();
+    if (wait > 0) setTimeout(run, wait);
+    else setImmediate(run);
   }
 
   private async drain(): Promise<void> {
@@ -50,6 +64,7 @@ export class EventIntake {
     this.writing = true;
     try {
       while (this.queue.length > 0) {
+        this.lastWriteAt = performance.now();
         const batch = this.queue.slice(0, MAX_BATCH);
         this.queue = this.queue.slice(batch.length);
         try {

@@ -4,7 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { HostInventory, HostMetrics, HeartbeatSummary, OutboxEntry } from '../../agent/contracts/hub-protocol.js';
 import type { StatusSnapshot } from '../../agent/contracts/status-model.js';
-import type { EventBatchItem, EventCaps, HostRow, HostStorage, InsertedEvents, SeenRow, StoredEvent, TokenLink } from './port.js';
+import type { EventBatchItem, EventCaps, HostRow, HostStorage, InsertedEvents, SeenRow, StorageKind, StoredEvent, TokenLink } from './port.js';
 import { one, type SqlExec, type SqlValue } from './sql.js';
 
 export function hashToken(token: string): string {
@@ -41,8 +41,23 @@ function upsertSeen(rows: number): string {
     ON CONFLICT (host) DO UPDATE SET metrics = excluded.metrics, last_seen = excluded.last_seen`;
 }
 
+/**
+ * How an event batch reads a host's stored seq. PostgreSQL: an UPDATE that changes nothing, to lock
+ * the host's row while reading it (several hubs write). SQLite: a plain read, the transaction
+ * already holds the only write lock, and an UPDATE would rewrite the host's whole row (its status
+ * JSON) for nothing, once per frame.
+ */
+const READ_SEQ: Record<StorageKind, string> = {
+  postgres: 'UPDATE hosts SET last_seq = last_seq WHERE host = ? RETURNING last_seq',
+  sqlite: 'SELECT last_seq FROM hosts WHERE host = ?',
+};
+
 export class SqlHostStorage implements HostStorage {
-  constructor(private readonly x: SqlExec) {}
+  private readonly readSeq: string;
+
+  constructor(private readonly x: SqlExec, kind: StorageKind) {
+    this.readSeq = READ_SEQ[kind];
+  }
 
   async addToken(host: string, token: string, now: Date): Promise<void> {
     await this.x.tx(async (t) => {
@@ -140,7 +155,7 @@ export class SqlHostStorage implements HostStorage {
   }
 
   insertEvents(host: string, lastSeq: number, entries: readonly OutboxEntry[], received: Date, caps: EventCaps): Promise<InsertedEvents> {
-    return this.x.tx((t) => insertIn(t, { host, lastSeq, entries, received }, caps));
+    return this.x.tx((t) => insertIn(t, this.readSeq, { host, lastSeq, entries, received }, caps));
   }
 
   insertEventBatch(items: readonly EventBatchItem[], caps: EventCaps): Promise<InsertedEvents[]> {
@@ -151,7 +166,7 @@ export class SqlHostStorage implements HostStorage {
       const out = new Array<InsertedEvents>(items.length);
       for (const i of order) {
         const item = items[i];
-        if (item) out[i] = await insertIn(t, item, caps);
+        if (item) out[i] = await insertIn(t, this.readSeq, item, caps);
       }
       return out;
     });
@@ -201,10 +216,9 @@ export class SqlHostStorage implements HostStorage {
 const INSERT_EVENT = 'INSERT INTO events (host, seq, at, received, type, payload, bytes) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id';
 
 /** One frame's events inside a transaction: the entries above the stored seq, then pruning to the caps. */
-async function insertIn(t: SqlExec, item: EventBatchItem, caps: EventCaps): Promise<InsertedEvents> {
+async function insertIn(t: SqlExec, readSeq: string, item: EventBatchItem, caps: EventCaps): Promise<InsertedEvents> {
   const { host } = item;
-  // An UPDATE that changes nothing, to lock the host's row (PostgreSQL) while reading its seq.
-  const stored = await one<{ last_seq: number }>(t, 'UPDATE hosts SET last_seq = last_seq WHERE host = ? RETURNING last_seq', [host]);
+  const stored = await one<{ last_seq: number }>(t, readSeq, [host]);
   const from = Math.max(item.lastSeq, stored?.last_seq ?? 0);
   const received = item.received.toISOString();
   const fresh: OutboxEntry[] = [];

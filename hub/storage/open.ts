@@ -23,6 +23,9 @@ export interface DatabaseTarget {
   password: string | null;
 }
 
+/** SQLite's page cache for the hub's database (KiB): grows only as pages are read, bounded by this. */
+const HUB_CACHE_KB = 64 * 1024;
+
 export function isPostgresUrl(database: string): boolean {
   return /^postgres(ql)?:\/\//i.test(database);
 }
@@ -33,11 +36,14 @@ export interface OpenStorage extends HubStorage {
 }
 
 function storageOver(kind: StorageKind, exec: SqlExec, cluster: ClusterStorage, close: () => Promise<void>): OpenStorage {
-  return { kind, exec, hosts: new SqlHostStorage(exec), auth: new SqlAuthStorage(exec), rollouts: new SqlRolloutStorage(exec), metrics: new SqlMetricsStorage(exec), cluster, close };
+  return { kind, exec, hosts: new SqlHostStorage(exec, kind), auth: new SqlAuthStorage(exec), rollouts: new SqlRolloutStorage(exec), metrics: new SqlMetricsStorage(exec), cluster, close };
 }
 
 export function openSqliteStorage(file: string): OpenStorage {
   const db = openDatabase({ file, migrations: MIGRATIONS.map((m) => m.sqlite), what: 'hub database', nativeBinding: nativeBinding() });
+  // Not the agent's 1 MB: a host row (its status JSON) is about a page, so 5,000 hosts are some
+  // 20 MB, and a cache smaller than that reads each row from the file again at every event frame.
+  db.pragma(`cache_size = -${HUB_CACHE_KB}`);
   const exec = new SqliteExec(db);
   return storageOver('sqlite', exec, sqliteCluster(exec), async () => {
     db.close();

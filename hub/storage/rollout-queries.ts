@@ -28,10 +28,17 @@ interface RolloutRow {
   state: string;
 }
 
-const UPSERT_HOST = `INSERT INTO rollout_hosts (rollout, host, pos, wave, phase, commit_id, previous, revert_commit, published_at, reason, evidence, branch, labels, updated)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+const HOST_COLUMNS = 14;
+/** Host rows per upsert statement: a wave of 2,500 is 25 statements, not 2,500. */
+const HOST_CHUNK = 100;
+
+function upsertHosts(rows: number): string {
+  const values = Array.from({ length: rows }, () => `(${new Array<string>(HOST_COLUMNS).fill('?').join(', ')})`).join(', ');
+  return `INSERT INTO rollout_hosts (rollout, host, pos, wave, phase, commit_id, previous, revert_commit, published_at, reason, evidence, branch, labels, updated)
+  VALUES ${values}
   ON CONFLICT (rollout, host) DO UPDATE SET phase = excluded.phase, commit_id = excluded.commit_id, previous = excluded.previous,
     revert_commit = excluded.revert_commit, published_at = excluded.published_at, reason = excluded.reason, evidence = excluded.evidence, updated = excluded.updated`;
+}
 
 const HOSTS = 'SELECT host, wave, phase, commit_id, previous, revert_commit, published_at, reason, evidence, branch, labels FROM rollout_hosts WHERE rollout = ? ORDER BY pos';
 
@@ -56,13 +63,12 @@ function writes(r: Rollout, hosts: readonly RolloutHost[], updated: string): { s
   const out = [{ sql: 'UPDATE rollouts SET status = ?, state = ? WHERE id = ?', params: [r.status, JSON.stringify(head), r.id] as SqlValue[] }];
   // Positions (the order the rollout was created with) count on insert only.
   const all = hosts.length === r.hosts.length;
-  hosts.forEach((h, k) => {
-    out.push({
-      sql: UPSERT_HOST,
-      params: [r.id, h.host, all ? k : indexOf(r, h.host), h.wave, h.phase, h.commit, h.previous, h.revertCommit, h.publishedAt, h.reason,
-        h.evidence === null || h.evidence === undefined ? null : JSON.stringify(h.evidence), h.branch, JSON.stringify(h.labels), updated],
-    });
-  });
+  const rows = hosts.map((h, k): SqlValue[] => [r.id, h.host, all ? k : indexOf(r, h.host), h.wave, h.phase, h.commit, h.previous, h.revertCommit, h.publishedAt, h.reason,
+    h.evidence === null || h.evidence === undefined ? null : JSON.stringify(h.evidence), h.branch, JSON.stringify(h.labels), updated]);
+  for (let i = 0; i < rows.length; i += HOST_CHUNK) {
+    const chunk = rows.slice(i, i + HOST_CHUNK);
+    out.push({ sql: upsertHosts(chunk.length), params: chunk.flat() });
+  }
   return out;
 }
 

@@ -10,6 +10,7 @@ import type { OutboxEntry } from '../../../agent/contracts/hub-protocol.js';
 import { summarise, type Rollout } from '../../../hub/rollouts/model.js';
 import { openPostgresStorage, openSqliteStorage, type OpenStorage } from '../../../hub/storage/open.js';
 import type { HostRow } from '../../../hub/storage/port.js';
+import { SqliteExec } from '../../../hub/storage/sqlite-exec.js';
 import { createTestDatabase, postgresBed } from '../../bed/postgres-db.js';
 
 const NOW = new Date('2026-12-01T00:00:00Z');
@@ -196,6 +197,18 @@ specification('SQLite', async () => {
   dirs.push(dir);
   return openSqliteStorage(join(dir, 'hub.db'));
 }, false);
+
+describe('the hub on SQLite', () => {
+  it('keeps a page cache that holds a fleet of host rows, not the agent\'s 1 MB', async () => {
+    const s = openSqliteStorage(':memory:');
+    try {
+      assert.ok(s.exec instanceof SqliteExec);
+      assert.ok(Number(s.exec.db.pragma('cache_size', { simple: true })) <= -32 * 1024, 'at least 32 MiB');
+    } finally {
+      await s.close();
+    }
+  });
+});
 
 specification('PostgreSQL', async () => {
   const db = await createTestDatabase();

@@ -57,6 +57,18 @@ describe('event intake', () => {
     assert.equal(intake.backlog, 0);
   });
 
+  it('holds the frames that follow a write for the rest of the gathering window, then writes them together', async () => {
+    const batches: string[][] = [];
+    const intake = new EventIntake(async (items) => (batches.push(items.map((i) => i.host)), items.map(() => ({ fresh: [], lastSeq: 0 }))), CAPS, 50);
+    await intake.insert(item('a', 1));
+    assert.deepEqual(batches, [['a']], 'a lone frame is written at once');
+    const later = [intake.insert(item('b', 1)), intake.insert(item('c', 1))];
+    await settle();
+    assert.deepEqual(batches, [['a']], 'the frames right after it wait for the window');
+    await Promise.all(later);
+    assert.deepEqual(batches, [['a'], ['b', 'c']], 'and go in one write');
+  });
+
   it('tells every sender of a failed batch, and goes on with the next', async () => {
     let calls = 0;
     const intake = new EventIntake(async (items) => {

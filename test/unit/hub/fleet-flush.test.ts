@@ -50,7 +50,7 @@ const status = (host: string): StatusSnapshot => ({
 });
 
 function setup(): { fleet: Fleet; store: RecordingStore; advance: (ms: number) => void } {
-  const store = new RecordingStore(openSqliteStorage(':memory:').exec);
+  const store = new RecordingStore(openSqliteStorage(':memory:').exec, 'sqlite');
   let now = Date.parse('2026-12-01T00:00:00Z');
   const fleet = new Fleet(
     { store, logger: pino({ level: 'silent' }), now: () => new Date(now), alerts: { send: () => undefined, drain: async () => undefined } },

@@ -110,8 +110,9 @@ try {
   const series = new Map<string, Series>();
   for (let run = 0; run < RUNS; run++) {
     for (const [name, build] of builds) {
-      const out = path.join(scratch, `out-${name}`);
-      rmSync(out, { recursive: true, force: true });
+      // A fresh folder each run, all removed at the end: deleting thousands of files here slows the
+      // next run's creates for seconds (the disk discards what was freed), which is not render's cost.
+      const out = path.join(scratch, `out-${name}-${run}`);
       const t = timed([process.execPath, path.join(build, 'agent/main.js'), 'fleet', 'render', '--repo', repo, '--out', out]);
       const s = series.get(name) ?? { runs: [], out: written(out) };
       s.runs.push(t);
@@ -120,17 +121,18 @@ try {
   }
   const now = series.get('now');
   if (!now) throw new Error('no run');
-  if (readdirSync(path.join(scratch, 'out-now')).length !== HOSTS) throw new Error(`moor fleet render did not write ${HOSTS} host trees`);
+  const last = path.join(scratch, `out-now-${RUNS - 1}`);
+  if (readdirSync(last).length !== HOSTS) throw new Error(`moor fleet render did not write ${HOSTS} host trees`);
   lines.push(summary(`moor fleet render --out DIR (the command: node start, read, render, validate every host's tree, write ${HOSTS} trees)`, now));
   const before = series.get('before');
   if (before) {
     lines.push(summary(`the same command, build ${BEFORE}`, before));
     lines.push(`output of both builds byte-identical: ${before.out.digest === now.out.digest ? 'yes' : `NO (${before.out.digest} vs ${now.out.digest})`}`);
   }
-  const cp = timed(['cp', '-r', path.join(scratch, 'out-now'), path.join(scratch, 'out-copy')]);
+  const cp = timed(['cp', '-r', last, path.join(scratch, 'out-copy')]);
   lines.push(`peer: cp -r of the rendered output (same files and folders, same disk): ${cp.wallMs.toFixed(0)} ms wall (${(cp.userMs + cp.sysMs).toFixed(0)} ms CPU: ${cp.userMs.toFixed(0)} user + ${cp.sysMs.toFixed(0)} sys)`);
-  const one = readdirSync(path.join(scratch, 'out-now')).sort()[0] ?? '';
-  const validate = timed([process.execPath, path.resolve(import.meta.dirname, '../agent/main.js'), 'validate', path.join(scratch, 'out-now', one)]);
+  const one = readdirSync(last).sort()[0] ?? '';
+  const validate = timed([process.execPath, path.resolve(import.meta.dirname, '../agent/main.js'), 'validate', path.join(last, one)]);
   lines.push(`peer: moor validate of one host's tree (one process): ${validate.wallMs.toFixed(0)} ms wall (${(validate.userMs + validate.sysMs).toFixed(0)} ms CPU), peak RSS ${mb(validate.peakKb * 1024)}; the render above costs ${(median(now.runs.map((r) => r.wallMs)) / validate.wallMs).toFixed(1)} of these for ${HOSTS} hosts`);
 } finally {
   rmSync(scratch, { recursive: true, force: true });

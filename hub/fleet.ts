@@ -1,12 +1,13 @@
-// The hub's view of the fleet: one record per host kept in memory, fed by agent messages,
-// flushed to storage in batches (a whole row only when it changed; a heartbeat's time and metrics
-// narrowly and less often); raises alerts (offline, failed, rollback, drift, long suspension).
+// The hub's view of the fleet: a record per host in memory, fed by agent messages, flushed in
+// batches (a whole row only when it changed; a heartbeat's time narrowly, less often); alerts.
 
 import type pino from 'pino';
 import type { AgentMessage, HostMetrics, OutboxEntry } from '../agent/contracts/hub-protocol.js';
 import type { StatusSnapshot } from '../agent/contracts/status-model.js';
-import type { Alert, AlertSink } from './alerts.js';
-import { detailView, isOnline, matches, summaryView, type HostDetailView, type HostFilter, type HostState, type HostSummaryView } from './host-view.js';
+import type { AlertSink } from './alerts.js';
+import { countEvent, newCounters } from './fleet-counters.js';
+import { eventAlert, offlineAlert, onlineAlert, suspendedAlert, type AlertDraft } from './fleet-alerts.js';
+import { detailView, isOnline, matches, newHostState, seenMs, summaryView, type HostDetailView, type HostFilter, type HostState, type HostSummaryView } from './host-view.js';
 import { EventIntake } from './event-intake.js';
 import { sameSummary } from './heartbeat-summary.js';
 import type { HostRow, HostStorage } from './storage/port.js';
@@ -24,21 +25,13 @@ export interface FleetOptions {
   seenWriteMs?: number;
 }
 
-export interface FleetCounters {
-  eventsByType: Map<string, number>;
-  syncsByResult: Map<string, number>;
-  messages: number;
-}
-
-const SYNC_RESULTS: Record<string, string> = { 'sync.succeeded': 'succeeded', 'sync.failed': 'failed', 'sync.rolledBack': 'rolled-back', 'sync.rollbackFailed': 'rollback-failed' };
-
 /** Sees every status and every newly stored event of every host (the rollout engine listens). */
 export type ReportListener = (host: string, report: { status: StatusSnapshot } | { events: OutboxEntry[] }) => void;
 
 export class Fleet {
   private readonly listeners: ReportListener[] = [];
   private readonly heartbeatListeners: ((host: string, metrics: HostMetrics | null, at: Date) => void)[] = [];
-  readonly counters: FleetCounters = { eventsByType: new Map(), syncsByResult: new Map(), messages: 0 };
+  readonly counters = newCounters();
   private readonly hosts = new Map<string, HostState>();
   private readonly heads = new Map<string, string>();
   private sorted: string[] | null = null;
@@ -97,7 +90,7 @@ export class Fleet {
     h.seen = true;
     if (h.offlineAlerted && h.sockets > 0) {
       h.offlineAlerted = false;
-      if (h.firstSeen !== h.lastSeen) this.alert({ kind: 'host.online', host, text: `${host} is back online`, data: {} });
+      if (h.firstSeen !== h.lastSeen) this.alert(onlineAlert(host));
     }
     switch (m.t) {
       case 'hello':
@@ -145,19 +138,9 @@ export class Fleet {
     h.lastSeq = Math.max(h.lastSeq, lastSeq);
     if (fresh.length > 0) for (const l of this.listeners) l(h.host, { events: fresh });
     for (const e of fresh) {
-      const type = e.event.type;
-      this.counters.eventsByType.set(type, (this.counters.eventsByType.get(type) ?? 0) + 1);
-      const result = SYNC_RESULTS[type];
-      if (result) this.counters.syncsByResult.set(result, (this.counters.syncsByResult.get(result) ?? 0) + 1);
-      if (e.event.type === 'sync.failed') {
-        this.alert({ kind: 'sync.failed', host: h.host, text: `${h.host}: sync of ${e.event.commit.slice(0, 12)} failed: ${e.event.error?.message ?? ''}`, data: { event: e.event } });
-      } else if (e.event.type === 'sync.rolledBack') {
-        this.alert({ kind: 'sync.rolledBack', host: h.host, text: `${h.host}: rolled back ${e.event.commit.slice(0, 12)} to ${e.event.to.slice(0, 12)}: ${e.event.error?.message ?? ''}`, data: { event: e.event } });
-      } else if (e.event.type === 'sync.rollbackFailed') {
-        this.alert({ kind: 'sync.rollbackFailed', host: h.host, text: `${h.host}: ${e.event.commit.slice(0, 12)} failed, rollback failed: ${e.event.error?.message ?? ''}; putting back ${e.event.to.slice(0, 12)} failed: ${e.event.rollbackError?.message ?? ''}`, data: { event: e.event } });
-      } else if (e.event.type === 'drift.detected') {
-        this.alert({ kind: 'drift.detected', host: h.host, text: `${h.host}: ${e.event.changes.length} resource(s) drifted${e.event.healed ? ', put back' : ''}`, data: { event: e.event } });
-      }
+      countEvent(this.counters, e.event.type);
+      const alert = eventAlert(h.host, e.event);
+      if (alert) this.alert(alert);
     }
     return Math.max(h.lastSeq, last?.seq ?? 0);
   }
@@ -177,7 +160,7 @@ export class Fleet {
     for (const h of this.hosts.values()) {
       if (!h.offlineAlerted && h.lastSeen !== null && !isOnline(h, ms, this.options.offlineAfterMs)) {
         h.offlineAlerted = true;
-        this.alert({ kind: 'host.offline', host: h.host, text: `${h.host} is offline (last heartbeat ${h.lastSeen})`, data: { lastSeen: h.lastSeen } });
+        this.alert(offlineAlert(h.host, h.lastSeen));
       }
       if (h.status) this.checkSuspension(h, h.status, now);
     }
@@ -188,7 +171,7 @@ export class Fleet {
     if (!s || h.suspendedAlerted === s.since) return;
     if (now.getTime() - Date.parse(s.since) < this.options.suspendedAfterMs) return;
     h.suspendedAlerted = s.since;
-    this.alert({ kind: 'host.suspended', host: h.host, text: `${h.host} suspended since ${s.since}: ${s.reason}`, data: { suspended: s } });
+    this.alert(suspendedAlert(h.host, s));
   }
 
   /** A push moved `branch` to `head`: records it and returns the hosts that follow that branch. */
@@ -310,19 +293,14 @@ export class Fleet {
   private record(host: string, why: 'heard' | 'listed' = 'heard'): HostState {
     let h = this.hosts.get(host);
     if (!h) {
-      h = { host, branch: '', version: '', inventory: null, status: null, metrics: null, summary: null, lastSeen: null, lastSeq: 0,
-        firstSeen: this.deps.now().toISOString(), sockets: 0, dirty: why === 'heard', seen: false, storedSeenMs: 0, offlineAlerted: false, suspendedAlerted: null };
+      h = newHostState(host, this.deps.now().toISOString(), why === 'heard');
       this.hosts.set(host, h);
       this.sorted = null;
     }
     return h;
   }
 
-  private alert(a: Omit<Alert, 'at'>): void {
+  private alert(a: AlertDraft): void {
     this.deps.alerts.send({ ...a, at: this.deps.now().toISOString() });
   }
-}
-
-function seenMs(lastSeen: string | null): number {
-  return lastSeen === null ? 0 : Date.parse(lastSeen);
 }

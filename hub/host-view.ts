@@ -19,6 +19,17 @@ export interface HostState extends HostRow {
   linkedElsewhere?: boolean;
 }
 
+/** A host's record before anything is known of it; `dirty`: written at the next flush. */
+export function newHostState(host: string, firstSeen: string, dirty: boolean): HostState {
+  return { host, branch: '', version: '', inventory: null, status: null, metrics: null, summary: null, lastSeen: null, lastSeq: 0,
+    firstSeen, sockets: 0, dirty, seen: false, storedSeenMs: 0, offlineAlerted: false, suspendedAlerted: null };
+}
+
+/** A heartbeat time in ms, 0 for none. */
+export function seenMs(lastSeen: string | null): number {
+  return lastSeen === null ? 0 : Date.parse(lastSeen);
+}
+
 export type HostFilter = 'all' | 'online' | 'offline' | 'failed' | 'drift' | 'suspended' | 'behind';
 export const HOST_FILTERS: readonly HostFilter[] = ['all', 'online', 'offline', 'failed', 'drift', 'suspended', 'behind'];
 

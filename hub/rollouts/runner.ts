@@ -8,15 +8,17 @@ import type { Fleet } from '../fleet.js';
 import type { RolloutStorage } from '../storage/port.js';
 import { EffectRunner, RolloutUnavailableError, type EffectDeps } from './effects.js';
 import { locked, newEntry, RolloutSaver, SAVE_GAP_MS, type Entry } from './entry.js';
-import { countOf, indexOf } from './ledger.js';
-import { assignWaves, summarise, totalPhases, type HostReport, type Rollout, type RolloutHead, type RolloutSpec } from './model.js';
+import { indexOf } from './ledger.js';
+import { assignWaves, summarise, type HostReport, type Rollout, type RolloutHead, type RolloutSpec } from './model.js';
 import { overlapping } from './overlap.js';
 import { command, decide, recovered, type Command } from './planner.js';
 import { isWaiting, publishingHosts, waitingHosts } from './recovery.js';
 import type { PreparedCommit } from './repo.js';
 import { confirmedOutcome, OutcomeBook, outcomeOfEvent, outcomeOfStatus } from './reports.js';
+import { deadline, mayCloseWave, rolloutMetrics, type RunnerStats } from './runner-parts.js';
 
 export { RolloutUnavailableError } from './effects.js';
+export type { RunnerStats } from './runner-parts.js';
 
 export interface RunnerDeps extends EffectDeps {
   store: RolloutStorage;
@@ -29,13 +31,6 @@ export type RolloutInput = Omit<RolloutSpec, 'fleetCommit' | 'fleetSubject' | 'w
 
 /** Passes closer than this are merged (reports arriving together are read in one pass), unless a report may close the wave. */
 const STEP_GAP_MS = 50;
-
-export interface RunnerStats {
-  /** ms from the report that made a wave healthy to the push of the next wave. */
-  waveAdvanceMs: number[];
-  /** CPU time of the passes (planner, store writes, publishing with its awaits), microseconds. */
-  passCpuUs: number;
-}
 
 export class RolloutRunner {
   readonly stats: RunnerStats = { waveAdvanceMs: [], passCpuUs: 0 };
@@ -161,16 +156,7 @@ export class RolloutRunner {
 
   /** Prometheus lines for /metrics. */
   metrics(): string[] {
-    const out = ['# HELP moor_hub_rollout_hosts Hosts of each active rollout by phase.', '# TYPE moor_hub_rollout_hosts gauge'];
-    for (const r of this.active()) for (const [phase, n] of Object.entries(totalPhases(r))) out.push(`moor_hub_rollout_hosts{rollout="${r.id}",phase="${phase}"} ${n}`);
-    out.push('# HELP moor_hub_rollout_wave Wave in progress (1-based) of each active rollout.', '# TYPE moor_hub_rollout_wave gauge');
-    for (const r of this.active()) out.push(`moor_hub_rollout_wave{rollout="${r.id}",status="${r.status}"} ${r.wave + 1}`);
-    const last = this.stats.waveAdvanceMs[this.stats.waveAdvanceMs.length - 1];
-    out.push('# HELP moor_hub_rollout_wave_advance_seconds Time from the report that made a wave healthy to the next wave being published (latest).', '# TYPE moor_hub_rollout_wave_advance_seconds gauge');
-    out.push(`moor_hub_rollout_wave_advance_seconds ${last === undefined ? 'NaN' : (last / 1000).toFixed(3)}`);
-    out.push('# HELP moor_hub_rollout_pass_cpu_seconds_total CPU time the rollout passes took (approximate: other work may run during a publish).', '# TYPE moor_hub_rollout_pass_cpu_seconds_total counter');
-    out.push(`moor_hub_rollout_pass_cpu_seconds_total ${(this.stats.passCpuUs / 1e6).toFixed(3)}`);
-    return out;
+    return rolloutMetrics(this.active(), this.stats);
   }
 
   /**
@@ -322,20 +308,4 @@ export class RolloutRunner {
       this.stats.passCpuUs += used.user + used.system;
     }
   }
-}
-
-/** Whether `host` is the last one the rollout waits for in its current wave (or its revert). */
-function mayCloseWave(r: Rollout, host: string): boolean {
-  const phase = r.hosts[indexOf(r, host)]?.phase;
-  if (r.status === 'reverting') return phase === 'reverting' && countOf(r, 'reverting') <= 1;
-  if (r.status !== 'running' || phase !== 'waiting') return false;
-  const c = r.waveCounts[r.wave];
-  return c !== undefined && c.pending + c.publishing + c.waiting <= 1;
-}
-
-/** When the rollout next needs a look without any report: a pause ending or a host timing out. */
-function deadline(r: Rollout): number {
-  if (r.status !== 'running' && r.status !== 'reverting') return Number.POSITIVE_INFINITY;
-  const pause = r.waveStartedAt === null && r.nextWaveAt !== null ? r.nextWaveAt : Number.POSITIVE_INFINITY;
-  return Math.min(pause, r.checkTimeoutsAt ?? Number.POSITIVE_INFINITY);
 }

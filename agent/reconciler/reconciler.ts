@@ -2,34 +2,24 @@
 // health-gate, roll back), or put back drift against the commit already applied. One run at a time.
 
 import type { DesiredState } from '../desired/model.js';
-import { InvalidConfigError, MoorError, toMoorError, type ErrorJSON } from '../contracts/errors.js';
-import type { Plan, ResourceChange } from '../planner/steps.js';
-import { redactPlan } from '../planner/diff.js';
+import { MoorError, toMoorError, type ErrorJSON } from '../contracts/errors.js';
+import type { ResourceChange } from '../planner/steps.js';
 import { syncDiff, type EventSink } from '../contracts/events.js';
 import type { ConfigSource } from '../source/port.js';
 import { FINAL_BAD_VERDICTS, type ApplyTrigger, type Store } from '../store/store.js';
 import type { Logger } from '../logger.js';
-import { converge, planOnce, type ConvergeDeps } from './converge.js';
+import { converge, type ConvergeDeps } from './converge.js';
 import { Snapshots } from './snapshots.js';
 import { Suspension } from './suspension.js';
 import { admitCommit, type CommitGate } from './commit-gate.js';
 import { deferToWindow } from './window-gate.js';
+import { heal, outcomeOf } from './heal.js';
+import { isCommitFault, planNow, type PlanNow } from './plan-now.js';
 
 import type { SyncOutcome, SyncResult } from '../contracts/sync-outcome.js';
 // Kept for importers written before the contracts folder existed.
 export type { SyncOutcome, SyncResult };
-
-/** What `moor plan` shows: the head planned against what runs, or why it cannot be. */
-export interface PlanNow {
-  commit: string | null;
-  plan: Plan;
-  /** The head commit is invalid (nothing of it would be applied); the plan is then empty. */
-  invalid: ErrorJSON | null;
-  /** git could not be asked; the plan is then of the applied commit. */
-  sourceError: ErrorJSON | null;
-}
-
-const EMPTY_PLAN: Plan = { steps: [], changes: [] };
+export type { PlanNow } from './plan-now.js';
 
 export interface ReconcilerDeps extends ConvergeDeps {
   source: ConfigSource;
@@ -91,41 +81,9 @@ export class Reconciler {
     return run;
   }
 
-  /**
-   * What a sync would do now, without doing it: the head commit (fetched and validated, or the
-   * applied one when git is unreachable) planned against what runs. Says why when git could not
-   * be asked (`sourceError`) or the head is invalid (`invalid`, with an empty plan).
-   */
-  async planNow(): Promise<PlanNow> {
-    const { store } = this.deps;
-    const applied = store.get('applied');
-    let commit = applied;
-    let sourceError: ErrorJSON | null = null;
-    try {
-      commit = await this.deps.source.head();
-      const snap = await this.snapshots.ensure(commit);
-      if (snap.fetched) store.recordRevision(snap.fetched);
-    } catch (err) {
-      if (!applied) throw err;
-      sourceError = toMoorError(err, 'SOURCE_FAILED').toJSON();
-      commit = applied;
-    }
-    if (!commit) return { commit: null, plan: EMPTY_PLAN, invalid: null, sourceError };
-    let desired: DesiredState;
-    try {
-      desired = await this.snapshots.desired(commit);
-    } catch (err) {
-      const error = toMoorError(err);
-      if (!isCommitFault(err, error)) throw error;
-      return { commit, plan: EMPTY_PLAN, invalid: error.toJSON(), sourceError };
-    }
-    const { plan } = await planOnce(this.deps, desired, {
-      host: this.options.host,
-      commit,
-      prune: this.options.prune,
-      pullAlways: commit !== applied,
-    });
-    return { commit, plan: redactPlan(plan, desired.secretValues), invalid: null, sourceError };
+  /** What a sync would do now, without doing it (plan-now.ts). */
+  planNow(): Promise<PlanNow> {
+    return planNow({ ...this.deps, snapshots: this.snapshots }, this.options);
   }
 
   /** Stops after the steps now running; resolves when the current sync is done. */
@@ -293,61 +251,14 @@ export class Reconciler {
     });
   }
 
-  /** Puts back drift against the applied commit (or only reports it). */
-  private async heal(trigger: ApplyTrigger): Promise<SyncOutcome> {
-    const { store, events, logger } = this.deps;
-    const applied = store.get('applied');
-    if (!applied) return this.outcome('unchanged', null, [], null);
-    const verdict = store.revision(applied);
-    if (verdict?.verdict === 'failed' || verdict?.verdict === 'rollback-failed') return { ...this.outcome(verdict.verdict, applied, [], null), error: verdict.error };
-    try {
-      const desired = await this.snapshots.desired(applied);
-      const { plan } = await planOnce(this.deps, desired, {
-        host: this.options.host,
-        commit: applied,
-        prune: this.options.prune,
-        pullAlways: false,
-      });
-      if (plan.steps.length === 0) {
-        store.set('drift', []);
-        return this.outcome('unchanged', applied, [], null);
-      }
-      const suspended = this.suspension.active();
-      const healing = this.options.selfHeal && !suspended;
-      // Report drift once, not on every poll while it lasts (selfHeal off, or suspended).
-      const seen = JSON.stringify(store.get('drift') ?? []) === JSON.stringify(plan.changes);
-      if (healing || !seen) {
-        for (const c of plan.changes) store.recordDrift(`${c.kind}/${c.name}`, c.why, healing ? 'healed' : 'reported');
-        events.emit({ type: 'drift.detected', changes: plan.changes, healed: healing });
-      }
-      store.set('drift', healing ? [] : plan.changes);
-      if (!healing) {
-        logger.warn({ changes: plan.changes.length, suspended }, 'drift detected; not healing');
-        return this.outcome(suspended ? 'suspended' : 'drift-reported', applied, plan.changes, null);
-      }
-      logger.info({ changes: plan.changes.length }, 'drift detected; putting it back');
-      const result = await converge(this.deps, desired, {
-        host: this.options.host,
-        commit: applied,
-        trigger: trigger === 'commit' ? 'drift' : trigger,
-        prune: this.options.prune,
-        pullAlways: false,
-        concurrency: this.options.concurrency,
-        healthGate: false,
-        signal: this.stop.signal,
-      });
-      if (result.error) return this.outcome('error', applied, result.changes, result.error);
-      return this.outcome('healed', applied, result.changes, null);
-    } catch (err) {
-      const error = toMoorError(err);
-      logger.warn({ err: error.toJSON() }, 'cannot check for drift');
-      return this.outcome('error', applied, [], error);
-    }
+  /** Puts back drift against the applied commit (or only reports it): heal.ts. */
+  private heal(trigger: ApplyTrigger): Promise<SyncOutcome> {
+    const { snapshots, suspension } = this;
+    return heal({ ...this.deps, snapshots, suspension }, { ...this.options, signal: this.stop.signal }, trigger);
   }
 
   private outcome(result: SyncResult, commit: string | null, changes: ResourceChange[], error: MoorError | null, retry?: boolean): SyncOutcome {
-    const retried = error !== null && (error.handling === 'retry' || error.handling === 'bug');
-    return { result, commit, changes, error: error ? error.toJSON() : null, retry: retry ?? retried };
+    return outcomeOf(result, commit, changes, error, retry);
   }
 
   /** A bug in moor: said loudly, counted for status, sent upstream. */
@@ -366,11 +277,6 @@ export class Reconciler {
     if (error && previous?.ok !== false) events.emit({ type: 'source.unreachable', error: error.toJSON() });
     if (!error && head && previous?.ok === false) events.emit({ type: 'source.recovered', head });
   }
-}
-
-/** The commit is at fault (invalid, refused) or moor met a bug reading it: never retry it. */
-function isCommitFault(err: unknown, error: MoorError): boolean {
-  return err instanceof InvalidConfigError || error.handling === 'commit' || error.handling === 'bug';
 }
 
 function rollbackFailedError(commit: string, to: string, error: MoorError, rollback: MoorError): MoorError {

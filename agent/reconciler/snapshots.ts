@@ -5,6 +5,7 @@
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DesiredState } from '../desired/model.js';
+import type { Logger } from '../logger.js';
 import type { ConfigSource, RevisionInfo } from '../source/port.js';
 import { holdsSecrets, readStoredDesired, writeStoredDesired } from './stored-desired.js';
 
@@ -17,6 +18,8 @@ export interface SnapshotDeps {
    * places them. Absent: always.
    */
   useStored?: (state: DesiredState) => Promise<boolean>;
+  /** Told when the stored state cannot be written (the next start then loads the commit again). */
+  logger?: Pick<Logger, 'warn'>;
 }
 
 const STORED_SUFFIX = '.desired.json';
@@ -61,7 +64,9 @@ export class Snapshots {
     if (!state) {
       state = await this.deps.loadDesired(dir);
       // Best effort: without the file the next start loads the commit again, as it always did.
-      if (!holdsSecrets(state)) await writeStoredDesired(file, this.key, state).catch(() => undefined);
+      if (!holdsSecrets(state)) {
+        await writeStoredDesired(file, this.key, state).catch((err: unknown) => this.deps.logger?.warn({ err, commit }, 'cannot store the desired state; it is loaded again after a restart'));
+      }
     }
     this.cache.set(commit, state);
     // Keep memory flat over months: only a few parsed states are ever needed at once.

@@ -58,6 +58,14 @@ async function metric(hub: HubFixture, name: string): Promise<number | null> {
   }
 }
 
+/** Waits until `hub` shows `host` online: another hub's agent, known to it from the database. */
+async function seenOnline(hub: HubFixture, host: string): Promise<void> {
+  await waitFor(`the hub on port ${hub.port} sees ${host} online`, async () => {
+    const res = await hub.fetch(`/api/hosts/${host}`);
+    return res.ok && ((await res.json()) as { online: boolean }).online;
+  }, SLOW);
+}
+
 describe('several hubs on one PostgreSQL', { skip: postgresBed() ? false : 'no PostgreSQL test bed (bash test/bed/postgres.sh start; eval "$(bash test/bed/postgres.sh env)")' }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'moor-multi-hub-'));
   const reporters: Reporter[] = [];
@@ -101,10 +109,7 @@ describe('several hubs on one PostgreSQL', { skip: postgresBed() ? false : 'no P
     const r = agent('edge-sync', a.addToken('edge-sync'), a.port, syncs);
     await waitFor('linked to hub A', () => r.connected(), SLOW);
     // Hub B learns from the database that another hub has edge-sync online.
-    await waitFor('hub B sees edge-sync online', async () => {
-      const res = await b.fetch('/api/hosts/edge-sync');
-      return res.ok && ((await res.json()) as { online: boolean }).online;
-    }, SLOW);
+    await seenOnline(b, 'edge-sync');
     const res = await b.fetch('/api/hosts/edge-sync/sync', { method: 'POST' });
     assert.equal(res.status, 202, await res.text());
     await waitFor('the agent asked to sync', () => syncs.length > 0, SLOW);
@@ -115,10 +120,7 @@ describe('several hubs on one PostgreSQL', { skip: postgresBed() ? false : 'no P
     const syncs: string[] = [];
     const r = agent('edge-push', a.addToken('edge-push'), a.port, syncs);
     await waitFor('linked to hub A', () => r.connected(), SLOW);
-    await waitFor('hub B sees edge-push online', async () => {
-      const res = await b.fetch('/api/hosts/edge-push');
-      return res.ok && ((await res.json()) as { online: boolean }).online;
-    }, SLOW);
+    await seenOnline(b, 'edge-push');
     // The branch's host is known to hub B from the database (the agent said hello to hub A).
     await waitFor('hub B knows the branch', async () => ((await (await b.fetch('/api/hosts/edge-push')).json()) as { branch: string | null }).branch === 'hosts/edge-push', SLOW);
     const head = 'd'.repeat(40);
@@ -158,10 +160,7 @@ describe('several hubs on one PostgreSQL', { skip: postgresBed() ? false : 'no P
     const breakGlass: string[] = [];
     const r = agent('edge-glass', a.addToken('edge-glass'), a.port, [], breakGlass);
     await waitFor('linked to hub A', () => r.connected(), SLOW);
-    await waitFor('hub B sees edge-glass online', async () => {
-      const res = await b.fetch('/api/hosts/edge-glass');
-      return res.ok && ((await res.json()) as { online: boolean }).online;
-    }, SLOW);
+    await seenOnline(b, 'edge-glass');
     const suspend = await b.fetch('/api/hosts/edge-glass/suspend', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'disk swap' }) });
     assert.equal(suspend.status, 202, await suspend.text());
     await waitFor('the agent suspended', () => breakGlass.length > 0, SLOW);

@@ -63,8 +63,11 @@ export async function startDaemon(app: App): Promise<DaemonHandle> {
     r.start();
   }
 
+  // node-cron loads only on hosts that poll on a schedule.
+  const cron = settings.source.schedule ? (await import('node-cron')).schedule : null;
   const poller = new Poller(
     {
+      ...(cron ? { cron: (expression: string, fn: () => void) => cron(expression, fn, { noOverlap: true }) } : {}),
       random: Math.random,
       setTimer: (fn, ms) => {
         const t = setTimeout(fn, ms);

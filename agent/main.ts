@@ -2,6 +2,8 @@
 // moor's composition root and CLI entry: parses argv and env, dispatches to one verb, and is the
 // only place that ends the process.
 
+// First: it sets the daemon's V8 flags before any other module is evaluated.
+import './resident-v8.js';
 import { Command, CommanderError } from 'commander';
 import { registerHubCommand } from '../hub/cli.js';
 import { registerSecretsCommand } from './cli/secrets.js';

@@ -1,6 +1,8 @@
 // Entry of the single executable (packaging/build.sh): writes the embedded better-sqlite3 addon
 // once into the cache directory, loads it from there, tells the store where it is, then runs the CLI.
 
+// First: it sets the daemon's V8 flags before any other module is evaluated.
+import './resident-v8.js';
 import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';

@@ -1,7 +1,8 @@
 // Reads the systemd units of a config dir (units/NAME and its NAME.d drop-ins), merged with
 // what moor.yaml declares about each (enabled, state, mask, on change).
 
-import { unitNameProblem, type Manifest } from './manifest.js';
+import type { Manifest } from './manifest.js';
+import { unitNameProblem } from './unit-name.js';
 import { specHash } from './hash.js';
 import type { UnitSpec } from './model.js';
 import type { ProblemList } from '../config-text/problems.js';

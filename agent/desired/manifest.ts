@@ -9,12 +9,11 @@ import { DEFAULT_ROLLOUT, type RolloutSpec, type UnitState, type WindowSpec } fr
 import { fileModeRefusal, filePathRefusal } from './policy.js';
 import type { KeyPath, Locator, ProblemList } from '../config-text/problems.js';
 import { normaliseAbsolute, normaliseRelative } from '../config-text/safe-path.js';
+import { unitNameProblem } from './unit-name.js';
 
 export const MANIFEST_FILE = 'moor.yaml';
 export const DEFAULT_COMPOSE_FILES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'];
 export const PROFILE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
-export const UNIT_SUFFIXES = ['.service', '.timer', '.socket', '.path', '.mount'];
-
 const boolish = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
 const durationish = z.union([z.string(), z.number()]);
 const idish = z.union([z.string(), z.number().int()]).transform(String);
@@ -101,14 +100,6 @@ export function emptyManifest(): Manifest {
 }
 
 /** Why a unit name is unacceptable, or null. Also used for files found under `units/`. */
-export function unitNameProblem(name: string): string | null {
-  if (!/^[A-Za-z0-9:_.@-]+$/.test(name) || name.includes('..')) return `"${name}" is not a valid unit name`;
-  if (!UNIT_SUFFIXES.some((s) => name.endsWith(s) && name.length > s.length)) {
-    return `"${name}" must end with one of ${UNIT_SUFFIXES.join(' ')}`;
-  }
-  return null;
-}
-
 export function parseManifest(value: unknown, locator: Locator, policy: PolicySettings, problems: ProblemList): Manifest {
   const manifest = emptyManifest();
   if (value === null || value === undefined) return manifest;

@@ -4,7 +4,6 @@
 import type { DesiredState } from '../desired/model.js';
 import type { Logger } from '../logger.js';
 import type { EventSink } from '../contracts/events.js';
-import { appliesNow, windowState } from '../scheduler/window.js';
 import { planOnce, type ConvergeDeps } from './converge.js';
 import type { SyncOutcome } from '../contracts/sync-outcome.js';
 
@@ -14,7 +13,10 @@ export async function deferToWindow(
 ): Promise<SyncOutcome | null> {
   const { store, now } = deps;
   const { head, desired } = args;
-  if (!desired.window || appliesNow(store.revision(head)?.message ?? '')) return null;
+  if (!desired.window) return null;
+  // The window's cron parser (node-cron) loads only for a commit that has a window.
+  const { appliesNow, windowState } = await import('../scheduler/window.js');
+  if (appliesNow(store.revision(head)?.message ?? '')) return null;
   const state = windowState(desired.window, now());
   if (state.open) return null;
   const until = state.until ? state.until.toISOString() : null;

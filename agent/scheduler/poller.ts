@@ -1,11 +1,11 @@
 // When to sync next: a jittered interval or a cron schedule (node-cron), sooner after a wake-up
 // (sync now), and with exponential backoff after failures outside the commit.
 
-import { schedule as cronSchedule, type ScheduledTask } from 'node-cron';
-
 export interface PollerDeps {
   random: () => number;
   setTimer: (fn: () => void, ms: number) => { cancel(): void };
+  /** Starts a cron schedule (node-cron's, loaded only on hosts whose settings have a schedule). */
+  cron?: (expression: string, fn: () => void) => { stop(): unknown };
 }
 
 export interface PollerOptions {
@@ -27,7 +27,7 @@ const DEFAULT_BUG_MAX_MS = 60 * 60_000;
 
 export class Poller {
   private timer: { cancel(): void } | null = null;
-  private task: ScheduledTask | null = null;
+  private task: { stop(): unknown } | null = null;
   private failures = 0;
   private bugs = 0;
   private stopped = false;
@@ -40,7 +40,8 @@ export class Poller {
 
   start(): void {
     if (this.options.schedule) {
-      this.task = cronSchedule(this.options.schedule, () => this.tick(), { noOverlap: true });
+      if (!this.deps.cron) throw new Error('a cron schedule needs PollerDeps.cron');
+      this.task = this.deps.cron(this.options.schedule, () => this.tick());
     }
   }
 

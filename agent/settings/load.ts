@@ -3,9 +3,8 @@
 // entry naming file, line and key.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { validate as validateCron } from 'node-cron';
 import { SettingsError } from '../contracts/errors.js';
-import { unitNameProblem } from '../desired/manifest.js';
+import { unitNameProblem } from '../desired/unit-name.js';
 import { DEFAULT_ALLOW, DEFAULT_UNITS } from '../desired/policy.js';
 import { DURATION_HINT, parseDuration } from '../config-text/duration.js';
 import { ProblemList, type KeyPath, type Locator } from '../config-text/problems.js';
@@ -150,7 +149,8 @@ async function resolveSource(input: SettingsInput, h: Helpers): Promise<SourceSe
     else folder = rel.path;
   }
   if (s?.schedule !== undefined && s.interval !== undefined) h.report(['source', 'schedule'], 'set either interval or schedule, not both');
-  if (s?.schedule !== undefined && !validateCron(s.schedule)) h.report(['source', 'schedule'], `"${s.schedule}" is not a valid cron expression`);
+  // node-cron loads only for settings that have a schedule (the resident agent does not carry it otherwise).
+  if (s?.schedule !== undefined && !(await import('node-cron')).validate(s.schedule)) h.report(['source', 'schedule'], `"${s.schedule}" is not a valid cron expression`);
 
   const auth = s?.auth ?? {};
   if (kind !== 'http' && auth.passwordFile !== undefined) h.report(['source', 'auth', 'passwordFile'], 'passwordFile is only used with http(s) sources');

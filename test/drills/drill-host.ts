@@ -69,6 +69,8 @@ export interface DrillHostOptions {
   project: string;
   dockerSocket: string;
   intervalMs?: number;
+  /** A cron schedule (node-cron syntax) instead of the interval. */
+  schedule?: string;
   /** Put the git server behind a TcpGate (for cutting it). */
   gate?: boolean;
   stateDir?: string;
@@ -99,10 +101,10 @@ export class DrillHost {
     const port = new URL(server.url).port;
     const url = gate ? `http://127.0.0.1:${gate.port}` : `http://127.0.0.1:${port}`;
     this.config = join(this.dir, 'agent.yaml');
-    const interval = `${Math.max(1, Math.round((options.intervalMs ?? 60_000) / 1000))}s`;
+    const when = options.schedule ? `schedule: "${options.schedule}"` : `interval: ${Math.max(1, Math.round((options.intervalMs ?? 60_000) / 1000))}s`;
     writeFileSync(
       this.config,
-      `host: ${options.host}\nsource:\n  url: ${url}/${repo.name}\n  interval: ${interval}\ndocker: { socket: ${options.dockerSocket} }\nstateDir: ${this.stateDir}\n${options.extraYaml ?? ''}`,
+      `host: ${options.host}\nsource:\n  url: ${url}/${repo.name}\n  ${when}\ndocker: { socket: ${options.dockerSocket} }\nstateDir: ${this.stateDir}\n${options.extraYaml ?? ''}`,
     );
   }
 

@@ -5,7 +5,7 @@ import { lstat, mkdir, readdir, readFile, rmdir, unlink } from 'node:fs/promises
 import path from 'node:path';
 import type { UnitSpec } from '../../desired/model.js';
 import { unitFilesHash } from '../../desired/unit-hash.js';
-import { unitNameProblem } from '../../desired/manifest.js';
+import { unitNameProblem } from '../../desired/unit-name.js';
 import { SystemdError } from '../../contracts/errors.js';
 import { syncDir, writeFileAtomic } from '../files/atomic-write.js';
 

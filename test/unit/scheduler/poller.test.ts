@@ -5,10 +5,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Poller } from '../../../agent/scheduler/poller.js';
 
-function poller(options: { intervalMs?: number; schedule?: string | null; random?: number } = {}) {
+type Cron = (expression: string, fn: () => void) => { stop(): unknown };
+
+function poller(options: { intervalMs?: number; schedule?: string | null; random?: number; cron?: Cron } = {}) {
   const timers: { ms: number; cancelled: boolean }[] = [];
   const p = new Poller(
     {
+      ...(options.cron ? { cron: options.cron } : {}),
       random: () => options.random ?? 0.5,
       setTimer: (_fn, ms) => {
         const t = { ms, cancelled: false };
@@ -56,6 +59,21 @@ describe('the poller', () => {
     p.after({ retry: true, error: { handling: 'retry' } });
     assert.equal(timers.length, 1);
     p.stop();
+  });
+
+  it('starts the cron schedule it was given on start, and stops it on stop', () => {
+    const started: string[] = [];
+    let stopped = 0;
+    const { p } = poller({ schedule: '*/5 * * * *', cron: (expression) => (started.push(expression), { stop: () => void stopped++ }) });
+    p.start();
+    assert.deepEqual(started, ['*/5 * * * *']);
+    p.stop();
+    assert.equal(stopped, 1);
+  });
+
+  it('refuses to start a cron schedule without a cron port (the daemon loads node-cron only for a schedule)', () => {
+    const { p } = poller({ schedule: '*/5 * * * *' });
+    assert.throws(() => p.start(), /needs PollerDeps.cron/);
   });
 
   it('plans nothing after stop', () => {

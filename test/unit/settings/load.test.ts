@@ -88,6 +88,12 @@ describe('agent settings', () => {
     assert.equal((await settings('source:\n  url: /srv/r.git\nprojectsDir: /srv/projects/\n')).projectsDir, '/srv/projects');
   });
 
+  it('takes a cron schedule instead of the interval, and names a schedule that is not cron', async () => {
+    const s = await settings(`${MINIMAL}  schedule: "*/5 * * * *"\n`);
+    assert.equal(s.source.schedule, '*/5 * * * *');
+    assertProblem(await problemsOf(`${MINIMAL}  schedule: "every day"\n`), 3, 'source.schedule', /"every day" is not a valid cron expression/);
+  });
+
   it('substitutes {host} in branch, url and path', async () => {
     const s = await settings('host: shop-7\nsource:\n  url: /srv/repos/{host}.git\n  branch: fleet/{host}/main\n  path: hosts/{host}\n');
     assert.equal(s.source.branch, 'fleet/shop-7/main');

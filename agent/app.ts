@@ -32,7 +32,6 @@ import { Outbox } from './store/outbox.js';
 import type { ObserveDeps } from './observe/observe.js';
 import { dockerFromEnvironment } from './settings/load.js';
 import { StateLock } from './state-lock.js';
-import { callAgent } from './control/client.js';
 import type { ControlReplies, ControlRequest } from './contracts/control-protocol.js';
 
 export interface App {
@@ -255,6 +254,7 @@ export interface LocalAgent {
 export function localAgent(settings: AgentSettings): LocalAgent {
   return {
     running: () => StateLock.owner(settings.stateDir) !== null,
-    ask: (request) => callAgent(controlSocketPath(settings.stateDir), request),
+    // The client (and the replies' schemas) load only for a verb that asks a running agent.
+    ask: async (request) => (await import('./control/client.js')).callAgent(controlSocketPath(settings.stateDir), request),
   };
 }

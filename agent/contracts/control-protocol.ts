@@ -1,13 +1,13 @@
 // The local control socket's protocol: one JSON request line, one JSON response line. Both ends
-// import it; the client checks every reply with the verb's schema before a caller sees it.
+// import it; the replies' schemas are in control-replies.ts, which only the client loads (the
+// daemon does not carry them).
 
 import { z } from 'zod';
 import type { ResourceChange } from './changes.js';
 import type { ErrorJSON } from './errors.js';
 import type { StatusSnapshot } from './status-model.js';
 import type { SyncOutcome } from './sync-outcome.js';
-import { planStepSchema, type PlanStep } from './step-schema.js';
-import { errorJsonSchema, resourceChangeSchema, statusSnapshotSchema, syncOutcomeSchema } from './wire-schemas.js';
+import type { PlanStep } from './step-schema.js';
 
 export type ControlRequest =
   | { verb: 'sync' }
@@ -50,55 +50,6 @@ export interface ControlReplies {
   suspend: { until: string; reason: string; since: string; by?: string };
   resume: { resumed: boolean };
   gc: { before: MemoryFigures; after: MemoryFigures };
-}
-
-const memoryFiguresSchema: z.ZodType<MemoryFigures> = z.object({
-  rss: z.number(), anonymous: z.number(), fileBacked: z.number(), heapUsed: z.number(), heapTotal: z.number(), external: z.number(), arrayBuffers: z.number(),
-});
-
-const REPLIES: { [V in ControlVerb]: z.ZodType<ControlReplies[V]> } = {
-  sync: syncOutcomeSchema,
-  status: statusSnapshotSchema,
-  plan: z.object({
-    commit: z.string().nullable(),
-    plan: z.object({ steps: z.array(planStepSchema), changes: z.array(resourceChangeSchema) }),
-    invalid: errorJsonSchema.nullable(),
-    sourceError: errorJsonSchema.nullable(),
-  }),
-  suspend: z.object({ until: z.string(), reason: z.string(), since: z.string(), by: z.string().optional() }),
-  resume: z.object({ resumed: z.boolean() }),
-  gc: z.object({ before: memoryFiguresSchema, after: memoryFiguresSchema }),
-};
-
-const responseSchema: z.ZodType<ControlResponse> = z.union([
-  z.object({ ok: z.literal(true), result: z.unknown() }),
-  z.object({ ok: z.literal(false), error: z.object({ code: z.string(), message: z.string() }) }),
-]);
-
-/** The envelope of a reply line; null when it is not one. */
-export function parseControlResponse(value: unknown): ControlResponse | null {
-  const parsed = responseSchema.safeParse(value);
-  return parsed.success ? parsed.data : null;
-}
-
-/** A verb's result checked: the reply, or where and how it differs from the verb's shape. */
-export type ReplyCheck<V extends ControlVerb> = { ok: true; reply: ControlReplies[V] } | { ok: false; problem: string };
-
-/** The result of a verb, checked against the verb's schema (a plan's steps against the full Step union). */
-export function checkControlReply<V extends ControlVerb>(verb: V, value: unknown): ReplyCheck<V> {
-  const schema: z.ZodType<ControlReplies[V]> = REPLIES[verb];
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return { ok: true, reply: parsed.data };
-  const issues = parsed.error.issues;
-  const shownIssues = issues.slice(0, 3).map((i) => `${i.path.length > 0 ? i.path.map(String).join('.') : '(the reply)'}: ${i.message}`);
-  const more = issues.length > 3 ? ` (and ${issues.length - 3} more)` : '';
-  return { ok: false, problem: `${shownIssues.join('; ')}${more}` };
-}
-
-/** The result of a verb, checked; null when it does not have the verb's shape. */
-export function parseControlReply<V extends ControlVerb>(verb: V, value: unknown): ControlReplies[V] | null {
-  const checked = checkControlReply(verb, value);
-  return checked.ok ? checked.reply : null;
 }
 
 /** Who asked (`local:<user>`), when the client said so; bounded like the hub's `by`. */

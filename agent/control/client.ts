@@ -3,7 +3,8 @@
 
 import { connect } from 'node:net';
 import { MoorError } from '../contracts/errors.js';
-import { checkControlReply, parseControlResponse, type ControlReplies, type ControlRequest } from '../contracts/control-protocol.js';
+import type { ControlReplies, ControlRequest } from '../contracts/control-protocol.js';
+import { checkControlReply, parseControlResponse } from '../contracts/control-replies.js';
 
 /** Sends one request and returns the verb's checked reply; rejects NO_AGENT when no agent listens. */
 export function callAgent<R extends ControlRequest>(path: string, request: R): Promise<ControlReplies[R['verb']]> {

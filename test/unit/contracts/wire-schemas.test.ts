@@ -2,7 +2,7 @@
 // every field the agent sends, or `moor status` silently loses it (zod drops unknown keys).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseControlReply } from '../../../agent/contracts/control-protocol.js';
+import { parseControlReply } from '../../../agent/contracts/control-replies.js';
 import type { StatusSnapshot } from '../../../agent/contracts/status-model.js';
 
 /** A status with every optional field set: a new field missing from the schema fails here. */

@@ -19,7 +19,8 @@ import { NO_EVENTS, type AgentEvent, type EventSink } from './contracts/events.j
 import type { AgentSettings } from './settings/model.js';
 import { settingsSecrets } from './settings/secret-values.js';
 import { checkoutChildCommand, checkoutInChild } from './source/checkout-child.js';
-import { createConfigSource, sourceGitDir } from './source/create-source.js';
+import { agentSourceOptions, createConfigSource, sourceGitDir } from './source/create-source.js';
+import type { ConfigSource } from './source/port.js';
 import { createCommitGate } from './reconciler/commit-gate.js';
 import { openDatabase } from './store/db.js';
 import { Store } from './store/store.js';
@@ -81,6 +82,8 @@ export interface AppDeps {
   nativeBinding?: string;
   /** Deadlines of engine calls; the defaults suit a real host. */
   engineTimeouts?: EngineTimeoutOptions;
+  /** The transport, when the caller made it already (`moor agent` sends its first poll early). */
+  source?: ConfigSource;
 }
 
 export function createApp(settings: AgentSettings, deps: AppDeps): App {
@@ -115,10 +118,10 @@ export function createApp(settings: AgentSettings, deps: AppDeps): App {
     },
     deps.engineTimeouts ?? DEFAULT_ENGINE_TIMEOUTS,
   );
-  const sourceOptions = { settings: settings.source, gitDir: join(settings.stateDir, 'git') };
+  const sourceOptions = agentSourceOptions(settings.source, settings.stateDir);
   // A new commit is fetched and exported by a child process: the agent's own memory stays
   // flat whatever the commit holds (a 16 MB blob costs git several copies of it).
-  const source = checkoutInChild(createConfigSource({ fs: nodeFs }, sourceOptions), {
+  const source = checkoutInChild(deps.source ?? createConfigSource({ fs: nodeFs }, sourceOptions), {
     ...sourceOptions,
     command: checkoutChildCommand,
     onDone: (report) => logger.info(report, 'checkout child done'),

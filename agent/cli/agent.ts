@@ -1,9 +1,10 @@
-// `moor agent`: runs the daemon until SIGTERM or SIGINT, then drains and exits 0.
+// `moor agent`: runs the daemon until SIGTERM or SIGINT, then drains and exits 0. The first poll
+// leaves as soon as the settings are read; the rest of the agent loads while it is on the wire.
 
-import { createApp } from '../app.js';
-import { startDaemon } from '../daemon.js';
-import { nativeBinding } from '../sqlite/native.js';
-import { DEFAULT_ENGINE_TIMEOUTS, type EngineTimeoutOptions } from '../executors/docker/timeouts.js';
+import * as nodeFs from 'node:fs';
+import type { AgentSettings } from '../settings/model.js';
+import type { ConfigSource } from '../source/port.js';
+import type { EngineTimeoutOptions } from '../executors/docker/timeouts.js';
 import { cliLogger, EXIT, reportError, settingsOrReport, type CliContext, type ExitCode } from './context.js';
 
 export async function agentVerb(ctx: CliContext): Promise<ExitCode> {
@@ -11,7 +12,15 @@ export async function agentVerb(ctx: CliContext): Promise<ExitCode> {
   if (!settings) return EXIT.usage;
   const logger = cliLogger(settings, ctx.env);
   try {
-    const app = createApp(settings, { logger, nativeBinding: nativeBinding(), engineTimeouts: engineTimeoutsFrom(ctx.env) });
+    const source = await earlySource(settings);
+    const [{ createApp }, { startDaemon }, { nativeBinding }, { DEFAULT_ENGINE_TIMEOUTS }] = await Promise.all([
+      import('../app.js'),
+      import('../daemon.js'),
+      import('../sqlite/native.js'),
+      import('../executors/docker/timeouts.js'),
+    ]);
+    const engineTimeouts = engineTimeoutsFrom(ctx.env, DEFAULT_ENGINE_TIMEOUTS);
+    const app = createApp(settings, { logger, nativeBinding: nativeBinding(), engineTimeouts, ...(source ? { source } : {}) });
     const daemon = await startDaemon(app);
     const stop = (): void => void daemon.stop();
     process.once('SIGTERM', stop);
@@ -23,8 +32,15 @@ export async function agentVerb(ctx: CliContext): Promise<ExitCode> {
   }
 }
 
+/** The http(s) transport with its first poll already sent; ssh and local sources load git first anyway. */
+async function earlySource(settings: AgentSettings): Promise<ConfigSource | null> {
+  if (settings.source.kind !== 'http') return null;
+  const [{ agentSourceOptions, createConfigSource }, { withEarlyHead }] = await Promise.all([import('../source/create-source.js'), import('../source/early-head.js')]);
+  return withEarlyHead(createConfigSource({ fs: nodeFs }, agentSourceOptions(settings.source, settings.stateDir)));
+}
+
 /** MOOR_ENGINE_TIMEOUT_MS shortens the deadline of ordinary engine calls (drills, slow hosts). */
-function engineTimeoutsFrom(env: NodeJS.ProcessEnv): EngineTimeoutOptions {
+function engineTimeoutsFrom(env: NodeJS.ProcessEnv, defaults: EngineTimeoutOptions): EngineTimeoutOptions {
   const ms = Number(env.MOOR_ENGINE_TIMEOUT_MS);
-  return Number.isInteger(ms) && ms > 0 ? { ...DEFAULT_ENGINE_TIMEOUTS, callMs: ms } : DEFAULT_ENGINE_TIMEOUTS;
+  return Number.isInteger(ms) && ms > 0 ? { ...defaults, callMs: ms } : defaults;
 }

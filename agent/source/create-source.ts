@@ -4,7 +4,14 @@
 import { createHttpSource } from './http-source.js';
 import { lazySource } from './lazy-source.js';
 import { resolveLocalGitDir } from './local-git-dir.js';
+import { join } from 'node:path';
+import type { SourceSettings } from '../settings/model.js';
 import type { ConfigSource, SourceDeps, SourceOptions } from './port.js';
+
+/** The agent's source options: its private git directory is `git` in the state dir. */
+export function agentSourceOptions(settings: SourceSettings, stateDir: string): SourceOptions {
+  return { settings, gitDir: join(stateDir, 'git') };
+}
 
 export function createConfigSource(deps: SourceDeps, options: SourceOptions): ConfigSource {
   switch (options.settings.kind) {

@@ -242,22 +242,3 @@ export function createObserveParts(settings: AgentSettings | null, deps: { env: 
   );
   return { engine, hostReader: settings ? createHostParts(settings, { logger: deps.logger }).reader : undefined, projects: createProjectDirs() };
 }
-
-export function controlSocketPath(stateDir: string): string {
-  return join(stateDir, 'moor.sock');
-}
-
-/** The agent running on this host, reached through its control socket. */
-export interface LocalAgent {
-  /** True when a live agent holds the state directory. */
-  running(): boolean;
-  ask<R extends ControlRequest>(request: R): Promise<ControlReplies[R['verb']]>;
-}
-
-export function localAgent(settings: AgentSettings): LocalAgent {
-  return {
-    running: () => StateLock.owner(settings.stateDir) !== null,
-    // The client (and the replies' schemas) load only for a verb that asks a running agent.
-    ask: async (request) => (await import('./control/client.js')).callAgent(controlSocketPath(settings.stateDir), request),
-  };
-}

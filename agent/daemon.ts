@@ -1,7 +1,8 @@
 // `moor agent`: holds the state dir, polls (or follows cron), syncs one run at a time, serves the
 // control socket, reports to the hub, and on SIGTERM finishes the current step and exits.
 
-import { controlSocketPath, type App } from './app.js';
+import type { App } from './app.js';
+import { controlSocketPath } from './control/local-agent.js';
 import { startControlServer } from './control/server.js';
 import type { ControlRequest } from './contracts/control-protocol.js';
 import { toMoorError, type ErrorJSON } from './contracts/errors.js';

@@ -1,9 +1,6 @@
 // `moor agent`: runs the daemon until SIGTERM or SIGINT, then drains and exits 0. The first poll
 // leaves as soon as the settings are read; the rest of the agent loads while it is on the wire.
 
-import * as nodeFs from 'node:fs';
-import type { AgentSettings } from '../settings/model.js';
-import type { ConfigSource } from '../source/port.js';
 import type { EngineTimeoutOptions } from '../executors/docker/timeouts.js';
 import { cliLogger, EXIT, reportError, settingsOrReport, type CliContext, type ExitCode } from './context.js';
 
@@ -12,7 +9,7 @@ export async function agentVerb(ctx: CliContext): Promise<ExitCode> {
   if (!settings) return EXIT.usage;
   const logger = cliLogger(settings, ctx.env);
   try {
-    const source = await earlySource(settings);
+    const source = (await import('../source/early-head.js')).earlyAgentSource(settings);
     const [{ createApp }, { startDaemon }, { nativeBinding }, { DEFAULT_ENGINE_TIMEOUTS }] = await Promise.all([
       import('../app.js'),
       import('../daemon.js'),
@@ -30,13 +27,6 @@ export async function agentVerb(ctx: CliContext): Promise<ExitCode> {
   } catch (err) {
     return reportError(ctx, err);
   }
-}
-
-/** The http(s) transport with its first poll already sent; ssh and local sources load git first anyway. */
-async function earlySource(settings: AgentSettings): Promise<ConfigSource | null> {
-  if (settings.source.kind !== 'http') return null;
-  const [{ agentSourceOptions, createConfigSource }, { withEarlyHead }] = await Promise.all([import('../source/create-source.js'), import('../source/early-head.js')]);
-  return withEarlyHead(createConfigSource({ fs: nodeFs }, agentSourceOptions(settings.source, settings.stateDir)));
 }
 
 /** MOOR_ENGINE_TIMEOUT_MS shortens the deadline of ordinary engine calls (drills, slow hosts). */

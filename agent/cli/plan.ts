@@ -2,7 +2,8 @@
 // checkout without fetching; `--offline` plans against an empty host (for a config repo's CI).
 
 import { hostname } from 'node:os';
-import { createApp, createObserveParts, localAgent } from '../app.js';
+import { createApp, createObserveParts } from '../app.js';
+import { localAgent } from '../control/local-agent.js';
 import { DEFAULT_PROJECTS_DIR, loadDesiredState } from '../desired/load.js';
 import { unitsPolicyOf } from '../desired/policy.js';
 import { startIntervalNoticeFor } from '../executors/docker/engine-api.js';

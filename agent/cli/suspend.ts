@@ -6,7 +6,7 @@ import type { Suspension } from '../reconciler/suspension.js';
 import { nativeBinding } from '../sqlite/native.js';
 import type { AgentSettings } from '../settings/model.js';
 import { EXIT, printJson, reportError, settingsOrReport, type CliContext, type ExitCode } from './context.js';
-import { localAgent, offlineSuspension } from '../app.js';
+import { localAgent } from '../control/local-agent.js';
 
 export async function suspendVerb(ctx: CliContext, options: { for: string; reason: string }): Promise<ExitCode> {
   const forMs = parseDuration(options.for);
@@ -19,7 +19,7 @@ export async function suspendVerb(ctx: CliContext, options: { for: string; reaso
   try {
     const result = localAgent(settings).running()
       ? await localAgent(settings).ask({ verb: 'suspend', forMs, reason: options.reason, by: localActor() })
-      : offline(settings, (s) => s.suspend(forMs, options.reason, localActor()));
+      : await offline(settings, (s) => s.suspend(forMs, options.reason, localActor()));
     if (ctx.json) printJson(ctx, result);
     else ctx.out(`suspended until ${result.until}: ${options.reason}`);
     return EXIT.ok;
@@ -35,7 +35,7 @@ export async function resumeVerb(ctx: CliContext): Promise<ExitCode> {
   try {
     const result = localAgent(settings).running()
       ? await localAgent(settings).ask({ verb: 'resume', by: localActor() })
-      : { resumed: offline(settings, (s) => s.resume('resumed by an operator', localActor())) };
+      : { resumed: await offline(settings, (s) => s.resume('resumed by an operator', localActor())) };
     if (ctx.json) printJson(ctx, result);
     else ctx.out(result.resumed ? 'resumed' : 'was not suspended');
     return EXIT.ok;
@@ -55,7 +55,8 @@ function localActor(): string {
 }
 
 /** Without a running agent: write the state, and queue the event for the hub in the outbox. */
-function offline<T>(settings: AgentSettings, fn: (s: Suspension) => T): T {
+async function offline<T>(settings: AgentSettings, fn: (s: Suspension) => T): Promise<T> {
+  const { offlineSuspension } = await import('../app.js');
   const { suspension, close } = offlineSuspension(settings, { nativeBinding: nativeBinding() });
   try {
     return fn(suspension);

@@ -1,8 +1,8 @@
 // `moor sync`: ask the running agent to sync now and wait; `--once` fetches and applies in-process.
 
-import { createApp, localAgent } from '../app.js';
+import { localAgent } from '../control/local-agent.js';
 import type { SyncOutcome } from '../contracts/sync-outcome.js';
-import { nativeBinding } from '../sqlite/native.js';
+import type { AgentSettings } from '../settings/model.js';
 import { StateLock } from '../state-lock.js';
 import { cliLogger, EXIT, printJson, reportError, settingsOrReport, type CliContext, type ExitCode } from './context.js';
 import { formatChanges, short } from './format.js';
@@ -24,12 +24,9 @@ export async function syncVerb(ctx: CliContext, options: { once: boolean }): Pro
         return EXIT.failed;
       }
       const lock = StateLock.acquire(settings.stateDir);
-      const app = createApp(settings, { logger: cliLogger(settings, ctx.env), nativeBinding: nativeBinding() });
       try {
-        app.store.markInterruptedApplies();
-        outcome = await app.reconciler.sync('manual');
+        outcome = await syncOnce(ctx, settings);
       } finally {
-        app.close();
         lock.release();
       }
     }
@@ -41,6 +38,19 @@ export async function syncVerb(ctx: CliContext, options: { once: boolean }): Pro
     return syncExitCode(outcome);
   } catch (err) {
     return reportError(ctx, err);
+  }
+}
+
+/** One sync in this process: the poll leaves first, the agent's parts load while it is on the wire. */
+async function syncOnce(ctx: CliContext, settings: AgentSettings): Promise<SyncOutcome> {
+  const source = (await import('../source/early-head.js')).earlyAgentSource(settings);
+  const [{ createApp }, { nativeBinding }] = await Promise.all([import('../app.js'), import('../sqlite/native.js')]);
+  const app = createApp(settings, { logger: cliLogger(settings, ctx.env), nativeBinding: nativeBinding(), ...(source ? { source } : {}) });
+  try {
+    app.store.markInterruptedApplies();
+    return await app.reconciler.sync('manual');
+  } finally {
+    app.close();
   }
 }
 

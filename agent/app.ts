@@ -10,6 +10,7 @@ import { InvalidConfigError } from './contracts/errors.js';
 import { verifyUnitFiles } from './executors/systemd/verify-units.js';
 import { onceEngineNotices } from './executors/docker/engine-api.js';
 import { lazyDockerEngine } from './executors/docker/lazy-engine.js';
+import { engineChild, engineChildCommand } from './executors/docker/engine-child.js';
 import { DEFAULT_ENGINE_TIMEOUTS, withTimeouts, type EngineTimeoutOptions, type GuardedEngine } from './executors/docker/timeouts.js';
 import type { Logger } from './logger.js';
 import { Reconciler } from './reconciler/reconciler.js';
@@ -49,6 +50,8 @@ export interface App {
   events: ForwardingSink;
   /** How the hub link looks, for status; the daemon sets it when a hub is configured. */
   hubLink: { state: () => { url: string; connected: boolean; outbox: number } | null };
+  /** Ends the engine child of the sync that just ended, if one runs (the daemon, after each sync). */
+  releaseEngine(): Promise<void>;
   close(): void;
 }
 
@@ -84,6 +87,8 @@ export interface AppDeps {
   engineTimeouts?: EngineTimeoutOptions;
   /** The transport, when the caller made it already (`moor agent` sends its first poll early). */
   source?: ConfigSource;
+  /** Run the engine's writes in a child released after each sync (the daemon), not in this process. */
+  engineInChild?: boolean;
 }
 
 export function createApp(settings: AgentSettings, deps: AppDeps): App {
@@ -93,17 +98,19 @@ export function createApp(settings: AgentSettings, deps: AppDeps): App {
   const db = openDatabase({ file: join(settings.stateDir, 'state.db'), nativeBinding: deps.nativeBinding });
   const store = new Store({ db, now });
   const events = new ForwardingSink();
+  const engineOptions = {
+    docker: settings.docker,
+    registries: settings.registries,
+    dockerConfigFile: settings.docker.configFile,
+    // The project directories are a bind root too: a symlink a container plants in a data
+    // directory must not lead another bind out of them. So is the tmpfs where the agent
+    // itself places decrypted compose secrets, which it bind-mounts read-only.
+    bindRoots: [...settings.policy.allowedBindRoots, settings.projectsDir, settings.secretsDir ?? DEFAULT_SECRETS_DIR],
+    volumeBindOutsideRoots: settings.policy.allowPrivileged || allowOf(settings.policy).volumeBindOutsideRoots,
+  };
+  const writes = lazyDockerEngine({ ...engineOptions, ...(deps.engineInChild ? { child: engineChild({ command: engineChildCommand, init: engineOptions }) } : {}) });
   const engine = withTimeouts(
-    lazyDockerEngine({
-      docker: settings.docker,
-      registries: settings.registries,
-      dockerConfigFile: settings.docker.configFile,
-      // The project directories are a bind root too: a symlink a container plants in a data
-      // directory must not lead another bind out of them. So is the tmpfs where the agent
-      // itself places decrypted compose secrets, which it bind-mounts read-only.
-      bindRoots: [...settings.policy.allowedBindRoots, settings.projectsDir, settings.secretsDir ?? DEFAULT_SECRETS_DIR],
-      volumeBindOutsideRoots: settings.policy.allowPrivileged || allowOf(settings.policy).volumeBindOutsideRoots,
-    }),
+    writes,
     {
       now,
       onChange: (health) => {
@@ -204,7 +211,11 @@ export function createApp(settings: AgentSettings, deps: AppDeps): App {
     secrets,
     events,
     hubLink,
-    close: () => store.close(),
+    releaseEngine: () => writes.release(),
+    close: () => {
+      void writes.release();
+      store.close();
+    },
   };
 }
 

@@ -94,6 +94,10 @@ export async function startDaemon(app: App): Promise<DaemonHandle> {
       unrecorded = { at: new Date().toISOString(), error };
       outcome = { result: 'error', commit: null, changes: [], error, retry: true };
     }
+    // The engine child of this sync (if it wrote anything) ends: dockerode's memory goes with it.
+    // Not awaited: a child whose calls hang on a wedged engine is killed after a while, and the
+    // next sync's first write waits for that, not this sync's caller.
+    void app.releaseEngine().catch((err: unknown) => logger.warn({ err: toMoorError(err, 'ENGINE_CHILD_FAILED').toJSON() }, 'the engine child did not end cleanly'));
     // In the background: the caller (a `moor sync`, the hub) waits for the outcome, not for this.
     if (outcome.result !== 'unchanged') void app.status.refresh().catch(() => undefined);
     if (!stopping) poller.after(outcome);

@@ -7,7 +7,7 @@ import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import * as sea from 'node:sea';
-import { CHECKOUT_VERB } from './contracts/child-verbs.js';
+import { CHECKOUT_VERB, ENGINE_VERB } from './contracts/child-verbs.js';
 import { addonCacheCandidates } from './sqlite/native.js';
 
 declare const __MOOR_ADDON_ID__: string | undefined;
@@ -68,6 +68,8 @@ function prepareAddon(): void {
 
 if (sea.isSea()) prepareAddon();
 // main.js starts the CLI when it is loaded: only after the addon is in place. The checkout child
-// (source/checkout-child.ts) is this binary run with its verb, and loads only what it needs.
+// (source/checkout-child.ts) and the engine child (executors/docker/engine-child.ts) are this
+// binary run with their verb, and load only what they need.
 if (process.argv[2] === CHECKOUT_VERB) void import('./source/checkout-main.js');
+else if (process.argv[2] === ENGINE_VERB) void import('./executors/docker/engine-child-main.js');
 else void import('./main.js');

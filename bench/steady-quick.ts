@@ -3,6 +3,8 @@
 // before it measures), runs 50 no-op syncs, then a forced GC (MOOR_DIAGNOSTICS=1, the `gc` verb):
 // RSS, its anon/file split, heap, CPU seconds; then three no-op `sync --once` (wall, peak RSS).
 // MOOR_QUICK_MAIN=path/to/agent/main.js measures another build (the "before" one);
+// MOOR_QUICK_NO_RESTART=1 measures the agent that applied the commit, as a host runs after a new
+// commit (the loader of that commit loaded), instead of a restarted one;
 // MOOR_QUICK_MODULES=file lists the modules the restarted agent loads (a separate run).
 
 import { spawn } from 'node:child_process';
@@ -18,8 +20,9 @@ import { unitEnvironment } from './footprint.js';
 const AGENT_MAIN = process.env['MOOR_QUICK_MAIN'] ? resolve(process.env['MOOR_QUICK_MAIN']) : MAIN;
 
 function startAgent(drill: DrillHost, n: number): void {
-  // Only the restarted agent's modules: the first one applied the commit.
-  const modules = n === 1 ? process.env['MOOR_QUICK_MODULES'] : undefined;
+  // Only the measured agent's modules (the restarted one, unless MOOR_QUICK_NO_RESTART).
+  const measured = process.env['MOOR_QUICK_NO_RESTART'] === '1' ? 0 : 1;
+  const modules = n === measured ? process.env['MOOR_QUICK_MODULES'] : undefined;
   // The trace hook runs in a loader thread of its own: a run that lists modules is not one that measures RSS.
   const hook = modules ? ['--import', resolve(MAIN, '../../bench/lib/trace-modules.js')] : [];
   const fd = openSync(join(drill.dir, `agent-${n}.log`), 'a');
@@ -39,12 +42,15 @@ async function main(): Promise<void> {
     const head = await drill.commit({ 'compose.yaml': stackCompose('fpq', 20, () => ({ V: '0' })) }, 'twenty services');
     startAgent(drill, 0);
     await drill.waitApplied(head, 120_000);
-    await drill.agent?.stop();
-    drill.server.resetStats();
-    const t0 = performance.now();
-    startAgent(drill, 1);
-    while (drill.server.stats().requests === 0 && performance.now() - t0 < 20_000) await sleep(1);
-    const firstPoll = performance.now() - t0;
+    let firstPoll = NaN;
+    if (process.env['MOOR_QUICK_NO_RESTART'] !== '1') {
+      await drill.agent?.stop();
+      drill.server.resetStats();
+      const t0 = performance.now();
+      startAgent(drill, 1);
+      while (drill.server.stats().requests === 0 && performance.now() - t0 < 20_000) await sleep(1);
+      firstPoll = performance.now() - t0;
+    }
     await drill.waitApplied(head);
     const pid = drill.agent?.child.pid ?? 0;
     for (let i = 0; i < 50; i++) await drill.sync();

@@ -3,3 +3,6 @@
 
 /** source/checkout-main.ts: fetch and export one commit for the agent. */
 export const CHECKOUT_VERB = '__checkout';
+
+/** executors/docker/engine-child-main.ts: the container engine's writes (dockerode) for one sync. */
+export const ENGINE_VERB = '__engine';

@@ -5,7 +5,7 @@ import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IdentityError } from './errors.js';
 import { keyedHash, type KeyedHash } from './keyed-hash.js';
-import { x25519Recipient } from './x25519-recipient.js';
+import { generateX25519Identity, x25519Recipient } from './x25519-recipient.js';
 
 export const IDENTITY_FILE = 'age-identity.txt';
 export const HASH_KEY_FILE = 'secrets-hash.key';
@@ -30,9 +30,8 @@ export async function ensureIdentity(stateDir: string, options: { create: boolea
   let text = await readSecretFile(file);
   if (text === null) {
     if (!options.create) throw new IdentityError(`no age identity in ${stateDir}: run \`moor secrets init\``);
-    const { generateX25519Identity, identityToRecipient } = await import('age-encryption');
-    const secret = await generateX25519Identity();
-    const recipient = await identityToRecipient(secret);
+    const secret = generateX25519Identity();
+    const recipient = x25519Recipient(secret);
     // The same layout age-keygen writes, so that `age -d -i` reads it too.
     const body = `# created: ${new Date().toISOString()}\n# public key: ${recipient}\n${secret}\n`;
     created = await writeExclusive(stateDir, file, body);

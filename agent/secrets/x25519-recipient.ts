@@ -1,8 +1,9 @@
-// The age recipient (`age1...`) of an X25519 identity (`AGE-SECRET-KEY-1...`) with node:crypto and
-// a small bech32 codec, so that an agent starting up does not load age-encryption (and the curves
-// and post-quantum code it precomputes: about 9 MB) only to print and report its recipient.
+// The age recipient (`age1...`) of an X25519 identity (`AGE-SECRET-KEY-1...`), and a new identity,
+// with node:crypto and a small bech32 codec, so that an agent starting up does not load
+// age-encryption (and the curves and post-quantum code it precomputes: about 9 MB) only to create,
+// print and report its identity.
 
-import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { IdentityError } from './errors.js';
 
 const CHARSET = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l';
@@ -70,4 +71,11 @@ export function x25519Recipient(identity: string): string {
   const key = createPrivateKey({ key: Buffer.concat([PKCS8_X25519_PREFIX, decoded.bytes]), format: 'der', type: 'pkcs8' });
   const spki = createPublicKey(key).export({ format: 'der', type: 'spki' });
   return bech32Encode('age', spki.subarray(spki.length - 32));
+}
+
+/** A new X25519 identity, `AGE-SECRET-KEY-1...`, as age-keygen writes it (32 random bytes from the OS). */
+export function generateX25519Identity(): string {
+  const { privateKey } = generateKeyPairSync('x25519');
+  const der = privateKey.export({ format: 'der', type: 'pkcs8' });
+  return bech32Encode('age-secret-key-', der.subarray(der.length - 32)).toUpperCase();
 }

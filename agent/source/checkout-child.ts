@@ -4,23 +4,15 @@
 // heap back. The poll (head) stays in the agent: it is one small request.
 
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { childCommand, type ChildCommand } from '../child-command.js';
 import { CHECKOUT_VERB, checkoutReplySchema, type CheckoutReply, type CheckoutRequest } from '../contracts/checkout-protocol.js';
 import { SourceError } from '../contracts/errors.js';
 import type { ConfigSource, RevisionInfo, SourceOptions } from './port.js';
 
-/** How to start the checkout child: this very program, by another entry or verb. */
-export interface ChildCommand {
-  file: string;
-  args: string[];
-}
+export type { ChildCommand } from '../child-command.js';
 
 /** The node build runs checkout-main.js beside this file; the single binary runs itself with a verb. */
-export async function checkoutChildCommand(): Promise<ChildCommand> {
-  const sea = await import('node:sea').catch(() => null);
-  if (sea?.isSea()) return { file: process.execPath, args: [CHECKOUT_VERB] };
-  return { file: process.execPath, args: [fileURLToPath(new URL('./checkout-main.js', import.meta.url))] };
-}
+export const checkoutChildCommand = (): Promise<ChildCommand> => childCommand(new URL('./checkout-main.js', import.meta.url), CHECKOUT_VERB);
 
 export interface CheckoutChildOptions extends SourceOptions {
   command: () => Promise<ChildCommand>;

@@ -1,7 +1,8 @@
-// The kill -9 drill: commit a change, let the agent start applying, SIGKILL
-// it at a random moment, check SQLite's integrity, restart, and check it converged exactly.
+// The kill -9 drill: commit a change, let the agent start applying, SIGKILL it (or its engine
+// child, which runs the sync's writes) at a random moment, check SQLite's integrity, restart the
+// agent if it was the one killed, and check it converged exactly.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { DrillHost, sleep, stackCompose } from './drill-host.js';
@@ -9,7 +10,7 @@ import { DrillHost, sleep, stackCompose } from './drill-host.js';
 export interface KillRound {
   round: number;
   killAfterMs: number;
-  /** The restarted agent found an apply the kill interrupted. */
+  /** The kill interrupted an apply: the restarted agent found one, or an engine child was running. */
   midApply: boolean;
   integrity: string;
   recoveryMs: number;
@@ -24,6 +25,32 @@ export interface KillDrillOptions {
   /** Kill within [0, maxKillMs) after asking for the sync. */
   maxKillMs?: number;
   onRound?: (r: KillRound) => void;
+  /** What is killed: the agent (default), or the engine child running the sync's writes. */
+  target?: 'agent' | 'engine-child';
+}
+
+/** The agent's engine child (node build or binary), if one runs now. */
+function engineChildOf(agentPid: number): number | null {
+  for (const task of readdirSync(`/proc/${agentPid}/task`)) {
+    const children = readFileSync(`/proc/${agentPid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    for (const pid of children) {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (cmdline.some((a) => a.endsWith('engine-child-main.js') || a === '__engine')) return pid;
+    }
+  }
+  return null;
+}
+
+/** SIGKILL of the engine child, if one runs; whether there was one. */
+function killEngineChild(agentPid: number): boolean {
+  try {
+    const pid = engineChildOf(agentPid);
+    if (pid === null) return false;
+    process.kill(pid, 'SIGKILL');
+    return true;
+  } catch {
+    return false; // it ended meanwhile
+  }
 }
 
 /** Deterministic pseudo-random numbers, so a failing round can be replayed. */
@@ -64,14 +91,21 @@ export async function runKillDrill(options: KillDrillOptions): Promise<KillRound
       void drill.sync().catch(() => undefined);
       const killAfterMs = Math.floor(random() * (options.maxKillMs ?? 1500));
       await sleep(killAfterMs);
-      await drill.agent?.kill9();
+      let killedChild = false;
+      const killedAt = Date.now();
+      if (options.target === 'engine-child') {
+        killedChild = killEngineChild(drill.agent?.child.pid ?? 0);
+        // The agent lives on: the failed write is retried at once, or by the agent's own backoff.
+        void drill.sync().catch(() => undefined);
+      } else {
+        await drill.agent?.kill9();
+        drill.start();
+      }
       const integrity = integrityOf(drill.stateDir);
-      const restarted = Date.now();
-      const agent = drill.start();
       await drill.waitApplied(head, 120_000);
-      const recoveryMs = Date.now() - restarted;
+      const recoveryMs = Date.now() - killedAt;
       const divergence = await drill.divergence(compose);
-      const midApply = /stopped in the middle of an apply/.test(readFileSync(agent.logFile, 'utf8'));
+      const midApply = options.target === 'engine-child' ? killedChild : /stopped in the middle of an apply/.test(readFileSync(drill.agent?.logFile ?? '', 'utf8'));
       const r: KillRound = { round, killAfterMs, midApply, integrity, recoveryMs, divergence };
       rounds.push(r);
       options.onRound?.(r);

@@ -50,9 +50,20 @@ export function withInheritedVolumes(spec: ContainerSpec, retired: readonly Reti
 
 /** Remembers what removed containers leave behind and hands it to their successors. */
 export class AnonymousVolumeCarry {
-  private readonly retired = new Map<string, RetiredVolume[]>();
+  private readonly retired: Map<string, RetiredVolume[]>;
 
-  constructor(private readonly docker: Dockerode) {}
+  /** `carried`: what an earlier carry remembered (the engine child's, handed over between syncs). */
+  constructor(
+    private readonly docker: Dockerode,
+    carried: readonly (readonly [string, RetiredVolume[]])[] = [],
+  ) {
+    this.retired = new Map(carried);
+  }
+
+  /** What it remembers now, to hand to the next carry. */
+  entries(): [string, RetiredVolume[]][] {
+    return [...this.retired];
+  }
 
   /** Called before a container is removed; a container already gone leaves nothing. */
   async retire(nameOrId: string): Promise<void> {

@@ -21,6 +21,8 @@ export interface DockerEngineDeps {
   docker: Dockerode;
   /** Reads the `auths` of a Docker config.json; defaults to reading the file from disk. */
   readConfigAuths?: (file: string) => Promise<RegistryCredential[]>;
+  /** Remembers anonymous volumes across calls; the engine child brings one seeded from the last sync. */
+  carry?: AnonymousVolumeCarry;
 }
 
 export interface DockerEngineOptions {
@@ -43,7 +45,7 @@ export function createDockerEngine(deps: DockerEngineDeps, options: DockerEngine
   const { docker } = deps;
   const readConfigAuths = deps.readConfigAuths ?? readDockerConfigAuths;
   const api = new EngineApiVersion(docker);
-  const carry = new AnonymousVolumeCarry(docker);
+  const carry = deps.carry ?? new AnonymousVolumeCarry(docker);
   return {
     apiVersion: () => api.get(),
     async ping() {

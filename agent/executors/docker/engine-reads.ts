@@ -8,11 +8,12 @@ import { foreignOf } from './compose-projects.js';
 import { listingOf } from './container-listing.js';
 import { toObservedContainer } from './create-body.js';
 import { statusOf, toDockerError } from './docker-errors.js';
+import { BUILD_HASH_LABEL } from './build-image.js';
 import { filtersQuery, type EngineHttp } from './engine-http.js';
 import type { ContainerEngine, ContainerListing } from './port.js';
 
 export type EngineReads = Pick<ContainerEngine, 'ping' | 'listContainers' | 'listNetworks' | 'listVolumes' | 'imagePresent' | 'inspectContainer'> &
-  Required<Pick<ContainerEngine, 'foreignNamed'>>;
+  Required<Pick<ContainerEngine, 'foreignNamed' | 'builtImageHash' | 'apiVersion'>>;
 
 const INSPECT_CONCURRENCY = 8;
 
@@ -92,6 +93,17 @@ export function createEngineReads(http: EngineHttp): EngineReads {
 
     inspectContainer: inspect,
 
+    async builtImageHash(ref: string): Promise<string | null> {
+      try {
+        const image = (await getOrNull(`/images/${encodeURI(ref)}/json`)) as Dockerode.ImageInspectInfo | null;
+        return image?.Config?.Labels?.[BUILD_HASH_LABEL] ?? null;
+      } catch (err) {
+        throw toDockerError(err, 'inspect', { image: ref });
+      }
+    },
+
+    apiVersion: apiVersionReader(http),
+
     async foreignNamed(names, host) {
       const volumes: ForeignResource[] = [];
       for (const name of names.volumes) {
@@ -113,4 +125,17 @@ export function createEngineReads(http: EngineHttp): EngineReads {
       return { volumes, networks };
     },
   };
+}
+
+/** The engine's API version, asked once; an engine that does not answer is asked again next time. */
+function apiVersionReader(http: EngineHttp): () => Promise<string | null> {
+  let asked: Promise<string | null> | null = null;
+  return () =>
+    (asked ??= http.getJson('/version').then(
+      (v) => (typeof v === 'object' && v !== null && 'ApiVersion' in v && typeof v.ApiVersion === 'string' ? v.ApiVersion : null),
+      () => {
+        asked = null;
+        return null;
+      },
+    ));
 }

@@ -1,5 +1,7 @@
 // Drill: kill -9 of the agent at random moments while it applies, 20 times (100 in bench/):
 // every time it converges after restart, with no duplicate or orphan container and a sound SQLite.
+// And kill -9 of the engine child (the process that runs a sync's writes) in the middle of
+// applies: the agent lives on, and converges exactly all the same.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -15,5 +17,14 @@ describe('kill -9 while applying', () => {
     }
     // The kills must land in applies, or the drill proves nothing.
     assert.ok(rounds.filter((r) => r.midApply).length >= rounds.length / 4, `only ${rounds.filter((r) => r.midApply).length} kills interrupted an apply`);
+  });
+
+  it('converges after the engine child is killed in the middle of applies, with no duplicate or orphan container', async () => {
+    const rounds = await runKillDrill({ host: uniqueHostId('killchild'), dockerSocket: dockerSocket(), count: Number(process.env['MOOR_DRILL_CHILD_KILLS'] ?? 10), services: 8, target: 'engine-child', maxKillMs: 1200 });
+    for (const r of rounds) {
+      assert.equal(r.integrity, 'ok', `round ${r.round}: integrity_check`);
+      assert.deepEqual(r.divergence, [], `round ${r.round} (engine child killed after ${r.killAfterMs} ms)`);
+    }
+    assert.ok(rounds.filter((r) => r.midApply).length >= rounds.length / 4, `only ${rounds.filter((r) => r.midApply).length} kills found an engine child at work`);
   });
 });

@@ -42,15 +42,18 @@ function upsertSeen(rows: number): string {
 }
 
 /**
- * How an event batch reads a host's stored seq. PostgreSQL: an UPDATE that changes nothing, to lock
- * the host's row while reading it (several hubs write). SQLite: a plain read, the transaction
- * already holds the only write lock, and an UPDATE would rewrite the host's whole row (its status
- * JSON) for nothing, once per frame.
+ * How an event batch reads a host's stored seq (event_seqs, a narrow row apart from the host's
+ * status). PostgreSQL: an upsert that changes nothing, to lock the host's seq row, created if need
+ * be, while reading it (several hubs write). SQLite: a plain read, the transaction already holds
+ * the only write lock.
  */
 const READ_SEQ: Record<StorageKind, string> = {
-  postgres: 'UPDATE hosts SET last_seq = last_seq WHERE host = ? RETURNING last_seq',
-  sqlite: 'SELECT last_seq FROM hosts WHERE host = ?',
+  postgres: 'INSERT INTO event_seqs (host, last_seq) VALUES (?, 0) ON CONFLICT (host) DO UPDATE SET last_seq = event_seqs.last_seq RETURNING last_seq',
+  sqlite: 'SELECT last_seq FROM event_seqs WHERE host = ?',
 };
+const WRITE_SEQ = 'INSERT INTO event_seqs (host, last_seq) VALUES (?, ?) ON CONFLICT (host) DO UPDATE SET last_seq = excluded.last_seq';
+/** A host's row with its stored event seq. */
+const SELECT_HOSTS = 'SELECT h.*, COALESCE(s.last_seq, 0) AS last_seq FROM hosts h LEFT JOIN event_seqs s ON s.host = h.host';
 
 export class SqlHostStorage implements HostStorage {
   private readonly readSeq: string;
@@ -92,7 +95,7 @@ export class SqlHostStorage implements HostStorage {
     for (let i = 0; i < hashes.length; i += LINK_CHUNK) {
       const chunk = hashes.slice(i, i + LINK_CHUNK);
       const rows = await this.x.all<{ hash: string; host: string; lastSeq: number }>(
-        `SELECT t.hash, t.host, COALESCE(h.last_seq, 0) AS "lastSeq" FROM tokens t LEFT JOIN hosts h ON h.host = t.host
+        `SELECT t.hash, t.host, COALESCE(s.last_seq, 0) AS "lastSeq" FROM tokens t LEFT JOIN event_seqs s ON s.host = t.host
          WHERE t.hash IN (${chunk.map(() => '?').join(', ')})`, chunk);
       for (const r of rows) {
         const token = byHash.get(r.hash);
@@ -122,11 +125,11 @@ export class SqlHostStorage implements HostStorage {
   }
 
   async loadHosts(): Promise<HostRow[]> {
-    return (await this.x.all<RawHost>('SELECT * FROM hosts')).map(hostOf);
+    return (await this.x.all<RawHost>(SELECT_HOSTS)).map(hostOf);
   }
 
   async loadHost(host: string): Promise<HostRow | null> {
-    const row = await one<RawHost>(this.x, 'SELECT * FROM hosts WHERE host = ?', [host]);
+    const row = await one<RawHost>(this.x, `${SELECT_HOSTS} WHERE h.host = ?`, [host]);
     return row ? hostOf(row) : null;
   }
 
@@ -186,7 +189,7 @@ export class SqlHostStorage implements HostStorage {
   }
 
   async loadHostsSeenSince(since: string): Promise<HostRow[]> {
-    return (await this.x.all<RawHost>('SELECT * FROM hosts WHERE last_seen > ?', [since])).map(hostOf);
+    return (await this.x.all<RawHost>(`${SELECT_HOSTS} WHERE h.last_seen > ?`, [since])).map(hostOf);
   }
 
   hostsSeenSince(since: string): Promise<{ host: string; lastSeen: string }[]> {
@@ -197,7 +200,7 @@ export class SqlHostStorage implements HostStorage {
     const out: HostRow[] = [];
     for (let i = 0; i < hosts.length; i += UPSERT_CHUNK * 5) {
       const chunk = hosts.slice(i, i + UPSERT_CHUNK * 5);
-      const rows = await this.x.all<RawHost>(`SELECT * FROM hosts WHERE host IN (${chunk.map(() => '?').join(', ')})`, [...chunk]);
+      const rows = await this.x.all<RawHost>(`${SELECT_HOSTS} WHERE h.host IN (${chunk.map(() => '?').join(', ')})`, [...chunk]);
       for (const r of rows) out.push(hostOf(r));
     }
     return out;
@@ -230,7 +233,7 @@ async function insertIn(t: SqlExec, readSeq: string, item: EventBatchItem, caps:
     seq = e.seq;
     if (inserted.length > 0) fresh.push(e);
   }
-  if (seq !== from) await t.run('UPDATE hosts SET last_seq = ? WHERE host = ?', [seq, host]);
+  if (seq !== from) await t.run(WRITE_SEQ, [host, seq]);
   // Pruned on every insert, by row id (arrival order), whatever seq numbers the agent chose.
   if (fresh.length > 0) {
     await t.run('DELETE FROM events WHERE host = ? AND id <= (SELECT id FROM events WHERE host = ? ORDER BY id DESC LIMIT 1 OFFSET ?)', [host, host, caps.rows]);

@@ -62,6 +62,17 @@ const HOST_METRICS = `
   );
   `;
 
+function eventSeqs(integer: string): string {
+  return `
+  CREATE TABLE event_seqs (
+    host      TEXT PRIMARY KEY,
+    last_seq  ${integer} NOT NULL
+  );
+  INSERT INTO event_seqs (host, last_seq) SELECT host, last_seq FROM hosts WHERE last_seq > 0;
+  ALTER TABLE hosts DROP COLUMN last_seq;
+  `;
+}
+
 /** Applied in order by both adapters; the SQLite texts are those hub/db.ts had before the port. */
 export const MIGRATIONS: readonly Migration[] = [
   // 1: hosts and their last known state, hashed tokens, events, branch heads from push webhooks.
@@ -258,5 +269,11 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     sqlite: LEASES,
     postgres: LEASES,
+  },
+  // 8: each host's last stored event seq in a narrow row of its own: kept in the hosts row, every
+  // events frame rewrote that whole row (its status JSON, ~2.5 KB) to move one integer.
+  {
+    sqlite: eventSeqs('INTEGER'),
+    postgres: eventSeqs('BIGINT'),
   },
 ];

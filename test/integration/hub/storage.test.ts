@@ -11,6 +11,9 @@ import { summarise, type Rollout } from '../../../hub/rollouts/model.js';
 import { openPostgresStorage, openSqliteStorage, type OpenStorage } from '../../../hub/storage/open.js';
 import type { HostRow } from '../../../hub/storage/port.js';
 import { SqliteExec } from '../../../hub/storage/sqlite-exec.js';
+import { hashToken } from '../../../hub/storage/host-queries.js';
+import { MIGRATIONS } from '../../../hub/storage/migrations.js';
+import { openDatabase } from '../../../agent/sqlite/database.js';
 import { createTestDatabase, postgresBed } from '../../bed/postgres-db.js';
 
 const NOW = new Date('2026-12-01T00:00:00Z');
@@ -204,6 +207,26 @@ describe('the hub on SQLite', () => {
     try {
       assert.ok(s.exec instanceof SqliteExec);
       assert.ok(Number(s.exec.db.pragma('cache_size', { simple: true })) <= -32 * 1024, 'at least 32 MiB');
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('keeps each host\'s stored event seq across the upgrade that moves it out of the host row', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'moor-hub-storage-'));
+    dirs.push(dir);
+    const file = join(dir, 'hub.db');
+    const before = openDatabase({ file, migrations: MIGRATIONS.slice(0, 7).map((m) => m.sqlite), what: 'hub database' });
+    before.prepare("INSERT INTO hosts (host, first_seen, last_seq) VALUES ('edge-1', ?, 42), ('edge-2', ?, 0)").run(NOW.toISOString(), NOW.toISOString());
+    before.prepare("INSERT INTO tokens (hash, host, created) VALUES (?, 'edge-1', ?)").run(hashToken('tok-1'), NOW.toISOString());
+    before.close();
+    const s = openSqliteStorage(file);
+    try {
+      assert.equal((await s.hosts.loadHost('edge-1'))?.lastSeq, 42);
+      assert.equal((await s.hosts.loadHost('edge-2'))?.lastSeq, 0);
+      assert.deepEqual((await s.hosts.linksForTokens(['tok-1'])).get('tok-1'), { host: 'edge-1', lastSeq: 42 });
+      const next = await s.hosts.insertEvents('edge-1', 0, events(40, 43), NOW, CAPS);
+      assert.deepEqual(next.fresh.map((e) => e.seq), [43]);
     } finally {
       await s.close();
     }

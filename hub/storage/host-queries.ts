@@ -48,10 +48,14 @@ function upsertSeen(rows: number): string {
  * the only write lock.
  */
 const READ_SEQ: Record<StorageKind, string> = {
-  postgres: 'INSERT INTO event_seqs (host, last_seq) VALUES (?, 0) ON CONFLICT (host) DO UPDATE SET last_seq = event_seqs.last_seq RETURNING last_seq',
-  sqlite: 'SELECT last_seq FROM event_seqs WHERE host = ?',
+  postgres: `INSERT INTO event_seqs (host, last_seq) VALUES (?, 0) ON CONFLICT (host) DO UPDATE SET last_seq = event_seqs.last_seq
+    RETURNING last_seq, kept_rows, kept_bytes`,
+  sqlite: 'SELECT last_seq, kept_rows, kept_bytes FROM event_seqs WHERE host = ?',
 };
-const WRITE_SEQ = 'INSERT INTO event_seqs (host, last_seq) VALUES (?, ?) ON CONFLICT (host) DO UPDATE SET last_seq = excluded.last_seq';
+const WRITE_SEQ = `INSERT INTO event_seqs (host, last_seq, kept_rows, kept_bytes) VALUES (?, ?, ?, ?)
+  ON CONFLICT (host) DO UPDATE SET last_seq = excluded.last_seq, kept_rows = excluded.kept_rows, kept_bytes = excluded.kept_bytes`;
+/** Oldest events read per round when pruning: usually the one or two a frame pushed over the caps. */
+const PRUNE_PAGE = 100;
 /** A host's row with its stored event seq. */
 const SELECT_HOSTS = 'SELECT h.*, COALESCE(s.last_seq, 0) AS last_seq FROM hosts h LEFT JOIN event_seqs s ON s.host = h.host';
 
@@ -218,29 +222,58 @@ export class SqlHostStorage implements HostStorage {
 
 const INSERT_EVENT = 'INSERT INTO events (host, seq, at, received, type, payload, bytes) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id';
 
+/** What event_seqs holds for a host: its last seq, and how many events and payload bytes are stored. */
+interface Kept {
+  rows: number;
+  bytes: number;
+}
+
 /** One frame's events inside a transaction: the entries above the stored seq, then pruning to the caps. */
 async function insertIn(t: SqlExec, readSeq: string, item: EventBatchItem, caps: EventCaps): Promise<InsertedEvents> {
   const { host } = item;
-  const stored = await one<{ last_seq: number }>(t, readSeq, [host]);
-  const from = Math.max(item.lastSeq, stored?.last_seq ?? 0);
+  const stored = await one<{ last_seq: number | string; kept_rows: number | string; kept_bytes: number | string }>(t, readSeq, [host]);
+  // PostgreSQL hands BIGINTs over as strings.
+  const from = Math.max(item.lastSeq, Number(stored?.last_seq ?? 0));
+  let kept: Kept = { rows: Number(stored?.kept_rows ?? 0), bytes: Number(stored?.kept_bytes ?? 0) };
   const received = item.received.toISOString();
   const fresh: OutboxEntry[] = [];
   let seq = from;
   for (const e of item.entries) {
     if (e.seq <= seq) continue;
     const payload = JSON.stringify(e.event);
-    const inserted = await t.all(INSERT_EVENT, [host, e.seq, e.at, received, e.event.type, payload, Buffer.byteLength(payload)]);
+    const bytes = Buffer.byteLength(payload);
+    const inserted = await t.all(INSERT_EVENT, [host, e.seq, e.at, received, e.event.type, payload, bytes]);
     seq = e.seq;
-    if (inserted.length > 0) fresh.push(e);
+    if (inserted.length > 0) {
+      fresh.push(e);
+      kept = { rows: kept.rows + 1, bytes: kept.bytes + bytes };
+    }
   }
-  if (seq !== from) await t.run(WRITE_SEQ, [host, seq]);
-  // Pruned on every insert, by row id (arrival order), whatever seq numbers the agent chose.
-  if (fresh.length > 0) {
-    await t.run('DELETE FROM events WHERE host = ? AND id <= (SELECT id FROM events WHERE host = ? ORDER BY id DESC LIMIT 1 OFFSET ?)', [host, host, caps.rows]);
-    await t.run(`DELETE FROM events WHERE id IN (SELECT id FROM
-       (SELECT id, SUM(bytes) OVER (ORDER BY id DESC) AS running FROM events WHERE host = ?) AS w WHERE running > ?)`, [host, caps.bytes]);
-  }
+  if (fresh.length > 0) kept = await pruneOldest(t, host, kept, caps);
+  if (seq !== from) await t.run(WRITE_SEQ, [host, seq, kept.rows, kept.bytes]);
   return { fresh, lastSeq: seq };
+}
+
+/**
+ * Deletes the host's oldest events (by row id, arrival order, whatever seq numbers the agent chose)
+ * until both caps hold: the newest are kept. Only over the caps, and only the rows over them: not a
+ * scan of the host's whole history at every frame.
+ */
+async function pruneOldest(t: SqlExec, host: string, kept: Kept, caps: EventCaps): Promise<Kept> {
+  let { rows, bytes } = kept;
+  while (rows > caps.rows || bytes > caps.bytes) {
+    const oldest = await t.all<{ id: number | string; bytes: number | string }>('SELECT id, bytes FROM events WHERE host = ? ORDER BY id LIMIT ?', [host, PRUNE_PAGE]);
+    if (oldest.length === 0) return { rows: 0, bytes: 0 };
+    let last: number | string | null = null;
+    for (const r of oldest) {
+      if (rows <= caps.rows && bytes <= caps.bytes) break;
+      rows--;
+      bytes -= Number(r.bytes);
+      last = r.id;
+    }
+    if (last !== null) await t.run('DELETE FROM events WHERE host = ? AND id <= ?', [host, last]);
+  }
+  return { rows, bytes };
 }
 
 function compare(a: string, b: string): number {

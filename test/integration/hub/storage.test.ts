@@ -91,6 +91,18 @@ function specification(kind: string, open: Opener, skip: string | false): void {
       assert.equal(kept[0]?.seq, 500);
     });
 
+    it('keeps at most the byte cap of events per host, the newest, whatever the row cap', async () => {
+      const s = await fresh();
+      const one = Buffer.byteLength(JSON.stringify(events(1, 1)[0]?.event));
+      for (let i = 0; i < 10; i++) await s.hosts.insertEvents('edge-4', 0, events(i * 3 + 1, i * 3 + 3), NOW, { rows: 1000, bytes: one * 7 });
+      assert.deepEqual((await s.hosts.events('edge-4', 1000)).map((e) => e.seq), [30, 29, 28, 27, 26, 25, 24]);
+      // A later frame under a larger cap prunes nothing: the counts carried over are the stored rows.
+      await s.hosts.insertEvents('edge-4', 0, events(31, 31), NOW, { rows: 8, bytes: CAPS.bytes });
+      assert.equal((await s.hosts.events('edge-4', 1000)).length, 8);
+      await s.hosts.insertEvents('edge-4', 0, events(32, 32), NOW, { rows: 8, bytes: CAPS.bytes });
+      assert.deepEqual((await s.hosts.events('edge-4', 1000)).map((e) => e.seq), [32, 31, 30, 29, 28, 27, 26, 25]);
+    });
+
     it('finds a host by its token until the token is revoked', async () => {
       const s = await fresh();
       await s.hosts.addToken('edge-3', 'tok-3', NOW);
@@ -219,14 +231,18 @@ describe('the hub on SQLite', () => {
     const before = openDatabase({ file, migrations: MIGRATIONS.slice(0, 7).map((m) => m.sqlite), what: 'hub database' });
     before.prepare("INSERT INTO hosts (host, first_seen, last_seq) VALUES ('edge-1', ?, 42), ('edge-2', ?, 0)").run(NOW.toISOString(), NOW.toISOString());
     before.prepare("INSERT INTO tokens (hash, host, created) VALUES (?, 'edge-1', ?)").run(hashToken('tok-1'), NOW.toISOString());
+    const insert = before.prepare("INSERT INTO events (host, seq, at, received, type, payload, bytes) VALUES ('edge-1', ?, ?, ?, 'sync.started', '{}', 2)");
+    for (const seq of [40, 41, 42]) insert.run(seq, NOW.toISOString(), NOW.toISOString());
     before.close();
     const s = openSqliteStorage(file);
     try {
       assert.equal((await s.hosts.loadHost('edge-1'))?.lastSeq, 42);
       assert.equal((await s.hosts.loadHost('edge-2'))?.lastSeq, 0);
       assert.deepEqual((await s.hosts.linksForTokens(['tok-1'])).get('tok-1'), { host: 'edge-1', lastSeq: 42 });
-      const next = await s.hosts.insertEvents('edge-1', 0, events(40, 43), NOW, CAPS);
+      // The events stored before count against the caps: one more over a cap of 3 prunes the oldest.
+      const next = await s.hosts.insertEvents('edge-1', 0, events(40, 43), NOW, { rows: 3, bytes: CAPS.bytes });
       assert.deepEqual(next.fresh.map((e) => e.seq), [43]);
+      assert.deepEqual((await s.hosts.events('edge-1', 100)).map((e) => e.seq), [43, 42, 41]);
     } finally {
       await s.close();
     }

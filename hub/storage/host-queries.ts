@@ -146,9 +146,9 @@ export class SqlHostStorage implements HostStorage {
   }
 
   /**
-   * Host rows written in chunks, in one transaction, locked in name order as the event intake
-   * locks them (PostgreSQL): a flush and another hub's (or this one's) event batch cannot
-   * deadlock, which at 20,000 agents they did.
+   * Host rows written in chunks, in one transaction, locked in name order (PostgreSQL): two hubs'
+   * flushes cannot deadlock. (A flush and an event batch, which at 20,000 agents did, no longer
+   * share locks: the event intake locks event_seqs rows, never these.)
    */
   private async upsertInNameOrder<R extends { host: string }>(rows: readonly R[], sql: (n: number) => string, params: (r: R) => SqlValue[]): Promise<void> {
     if (rows.length === 0) return;
@@ -168,7 +168,7 @@ export class SqlHostStorage implements HostStorage {
   insertEventBatch(items: readonly EventBatchItem[], caps: EventCaps): Promise<InsertedEvents[]> {
     if (items.length === 0) return Promise.resolve([]);
     return this.x.tx(async (t) => {
-      // Host rows are locked in name order (PostgreSQL): two hubs' batches cannot deadlock.
+      // Seq rows are locked in name order (PostgreSQL): two hubs' batches cannot deadlock.
       const order = items.map((_, i) => i).sort((a, b) => compare(items[a]?.host ?? '', items[b]?.host ?? '') || a - b);
       const out = new Array<InsertedEvents>(items.length);
       for (const i of order) {
@@ -222,7 +222,7 @@ export class SqlHostStorage implements HostStorage {
 
 const INSERT_EVENT = 'INSERT INTO events (host, seq, at, received, type, payload, bytes) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id';
 
-/** What event_seqs holds for a host: its last seq, and how many events and payload bytes are stored. */
+/** How many events of a host are stored, and their payload bytes (event_seqs keeps both with its last seq). */
 interface Kept {
   rows: number;
   bytes: number;

@@ -42,15 +42,22 @@ function upsertSeen(rows: number): string {
 }
 
 /**
- * How an event batch reads a host's stored seq. PostgreSQL: an UPDATE that changes nothing, to lock
- * the host's row while reading it (several hubs write). SQLite: a plain read, the transaction
- * already holds the only write lock, and an UPDATE would rewrite the host's whole row (its status
- * JSON) for nothing, once per frame.
+ * How an event batch reads a host's stored seq (event_seqs, a narrow row apart from the host's
+ * status). PostgreSQL: an upsert that changes nothing, to lock the host's seq row, created if need
+ * be, while reading it (several hubs write). SQLite: a plain read, the transaction already holds
+ * the only write lock.
  */
 const READ_SEQ: Record<StorageKind, string> = {
-  postgres: 'UPDATE hosts SET last_seq = last_seq WHERE host = ? RETURNING last_seq',
-  sqlite: 'SELECT last_seq FROM hosts WHERE host = ?',
+  postgres: `INSERT INTO event_seqs (host, last_seq) VALUES (?, 0) ON CONFLICT (host) DO UPDATE SET last_seq = event_seqs.last_seq
+    RETURNING last_seq, kept_rows, kept_bytes`,
+  sqlite: 'SELECT last_seq, kept_rows, kept_bytes FROM event_seqs WHERE host = ?',
 };
+const WRITE_SEQ = `INSERT INTO event_seqs (host, last_seq, kept_rows, kept_bytes) VALUES (?, ?, ?, ?)
+  ON CONFLICT (host) DO UPDATE SET last_seq = excluded.last_seq, kept_rows = excluded.kept_rows, kept_bytes = excluded.kept_bytes`;
+/** Oldest events read per round when pruning: usually the one or two a frame pushed over the caps. */
+const PRUNE_PAGE = 100;
+/** A host's row with its stored event seq. */
+const SELECT_HOSTS = 'SELECT h.*, COALESCE(s.last_seq, 0) AS last_seq FROM hosts h LEFT JOIN event_seqs s ON s.host = h.host';
 
 export class SqlHostStorage implements HostStorage {
   private readonly readSeq: string;
@@ -92,7 +99,7 @@ export class SqlHostStorage implements HostStorage {
     for (let i = 0; i < hashes.length; i += LINK_CHUNK) {
       const chunk = hashes.slice(i, i + LINK_CHUNK);
       const rows = await this.x.all<{ hash: string; host: string; lastSeq: number }>(
-        `SELECT t.hash, t.host, COALESCE(h.last_seq, 0) AS "lastSeq" FROM tokens t LEFT JOIN hosts h ON h.host = t.host
+        `SELECT t.hash, t.host, COALESCE(s.last_seq, 0) AS "lastSeq" FROM tokens t LEFT JOIN event_seqs s ON s.host = t.host
          WHERE t.hash IN (${chunk.map(() => '?').join(', ')})`, chunk);
       for (const r of rows) {
         const token = byHash.get(r.hash);
@@ -122,11 +129,11 @@ export class SqlHostStorage implements HostStorage {
   }
 
   async loadHosts(): Promise<HostRow[]> {
-    return (await this.x.all<RawHost>('SELECT * FROM hosts')).map(hostOf);
+    return (await this.x.all<RawHost>(SELECT_HOSTS)).map(hostOf);
   }
 
   async loadHost(host: string): Promise<HostRow | null> {
-    const row = await one<RawHost>(this.x, 'SELECT * FROM hosts WHERE host = ?', [host]);
+    const row = await one<RawHost>(this.x, `${SELECT_HOSTS} WHERE h.host = ?`, [host]);
     return row ? hostOf(row) : null;
   }
 
@@ -139,9 +146,9 @@ export class SqlHostStorage implements HostStorage {
   }
 
   /**
-   * Host rows written in chunks, in one transaction, locked in name order as the event intake
-   * locks them (PostgreSQL): a flush and another hub's (or this one's) event batch cannot
-   * deadlock, which at 20,000 agents they did.
+   * Host rows written in chunks, in one transaction, locked in name order (PostgreSQL): two hubs'
+   * flushes cannot deadlock. (A flush and an event batch, which at 20,000 agents did, no longer
+   * share locks: the event intake locks event_seqs rows, never these.)
    */
   private async upsertInNameOrder<R extends { host: string }>(rows: readonly R[], sql: (n: number) => string, params: (r: R) => SqlValue[]): Promise<void> {
     if (rows.length === 0) return;
@@ -161,7 +168,7 @@ export class SqlHostStorage implements HostStorage {
   insertEventBatch(items: readonly EventBatchItem[], caps: EventCaps): Promise<InsertedEvents[]> {
     if (items.length === 0) return Promise.resolve([]);
     return this.x.tx(async (t) => {
-      // Host rows are locked in name order (PostgreSQL): two hubs' batches cannot deadlock.
+      // Seq rows are locked in name order (PostgreSQL): two hubs' batches cannot deadlock.
       const order = items.map((_, i) => i).sort((a, b) => compare(items[a]?.host ?? '', items[b]?.host ?? '') || a - b);
       const out = new Array<InsertedEvents>(items.length);
       for (const i of order) {
@@ -186,7 +193,7 @@ export class SqlHostStorage implements HostStorage {
   }
 
   async loadHostsSeenSince(since: string): Promise<HostRow[]> {
-    return (await this.x.all<RawHost>('SELECT * FROM hosts WHERE last_seen > ?', [since])).map(hostOf);
+    return (await this.x.all<RawHost>(`${SELECT_HOSTS} WHERE h.last_seen > ?`, [since])).map(hostOf);
   }
 
   hostsSeenSince(since: string): Promise<{ host: string; lastSeen: string }[]> {
@@ -197,7 +204,7 @@ export class SqlHostStorage implements HostStorage {
     const out: HostRow[] = [];
     for (let i = 0; i < hosts.length; i += UPSERT_CHUNK * 5) {
       const chunk = hosts.slice(i, i + UPSERT_CHUNK * 5);
-      const rows = await this.x.all<RawHost>(`SELECT * FROM hosts WHERE host IN (${chunk.map(() => '?').join(', ')})`, [...chunk]);
+      const rows = await this.x.all<RawHost>(`${SELECT_HOSTS} WHERE h.host IN (${chunk.map(() => '?').join(', ')})`, [...chunk]);
       for (const r of rows) out.push(hostOf(r));
     }
     return out;
@@ -215,29 +222,58 @@ export class SqlHostStorage implements HostStorage {
 
 const INSERT_EVENT = 'INSERT INTO events (host, seq, at, received, type, payload, bytes) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id';
 
+/** How many events of a host are stored, and their payload bytes (event_seqs keeps both with its last seq). */
+interface Kept {
+  rows: number;
+  bytes: number;
+}
+
 /** One frame's events inside a transaction: the entries above the stored seq, then pruning to the caps. */
 async function insertIn(t: SqlExec, readSeq: string, item: EventBatchItem, caps: EventCaps): Promise<InsertedEvents> {
   const { host } = item;
-  const stored = await one<{ last_seq: number }>(t, readSeq, [host]);
-  const from = Math.max(item.lastSeq, stored?.last_seq ?? 0);
+  const stored = await one<{ last_seq: number | string; kept_rows: number | string; kept_bytes: number | string }>(t, readSeq, [host]);
+  // PostgreSQL hands BIGINTs over as strings.
+  const from = Math.max(item.lastSeq, Number(stored?.last_seq ?? 0));
+  let kept: Kept = { rows: Number(stored?.kept_rows ?? 0), bytes: Number(stored?.kept_bytes ?? 0) };
   const received = item.received.toISOString();
   const fresh: OutboxEntry[] = [];
   let seq = from;
   for (const e of item.entries) {
     if (e.seq <= seq) continue;
     const payload = JSON.stringify(e.event);
-    const inserted = await t.all(INSERT_EVENT, [host, e.seq, e.at, received, e.event.type, payload, Buffer.byteLength(payload)]);
+    const bytes = Buffer.byteLength(payload);
+    const inserted = await t.all(INSERT_EVENT, [host, e.seq, e.at, received, e.event.type, payload, bytes]);
     seq = e.seq;
-    if (inserted.length > 0) fresh.push(e);
+    if (inserted.length > 0) {
+      fresh.push(e);
+      kept = { rows: kept.rows + 1, bytes: kept.bytes + bytes };
+    }
   }
-  if (seq !== from) await t.run('UPDATE hosts SET last_seq = ? WHERE host = ?', [seq, host]);
-  // Pruned on every insert, by row id (arrival order), whatever seq numbers the agent chose.
-  if (fresh.length > 0) {
-    await t.run('DELETE FROM events WHERE host = ? AND id <= (SELECT id FROM events WHERE host = ? ORDER BY id DESC LIMIT 1 OFFSET ?)', [host, host, caps.rows]);
-    await t.run(`DELETE FROM events WHERE id IN (SELECT id FROM
-       (SELECT id, SUM(bytes) OVER (ORDER BY id DESC) AS running FROM events WHERE host = ?) AS w WHERE running > ?)`, [host, caps.bytes]);
-  }
+  if (fresh.length > 0) kept = await pruneOldest(t, host, kept, caps);
+  if (seq !== from) await t.run(WRITE_SEQ, [host, seq, kept.rows, kept.bytes]);
   return { fresh, lastSeq: seq };
+}
+
+/**
+ * Deletes the host's oldest events (by row id, arrival order, whatever seq numbers the agent chose)
+ * until both caps hold: the newest are kept. Only over the caps, and only the rows over them: not a
+ * scan of the host's whole history at every frame.
+ */
+async function pruneOldest(t: SqlExec, host: string, kept: Kept, caps: EventCaps): Promise<Kept> {
+  let { rows, bytes } = kept;
+  while (rows > caps.rows || bytes > caps.bytes) {
+    const oldest = await t.all<{ id: number | string; bytes: number | string }>('SELECT id, bytes FROM events WHERE host = ? ORDER BY id LIMIT ?', [host, PRUNE_PAGE]);
+    if (oldest.length === 0) return { rows: 0, bytes: 0 };
+    let last: number | string | null = null;
+    for (const r of oldest) {
+      if (rows <= caps.rows && bytes <= caps.bytes) break;
+      rows--;
+      bytes -= Number(r.bytes);
+      last = r.id;
+    }
+    if (last !== null) await t.run('DELETE FROM events WHERE host = ? AND id <= ?', [host, last]);
+  }
+  return { rows, bytes };
 }
 
 function compare(a: string, b: string): number {

@@ -62,6 +62,27 @@ const HOST_METRICS = `
   );
   `;
 
+/**
+ * Each host's event bookkeeping: the last seq stored and how many events (rows, payload bytes) it
+ * has, so that an insert prunes only when the caps are passed, and then only the oldest rows over them.
+ */
+function eventSeqs(integer: string): string {
+  return `
+  CREATE TABLE event_seqs (
+    host        TEXT PRIMARY KEY,
+    last_seq    ${integer} NOT NULL,
+    kept_rows   ${integer} NOT NULL DEFAULT 0,
+    kept_bytes  ${integer} NOT NULL DEFAULT 0
+  );
+  INSERT INTO event_seqs (host, last_seq, kept_rows, kept_bytes)
+    SELECT host, MAX(last_seq), SUM(n), SUM(b) FROM (
+      SELECT host, last_seq, 0 AS n, 0 AS b FROM hosts WHERE last_seq > 0
+      UNION ALL SELECT host, 0, COUNT(*), COALESCE(SUM(bytes), 0) FROM events GROUP BY host
+    ) AS x GROUP BY host;
+  ALTER TABLE hosts DROP COLUMN last_seq;
+  `;
+}
+
 /** Applied in order by both adapters; the SQLite texts are those hub/db.ts had before the port. */
 export const MIGRATIONS: readonly Migration[] = [
   // 1: hosts and their last known state, hashed tokens, events, branch heads from push webhooks.
@@ -258,5 +279,11 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     sqlite: LEASES,
     postgres: LEASES,
+  },
+  // 8: each host's last stored event seq in a narrow row of its own (kept in the hosts row, every
+  // events frame rewrote that whole row, its status JSON, to move one integer), with its event counts.
+  {
+    sqlite: eventSeqs('INTEGER'),
+    postgres: eventSeqs('BIGINT'),
   },
 ];

@@ -11,6 +11,9 @@ import { summarise, type Rollout } from '../../../hub/rollouts/model.js';
 import { openPostgresStorage, openSqliteStorage, type OpenStorage } from '../../../hub/storage/open.js';
 import type { HostRow } from '../../../hub/storage/port.js';
 import { SqliteExec } from '../../../hub/storage/sqlite-exec.js';
+import { hashToken } from '../../../hub/storage/host-queries.js';
+import { MIGRATIONS } from '../../../hub/storage/migrations.js';
+import { openDatabase } from '../../../agent/sqlite/database.js';
 import { createTestDatabase, postgresBed } from '../../bed/postgres-db.js';
 
 const NOW = new Date('2026-12-01T00:00:00Z');
@@ -86,6 +89,18 @@ function specification(kind: string, open: Opener, skip: string | false): void {
       const kept = await s.hosts.events('edge-2', 1000);
       assert.equal(kept.length, 150);
       assert.equal(kept[0]?.seq, 500);
+    });
+
+    it('keeps at most the byte cap of events per host, the newest, whatever the row cap', async () => {
+      const s = await fresh();
+      const one = Buffer.byteLength(JSON.stringify(events(1, 1)[0]?.event));
+      for (let i = 0; i < 10; i++) await s.hosts.insertEvents('edge-4', 0, events(i * 3 + 1, i * 3 + 3), NOW, { rows: 1000, bytes: one * 7 });
+      assert.deepEqual((await s.hosts.events('edge-4', 1000)).map((e) => e.seq), [30, 29, 28, 27, 26, 25, 24]);
+      // A later frame under a larger cap prunes nothing: the counts carried over are the stored rows.
+      await s.hosts.insertEvents('edge-4', 0, events(31, 31), NOW, { rows: 8, bytes: CAPS.bytes });
+      assert.equal((await s.hosts.events('edge-4', 1000)).length, 8);
+      await s.hosts.insertEvents('edge-4', 0, events(32, 32), NOW, { rows: 8, bytes: CAPS.bytes });
+      assert.deepEqual((await s.hosts.events('edge-4', 1000)).map((e) => e.seq), [32, 31, 30, 29, 28, 27, 26, 25]);
     });
 
     it('finds a host by its token until the token is revoked', async () => {
@@ -204,6 +219,30 @@ describe('the hub on SQLite', () => {
     try {
       assert.ok(s.exec instanceof SqliteExec);
       assert.ok(Number(s.exec.db.pragma('cache_size', { simple: true })) <= -32 * 1024, 'at least 32 MiB');
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('keeps each host\'s stored event seq across the upgrade that moves it out of the host row', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'moor-hub-storage-'));
+    dirs.push(dir);
+    const file = join(dir, 'hub.db');
+    const before = openDatabase({ file, migrations: MIGRATIONS.slice(0, 7).map((m) => m.sqlite), what: 'hub database' });
+    before.prepare("INSERT INTO hosts (host, first_seen, last_seq) VALUES ('edge-1', ?, 42), ('edge-2', ?, 0)").run(NOW.toISOString(), NOW.toISOString());
+    before.prepare("INSERT INTO tokens (hash, host, created) VALUES (?, 'edge-1', ?)").run(hashToken('tok-1'), NOW.toISOString());
+    const insert = before.prepare("INSERT INTO events (host, seq, at, received, type, payload, bytes) VALUES ('edge-1', ?, ?, ?, 'sync.started', '{}', 2)");
+    for (const seq of [40, 41, 42]) insert.run(seq, NOW.toISOString(), NOW.toISOString());
+    before.close();
+    const s = openSqliteStorage(file);
+    try {
+      assert.equal((await s.hosts.loadHost('edge-1'))?.lastSeq, 42);
+      assert.equal((await s.hosts.loadHost('edge-2'))?.lastSeq, 0);
+      assert.deepEqual((await s.hosts.linksForTokens(['tok-1'])).get('tok-1'), { host: 'edge-1', lastSeq: 42 });
+      // The events stored before count against the caps: one more over a cap of 3 prunes the oldest.
+      const next = await s.hosts.insertEvents('edge-1', 0, events(40, 43), NOW, { rows: 3, bytes: CAPS.bytes });
+      assert.deepEqual(next.fresh.map((e) => e.seq), [43]);
+      assert.deepEqual((await s.hosts.events('edge-1', 100)).map((e) => e.seq), [43, 42, 41]);
     } finally {
       await s.close();
     }

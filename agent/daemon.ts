@@ -7,6 +7,7 @@ import { startControlServer } from './control/server.js';
 import type { ControlRequest } from './contracts/control-protocol.js';
 import { toMoorError, type ErrorJSON } from './contracts/errors.js';
 import { hubBreakGlass } from './hub-break-glass.js';
+import { fullCollection, MemoryReducer, MEMORY_REDUCER_DEFAULTS } from './memory-reducer.js';
 import type { SyncOutcome } from './reconciler/reconciler.js';
 import type { StatusSnapshot } from './contracts/status-model.js';
 import type { Reporter } from './reporter/reporter.js';
@@ -79,6 +80,8 @@ export async function startDaemon(app: App): Promise<DaemonHandle> {
     () => void runSync('commit'),
   );
 
+  // Full collections now and then: V8 otherwise keeps a sync's garbage for hours (memory-reducer.ts).
+  const reducer = new MemoryReducer({ ...MEMORY_REDUCER_DEFAULTS, now: Date.now, collect: fullCollection });
   let stopping = false;
   // A sync that throws (the state dir full or unwritable: SQLite cannot record anything) must not
   // kill the daemon or stop the polls; the status says why, from memory, until a sync succeeds.
@@ -101,6 +104,8 @@ export async function startDaemon(app: App): Promise<DaemonHandle> {
     // In the background: the caller (a `moor sync`, the hub) waits for the outcome, not for this.
     if (outcome.result !== 'unchanged') void app.status.refresh().catch(() => undefined);
     if (!stopping) poller.after(outcome);
+    // After the caller has its outcome: a collection of a small heap takes some milliseconds.
+    setImmediate(() => reducer.afterSync());
     return outcome;
   }
   const withUnrecorded = (s: StatusSnapshot): StatusSnapshot =>

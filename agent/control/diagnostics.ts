@@ -1,13 +1,11 @@
 // The control socket's diagnostic verb `gc` (bench/footprint.ts): a full garbage collection, then
 // the process's memory figures, so that a benchmark can tell V8 postponing full GCs (heap sizing)
 // from memory that stays reachable (a leak). Refused unless the agent runs with MOOR_DIAGNOSTICS=1.
-// No V8 flag on the command line or in NODE_OPTIONS: those make the binary reject its code cache;
-// `--expose-gc` is switched on at run time, on the first request only.
+// The collection is memory-reducer.ts's (`--expose-gc` switched on at run time).
 
 import { readFileSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { MoorError } from '../contracts/errors.js';
+import { fullCollection } from '../memory-reducer.js';
 
 export type { MemoryFigures } from '../contracts/control-protocol.js';
 import type { MemoryFigures } from '../contracts/control-protocol.js';
@@ -16,17 +14,6 @@ export class DiagnosticsOffError extends MoorError {
   constructor() {
     super('DIAGNOSTICS_OFF', 'diagnostic verbs need MOOR_DIAGNOSTICS=1 in the agent\'s environment', { handling: 'fatal' });
   }
-}
-
-let collect: (() => void) | null = null;
-
-function gcFunction(): () => void {
-  if (collect) return collect;
-  setFlagsFromString('--expose-gc');
-  const fn: unknown = runInNewContext('gc');
-  if (typeof fn !== 'function') throw new Error('V8 did not expose gc');
-  collect = (): void => void (fn as () => void)();
-  return collect;
 }
 
 export function memoryFigures(): MemoryFigures {
@@ -47,8 +34,7 @@ export function memoryFigures(): MemoryFigures {
 export function collectGarbage(env: NodeJS.ProcessEnv): { before: MemoryFigures; after: MemoryFigures } {
   if (env.MOOR_DIAGNOSTICS !== '1') throw new DiagnosticsOffError();
   const before = memoryFigures();
-  const gc = gcFunction();
-  gc();
-  gc();
+  fullCollection();
+  fullCollection();
   return { before, after: memoryFigures() };
 }

@@ -5,34 +5,23 @@
 
 import * as nodeFs from 'node:fs';
 import { readFileSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { checkoutRequestSchema, type CheckoutReply, type CheckoutRequest } from '../contracts/checkout-protocol.js';
 import { MoorError } from '../contracts/errors.js';
 import type { SourceSettings } from '../settings/model.js';
 import { createConfigSource } from './create-source.js';
+import { fullCollection } from '../memory-reducer.js';
 
 function peakKb(): number {
   const match = /^VmHWM:\s+(\d+)/m.exec(readFileSync('/proc/self/status', 'utf8'));
   return match?.[1] ? Number(match[1]) : 0;
 }
 
-/**
- * A full collection between the fetch and the export: the fetch leaves tens of MB of garbage (the
- * inflated copies of a big blob) that V8 would otherwise still hold while the export inflates the
- * blob again (measured on a 16 MB blob: peak 165 MB without, 133 MB with). Set at run time rather
- * than as a command-line flag, which the single binary would not pass to V8 without dropping its
- * code cache.
- */
-function collector(): () => void {
-  setFlagsFromString('--expose-gc');
-  const gc: unknown = runInNewContext('gc');
-  return typeof gc === 'function' ? () => void gc() : () => undefined;
-}
-
 async function checkout(request: CheckoutRequest): Promise<CheckoutReply> {
   const settings: SourceSettings = request.settings;
-  const options = { settings, gitDir: request.gitDir, afterFetch: collector(), ...(request.timeoutMs ? { timeoutMs: request.timeoutMs } : {}) };
+  // A full collection between the fetch and the export: the fetch leaves tens of MB of garbage (the
+  // inflated copies of a big blob) that V8 would otherwise still hold while the export inflates the
+  // blob again (measured on a 16 MB blob: peak 165 MB without, 133 MB with).
+  const options = { settings, gitDir: request.gitDir, afterFetch: fullCollection, ...(request.timeoutMs ? { timeoutMs: request.timeoutMs } : {}) };
   try {
     const revision = await createConfigSource({ fs: nodeFs }, options).checkout(request.commit, request.destDir);
     return { type: 'checked-out', revision, peakKb: peakKb() };

@@ -128,11 +128,21 @@ export function createApp(settings: AgentSettings, deps: AppDeps): App {
   const sourceOptions = agentSourceOptions(settings.source, settings.stateDir);
   // A new commit is fetched and exported by a child process: the agent's own memory stays
   // flat whatever the commit holds (a 16 MB blob costs git several copies of it).
-  const source = checkoutInChild(deps.source ?? createConfigSource({ fs: nodeFs }, sourceOptions), {
+  const checkouts = checkoutInChild(deps.source ?? createConfigSource({ fs: nodeFs }, sourceOptions), {
     ...sourceOptions,
     command: checkoutChildCommand,
     onDone: (report) => logger.info(report, 'checkout child done'),
   });
+  // A new commit is on its way: the engine child (when the writes run in one) starts during the
+  // checkout, so that loading dockerode does not add to the apply.
+  const source: ConfigSource = {
+    head: () => checkouts.head(),
+    checkout: (commit, destDir) => {
+      writes.prepare();
+      return checkouts.checkout(commit, destDir);
+    },
+    stats: () => checkouts.stats(),
+  };
   const checkCommit = createCommitGate(
     { fs: nodeFs, store },
     { verify: settings.source.verify, allowRewind: settings.source.allowRewind, gitDir: sourceGitDir({ fs: nodeFs }, sourceOptions) },

@@ -28,6 +28,8 @@ export interface EngineChildOptions {
 
 export interface EngineChild {
   call<M extends ChildMethod>(method: M, ...args: Args<M>): Promise<Result<M>>;
+  /** Starts a child now, if none runs, so that its start overlaps other work (a checkout). */
+  prepare(): void;
   /** Ends the running child (if any) once it has handed back what it remembers. */
   release(): Promise<void>;
   /** The running child's process id; null between syncs (status, drills). */
@@ -140,5 +142,12 @@ export function engineChild(options: EngineChildOptions): EngineChild {
     return releasing;
   }
 
-  return { call, release, pid: () => current?.pid ?? null };
+  function prepare(): void {
+    if (running !== null) return;
+    running = start();
+    // A start that fails is the first call's error (call() awaits the same promise), never an unhandled one.
+    running.catch(() => undefined);
+  }
+
+  return { call, prepare, release, pid: () => current?.pid ?? null };
 }

@@ -11,8 +11,11 @@ import { createEngineReads } from './engine-reads.js';
 import type { EngineChild } from './engine-child.js';
 import type { ContainerEngine } from './port.js';
 
-/** An engine whose writes may hold a child process: release() ends it (the daemon, after each sync). */
-export type ReleasableEngine = ContainerEngine & { release(): Promise<void> };
+/**
+ * An engine whose writes may hold a child process: prepare() starts it ahead of the writes (when a
+ * new commit is being checked out), release() ends it (the daemon, after each sync).
+ */
+export type ReleasableEngine = ContainerEngine & { prepare(): void; release(): Promise<void> };
 
 export function lazyDockerEngine(options: {
   docker: AgentSettings['docker'];
@@ -44,6 +47,7 @@ export function lazyDockerEngine(options: {
       return (await fn.apply(e, args)) as Awaited<ReturnType<ContainerEngine[K]>>;
     };
   return {
+    prepare: () => child?.prepare(),
     release: async () => child?.release(),
     ping: () => reads.ping(),
     apiVersion: () => reads.apiVersion(),

@@ -91,6 +91,20 @@ describe('the engine child', () => {
     await engine.release();
   });
 
+  it('starts ahead of the writes when prepared, and the first write uses that child', async () => {
+    assert.equal(child.pid(), null);
+    engine.prepare();
+    await until('the prepared child', () => child.pid() !== null);
+    const prepared = child.pid();
+    engine.prepare();
+    assert.equal(child.pid(), prepared, 'prepared twice is one child');
+    const spec = minimalSpec(host, 'early', { command: ['sleep', '3600'] });
+    await engine.createContainer(spec, moorLabels(spec, host));
+    assert.equal(child.pid(), prepared);
+    await engine.removeContainer(spec.name, { force: true });
+    await engine.release();
+  });
+
   it('refuses a request it cannot read, as a bug on the agent\'s side', async () => {
     const bad = { name: 42 } as unknown as Parameters<ReleasableEngine['createContainer']>[0];
     await assert.rejects(engine.createContainer(bad, {}), (err: unknown) => err instanceof DockerError && err.handling === 'bug' && /refused a request: args/.test(err.message));

@@ -93,6 +93,9 @@ class RunningChild {
     for (const call of this.pending.values()) call.reject(new DockerError('ENGINE_CHILD_FAILED', message, { handling }));
     this.pending.clear();
     this.endWith(null);
+    // A child given up on (it refused a request, or its reply was unreadable) may still run: it
+    // would hold its IPC channel, and this process, open for good. Its successor starts afresh.
+    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGKILL');
   }
 }
 

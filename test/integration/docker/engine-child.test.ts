@@ -107,7 +107,14 @@ describe('the engine child', () => {
 
   it('refuses a request it cannot read, as a bug on the agent\'s side', async () => {
     const bad = { name: 42 } as unknown as Parameters<ReleasableEngine['createContainer']>[0];
+    const spec = minimalSpec(host, 'before-refusal', { command: ['sleep', '3600'] });
+    await engine.createContainer(spec, moorLabels(spec, host));
+    const pid = child.pid();
+    assert.ok(pid !== null);
     await assert.rejects(engine.createContainer(bad, {}), (err: unknown) => err instanceof DockerError && err.handling === 'bug' && /refused a request: args/.test(err.message));
+    // The child given up on does not linger (it would hold this process open).
+    await until('the refusing child to be gone', () => !alive(pid));
+    await engine.removeContainer(spec.name, { force: true });
     await engine.release();
   });
 });

@@ -33,8 +33,6 @@ import { Suspension } from './reconciler/suspension.js';
 import { Outbox } from './store/outbox.js';
 import type { ObserveDeps } from './observe/observe.js';
 import { dockerFromEnvironment } from './settings/load.js';
-import { StateLock } from './state-lock.js';
-import type { ControlReplies, ControlRequest } from './contracts/control-protocol.js';
 
 export interface App {
   settings: AgentSettings;

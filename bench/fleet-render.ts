@@ -113,7 +113,7 @@ try {
       // A fresh folder each run, all removed at the end: deleting thousands of files here slows the
       // next run's creates for seconds (the disk discards what was freed), which is not render's cost.
       const out = path.join(scratch, `out-${name}-${run}`);
-      const t = timed([process.execPath, path.join(build, 'agent/main.js'), 'fleet', 'render', '--repo', repo, '--out', out]);
+      const t = timed([process.execPath, path.join(build, 'moor.cjs'), 'fleet', 'render', '--repo', repo, '--out', out]);
       const s = series.get(name) ?? { runs: [], out: written(out) };
       s.runs.push(t);
       series.set(name, s);
@@ -132,7 +132,7 @@ try {
   const cp = timed(['cp', '-r', last, path.join(scratch, 'out-copy')]);
   lines.push(`peer: cp -r of the rendered output (same files and folders, same disk): ${cp.wallMs.toFixed(0)} ms wall (${(cp.userMs + cp.sysMs).toFixed(0)} ms CPU: ${cp.userMs.toFixed(0)} user + ${cp.sysMs.toFixed(0)} sys)`);
   const one = readdirSync(last).sort()[0] ?? '';
-  const validate = timed([process.execPath, path.resolve(import.meta.dirname, '../agent/main.js'), 'validate', path.join(last, one)]);
+  const validate = timed([process.execPath, path.resolve(import.meta.dirname, '../moor.cjs'), 'validate', path.join(last, one)]);
   lines.push(`peer: moor validate of one host's tree (one process): ${validate.wallMs.toFixed(0)} ms wall (${(validate.userMs + validate.sysMs).toFixed(0)} ms CPU), peak RSS ${mb(validate.peakKb * 1024)}; the render above costs ${(median(now.runs.map((r) => r.wallMs)) / validate.wallMs).toFixed(1)} of these for ${HOSTS} hosts`);
 } finally {
   rmSync(scratch, { recursive: true, force: true });

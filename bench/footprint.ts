@@ -84,7 +84,7 @@ export async function footprintBench(report: Report, options: { socket: string; 
     extraYaml: `hub: { url: "ws://127.0.0.1:${hub.port}/agent", tokenFile: ${tokenFile}, heartbeat: 15s }\n`,
   });
   const unitEnv = Object.entries(unitEnvironment()).map(([k, v]) => `${k}=${v}`).join(' ');
-  const what = `${process.env['MOOR_BENCH_BINARY'] ? `the packaged binary ${process.env['MOOR_BENCH_BINARY']}` : '`node build/agent/main.js agent`'}${unitEnv ? ` with the unit's ${unitEnv}` : ''}`;
+  const what = `${process.env['MOOR_BENCH_BINARY'] ? `the packaged binary ${process.env['MOOR_BENCH_BINARY']}` : '`node build/moor.cjs agent`'}${unitEnv ? ` with the unit's ${unitEnv}` : ''}`;
   try {
     let head = await drill.commit({ 'compose.yaml': stackCompose('fp', SERVICES, () => ({ V: '0' })) }, 'twenty services');
     drill.agent = spawnAgent(drill.config, join(drill.dir, 'agent-0.log'));

@@ -2,7 +2,7 @@
 // no hub, about 30 s. The agent applies the commit, is restarted (as bench/footprint.ts does
 // before it measures), runs 50 no-op syncs, then a forced GC (MOOR_DIAGNOSTICS=1, the `gc` verb):
 // RSS, its anon/file split, heap, CPU seconds; then three no-op `sync --once` (wall, peak RSS).
-// MOOR_QUICK_MAIN=path/to/agent/main.js measures another build (the "before" one);
+// MOOR_QUICK_MAIN=path/to/moor.cjs measures another build (the "before" one);
 // MOOR_QUICK_NO_RESTART=1 measures the agent that applied the commit, as a host runs after a new
 // commit (the loader of that commit loaded), instead of a restarted one;
 // MOOR_QUICK_MODULES=file lists the modules the restarted agent loads (a separate run).

@@ -1,18 +1,29 @@
-// Bundles the CLI into one CommonJS file for Node's single executable application (build.sh):
-// optional native modules stubbed, better-sqlite3's addon loaded from the extracted asset.
-// usage: node packaging/bundle.mjs OUT.cjs VERSION BUILD ADDON_ID
+// Bundles the CLI (entry agent/bundle-entry.ts) into one CommonJS file, in two forms:
+// - the single executable's (build.sh): everything inside, optional native modules stubbed,
+//   better-sqlite3's addon loaded from the extracted asset;
+//   usage: node packaging/bundle.mjs OUT.cjs VERSION BUILD ADDON_ID
+// - the node build's, build/moor.cjs (`npm run build`, package.json's bin): moor's code with the
+//   libraries every verb loads (zod, yaml, pino, ws, commander). The native addon and the
+//   libraries loaded only on demand (dockerode, isomorphic-git, openpgp, fastify, ...) stay in
+//   node_modules and load from there when a verb needs them, so the daemon never holds their
+//   code. One file instead of about 500 modules: docs/benchmarks.md has the figures.
+//   usage: node packaging/bundle.mjs --node OUT.cjs
 
+import { chmodSync, readFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
-const [out, version, buildId, addonId] = process.argv.slice(2);
+const nodeBuild = process.argv[2] === '--node';
+const [out, version, buildId, addonId] = nodeBuild
+  ? [process.argv[3], JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version, 'dev', 'node_modules']
+  : process.argv.slice(2);
 if (!out || !version || !buildId || !addonId) {
-  process.stderr.write('usage: node packaging/bundle.mjs OUT.cjs VERSION BUILD ADDON_ID\n');
+  process.stderr.write('usage: node packaging/bundle.mjs OUT.cjs VERSION BUILD ADDON_ID | --node OUT.cjs\n');
   process.exit(2);
 }
 
 /** Modules replaced by a few lines: what they do is not reachable from moor, or is done differently. */
 const STUBS = {
-  // better-sqlite3 finds its addon through `bindings`; in the binary sea-entry.ts has loaded it.
+  // better-sqlite3 finds its addon through `bindings`; in the binary bundle-entry.ts has loaded it.
   bindings: `module.exports = function () {
     if (typeof globalThis.__non_webpack_require__ !== 'function' || !process.env.MOOR_SQLITE_BINDING) throw new Error('better-sqlite3 addon not prepared');
     return globalThis.__non_webpack_require__(process.env.MOOR_SQLITE_BINDING);
@@ -45,8 +56,19 @@ const stubPlugin = {
   },
 };
 
+/**
+ * The node build's packages left in node_modules: the native addon (and `bindings`, which finds
+ * it), and what is loaded only by `import()` when a verb or a sync needs it.
+ */
+const NODE_EXTERNAL = [
+  'better-sqlite3', 'dockerode', 'isomorphic-git', 'openpgp', 'systeminformation', 'age-encryption', 'node-cron', 'tar-stream',
+  'fastify', '@fastify/*', 'pg', 'openid-client',
+  // Optional dependencies of ws, loaded inside try/catch.
+  'bufferutil', 'utf-8-validate',
+];
+
 const result = await build({
-  entryPoints: ['agent/sea-entry.ts'],
+  entryPoints: ['agent/bundle-entry.ts'],
   outfile: out,
   bundle: true,
   platform: 'node',
@@ -59,15 +81,21 @@ const result = await build({
   logLevel: 'warning',
   metafile: true,
   // ESM dependencies (node-cron, openpgp) read import.meta.url at load time; in the binary the
-  // closest truth is the executable itself.
-  banner: { js: 'var __moor_import_meta_url = require("node:url").pathToFileURL(process.execPath).href;' },
+  // closest truth is the executable itself, in the node build the bundle.
+  banner: {
+    js: nodeBuild
+      ? '#!/usr/bin/env node\nvar __moor_import_meta_url = require("node:url").pathToFileURL(__filename).href;'
+      : 'var __moor_import_meta_url = require("node:url").pathToFileURL(process.execPath).href;',
+  },
   define: {
     'import.meta.url': '__moor_import_meta_url',
     __MOOR_VERSION__: JSON.stringify(version),
     __MOOR_BUILD__: JSON.stringify(buildId),
     __MOOR_ADDON_ID__: JSON.stringify(addonId),
+    __MOOR_BUNDLE__: 'true',
   },
-  plugins: [stubPlugin],
+  ...(nodeBuild ? { external: NODE_EXTERNAL } : { plugins: [stubPlugin] }),
 });
+if (nodeBuild) chmodSync(out, 0o755);
 const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
 process.stdout.write(`bundle ${out}: ${(bytes / 1024 / 1024).toFixed(1)} MB\n`);

@@ -12,7 +12,7 @@ import { createTestRepo } from '../build/test/bed/git-repo.js';
 import { startGitServer } from '../build/test/bed/git-server.js';
 
 const BIN = resolve(process.argv[2] ?? 'dist/moor');
-const MAIN = resolve('build/agent/main.js');
+const MAIN = resolve('build/moor.cjs');
 const RUNS = 10;
 const sock = process.env.MOOR_TEST_DOCKER_SOCK;
 if (!sock) throw new Error('MOOR_TEST_DOCKER_SOCK unset: eval "$(bash test/bed/docker.sh env)"');

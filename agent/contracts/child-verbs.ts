@@ -1,5 +1,5 @@
 // The hidden arguments that make the single binary run one of the agent's child processes
-// instead of the CLI (see agent/sea-entry.ts). Free of imports: the entry reads it first.
+// instead of the CLI (see agent/bundle-entry.ts). Free of imports: the entry reads it first.
 
 /** source/checkout-main.ts: fetch and export one commit for the agent. */
 export const CHECKOUT_VERB = '__checkout';

@@ -6,6 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BUNDLED, bundleFile } from '../bundled.js';
 import { BUILD, VERSION } from '../version.js';
 import type { PolicySettings } from './policy-settings.js';
 
@@ -27,7 +28,8 @@ export function desiredStateKey(inputs: StateKeyInputs): string {
 
 /**
  * A packaged binary names its commit (BUILD); one built outside git or from a tree with local
- * changes is told by its executable file, and a build from source ('dev') by its compiled files:
+ * changes is told by its executable file, and a build from source ('dev') by its compiled files
+ * (the node build: its bundle, build/moor.cjs):
  * rebuilding moor in place invalidates stored states.
  */
 function codeIdentity(): string {
@@ -37,6 +39,7 @@ function codeIdentity(): string {
 }
 
 function compiledFiles(): string[] {
+  if (BUNDLED) return [bundleFile()];
   const agentDir = dirname(dirname(fileURLToPath(import.meta.url)));
   return readdirSync(agentDir, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile() && entry.name.endsWith('.js'))

@@ -1,5 +1,5 @@
 // Where better-sqlite3's native addon is when it is not in node_modules: the single binary
-// (sea-entry.ts) writes it to a cache directory and says so in MOOR_SQLITE_BINDING.
+// (bundle-entry.ts) writes it to a cache directory and says so in MOOR_SQLITE_BINDING.
 
 import { homedir } from 'node:os';
 import { join } from 'node:path';

@@ -12,7 +12,7 @@ import { callAgent } from '../../agent/control/client.js';
 
 const ROOT = resolve(process.cwd());
 const DEMO = join(ROOT, '.demo');
-const MAIN = join(ROOT, 'build/agent/main.js');
+const MAIN = join(ROOT, 'build/moor.cjs');
 const HOST = 'demo-01';
 const HUB_PORT = Number(process.env.MOOR_DEMO_HUB_PORT ?? 7070);
 // The web service shares the machine's network: the test suite gives it a port no one else has.
@@ -135,7 +135,7 @@ stateDir: ${join(DEMO, 'state')}
   process.once('SIGINT', () => void stop(0));
   process.once('SIGTERM', () => void stop(0));
 
-  const cli = `node build/agent/main.js --config ${join(DEMO, 'agent.yaml')}`;
+  const cli = `node build/moor.cjs --config ${join(DEMO, 'agent.yaml')}`;
   process.stderr.write(`
 moor demo: host ${HOST} follows branch hosts/${HOST} of ${url}
   dashboard:   http://127.0.0.1:${HUB_PORT}/   (log in with the token in .demo/dashboard-token)

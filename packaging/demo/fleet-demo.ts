@@ -14,7 +14,7 @@ import { hubAgrees, hubHosts, startDemoHub, type DemoHub } from './fleet-demo-hu
 
 const ROOT = resolve(process.cwd());
 const DEMO = join(ROOT, '.demo-fleet');
-const MAIN = join(ROOT, 'build/agent/main.js');
+const MAIN = join(ROOT, 'build/moor.cjs');
 const socket = process.argv[2] ?? '/var/run/docker.sock';
 const checkOnly = process.argv.includes('--check');
 const run = promisify(execFile);
@@ -139,7 +139,7 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => void stop(0));
   process.once('SIGTERM', () => void stop(0));
-  const moor = 'node build/agent/main.js';
+  const moor = 'node build/moor.cjs';
   process.stderr.write(`
 moor fleet demo: three hosts (${Object.keys(HOSTS).join(', ')}) follow hosts/<host> of ${url}
   the fleet branch: .demo-fleet/fleet (fleet.yaml, stacks/, hosts/)

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** build/agent/main.js, next to this file's build/test/bed/. */
-export const MAIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../agent/main.js');
+/** The node build, build/moor.cjs (`npm run build`, package.json's bin), from this file's build/test/bed/. */
+export const MAIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../moor.cjs');
 
 export interface CliResult {
   code: number | null;

@@ -24,7 +24,7 @@ export interface SystemdBox {
   exec(args: string[], opts?: { input?: string }): Promise<ExecResult>;
   /** `sh -c SCRIPT` inside the box; throws on a non-zero exit. */
   sh(script: string): Promise<string>;
-  /** `node build/agent/main.js ARGS` inside the box. */
+  /** `node build/moor.cjs ARGS` inside the box. */
   moor(args: string[]): Promise<ExecResult>;
   stop(): Promise<void>;
 }
@@ -85,7 +85,7 @@ export async function startSystemdBox(options: SystemdBoxOptions): Promise<Syste
       if (r.code !== 0) throw new Error(`in ${options.name}: sh -c ${JSON.stringify(script)} exited ${r.code}: ${r.stderr}`);
       return r.stdout;
     },
-    moor: (args) => exec(['node', `${MOOR_DIR}/build/agent/main.js`, ...args]),
+    moor: (args) => exec(['node', `${MOOR_DIR}/build/moor.cjs`, ...args]),
     async stop() {
       const logs = await docker(['exec', options.name, 'journalctl', '--no-pager', '-n', '400']).catch(() => null);
       if (logs) fs.appendFileSync(options.logFile, `--- journal of ${options.name}\n${logs.stdout}${logs.stderr}`);

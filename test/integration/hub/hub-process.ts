@@ -10,8 +10,8 @@ import { hubDatabaseYaml } from '../../bed/postgres-db.js';
 import { freePort } from '../../bed/free-port.js';
 export { freePort };
 
-/** The real `moor` entry (build/agent/main.js); the hub's own small entry when main is not built. */
-const MAIN = resolve(import.meta.dirname, '../../../agent/main.js');
+/** The real `moor` entry (build/moor.cjs, the node build); the hub's own small entry when it is not built. */
+const MAIN = resolve(import.meta.dirname, '../../../moor.cjs');
 export const HUB_ENTRY = existsSync(MAIN) ? MAIN : resolve(import.meta.dirname, '../../../hub/dev-main.js');
 
 export interface HubFixture {

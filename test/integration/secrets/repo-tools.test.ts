@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-const MAIN = fileURLToPath(new URL('../../../agent/main.js', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../../moor.cjs', import.meta.url));
 
 function moor(args: string[], cwd: string): { code: number; out: string; err: string } {
   // No agent.yaml: the tools of the people who write the repo, not of a host.

@@ -100,7 +100,7 @@ describe('systemd units and files on a real systemd host', { timeout: 170_000 },
       logFile: path.join(logDir, 'systemd-box.log'),
     });
     await box.sh(
-      'systemd-run --unit moor-agent -p StandardOutput=journal -p StandardError=journal node /opt/moor/build/agent/main.js agent --config /etc/moor/agent.yaml',
+      'systemd-run --unit moor-agent -p StandardOutput=journal -p StandardError=journal node /opt/moor/build/moor.cjs agent --config /etc/moor/agent.yaml',
     );
     // The daemon answers on its control socket once it is up; its first sync applies the empty host.
     for (let i = 0; ; i++) {

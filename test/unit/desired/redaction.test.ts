@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import path from 'node:path';
 import { configDir } from './fixtures.js';
 
-const MAIN = path.resolve('build/agent/main.js');
+const MAIN = path.resolve('build/moor.cjs');
 const DB_PASSWORD = 'hunter2-db-Pa55';
 const API_TOKEN = 'tok_9f8e7d6c5b4a';
 const FROM_ENV_FILE = 'env-file-value-42';

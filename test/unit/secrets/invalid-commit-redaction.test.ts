@@ -15,7 +15,7 @@ import { createRepoSecrets } from '../../../agent/secrets/repo-secrets.js';
 import { configDir, POLICY } from '../desired/fixtures.js';
 import { FakeHost } from '../reconciler/fakes.js';
 
-const MAIN = path.resolve('build/agent/main.js');
+const MAIN = path.resolve('build/moor.cjs');
 const AGE_VALUE = 'age-s3cret-Value-77';
 const DOTENV_TOKEN = 'tok-plain-1234567';
 const ENV_FILE_VALUE = 'env-file-pw-9999';

@@ -9,7 +9,7 @@ import { terminalSafe } from '../../../agent/cli/terminal-safe.js';
 import { openDatabase } from '../../../agent/store/db.js';
 import { Store } from '../../../agent/store/store.js';
 
-const MAIN = path.resolve('build/agent/main.js');
+const MAIN = path.resolve('build/moor.cjs');
 const HOSTILE = 'fix\u001b[2J\u001b]0;pwned\u0007 it\r\n::error file=x::injected\u009b31m';
 
 function assertClean(text: string): void {

@@ -1,5 +1,7 @@
-// Entry of the single executable (packaging/build.sh): writes the embedded better-sqlite3 addon
-// once into the cache directory, loads it from there, tells the store where it is, then runs the CLI.
+// Entry of the bundles packaging/bundle.mjs writes: the node build's build/moor.cjs and the single
+// executable (packaging/build.sh). The executable first writes its embedded better-sqlite3 addon
+// once into the cache directory, loads it from there and tells the store where it is. Then either
+// runs the CLI, or one of the agent's child processes when started with its hidden verb.
 
 // First: it sets the daemon's V8 flags before any other module is evaluated.
 import './resident-v8.js';
@@ -69,7 +71,7 @@ function prepareAddon(): void {
 if (sea.isSea()) prepareAddon();
 // main.js starts the CLI when it is loaded: only after the addon is in place. The checkout child
 // (source/checkout-child.ts) and the engine child (executors/docker/engine-child.ts) are this
-// binary run with their verb, and load only what they need.
+// bundle run with their verb, and load only what they need.
 if (process.argv[2] === CHECKOUT_VERB) void import('./source/checkout-main.js');
 else if (process.argv[2] === ENGINE_VERB) void import('./executors/docker/engine-child-main.js');
 else void import('./main.js');

@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import * as sea from 'node:sea';
 import { CHECKOUT_VERB, ENGINE_VERB } from './contracts/child-verbs.js';
+import { installSeaLibraries } from './sea-libraries.js';
 import { addonCacheCandidates } from './sqlite/native.js';
 
 declare const __MOOR_ADDON_ID__: string | undefined;
@@ -68,7 +69,10 @@ function prepareAddon(): void {
   process.env.MOOR_SQLITE_BINDING = '/nonexistent/better_sqlite3.node';
 }
 
-if (sea.isSea()) prepareAddon();
+if (sea.isSea()) {
+  prepareAddon();
+  installSeaLibraries((name) => sea.getAsset(name, 'utf8'));
+}
 // main.js starts the CLI when it is loaded: only after the addon is in place. The checkout child
 // (source/checkout-child.ts) and the engine child (executors/docker/engine-child.ts) are this
 // bundle run with their verb, and load only what they need.

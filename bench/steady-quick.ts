@@ -5,7 +5,8 @@
 // MOOR_QUICK_MAIN=path/to/moor.cjs measures another build (the "before" one);
 // MOOR_QUICK_NO_RESTART=1 measures the agent that applied the commit, as a host runs after a new
 // commit (the loader of that commit loaded), instead of a restarted one;
-// MOOR_QUICK_MODULES=file lists the modules the restarted agent loads (a separate run).
+// MOOR_QUICK_MODULES=file lists the modules the restarted agent loads (a separate run);
+// MOOR_QUICK_BINARY=dist/moor measures a packaged binary instead of the node build.
 
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
@@ -18,6 +19,12 @@ import { mb, memSplit, procFigures } from './lib/report.js';
 import { unitEnvironment } from './footprint.js';
 
 const AGENT_MAIN = process.env['MOOR_QUICK_MAIN'] ? resolve(process.env['MOOR_QUICK_MAIN']) : MAIN;
+const BINARY = process.env['MOOR_QUICK_BINARY'] ? resolve(process.env['MOOR_QUICK_BINARY']) : null;
+
+/** The command line of `moor ARGS`: the binary's, or node's with the build's entry. */
+function moorCommand(args: string[], hook: string[] = []): [string, string[]] {
+  return BINARY ? [BINARY, args] : [process.execPath, [...hook, AGENT_MAIN, ...args]];
+}
 
 function startAgent(drill: DrillHost, n: number): void {
   // Only the measured agent's modules (the restarted one, unless MOOR_QUICK_NO_RESTART).
@@ -27,7 +34,8 @@ function startAgent(drill: DrillHost, n: number): void {
   const hook = modules ? ['--import', resolve(MAIN, '../../bench/lib/trace-modules.js')] : [];
   const fd = openSync(join(drill.dir, `agent-${n}.log`), 'a');
   const env = { ...process.env, ...unitEnvironment(), MOOR_LOG_LEVEL: 'warn', MOOR_DIAGNOSTICS: '1', ...(modules ? { MOOR_TRACE_MODULES: modules } : {}) };
-  const child = spawn(process.execPath, [...hook, AGENT_MAIN, 'agent', '--config', drill.config], { stdio: ['ignore', fd, fd], env });
+  const [file, args] = moorCommand(['agent', '--config', drill.config], hook);
+  const child = spawn(file, args, { stdio: ['ignore', fd, fd], env });
   closeSync(fd);
   let done = false;
   const exit = new Promise<void>((r) => child.on('exit', () => ((done = true), r())));
@@ -61,7 +69,7 @@ async function main(): Promise<void> {
     console.log(`after a forced GC: RSS ${mb(gc.rss)} (anon ${mb(split.anon)}, file ${mb(split.file)}), heap used ${mb(gc.heapUsed)} of ${mb(gc.heapTotal)}`);
     await drill.agent?.stop();
     const once: Timed[] = [];
-    for (let i = 0; i < 3; i++) once.push(await timedRun(process.execPath, [AGENT_MAIN, 'sync', '--once', '--config', drill.config]));
+    for (let i = 0; i < 3; i++) once.push(await timedRun(...moorCommand(['sync', '--once', '--config', drill.config])));
     if (once.some((t) => t.code !== 0)) throw new Error(`sync --once failed: ${once.map((t) => t.out).join('\n')}`);
     console.log(`no-op sync --once, agent stopped: ${once.map((t) => t.ms.toFixed(0)).join(' / ')} ms, peak RSS ${mb(Math.max(...once.map((t) => t.maxRss)))}`);
   } finally {

@@ -46,15 +46,16 @@ say "bundle (version $VERSION, build $MOOR_BUILD)"
 node packaging/bundle.mjs "$WORK/moor.cjs" "$VERSION" "$MOOR_BUILD" "$ADDON_ID" >&2
 
 say "single executable ($NODE_BIN, node $(node -p process.version), $ARCH)"
-cat >"$WORK/sea-config.json" <<JSON
-{
-  "main": "$WORK/moor.cjs",
-  "output": "$WORK/sea-prep.blob",
-  "disableExperimentalSEAWarning": true,
-  "useCodeCache": true,
-  "assets": { "better_sqlite3.node": "$ADDON" }
-}
-JSON
+# The assets: the SQLite addon and the bundles of the libraries loaded on demand (moor.cjs.assets.json).
+WORK="$WORK" ADDON="$ADDON" node -e '
+  const { readFileSync, writeFileSync } = require("node:fs");
+  const work = process.env.WORK;
+  const libraries = JSON.parse(readFileSync(`${work}/moor.cjs.assets.json`, "utf8"));
+  writeFileSync(`${work}/sea-config.json`, JSON.stringify({
+    main: `${work}/moor.cjs`, output: `${work}/sea-prep.blob`, disableExperimentalSEAWarning: true, useCodeCache: true,
+    assets: { "better_sqlite3.node": process.env.ADDON, ...libraries },
+  }, null, 2));
+' 
 node --experimental-sea-config "$WORK/sea-config.json" >&2
 cp "$NODE_BIN" "$WORK/moor"
 chmod u+w "$WORK/moor"

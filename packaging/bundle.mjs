@@ -1,15 +1,18 @@
-// Bundles the CLI (entry agent/bundle-entry.ts) into one CommonJS file, in two forms:
-// - the single executable's (build.sh): everything inside, optional native modules stubbed,
-//   better-sqlite3's addon loaded from the extracted asset;
+// Bundles the CLI (entry agent/bundle-entry.ts) into CommonJS, in two forms:
+// - the single executable's (build.sh): OUT.cjs, the main script, holds moor's code and the
+//   libraries every verb loads; each group of the libraries loaded only on demand (LIBRARIES) is a
+//   bundle of its own, DIR/lib-GROUP.cjs, embedded as an asset and compiled when a verb or a sync
+//   first needs it (agent/sea-libraries.ts); optional native modules stubbed, better-sqlite3's
+//   addon loaded from the extracted asset. OUT.assets.json lists the assets for the SEA config.
 //   usage: node packaging/bundle.mjs OUT.cjs VERSION BUILD ADDON_ID
-// - the node build's, build/moor.cjs (`npm run build`, package.json's bin): moor's code with the
-//   libraries every verb loads (zod, yaml, pino, ws, commander). The native addon and the
-//   libraries loaded only on demand (dockerode, isomorphic-git, openpgp, fastify, ...) stay in
-//   node_modules and load from there when a verb needs them, so the daemon never holds their
-//   code. One file instead of about 500 modules: docs/benchmarks.md has the figures.
+// - the node build's, build/moor.cjs (`npm run build`, package.json's bin): the same main script;
+//   the native addon and the libraries loaded on demand stay in node_modules and load from there.
 //   usage: node packaging/bundle.mjs --node OUT.cjs
+// Either way the daemon never holds the code of a library it does not use: one script of
+// everything cost the daemon 26 MB more (docs/benchmarks.md has the figures).
 
-import { chmodSync, readFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 
 const nodeBuild = process.argv[2] === '--node';
@@ -20,6 +23,20 @@ if (!out || !version || !buildId || !addonId) {
   process.stderr.write('usage: node packaging/bundle.mjs OUT.cjs VERSION BUILD ADDON_ID | --node OUT.cjs\n');
   process.exit(2);
 }
+
+/**
+ * The libraries loaded only by `import()` (or by modules loaded that way) when a verb or a sync
+ * needs them, in groups that are loaded together: a group shares its dependencies.
+ */
+const LIBRARIES = {
+  engine: ['dockerode', 'tar-stream'],
+  git: ['isomorphic-git'],
+  openpgp: ['openpgp'],
+  sysinfo: ['systeminformation'],
+  age: ['age-encryption'],
+  cron: ['node-cron'],
+  hub: ['fastify', '@fastify/cookie', '@fastify/helmet', '@fastify/rate-limit', 'pg', 'openid-client'],
+};
 
 /** Modules replaced by a few lines: what they do is not reachable from moor, or is done differently. */
 const STUBS = {
@@ -56,20 +73,28 @@ const stubPlugin = {
   },
 };
 
-/**
- * The node build's packages left in node_modules: the native addon (and `bindings`, which finds
- * it), and what is loaded only by `import()` when a verb or a sync needs it.
- */
+/** In the binary: each library of LIBRARIES is taken from its group's asset (agent/sea-libraries.ts). */
+const libraryPlugin = {
+  name: 'moor-libraries',
+  setup(b) {
+    const groupOf = new Map(Object.entries(LIBRARIES).flatMap(([group, names]) => names.map((name) => [name, group])));
+    const filter = new RegExp(`^(${[...groupOf.keys()].map((k) => k.replace(/[/.@-]/g, (c) => `\\${c}`)).join('|')})$`);
+    b.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'moor-library' }));
+    b.onLoad({ filter: /.*/, namespace: 'moor-library' }, (args) => ({
+      contents: `module.exports = globalThis.__moorLibrary(${JSON.stringify(groupOf.get(args.path))})[${JSON.stringify(args.path)}];`,
+      loader: 'js',
+    }));
+  },
+};
+
+/** The node build's packages left in node_modules: the native addon and the libraries loaded on demand. */
 const NODE_EXTERNAL = [
-  'better-sqlite3', 'dockerode', 'isomorphic-git', 'openpgp', 'systeminformation', 'age-encryption', 'node-cron', 'tar-stream',
-  'fastify', '@fastify/*', 'pg', 'openid-client',
+  'better-sqlite3', ...Object.values(LIBRARIES).flat(),
   // Optional dependencies of ws, loaded inside try/catch.
   'bufferutil', 'utf-8-validate',
 ];
 
-const result = await build({
-  entryPoints: ['agent/bundle-entry.ts'],
-  outfile: out,
+const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -94,8 +119,27 @@ const result = await build({
     __MOOR_ADDON_ID__: JSON.stringify(addonId),
     __MOOR_BUNDLE__: 'true',
   },
-  ...(nodeBuild ? { external: NODE_EXTERNAL } : { plugins: [stubPlugin] }),
+};
+
+const outputs = [];
+const main = await build({
+  ...common,
+  entryPoints: ['agent/bundle-entry.ts'],
+  outfile: out,
+  ...(nodeBuild ? { external: NODE_EXTERNAL } : { plugins: [stubPlugin, libraryPlugin] }),
 });
-if (nodeBuild) chmodSync(out, 0o755);
-const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
-process.stdout.write(`bundle ${out}: ${(bytes / 1024 / 1024).toFixed(1)} MB\n`);
+outputs.push(main);
+if (nodeBuild) {
+  chmodSync(out, 0o755);
+} else {
+  const assets = {};
+  for (const [group, names] of Object.entries(LIBRARIES)) {
+    const file = join(dirname(out), `lib-${group}.cjs`);
+    const entry = `module.exports = { ${names.map((n) => `${JSON.stringify(n)}: require(${JSON.stringify(n)})`).join(', ')} };`;
+    outputs.push(await build({ ...common, stdin: { contents: entry, resolveDir: process.cwd(), sourcefile: `lib-${group}.js`, loader: 'js' }, outfile: file, plugins: [stubPlugin] }));
+    assets[`lib/${group}.cjs`] = file;
+  }
+  writeFileSync(`${out}.assets.json`, `${JSON.stringify(assets, null, 2)}\n`);
+}
+const mb = (result) => (Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0) / 1024 / 1024).toFixed(1);
+process.stdout.write(`bundle ${out}: ${mb(main)} MB${outputs.length > 1 ? `; libraries loaded on demand ${outputs.slice(1).map(mb).join(' + ')} MB` : ''}\n`);

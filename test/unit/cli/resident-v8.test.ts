@@ -1,5 +1,6 @@
-// Which command line is the resident daemon's: only `moor agent` runs without V8's optimizing
-// compiler; every other verb, and the agent's children, keep it.
+// Which command line is the resident daemon's: only `moor agent` runs with the daemon's V8 flags
+// (no optimizing compiler, V8's memory-saving modes); every other verb, and the agent's
+// children, keep V8's defaults.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { Fleet } from '../hub/fleet.js';
 import { parseAgentFrame } from '../hub/frames.js';
+import { LinkStatus } from '../hub/lean-status.js';
 import { openSqliteStorage } from '../hub/storage/open.js';
 
 const arg = (name: string, fallback: number): number => {
@@ -60,7 +61,9 @@ async function period(texts: string[]): Promise<void> {
   let nextFlush = now + FLUSH_MS;
   for (let i = 0; i < texts.length; i++) {
     now += step;
-    await fleet.handle(hosts[i] ?? '', parseAgentFrame(texts[i] ?? ''));
+    // Heartbeats only: a fresh link's completion hands them through as they are.
+    const message = new LinkStatus().complete(parseAgentFrame(texts[i] ?? ''));
+    if (message) await fleet.handle(hosts[i] ?? '', message);
     if (now >= nextFlush) {
       await fleet.flush();
       nextFlush += FLUSH_MS;

@@ -246,7 +246,7 @@ export class Fleet {
     }
     if (dirty.length === 0 && seen.length === 0) return 0;
     // Copies: the records move on while the write is under way, and are marked again then.
-    const rows = dirty.map((h) => ({ ...h }));
+    const rows = dirty.map(rowOf);
     const times = seen.map((h) => ({ host: h.host, firstSeen: h.firstSeen, metrics: h.metrics, lastSeen: h.lastSeen }));
     const written = [...dirty, ...seen];
     const stored = written.map((h) => h.lastSeenMs);
@@ -304,4 +304,10 @@ export class Fleet {
   private alert(a: AlertDraft): void {
     this.deps.alerts.send({ ...a, at: this.deps.now().toISOString() });
   }
+}
+
+/** The stored fields of a record, in a copy of one fixed shape (spreading the whole record cost ~6 us a host). */
+function rowOf(h: HostState): HostRow {
+  return { host: h.host, branch: h.branch, version: h.version, inventory: h.inventory, status: h.status, metrics: h.metrics, summary: h.summary,
+    lastSeen: h.lastSeen, lastSeq: h.lastSeq, firstSeen: h.firstSeen };
 }

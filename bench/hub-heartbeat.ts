@@ -2,16 +2,11 @@
 // follow the machine's load: HOSTS hosts beat every 15 s for PERIODS periods through the hub's own
 // path (frame check, fleet, the 2 s flush to a real SQLite file; no sockets). The beats are those a
 // current agent sends to this build's hub: lean (summary left out while unchanged) when the hub's
-// frame check accepts that, else full. Copied into an older build's bench/ folder, the same file
-// measures that build ("before"). Run: node build/bench/hub-heartbeat.js [--hosts 5000] [--periods 4]
+// frame check accepts that, else full. Copied into an older build's bench/ folder (with lib/sim-fleet.js),
+// the same file measures that build ("before"). Run: node build/bench/hub-heartbeat.js [--hosts 5000] [--periods 4]
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
-import { Fleet } from '../hub/fleet.js';
 import { parseAgentFrame } from '../hub/frames.js';
-import { openSqliteStorage } from '../hub/storage/open.js';
+import { simFleet } from './lib/sim-fleet.js';
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -21,7 +16,6 @@ const arg = (name: string, fallback: number): number => {
 const HOSTS = arg('hosts', 5000);
 const PERIODS = arg('periods', 4);
 const HEARTBEAT_MS = 15_000;
-const FLUSH_MS = 2000;
 const sha = 'a'.repeat(40);
 
 const summary = (i: number) => ({ applied: sha, head: sha, state: 'idle', healthy: 20, unhealthy: 0, suspended: false, outbox: 0, labels: { site: `site-${i % 50}`, role: 'edge' } });
@@ -38,34 +32,19 @@ function acceptsLean(): boolean {
   }
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'moor-hub-heartbeat-'));
-const storage = openSqliteStorage(join(dir, 'hub.db'));
-let now = Date.parse('2026-12-01T00:00:00Z');
-const fleet = new Fleet(
-  { store: storage.hosts, logger: pino({ level: 'silent' }), now: () => new Date(now), alerts: { send: () => undefined, drain: async () => undefined } },
-  { offlineAfterMs: 60_000, suspendedAfterMs: 3_600_000, eventsPerHost: 1000, eventBytesPerHost: 16 * 1024 * 1024 },
-);
-const hosts = Array.from({ length: HOSTS }, (_, i) => `edge-${String(i).padStart(5, '0')}`);
-for (const h of hosts) await storage.hosts.addToken(h, `tok-${h}`, new Date(now));
-await fleet.load();
-for (const h of hosts) await fleet.connected(h);
+const sim = await simFleet(HOSTS, 'hub-heartbeat');
 const lean = acceptsLean();
 // Every frame's text first (the agents' work), so that only the hub's is timed.
-const frames = Array.from({ length: PERIODS + 1 }, (_, p) => hosts.map((_, i) =>
-  JSON.stringify({ t: 'heartbeat', at: new Date(now + p * HEARTBEAT_MS).toISOString(), metrics: metrics(), ...(lean && p > 0 ? {} : { summary: summary(i) }) })));
+const frames = Array.from({ length: PERIODS + 1 }, (_, p) => sim.hosts.map((_, i) =>
+  JSON.stringify({ t: 'heartbeat', at: new Date(sim.now() + p * HEARTBEAT_MS).toISOString(), metrics: metrics(), ...(lean && p > 0 ? {} : { summary: summary(i) }) })));
 
 /** One heartbeat period: every host beats once, spread over it, with a flush every 2 s. */
-async function period(texts: string[]): Promise<void> {
-  const step = HEARTBEAT_MS / texts.length;
-  let nextFlush = now + FLUSH_MS;
-  for (let i = 0; i < texts.length; i++) {
-    now += step;
-    await fleet.handle(hosts[i] ?? '', parseAgentFrame(texts[i] ?? ''));
-    if (now >= nextFlush) {
-      await fleet.flush();
-      nextFlush += FLUSH_MS;
-    }
-  }
+function period(texts: string[]): Promise<void> {
+  return sim.feed(texts, HEARTBEAT_MS, async (host, _i, text) => {
+    const frame = parseAgentFrame(text);
+    // Heartbeats only: never a lean status (which needs its link's whole one).
+    if (frame.t !== 'status' || !('resources' in frame)) await sim.fleet.handle(host, frame);
+  });
 }
 
 await period(frames[0] ?? []); // the first beats of the links (full in every build) and a warm-up
@@ -81,5 +60,4 @@ const rows = [
   ['as a share of one core', `${((cpuSec / ((PERIODS * HEARTBEAT_MS) / 1000)) * 100).toFixed(2)} % at ${HOSTS} hosts beating every 15 s (sockets not included)`],
 ];
 for (const [k, v] of rows) process.stdout.write(`${(k ?? '').padEnd(24)} ${v}\n`);
-await storage.close();
-rmSync(dir, { recursive: true, force: true });
+await sim.close();

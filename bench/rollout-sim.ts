@@ -5,8 +5,10 @@
 // from the last report of the wave before to the first sync request of the next. Before the rollout,
 // the idle fleet's cost over one whole heartbeat period: hub CPU per heartbeat. The agents beat as
 // the real reporter does (metrics every beat; the summary left out while unchanged when the hub's
-// welcome offers 'lean-heartbeat'). MOOR_BENCH_HUB_SCRIPT runs another build's rollout-sim-hub.js
-// (a "before" build) against the same simulated agents.
+// welcome offers 'lean-heartbeat'), and after a sync send their status without its unchanged
+// resources when it offers 'lean-status' (a hub's status request is answered whole).
+// MOOR_BENCH_HUB_SCRIPT runs another build's rollout-sim-hub.js (a "before" build) against the same
+// simulated agents.
 // Run: node build/bench/rollout-sim.js [--agents 5000] [--apply-min 0.2] [--apply-max 2]
 
 import { spawn, spawnSync } from 'node:child_process';
@@ -49,12 +51,14 @@ function procStat(pid: number): { cpuTicks: number; sysTicks: number; rssKb: num
   return { cpuTicks: Number(fields[11]) + Number(fields[12]), sysTicks: Number(fields[12]), rssKb: Number(rss ?? 0) };
 }
 
-function status(host: string, commit: string): string {
-  return JSON.stringify({ t: 'status', status: {
+/** `lean`: the resources (the same 20 as the link's first status) left out, as the reporter does when the hub offers 'lean-status'. */
+function status(host: string, commit: string, lean = false): string {
+  const snapshot = {
     host, version: '0.1.0', branch: `hosts/${host}`, revision: { applied: commit, lastGood: commit, head: commit }, state: 'idle',
     lastSync: { at: new Date().toISOString(), commit, result: 'converged', error: null }, source: null, suspended: null, pending: null, drift: [], hub: null,
-    resources: Array.from({ length: 20 }, (_, k) => ({ kind: 'container', name: `svc-${k}`, health: 'healthy', detail: 'running' })),
-  } });
+  };
+  if (lean) return JSON.stringify({ t: 'status', status: snapshot, resources: 'unchanged' });
+  return JSON.stringify({ t: 'status', status: { ...snapshot, resources: Array.from({ length: 20 }, (_, k) => ({ kind: 'container', name: `svc-${k}`, health: 'healthy', detail: 'running' })) } });
 }
 
 /** A heartbeat's metrics as the agent samples them: they move every beat. */
@@ -109,11 +113,16 @@ async function main(): Promise<void> {
       await new Promise<void>((res, rej) => { ws.once('open', () => res()); ws.once('error', rej); });
       let seq = 0;
       let lean = false;
+      let leanStatus = false;
       let applied = 'a'.repeat(40);
       let summarySent: string | null = null;
       ws.on('message', (data) => {
         const m = JSON.parse(String(data)) as { t: string; features?: unknown };
-        if (m.t === 'welcome') lean = Array.isArray(m.features) && m.features.includes('lean-heartbeat');
+        if (m.t === 'welcome') {
+          lean = Array.isArray(m.features) && m.features.includes('lean-heartbeat');
+          leanStatus = Array.isArray(m.features) && m.features.includes('lean-status');
+        }
+        if (m.t === 'status') ws.send(status(host, applied));
         if (m.t !== 'sync') return;
         syncsSeen++;
         const w = waveOf(i);
@@ -122,7 +131,7 @@ async function main(): Promise<void> {
         setTimeout(() => {
           seq++;
           ws.send(JSON.stringify({ t: 'events', events: [{ seq, at: new Date().toISOString(), event: { type: 'sync.succeeded', commit, changes: 3, durationMs: 900 } }] }));
-          ws.send(status(host, commit));
+          ws.send(status(host, commit, leanStatus));
           applied = commit;
           lastReport[waveOf(i)] = performance.now();
           reports++;

@@ -5,9 +5,10 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type pino from 'pino';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { HUB_FEATURES, type AgentMessage, type HubMessage } from '../agent/contracts/hub-protocol.js';
+import { HUB_FEATURES, type AgentFrame, type HubMessage } from '../agent/contracts/hub-protocol.js';
 import { StoreError } from '../agent/contracts/errors.js';
 import { FrameReader } from './frames.js';
+import { LinkStatus } from './lean-status.js';
 import type { Fleet } from './fleet.js';
 import type { HostStorage } from './storage/port.js';
 import { TokenCheck } from './token-check.js';
@@ -37,6 +38,8 @@ interface Session {
   refused: boolean;
   /** Frames are handled one after the other, each once the previous one is stored. */
   queue: Promise<void>;
+  /** What this link sent of its resources, to complete its lean status frames. */
+  status: LinkStatus;
 }
 
 /** Recent message handling times in ms (a ring), for /metrics and the load benchmark. */
@@ -109,7 +112,7 @@ export class AgentEndpoint {
   private accept(ws: WebSocket, host: string, token: string, storedSeq: number): void {
     const previous = this.byHost.get(host);
     if (previous) previous.close(4000, 'replaced by a newer connection');
-    const session: Session = { host, token, heard: true, awaiting: false, refused: false, queue: Promise.resolve() };
+    const session: Session = { host, token, heard: true, awaiting: false, refused: false, queue: Promise.resolve(), status: new LinkStatus() };
     this.sessions.set(ws, session);
     this.byHost.set(host, ws);
     this.enqueue(ws, session, async () => {
@@ -143,13 +146,13 @@ export class AgentEndpoint {
     if (session.refused) return;
     const started = performance.now();
     session.heard = true;
-    let message: AgentMessage;
     let ack: number | null;
     try {
       if (isBinary) throw new TypeError('binary frames are not part of the protocol');
-      const text = textOf(data);
-      message = this.frames.read(session.host, text);
-      if (answersSync(message)) this.pendingSync.delete(session.host);
+      const frame = this.frames.read(session.host, textOf(data));
+      if (answersSync(frame)) this.pendingSync.delete(session.host);
+      const message = session.status.complete(frame);
+      if (message === null) return this.askWholeStatus(ws, session);
       ack = await this.deps.fleet.handle(session.host, message);
     } catch (err) {
       // A storage failure is the hub's, not the frame's: the queue drops the link without blame.
@@ -162,6 +165,12 @@ export class AgentEndpoint {
     }
     if (ack !== null) this.send(ws, { t: 'ack', seq: ack });
     this.times.add(performance.now() - started);
+  }
+
+  /** A lean status on a link that sent no whole one: nothing of it is kept; the agent answers this request whole. */
+  private askWholeStatus(ws: WebSocket, session: Session): void {
+    this.log.warn({ host: session.host }, 'a lean status on a link without a whole one: asking for a status');
+    this.send(ws, { t: 'status' });
   }
 
   /** Sends a command to a connected host; false when it is not connected. */
@@ -228,7 +237,7 @@ export class AgentEndpoint {
 }
 
 /** A status frame or a sync/commit event means the agent has taken up the last request. */
-function answersSync(m: AgentMessage): boolean {
+function answersSync(m: AgentFrame): boolean {
   return m.t === 'status' || (m.t === 'events' && m.events.some((e) => e.event.type.startsWith('sync.') || e.event.type.startsWith('commit.')));
 }
 

@@ -5,7 +5,7 @@
 
 import { z } from 'zod';
 import type { AgentEventType } from '../agent/contracts/events.js';
-import type { AgentMessage } from '../agent/contracts/hub-protocol.js';
+import { isRecord, type AgentFrame } from '../agent/contracts/hub-protocol.js';
 import { agentStateSchema, changeActionSchema, changeKindSchema, errorHandlingSchema, resourceHealthSchema, resourceKindSchema } from '../agent/contracts/wire-schemas.js';
 
 /** Deepest nesting a real frame has is about 6 (events -> drift change -> fields -> item). */
@@ -133,8 +133,11 @@ const frame = z.discriminatedUnion('t', [
   z.strictObject({ t: z.literal('refused'), command: str(64), reason: str(1024) }),
 ]);
 
+/** A status without its resources (hub feature 'lean-status'): checked as strictly as a whole one. */
+const leanStatusFrame = z.strictObject({ t: z.literal('status'), status: status.omit({ resources: true }), resources: z.literal('unchanged') });
+
 /** Every frame a current agent sends passes: the compiler checks the schema against the wire types. */
-const FRAMES_COVERED: [AgentMessage] extends [z.input<typeof frame>] ? true : never = true;
+const FRAMES_COVERED: [AgentFrame] extends [z.input<typeof frame> | z.input<typeof leanStatusFrame>] ? true : never = true;
 void FRAMES_COVERED;
 
 /**
@@ -143,9 +146,9 @@ void FRAMES_COVERED;
  * very same object, so the hub neither parses nor validates nor writes it again.
  */
 export class FrameReader {
-  private readonly lastStatus = new Map<string, { text: string; message: AgentMessage }>();
+  private readonly lastStatus = new Map<string, { text: string; message: AgentFrame }>();
 
-  read(host: string, text: string): AgentMessage {
+  read(host: string, text: string): AgentFrame {
     const last = this.lastStatus.get(host);
     if (last !== undefined && last.text === text) return last.message;
     const message = parseAgentFrame(text);
@@ -155,7 +158,7 @@ export class FrameReader {
 }
 
 /** Parses one text frame; throws BadFrameError naming the first problem. */
-export function parseAgentFrame(text: string): AgentMessage {
+export function parseAgentFrame(text: string): AgentFrame {
   checkDepth(text, MAX_FRAME_DEPTH);
   let value: unknown;
   try {
@@ -163,7 +166,7 @@ export function parseAgentFrame(text: string): AgentMessage {
   } catch {
     throw new BadFrameError('frame is not JSON');
   }
-  const parsed = frame.safeParse(value);
+  const parsed = (isLeanStatus(value) ? leanStatusFrame : frame).safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new BadFrameError(`bad frame at ${issue?.path.map(String).join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
@@ -175,4 +178,9 @@ export function parseAgentFrame(text: string): AgentMessage {
     }
   }
   return m;
+}
+
+/** The one frame that shares its `t` with another: a lean status, told apart by its top-level `resources`. */
+function isLeanStatus(value: unknown): boolean {
+  return isRecord(value) && value['t'] === 'status' && 'resources' in value;
 }

@@ -12,6 +12,8 @@ export interface HostState extends HostRow {
   seen: boolean;
   /** The heartbeat time (ms) the storage holds, 0 when none was written by this hub. */
   storedSeenMs: number;
+  /** `lastSeen` in ms (0 for none), kept beside it: the checks of every host read it without parsing a date. */
+  lastSeenMs: number;
   offlineAlerted: boolean;
   /** `since` of the suspension already alerted, so each suspension alerts once. */
   suspendedAlerted: string | null;
@@ -22,7 +24,7 @@ export interface HostState extends HostRow {
 /** A host's record before anything is known of it; `dirty`: written at the next flush. */
 export function newHostState(host: string, firstSeen: string, dirty: boolean): HostState {
   return { host, branch: '', version: '', inventory: null, status: null, metrics: null, summary: null, lastSeen: null, lastSeq: 0,
-    firstSeen, sockets: 0, dirty, seen: false, storedSeenMs: 0, offlineAlerted: false, suspendedAlerted: null };
+    firstSeen, sockets: 0, dirty, seen: false, storedSeenMs: 0, lastSeenMs: 0, offlineAlerted: false, suspendedAlerted: null };
 }
 
 /** A heartbeat time in ms, 0 for none. */
@@ -62,7 +64,7 @@ export interface HostDetailView extends HostSummaryView {
 }
 
 export function isOnline(h: HostState, now: number, offlineAfterMs: number): boolean {
-  return (h.sockets > 0 || h.linkedElsewhere === true) && h.lastSeen !== null && now - Date.parse(h.lastSeen) <= offlineAfterMs;
+  return (h.sockets > 0 || h.linkedElsewhere === true) && h.lastSeen !== null && now - h.lastSeenMs <= offlineAfterMs;
 }
 
 export function branchHeadOf(h: HostState, heads: ReadonlyMap<string, string>): string | null {
@@ -78,7 +80,7 @@ export function summaryView(h: HostState, now: number, offlineAfterMs: number, h
     host: h.host,
     online: isOnline(h, now, offlineAfterMs),
     lastSeen: h.lastSeen,
-    heartbeatAgeSec: h.lastSeen === null ? null : Math.max(0, Math.round((now - Date.parse(h.lastSeen)) / 1000)),
+    heartbeatAgeSec: h.lastSeen === null ? null : Math.max(0, Math.round((now - h.lastSeenMs) / 1000)),
     branch: h.branch,
     version: h.version,
     state: h.summary?.state ?? h.status?.state ?? 'unknown',

@@ -60,15 +60,31 @@ export type AgentMessage =
   | { t: 'events'; events: OutboxEntry[] }
   | { t: 'refused'; command: string; reason: string };
 
+/**
+ * A status without its resources, sent only when the hub's welcome offered 'lean-status' and the
+ * resources equal those of the last status sent on this same link (the first status of a link is
+ * always whole). The hub completes it with the resources it received on that link; a hub that has
+ * none for the link keeps nothing of it and asks for a status, which the agent answers whole.
+ */
+export interface LeanStatusFrame {
+  t: 'status';
+  status: Omit<StatusSnapshot, 'resources'>;
+  resources: 'unchanged';
+}
+
+/** Everything an agent may send: a message, or a lean status that stands for one. */
+export type AgentFrame = AgentMessage | LeanStatusFrame;
+
 /** What a hub may offer in its welcome; an agent uses only those it knows, an older hub offers none. */
-export type HubFeature = 'lean-heartbeat';
-export const HUB_FEATURES: readonly HubFeature[] = ['lean-heartbeat'];
+export type HubFeature = 'lean-heartbeat' | 'lean-status';
+export const HUB_FEATURES: readonly HubFeature[] = ['lean-heartbeat', 'lean-status'];
 
 export type HubMessage =
   /** Sent after hello: the highest event sequence number the hub already holds for this host, and what the hub offers. */
   | { t: 'welcome'; ackedSeq: number; features?: readonly HubFeature[] }
   | { t: 'ack'; seq: number }
   | { t: 'sync'; reason: string }
+  /** Asks for a whole status (never a lean one): the hub may lack the resources a lean one leaves out. */
   | { t: 'status' }
   /** Break-glass pause, as `moor suspend`: `for` is a duration (`2h`, default 2h); `by` is `hub:<operator>`. */
   | { t: 'suspend'; for?: string; reason: string; by: string }

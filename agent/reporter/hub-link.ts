@@ -3,6 +3,7 @@
 
 import WebSocket from 'ws';
 import { send, type ReporterContext } from './reporter-context.js';
+import { resetLeanStatus, statusFrame } from './lean-status.js';
 import { clearLinkTimers, startPing } from './reporter-timers.js';
 
 /** Opens a link unless stopped; `onMessage` gets each text frame of the current link. */
@@ -42,7 +43,8 @@ function onOpen(ctx: ReporterContext, ws: WebSocket): void {
   const inventory = deps.metrics.inventory();
   state.inventorySent = inventory !== null;
   send(ctx, { t: 'hello', host: options.host, version: options.version, branch: status.branch, inventory });
-  send(ctx, { t: 'status', status });
+  resetLeanStatus(state);
+  send(ctx, statusFrame(state, status, false));
   startPing(ctx, ws);
 }
 

@@ -9,7 +9,8 @@ import type { Db } from '../store/db.js';
 import type { Outbox } from '../store/outbox.js';
 import type { EventSink } from '../contracts/events.js';
 import type { HeartbeatSampler } from './host-metrics.js';
-import type { AgentMessage, HubMessage } from '../contracts/hub-protocol.js';
+import type { AgentFrame, HubMessage } from '../contracts/hub-protocol.js';
+import type { LeanStatusState } from './lean-status.js';
 
 export interface ReporterDeps {
   db: Db;
@@ -46,7 +47,7 @@ export interface Reporter extends EventSink {
 }
 
 /** Everything about the link that changes while the reporter runs. */
-export interface ReporterState {
+export interface ReporterState extends LeanStatusState {
   socket: WebSocket | null;
   /** Welcomed: the hub told us what it already holds. */
   ready: boolean;
@@ -104,12 +105,14 @@ export function initialState(): ReporterState {
     inventorySent: false,
     leanBeats: false,
     lastSummary: null,
+    leanStatus: false,
+    lastResources: null,
     timers: { reconnect: null, heartbeat: null, ping: null, status: null },
   };
 }
 
 /** Sends on the open link; a message while there is none is dropped. */
-export function send(ctx: ReporterContext, message: AgentMessage): void {
+export function send(ctx: ReporterContext, message: AgentFrame): void {
   const socket = ctx.state.socket;
   if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
 }

@@ -5,6 +5,7 @@
 import type WebSocket from 'ws';
 import type { StatusSnapshot } from '../contracts/status-model.js';
 import type { AgentMessage, HeartbeatSummary } from '../contracts/hub-protocol.js';
+import { statusFrame } from './lean-status.js';
 import { send, type ReporterContext, type ReporterState } from './reporter-context.js';
 
 const STATUS_DEBOUNCE_MS = 200;
@@ -66,13 +67,13 @@ export function clearLinkTimers(state: ReporterState): void {
   state.timers.ping = null;
 }
 
-/** Sends a fresh status snapshot shortly, once for a burst of events. */
+/** Sends a fresh status snapshot shortly, once for a burst of events (lean when the hub offered it and the resources did not change). */
 export function scheduleStatus(ctx: ReporterContext): void {
   const { state } = ctx;
   if (state.timers.status || !state.ready) return;
   state.timers.status = setTimeout(() => {
     state.timers.status = null;
-    send(ctx, { t: 'status', status: ctx.deps.status() });
+    send(ctx, statusFrame(state, ctx.deps.status(), true));
   }, STATUS_DEBOUNCE_MS);
 }
 

@@ -8,6 +8,7 @@ import { Outbox } from '../store/outbox.js';
 import type { AgentEvent } from '../contracts/events.js';
 import { parseHubMessage, type HubFeature, type HubMessage } from '../contracts/hub-protocol.js';
 import { closeLink, connect } from './hub-link.js';
+import { statusFrame } from './lean-status.js';
 import { acknowledged, pump } from './outbox-flush.js';
 import {
   initialState,
@@ -102,7 +103,8 @@ function handle(ctx: ReporterContext, message: HubMessage): void {
       ctx.deps.onSyncNow(message.reason);
       return;
     case 'status':
-      send(ctx, { t: 'status', status: ctx.deps.status() });
+      // Whole: the hub may ask because it lacks the resources a lean status leaves out.
+      send(ctx, statusFrame(ctx.state, ctx.deps.status(), false));
       return;
     case 'suspend':
     case 'resume':
@@ -116,6 +118,7 @@ function welcomed(ctx: ReporterContext, ackedSeq: number, features: readonly Hub
   const { state, outbox } = ctx;
   state.ready = true;
   state.leanBeats = features.includes('lean-heartbeat');
+  state.leanStatus = features.includes('lean-status');
   state.lastSummary = null;
   state.attempt = 0;
   outbox.ack(ackedSeq);

@@ -1,6 +1,6 @@
 // The reporter against a bare websocket server on loopback playing a hostile or flaky hub:
 // only sync, status, suspend and resume are obeyed, a full status on every connect, dead links dropped and redialled,
-// heartbeats without a repeated summary only for a hub that offers it.
+// heartbeats without a repeated summary and statuses without unchanged resources only for a hub that offers it.
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { after, describe, it } from 'node:test';
 import pino from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { HeartbeatSampler } from '../../../agent/reporter/host-metrics.js';
-import type { AgentMessage } from '../../../agent/contracts/hub-protocol.js';
+import type { AgentFrame, AgentMessage } from '../../../agent/contracts/hub-protocol.js';
 import { createReporter, type Reporter } from '../../../agent/reporter/reporter.js';
 import { openDatabase } from '../../../agent/store/db.js';
 import { statusOf, waitFor } from './hub-process.js';
@@ -30,9 +30,9 @@ const noMetrics: HeartbeatSampler = {
 
 interface FakeHub {
   port: number;
-  frames: AgentMessage[];
+  frames: AgentFrame[];
   /** The frames of each connection, in the order the connections came. */
-  framesBySocket: AgentMessage[][];
+  framesBySocket: AgentFrame[][];
   sockets: WebSocket[];
   authHeaders: string[];
 }
@@ -43,12 +43,12 @@ async function fakeHub(options: { autoPong?: boolean; ackEvents?: boolean; featu
   servers.push(wss);
   wss.on('connection', (ws, req) => {
     hub.sockets.push(ws);
-    const own: AgentMessage[] = [];
+    const own: AgentFrame[] = [];
     hub.framesBySocket.push(own);
     hub.authHeaders.push(req.headers.authorization ?? '');
     ws.send(JSON.stringify({ t: 'welcome', ackedSeq: 0, ...(options.features ? { features: options.features } : {}) }));
     ws.on('message', (data) => {
-      const frame = JSON.parse(String(data)) as AgentMessage;
+      const frame = JSON.parse(String(data)) as AgentFrame;
       hub.frames.push(frame);
       own.push(frame);
       if (frame.t === 'events' && options.ackEvents !== false) {
@@ -105,7 +105,7 @@ describe('reporter link to a hub', () => {
   it('sends the bearer token, a hello and a full status snapshot on every (re)connect', async () => {
     const hub = await fakeHub();
     const r = reporter(hub, 'snap-host', () => undefined);
-    const helloAndStatus = (frames: AgentMessage[] | undefined): boolean =>
+    const helloAndStatus = (frames: AgentFrame[] | undefined): boolean =>
       frames !== undefined && frames.some((f) => f.t === 'hello') && frames.some((f) => f.t === 'status');
     await waitFor('connected', () => r.connected(), SLOW);
     // The agent is welcomed before the hub has read its first frames: cut the link only once it has.
@@ -141,7 +141,7 @@ describe('reporter link to a hub', () => {
 
   it('leaves an unchanged summary out of its heartbeats for a hub that offers lean ones, and sends it on a change and on each new link', async () => {
     type Beat = Extract<AgentMessage, { t: 'heartbeat' }>;
-    const beats = (frames: AgentMessage[] | undefined): Beat[] => (frames ?? []).filter((f): f is Beat => f.t === 'heartbeat');
+    const beats = (frames: AgentFrame[] | undefined): Beat[] => (frames ?? []).filter((f): f is Beat => f.t === 'heartbeat');
     const hub = await fakeHub({ ackEvents: false, features: ['lean-heartbeat', 'something-newer'] });
     const r = reporter(hub, 'lean-host', () => undefined, 50);
     await waitFor('four heartbeats', () => beats(hub.framesBySocket[0]).length >= 4, SLOW);
@@ -158,5 +158,32 @@ describe('reporter link to a hub', () => {
     reporter(older, 'full-host', () => undefined, 50);
     await waitFor('three heartbeats to an older hub', () => beats(older.frames).length >= 3, SLOW);
     assert.ok(beats(older.frames).every((b) => b.summary !== undefined), 'a hub that offers nothing gets the summary on every beat');
+  });
+
+  it('leaves unchanged resources out of a status for a hub that offers lean ones, but not from a link\'s first status or an answer to a request', async () => {
+    type Status = Extract<AgentFrame, { t: 'status' }>;
+    const statuses = (frames: AgentFrame[] | undefined): Status[] => (frames ?? []).filter((f): f is Status => f.t === 'status');
+    const lean = (f: Status | undefined): boolean => f !== undefined && 'resources' in f && !('resources' in f.status);
+    const hub = await fakeHub({ features: ['lean-status'] });
+    const r = reporter(hub, 'lean-status-host', () => undefined, 60_000);
+    await waitFor('connected', () => r.connected(), SLOW);
+    r.emit({ type: 'agent.resumed', reason: 'test' });
+    await waitFor('a second status', () => statuses(hub.framesBySocket[0]).length >= 2, SLOW);
+    assert.deepEqual(statuses(hub.framesBySocket[0]).map(lean), [false, true]);
+    hub.sockets[0]?.send(JSON.stringify({ t: 'status' }));
+    await waitFor('the answer', () => statuses(hub.framesBySocket[0]).length >= 3, SLOW);
+    assert.equal(lean(statuses(hub.framesBySocket[0])[2]), false);
+    hub.sockets[0]?.terminate();
+    await waitFor('reconnected', () => hub.sockets.length >= 2 && r.connected(), SLOW);
+    r.emit({ type: 'agent.resumed', reason: 'again' });
+    await waitFor('two statuses on the new link', () => statuses(hub.framesBySocket[1]).length >= 2, SLOW);
+    assert.deepEqual(statuses(hub.framesBySocket[1]).map(lean), [false, true]);
+
+    const older = await fakeHub();
+    const o = reporter(older, 'whole-status-host', () => undefined, 60_000);
+    await waitFor('connected to an older hub', () => o.connected(), SLOW);
+    o.emit({ type: 'agent.resumed', reason: 'test' });
+    await waitFor('a second status to an older hub', () => statuses(older.frames).length >= 2, SLOW);
+    assert.ok(statuses(older.frames).every((f) => !lean(f)), 'a hub that offers nothing gets whole statuses');
   });
 });

@@ -6,10 +6,12 @@
 // MOOR_QUICK_NO_RESTART=1 measures the agent that applied the commit, as a host runs after a new
 // commit (the loader of that commit loaded), instead of a restarted one;
 // MOOR_QUICK_MODULES=file lists the modules the restarted agent loads (a separate run);
-// MOOR_QUICK_BINARY=dist/moor measures a packaged binary instead of the node build.
+// MOOR_QUICK_BINARY=dist/moor measures a packaged binary instead of the node build;
+// MOOR_QUICK_ONCE_NODE_ARGS='--cpu-prof ...' gives node options to the `sync --once` runs;
+// MOOR_QUICK_SMAPS=file copies the agent's /proc/PID/smaps there after the forced GC.
 
 import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { MAIN } from '../test/bed/agent-process.js';
 import { DrillHost, sleep, stackCompose } from '../test/drills/drill-host.js';
@@ -31,7 +33,7 @@ function startAgent(drill: DrillHost, n: number): void {
   const measured = process.env['MOOR_QUICK_NO_RESTART'] === '1' ? 0 : 1;
   const modules = n === measured ? process.env['MOOR_QUICK_MODULES'] : undefined;
   // The trace hook runs in a loader thread of its own: a run that lists modules is not one that measures RSS.
-  const hook = modules ? ['--import', resolve(MAIN, '../../bench/lib/trace-modules.js')] : [];
+  const hook = modules ? ['--import', resolve(MAIN, '../../bench/lib/trace-modules.js')] : process.env['MOOR_QUICK_REQUIRE'] ? ['--require', process.env['MOOR_QUICK_REQUIRE']] : [];
   const fd = openSync(join(drill.dir, `agent-${n}.log`), 'a');
   const env = { ...process.env, ...unitEnvironment(), MOOR_LOG_LEVEL: 'warn', MOOR_DIAGNOSTICS: '1', ...(modules ? { MOOR_TRACE_MODULES: modules } : {}) };
   const [file, args] = moorCommand(['agent', '--config', drill.config], hook);
@@ -65,11 +67,13 @@ async function main(): Promise<void> {
     const before = procFigures(pid);
     const gc = (await callAgent(drill.socket, { verb: 'gc' })).after;
     const split = memSplit(pid);
+    const smaps = process.env['MOOR_QUICK_SMAPS'];
+    if (smaps) writeFileSync(smaps, readFileSync(`/proc/${pid}/smaps`));
     console.log(`start to first poll ${firstPoll.toFixed(0)} ms; CPU after 50 syncs ${(before.cpuMs / 1000).toFixed(2)} s; RSS before GC ${mb(before.rss)}`);
     console.log(`after a forced GC: RSS ${mb(gc.rss)} (anon ${mb(split.anon)}, file ${mb(split.file)}), heap used ${mb(gc.heapUsed)} of ${mb(gc.heapTotal)}`);
     await drill.agent?.stop();
     const once: Timed[] = [];
-    for (let i = 0; i < 3; i++) once.push(await timedRun(...moorCommand(['sync', '--once', '--config', drill.config])));
+    for (let i = 0; i < 3; i++) once.push(await timedRun(...moorCommand(['sync', '--once', '--config', drill.config], (process.env['MOOR_QUICK_ONCE_NODE_ARGS'] ?? '').split(' ').filter(Boolean))));
     if (once.some((t) => t.code !== 0)) throw new Error(`sync --once failed: ${once.map((t) => t.out).join('\n')}`);
     console.log(`no-op sync --once, agent stopped: ${once.map((t) => t.ms.toFixed(0)).join(' / ')} ms, peak RSS ${mb(Math.max(...once.map((t) => t.maxRss)))}`);
   } finally {

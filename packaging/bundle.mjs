@@ -73,6 +73,20 @@ const stubPlugin = {
   },
 };
 
+/**
+ * zod's `z.locales`: its error messages in 60 languages, 262 KB of the 1.3 MB main script that
+ * every verb compiles and the daemon keeps. moor reports in English (zod's default, which zod
+ * loads apart) and never reads z.locales: an empty module stands in.
+ */
+const zodLocalesPlugin = {
+  name: 'moor-zod-locales',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[/\\]node_modules[/\\]zod[/\\]/.test(args.importer) ? { path: 'zod-locales', namespace: 'moor-zod-locales' } : undefined);
+    b.onLoad({ filter: /.*/, namespace: 'moor-zod-locales' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+  },
+};
+
 /** In the binary: each library of LIBRARIES is taken from its group's asset (agent/sea-libraries.ts). */
 const libraryPlugin = {
   name: 'moor-libraries',
@@ -126,7 +140,7 @@ const main = await build({
   ...common,
   entryPoints: ['agent/bundle-entry.ts'],
   outfile: out,
-  ...(nodeBuild ? { external: NODE_EXTERNAL } : { plugins: [stubPlugin, libraryPlugin] }),
+  ...(nodeBuild ? { external: NODE_EXTERNAL, plugins: [zodLocalesPlugin] } : { plugins: [zodLocalesPlugin, stubPlugin, libraryPlugin] }),
 });
 outputs.push(main);
 if (nodeBuild) {

@@ -6,6 +6,7 @@ import type { ContainerSpec, DesiredState } from '../desired/model.js';
 import type { ForeignResource, ObservedState } from '../contracts/observed.js';
 import type { PlanBuilder } from './builder.js';
 import { PlanError } from './context.js';
+import { byCodeUnits } from './order.js';
 
 /** Compose's default stop grace period, for the containers of a project taken over. */
 const COMPOSE_STOP_GRACE_MS = 10_000;
@@ -37,7 +38,7 @@ export function planTakeOver(desired: DesiredState, observed: ObservedState, b: 
   const projects = projectsOf(desired);
   const foreign = observed.foreignContainers ?? observed.foreignContainerNames.map((name) => ({ name, id: name, composeProject: null, otherHost: null }));
   const removals: string[] = [];
-  for (const c of [...foreign].sort((x, y) => x.name.localeCompare(y.name))) {
+  for (const c of [...foreign].sort((x, y) => byCodeUnits(x.name, y.name))) {
     if (!adopted(desired, c, projects)) continue;
     const resource = `container/${c.name}`;
     b.explain({ kind: 'container', name: c.name, action: 'remove', why: `taken over from docker compose project "${c.composeProject ?? ''}"`, fields: [], drift: false });

@@ -5,11 +5,12 @@
 import type { ContainerSpec, DesiredState } from '../desired/model.js';
 import type { ObservedState } from '../contracts/observed.js';
 import type { PlanBuilder } from './builder.js';
+import { byCodeUnits } from './order.js';
 
 export function planBuilds(desired: DesiredState, observed: ObservedState, b: PlanBuilder, placed: ReadonlyMap<string, string[]>): void {
   const byImage = new Map<string, ContainerSpec[]>();
   for (const spec of desired.containers) if (spec.build) byImage.set(spec.image, [...(byImage.get(spec.image) ?? []), spec]);
-  for (const [image, specs] of [...byImage.entries()].sort(([a], [b2]) => a.localeCompare(b2))) {
+  for (const [image, specs] of [...byImage.entries()].sort(([a], [b2]) => byCodeUnits(a, b2))) {
     const first = specs[0];
     const build = first?.build;
     if (!first || !build) continue;

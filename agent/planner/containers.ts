@@ -9,6 +9,7 @@ import { decide, type Decision } from './container-decisions.js';
 import type { PlanContext } from './context.js';
 import { planPulls } from './image-pulls.js';
 import { planNetworks, planVolumes, type NetworkSteps, type VolumeSteps } from './networks-volumes.js';
+import { byCodeUnits } from './order.js';
 
 /** Compose's default stop grace period, for containers whose spec is not known any more. */
 const DEFAULT_STOP_GRACE_MS = 10_000;
@@ -17,7 +18,7 @@ const DEFAULT_STOP_GRACE_MS = 10_000;
 export const NEXT_SUFFIX = '-moor-next';
 
 export function planContainers(desired: DesiredState, observed: ObservedState, ctx: PlanContext, b: PlanBuilder): void {
-  const wanted = [...desired.containers].sort((x, y) => x.name.localeCompare(y.name));
+  const wanted = [...desired.containers].sort((x, y) => byCodeUnits(x.name, y.name));
   const changedNetworks = new Set<string>();
   // A compose project taken over loses its containers first; any other name clash is refused.
   const takeOver = planTakeOver(desired, observed, b);
@@ -42,7 +43,7 @@ function planPrune(wanted: ContainerSpec[], observed: ObservedState, ctx: PlanCo
   const removals: string[] = [];
   if (!ctx.prune) return removals;
   const wantedNames = new Set(wanted.map((s) => s.name));
-  for (const old of [...observed.containers].sort((x, y) => x.name.localeCompare(y.name))) {
+  for (const old of [...observed.containers].sort((x, y) => byCodeUnits(x.name, y.name))) {
     if (wantedNames.has(old.name)) continue;
     const resource = `container/${old.name}`;
     const leftover = old.name.endsWith(NEXT_SUFFIX);

@@ -8,6 +8,7 @@ import type { PlanBuilder } from './builder.js';
 import type { PlanContext } from './context.js';
 import type { FieldChange } from './steps.js';
 import { REDACTED } from './diff.js';
+import { byCodeUnits } from './order.js';
 
 export interface FilePlan {
   /** Ids of the write and remove steps; unit restarts wait for all of them. */
@@ -25,7 +26,7 @@ export function planFiles(desired: DesiredState, observed: ObservedState, ctx: P
   const out: FilePlan = { stepIds: [], restarts: new Map() };
   const onDisk = new Map(observed.files.map((f) => [f.path, f]));
   const applied = ctx.appliedFiles ?? {};
-  const wanted = [...desired.files].sort((x, y) => x.path.localeCompare(y.path));
+  const wanted = [...desired.files].sort((x, y) => byCodeUnits(x.path, y.path));
 
   for (const file of wanted) {
     const now = onDisk.get(file.path);

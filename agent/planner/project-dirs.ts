@@ -6,6 +6,7 @@ import type { DesiredState, ProjectDirSpec, ProjectFileSpec } from '../desired/m
 import type { ObservedProjectDir, ObservedState } from '../contracts/observed.js';
 import type { PlanBuilder } from './builder.js';
 import type { FieldChange } from './steps.js';
+import { byCodeUnits } from './order.js';
 
 const short = (hash: string | null | undefined): string | null => (hash ? `sha256:${hash.slice(0, 12)}` : null);
 
@@ -73,5 +74,5 @@ function explainFile(dir: string, file: ProjectFileSpec, disk: string | null, pl
 }
 
 function sortedRecord(r: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(r).sort(([a], [b]) => a.localeCompare(b)));
+  return Object.fromEntries(Object.entries(r).sort(([a], [b]) => byCodeUnits(a, b)));
 }

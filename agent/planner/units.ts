@@ -8,6 +8,7 @@ import type { PlanBuilder } from './builder.js';
 import { PlanError, type PlanContext } from './context.js';
 import type { FilePlan } from './files.js';
 import type { FieldChange, ResourceAction } from './steps.js';
+import { byCodeUnits } from './order.js';
 
 const RUNNING: ReadonlySet<ObservedUnit['active']> = new Set(['active', 'activating', 'reloading']);
 
@@ -31,7 +32,7 @@ interface UnitWork {
 export function planUnits(desired: DesiredState, observed: ObservedState, ctx: PlanContext, b: PlanBuilder, files: FilePlan): void {
   const seen = new Map(observed.units.map((u) => [u.name, u]));
   const applied = ctx.appliedUnits ?? {};
-  const wanted = [...desired.units].sort((x, y) => x.name.localeCompare(y.name));
+  const wanted = [...desired.units].sort((x, y) => byCodeUnits(x.name, y.name));
 
   refuseHostUnitOverrides(wanted, seen, applied, ctx);
   const work = wanted.map((spec) => decide(spec, seen.get(spec.name) ?? absent(spec.name), applied[spec.name], files));

@@ -1,57 +1,63 @@
 // The checkout child's wire (agent/source/checkout-child.ts and checkout-main.ts): the agent sends
 // one request over IPC, the child answers with the commit's metadata or the error it met, then
-// exits. Both sides check what they receive: the other end is another process.
+// exits. Both sides check what they receive: the other end is another process. The schemas are
+// built on demand (on-demand.ts): the daemon needs them only while a new commit is checked out.
 
 import { z } from 'zod';
+import { onDemand } from './on-demand.js';
 
 export { CHECKOUT_VERB } from './child-verbs.js';
 
-const sourceSettingsSchema = z.object({
-  url: z.string(),
-  kind: z.enum(['http', 'ssh', 'local']),
-  branch: z.string(),
-  path: z.string(),
-  intervalMs: z.number(),
-  schedule: z.string().nullable(),
-  auth: z.object({
-    username: z.string().nullable(),
-    password: z.string().nullable(),
-    sshKeyFile: z.string().nullable(),
-    knownHostsFile: z.string().nullable(),
-  }),
-  verify: z.object({ mode: z.enum(['off', 'head']), keysFile: z.string().nullable() }),
-  allowRewind: z.boolean(),
-});
-
-export const checkoutRequestSchema = z.object({
-  type: z.literal('checkout'),
-  settings: sourceSettingsSchema,
-  gitDir: z.string(),
-  commit: z.string().regex(/^[0-9a-f]{40}$/),
-  destDir: z.string(),
-  timeoutMs: z.number().int().positive().optional(),
-});
-export type CheckoutRequest = z.infer<typeof checkoutRequestSchema>;
-
-const revisionSchema = z.object({
-  commit: z.string(),
-  author: z.string(),
-  email: z.string(),
-  date: z.string(),
-  message: z.string(),
-});
-
-export const checkoutReplySchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('checked-out'), revision: revisionSchema, peakKb: z.number() }),
-  z.object({
-    type: z.literal('failed'),
-    error: z.object({
-      code: z.string(),
-      message: z.string(),
-      handling: z.enum(['commit', 'retry', 'fatal', 'bug']),
-      data: z.record(z.string(), z.unknown()).optional(),
+export const checkoutRequestSchema = onDemand(() => {
+  const sourceSettingsSchema = z.object({
+    url: z.string(),
+    kind: z.enum(['http', 'ssh', 'local']),
+    branch: z.string(),
+    path: z.string(),
+    intervalMs: z.number(),
+    schedule: z.string().nullable(),
+    auth: z.object({
+      username: z.string().nullable(),
+      password: z.string().nullable(),
+      sshKeyFile: z.string().nullable(),
+      knownHostsFile: z.string().nullable(),
     }),
-    peakKb: z.number(),
-  }),
-]);
-export type CheckoutReply = z.infer<typeof checkoutReplySchema>;
+    verify: z.object({ mode: z.enum(['off', 'head']), keysFile: z.string().nullable() }),
+    allowRewind: z.boolean(),
+  });
+
+  return z.object({
+    type: z.literal('checkout'),
+    settings: sourceSettingsSchema,
+    gitDir: z.string(),
+    commit: z.string().regex(/^[0-9a-f]{40}$/),
+    destDir: z.string(),
+    timeoutMs: z.number().int().positive().optional(),
+  });
+});
+export type CheckoutRequest = z.infer<ReturnType<typeof checkoutRequestSchema>>;
+
+export const checkoutReplySchema = onDemand(() => {
+  const revisionSchema = z.object({
+    commit: z.string(),
+    author: z.string(),
+    email: z.string(),
+    date: z.string(),
+    message: z.string(),
+  });
+
+  return z.discriminatedUnion('type', [
+    z.object({ type: z.literal('checked-out'), revision: revisionSchema, peakKb: z.number() }),
+    z.object({
+      type: z.literal('failed'),
+      error: z.object({
+        code: z.string(),
+        message: z.string(),
+        handling: z.enum(['commit', 'retry', 'fatal', 'bug']),
+        data: z.record(z.string(), z.unknown()).optional(),
+      }),
+      peakKb: z.number(),
+    }),
+  ]);
+});
+export type CheckoutReply = z.infer<ReturnType<typeof checkoutReplySchema>>;

@@ -8,7 +8,6 @@ import { z } from 'zod';
 import { desiredStateSchema } from '../contracts/desired-schema.js';
 import type { DesiredState } from '../desired/model.js';
 
-const storedSchema = z.object({ key: z.string(), state: desiredStateSchema });
 
 /**
  * The stored state, or null when there is none, or it was written under another key (another
@@ -28,7 +27,7 @@ export async function readStoredDesired(file: string, key: string): Promise<Desi
   } catch {
     return null;
   }
-  const parsed = storedSchema.safeParse(raw);
+  const parsed = z.object({ key: z.string(), state: desiredStateSchema() }).safeParse(raw);
   return parsed.success && parsed.data.key === key ? parsed.data.state : null;
 }
 

@@ -38,7 +38,7 @@ export async function parseSettings(text: string, file: string, options: LoadSet
 async function resolveSettings(value: unknown, locator: Locator, options: LoadSettingsOptions & { file: string }): Promise<AgentSettings> {
   const problems = new ProblemList();
   const report = (at: KeyPath, message: string): void => problems.add(locator, at, message);
-  const input: SettingsInput = problems.parse(settingsSchema, value ?? {}, locator, []) ?? {};
+  const input: SettingsInput = problems.parse(settingsSchema(), value ?? {}, locator, []) ?? {};
   const baseDir = path.dirname(path.resolve(options.file));
   const fileOf = (p: string): string => path.resolve(baseDir, p);
   const secret = async (p: string | undefined, at: KeyPath): Promise<string | null> => {

@@ -35,7 +35,7 @@ function runChild(command: ChildCommand, request: CheckoutRequest): Promise<Chec
       stderr = (stderr + chunk).slice(-STDERR_TAIL);
     });
     child.on('message', (raw: unknown) => {
-      const parsed = checkoutReplySchema.safeParse(raw);
+      const parsed = checkoutReplySchema().safeParse(raw);
       if (parsed.success) reply = parsed.data;
       else stderr += `\nunreadable reply: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(reply)'}: ${i.message}`).join('; ')}`;
     });

@@ -42,7 +42,7 @@ function send(reply: CheckoutReply): void {
 // The agent that asked is gone: nobody will use this checkout.
 process.once('disconnect', () => process.exit(1));
 process.once('message', (raw: unknown) => {
-  const parsed = checkoutRequestSchema.safeParse(raw);
+  const parsed = checkoutRequestSchema().safeParse(raw);
   if (!parsed.success) {
     send({ type: 'failed', error: { code: 'CHECKOUT_PROTOCOL', message: `bad checkout request: ${parsed.error.message}`, handling: 'bug' }, peakKb: peakKb() });
     return;

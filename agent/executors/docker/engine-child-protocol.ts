@@ -6,6 +6,7 @@
 // adapter's own, between its two halves, so it lives here rather than in contracts/.
 
 import { z } from 'zod';
+import { onDemand } from '../../contracts/on-demand.js';
 import type { RetiredVolume } from './anonymous-volumes.js';
 import type { ContainerEngine } from './port.js';
 import type { AgentSettings, RegistryCredential } from '../../settings/model.js';
@@ -40,27 +41,32 @@ export interface EngineChildCall<M extends ChildMethod = ChildMethod> {
 
 export type EngineChildRequest = EngineChildInit | EngineChildCall | { type: 'end' };
 
-const errorSchema = z.object({
-  code: z.string(),
-  message: z.string(),
-  handling: z.enum(['commit', 'retry', 'fatal', 'bug']),
-  data: z.record(z.string(), z.unknown()).optional(),
+function buildErrorSchema() {
+  return z.object({
+    code: z.string(),
+    message: z.string(),
+    handling: z.enum(['commit', 'retry', 'fatal', 'bug']),
+    data: z.record(z.string(), z.unknown()).optional(),
+  });
+}
+export type EngineChildError = z.infer<ReturnType<typeof buildErrorSchema>>;
+
+/** Built on demand (contracts/on-demand.ts): the daemon needs it only while an engine child runs. */
+export const engineChildReplySchema = onDemand(() => {
+  const carriedSchema: z.ZodType<CarriedVolumes> = z.array(z.tuple([z.string(), z.array(z.object({ target: z.string(), volume: z.string() }))]));
+
+  return z.discriminatedUnion('type', [
+    z.object({ type: z.literal('result'), id: z.number(), value: z.unknown().optional() }),
+    z.object({ type: z.literal('failed'), id: z.number(), error: buildErrorSchema() }),
+    z.object({ type: z.literal('ended'), carried: carriedSchema }),
+    /** A request the child could not read: a bug on the agent's side. */
+    z.object({ type: z.literal('refused'), message: z.string() }),
+  ]);
 });
-export type EngineChildError = z.infer<typeof errorSchema>;
-
-const carriedSchema: z.ZodType<CarriedVolumes> = z.array(z.tuple([z.string(), z.array(z.object({ target: z.string(), volume: z.string() }))]));
-
-export const engineChildReplySchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('result'), id: z.number(), value: z.unknown().optional() }),
-  z.object({ type: z.literal('failed'), id: z.number(), error: errorSchema }),
-  z.object({ type: z.literal('ended'), carried: carriedSchema }),
-  /** A request the child could not read: a bug on the agent's side. */
-  z.object({ type: z.literal('refused'), message: z.string() }),
-]);
-export type EngineChildReply = z.infer<typeof engineChildReplySchema>;
+export type EngineChildReply = z.infer<ReturnType<typeof engineChildReplySchema>>;
 
 /** What each method's result must look like (void methods answer nothing). */
-export const RESULT_SCHEMAS: { [M in ChildMethod]: z.ZodType<Awaited<ReturnType<NonNullable<ContainerEngine[M]>>>> } = {
+export const resultSchemas = onDemand((): { [M in ChildMethod]: z.ZodType<Awaited<ReturnType<NonNullable<ContainerEngine[M]>>>> } => ({
   buildImage: z.undefined(),
   logs: z.string(),
   pullImage: z.undefined(),
@@ -74,4 +80,4 @@ export const RESULT_SCHEMAS: { [M in ChildMethod]: z.ZodType<Awaited<ReturnType<
   removeContainer: z.undefined(),
   renameContainer: z.undefined(),
   disconnectNetworks: z.undefined(),
-};
+}));

@@ -9,7 +9,7 @@ import { childCommand, type ChildCommand } from '../../child-command.js';
 import { ENGINE_VERB } from '../../contracts/child-verbs.js';
 import { DockerError } from '../../contracts/errors.js';
 import {
-  engineChildReplySchema, RESULT_SCHEMAS,
+  engineChildReplySchema, resultSchemas,
   type CarriedVolumes, type ChildMethod, type EngineChildCall, type EngineChildInit, type EngineChildRequest,
 } from './engine-child-protocol.js';
 import type { ContainerEngine } from './port.js';
@@ -72,7 +72,7 @@ class RunningChild {
   }
 
   private receive(raw: unknown): void {
-    const parsed = engineChildReplySchema.safeParse(raw);
+    const parsed = engineChildReplySchema().safeParse(raw);
     if (!parsed.success) return this.failAll(`an unreadable reply from the engine child: ${parsed.error.issues[0]?.message ?? ''}`, 'bug');
     const reply = parsed.data;
     if (reply.type === 'ended') return this.endWith(reply.carried);
@@ -84,7 +84,7 @@ class RunningChild {
       const { code, message, handling, data } = reply.error;
       return call.reject(new DockerError(code, message, { handling, ...(data ? { data } : {}) }));
     }
-    const result = RESULT_SCHEMAS[call.method].safeParse(reply.value);
+    const result = resultSchemas()[call.method].safeParse(reply.value);
     if (result.success) call.resolve(result.data);
     else call.reject(new DockerError('ENGINE_CHILD_PROTOCOL', `the engine child answered ${call.method} with an unexpected result`, { handling: 'bug' }));
   }

@@ -23,7 +23,7 @@ import { container } from '../planner/fixtures.js';
 
 // Checked by the compiler: what the schema reads is exactly a DesiredState.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const schemaIsModel: Same<z.infer<typeof desiredStateSchema>, DesiredState> = true;
+const schemaIsModel: Same<z.infer<ReturnType<typeof desiredStateSchema>>, DesiredState> = true;
 
 const POLICY_WITH_UNITS = { ...POLICY, units: { install: 'own' as const, dropInsFor: [], maskOrStop: ['bluetooth.service'] } };
 

@@ -32,7 +32,8 @@ const LIBRARIES = {
   engine: ['dockerode', 'tar-stream'],
   git: ['isomorphic-git'],
   openpgp: ['openpgp'],
-  sysinfo: ['systeminformation'],
+  // The three of systeminformation's modules that heartbeats use (agent/reporter/host-metrics.ts).
+  sysinfo: ['systeminformation/lib/cpu.js', 'systeminformation/lib/memory.js', 'systeminformation/lib/osinfo.js'],
   age: ['age-encryption'],
   cron: ['node-cron'],
   hub: ['fastify', '@fastify/cookie', '@fastify/helmet', '@fastify/rate-limit', 'pg', 'openid-client'],

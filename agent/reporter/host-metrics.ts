@@ -1,9 +1,13 @@
 // Samples the host for heartbeats with systeminformation's cheap calls only,
 // and gathers the inventory (OS, CPU, agent version) once, in the background, at start.
+// Only the three of systeminformation's modules these calls need are loaded
+// (systeminformation-parts.d.ts).
 
 import { readFile, statfs } from 'node:fs/promises';
 import { loadavg, uptime } from 'node:os';
-import si from 'systeminformation';
+import { cpu, currentLoad } from 'systeminformation/lib/cpu.js';
+import { mem } from 'systeminformation/lib/memory.js';
+import { osInfo } from 'systeminformation/lib/osinfo.js';
 import type { HostInventory, HostMetrics } from '../contracts/hub-protocol.js';
 
 export interface HeartbeatSampler {
@@ -31,11 +35,11 @@ export function createHeartbeatSampler(options: HeartbeatSamplerOptions): Heartb
   const thermalFiles = options.thermalFiles ?? DEFAULT_THERMAL;
 
   async function gatherInventory(): Promise<void> {
-    const [os, cpu, mem] = await Promise.all([si.osInfo(), si.cpu(), si.mem()]);
+    const [os, cpuData, memData] = await Promise.all([osInfo(), cpu(), mem()]);
     inventory = {
       os: { platform: os.platform, distro: os.distro, release: os.release, arch: os.arch, kernel: os.kernel },
-      cpu: { manufacturer: cpu.manufacturer, brand: cpu.brand, cores: cpu.cores },
-      memTotal: mem.total,
+      cpu: { manufacturer: cpuData.manufacturer, brand: cpuData.brand, cores: cpuData.cores },
+      memTotal: memData.total,
       agentVersion: options.agentVersion,
       nodeVersion: process.version,
       ...(options.ageRecipient ? { ageRecipient: options.ageRecipient } : {}),
@@ -66,21 +70,21 @@ export function createHeartbeatSampler(options: HeartbeatSamplerOptions): Heartb
   return {
     start(): void {
       // A cold currentLoad costs about 500 ms; warm it once so that each beat is a cheap diff.
-      void si.currentLoad().catch(() => undefined);
+      void currentLoad().catch(() => undefined);
       void gatherInventory().catch(() => undefined);
     },
     async sample(): Promise<HostMetrics> {
-      const [load, mem, temp, ...disks] = await Promise.all([
-        si.currentLoad(),
-        si.mem(),
+      const [load, memNow, temp, ...disks] = await Promise.all([
+        currentLoad(),
+        mem(),
         temperature(),
         ...options.diskPaths.map(disk),
       ]);
       return {
         cpuLoad: Math.round(load.currentLoad * 10) / 10,
         load1: loadavg()[0] ?? 0,
-        memUsed: mem.active,
-        memTotal: mem.total,
+        memUsed: memNow.active,
+        memTotal: memNow.total,
         disks: disks.filter((d): d is { path: string; used: number; size: number } => d !== null),
         uptimeSec: Math.round(uptime()),
         temperature: temp,

@@ -110,7 +110,10 @@ async function main(): Promise<void> {
       const i = next++;
       const host = simHost(i);
       const ws = new WebSocket(`ws://127.0.0.1:${port}/agent`, { headers: { authorization: `Bearer ${tokens[i]}` }, perMessageDeflate: false });
-      await new Promise<void>((res, rej) => { ws.once('open', () => res()); ws.once('error', rej); });
+      // The message handler is set before the socket opens, as the reporter's is: the hub's welcome
+      // may come in the same read as the upgrade's answer, and an agent that missed it would never
+      // send a lean status.
+      const opened = new Promise<void>((res, rej) => { ws.once('open', () => res()); ws.once('error', rej); });
       let seq = 0;
       let lean = false;
       let leanStatus = false;
@@ -137,6 +140,7 @@ async function main(): Promise<void> {
           reports++;
         }, APPLY_MIN_MS + Math.random() * (APPLY_MAX_MS - APPLY_MIN_MS));
       });
+      await opened;
       ws.send(JSON.stringify({ t: 'hello', host, version: '0.1.0', branch: `hosts/${host}`, inventory: null }));
       ws.send(status(host, 'a'.repeat(40)));
       const hb = setInterval(() => {

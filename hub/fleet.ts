@@ -10,7 +10,8 @@ import { eventAlert, offlineAlert, onlineAlert, suspendedAlert, type AlertDraft 
 import { detailView, isOnline, matches, newHostState, seenMs, summaryView, type HostDetailView, type HostFilter, type HostState, type HostSummaryView } from './host-view.js';
 import { EventIntake } from './event-intake.js';
 import { sameSummary } from './heartbeat-summary.js';
-import type { HostRow, HostStorage } from './storage/port.js';
+import { sameResources } from './status-resources.js';
+import type { HostRow, HostStorage, HostWrite } from './storage/port.js';
 import { matches as selects, type Selector } from '../fleet/selector.js';
 
 export interface FleetOptions {
@@ -53,7 +54,7 @@ export class Fleet {
     for (const [branch, head] of await this.deps.store.branchHeads()) this.heads.set(branch, head);
     for (const row of await this.deps.store.loadHosts()) {
       // A hub that restarts has not heard from anyone yet: do not alert "offline" for hosts that were already.
-      this.hosts.set(row.host, { ...row, sockets: 0, dirty: false, seen: false, storedSeenMs: seenMs(row.lastSeen), lastSeenMs: seenMs(row.lastSeen), offlineAlerted: row.lastSeen === null, suspendedAlerted: null });
+      this.hosts.set(row.host, { ...row, sockets: 0, dirty: false, seen: false, storedSeenMs: seenMs(row.lastSeen), lastSeenMs: seenMs(row.lastSeen), offlineAlerted: row.lastSeen === null, suspendedAlerted: null, storedResources: null });
     }
     this.sorted = null;
   }
@@ -66,6 +67,7 @@ export class Fleet {
   async connected(host: string, storedSeq?: number): Promise<number> {
     const h = this.record(host);
     h.sockets++;
+    h.storedResources = null;
     const stored = storedSeq ?? (await this.deps.store.loadHost(host))?.lastSeq ?? 0;
     h.lastSeq = Math.max(h.lastSeq, stored);
     return h.lastSeq;
@@ -247,6 +249,7 @@ export class Fleet {
     if (dirty.length === 0 && seen.length === 0) return 0;
     // Copies: the records move on while the write is under way, and are marked again then.
     const rows = dirty.map(rowOf);
+    const before = dirty.map((h) => h.storedResources);
     const times = seen.map((h) => ({ host: h.host, firstSeen: h.firstSeen, metrics: h.metrics, lastSeen: h.lastSeen }));
     const written = [...dirty, ...seen];
     const stored = written.map((h) => h.lastSeenMs);
@@ -260,6 +263,11 @@ export class Fleet {
       throw err;
     }
     written.forEach((h, i) => (h.storedSeenMs = Math.max(h.storedSeenMs, stored[i] ?? 0)));
+    // Unless the agent linked again meanwhile (connected() forgot them).
+    dirty.forEach((h, i) => {
+      const resources = rows[i]?.status?.resources;
+      if (resources !== undefined && h.storedResources === before[i]) h.storedResources = resources;
+    });
     return written.length;
   }
 
@@ -278,7 +286,7 @@ export class Fleet {
       const h = this.hosts.get(row.host);
       if (h && h.sockets > 0) continue;
       const before = h?.status ? JSON.stringify(h.status) : null;
-      const next: HostState = { ...row, sockets: 0, dirty: false, seen: false, storedSeenMs: seenMs(row.lastSeen), lastSeenMs: seenMs(row.lastSeen), offlineAlerted: h?.offlineAlerted ?? false, suspendedAlerted: h?.suspendedAlerted ?? null, linkedElsewhere: true };
+      const next: HostState = { ...row, sockets: 0, dirty: false, seen: false, storedSeenMs: seenMs(row.lastSeen), lastSeenMs: seenMs(row.lastSeen), offlineAlerted: h?.offlineAlerted ?? false, suspendedAlerted: h?.suspendedAlerted ?? null, linkedElsewhere: true, storedResources: null };
       next.lastSeq = Math.max(row.lastSeq, h?.lastSeq ?? 0);
       this.hosts.set(row.host, next);
       if (!h) this.sorted = null;
@@ -307,7 +315,7 @@ export class Fleet {
 }
 
 /** The stored fields of a record, in a copy of one fixed shape (spreading the whole record cost ~6 us a host). */
-function rowOf(h: HostState): HostRow {
+function rowOf(h: HostState): HostWrite {
   return { host: h.host, branch: h.branch, version: h.version, inventory: h.inventory, status: h.status, metrics: h.metrics, summary: h.summary,
-    lastSeen: h.lastSeen, lastSeq: h.lastSeq, firstSeen: h.firstSeen };
+    lastSeen: h.lastSeen, lastSeq: h.lastSeq, firstSeen: h.firstSeen, resourcesStored: h.status !== null && sameResources(h.status.resources, h.storedResources) };
 }

@@ -1,6 +1,7 @@
 // The hub's in-memory record of one host and the plain views the API and dashboard show of it.
 // Pure functions of the record and the clock.
 
+import type { ResourceStatus } from '../agent/contracts/status-model.js';
 import type { HostRow } from './storage/port.js';
 
 export interface HostState extends HostRow {
@@ -19,12 +20,18 @@ export interface HostState extends HostRow {
   suspendedAlerted: string | null;
   /** Another hub sharing the database holds the agent's link (its record is read from there). */
   linkedElsewhere?: boolean;
+  /**
+   * The resources this hub stored for the host during the agent's current link (null: none): a
+   * status whose resources equal them leaves them as stored. Forgotten when the agent links again:
+   * meanwhile another hub may have stored others.
+   */
+  storedResources: ResourceStatus[] | null;
 }
 
 /** A host's record before anything is known of it; `dirty`: written at the next flush. */
 export function newHostState(host: string, firstSeen: string, dirty: boolean): HostState {
   return { host, branch: '', version: '', inventory: null, status: null, metrics: null, summary: null, lastSeen: null, lastSeq: 0,
-    firstSeen, sockets: 0, dirty, seen: false, storedSeenMs: 0, lastSeenMs: 0, offlineAlerted: false, suspendedAlerted: null };
+    firstSeen, sockets: 0, dirty, seen: false, storedSeenMs: 0, lastSeenMs: 0, offlineAlerted: false, suspendedAlerted: null, storedResources: null };
 }
 
 /** A heartbeat time in ms, 0 for none. */

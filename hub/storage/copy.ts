@@ -14,7 +14,7 @@ interface Table {
 
 /** Every table of the schema, parents first. */
 const TABLES: readonly Table[] = [
-  { name: 'hosts' }, { name: 'tokens' }, { name: 'events', id: 'id' }, { name: 'event_seqs' }, { name: 'branch_heads' },
+  { name: 'hosts' }, { name: 'host_resources' }, { name: 'tokens' }, { name: 'events', id: 'id' }, { name: 'event_seqs' }, { name: 'branch_heads' },
   { name: 'users' }, { name: 'sessions' }, { name: 'audit', id: 'id' }, { name: 'webhook_deliveries' },
   { name: 'branch_head_history' }, { name: 'oidc_users' }, { name: 'rollouts', id: 'id' }, { name: 'rollout_hosts' },
   { name: 'host_metrics' },

@@ -1,10 +1,11 @@
 // Typed queries for hosts, agent tokens (stored as SHA-256), events and branch heads, in SQL that
-// SQLite and PostgreSQL both accept. Rows are typed here once.
+// SQLite and PostgreSQL both accept. Rows are typed here once. A host's status is stored in two
+// parts: its resources (most of its size, and rarely changed) in host_resources, the rest in hosts.
 
 import { createHash, randomBytes } from 'node:crypto';
 import type { HostInventory, HostMetrics, HeartbeatSummary, OutboxEntry } from '../../agent/contracts/hub-protocol.js';
-import type { StatusSnapshot } from '../../agent/contracts/status-model.js';
-import type { EventBatchItem, EventCaps, HostRow, HostStorage, InsertedEvents, SeenRow, StorageKind, StoredEvent, TokenLink } from './port.js';
+import type { ResourceStatus, StatusSnapshot } from '../../agent/contracts/status-model.js';
+import type { EventBatchItem, EventCaps, HostRow, HostStorage, HostWrite, InsertedEvents, SeenRow, StorageKind, StoredEvent, TokenLink } from './port.js';
 import { one, type SqlExec, type SqlValue } from './sql.js';
 
 export function hashToken(token: string): string {
@@ -19,7 +20,16 @@ export function newToken(): string {
 interface RawHost {
   host: string; branch: string; version: string; inventory: string | null; status: string | null;
   metrics: string | null; summary: string | null; last_seen: string | null; last_seq: number; first_seen: string;
+  /** host_resources' text, null when the host has no row there. */
+  resources: string | null;
 }
+
+/**
+ * A status as the hosts row holds it: resources null, they are in host_resources (in place, so the
+ * status reads back with its keys in the order they had). A row written before migration 9 holds
+ * its resources here.
+ */
+type StoredStatus = Omit<StatusSnapshot, 'resources'> & { resources: ResourceStatus[] | null };
 
 const ENSURE_HOST = 'INSERT INTO hosts (host, first_seen) VALUES (?, ?) ON CONFLICT DO NOTHING';
 const HOST_COLUMNS = 9;
@@ -33,6 +43,11 @@ function upsertHosts(rows: number): string {
   return `INSERT INTO hosts (host, first_seen, branch, version, inventory, status, metrics, summary, last_seen) VALUES ${values}
     ON CONFLICT (host) DO UPDATE SET branch = excluded.branch, version = excluded.version, inventory = excluded.inventory,
       status = excluded.status, metrics = excluded.metrics, summary = excluded.summary, last_seen = excluded.last_seen`;
+}
+
+function upsertResources(rows: number): string {
+  const values = Array.from({ length: rows }, () => '(?, ?)').join(', ');
+  return `INSERT INTO host_resources (host, resources) VALUES ${values} ON CONFLICT (host) DO UPDATE SET resources = excluded.resources`;
 }
 
 function upsertSeen(rows: number): string {
@@ -57,7 +72,8 @@ const WRITE_SEQ = `INSERT INTO event_seqs (host, last_seq, kept_rows, kept_bytes
 /** Oldest events read per round when pruning: usually the one or two a frame pushed over the caps. */
 const PRUNE_PAGE = 100;
 /** A host's row with its stored event seq. */
-const SELECT_HOSTS = 'SELECT h.*, COALESCE(s.last_seq, 0) AS last_seq FROM hosts h LEFT JOIN event_seqs s ON s.host = h.host';
+const SELECT_HOSTS = `SELECT h.*, COALESCE(s.last_seq, 0) AS last_seq, r.resources FROM hosts h
+  LEFT JOIN event_seqs s ON s.host = h.host LEFT JOIN host_resources r ON r.host = h.host`;
 
 export class SqlHostStorage implements HostStorage {
   private readonly readSeq: string;
@@ -137,28 +153,26 @@ export class SqlHostStorage implements HostStorage {
     return row ? hostOf(row) : null;
   }
 
-  saveHosts(rows: readonly HostRow[]): Promise<void> {
-    return this.upsertInNameOrder(rows, upsertHosts, (r) => [r.host, r.firstSeen, r.branch, r.version, kept(r.inventory), kept(r.status), str(r.metrics), str(r.summary), r.lastSeen]);
-  }
-
-  saveSeen(rows: readonly SeenRow[]): Promise<void> {
-    return this.upsertInNameOrder(rows, upsertSeen, (r) => [r.host, r.firstSeen, str(r.metrics), r.lastSeen]);
-  }
-
   /**
-   * Host rows written in chunks, in one transaction, locked in name order (PostgreSQL): two hubs'
-   * flushes cannot deadlock. (A flush and an event batch, which at 20,000 agents did, no longer
-   * share locks: the event intake locks event_seqs rows, never these.)
+   * In one transaction, hosts rows first, then host_resources rows, each table locked in name order
+   * (PostgreSQL): two hubs' flushes cannot deadlock. (A flush and an event batch, which at 20,000
+   * agents did, no longer share locks: the event intake locks event_seqs rows, never these.)
    */
-  private async upsertInNameOrder<R extends { host: string }>(rows: readonly R[], sql: (n: number) => string, params: (r: R) => SqlValue[]): Promise<void> {
+  async saveHosts(rows: readonly HostWrite[]): Promise<void> {
     if (rows.length === 0) return;
-    const sorted = [...rows].sort((a, b) => compare(a.host, b.host));
+    const sorted = inNameOrder(rows);
+    const resources: { host: string; resources: ResourceStatus[] }[] = [];
+    for (const r of sorted) if (r.status !== null && r.resourcesStored !== true) resources.push({ host: r.host, resources: r.status.resources });
     await this.x.tx(async (t) => {
-      for (let i = 0; i < sorted.length; i += UPSERT_CHUNK) {
-        const chunk = sorted.slice(i, i + UPSERT_CHUNK);
-        await t.run(sql(chunk.length), chunk.flatMap(params));
-      }
+      await upsertChunks(t, sorted, upsertHosts, (r) => [r.host, r.firstSeen, r.branch, r.version, kept(r.inventory), statusText(r.status), str(r.metrics), str(r.summary), r.lastSeen]);
+      await upsertChunks(t, resources, upsertResources, (r) => [r.host, kept(r.resources)]);
     });
+  }
+
+  async saveSeen(rows: readonly SeenRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const sorted = inNameOrder(rows);
+    await this.x.tx((t) => upsertChunks(t, sorted, upsertSeen, (r) => [r.host, r.firstSeen, str(r.metrics), r.lastSeen]));
   }
 
   insertEvents(host: string, lastSeq: number, entries: readonly OutboxEntry[], received: Date, caps: EventCaps): Promise<InsertedEvents> {
@@ -276,6 +290,18 @@ async function pruneOldest(t: SqlExec, host: string, kept: Kept, caps: EventCaps
   return { rows, bytes };
 }
 
+function inNameOrder<R extends { host: string }>(rows: readonly R[]): R[] {
+  return [...rows].sort((a, b) => compare(a.host, b.host));
+}
+
+/** Rows upserted UPSERT_CHUNK at a time, in the order given. */
+async function upsertChunks<R>(t: SqlExec, rows: readonly R[], sql: (n: number) => string, params: (r: R) => SqlValue[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += UPSERT_CHUNK) {
+    const chunk = rows.slice(i, i + UPSERT_CHUNK);
+    await t.run(sql(chunk.length), chunk.flatMap(params));
+  }
+}
+
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -286,7 +312,7 @@ function hostOf(r: RawHost): HostRow {
     branch: r.branch,
     version: r.version,
     inventory: parse<HostInventory>(r.inventory),
-    status: parse<StatusSnapshot>(r.status),
+    status: statusOf(r.status, r.resources),
     metrics: parse<HostMetrics>(r.metrics),
     summary: parse<HeartbeatSummary>(r.summary),
     lastSeen: r.last_seen,
@@ -299,11 +325,26 @@ function parse<T>(text: string | null): T | null {
   return text === null ? null : (JSON.parse(text) as T);
 }
 
+function statusOf(status: string | null, resources: string | null): StatusSnapshot | null {
+  const s = parse<StoredStatus>(status);
+  if (s === null) return null;
+  // Both parts are written in one transaction: a status whose resources are apart has its host_resources row.
+  return { ...s, resources: s.resources ?? parse<ResourceStatus[]>(resources) ?? [] };
+}
+
 /**
- * JSON of the status and inventory objects: the hub replaces them when an agent sends new ones and
- * never changes them in place, so one that is written again at every flush is serialised once.
+ * JSON of the status, resources and inventory objects: the hub replaces them when an agent sends
+ * new ones and never changes them in place, so one that is written again is serialised once.
  */
 const serialised = new WeakMap<object, string>();
+
+/** The hosts row's part of a status: the status with its resources null (they are stored apart). */
+function statusText(status: StatusSnapshot | null): string | null {
+  if (status === null) return null;
+  let text = serialised.get(status);
+  if (text === undefined) serialised.set(status, (text = JSON.stringify({ ...status, resources: null })));
+  return text;
+}
 
 function kept(value: object | null): string | null {
   if (value === null) return null;

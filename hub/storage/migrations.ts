@@ -83,6 +83,19 @@ function eventSeqs(integer: string): string {
   `;
 }
 
+/**
+ * Each host's status resources (about 2 KB of its status JSON), apart from its hosts row: a status
+ * after a sync (the rest changed) rewrites them only when they changed, and a heartbeat's narrow
+ * write of the hosts row no longer carries them. Rows written before keep theirs in their status
+ * (read as they are; moved here at the host's next status write).
+ */
+const HOST_RESOURCES = `
+  CREATE TABLE host_resources (
+    host       TEXT PRIMARY KEY,
+    resources  TEXT NOT NULL
+  );
+  `;
+
 /** Applied in order by both adapters; the SQLite texts are those hub/db.ts had before the port. */
 export const MIGRATIONS: readonly Migration[] = [
   // 1: hosts and their last known state, hashed tokens, events, branch heads from push webhooks.
@@ -285,5 +298,10 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     sqlite: eventSeqs('INTEGER'),
     postgres: eventSeqs('BIGINT'),
+  },
+  // 9: a status's resources in a row of their own, written when they change (hub/storage/host-queries.ts).
+  {
+    sqlite: HOST_RESOURCES,
+    postgres: HOST_RESOURCES,
   },
 ];

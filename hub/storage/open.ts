@@ -41,8 +41,8 @@ function storageOver(kind: StorageKind, exec: SqlExec, cluster: ClusterStorage, 
 
 export function openSqliteStorage(file: string): OpenStorage {
   const db = openDatabase({ file, migrations: MIGRATIONS.map((m) => m.sqlite), what: 'hub database', nativeBinding: nativeBinding() });
-  // Not the agent's 1 MB: a host row (its status JSON) is about a page, so 5,000 hosts are some
-  // 20 MB, and a cache smaller than that reads each row from the file again at every event frame.
+  // Not the agent's 1 MB: a host's rows (hosts with its status, host_resources) are about a page,
+  // so 5,000 hosts are some 20 MB, and a cache smaller than that reads them from the file again.
   db.pragma(`cache_size = -${HUB_CACHE_KB}`);
   const exec = new SqliteExec(db);
   return storageOver('sqlite', exec, sqliteCluster(exec), async () => {

@@ -18,6 +18,12 @@ export interface HostRow {
   firstSeen: string;
 }
 
+/**
+ * A host's row to write. `resourcesStored`: the status's resources equal those this hub already
+ * wrote for the host, so they are left as stored; otherwise they are written too.
+ */
+export type HostWrite = HostRow & { resourcesStored?: boolean };
+
 /** What a heartbeat moves of a host's row. */
 export type SeenRow = Pick<HostRow, 'host' | 'firstSeen' | 'metrics' | 'lastSeen'>;
 
@@ -124,8 +130,11 @@ export interface HostStorage {
   loadHosts(): Promise<HostRow[]>;
   /** One host's row, e.g. the last event seq another hub stored. */
   loadHost(host: string): Promise<HostRow | null>;
-  /** Writes the changing part of many hosts in one transaction; never the event seq. */
-  saveHosts(rows: readonly HostRow[]): Promise<void>;
+  /**
+   * Writes the changing part of many hosts in one transaction; never the event seq. A status's
+   * resources (most of its size) are stored apart, and written only for rows not `resourcesStored`.
+   */
+  saveHosts(rows: readonly HostWrite[]): Promise<void>;
   /**
    * Writes only the heartbeat time and metrics of many hosts in one transaction (the rest of each
    * row as it was; a host not stored yet gets a row with just these).

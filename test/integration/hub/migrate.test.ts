@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import type { StatusSnapshot } from '../../../agent/contracts/status-model.js';
 import { summarise } from '../../../hub/rollouts/model.js';
 import { openPostgresStorage, openSqliteStorage } from '../../../hub/storage/open.js';
 import { createTestDatabase, postgresBed } from '../../bed/postgres-db.js';
@@ -16,11 +17,16 @@ const NOW = new Date('2026-12-01T00:00:00Z');
 
 const BULK = 4321;
 
+const STATUS: StatusSnapshot = {
+  host: 'edge-5', version: '0.1.0', branch: 'hosts/edge-5', revision: { applied: 'a'.repeat(40), lastGood: 'a'.repeat(40), head: 'a'.repeat(40) }, state: 'idle',
+  lastSync: null, source: null, suspended: null, pending: null, resources: [{ kind: 'container', name: 'web', health: 'healthy', detail: 'running' }], drift: [], hub: null,
+};
+
 describe('moor hub migrate', { skip: postgresBed() ? false : 'no PostgreSQL test bed (bash test/bed/postgres.sh start; eval "$(bash test/bed/postgres.sh env)")' }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'moor-migrate-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('copies every host, token, event, operator, OpenID user, audit entry, rollout with its hosts and chart point, then refuses to copy twice', async () => {
+  it('copies every host with its status (resources apart), token, event, operator, OpenID user, audit entry, rollout with its hosts and chart point, then refuses to copy twice', async () => {
     const file = join(dir, 'hub.db');
     const sqlite = openSqliteStorage(file);
     for (let i = 0; i < 30; i++) await sqlite.hosts.addToken(`edge-${i}`, `tok-${i}`, NOW);
@@ -37,6 +43,8 @@ describe('moor hub migrate', { skip: postgresBed() ? false : 'no PostgreSQL test
     // A large table without an id column (hosts): read in pages on SQLite's rowid, several thousand rows.
     await sqlite.hosts.saveHosts(Array.from({ length: BULK }, (_, i) => ({ host: `bulk-${String(i).padStart(5, '0')}`, branch: `hosts/bulk-${i}`, version: '0.1.0', inventory: null, status: null,
       metrics: null, summary: null, lastSeen: NOW.toISOString(), lastSeq: 0, firstSeen: NOW.toISOString() })));
+    await sqlite.hosts.saveHosts([{ host: 'edge-5', branch: 'hosts/edge-5', version: '0.1.0', inventory: null, status: STATUS, metrics: null, summary: null,
+      lastSeen: NOW.toISOString(), lastSeq: 0, firstSeen: NOW.toISOString() }]);
     await sqlite.close();
 
     const db = await createTestDatabase();
@@ -46,6 +54,7 @@ describe('moor hub migrate', { skip: postgresBed() ? false : 'no PostgreSQL test
     assert.match(first.stdout, /^events\t40$/m);
     assert.match(first.stdout, /^tokens\t30$/m);
     assert.match(first.stdout, new RegExp(`^hosts\t${30 + BULK}$`, 'm'));
+    assert.match(first.stdout, /^host_resources\t1$/m);
 
     const pg = await openPostgresStorage(db.url, db.password);
     try {
@@ -55,6 +64,7 @@ describe('moor hub migrate', { skip: postgresBed() ? false : 'no PostgreSQL test
       assert.equal((await pg.hosts.loadHost(`bulk-0${BULK - 1}`))?.branch, `hosts/bulk-${BULK - 1}`);
       assert.equal((await pg.auth.userForToken('ana-token'))?.name, 'ana');
       assert.equal((await pg.hosts.loadHost('edge-3'))?.lastSeq, 40);
+      assert.equal(JSON.stringify((await pg.hosts.loadHost('edge-5'))?.status), JSON.stringify(STATUS));
       assert.deepEqual((await pg.auth.oidcUsers()).map((u) => u.name), ['dave']);
       assert.deepEqual(await pg.metrics.points('edge-3', 0), [{ at: NOW.getTime(), cpu: 50, mem: 25, disk: 75 }]);
       assert.deepEqual((await pg.rollouts.get(rollout.id))?.hosts.map((h) => h.host), ['edge-1', 'edge-2']);

@@ -188,6 +188,7 @@ export function createApp(settings: AgentSettings, deps: AppDeps): App {
     {
       host: settings.host,
       snapshotsDir: join(settings.stateDir, 'snapshots'),
+      agentSecrets: settingsSecrets(settings),
       desiredKey: () => desiredStateKey({ policy: settings.policy, projectsDir: settings.projectsDir, secretsDir: settings.secretsDir ?? DEFAULT_SECRETS_DIR }),
       prune: settings.policy.prune,
       selfHeal: settings.policy.selfHeal,

@@ -8,6 +8,7 @@
 // MOOR_QUICK_MODULES=file lists the modules the restarted agent loads (a separate run);
 // MOOR_QUICK_BINARY=dist/moor measures a packaged binary instead of the node build;
 // MOOR_QUICK_ONCE_NODE_ARGS='--cpu-prof ...' gives node options to the `sync --once` runs;
+// MOOR_QUICK_HUB=1 connects the agent to a real hub;
 // MOOR_QUICK_SMAPS=file copies the agent's /proc/PID/smaps there after the forced GC.
 
 import { spawn } from 'node:child_process';
@@ -19,6 +20,7 @@ import { callAgent } from '../agent/control/client.js';
 import { timedRun, type Timed } from './cli-footprint.js';
 import { mb, memSplit, procFigures } from './lib/report.js';
 import { unitEnvironment } from './footprint.js';
+import { hubFixture } from '../test/integration/hub/hub-process.js';
 
 const AGENT_MAIN = process.env['MOOR_QUICK_MAIN'] ? resolve(process.env['MOOR_QUICK_MAIN']) : MAIN;
 const BINARY = process.env['MOOR_QUICK_BINARY'] ? resolve(process.env['MOOR_QUICK_BINARY']) : null;
@@ -47,7 +49,17 @@ function startAgent(drill: DrillHost, n: number): void {
 async function main(): Promise<void> {
   const socket = process.env['MOOR_TEST_DOCKER_SOCK'];
   if (!socket) throw new Error('start the test bed first (MOOR_TEST_DOCKER_SOCK)');
-  const drill = await DrillHost.create({ host: `quick-${process.pid}`, project: 'fpq', dockerSocket: socket, intervalMs: 60_000 });
+  // MOOR_QUICK_HUB=1: the agent reports to a real hub (15 s heartbeats), as in bench/footprint.ts.
+  const hub = process.env['MOOR_QUICK_HUB'] === '1' ? await hubFixture() : null;
+  await hub?.start();
+  const host = `quick-${process.pid}`;
+  let extraYaml = '';
+  if (hub) {
+    const tokenFile = join(hub.dir, 'agent-token');
+    writeFileSync(tokenFile, `${hub.addToken(host)}\n`);
+    extraYaml = `hub: { url: "ws://127.0.0.1:${hub.port}/agent", tokenFile: ${tokenFile}, heartbeat: 15s }\n`;
+  }
+  const drill = await DrillHost.create({ host, project: 'fpq', dockerSocket: socket, intervalMs: 60_000, extraYaml });
   try {
     const head = await drill.commit({ 'compose.yaml': stackCompose('fpq', 20, () => ({ V: '0' })) }, 'twenty services');
     startAgent(drill, 0);
@@ -62,6 +74,7 @@ async function main(): Promise<void> {
       firstPoll = performance.now() - t0;
     }
     await drill.waitApplied(head);
+    while (hub && !(await drill.status()).hub?.connected) await sleep(20);
     const pid = drill.agent?.child.pid ?? 0;
     for (let i = 0; i < 50; i++) await drill.sync();
     const before = procFigures(pid);
@@ -78,6 +91,7 @@ async function main(): Promise<void> {
     console.log(`no-op sync --once, agent stopped: ${once.map((t) => t.ms.toFixed(0)).join(' / ')} ms, peak RSS ${mb(Math.max(...once.map((t) => t.maxRss)))}`);
   } finally {
     await drill.close();
+    await hub?.kill();
   }
 }
 

@@ -6,6 +6,7 @@ import { createApp, createObserveParts } from '../app.js';
 import { localAgent } from '../control/local-agent.js';
 import { DEFAULT_PROJECTS_DIR, loadDesiredState } from '../desired/load.js';
 import { unitsPolicyOf } from '../desired/policy.js';
+import { withAgentSecrets } from '../desired/secrets.js';
 import { startIntervalNoticeFor } from '../executors/docker/engine-api.js';
 import { InvalidConfigError, type ErrorJSON } from '../contracts/errors.js';
 import { observe } from '../observe/observe.js';
@@ -96,5 +97,5 @@ async function planDir(ctx: CliContext, settings: AgentSettings | null, dir: str
     appliedSpecs: {},
     unitInstall: unitsPolicyOf(policy).install,
   });
-  return { commit: null, plan: redactPlan(plan, desired.secretValues ?? []), invalid: null, sourceError: null };
+  return { commit: null, plan: redactPlan(plan, withAgentSecrets(desired, knownSecrets).secretValues ?? []), invalid: null, sourceError: null };
 }

@@ -121,6 +121,8 @@ async function readStateInto(dir: string | RepoDir, options: LoadOptions, lists:
   };
   if (session) await session.finish(state, problems); // secrets: issue 13
   // Values revealed by the secrets session (`.env.age`, `.age` files) are secrets of the plan too.
-  state.secretValues = [...new Set([...(state.secretValues ?? []), ...lists.secrets.list()])].sort();
+  // The agent's own secrets (knownSecrets) are not part of the state: a state holding only those
+  // is stored and read back after a restart; who plans adds them to the redaction (withAgentSecrets).
+  state.secretValues = [...new Set([...(state.secretValues ?? []), ...lists.secrets.fromCommit()])].sort();
   return state;
 }

@@ -20,6 +20,17 @@ export function secretValuesOf(state: Pick<DesiredState, 'containers'>, dotenv: 
   return [...out].sort();
 }
 
+/**
+ * The state with the agent's own secrets (agent.yaml's passwords and hub token, read from their
+ * files) among the values its plans hide. A loaded state holds only the commit's secrets, so that
+ * one holding none of those is stored, without the agent's, and read back after a restart.
+ */
+export function withAgentSecrets(state: DesiredState, agentSecrets: readonly string[]): DesiredState {
+  if (agentSecrets.length === 0) return state;
+  const forms = agentSecrets.flatMap((s) => [s, s.trim()]).filter((s) => s !== '');
+  return { ...state, secretValues: [...new Set([...(state.secretValues ?? []), ...forms])].sort() };
+}
+
 export class Redactor {
   private readonly inside: string[];
   private readonly whole: ReadonlySet<string>;

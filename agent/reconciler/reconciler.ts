@@ -37,6 +37,8 @@ export interface ReconcilerOptions {
   snapshotsDir: string;
   /** The key stored desired states are valid under (desired/state-key.ts), asked once on first use. */
   desiredKey: () => string;
+  /** agent.yaml's secret values: hidden in every plan, never stored with a desired state. */
+  agentSecrets?: readonly string[];
   prune: boolean;
   selfHeal: boolean;
   concurrency: number;
@@ -53,7 +55,7 @@ export class Reconciler {
     private readonly deps: ReconcilerDeps,
     private readonly options: ReconcilerOptions,
   ) {
-    this.snapshots = new Snapshots(deps, { dir: options.snapshotsDir, desiredKey: options.desiredKey });
+    this.snapshots = new Snapshots(deps, { dir: options.snapshotsDir, desiredKey: options.desiredKey, agentSecrets: options.agentSecrets ?? [] });
     this.suspension = new Suspension({ store: deps.store, events: deps.events, now: deps.now });
   }
 

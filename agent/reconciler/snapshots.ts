@@ -5,6 +5,7 @@
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DesiredState } from '../desired/model.js';
+import { withAgentSecrets } from '../desired/secrets.js';
 import type { Logger } from '../logger.js';
 import type { ConfigSource, RevisionInfo } from '../source/port.js';
 import { holdsSecrets, readStoredDesired, writeStoredDesired } from './stored-desired.js';
@@ -30,8 +31,11 @@ export class Snapshots {
 
   constructor(
     private readonly deps: SnapshotDeps,
-    /** `desiredKey`: what a stored state must have been written under to be read (desired/state-key.ts). */
-    private readonly options: { dir: string; desiredKey: () => string },
+    /**
+     * `desiredKey`: what a stored state must have been written under to be read (desired/state-key.ts);
+     * `agentSecrets`: agent.yaml's secret values, added to each state served (never stored).
+     */
+    private readonly options: { dir: string; desiredKey: () => string; agentSecrets?: readonly string[] },
   ) {}
 
   pathOf(commit: string): string {
@@ -68,14 +72,15 @@ export class Snapshots {
         await writeStoredDesired(file, this.key, state).catch((err: unknown) => this.deps.logger?.warn({ err, commit }, 'cannot store the desired state; it is loaded again after a restart'));
       }
     }
-    this.cache.set(commit, state);
+    const served = withAgentSecrets(state, this.options.agentSecrets ?? []);
+    this.cache.set(commit, served);
     // Keep memory flat over months: only a few parsed states are ever needed at once.
     while (this.cache.size > 3) {
       const oldest = this.cache.keys().next().value;
       if (oldest === undefined) break;
       this.cache.delete(oldest);
     }
-    return state;
+    return served;
   }
 
   /** Removes snapshots of commits not in `keep`. */

@@ -2,7 +2,7 @@
 // read only under the key it was written with and while its secrets are in place; the schema and
 // the DesiredState type agree.
 import assert from 'node:assert/strict';
-import { cp, mkdir, mkdtemp, readdir, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -28,7 +28,7 @@ const schemaIsModel: Same<z.infer<ReturnType<typeof desiredStateSchema>>, Desire
 const POLICY_WITH_UNITS = { ...POLICY, units: { install: 'own' as const, dropInsFor: [], maskOrStop: ['bluetooth.service'] } };
 
 /** A config dir with units, files and compose include and extends; with `secrets`, a .env.age, an .age file source and a compose secret. */
-async function richTree(options: { secrets: boolean }): Promise<{ dir: string; load: () => Promise<DesiredState> }> {
+async function richTree(options: { secrets: boolean }): Promise<{ dir: string; load: (agentSecrets?: string[]) => Promise<DesiredState> }> {
   const host = (await ensureIdentity(join(await mkdtemp(join(tmpdir(), 'moor-host-')), 'state'))).identity;
   const enc = async (text: string): Promise<string> => (await encryptAge(Buffer.from(text), [host.recipient], { armor: true })).toString('utf8');
   const encrypted: Record<string, string> = options.secrets
@@ -74,7 +74,7 @@ async function richTree(options: { secrets: boolean }): Promise<{ dir: string; l
     ].join('\n'),
   });
   const secrets = createRepoSecrets({ identity: async () => host, secretDir: { pathOf: (p, n, h) => `/tmpfs/${p}/${n}-${h.slice(0, 8)}`, write: async () => undefined } }, { materialise: false });
-  return { dir, load: () => loadDesiredState(dir, { policy: POLICY_WITH_UNITS, projectsDir: DEFAULT_PROJECTS_DIR, secrets }) };
+  return { dir, load: (agentSecrets = []) => loadDesiredState(dir, { policy: POLICY_WITH_UNITS, projectsDir: DEFAULT_PROJECTS_DIR, secrets, knownSecrets: agentSecrets }) };
 }
 
 /** A snapshots folder holding `tree` as the snapshot of one commit. */
@@ -163,6 +163,32 @@ describe('stored desired state', () => {
     await new Snapshots(deps, { dir: snapshotsDir, desiredKey: () => 'k' }).desired(commit);
     await new Snapshots(deps, { dir: snapshotsDir, desiredKey: () => 'k' }).desired(commit);
     assert.equal(loads, 2);
+    assert.deepEqual(await readdir(snapshotsDir), [commit]);
+  });
+
+  it("stores the state of an agent with secrets of its own (hub token, passwords) without them, and hides them in every state served", async () => {
+    const agentSecrets = ['moor_hubTOKENvalue', 'registry-pass-1'];
+    const { dir: tree, load } = await richTree({ secrets: false });
+    const { snapshotsDir, commit } = await snapshotsOf(tree);
+    let loads = 0;
+    const deps = { source: NO_SOURCE, loadDesired: async () => ((loads += 1), load(agentSecrets)) };
+    const first = await new Snapshots(deps, { dir: snapshotsDir, desiredKey: () => 'k', agentSecrets }).desired(commit);
+    const stored = await readFile(join(snapshotsDir, `${commit}.desired.json`), 'utf8');
+    for (const secret of agentSecrets) {
+      assert.ok(!stored.includes(secret), 'the agent\'s own secret never reaches the state dir');
+      assert.ok(first.secretValues?.includes(secret), 'and its plans hide it');
+    }
+    const restarted = await new Snapshots(deps, { dir: snapshotsDir, desiredKey: () => 'k', agentSecrets }).desired(commit);
+    assert.equal(loads, 1, 'a restarted agent reads the stored state');
+    assert.deepStrictEqual(restarted, first);
+  });
+
+  it("never stores a state whose commit reveals a value equal to one of the agent's own secrets", async () => {
+    const { dir: tree, load } = await richTree({ secrets: true });
+    const { snapshotsDir, commit } = await snapshotsOf(tree);
+    const deps = { source: NO_SOURCE, loadDesired: () => load(['hunter2']) };
+    const served = await new Snapshots(deps, { dir: snapshotsDir, desiredKey: () => 'k', agentSecrets: ['hunter2'] }).desired(commit);
+    assert.ok(served.secretValues?.includes('hunter2'));
     assert.deepEqual(await readdir(snapshotsDir), [commit]);
   });
 });

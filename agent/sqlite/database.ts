@@ -32,15 +32,7 @@ export function openDatabase(options: OpenOptions): Db {
     });
   }
   try {
-    // First: another process (a CLI verb next to the agent) may be opening the same file.
-    db.pragma('busy_timeout = 5000');
-    db.pragma('journal_mode = WAL');
-    // NORMAL in WAL mode: a power cut may lose the last transactions, never corrupt the file.
-    db.pragma('synchronous = NORMAL');
-    db.pragma('foreign_keys = ON');
-    // The state is small; a 1 MB page cache (not the default 2 MB) keeps the agent lean.
-    db.pragma('cache_size = -1024');
-    migrate(db, options.migrations);
+    whileBusy(() => prepare(db, options.migrations), PREPARE_RETRY);
   } catch (err) {
     db.close();
     throw new StoreError('STORE_MIGRATE_FAILED', `cannot prepare ${options.what ?? 'state database'} ${options.file}`, {
@@ -49,6 +41,54 @@ export function openDatabase(options: OpenOptions): Db {
     });
   }
   return db;
+}
+
+/**
+ * Two processes preparing the same new file (the agent starting while a CLI verb opens it) can
+ * both hold a shared lock and both want the exclusive one that switching to WAL needs: SQLite
+ * then answers one of them SQLITE_BUSY at once, without waiting out busy_timeout, to break the
+ * deadlock. The preparation is idempotent: that one tries again after a pause.
+ */
+const PREPARE_RETRY: RetryOptions = { withinMs: 10_000, pauseMs: 100 };
+
+function prepare(db: Db, migrations: readonly string[]): void {
+  // First: another process (a CLI verb next to the agent) may be opening the same file.
+  db.pragma('busy_timeout = 5000');
+  db.pragma('journal_mode = WAL');
+  // NORMAL in WAL mode: a power cut may lose the last transactions, never corrupt the file.
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  // The state is small; a 1 MB page cache (not the default 2 MB) keeps the agent lean.
+  db.pragma('cache_size = -1024');
+  migrate(db, migrations);
+}
+
+export interface RetryOptions {
+  /** No new try starts once this long has passed since the first (a lock held for good still fails). */
+  withinMs: number;
+  pauseMs: number;
+  /** Blocks for `ms` (opening a database is synchronous); Atomics.wait by default. */
+  pause?: (ms: number) => void;
+  now?: () => number;
+}
+
+/** Runs `fn` again, after a pause, while it fails with SQLITE_BUSY, for at most `withinMs`. */
+export function whileBusy<T>(fn: () => T, options: RetryOptions): T {
+  const pause = options.pause ?? ((ms: number) => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms));
+  const now = options.now ?? (() => performance.now());
+  const start = now();
+  for (;;) {
+    try {
+      return fn();
+    } catch (err) {
+      if (!isBusy(err) || now() - start + options.pauseMs > options.withinMs) throw err;
+      pause(options.pauseMs);
+    }
+  }
+}
+
+function isBusy(err: unknown): boolean {
+  return err instanceof Error && 'code' in err && typeof err.code === 'string' && err.code.startsWith('SQLITE_BUSY');
 }
 
 function migrate(db: Db, migrations: readonly string[]): void {

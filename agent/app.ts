@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { allowOf, unitsPolicyOf } from './desired/policy.js';
 import { desiredStateKey } from './desired/state-key.js';
 import { createProjectDirs } from './executors/files/project-dirs.js';
-import { InvalidConfigError } from './contracts/errors.js';
-import { verifyUnitFiles } from './executors/systemd/verify-units.js';
+import type { ConfigProblem } from './contracts/errors.js';
+import { loadCommit } from './commit-load/load-commit.js';
+import { loadChildCommand, loadInChild } from './commit-load/load-child.js';
 import { onceEngineNotices } from './executors/docker/engine-api.js';
 import { lazyDockerEngine } from './executors/docker/lazy-engine.js';
 import { engineChild, engineChildCommand } from './executors/docker/engine-child.js';
@@ -87,6 +88,8 @@ export interface AppDeps {
   source?: ConfigSource;
   /** Run the engine's writes in a child released after each sync (the daemon), not in this process. */
   engineInChild?: boolean;
+  /** Parse, validate and normalise a new commit in a child (the daemon), not in this process. */
+  loadInChild?: boolean;
 }
 
 export function createApp(settings: AgentSettings, deps: AppDeps): App {
@@ -148,6 +151,22 @@ export function createApp(settings: AgentSettings, deps: AppDeps): App {
   const host = createHostParts(settings, { logger });
   const secrets = createHostSecrets({ stateDir: settings.stateDir, secretsDir: settings.secretsDir, materialise: true });
   const engineNotices = onceEngineNotices((message) => logger.warn(message));
+  const loadOptions = {
+    policy: settings.policy,
+    projectsDir: settings.projectsDir,
+    knownSecrets: settingsSecrets(settings),
+    verifyUnits: host.systemd !== undefined,
+  };
+  const onWarning = (w: ConfigProblem): void => logger.warn({ file: w.file, line: w.line, key: w.key }, w.message);
+  // The daemon parses a new commit in a child, so that the loader never stays resident.
+  const loadNewCommit = deps.loadInChild
+    ? loadInChild({
+        command: loadChildCommand,
+        request: { ...loadOptions, stateDir: settings.stateDir, secretsDir: settings.secretsDir ?? DEFAULT_SECRETS_DIR },
+        onWarning,
+        onDone: (report) => logger.info(report, 'load child done'),
+      })
+    : (dir: string) => loadCommit(dir, { ...loadOptions, secrets: secrets.repo, onWarning });
   const reconciler = new Reconciler(
     {
       source,
@@ -162,19 +181,8 @@ export function createApp(settings: AgentSettings, deps: AppDeps): App {
       now,
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       loadDesired: async (dir) => {
-        // Loaded on the first new commit only: a restarted agent reads the stored states (stored-desired.ts).
-        const { loadDesiredState } = await import('./desired/load.js');
-        const desired = await loadDesiredState(dir, {
-          policy: settings.policy,
-          projectsDir: settings.projectsDir,
-          secrets: secrets.repo,
-          knownSecrets: settingsSecrets(settings),
-          onWarning: (w) => logger.warn({ file: w.file, line: w.line, key: w.key }, w.message),
-        });
+        const desired = await loadNewCommit(dir);
         await engineNotices(engine, desired.containers);
-        // Units systemd would ignore parts of, or refuse, fail the commit before anything runs.
-        const problems = host.systemd ? await verifyUnitFiles(desired.units) : [];
-        if (problems.length > 0) throw new InvalidConfigError(problems);
         return desired;
       },
       useStored: async (desired) => {

@@ -9,7 +9,7 @@ import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import * as sea from 'node:sea';
-import { CHECKOUT_VERB, ENGINE_VERB } from './contracts/child-verbs.js';
+import { CHECKOUT_VERB, ENGINE_VERB, LOAD_VERB } from './contracts/child-verbs.js';
 import { installSeaLibraries } from './sea-libraries.js';
 import { addonCacheCandidates } from './sqlite/native.js';
 
@@ -74,8 +74,9 @@ if (sea.isSea()) {
   installSeaLibraries((name) => sea.getAsset(name, 'utf8'));
 }
 // main.js starts the CLI when it is loaded: only after the addon is in place. The checkout child
-// (source/checkout-child.ts) and the engine child (executors/docker/engine-child.ts) are this
-// bundle run with their verb, and load only what they need.
+// (source/checkout-child.ts), the load child (commit-load/load-child.ts) and the engine child
+// (executors/docker/engine-child.ts) are this bundle run with their verb, and load only what they need.
 if (process.argv[2] === CHECKOUT_VERB) void import('./source/checkout-main.js');
 else if (process.argv[2] === ENGINE_VERB) void import('./executors/docker/engine-child-main.js');
+else if (process.argv[2] === LOAD_VERB) void import('./commit-load/load-main.js');
 else void import('./main.js');

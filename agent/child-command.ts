@@ -1,7 +1,9 @@
 // How the agent starts one of its child processes: this very program, by another entry (tsc's
 // output) or with a hidden verb (the bundles: build/moor.cjs and the single binary, see
-// bundle-entry.ts).
+// bundle-entry.ts); and how a child that answers one request and ends is run.
 
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { BUNDLED, bundleFile } from './bundled.js';
 
@@ -17,3 +19,56 @@ export async function childCommand(entry: URL, verb: string): Promise<ChildComma
   if (sea?.isSea()) return { file: process.execPath, args: [verb] };
   return { file: process.execPath, args: [bundleFile(), verb] };
 }
+
+/** A reply read from the channel: the checked value, or why it is not one of the protocol. */
+export type ReadReply<Reply> = (raw: unknown) => { ok: true; reply: Reply } | { ok: false; why: string };
+
+/** What a zod schema offers, so that a protocol's reply schema reads a child's reply. */
+interface SafeParser<T> {
+  safeParse(raw: unknown): { success: true; data: T } | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } };
+}
+
+/** Reads replies with a protocol's schema; what does not match says which keys are wrong. */
+export function readWith<Reply>(schema: () => SafeParser<Reply>): ReadReply<Reply> {
+  return (raw) => {
+    const parsed = schema().safeParse(raw);
+    if (parsed.success) return { ok: true, reply: parsed.data };
+    return { ok: false, why: parsed.error.issues.map((i) => `${i.path.map(String).join('.') || '(reply)'}: ${i.message}`).join('; ') };
+  };
+}
+
+const STDERR_TAIL = 2_000;
+
+/**
+ * Starts the child, sends it `request` and resolves with its one reply once it has ended. A child
+ * that cannot start, or ends without a readable reply, rejects with `fail(detail)`: how it ended
+ * and the end of what it wrote to stderr.
+ */
+export function runOneShotChild<Reply>(command: ChildCommand, request: object, read: ReadReply<Reply>, fail: (detail: string, cause?: Error) => Error): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command.file, command.args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: process.env });
+    let reply: Reply | null = null;
+    let stderr = '';
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr = (stderr + chunk).slice(-STDERR_TAIL);
+    });
+    child.on('message', (raw: unknown) => {
+      const read_ = read(raw);
+      if (read_.ok) reply = read_.reply;
+      else stderr += `\nunreadable reply: ${read_.why}`;
+    });
+    child.once('error', (err) => reject(fail(`cannot start: ${err.message}`, err)));
+    child.once('exit', (code, signal) => {
+      if (reply) resolve(reply);
+      else reject(fail(`${signal ? `signal ${signal}` : `exit code ${code ?? '?'}`}${stderr ? `: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`));
+    });
+    child.send(request);
+  });
+}
+
+/** In a child: the most memory this process has held (VmHWM), for the agent's log. */
+export function peakKb(): number {
+  const match = /^VmHWM:\s+(\d+)/m.exec(readFileSync('/proc/self/status', 'utf8'));
+  return match?.[1] ? Number(match[1]) : 0;
+}
+

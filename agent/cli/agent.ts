@@ -17,7 +17,7 @@ export async function agentVerb(ctx: CliContext): Promise<ExitCode> {
       import('../executors/docker/timeouts.js'),
     ]);
     const engineTimeouts = engineTimeoutsFrom(ctx.env, DEFAULT_ENGINE_TIMEOUTS);
-    const app = createApp(settings, { logger, nativeBinding: nativeBinding(), engineTimeouts, engineInChild: true, ...(source ? { source } : {}) });
+    const app = createApp(settings, { logger, nativeBinding: nativeBinding(), engineTimeouts, engineInChild: true, loadInChild: true, ...(source ? { source } : {}) });
     const daemon = await startDaemon(app);
     const stop = (): void => void daemon.stop();
     process.once('SIGTERM', stop);

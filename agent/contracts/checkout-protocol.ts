@@ -4,6 +4,7 @@
 // built on demand (on-demand.ts): the daemon needs them only while a new commit is checked out.
 
 import { z } from 'zod';
+import { childErrorSchema } from './child-error.js';
 import { onDemand } from './on-demand.js';
 
 export { CHECKOUT_VERB } from './child-verbs.js';
@@ -50,12 +51,7 @@ export const checkoutReplySchema = onDemand(() => {
     z.object({ type: z.literal('checked-out'), revision: revisionSchema, peakKb: z.number() }),
     z.object({
       type: z.literal('failed'),
-      error: z.object({
-        code: z.string(),
-        message: z.string(),
-        handling: z.enum(['commit', 'retry', 'fatal', 'bug']),
-        data: z.record(z.string(), z.unknown()).optional(),
-      }),
+      error: childErrorSchema(),
       peakKb: z.number(),
     }),
   ]);

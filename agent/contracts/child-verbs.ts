@@ -6,3 +6,6 @@ export const CHECKOUT_VERB = '__checkout';
 
 /** executors/docker/engine-child-main.ts: the container engine's writes (dockerode) for one sync. */
 export const ENGINE_VERB = '__engine';
+
+/** commit-load/load-main.ts: parse, validate and normalise one commit's config tree for the agent. */
+export const LOAD_VERB = '__load';

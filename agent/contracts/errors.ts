@@ -79,7 +79,7 @@ export class InvalidConfigError extends MoorError {
   }
 
   /** The problems an INVALID_CONFIG error carried across a process boundary; none for other errors. */
-  static problemsOf(error: ErrorJSON): ConfigProblem[] {
+  static problemsOf(error: Pick<ErrorJSON, 'code' | 'data'>): ConfigProblem[] {
     const list = error.code === 'INVALID_CONFIG' ? error.data?.['problems'] : undefined;
     return Array.isArray(list) ? list.filter(isConfigProblem) : [];
   }

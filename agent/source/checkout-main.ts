@@ -4,17 +4,12 @@
 // main.ts for the CLI, this is the only place that ends the child's process.
 
 import * as nodeFs from 'node:fs';
-import { readFileSync } from 'node:fs';
 import { checkoutRequestSchema, type CheckoutReply, type CheckoutRequest } from '../contracts/checkout-protocol.js';
 import { MoorError } from '../contracts/errors.js';
 import type { SourceSettings } from '../settings/model.js';
 import { createConfigSource } from './create-source.js';
 import { fullCollection } from '../memory-reducer.js';
-
-function peakKb(): number {
-  const match = /^VmHWM:\s+(\d+)/m.exec(readFileSync('/proc/self/status', 'utf8'));
-  return match?.[1] ? Number(match[1]) : 0;
-}
+import { peakKb } from '../child-command.js';
 
 async function checkout(request: CheckoutRequest): Promise<CheckoutReply> {
   const settings: SourceSettings = request.settings;

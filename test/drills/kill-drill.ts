@@ -1,6 +1,7 @@
 // The kill -9 drill: commit a change, let the agent start applying, SIGKILL it (or its engine
-// child, which runs the sync's writes) at a random moment, check SQLite's integrity, restart the
-// agent if it was the one killed, and check it converged exactly.
+// child, which runs the sync's writes) at a random moment, or its load child while it reads the
+// commit, check SQLite's integrity, restart the agent if it was the one killed, and check it
+// converged exactly.
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ import { DrillHost, sleep, stackCompose } from './drill-host.js';
 export interface KillRound {
   round: number;
   killAfterMs: number;
-  /** The kill interrupted an apply: the restarted agent found one, or an engine child was running. */
+  /** The kill interrupted an apply (the restarted agent found one, or an engine child was running) or a load. */
   midApply: boolean;
   integrity: string;
   recoveryMs: number;
@@ -25,32 +26,52 @@ export interface KillDrillOptions {
   /** Kill within [0, maxKillMs) after asking for the sync. */
   maxKillMs?: number;
   onRound?: (r: KillRound) => void;
-  /** What is killed: the agent (default), or the engine child running the sync's writes. */
-  target?: 'agent' | 'engine-child';
+  /**
+   * What is killed: the agent (default); the engine child running the sync's writes (at the random
+   * moment); or the load child reading the new commit (as soon as it runs).
+   */
+  target?: 'agent' | 'engine-child' | 'load-child';
 }
 
-/** The agent's engine child (node build or binary), if one runs now. */
-function engineChildOf(agentPid: number): number | null {
+/** How each child shows in its command line: tsc's entry (node build), or the bundle's verb. */
+const CHILDREN = {
+  'engine-child': { entry: 'engine-child-main.js', verb: '__engine' },
+  'load-child': { entry: 'load-main.js', verb: '__load' },
+} as const;
+
+/** The agent's child of that kind (node build or binary), if one runs now. */
+function childOf(agentPid: number, kind: keyof typeof CHILDREN): number | null {
+  const { entry, verb } = CHILDREN[kind];
   for (const task of readdirSync(`/proc/${agentPid}/task`)) {
     const children = readFileSync(`/proc/${agentPid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
     for (const pid of children) {
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      if (cmdline.some((a) => a.endsWith('engine-child-main.js') || a === '__engine')) return pid;
+      if (cmdline.some((a) => a.endsWith(entry) || a === verb)) return pid;
     }
   }
   return null;
 }
 
-/** SIGKILL of the engine child, if one runs; whether there was one. */
-function killEngineChild(agentPid: number): boolean {
+/** SIGKILL of the agent's child of that kind, if one runs; whether there was one. */
+function killChild(agentPid: number, kind: keyof typeof CHILDREN): boolean {
   try {
-    const pid = engineChildOf(agentPid);
+    const pid = childOf(agentPid, kind);
     if (pid === null) return false;
     process.kill(pid, 'SIGKILL');
     return true;
   } catch {
     return false; // it ended meanwhile
   }
+}
+
+/** Kills the load child as soon as one runs (within `withinMs`); whether one was found. */
+async function killLoadChildOnSight(agentPid: number, withinMs: number): Promise<boolean> {
+  const until = Date.now() + withinMs;
+  while (Date.now() < until) {
+    if (killChild(agentPid, 'load-child')) return true;
+    await sleep(5);
+  }
+  return false;
 }
 
 /** Deterministic pseudo-random numbers, so a failing round can be replayed. */
@@ -89,12 +110,17 @@ export async function runKillDrill(options: KillDrillOptions): Promise<KillRound
       compose = stackCompose('kill', count, (i) => ({ ROUND: changed.has(i) ? String(round) : '0' }));
       head = await drill.commit({ 'compose.yaml': compose }, `round ${round}`);
       void drill.sync().catch(() => undefined);
-      const killAfterMs = Math.floor(random() * (options.maxKillMs ?? 1500));
+      const killAfterMs = options.target === 'load-child' ? 0 : Math.floor(random() * (options.maxKillMs ?? 1500));
       await sleep(killAfterMs);
       let killedChild = false;
-      const killedAt = Date.now();
-      if (options.target === 'engine-child') {
-        killedChild = killEngineChild(drill.agent?.child.pid ?? 0);
+      let killedAt = Date.now();
+      if (options.target === 'load-child') {
+        killedChild = await killLoadChildOnSight(drill.agent?.child.pid ?? 0, 30_000);
+        killedAt = Date.now();
+        // The agent lives on: the commit's load failed outside the commit, and is tried again.
+        void drill.sync().catch(() => undefined);
+      } else if (options.target === 'engine-child') {
+        killedChild = killChild(drill.agent?.child.pid ?? 0, 'engine-child');
         // The agent lives on: the failed write is retried at once, or by the agent's own backoff.
         void drill.sync().catch(() => undefined);
       } else {
@@ -105,7 +131,7 @@ export async function runKillDrill(options: KillDrillOptions): Promise<KillRound
       await drill.waitApplied(head, 120_000);
       const recoveryMs = Date.now() - killedAt;
       const divergence = await drill.divergence(compose);
-      const midApply = options.target === 'engine-child' ? killedChild : /stopped in the middle of an apply/.test(readFileSync(drill.agent?.logFile ?? '', 'utf8'));
+      const midApply = options.target === 'engine-child' || options.target === 'load-child' ? killedChild : /stopped in the middle of an apply/.test(readFileSync(drill.agent?.logFile ?? '', 'utf8'));
       const r: KillRound = { round, killAfterMs, midApply, integrity, recoveryMs, divergence };
       rounds.push(r);
       options.onRound?.(r);

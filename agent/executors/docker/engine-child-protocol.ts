@@ -6,6 +6,7 @@
 // adapter's own, between its two halves, so it lives here rather than in contracts/.
 
 import { z } from 'zod';
+import { childErrorSchema, type ChildError } from '../../contracts/child-error.js';
 import { onDemand } from '../../contracts/on-demand.js';
 import type { RetiredVolume } from './anonymous-volumes.js';
 import type { ContainerEngine } from './port.js';
@@ -41,15 +42,7 @@ export interface EngineChildCall<M extends ChildMethod = ChildMethod> {
 
 export type EngineChildRequest = EngineChildInit | EngineChildCall | { type: 'end' };
 
-function buildErrorSchema() {
-  return z.object({
-    code: z.string(),
-    message: z.string(),
-    handling: z.enum(['commit', 'retry', 'fatal', 'bug']),
-    data: z.record(z.string(), z.unknown()).optional(),
-  });
-}
-export type EngineChildError = z.infer<ReturnType<typeof buildErrorSchema>>;
+export type EngineChildError = ChildError;
 
 /** Built on demand (contracts/on-demand.ts): the daemon needs it only while an engine child runs. */
 export const engineChildReplySchema = onDemand(() => {
@@ -57,7 +50,7 @@ export const engineChildReplySchema = onDemand(() => {
 
   return z.discriminatedUnion('type', [
     z.object({ type: z.literal('result'), id: z.number(), value: z.unknown().optional() }),
-    z.object({ type: z.literal('failed'), id: z.number(), error: buildErrorSchema() }),
+    z.object({ type: z.literal('failed'), id: z.number(), error: childErrorSchema() }),
     z.object({ type: z.literal('ended'), carried: carriedSchema }),
     /** A request the child could not read: a bug on the agent's side. */
     z.object({ type: z.literal('refused'), message: z.string() }),

@@ -1,7 +1,7 @@
 // Policy attacks through a real agent process (git http-backend, private engine): the symlink
 // escape under a bind root fails the commit at create, and the 24 KB commit whose 40 files:
 // entries share one 16 MB source is refused as invalid by validate, plan and the agent; the peak
-// RSS of each is held under 150 MB: validate, plan, the agent and its checkout child.
+// RSS of each is held under 150 MB: validate, plan, the agent, its checkout child and its load child.
 
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -28,10 +28,10 @@ function peakRssMb(pid: number): number {
   return Number(/(\d+)/.exec(line)?.[1] ?? 0) / 1024;
 }
 
-/** Peak RSS the agent logged for the checkout child that fetched `commit`. */
-function checkoutChildPeakMb(logFile: string, commit: string): number | null {
+/** Peak RSS the agent logged for its `child` ('checkout' or 'load') that worked on `commit`. */
+function childPeakMb(logFile: string, child: 'checkout' | 'load', commit: string): number | null {
   for (const line of readFileSync(logFile, 'utf8').split('\n').reverse()) {
-    if (!line.includes('checkout child done') || !line.includes(commit)) continue;
+    if (!line.includes(`${child} child done`) || !line.includes(commit)) continue;
     const entry: unknown = JSON.parse(line);
     if (typeof entry === 'object' && entry !== null && 'peakKb' in entry && typeof entry.peakKb === 'number') return entry.peakKb / 1024;
   }
@@ -96,12 +96,14 @@ describe('policy attacks through a real agent', () => {
     assert.ok(pid);
     const agentMb = peakRssMb(pid);
     // isomorphic-git holds several copies of the 16 MB blob while it fetches and exports it: that
-    // happens in the checkout child, whose memory goes back to the system when it ends.
+    // happens in the checkout child, and the loader's refusal in the load child, whose memory goes
+    // back to the system when they end.
     const logFile = drill.agent?.logFile ?? '';
-    const childMb = checkoutChildPeakMb(logFile, head);
-    assert.ok(childMb !== null, `no 'checkout child done' line for ${head} in ${logFile}`);
-    console.log(`peak RSS: validate ${validate.rssMb.toFixed(1)} MB, plan ${plan.rssMb.toFixed(1)} MB, agent ${agentMb.toFixed(1)} MB (${agentBeforeMb.toFixed(1)} MB before this commit), checkout child ${childMb.toFixed(1)} MB`);
-    for (const [who, mb] of [['validate', validate.rssMb], ['plan', plan.rssMb], ['agent', agentMb], ['checkout child', childMb]] as const) {
+    const checkoutMb = childPeakMb(logFile, 'checkout', head);
+    const loadMb = childPeakMb(logFile, 'load', head);
+    assert.ok(checkoutMb !== null && loadMb !== null, `no 'checkout child done' and 'load child done' lines for ${head} in ${logFile}`);
+    console.log(`peak RSS: validate ${validate.rssMb.toFixed(1)} MB, plan ${plan.rssMb.toFixed(1)} MB, agent ${agentMb.toFixed(1)} MB (${agentBeforeMb.toFixed(1)} MB before this commit), checkout child ${checkoutMb.toFixed(1)} MB, load child ${loadMb.toFixed(1)} MB`);
+    for (const [who, mb] of [['validate', validate.rssMb], ['plan', plan.rssMb], ['agent', agentMb], ['checkout child', checkoutMb], ['load child', loadMb]] as const) {
       assert.ok(mb < RSS_LIMIT_MB, `${who} peaked at ${mb.toFixed(1)} MB`);
     }
     assert.equal(drill.agent?.exited(), false);

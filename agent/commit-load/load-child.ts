@@ -1,0 +1,45 @@
+// Loads a new commit's tree in a short-lived child process (load-main.ts), so that the resident
+// agent never holds the loader (yaml, the compose loader and its schemas, ICU's collation): what
+// a commit's parse needs is given back to the system when the child ends. The agent checks the
+// state the child sends with the same schema as a stored state (contracts/desired-schema.ts).
+
+import { childCommand, readWith, runOneShotChild, type ChildCommand } from '../child-command.js';
+import { InvalidConfigError, MoorError, type ConfigProblem } from '../contracts/errors.js';
+import type { ChildError } from '../contracts/child-error.js';
+import { LOAD_VERB, loadReplySchema, type LoadRequest } from '../contracts/load-protocol.js';
+import type { DesiredState } from '../desired/model.js';
+
+/** The node build runs load-main.js beside this file; the bundles run themselves with a verb. */
+export const loadChildCommand = (): Promise<ChildCommand> => childCommand(new URL('./load-main.js', import.meta.url), LOAD_VERB);
+
+export interface LoadChildOptions {
+  command: () => Promise<ChildCommand>;
+  /** How to read every commit: the request without its tree. */
+  request: Omit<LoadRequest, 'type' | 'dir'>;
+  /** Receives what the load found allowed but worth saying (already redacted by the child). */
+  onWarning?: (warning: ConfigProblem) => void;
+  /** Told of each child's end: its peak memory (VmHWM) and how long it took. */
+  onDone?: (report: { dir: string; peakKb: number; ms: number; ok: boolean }) => void;
+}
+
+function childFailed(detail: string, cause?: Error): MoorError {
+  return new MoorError('LOAD_CHILD_FAILED', `the load child ended without an answer (${detail})`, { handling: 'retry', data: { detail }, ...(cause ? { cause } : {}) });
+}
+
+/** The child's error as the loop knows it: an invalid commit stays an InvalidConfigError with its problems. */
+function errorOf(error: ChildError): MoorError {
+  if (error.code === 'INVALID_CONFIG') return new InvalidConfigError(InvalidConfigError.problemsOf(error), { handling: error.handling });
+  return new MoorError(error.code, error.message, { handling: error.handling, ...(error.data ? { data: error.data } : {}) });
+}
+
+export function loadInChild(options: LoadChildOptions): (dir: string) => Promise<DesiredState> {
+  return async (dir) => {
+    const started = Date.now();
+    const request: LoadRequest = { type: 'load', dir, ...options.request };
+    const reply = await runOneShotChild(await options.command(), request, readWith(loadReplySchema), childFailed);
+    for (const warning of reply.warnings) options.onWarning?.(warning);
+    options.onDone?.({ dir, peakKb: reply.peakKb, ms: Date.now() - started, ok: reply.type === 'loaded' });
+    if (reply.type === 'loaded') return reply.state;
+    throw errorOf(reply.error);
+  };
+}

@@ -21,7 +21,7 @@ import { NO_EVENTS, type AgentEvent, type EventSink } from './contracts/events.j
 import type { AgentSettings } from './settings/model.js';
 import { settingsSecrets } from './settings/secret-values.js';
 import { checkoutChildCommand, checkoutInChild } from './source/checkout-child.js';
-import { agentSourceOptions, createConfigSource, sourceGitDir } from './source/create-source.js';
+import { agentSourceOptions, createConfigSource } from './source/create-source.js';
 import type { ConfigSource } from './source/port.js';
 import { createCommitGate } from './reconciler/commit-gate.js';
 import { openDatabase } from './store/db.js';
@@ -132,6 +132,7 @@ export function createApp(settings: AgentSettings, deps: AppDeps): App {
   const checkouts = checkoutInChild(deps.source ?? createConfigSource({ fs: nodeFs }, sourceOptions), {
     ...sourceOptions,
     command: checkoutChildCommand,
+    applied: () => store.get('applied'),
     onDone: (report) => logger.info(report, 'checkout child done'),
   });
   // A new commit is on its way: the engine child (when the writes run in one) starts during the
@@ -144,10 +145,8 @@ export function createApp(settings: AgentSettings, deps: AppDeps): App {
     },
     stats: () => checkouts.stats(),
   };
-  const checkCommit = createCommitGate(
-    { fs: nodeFs, store },
-    { verify: settings.source.verify, allowRewind: settings.source.allowRewind, gitDir: sourceGitDir({ fs: nodeFs }, sourceOptions) },
-  );
+  // Signature and rewind checks read git in the checkout child (source/commit-facts.ts).
+  const checkCommit = createCommitGate({ store, facts: checkouts.facts }, { verify: settings.source.verify, allowRewind: settings.source.allowRewind });
   const host = createHostParts(settings, { logger });
   const secrets = createHostSecrets({ stateDir: settings.stateDir, secretsDir: settings.secretsDir, materialise: true });
   const engineNotices = onceEngineNotices((message) => logger.warn(message));

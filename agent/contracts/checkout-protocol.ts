@@ -1,6 +1,7 @@
 // The checkout child's wire (agent/source/checkout-child.ts and checkout-main.ts): the agent sends
-// one request over IPC, the child answers with the commit's metadata or the error it met, then
-// exits. Both sides check what they receive: the other end is another process. The schemas are
+// one request over IPC, the child answers with the commit's metadata (and what git says of it for
+// the commit gate) or the error it met, then exits. A `facts` request asks only what git says of
+// a commit fetched before. Both sides check what they receive: the other end is another process. The schemas are
 // built on demand (on-demand.ts): the daemon needs them only while a new commit is checked out.
 
 import { z } from 'zod';
@@ -27,14 +28,20 @@ export const checkoutRequestSchema = onDemand(() => {
     allowRewind: z.boolean(),
   });
 
-  return z.object({
-    type: z.literal('checkout'),
-    settings: sourceSettingsSchema,
-    gitDir: z.string(),
-    commit: z.string().regex(/^[0-9a-f]{40}$/),
-    destDir: z.string(),
-    timeoutMs: z.number().int().positive().optional(),
-  });
+  const oid = z.string().regex(/^[0-9a-f]{40}$/);
+  return z.discriminatedUnion('type', [
+    z.object({
+      type: z.literal('checkout'),
+      settings: sourceSettingsSchema,
+      gitDir: z.string(),
+      commit: oid,
+      destDir: z.string(),
+      timeoutMs: z.number().int().positive().optional(),
+      /** Present: the facts of the commit against this applied one come back with the checkout. */
+      factsAgainst: oid.nullable().optional(),
+    }),
+    z.object({ type: z.literal('facts'), settings: sourceSettingsSchema, gitDir: z.string(), commit: oid, applied: oid.nullable() }),
+  ]);
 });
 export type CheckoutRequest = z.infer<ReturnType<typeof checkoutRequestSchema>>;
 
@@ -47,8 +54,16 @@ export const checkoutReplySchema = onDemand(() => {
     message: z.string(),
   });
 
+  const factsSchema = z.object({
+    commit: z.string(),
+    applied: z.string().nullable(),
+    signature: z.object({ signed: z.boolean(), valid: z.boolean(), signer: z.string().nullable(), reason: z.string() }).nullable(),
+    behindApplied: z.boolean(),
+  });
+
   return z.discriminatedUnion('type', [
-    z.object({ type: z.literal('checked-out'), revision: revisionSchema, peakKb: z.number() }),
+    z.object({ type: z.literal('checked-out'), revision: revisionSchema, facts: factsSchema.optional(), peakKb: z.number() }),
+    z.object({ type: z.literal('facts'), facts: factsSchema, peakKb: z.number() }),
     z.object({
       type: z.literal('failed'),
       error: childErrorSchema(),

@@ -12,6 +12,7 @@ import { createCommitGate } from '../../../agent/reconciler/commit-gate.js';
 import { Reconciler } from '../../../agent/reconciler/reconciler.js';
 import type { AgentEvent } from '../../../agent/contracts/events.js';
 import type { SourceSettings } from '../../../agent/settings/model.js';
+import { readCommitFacts } from '../../../agent/source/commit-facts.js';
 import { createConfigSource, sourceGitDir } from '../../../agent/source/create-source.js';
 import { openDatabase } from '../../../agent/store/db.js';
 import { Store } from '../../../agent/store/store.js';
@@ -74,7 +75,10 @@ export function createHarness(options: HarnessOptions): Harness {
       now,
       sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
       loadDesired: (dir) => loadDesiredState(dir, { policy: defaultPolicy(), projectsDir }),
-      checkCommit: createCommitGate({ fs, store }, { verify: settings.verify, allowRewind: settings.allowRewind, gitDir: sourceGitDir({ fs }, sourceOptions) }),
+      checkCommit: createCommitGate(
+        { store, facts: (commit, applied) => readCommitFacts({ fs }, { verify: settings.verify, allowRewind: settings.allowRewind, gitDir: sourceGitDir({ fs }, sourceOptions) }, commit, applied) },
+        { verify: settings.verify, allowRewind: settings.allowRewind },
+      ),
     },
     { host: options.host, snapshotsDir: join(options.stateDir, 'snapshots'), desiredKey: () => desiredStateKey({ policy: defaultPolicy(), projectsDir, secretsDir: join(options.stateDir, 'secrets') }), prune: true, selfHeal: options.selfHeal ?? true, concurrency: 4 },
   );

@@ -27,7 +27,7 @@ const answering = (reply: string): (() => Promise<ChildCommand>) => () =>
   Promise.resolve({ file: process.execPath, args: ['-e', `process.once('message', (request) => process.send(${reply}, () => process.exit(0)));`] });
 
 function source(command: () => Promise<ChildCommand>, onDone?: (r: { commit: string; peakKb: number; ok: boolean }) => void): ConfigSource {
-  return checkoutInChild(agentSource(), { settings: sourceSettings('http', 'http://127.0.0.1:1/r.git'), gitDir: '/nonexistent', command, ...(onDone ? { onDone } : {}) });
+  return checkoutInChild(agentSource(), { settings: sourceSettings('http', 'http://127.0.0.1:1/r.git'), gitDir: '/nonexistent', command, applied: () => null, ...(onDone ? { onDone } : {}) });
 }
 
 describe('checkoutInChild', () => {

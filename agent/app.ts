@@ -23,7 +23,7 @@ import { settingsSecrets } from './settings/secret-values.js';
 import { checkoutChildCommand, checkoutInChild } from './source/checkout-child.js';
 import { agentSourceOptions, createConfigSource } from './source/create-source.js';
 import type { ConfigSource } from './source/port.js';
-import { createCommitGate } from './reconciler/commit-gate.js';
+import { createCommitGate, type CommitGate } from './reconciler/commit-gate.js';
 import { openDatabase } from './store/db.js';
 import { Store } from './store/store.js';
 import { VERSION } from './version.js';
@@ -33,6 +33,7 @@ import { secretMountsInPlace } from './secrets/secret-dir.js';
 import { Suspension } from './reconciler/suspension.js';
 import { Outbox } from './store/outbox.js';
 import type { ObserveDeps } from './observe/observe.js';
+import type { DesiredState } from './desired/model.js';
 import { dockerFromEnvironment } from './settings/load.js';
 
 export interface App {
@@ -49,8 +50,8 @@ export interface App {
   events: ForwardingSink;
   /** How the hub link looks, for status; the daemon sets it when a hub is configured. */
   hubLink: { state: () => { url: string; connected: boolean; outbox: number } | null };
-  /** Ends the engine child of the sync that just ended, if one runs (the daemon, after each sync). */
-  releaseEngine(): Promise<void>;
+  /** Ends the engine child of the sync that just ended and a load child started ahead and not used (the daemon, after each sync). */
+  releaseChildren(): Promise<void>;
   close(): void;
 }
 
@@ -126,49 +127,13 @@ export function createApp(settings: AgentSettings, deps: AppDeps): App {
     },
     deps.engineTimeouts ?? DEFAULT_ENGINE_TIMEOUTS,
   );
-  const sourceOptions = agentSourceOptions(settings.source, settings.stateDir);
-  // A new commit is fetched and exported by a child process: the agent's own memory stays
-  // flat whatever the commit holds (a 16 MB blob costs git several copies of it).
-  const checkouts = checkoutInChild(deps.source ?? createConfigSource({ fs: nodeFs }, sourceOptions), {
-    ...sourceOptions,
-    command: checkoutChildCommand,
-    applied: () => store.get('applied'),
-    onDone: (report) => logger.info(report, 'checkout child done'),
-  });
-  // A new commit is on its way: the engine child (when the writes run in one) starts during the
-  // checkout, so that loading dockerode does not add to the apply.
-  const source: ConfigSource = {
-    head: () => checkouts.head(),
-    checkout: (commit, destDir) => {
-      writes.prepare();
-      return checkouts.checkout(commit, destDir);
-    },
-    stats: () => checkouts.stats(),
-  };
-  // Signature and rewind checks read git in the checkout child (source/commit-facts.ts).
-  const checkCommit = createCommitGate({ store, facts: checkouts.facts }, { verify: settings.source.verify, allowRewind: settings.source.allowRewind });
   const host = createHostParts(settings, { logger });
   const secrets = createHostSecrets({ stateDir: settings.stateDir, secretsDir: settings.secretsDir, materialise: true });
   const engineNotices = onceEngineNotices((message) => logger.warn(message));
-  const loadOptions = {
-    policy: settings.policy,
-    projectsDir: settings.projectsDir,
-    knownSecrets: settingsSecrets(settings),
-    verifyUnits: host.systemd !== undefined,
-  };
-  const onWarning = (w: ConfigProblem): void => logger.warn({ file: w.file, line: w.line, key: w.key }, w.message);
-  // The daemon parses a new commit in a child, so that the loader never stays resident.
-  const loadNewCommit = deps.loadInChild
-    ? loadInChild({
-        command: loadChildCommand,
-        request: { ...loadOptions, stateDir: settings.stateDir, secretsDir: settings.secretsDir ?? DEFAULT_SECRETS_DIR },
-        onWarning,
-        onDone: (report) => logger.info(report, 'load child done'),
-      })
-    : (dir: string) => loadCommit(dir, { ...loadOptions, secrets: secrets.repo, onWarning });
+  const commits = newCommitParts(settings, { logger, store, writes, secrets, verifyUnits: host.systemd !== undefined, loadInChild: deps.loadInChild === true, ...(deps.source ? { source: deps.source } : {}) });
   const reconciler = new Reconciler(
     {
-      source,
+      source: commits.source,
       engine,
       systemd: host.systemd,
       files: host.files,
@@ -180,7 +145,7 @@ export function createApp(settings: AgentSettings, deps: AppDeps): App {
       now,
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       loadDesired: async (dir) => {
-        const desired = await loadNewCommit(dir);
+        const desired = await commits.load(dir);
         await engineNotices(engine, desired.containers);
         return desired;
       },
@@ -189,7 +154,7 @@ export function createApp(settings: AgentSettings, deps: AppDeps): App {
         await engineNotices(engine, desired.containers);
         return true;
       },
-      checkCommit,
+      checkCommit: commits.checkCommit,
       unitInstall: unitsPolicyOf(settings.policy).install,
     },
     {
@@ -227,11 +192,73 @@ export function createApp(settings: AgentSettings, deps: AppDeps): App {
     secrets,
     events,
     hubLink,
-    releaseEngine: () => writes.release(),
+    releaseChildren: async () => {
+      commits.release();
+      await writes.release();
+    },
     close: () => {
       void writes.release();
       store.close();
     },
+  };
+}
+
+interface NewCommitParts {
+  /** The config source whose checkouts run in the checkout child. */
+  source: ConfigSource;
+  checkCommit: CommitGate;
+  /** A new commit's tree to its desired state: in the load child for the daemon, else in process. */
+  load: (dir: string) => Promise<DesiredState>;
+  /** Ends a load child started ahead and not used. */
+  release(): void;
+}
+
+/**
+ * What a new commit goes through before it is planned: the checkout (and what git says of it for
+ * the gate) in the checkout child, the gate, and the load. While the commit is checked out, the
+ * engine child and the load child (when they are used) start, so that their start does not add to
+ * the apply.
+ */
+function newCommitParts(
+  settings: AgentSettings,
+  deps: { logger: Logger; store: Store; writes: { prepare(): void }; secrets: HostSecrets; verifyUnits: boolean; loadInChild: boolean; source?: ConfigSource },
+): NewCommitParts {
+  const { logger, store } = deps;
+  const sourceOptions = agentSourceOptions(settings.source, settings.stateDir);
+  // A new commit is fetched and exported by a child process: the agent's own memory stays
+  // flat whatever the commit holds (a 16 MB blob costs git several copies of it).
+  const checkouts = checkoutInChild(deps.source ?? createConfigSource({ fs: nodeFs }, sourceOptions), {
+    ...sourceOptions,
+    command: checkoutChildCommand,
+    applied: () => store.get('applied'),
+    onDone: (report) => logger.info(report, 'checkout child done'),
+  });
+  const loadOptions = { policy: settings.policy, projectsDir: settings.projectsDir, knownSecrets: settingsSecrets(settings), verifyUnits: deps.verifyUnits };
+  const onWarning = (w: ConfigProblem): void => logger.warn({ file: w.file, line: w.line, key: w.key }, w.message);
+  // The daemon parses a new commit in a child, so that the loader never stays resident.
+  const loads = deps.loadInChild
+    ? loadInChild({
+        command: loadChildCommand,
+        request: { ...loadOptions, stateDir: settings.stateDir, secretsDir: settings.secretsDir ?? DEFAULT_SECRETS_DIR },
+        onWarning,
+        onDone: (report) => logger.info(report, 'load child done'),
+      })
+    : null;
+  const source: ConfigSource = {
+    head: () => checkouts.head(),
+    checkout: (commit, destDir) => {
+      deps.writes.prepare();
+      loads?.prepare();
+      return checkouts.checkout(commit, destDir);
+    },
+    stats: () => checkouts.stats(),
+  };
+  return {
+    source,
+    // Signature and rewind checks read git in the checkout child (source/commit-facts.ts).
+    checkCommit: createCommitGate({ store, facts: checkouts.facts }, { verify: settings.source.verify, allowRewind: settings.source.allowRewind }),
+    load: loads ? loads.load : (dir) => loadCommit(dir, { ...loadOptions, secrets: deps.secrets.repo, onWarning }),
+    release: () => loads?.release(),
   };
 }
 

@@ -39,31 +39,52 @@ export function readWith<Reply>(schema: () => SafeParser<Reply>): ReadReply<Repl
 
 const STDERR_TAIL = 2_000;
 
+/** A child started ahead of its request: `ask` sends the one request, `cancel` ends it unasked. */
+export interface OneShotChild<Reply> {
+  ask(request: object): Promise<Reply>;
+  cancel(): void;
+}
+
 /**
- * Starts the child, sends it `request` and resolves with its one reply once it has ended. A child
- * that cannot start, or ends without a readable reply, rejects with `fail(detail)`: how it ended
- * and the end of what it wrote to stderr.
+ * Starts a child that will answer one request and end. `ask` resolves with its reply once it has
+ * ended; a child that cannot start, or ends without a readable reply, rejects with `fail(detail)`:
+ * how it ended and the end of what it wrote to stderr.
  */
-export function runOneShotChild<Reply>(command: ChildCommand, request: object, read: ReadReply<Reply>, fail: (detail: string, cause?: Error) => Error): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command.file, command.args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: process.env });
-    let reply: Reply | null = null;
-    let stderr = '';
-    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr = (stderr + chunk).slice(-STDERR_TAIL);
-    });
-    child.on('message', (raw: unknown) => {
-      const read_ = read(raw);
-      if (read_.ok) reply = read_.reply;
-      else stderr += `\nunreadable reply: ${read_.why}`;
-    });
+export function startOneShotChild<Reply>(command: ChildCommand, read: ReadReply<Reply>, fail: (detail: string, cause?: Error) => Error): OneShotChild<Reply> {
+  const child = spawn(command.file, command.args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: process.env });
+  let reply: Reply | null = null;
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-STDERR_TAIL);
+  });
+  child.on('message', (raw: unknown) => {
+    const read_ = read(raw);
+    if (read_.ok) reply = read_.reply;
+    else stderr += `\nunreadable reply: ${read_.why}`;
+  });
+  const answered = new Promise<Reply>((resolve, reject) => {
     child.once('error', (err) => reject(fail(`cannot start: ${err.message}`, err)));
     child.once('exit', (code, signal) => {
       if (reply) resolve(reply);
       else reject(fail(`${signal ? `signal ${signal}` : `exit code ${code ?? '?'}`}${stderr ? `: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`));
     });
-    child.send(request);
   });
+  // Nobody may ever ask (a cancelled child): its end is not an unhandled rejection.
+  answered.catch(() => undefined);
+  return {
+    ask: (request) => {
+      if (child.connected) child.send(request);
+      return answered;
+    },
+    cancel: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+/** Starts the child, sends it `request` and resolves with its one reply once it has ended. */
+export function runOneShotChild<Reply>(command: ChildCommand, request: object, read: ReadReply<Reply>, fail: (detail: string, cause?: Error) => Error): Promise<Reply> {
+  return startOneShotChild(command, read, fail).ask(request);
 }
 
 /** In a child: the most memory this process has held (VmHWM), for the agent's log. */

@@ -12,7 +12,7 @@ import type { SyncOutcome } from './reconciler/reconciler.js';
 import type { StatusSnapshot } from './contracts/status-model.js';
 import type { Reporter } from './reporter/reporter.js';
 import { Poller } from './scheduler/poller.js';
-import { StateLock } from './state-lock.js';
+import type { StateLock } from './state-lock.js';
 import { VERSION } from './version.js';
 import type { ApplyTrigger } from './store/store.js';
 
@@ -23,9 +23,9 @@ export interface DaemonHandle {
   stop(): Promise<void>;
 }
 
-export async function startDaemon(app: App): Promise<DaemonHandle> {
+/** `lock`: the state directory's, taken by the caller before the app opened its database. */
+export async function startDaemon(app: App, lock: StateLock): Promise<DaemonHandle> {
   const { settings, logger, store, reconciler } = app;
-  const lock = StateLock.acquire(settings.stateDir);
   // secrets: issue 13. The host's age identity is created on the agent's first start.
   const { recipient: ageRecipient } = await app.secrets.identity();
   logger.info({ ageRecipient }, 'age recipient of this host (moor secrets recipient)');
@@ -97,10 +97,11 @@ export async function startDaemon(app: App): Promise<DaemonHandle> {
       unrecorded = { at: new Date().toISOString(), error };
       outcome = { result: 'error', commit: null, changes: [], error, retry: true };
     }
-    // The engine child of this sync (if it wrote anything) ends: dockerode's memory goes with it.
+    // The engine child of this sync (if it wrote anything) ends, dockerode's memory with it; so does a
+    // load child started for a commit that was not loaded after all.
     // Not awaited: a child whose calls hang on a wedged engine is killed after a while, and the
     // next sync's first write waits for that, not this sync's caller.
-    void app.releaseEngine().catch((err: unknown) => logger.warn({ err: toMoorError(err, 'ENGINE_CHILD_FAILED').toJSON() }, 'the engine child did not end cleanly'));
+    void app.releaseChildren().catch((err: unknown) => logger.warn({ err: toMoorError(err, 'ENGINE_CHILD_FAILED').toJSON() }, 'the engine child did not end cleanly'));
     // In the background: the caller (a `moor sync`, the hub) waits for the outcome, not for this.
     if (outcome.result !== 'unchanged') void app.status.refresh().catch(() => undefined);
     if (!stopping) poller.after(outcome);

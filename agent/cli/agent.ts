@@ -1,7 +1,9 @@
 // `moor agent`: runs the daemon until SIGTERM or SIGINT, then drains and exits 0. The first poll
 // leaves as soon as the settings are read; the rest of the agent loads while it is on the wire.
 
+import type { DaemonHandle } from '../daemon.js';
 import type { EngineTimeoutOptions } from '../executors/docker/timeouts.js';
+import { StateLock } from '../state-lock.js';
 import { cliLogger, EXIT, reportError, settingsOrReport, type CliContext, type ExitCode } from './context.js';
 
 export async function agentVerb(ctx: CliContext): Promise<ExitCode> {
@@ -17,8 +19,17 @@ export async function agentVerb(ctx: CliContext): Promise<ExitCode> {
       import('../executors/docker/timeouts.js'),
     ]);
     const engineTimeouts = engineTimeoutsFrom(ctx.env, DEFAULT_ENGINE_TIMEOUTS);
-    const app = createApp(settings, { logger, nativeBinding: nativeBinding(), engineTimeouts, engineInChild: true, loadInChild: true, ...(source ? { source } : {}) });
-    const daemon = await startDaemon(app);
+    // The state directory is this process's before its database is opened: another agent, or a
+    // verb that finds no agent, never prepares the same file at the same moment.
+    const lock = StateLock.acquire(settings.stateDir);
+    let daemon: DaemonHandle;
+    try {
+      const app = createApp(settings, { logger, nativeBinding: nativeBinding(), engineTimeouts, engineInChild: true, loadInChild: true, ...(source ? { source } : {}) });
+      daemon = await startDaemon(app, lock);
+    } catch (err) {
+      lock.release();
+      throw err;
+    }
     const stop = (): void => void daemon.stop();
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);

@@ -1,12 +1,14 @@
 // Loads a new commit's tree in a short-lived child process (load-main.ts), so that the resident
 // agent never holds the loader (yaml, the compose loader and its schemas, ICU's collation): what
 // a commit's parse needs is given back to the system when the child ends. The agent checks the
-// state the child sends with the same schema as a stored state (contracts/desired-schema.ts).
+// state the child sends with the same schema as a stored state (contracts/desired-schema.ts). The
+// daemon starts the child while the commit is checked out, so that node's start and the loader's
+// modules are ready when the tree is.
 
-import { childCommand, readWith, runOneShotChild, type ChildCommand } from '../child-command.js';
+import { childCommand, readWith, startOneShotChild, type ChildCommand, type OneShotChild } from '../child-command.js';
 import { InvalidConfigError, MoorError, type ConfigProblem } from '../contracts/errors.js';
 import type { ChildError } from '../contracts/child-error.js';
-import { LOAD_VERB, loadReplySchema, type LoadRequest } from '../contracts/load-protocol.js';
+import { LOAD_VERB, loadReplySchema, type LoadReply, type LoadRequest } from '../contracts/load-protocol.js';
 import type { DesiredState } from '../desired/model.js';
 
 /** The node build runs load-main.js beside this file; the bundles run themselves with a verb. */
@@ -32,14 +34,43 @@ function errorOf(error: ChildError): MoorError {
   return new MoorError(error.code, error.message, { handling: error.handling, ...(error.data ? { data: error.data } : {}) });
 }
 
-export function loadInChild(options: LoadChildOptions): (dir: string) => Promise<DesiredState> {
-  return async (dir) => {
+/** Loads a commit's tree in a child; `prepare` starts the next child ahead, `release` ends an unused one. */
+export interface ChildLoads {
+  load(dir: string): Promise<DesiredState>;
+  /** Starts a child now, if none waits, so that its start overlaps other work (the checkout). */
+  prepare(): void;
+  /** Ends a child started ahead and not asked (the commit was refused, or its state was stored). */
+  release(): void;
+}
+
+export function loadInChild(options: LoadChildOptions): ChildLoads {
+  let waiting: Promise<OneShotChild<LoadReply>> | null = null;
+  const start = async (): Promise<OneShotChild<LoadReply>> => startOneShotChild(await options.command(), readWith(loadReplySchema), childFailed);
+
+  async function load(dir: string): Promise<DesiredState> {
     const started = Date.now();
+    const child = await (waiting ?? start());
+    waiting = null;
     const request: LoadRequest = { type: 'load', dir, ...options.request };
-    const reply = await runOneShotChild(await options.command(), request, readWith(loadReplySchema), childFailed);
+    const reply = await child.ask(request);
     for (const warning of reply.warnings) options.onWarning?.(warning);
     options.onDone?.({ dir, peakKb: reply.peakKb, ms: Date.now() - started, ok: reply.type === 'loaded' });
     if (reply.type === 'loaded') return reply.state;
     throw errorOf(reply.error);
-  };
+  }
+
+  function prepare(): void {
+    if (waiting) return;
+    waiting = start();
+    // A start that fails is the load's error (load() awaits the same promise), never an unhandled one.
+    waiting.catch(() => undefined);
+  }
+
+  function release(): void {
+    const unused = waiting;
+    waiting = null;
+    void unused?.then((child) => child.cancel(), () => undefined);
+  }
+
+  return { load, prepare, release };
 }

@@ -36,6 +36,8 @@ function send(reply: LoadReply): void {
   process.send?.(reply, undefined, {}, () => process.exit(0));
 }
 
+// Started ahead of its request (while the agent checks the commit out): the loader's modules load now.
+void import('../desired/load.js');
 // The agent that asked is gone: nobody will use this state.
 process.once('disconnect', () => process.exit(1));
 process.once('message', (raw: unknown) => {

@@ -3,7 +3,7 @@
 // are small node scripts standing in for load-main.js.
 
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -69,7 +69,7 @@ describe('loading a new commit in the load child', () => {
     const dir = await commit(host);
     const childWarnings: ConfigProblem[] = [];
     const ownWarnings: ConfigProblem[] = [];
-    const fromChild = await inChild(host, loadChildCommand, childWarnings)(dir);
+    const fromChild = await inChild(host, loadChildCommand, childWarnings).load(dir);
     assert.deepEqual(fromChild, await inProcess(host, dir, ownWarnings));
     assert.ok(fromChild.secretValues?.includes(AGE_VALUE), 'the clear text of .env.age reaches the agent, to be kept out of what it shows');
     assert.equal(fromChild.containers[0]?.name, 'default-web');
@@ -81,7 +81,7 @@ describe('loading a new commit in the load child', () => {
     const host = await newHost();
     const dir = await commit(host, `    ports: ["${AGE_VALUE}:80"]\n    network_mode: "${AGENT_TOKEN}"\n`);
     const own = await inProcess(host, dir).then(() => assert.fail('the commit is invalid'), (err: unknown) => err);
-    await assert.rejects(inChild(host)(dir), (err: unknown) => {
+    await assert.rejects(inChild(host).load(dir), (err: unknown) => {
       assert.ok(err instanceof InvalidConfigError && own instanceof InvalidConfigError);
       assert.equal(err.handling, 'commit');
       assert.deepEqual(err.problems, own.problems);
@@ -94,7 +94,7 @@ describe('loading a new commit in the load child', () => {
 
   it('makes a child that dies without an answer a retryable failure that says how it ended', async () => {
     const dying = inChild(await newHost(), script("process.stderr.write('killed by the OOM killer, say\\n'); process.exit(137)"));
-    await assert.rejects(dying('/nonexistent'), (err: unknown) => {
+    await assert.rejects(dying.load('/nonexistent'), (err: unknown) => {
       assert.ok(err instanceof MoorError);
       assert.equal(err.code, 'LOAD_CHILD_FAILED');
       assert.equal(err.handling, 'retry');
@@ -105,11 +105,46 @@ describe('loading a new commit in the load child', () => {
 
   it('does not take a state that is not a desired state', async () => {
     const garbled = inChild(await newHost(), script("process.once('message', () => process.send({ type: 'loaded', state: { containers: 'all of them' }, warnings: [], peakKb: 1 }, () => process.exit(0)))"));
-    await assert.rejects(garbled('/nonexistent'), (err: unknown) => err instanceof MoorError && err.code === 'LOAD_CHILD_FAILED' && /unreadable reply: state\.containers/.test(err.message));
+    await assert.rejects(garbled.load('/nonexistent'), (err: unknown) => err instanceof MoorError && err.code === 'LOAD_CHILD_FAILED' && /unreadable reply: state\.containers/.test(err.message));
   });
 
   it("keeps the child's classification of other errors: a bug stays a bug", async () => {
     const buggy = inChild(await newHost(), script("process.once('message', () => process.send({ type: 'failed', error: { code: 'BUG', message: 'unexpected TypeError', handling: 'bug' }, warnings: [], peakKb: 1 }, () => process.exit(0)))"));
-    await assert.rejects(buggy('/nonexistent'), (err: unknown) => err instanceof MoorError && !(err instanceof InvalidConfigError) && err.code === 'BUG' && err.handling === 'bug');
+    await assert.rejects(buggy.load('/nonexistent'), (err: unknown) => err instanceof MoorError && !(err instanceof InvalidConfigError) && err.code === 'BUG' && err.handling === 'bug');
+  });
+
+  it('serves the load with a child started ahead, and ends one started ahead and never asked', async () => {
+    const host = await newHost();
+    const dir = await commit(host);
+    const loads = inChild(host);
+    loads.prepare();
+    assert.equal((await loads.load(dir)).containers[0]?.name, 'default-web');
+
+    const pidFile = join(await mkdtemp(join(tmpdir(), 'moor-load-ahead-')), 'pid');
+    const waiting = inChild(host, script(`require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); process.once('message', () => {}); setInterval(() => {}, 1000);`));
+    waiting.prepare();
+    const pid = Number(await until(() => readFile(pidFile, 'utf8').catch(() => null)));
+    waiting.release();
+    await until(async () => (alive(pid) ? null : 'ended'));
   });
 });
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Polls `probe` until it answers, for up to 20 s. */
+async function until<T>(probe: () => Promise<T | null>): Promise<T> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const value = await probe();
+    if (value !== null && value !== '') return value;
+    if (Date.now() > deadline) throw new Error('gave up waiting');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -197,6 +197,7 @@ export function createApp(settings: AgentSettings, deps: AppDeps): App {
       await writes.release();
     },
     close: () => {
+      commits.release();
       void writes.release();
       store.close();
     },

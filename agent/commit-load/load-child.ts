@@ -22,6 +22,8 @@ export interface LoadChildOptions {
   onWarning?: (warning: ConfigProblem) => void;
   /** Told of each child's end: its peak memory (VmHWM) and how long it took. */
   onDone?: (report: { dir: string; peakKb: number; ms: number; ok: boolean }) => void;
+  /** How long a child started ahead waits to be asked before it is ended (default 30 s). */
+  aheadMs?: number;
 }
 
 function childFailed(detail: string, cause?: Error): MoorError {
@@ -45,12 +47,14 @@ export interface ChildLoads {
 
 export function loadInChild(options: LoadChildOptions): ChildLoads {
   let waiting: Promise<OneShotChild<LoadReply>> | null = null;
+  let expiry: NodeJS.Timeout | null = null;
   const start = async (): Promise<OneShotChild<LoadReply>> => startOneShotChild(await options.command(), readWith(loadReplySchema), childFailed);
 
   async function load(dir: string): Promise<DesiredState> {
     const started = Date.now();
     const child = await (waiting ?? start());
     waiting = null;
+    if (expiry) clearTimeout(expiry);
     const request: LoadRequest = { type: 'load', dir, ...options.request };
     const reply = await child.ask(request);
     for (const warning of reply.warnings) options.onWarning?.(warning);
@@ -64,9 +68,14 @@ export function loadInChild(options: LoadChildOptions): ChildLoads {
     waiting = start();
     // A start that fails is the load's error (load() awaits the same promise), never an unhandled one.
     waiting.catch(() => undefined);
+    // A commit checked out and never loaded (a plan asked for, a checkout that failed) leaves no
+    // process behind for long, whether or not a sync ends to release it.
+    expiry = setTimeout(release, options.aheadMs ?? 30_000);
+    expiry.unref();
   }
 
   function release(): void {
+    if (expiry) clearTimeout(expiry);
     const unused = waiting;
     waiting = null;
     void unused?.then((child) => child.cancel(), () => undefined);

@@ -3,7 +3,8 @@
 // are small node scripts standing in for load-main.js.
 
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -120,14 +121,35 @@ describe('loading a new commit in the load child', () => {
     loads.prepare();
     assert.equal((await loads.load(dir)).containers[0]?.name, 'default-web');
 
-    const pidFile = join(await mkdtemp(join(tmpdir(), 'moor-load-ahead-')), 'pid');
-    const waiting = inChild(host, script(`require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); process.once('message', () => {}); setInterval(() => {}, 1000);`));
+    const waiting = inChild(host, script('process.once("message", () => {}); setInterval(() => {}, 1000);'));
+    const before = new Set(childPids());
     waiting.prepare();
-    const pid = Number(await until(() => readFile(pidFile, 'utf8').catch(() => null)));
+    const pid = await until(async () => childPids().find((p) => !before.has(p)) ?? null);
     waiting.release();
     await until(async () => (alive(pid) ? null : 'ended'));
   });
+
+  it('ends a child started ahead that is not asked in time, and starts another for the load', async () => {
+    const host = await newHost();
+    let starts = 0;
+    const loads = loadInChild({
+      command: async () => (++starts === 1 ? script('process.once("message", () => {}); setInterval(() => {}, 1000);')() : loadChildCommand()),
+      request: { policy: POLICY, projectsDir: DEFAULT_PROJECTS_DIR, stateDir: host.stateDir, secretsDir: host.secretsDir, knownSecrets: [], verifyUnits: false },
+      aheadMs: 2_000,
+    });
+    const before = new Set(childPids());
+    loads.prepare();
+    const pid = await until(async () => childPids().find((p) => !before.has(p)) ?? null);
+    await until(async () => (alive(pid) ? null : 'ended'));
+    assert.equal((await loads.load(await commit(host))).containers[0]?.name, 'default-web');
+    assert.equal(starts, 2);
+  });
 });
+
+/** This process's children, from /proc: a child shows there from its fork on. */
+function childPids(): number[] {
+  return readdirSync('/proc/self/task').flatMap((task) => readFileSync(`/proc/self/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+}
 
 function alive(pid: number): boolean {
   try {

@@ -52,9 +52,11 @@ export function loadInChild(options: LoadChildOptions): ChildLoads {
 
   async function load(dir: string): Promise<DesiredState> {
     const started = Date.now();
-    const child = await (waiting ?? start());
+    // Taken at once: a release meanwhile (the expiry, a sync's end) can no longer end this child.
+    const pending = waiting ?? start();
     waiting = null;
     if (expiry) clearTimeout(expiry);
+    const child = await pending;
     const request: LoadRequest = { type: 'load', dir, ...options.request };
     const reply = await child.ask(request);
     for (const warning of reply.warnings) options.onWarning?.(warning);

@@ -7,11 +7,15 @@
 // the real reporter does (metrics every beat; the summary left out while unchanged when the hub's
 // welcome offers 'lean-heartbeat'), and after a sync send their status without its unchanged
 // resources when it offers 'lean-status' (a hub's status request is answered whole).
+// The rollouts run one after the other on the same hub (--rollouts N, 3 by default), each to a fleet
+// commit of its own: the first finds the rollout's code paths cold (V8 compiles them while it runs),
+// the later ones warm. Each is reported, and the bar is judged on the worst of them.
 // MOOR_BENCH_HUB_SCRIPT runs another build's rollout-sim-hub.js (a "before" build) against the same
 // simulated agents.
-// Run: node build/bench/rollout-sim.js [--agents 5000] [--apply-min 0.2] [--apply-max 2]
+// Run: node build/bench/rollout-sim.js [--agents 5000] [--apply-min 0.2] [--apply-max 2] [--rollouts 3]
 
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -31,7 +35,9 @@ const APPLY_MIN_MS = arg('apply-min', 0.2) * 1000;
 const APPLY_MAX_MS = arg('apply-max', 2) * 1000;
 const OPERATOR_TOKEN = 'moor_bench_operator_token';
 const HEARTBEAT_MS = 15_000;
-const FLEET_COMMIT = 'b'.repeat(40);
+const ROLLOUTS = arg('rollouts', 3);
+/** The fleet commit of rollout k (0-based). */
+const fleetCommit = (k: number): string => createHash('sha1').update(`fleet commit ${k}`).digest('hex');
 
 if (!process.env['MOOR_BENCH_REEXEC']) {
   const r = spawnSync('bash', ['-c', `ulimit -n ${AGENTS * 2 + 500} 2>/dev/null || ulimit -n $(ulimit -Hn); exec "$0" "$@"`, process.execPath, ...process.argv.slice(1)], {
@@ -91,9 +97,7 @@ async function main(): Promise<void> {
   for (let i = 0; ; i++) {
     try { if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break; } catch { if (i > 400) throw new Error('hub did not start'); await sleep(50); }
   }
-  let reports = 0;
   let heartbeats = 0;
-  let syncsSeen = 0;
   // Hosts go into waves in name order (edge-00000 first), as the planner assigns them.
   const sizes = waveSizes(AGENTS, [1, '10%', '50%', '100%']);
   const waveOf = (i: number): number => {
@@ -101,8 +105,8 @@ async function main(): Promise<void> {
     for (let w = 0; w < sizes.length; w++) if (i < (end += sizes[w] ?? 0)) return w;
     return sizes.length - 1;
   };
-  const firstSync: number[] = [];
-  const lastReport: number[] = [];
+  /** What the agents saw of the rollout under way. */
+  let round: Round = newRound(fleetCommit(0));
   const sockets: WebSocket[] = [];
   let next = 0;
   await Promise.all(Array.from({ length: 100 }, async () => {
@@ -127,17 +131,18 @@ async function main(): Promise<void> {
         }
         if (m.t === 'status') ws.send(status(host, applied));
         if (m.t !== 'sync') return;
-        syncsSeen++;
+        const seen = round;
+        seen.syncs++;
         const w = waveOf(i);
-        firstSync[w] ??= performance.now();
-        const commit = simCommit(FLEET_COMMIT, host);
+        seen.firstSync[w] ??= performance.now();
+        const commit = simCommit(seen.commit, host);
         setTimeout(() => {
           seq++;
           ws.send(JSON.stringify({ t: 'events', events: [{ seq, at: new Date().toISOString(), event: { type: 'sync.succeeded', commit, changes: 3, durationMs: 900 } }] }));
           ws.send(status(host, commit, leanStatus));
           applied = commit;
-          lastReport[waveOf(i)] = performance.now();
-          reports++;
+          seen.lastReport[w] = performance.now();
+          seen.reports++;
         }, APPLY_MIN_MS + Math.random() * (APPLY_MAX_MS - APPLY_MIN_MS));
       });
       await opened;
@@ -163,36 +168,54 @@ async function main(): Promise<void> {
   const idleBeats = heartbeats - beats0;
   const idlePct = (idleCpuSec / (HEARTBEAT_MS / 1000)) * 100;
   const load0 = loadavg().map((l) => l.toFixed(2)).join(' ');
-  const s0 = procStat(pid);
-  const t0 = performance.now();
-  let peakRss = s0.rssKb;
-  const created = (await api('/api/rollouts', { method: 'POST', body: JSON.stringify({ commit: FLEET_COMMIT, waves: [1, '10%', '50%', '100%'], maxFailures: '5%', waveTimeout: '10m', pause: '0s' }) })) as { id: number; error?: string };
-  if (!created.id) throw new Error(`cannot start: ${JSON.stringify(created)}`);
-  let r: { status: string; wave: number } = { status: 'running', wave: 1 };
-  while (r.status === 'running') {
-    await sleep(500);
-    peakRss = Math.max(peakRss, procStat(pid).rssKb);
-    // The list view (counters only): polling the detail (every host) would measure the bench's own reads.
-    const list = (await api('/api/rollouts')) as { rollouts: { id: number; status: string; wave: number }[] };
-    r = list.rollouts.find((x) => x.id === created.id) ?? r;
+  const rssBefore = procStat(pid).rssKb;
+  let peakRss = rssBefore;
+
+  /** One rollout of every host to fleet commit k, measured from its creation to its completion. */
+  async function rollout(k: number): Promise<RolloutFigures> {
+    round = newRound(fleetCommit(k));
+    const passCpu0 = metricOf(await metricsText(), 'moor_hub_rollout_pass_cpu_seconds_total');
+    const s0 = procStat(pid);
+    const t0 = performance.now();
+    const created = (await api('/api/rollouts', { method: 'POST', body: JSON.stringify({ commit: round.commit, waves: [1, '10%', '50%', '100%'], maxFailures: '5%', waveTimeout: '10m', pause: '0s' }) })) as { id: number; error?: string };
+    if (!created.id) throw new Error(`cannot start: ${JSON.stringify(created)}`);
+    let r: { status: string; wave: number } = { status: 'running', wave: 1 };
+    while (r.status === 'running') {
+      await sleep(500);
+      peakRss = Math.max(peakRss, procStat(pid).rssKb);
+      // The list view (counters only): polling the detail (every host) would measure the bench's own reads.
+      const list = (await api('/api/rollouts')) as { rollouts: { id: number; status: string; wave: number }[] };
+      r = list.rollouts.find((x) => x.id === created.id) ?? r;
+    }
+    const s1 = procStat(pid);
+    const elapsed = (performance.now() - t0) / 1000;
+    const metrics = await metricsText();
+    const advances: number[] = [];
+    for (let w = 1; w < sizes.length; w++) advances.push((round.firstSync[w] ?? NaN) - (round.lastReport[w - 1] ?? NaN));
+    const cpuSec = (s1.cpuTicks - s0.cpuTicks) / 100;
+    return {
+      status: r.status, elapsed, cpuSec, sysSec: (s1.sysTicks - s0.sysTicks) / 100, cpuPct: (cpuSec / elapsed) * 100, advances, syncs: round.syncs, reports: round.reports,
+      hubAdvanceSec: metricOf(metrics, 'moor_hub_rollout_wave_advance_seconds'), passCpuSec: metricOf(metrics, 'moor_hub_rollout_pass_cpu_seconds_total') - passCpu0,
+    };
   }
-  const s1 = procStat(pid);
-  const elapsed = (performance.now() - t0) / 1000;
-  const advances: number[] = [];
-  for (let w = 1; w < sizes.length; w++) advances.push((firstSync[w] ?? NaN) - (lastReport[w - 1] ?? NaN));
-  const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } })).text();
-  const cpuPct = ((s1.cpuTicks - s0.cpuTicks) / 100 / elapsed) * 100;
-  const worst = Math.max(...advances);
+
+  const figures: RolloutFigures[] = [];
+  for (let k = 0; k < ROLLOUTS; k++) {
+    // The tail of the rollout before (its last flush of host rows) is not the next one's.
+    if (k > 0) await sleep(3000);
+    figures.push(await rollout(k));
+  }
+  const worstCpu = Math.max(...figures.map((f) => f.cpuPct));
+  const worstAdvance = Math.max(...figures.flatMap((f) => f.advances));
   const rows = [
     ['hosts', `${AGENTS} simulated agents, apply takes ${APPLY_MIN_MS / 1000}-${APPLY_MAX_MS / 1000} s each, waves ${sizes.join(' + ')}, no pause`],
-    ['rollout', `${r.status} in ${elapsed.toFixed(1)} s; ${syncsSeen} sync requests, ${reports} reports`],
-    ['hub CPU during the rollout', `${cpuPct.toFixed(1)} % of one core (bar <= 25 %)  ${cpuPct <= 25 ? 'PASS' : 'FAIL'}`],
+    ...figures.map((f, k) => [`rollout ${k + 1}${k === 0 ? ' (code paths cold)' : ''}`,
+      `${f.status} in ${f.elapsed.toFixed(1)} s; hub ${f.cpuPct.toFixed(1)} % of one core, ${f.cpuSec.toFixed(2)} CPU s (${((f.cpuSec / AGENTS) * 1e6).toFixed(0)} us per host, ${f.sysSec.toFixed(2)} s kernel); ` +
+      `next wave ${f.advances.map((a) => `${a.toFixed(0)}`).join(', ')} ms after the last report (hub side ${f.hubAdvanceSec.toFixed(3)} s); passes ${f.passCpuSec.toFixed(2)} CPU s; ${f.syncs} sync requests, ${f.reports} reports`]),
+    ['hub CPU during a rollout', `worst ${worstCpu.toFixed(1)} %, median ${median(figures.map((f) => f.cpuPct)).toFixed(1)} % of one core over ${figures.length} rollout(s) (bar <= 25 %, every rollout)  ${worstCpu <= 25 ? 'PASS' : 'FAIL'}`],
+    ['last report -> next wave sync', `worst ${worstAdvance.toFixed(0)} ms (bar <= 1000 ms)  ${Number.isFinite(worstAdvance) && worstAdvance <= 1000 ? 'PASS' : 'FAIL'}`],
     ['hub CPU, idle fleet (15 s before)', `${idlePct.toFixed(1)} % of one core, ${idleCpuSec.toFixed(2)} s for ${idleBeats} heartbeats (${((idleCpuSec / Math.max(1, idleBeats)) * 1e6).toFixed(0)} us each, everything included)`],
-    ['hub CPU seconds for the rollout', `${((s1.cpuTicks - s0.cpuTicks) / 100).toFixed(2)} s (${(((s1.cpuTicks - s0.cpuTicks) / 100 / AGENTS) * 1e6).toFixed(0)} us per host; ${((s1.sysTicks - s0.sysTicks) / 100).toFixed(2)} s of it in the kernel)`],
-    ['hub RSS', `${(s0.rssKb / 1024).toFixed(0)} MB before, ${(peakRss / 1024).toFixed(0)} MB peak`],
-    ['last report -> next wave sync', `${advances.map((a) => `${a.toFixed(0)} ms`).join(', ')} (bar <= 1000 ms)  ${advances.length > 0 && worst <= 1000 ? 'PASS' : 'FAIL'}`],
-    ['hub-side wave advance (metric)', metrics.split('\n').find((l) => l.startsWith('moor_hub_rollout_wave_advance_seconds ')) ?? '-'],
-    ['rollout passes CPU (metric)', metrics.split('\n').find((l) => l.startsWith('moor_hub_rollout_pass_cpu_seconds_total ')) ?? '-'],
+    ['hub RSS', `${(rssBefore / 1024).toFixed(0)} MB before, ${(peakRss / 1024).toFixed(0)} MB peak`],
     ['machine', `${cpus().length} cores, load generator in the same machine; load average ${load0} before, ${loadavg().map((l) => l.toFixed(2)).join(' ')} after`],
   ];
   for (const [k, v] of rows) process.stdout.write(`${(k ?? '').padEnd(34)} ${v}\n`);
@@ -201,6 +224,46 @@ async function main(): Promise<void> {
   await new Promise((res) => hub.once('exit', res));
   rmSync(dir, { recursive: true, force: true });
   process.exit(0);
+}
+
+interface Round {
+  commit: string;
+  firstSync: number[];
+  lastReport: number[];
+  syncs: number;
+  reports: number;
+}
+
+function newRound(commit: string): Round {
+  return { commit, firstSync: [], lastReport: [], syncs: 0, reports: 0 };
+}
+
+interface RolloutFigures {
+  status: string;
+  elapsed: number;
+  cpuSec: number;
+  sysSec: number;
+  cpuPct: number;
+  advances: number[];
+  syncs: number;
+  reports: number;
+  hubAdvanceSec: number;
+  passCpuSec: number;
+}
+
+async function metricsText(): Promise<string> {
+  return (await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } })).text();
+}
+
+function metricOf(text: string, name: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line === undefined ? NaN : Number(line.slice(name.length + 1));
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
 }
 
 main().catch((err: unknown) => {

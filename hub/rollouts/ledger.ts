@@ -2,17 +2,27 @@
 // original, host lookup by name, wave ranges, and phase changes that keep the counters right.
 // A pass costs what changed, not the size of the fleet.
 
-import { budgetGroup, unavailablePhase, type HostPhase, type Rollout, type RolloutHost } from './model.js';
+import { budgetGroup, rolloutHost, unavailablePhase, type HostPhase, type Rollout, type RolloutHost } from './model.js';
+
+/**
+ * The hosts a draft was copied from and the positions updated in it since, so that a store asks
+ * for what changed without comparing every host of the rollout at every pass. Beside the rollout,
+ * not in it: a rollout is plain data, stored as JSON. The hosts array, not the rollout it belonged
+ * to: a rollout would keep its own draft record alive, and with it every state before it.
+ */
+const drafts = new WeakMap<Rollout, { from: readonly RolloutHost[]; touched: Set<number> }>();
 
 /** A copy to change: hosts, timeline and counters are new arrays/objects; host objects are shared until updated. */
 export function draft(rollout: Rollout): Rollout {
-  return {
+  const copy = {
     ...rollout,
     hosts: rollout.hosts.slice(),
     timeline: rollout.timeline.slice(),
     waveCounts: rollout.waveCounts.map((c) => ({ ...c })),
     busy: { ...rollout.busy },
   };
+  drafts.set(copy, { from: rollout.hosts, touched: new Set() });
+  return copy;
 }
 
 /** Position of `host` in `r.hosts` (sorted by name, as assignWaves leaves them), or -1. */
@@ -49,7 +59,16 @@ export function waveRange(r: Pick<Rollout, 'waveCounts'>, wave: number): [number
 export function update(r: Rollout, i: number, patch: Partial<Omit<RolloutHost, 'host' | 'wave' | 'labels' | 'branch'>>): RolloutHost | null {
   const h = r.hosts[i];
   if (!h) return null;
-  const next: RolloutHost = { ...h, ...patch };
+  const next = rolloutHost({
+    ...h,
+    phase: patch.phase ?? h.phase,
+    commit: patch.commit !== undefined ? patch.commit : h.commit,
+    previous: patch.previous !== undefined ? patch.previous : h.previous,
+    revertCommit: patch.revertCommit !== undefined ? patch.revertCommit : h.revertCommit,
+    publishedAt: patch.publishedAt !== undefined ? patch.publishedAt : h.publishedAt,
+    reason: patch.reason ?? h.reason,
+    evidence: patch.evidence !== undefined ? patch.evidence : h.evidence,
+  });
   if (next.phase !== h.phase) {
     const c = r.waveCounts[h.wave];
     if (c) {
@@ -67,6 +86,7 @@ export function update(r: Rollout, i: number, patch: Partial<Omit<RolloutHost, '
   }
   r.hosts[i] = next;
   r.version++;
+  drafts.get(r)?.touched.add(i);
   return next;
 }
 
@@ -77,10 +97,21 @@ export function countOf(r: Pick<Rollout, 'waveCounts'>, phase: HostPhase): numbe
   return n;
 }
 
-/** Hosts (of the given positions) that differ from the earlier state: what a store must write. */
-export function changedHosts(before: Pick<Rollout, 'hosts'>, after: Pick<Rollout, 'hosts'>): RolloutHost[] {
+/**
+ * Hosts that differ from the earlier state: what a store must write. A draft of `before` knows the
+ * positions it updated; any other pair is compared host by host.
+ */
+export function changedHosts(before: Rollout, after: Rollout): RolloutHost[] {
   if (before.hosts === after.hosts) return [];
   const out: RolloutHost[] = [];
+  const d = drafts.get(after);
+  if (d?.from === before.hosts && after.hosts.length === before.hosts.length) {
+    for (const i of [...d.touched].sort((a, b) => a - b)) {
+      const h = after.hosts[i];
+      if (h && h !== before.hosts[i]) out.push(h);
+    }
+    return out;
+  }
   for (let i = 0; i < after.hosts.length; i++) {
     const h = after.hosts[i];
     if (h && h !== before.hosts[i]) out.push(h);

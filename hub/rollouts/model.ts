@@ -146,6 +146,16 @@ export function allowedFailures(spec: RolloutSpec, waveHosts: number): number {
   return resolveAmount(spec.maxFailures, waveHosts, 'down');
 }
 
+/**
+ * A host entry built with its fields always in the same order, whoever builds it (creation, an
+ * update, a row read back): V8 then gives every entry one shape, and the runner's code that reads
+ * them stays optimised instead of being compiled again for each new shape it meets.
+ */
+export function rolloutHost(h: RolloutHost): RolloutHost {
+  return { host: h.host, branch: h.branch, labels: h.labels, wave: h.wave, phase: h.phase, commit: h.commit, previous: h.previous,
+    revertCommit: h.revertCommit, publishedAt: h.publishedAt, reason: h.reason, evidence: h.evidence };
+}
+
 /** Hosts in wave order: the first `sizes[0]` in wave 0, and so on. */
 export function assignWaves(hosts: readonly Omit<RolloutHost, 'wave'>[], waves: readonly Amount[]): { hosts: RolloutHost[]; waveCount: number } {
   const sorted = [...hosts].sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
@@ -155,7 +165,7 @@ export function assignWaves(hosts: readonly Omit<RolloutHost, 'wave'>[], waves: 
   sizes.forEach((size, wave) => {
     for (let k = 0; k < size; k++, i++) {
       const h = sorted[i];
-      if (h) out.push({ ...h, wave });
+      if (h) out.push(rolloutHost({ ...h, wave }));
     }
   });
   return { hosts: out, waveCount: sizes.length };

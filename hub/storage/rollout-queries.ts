@@ -3,7 +3,7 @@
 // is in this file, in SQL both SQLite and PostgreSQL accept.
 
 import { indexOf } from '../rollouts/ledger.js';
-import { ACTIVE_STATUSES, HOST_PHASES, summarise, type HostPhase, type Rollout, type RolloutHead, type RolloutHost } from '../rollouts/model.js';
+import { ACTIVE_STATUSES, HOST_PHASES, rolloutHost, summarise, type HostPhase, type Rollout, type RolloutHead, type RolloutHost } from '../rollouts/model.js';
 import type { RolloutStorage } from './port.js';
 import { one, type SqlExec, type SqlValue } from './sql.js';
 
@@ -49,11 +49,20 @@ function phaseOf(text: string): HostPhase {
 }
 
 function hostOf(row: HostRow): RolloutHost {
-  return {
+  return rolloutHost({
     host: row.host, branch: row.branch, labels: JSON.parse(row.labels) as Record<string, string>, wave: Number(row.wave), phase: phaseOf(row.phase),
     commit: row.commit_id, previous: row.previous, revertCommit: row.revert_commit, publishedAt: row.published_at === null ? null : Number(row.published_at),
     reason: row.reason, evidence: row.evidence === null ? null : (JSON.parse(row.evidence) as unknown),
-  };
+  });
+}
+
+/** A host's labels never change during a rollout, and every update of the host shares the object: serialised once. */
+const labelsJson = new WeakMap<Record<string, string>, string>();
+
+function labelsText(labels: Record<string, string>): string {
+  let text = labelsJson.get(labels);
+  if (text === undefined) labelsJson.set(labels, (text = JSON.stringify(labels)));
+  return text;
 }
 
 /** The statements of one save, serialised at once: later changes to the rollout are not part of it. */
@@ -64,7 +73,7 @@ function writes(r: Rollout, hosts: readonly RolloutHost[], updated: string): { s
   // Positions (the order the rollout was created with) count on insert only.
   const all = hosts.length === r.hosts.length;
   const rows = hosts.map((h, k): SqlValue[] => [r.id, h.host, all ? k : indexOf(r, h.host), h.wave, h.phase, h.commit, h.previous, h.revertCommit, h.publishedAt, h.reason,
-    h.evidence === null || h.evidence === undefined ? null : JSON.stringify(h.evidence), h.branch, JSON.stringify(h.labels), updated]);
+    h.evidence === null || h.evidence === undefined ? null : JSON.stringify(h.evidence), h.branch, labelsText(h.labels), updated]);
   for (let i = 0; i < rows.length; i += HOST_CHUNK) {
     const chunk = rows.slice(i, i + HOST_CHUNK);
     out.push({ sql: upsertHosts(chunk.length), params: chunk.flat() });

@@ -44,6 +44,22 @@ describe('incremental rollout passes', () => {
     assert.equal(d.rollout.hosts[1], r.hosts[1]);
   });
 
+  it('compares host by host a state that is not a draft of the one before', () => {
+    const r = rollout(['a', 'b', 'c']);
+    const d = decide(r, new Map(), 0, () => ({ online: true, outcome: null }));
+    const copy: Rollout = { ...d.rollout, hosts: [...d.rollout.hosts] };
+    assert.deepEqual(changedHosts(r, copy).map((h) => h.host), ['a']);
+    assert.deepEqual(changedHosts(copy, d.rollout), []);
+  });
+
+  it('builds every host entry with the same fields in the same order, created, updated or pushed', () => {
+    const r = rollout(['a', 'b']);
+    const d = decide(r, new Map(), 0, () => ({ online: true, outcome: null }));
+    const p = published(d.rollout, [{ host: 'a', status: 'published', commit: 'c-a', previous: 'prev-a', detail: '' }], 0);
+    const shapes = new Set([r.hosts[0], d.rollout.hosts[0], p.hosts[0], p.hosts[1]].map((h) => Object.keys(h ?? {}).join()));
+    assert.deepEqual([...shapes], ['host,branch,labels,wave,phase,commit,previous,revertCommit,publishedAt,reason,evidence']);
+  });
+
   it('keeps its counters equal to a recount through any sequence of reports, pushes, timeouts and commands', () => {
     const names = Array.from({ length: 12 }, (_, i) => `h${String(i).padStart(2, '0')}`);
     const site = (h: string): Record<string, string> => ({ site: `s${Number(h.slice(1)) % 3}` });
@@ -72,6 +88,8 @@ describe('incremental rollout passes', () => {
           }
         }
         const d = decide(r, reports, now, all);
+        const before = r;
+        assert.deepEqual(changedHosts(before, d.rollout), d.rollout.hosts.filter((h, i) => h !== before.hosts[i]), 'the hosts a draft tracked are those a full comparison finds');
         r = published(d.rollout, publishes(d.effects).map((host) => ({ host, status: 'published' as const, commit: `c-${host}`, previous: `prev-${host}`, detail: '' })), now);
         assertCounters(r);
       }

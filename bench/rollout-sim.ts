@@ -22,6 +22,7 @@ import { join, resolve } from 'node:path';
 import WebSocket from 'ws';
 import { openSqliteStorage } from '../hub/storage/open.js';
 import { waveSizes } from '../hub/rollouts/model.js';
+import { median, sleep } from './lib/report.js';
 import { simCommit, simHost } from './rollout-sim-hub.js';
 
 const arg = (name: string, fallback: number): number => {
@@ -46,7 +47,6 @@ if (!process.env['MOOR_BENCH_REEXEC']) {
   process.exit(r.status ?? 1);
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const dir = mkdtempSync(join(tmpdir(), 'moor-rollout-sim-'));
 const port = 19000 + Math.floor(Math.random() * 2000);
 
@@ -258,12 +258,6 @@ async function metricsText(): Promise<string> {
 function metricOf(text: string, name: string): number {
   const line = text.split('\n').find((l) => l.startsWith(`${name} `));
   return line === undefined ? NaN : Number(line.slice(name.length + 1));
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
 }
 
 main().catch((err: unknown) => {

@@ -59,16 +59,7 @@ export function waveRange(r: Pick<Rollout, 'waveCounts'>, wave: number): [number
 export function update(r: Rollout, i: number, patch: Partial<Omit<RolloutHost, 'host' | 'wave' | 'labels' | 'branch'>>): RolloutHost | null {
   const h = r.hosts[i];
   if (!h) return null;
-  const next = rolloutHost({
-    ...h,
-    phase: patch.phase ?? h.phase,
-    commit: patch.commit !== undefined ? patch.commit : h.commit,
-    previous: patch.previous !== undefined ? patch.previous : h.previous,
-    revertCommit: patch.revertCommit !== undefined ? patch.revertCommit : h.revertCommit,
-    publishedAt: patch.publishedAt !== undefined ? patch.publishedAt : h.publishedAt,
-    reason: patch.reason ?? h.reason,
-    evidence: patch.evidence !== undefined ? patch.evidence : h.evidence,
-  });
+  const next = rolloutHost({ ...h, ...patch });
   if (next.phase !== h.phase) {
     const c = r.waveCounts[h.wave];
     if (c) {

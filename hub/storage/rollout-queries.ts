@@ -56,15 +56,6 @@ function hostOf(row: HostRow): RolloutHost {
   });
 }
 
-/** A host's labels never change during a rollout, and every update of the host shares the object: serialised once. */
-const labelsJson = new WeakMap<Record<string, string>, string>();
-
-function labelsText(labels: Record<string, string>): string {
-  let text = labelsJson.get(labels);
-  if (text === undefined) labelsJson.set(labels, (text = JSON.stringify(labels)));
-  return text;
-}
-
 /** The statements of one save, serialised at once: later changes to the rollout are not part of it. */
 function writes(r: Rollout, hosts: readonly RolloutHost[], updated: string): { sql: string; params: SqlValue[] }[] {
   const head: Partial<Rollout> = { ...r };
@@ -73,7 +64,7 @@ function writes(r: Rollout, hosts: readonly RolloutHost[], updated: string): { s
   // Positions (the order the rollout was created with) count on insert only.
   const all = hosts.length === r.hosts.length;
   const rows = hosts.map((h, k): SqlValue[] => [r.id, h.host, all ? k : indexOf(r, h.host), h.wave, h.phase, h.commit, h.previous, h.revertCommit, h.publishedAt, h.reason,
-    h.evidence === null || h.evidence === undefined ? null : JSON.stringify(h.evidence), h.branch, labelsText(h.labels), updated]);
+    h.evidence === null || h.evidence === undefined ? null : JSON.stringify(h.evidence), h.branch, JSON.stringify(h.labels), updated]);
   for (let i = 0; i < rows.length; i += HOST_CHUNK) {
     const chunk = rows.slice(i, i + HOST_CHUNK);
     out.push({ sql: upsertHosts(chunk.length), params: chunk.flat() });

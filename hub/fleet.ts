@@ -2,7 +2,8 @@
 // batches (a whole row only when it changed; a heartbeat's time narrowly, less often); alerts.
 
 import type pino from 'pino';
-import type { AgentMessage, HostMetrics, OutboxEntry } from '../agent/contracts/hub-protocol.js';
+import type { AgentMessage, HeartbeatSummary, HostMetrics, OutboxEntry } from '../agent/contracts/hub-protocol.js';
+import { summaryOfStatus } from '../agent/contracts/heartbeat-summary.js';
 import type { StatusSnapshot } from '../agent/contracts/status-model.js';
 import type { AlertSink } from './alerts.js';
 import { countEvent, newCounters } from './fleet-counters.js';
@@ -107,6 +108,7 @@ export class Fleet {
         if (m.status !== h.status) {
           h.status = m.status;
           h.branch = m.status.branch || h.branch;
+          h.summary = implied(h.summary, m.status);
           h.dirty = true;
         }
         this.checkSuspension(h, m.status, now);
@@ -312,6 +314,15 @@ export class Fleet {
   private alert(a: AlertDraft): void {
     this.deps.alerts.send({ ...a, at: this.deps.now().toISOString() });
   }
+}
+
+/**
+ * The summary a status implies (the outbox figure stays the last beat's): the host's views and the
+ * next heartbeat see the new revision at once, and that beat's equal summary writes nothing.
+ */
+function implied(last: HeartbeatSummary | null, status: StatusSnapshot): HeartbeatSummary {
+  const next = summaryOfStatus(status, last?.outbox ?? 0);
+  return last !== null && sameSummary(last, next) ? last : next;
 }
 
 /** The stored fields of a record, in a copy of one fixed shape (spreading the whole record cost ~6 us a host). */

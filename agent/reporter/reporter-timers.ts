@@ -3,8 +3,8 @@
 // events that change it.
 
 import type WebSocket from 'ws';
-import type { StatusSnapshot } from '../contracts/status-model.js';
-import type { AgentMessage, HeartbeatSummary } from '../contracts/hub-protocol.js';
+import type { AgentMessage } from '../contracts/hub-protocol.js';
+import { summaryOfStatus } from '../contracts/heartbeat-summary.js';
 import { statusFrame } from './lean-status.js';
 import { send, type ReporterContext, type ReporterState } from './reporter-context.js';
 
@@ -77,21 +77,5 @@ export function scheduleStatus(ctx: ReporterContext): void {
   }, STATUS_DEBOUNCE_MS);
 }
 
-export function summarise(status: StatusSnapshot, outboxSize: number): HeartbeatSummary {
-  let healthy = 0;
-  let unhealthy = 0;
-  for (const r of status.resources) {
-    if (r.health === 'healthy') healthy++;
-    else if (r.health === 'unhealthy' || r.health === 'missing') unhealthy++;
-  }
-  return {
-    applied: status.revision.applied,
-    head: status.revision.head,
-    state: status.state,
-    healthy,
-    unhealthy,
-    suspended: status.suspended !== null,
-    outbox: outboxSize,
-    labels: status.labels ?? {},
-  };
-}
+/** The summary a heartbeat carries (contracts/heartbeat-summary.ts, shared with the hub). */
+export const summarise = summaryOfStatus;

@@ -1,5 +1,6 @@
-// The hub writes a host's whole row only when something in it changed; a heartbeat that moved
-// only the time and metrics is written narrowly, and at most every seenWriteMs (all of them at stop).
+// The hub writes a host's whole row only when something in it changed (a status moves the summary
+// with it); a heartbeat that moved only the time and metrics is written narrowly, and at most every
+// seenWriteMs (all of them at stop).
 // The periodic check reads the token holders' names only when the tokens changed, and lists them
 // without writing rows no agent has spoken for.
 
@@ -97,6 +98,28 @@ describe('the hub flushing host records', () => {
     await fleet.flush();
     assert.deepEqual(store.taken(), { full: ['h2'], seen: [] });
     assert.equal((await store.loadHost('h2'))?.status?.state, 'syncing');
+  });
+
+  it('takes the summary a new status implies at once: the views show its revision, and the next beat repeating it writes nothing', async () => {
+    const { fleet, store, advance } = setup();
+    const resources = [{ kind: 'container' as const, name: 'web', health: 'healthy' as const, detail: 'running' }, { kind: 'container' as const, name: 'db', health: 'healthy' as const, detail: 'running' }];
+    await fleet.handle('h6', { t: 'status', status: { ...status('h6'), resources, labels: { site: 'berlin' } } });
+    await fleet.handle('h6', beat(1));
+    await fleet.flush();
+    store.taken();
+    const next = 'b'.repeat(40);
+    const synced = { ...status('h6'), revision: { applied: next, lastGood: next, head: next }, resources, labels: { site: 'berlin' } };
+    await fleet.handle('h6', { t: 'status', status: synced });
+    const view = await fleet.get('h6');
+    assert.equal(view?.revision.applied, next, 'not the last beat\'s revision');
+    assert.equal(view?.healthy, 2);
+    await fleet.flush();
+    assert.deepEqual(store.taken(), { full: ['h6'], seen: [] });
+    advance(15_000);
+    await fleet.handle('h6', beat(2, { ...summary, applied: next, head: next }));
+    await fleet.flush();
+    assert.deepEqual(store.taken(), { full: [], seen: [] }, 'the beat says what the status said');
+    assert.deepEqual((await store.loadHost('h6'))?.summary, { ...summary, applied: next, head: next });
   });
 
   it('keeps the last summary through a lean beat that leaves it out', async () => {

@@ -68,9 +68,7 @@ export async function createHub(deps: HubDeps, options: HubOptions): Promise<Hub
     { offlineAfterMs: s.offlineAfterMs, suspendedAfterMs: s.alerts.suspendedAfterMs, eventsPerHost: s.eventsPerHost, eventBytesPerHost: s.eventBytesPerHost },
   );
   const history = new MetricsHistory({ metrics: storage.metrics });
-  fleet.onHeartbeat((host, metrics, at) => {
-    history.record(host, metrics, at).catch((err: unknown) => deps.logger.warn({ host, err }, 'cannot store the heartbeat figures for the host charts'));
-  });
+  fleet.onHeartbeat((host, metrics, at) => history.record(host, metrics, at));
   let node: ClusterNode | null = null;
   const relay = (host: string, message: Parameters<ClusterNode['relay']>[1]): boolean => node?.relay(host, message) ?? false;
   const endpoint = new AgentEndpoint({ fleet, store, logger: deps.logger, relay }, { path: '/agent', pingMs: options.pingMs ?? 30_000, maxPayload: 4 * 1024 * 1024 });
@@ -117,6 +115,7 @@ export async function createHub(deps: HubDeps, options: HubOptions): Promise<Hub
     };
   };
   const flush = periodic('cannot write host state', () => fleet.flush());
+  const flushCharts = periodic('cannot store the heartbeat figures for the host charts', () => history.flush());
   const check = periodic('cannot check hosts', () => fleet.check({ alerts: cluster.leads() }));
 
   return {
@@ -132,7 +131,7 @@ export async function createHub(deps: HubDeps, options: HubOptions): Promise<Hub
       app = await build();
       await app.listen({ port: s.listen.port, host: s.listen.host });
       const server = app.server;
-      timers.push(setInterval(() => void flush(), options.flushMs ?? 2000));
+      timers.push(setInterval(() => void flush().then(flushCharts), options.flushMs ?? 2000));
       await cluster.start();
       timers.push(setInterval(() => void check(), Math.max(250, Math.min(5000, s.offlineAfterMs / 4))));
       const address = server.address() as AddressInfo;
@@ -152,6 +151,7 @@ export async function createHub(deps: HubDeps, options: HubOptions): Promise<Hub
         await app.close();
       }
       await flush();
+      await flushCharts();
       // Every heartbeat time too, not only those due: the next start reads them.
       await fleet.flush({ all: true }).catch((err: unknown) => log.error({ err }, 'cannot write host state'));
       await alerts.drain();

@@ -206,12 +206,20 @@ export interface RolloutStorage {
   active(): Promise<Rollout[]>;
 }
 
+/** A chart point to store for `host`, and the time before which the host's older points go. */
+export interface NewMetricsPoint {
+  host: string;
+  point: MetricsPoint;
+  before: number;
+}
+
 /** CPU, memory and disk use per host for the host page's charts, one row per host and slot. */
 export interface MetricsStorage {
-  /** Stores the point unless its slot already has one. */
-  addPoint(host: string, point: MetricsPoint): Promise<void>;
-  /** Removes the host's points older than `before` (ms since the epoch). */
-  prune(host: string, before: number): Promise<void>;
+  /**
+   * In one transaction: stores each point unless its host's slot already has one, then removes
+   * each host's points older than its `before` (ms since the epoch).
+   */
+  addPoints(points: readonly NewMetricsPoint[]): Promise<void>;
   /** The host's points from `since` on, oldest first. */
   points(host: string, since: number): Promise<MetricsPoint[]>;
 }

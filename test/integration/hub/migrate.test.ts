@@ -35,7 +35,7 @@ describe('moor hub migrate', { skip: postgresBed() ? false : 'no PostgreSQL test
     await sqlite.auth.addUser('ana', 'admin', 'ana-token', NOW);
     await sqlite.auth.audit({ at: NOW.toISOString(), actor: 'ana', role: 'admin', action: 'user.add', target: 'ana', result: 'admin', remote: 'local' });
     await sqlite.auth.oidcLogin({ issuer: 'https://id.example', subject: 's-1', name: 'dave', display: 'Dave', role: 'viewer' }, NOW);
-    await sqlite.metrics.addPoint('edge-3', { at: NOW.getTime(), cpu: 50, mem: 25, disk: 75 });
+    await sqlite.metrics.addPoints([{ host: 'edge-3', point: { at: NOW.getTime(), cpu: 50, mem: 25, disk: 75 }, before: 0 }]);
     const spec = { fleetCommit: 'c'.repeat(40), fleetSubject: 'web 2', selector: '', waves: [1], maxFailures: 0, waveTimeoutMs: 60_000, pauseMs: 0, budget: null };
     const rolloutHosts = ['edge-1', 'edge-2'].map((host) => ({ host, branch: `hosts/${host}`, labels: {}, wave: 0, phase: 'pending' as const, commit: null, previous: null, revertCommit: null, publishedAt: null, reason: '', evidence: null }));
     const rollout = await sqlite.rollouts.create({ spec, createdBy: 'ana', createdAt: NOW.toISOString(), status: 'running', wave: 0, waveCount: 1, waveStartedAt: null, nextWaveAt: null,

@@ -172,16 +172,18 @@ function specification(kind: string, open: Opener, skip: string | false): void {
       assert.equal((await s.auth.oidcUsers())[0]?.revoked, NOW.toISOString());
     });
 
-    it('keeps one chart point per host and slot and prunes the old ones', async () => {
+    it('keeps one chart point per host and slot and prunes the old ones, a batch in one transaction', async () => {
       const s = await fresh();
-      await s.metrics.addPoint('edge-1', { at: 1000, cpu: 12.5, mem: null, disk: 90 });
-      await s.metrics.addPoint('edge-1', { at: 1000, cpu: 99, mem: 99, disk: 99 });
-      await s.metrics.addPoint('edge-1', { at: 2000, cpu: 1, mem: 2, disk: 3 });
-      await s.metrics.addPoint('edge-2', { at: 500, cpu: 1, mem: 1, disk: 1 });
-      assert.deepEqual(await s.metrics.points('edge-1', 0), [{ at: 1000, cpu: 12.5, mem: null, disk: 90 }, { at: 2000, cpu: 1, mem: 2, disk: 3 }]);
-      await s.metrics.prune('edge-1', 1500);
-      assert.deepEqual((await s.metrics.points('edge-1', 0)).map((p) => p.at), [2000]);
-      assert.deepEqual((await s.metrics.points('edge-2', 0)).map((p) => p.at), [500]);
+      const point = (host: string, at: number, cpu: number, before = 0) => ({ host, point: { at, cpu, mem: cpu === 12.5 ? null : cpu, disk: cpu === 12.5 ? 90 : cpu }, before });
+      await s.metrics.addPoints([point('edge-1', 1000, 12.5), point('edge-2', 500, 1)]);
+      await s.metrics.addPoints([point('edge-1', 1000, 99), point('edge-1', 2000, 2)]);
+      assert.deepEqual(await s.metrics.points('edge-1', 0), [{ at: 1000, cpu: 12.5, mem: null, disk: 90 }, { at: 2000, cpu: 2, mem: 2, disk: 2 }]);
+      // 250 hosts in one batch (three statements' worth of rows), each pruning before its own cutoff.
+      const many = Array.from({ length: 250 }, (_, i) => point(`bulk-${i}`, 3000, 5, 0));
+      await s.metrics.addPoints([...many, point('edge-1', 3000, 3, 1500), point('edge-2', 3000, 3, 100)]);
+      assert.deepEqual((await s.metrics.points('edge-1', 0)).map((p) => p.at), [2000, 3000]);
+      assert.deepEqual((await s.metrics.points('edge-2', 0)).map((p) => p.at), [500, 3000]);
+      assert.deepEqual((await s.metrics.points('bulk-249', 0)).map((p) => p.at), [3000]);
     });
 
     it('stores rollouts with a row per host and lists the active ones', async () => {

@@ -50,11 +50,13 @@ if (!process.env['MOOR_BENCH_REEXEC']) {
 const dir = mkdtempSync(join(tmpdir(), 'moor-rollout-sim-'));
 const port = 19000 + Math.floor(Math.random() * 2000);
 
-function procStat(pid: number): { cpuTicks: number; sysTicks: number; rssKb: number } {
+/** The hub's CPU ticks, memory, and the bytes its write calls wrote (the database's pages, most of them: socket writes are a few bytes a message). */
+function procStat(pid: number): { cpuTicks: number; sysTicks: number; rssKb: number; wroteBytes: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-  return { cpuTicks: Number(fields[11]) + Number(fields[12]), sysTicks: Number(fields[12]), rssKb: Number(rss ?? 0) };
+  const wchar = /wchar:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1];
+  return { cpuTicks: Number(fields[11]) + Number(fields[12]), sysTicks: Number(fields[12]), rssKb: Number(rss ?? 0), wroteBytes: Number(wchar ?? 0) };
 }
 
 /** `lean`: the resources (the same 20 as the link's first status) left out, as the reporter does when the hub offers 'lean-status'. */
@@ -195,6 +197,7 @@ async function main(): Promise<void> {
     const cpuSec = (s1.cpuTicks - s0.cpuTicks) / 100;
     return {
       status: r.status, elapsed, cpuSec, sysSec: (s1.sysTicks - s0.sysTicks) / 100, cpuPct: (cpuSec / elapsed) * 100, advances, syncs: round.syncs, reports: round.reports,
+      wroteMb: (s1.wroteBytes - s0.wroteBytes) / 2 ** 20,
       hubAdvanceSec: metricOf(metrics, 'moor_hub_rollout_wave_advance_seconds'), passCpuSec: metricOf(metrics, 'moor_hub_rollout_pass_cpu_seconds_total') - passCpu0,
     };
   }
@@ -210,7 +213,7 @@ async function main(): Promise<void> {
   const rows = [
     ['hosts', `${AGENTS} simulated agents, apply takes ${APPLY_MIN_MS / 1000}-${APPLY_MAX_MS / 1000} s each, waves ${sizes.join(' + ')}, no pause`],
     ...figures.map((f, k) => [`rollout ${k + 1}${k === 0 ? ' (code paths cold)' : ''}`,
-      `${f.status} in ${f.elapsed.toFixed(1)} s; hub ${f.cpuPct.toFixed(1)} % of one core, ${f.cpuSec.toFixed(2)} CPU s (${((f.cpuSec / AGENTS) * 1e6).toFixed(0)} us per host, ${f.sysSec.toFixed(2)} s kernel); ` +
+      `${f.status} in ${f.elapsed.toFixed(1)} s; hub ${f.cpuPct.toFixed(1)} % of one core, ${f.cpuSec.toFixed(2)} CPU s (${((f.cpuSec / AGENTS) * 1e6).toFixed(0)} us per host, ${f.sysSec.toFixed(2)} s kernel), wrote ${f.wroteMb.toFixed(0)} MB; ` +
       `next wave ${f.advances.map((a) => `${a.toFixed(0)}`).join(', ')} ms after the last report (hub side ${f.hubAdvanceSec.toFixed(3)} s); passes ${f.passCpuSec.toFixed(2)} CPU s; ${f.syncs} sync requests, ${f.reports} reports`]),
     ['hub CPU during a rollout', `worst ${worstCpu.toFixed(1)} %, median ${median(figures.map((f) => f.cpuPct)).toFixed(1)} % of one core over ${figures.length} rollout(s) (bar <= 25 %, every rollout)  ${worstCpu <= 25 ? 'PASS' : 'FAIL'}`],
     ['last report -> next wave sync', `worst ${worstAdvance.toFixed(0)} ms (bar <= 1000 ms)  ${Number.isFinite(worstAdvance) && worstAdvance <= 1000 ? 'PASS' : 'FAIL'}`],
@@ -249,6 +252,7 @@ interface RolloutFigures {
   reports: number;
   hubAdvanceSec: number;
   passCpuSec: number;
+  wroteMb: number;
 }
 
 async function metricsText(): Promise<string> {

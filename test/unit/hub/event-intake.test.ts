@@ -1,5 +1,6 @@
-// The hub's event intake: frames that arrive together are stored in one transaction, and each
-// sender learns its own result only after that transaction is committed.
+// The hub's event intake: frames of many hosts that arrive together are stored in one transaction,
+// one host's frames alone at once, and each sender learns its own result only after that
+// transaction is committed.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -67,6 +68,18 @@ describe('event intake', () => {
     assert.deepEqual(batches, [['a']], 'the frames right after it wait for the window');
     await Promise.all(later);
     assert.deepEqual(batches, [['a'], ['b', 'c']], 'and go in one write');
+  });
+
+  it('writes one host\'s frames at once, one after the other: its outbox drains without waiting for windows', async () => {
+    const batches: string[][] = [];
+    const intake = new EventIntake(async (items) => (batches.push(items.map((i) => i.host)), items.map(() => ({ fresh: [], lastSeq: 0 }))), CAPS, 60_000);
+    const drained = (async () => {
+      for (let seq = 1; seq <= 5; seq++) await intake.insert(item('a', seq));
+      return 'drained';
+    })();
+    const waited = new Promise<string>((resolve) => setTimeout(() => resolve('held for the window'), 5_000).unref());
+    assert.equal(await Promise.race([drained, waited]), 'drained');
+    assert.deepEqual(batches, [['a'], ['a'], ['a'], ['a'], ['a']]);
   });
 
   it('tells every sender of a failed batch, and goes on with the next', async () => {

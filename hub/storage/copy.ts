@@ -4,7 +4,7 @@
 
 import { StoreError } from '../../agent/contracts/errors.js';
 import type { OpenStorage } from './open.js';
-import { one, type SqlExec, type SqlValue } from './sql.js';
+import { chunksOf, one, type SqlExec, type SqlValue } from './sql.js';
 
 interface Table {
   name: string;
@@ -55,7 +55,7 @@ async function copyTable(from: SqlExec, to: SqlExec, table: Table, sqlite: boole
   if (key === null) {
     let copied = 0;
     const rows = await from.all<Record<string, SqlValue>>(`SELECT * FROM ${table.name}`);
-    for (let i = 0; i < rows.length; i += PAGE) copied += await insertRows(to, table.name, rows.slice(i, i + PAGE));
+    for (const page of chunksOf(rows, PAGE)) copied += await insertRows(to, table.name, page);
     return copied;
   }
   let copied = 0;

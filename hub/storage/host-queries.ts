@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { HostInventory, HostMetrics, HeartbeatSummary, OutboxEntry } from '../../agent/contracts/hub-protocol.js';
 import type { ResourceStatus, StatusSnapshot } from '../../agent/contracts/status-model.js';
 import type { EventBatchItem, EventCaps, HostRow, HostStorage, HostWrite, InsertedEvents, SeenRow, StorageKind, StoredEvent, TokenLink } from './port.js';
-import { one, type SqlExec, type SqlValue } from './sql.js';
+import { chunksOf, compareNames, inNameOrder, one, type SqlExec, type SqlValue } from './sql.js';
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
@@ -112,8 +112,7 @@ export class SqlHostStorage implements HostStorage {
     const out = new Map<string, TokenLink>();
     const byHash = new Map(tokens.map((t) => [hashToken(t), t]));
     const hashes = [...byHash.keys()];
-    for (let i = 0; i < hashes.length; i += LINK_CHUNK) {
-      const chunk = hashes.slice(i, i + LINK_CHUNK);
+    for (const chunk of chunksOf(hashes, LINK_CHUNK)) {
       const rows = await this.x.all<{ hash: string; host: string; lastSeq: number }>(
         `SELECT t.hash, t.host, COALESCE(s.last_seq, 0) AS "lastSeq" FROM tokens t LEFT JOIN event_seqs s ON s.host = t.host
          WHERE t.hash IN (${chunk.map(() => '?').join(', ')})`, chunk);
@@ -183,7 +182,7 @@ export class SqlHostStorage implements HostStorage {
     if (items.length === 0) return Promise.resolve([]);
     return this.x.tx(async (t) => {
       // Seq rows are locked in name order (PostgreSQL): two hubs' batches cannot deadlock.
-      const order = items.map((_, i) => i).sort((a, b) => compare(items[a]?.host ?? '', items[b]?.host ?? '') || a - b);
+      const order = items.map((_, i) => i).sort((a, b) => compareNames(items[a]?.host ?? '', items[b]?.host ?? '') || a - b);
       const out = new Array<InsertedEvents>(items.length);
       for (const i of order) {
         const item = items[i];
@@ -216,8 +215,7 @@ export class SqlHostStorage implements HostStorage {
 
   async loadHostsNamed(hosts: readonly string[]): Promise<HostRow[]> {
     const out: HostRow[] = [];
-    for (let i = 0; i < hosts.length; i += UPSERT_CHUNK * 5) {
-      const chunk = hosts.slice(i, i + UPSERT_CHUNK * 5);
+    for (const chunk of chunksOf(hosts, UPSERT_CHUNK * 5)) {
       const rows = await this.x.all<RawHost>(`${SELECT_HOSTS} WHERE h.host IN (${chunk.map(() => '?').join(', ')})`, [...chunk]);
       for (const r of rows) out.push(hostOf(r));
     }
@@ -290,20 +288,9 @@ async function pruneOldest(t: SqlExec, host: string, kept: Kept, caps: EventCaps
   return { rows, bytes };
 }
 
-function inNameOrder<R extends { host: string }>(rows: readonly R[]): R[] {
-  return [...rows].sort((a, b) => compare(a.host, b.host));
-}
-
 /** Rows upserted UPSERT_CHUNK at a time, in the order given. */
 async function upsertChunks<R>(t: SqlExec, rows: readonly R[], sql: (n: number) => string, params: (r: R) => SqlValue[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += UPSERT_CHUNK) {
-    const chunk = rows.slice(i, i + UPSERT_CHUNK);
-    await t.run(sql(chunk.length), chunk.flatMap(params));
-  }
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  for (const chunk of chunksOf(rows, UPSERT_CHUNK)) await t.run(sql(chunk.length), chunk.flatMap(params));
 }
 
 function hostOf(r: RawHost): HostRow {

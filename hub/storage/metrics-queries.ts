@@ -2,7 +2,7 @@
 // SQLite and PostgreSQL accept. Every host_metrics query of the hub is in this file.
 
 import type { MetricsPoint, MetricsStorage, NewMetricsPoint } from './port.js';
-import type { SqlExec, SqlValue } from './sql.js';
+import { chunksOf, inNameOrder, type SqlExec, type SqlValue } from './sql.js';
 
 const num = (v: number | null): number | null => (v === null ? null : Number(v));
 
@@ -16,15 +16,15 @@ export class SqlMetricsStorage implements MetricsStorage {
   async addPoints(points: readonly NewMetricsPoint[]): Promise<void> {
     if (points.length === 0) return;
     // Hosts in name order (PostgreSQL): two hubs' writes cannot deadlock.
-    const sorted = [...points].sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
+    const sorted = inNameOrder(points);
     await this.x.tx(async (t) => {
-      for (const chunk of chunks(sorted)) {
+      for (const chunk of chunksOf(sorted, CHUNK)) {
         const values = chunk.map(() => '(?, ?, ?, ?, ?)').join(', ');
         await t.run(`INSERT INTO host_metrics (host, at, cpu, mem, disk) VALUES ${values} ON CONFLICT (host, at) DO NOTHING`,
           chunk.flatMap((p): SqlValue[] => [p.host, p.point.at, p.point.cpu, p.point.mem, p.point.disk]));
       }
       for (const [before, hosts] of byCutoff(sorted)) {
-        for (const chunk of chunks(hosts)) {
+        for (const chunk of chunksOf(hosts, CHUNK)) {
           await t.run(`DELETE FROM host_metrics WHERE at < ? AND host IN (${chunk.map(() => '?').join(', ')})`, [before, ...chunk]);
         }
       }
@@ -35,12 +35,6 @@ export class SqlMetricsStorage implements MetricsStorage {
     const rows = await this.x.all<MetricsPoint>('SELECT at, cpu, mem, disk FROM host_metrics WHERE host = ? AND at >= ? ORDER BY at', [host, since]);
     return rows.map((r) => ({ at: Number(r.at), cpu: num(r.cpu), mem: num(r.mem), disk: num(r.disk) }));
   }
-}
-
-function chunks<T>(items: readonly T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
-  return out;
 }
 
 /** The hosts to prune, grouped by cutoff (a flush's points nearly always share one). */

@@ -5,7 +5,7 @@
 import { indexOf } from '../rollouts/ledger.js';
 import { ACTIVE_STATUSES, HOST_PHASES, rolloutHost, summarise, type HostPhase, type Rollout, type RolloutHead, type RolloutHost } from '../rollouts/model.js';
 import type { RolloutStorage } from './port.js';
-import { one, type SqlExec, type SqlValue } from './sql.js';
+import { chunksOf, one, type SqlExec, type SqlValue } from './sql.js';
 
 const ACTIVE = ACTIVE_STATUSES.map((s) => `'${s}'`).join(', ');
 
@@ -65,10 +65,7 @@ function writes(r: Rollout, hosts: readonly RolloutHost[], updated: string): { s
   const all = hosts.length === r.hosts.length;
   const rows = hosts.map((h, k): SqlValue[] => [r.id, h.host, all ? k : indexOf(r, h.host), h.wave, h.phase, h.commit, h.previous, h.revertCommit, h.publishedAt, h.reason,
     h.evidence === null || h.evidence === undefined ? null : JSON.stringify(h.evidence), h.branch, JSON.stringify(h.labels), updated]);
-  for (let i = 0; i < rows.length; i += HOST_CHUNK) {
-    const chunk = rows.slice(i, i + HOST_CHUNK);
-    out.push({ sql: upsertHosts(chunk.length), params: chunk.flat() });
-  }
+  for (const chunk of chunksOf(rows, HOST_CHUNK)) out.push({ sql: upsertHosts(chunk.length), params: chunk.flat() });
   return out;
 }
 

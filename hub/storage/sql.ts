@@ -14,6 +14,22 @@ export interface SqlExec {
   tx<T>(fn: (x: SqlExec) => Promise<T>): Promise<T>;
 }
 
+/** Host names in byte order: the order every write locks host rows in (PostgreSQL), so two hubs' writes cannot deadlock. */
+export function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function inNameOrder<R extends { host: string }>(rows: readonly R[]): R[] {
+  return [...rows].sort((a, b) => compareNames(a.host, b.host));
+}
+
+/** `items` in slices of at most `size`: multi-row statements of a bounded length. */
+export function chunksOf<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
 export async function one<T>(x: SqlExec, sql: string, params?: readonly SqlValue[]): Promise<T | undefined> {
   return (await x.all<T>(sql, params))[0];
 }

@@ -42,8 +42,8 @@ const frames = Array.from({ length: PERIODS + 1 }, (_, p) => sim.hosts.map((_, i
 function period(texts: string[]): Promise<void> {
   return sim.feed(texts, HEARTBEAT_MS, async (host, _i, text) => {
     const frame = parseAgentFrame(text);
-    // Heartbeats only: never a lean status (which needs its link's whole one).
-    if (frame.t !== 'status' || !('resources' in frame)) await sim.fleet.handle(host, frame);
+    // Heartbeats only: never a lean frame (which needs its link's whole status).
+    if (!('resources' in frame)) await sim.fleet.handle(host, frame);
   });
 }
 

@@ -1,12 +1,15 @@
 // Simulation benchmark of a 5,000-host rollout run by the hub: the real hub process (simulated
 // config repo, bench/rollout-sim-hub.ts) and 5,000 simulated agents on real loopback websockets
-// (the hub-load harness's frames). Each agent, told to sync, reports its commit applied after a
-// random 0.2-2 s (--apply-min/--apply-max S). Prints the hub's CPU and memory during the rollout and, for each wave, the time
-// from the last report of the wave before to the first sync request of the next. Before the rollout,
-// the idle fleet's cost over one whole heartbeat period: hub CPU per heartbeat. The agents beat as
-// the real reporter does (metrics every beat; the summary left out while unchanged when the hub's
-// welcome offers 'lean-heartbeat'), and after a sync send their status without its unchanged
-// resources when it offers 'lean-status' (a hub's status request is answered whole).
+// (the hub-load harness's frames). Each agent, told to sync, applies for a random 0.2-2 s
+// (--apply-min/--apply-max S) and reports as the real reporter does (bench/lib/sim-reporter.ts):
+// sync.started, sync.succeeded, and its status 200 ms later, each events batch acknowledged before
+// the next; with a hub offering 'events-status' the status rides on the events frame. Prints the
+// hub's CPU and memory during the rollout and, for each wave, the time from the last report of the
+// wave before to the first sync request of the next. Before the rollout, the idle fleet's cost over
+// one whole heartbeat period: hub CPU per heartbeat. The agents beat as the real reporter does
+// (metrics every beat; the summary left out while unchanged when the hub's welcome offers
+// 'lean-heartbeat'), and send their status without its unchanged resources when it offers
+// 'lean-status' (a hub's status request is answered whole).
 // The rollouts run one after the other on the same hub (--rollouts N, 3 by default), each to a fleet
 // commit of its own: the first finds the rollout's code paths cold (V8 compiles them while it runs),
 // the later ones warm. Each is reported, and the bar is judged on the worst of them.
@@ -23,6 +26,7 @@ import WebSocket from 'ws';
 import { openSqliteStorage } from '../hub/storage/open.js';
 import { waveSizes } from '../hub/rollouts/model.js';
 import { median, sleep } from './lib/report.js';
+import { SimReporter } from './lib/sim-reporter.js';
 import { simCommit, simHost } from './rollout-sim-hub.js';
 
 const arg = (name: string, fallback: number): number => {
@@ -59,14 +63,17 @@ function procStat(pid: number): { cpuTicks: number; sysTicks: number; rssKb: num
   return { cpuTicks: Number(fields[11]) + Number(fields[12]), sysTicks: Number(fields[12]), rssKb: Number(rss ?? 0), wroteBytes: Number(wchar ?? 0) };
 }
 
-/** `lean`: the resources (the same 20 as the link's first status) left out, as the reporter does when the hub offers 'lean-status'. */
-function status(host: string, commit: string, lean = false): string {
+/**
+ * The status members of a frame: `"status":{...}` whole, or lean (the same 20 resources as the
+ * link's first status left out, `"resources":"unchanged"`), as the reporter sends when the hub offers 'lean-status'.
+ */
+function statusMembers(host: string, commit: string, lean = false): string {
   const snapshot = {
     host, version: '0.1.0', branch: `hosts/${host}`, revision: { applied: commit, lastGood: commit, head: commit }, state: 'idle',
     lastSync: { at: new Date().toISOString(), commit, result: 'converged', error: null }, source: null, suspended: null, pending: null, drift: [], hub: null,
   };
-  if (lean) return JSON.stringify({ t: 'status', status: snapshot, resources: 'unchanged' });
-  return JSON.stringify({ t: 'status', status: { ...snapshot, resources: Array.from({ length: 20 }, (_, k) => ({ kind: 'container', name: `svc-${k}`, health: 'healthy', detail: 'running' })) } });
+  if (lean) return `"status":${JSON.stringify(snapshot)},"resources":"unchanged"`;
+  return `"status":${JSON.stringify({ ...snapshot, resources: Array.from({ length: 20 }, (_, k) => ({ kind: 'container', name: `svc-${k}`, health: 'healthy', detail: 'running' })) })}`;
 }
 
 /** A heartbeat's metrics as the agent samples them: they move every beat. */
@@ -126,36 +133,49 @@ async function main(): Promise<void> {
       // may come in the same read as the upgrade's answer, and an agent that missed it would never
       // send a lean status.
       const opened = new Promise<void>((res, rej) => { ws.once('open', () => res()); ws.once('error', rej); });
-      let seq = 0;
       let lean = false;
       let leanStatus = false;
       let applied = 'a'.repeat(40);
       let summarySent: string | null = null;
+      /** The round this host last reported its commit of (each counts once). */
+      let reported: Round | null = null;
+      const reporter = new SimReporter({
+        send: (text) => ws.send(text),
+        statusMembers: () => {
+          const seen = round;
+          if (reported !== seen && applied === simCommit(seen.commit, host)) {
+            reported = seen;
+            seen.lastReport[waveOf(i)] = performance.now();
+            seen.reports++;
+          }
+          return statusMembers(host, applied, leanStatus);
+        },
+      });
       ws.on('message', (data) => {
-        const m = JSON.parse(String(data)) as { t: string; features?: unknown };
+        const m = JSON.parse(String(data)) as { t: string; features?: unknown; seq?: number };
         if (m.t === 'welcome') {
-          lean = Array.isArray(m.features) && m.features.includes('lean-heartbeat');
-          leanStatus = Array.isArray(m.features) && m.features.includes('lean-status');
+          const features = Array.isArray(m.features) ? m.features : [];
+          lean = features.includes('lean-heartbeat');
+          leanStatus = features.includes('lean-status');
+          reporter.eventsStatus = features.includes('events-status');
         }
-        if (m.t === 'status') ws.send(status(host, applied));
+        if (m.t === 'ack' && typeof m.seq === 'number') reporter.acked(m.seq);
+        if (m.t === 'status') ws.send(`{"t":"status",${statusMembers(host, applied)}}`);
         if (m.t !== 'sync') return;
         const seen = round;
         seen.syncs++;
-        const w = waveOf(i);
-        seen.firstSync[w] ??= performance.now();
+        seen.firstSync[waveOf(i)] ??= performance.now();
         const commit = simCommit(seen.commit, host);
+        const started = performance.now();
+        reporter.emit({ type: 'sync.started', commit, trigger: 'hub' }, false);
         setTimeout(() => {
-          seq++;
-          ws.send(JSON.stringify({ t: 'events', events: [{ seq, at: new Date().toISOString(), event: { type: 'sync.succeeded', commit, changes: 3, durationMs: 900 } }] }));
-          ws.send(status(host, commit, leanStatus));
           applied = commit;
-          seen.lastReport[w] = performance.now();
-          seen.reports++;
+          reporter.emit({ type: 'sync.succeeded', commit, changes: 3, durationMs: Math.round(performance.now() - started) }, true);
         }, APPLY_MIN_MS + Math.random() * (APPLY_MAX_MS - APPLY_MIN_MS));
       });
       await opened;
       ws.send(JSON.stringify({ t: 'hello', host, version: '0.1.0', branch: `hosts/${host}`, inventory: null }));
-      ws.send(status(host, 'a'.repeat(40)));
+      ws.send(`{"t":"status",${statusMembers(host, applied)}}`);
       const hb = setInterval(() => {
         const summary = JSON.stringify({ applied, head: applied, state: 'idle', healthy: 20, unhealthy: 0, suspended: false, outbox: 0, labels: { site: `site-${i % 50}`, role: 'edge' } });
         const beat = { t: 'heartbeat', at: new Date().toISOString(), metrics: metricsSample(), ...(lean && summary === summarySent ? {} : { summary: JSON.parse(summary) as unknown }) };

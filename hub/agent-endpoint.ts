@@ -8,7 +8,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { HUB_FEATURES, type AgentFrame, type HubMessage } from '../agent/contracts/hub-protocol.js';
 import { StoreError } from '../agent/contracts/errors.js';
 import { FrameReader } from './frames.js';
-import { LinkStatus } from './lean-status.js';
+import { LinkStatus, statusLost } from './lean-status.js';
 import type { Fleet } from './fleet.js';
 import type { HostStorage } from './storage/port.js';
 import { TokenCheck } from './token-check.js';
@@ -152,7 +152,8 @@ export class AgentEndpoint {
       const frame = this.frames.read(session.host, textOf(data));
       if (answersSync(frame)) this.pendingSync.delete(session.host);
       const message = session.status.complete(frame);
-      if (message === null) return this.askWholeStatus(ws, session);
+      if (statusLost(frame, message)) this.askWholeStatus(ws, session);
+      if (message === null) return;
       ack = await this.deps.fleet.handle(session.host, message);
     } catch (err) {
       // A storage failure is the hub's, not the frame's: the queue drops the link without blame.
@@ -167,7 +168,7 @@ export class AgentEndpoint {
     this.times.add(performance.now() - started);
   }
 
-  /** A lean status on a link that sent no whole one: nothing of it is kept; the agent answers this request whole. */
+  /** A lean status on a link that sent no whole one: nothing of the status is kept; the agent answers this request whole. */
   private askWholeStatus(ws: WebSocket, session: Session): void {
     this.log.warn({ host: session.host }, 'a lean status on a link without a whole one: asking for a status');
     this.send(ws, { t: 'status' });
@@ -236,9 +237,10 @@ export class AgentEndpoint {
   }
 }
 
-/** A status frame or a sync/commit event means the agent has taken up the last request. */
+/** A status (alone or on an events frame) or a sync/commit event means the agent has taken up the last request. */
 function answersSync(m: AgentFrame): boolean {
-  return m.t === 'status' || (m.t === 'events' && m.events.some((e) => e.event.type.startsWith('sync.') || e.event.type.startsWith('commit.')));
+  if (m.t === 'status') return true;
+  return m.t === 'events' && (m.status !== undefined || m.events.some((e) => e.event.type.startsWith('sync.') || e.event.type.startsWith('commit.')));
 }
 
 /** A frame's text; ws hands over a Buffer (copying it first, as Buffer.from does, is one more copy per frame). */

@@ -105,14 +105,7 @@ export class Fleet {
         h.dirty = true;
         return null;
       case 'status':
-        if (m.status !== h.status) {
-          h.status = m.status;
-          h.branch = m.status.branch || h.branch;
-          h.summary = implied(h.summary, m.status);
-          h.dirty = true;
-        }
-        this.checkSuspension(h, m.status, now);
-        for (const l of this.listeners) l(host, { status: m.status });
+        this.takeStatus(h, m.status, now);
         return null;
       case 'heartbeat':
         for (const l of this.heartbeatListeners) l(host, m.metrics, now);
@@ -128,11 +121,25 @@ export class Fleet {
         }
         return null;
       case 'events':
+        // A status riding on the frame is taken at once: it waits neither for its events' commit
+        // nor for the batch they join (a rollout's wave is judged on it).
+        if (m.status) this.takeStatus(h, m.status, now);
         return this.receiveEvents(h, m.events, now);
       case 'refused':
         this.log.warn({ host, command: m.command }, 'agent refused a command');
         return null;
     }
+  }
+
+  private takeStatus(h: HostState, status: StatusSnapshot, now: Date): void {
+    if (status !== h.status) {
+      h.status = status;
+      h.branch = status.branch || h.branch;
+      h.summary = implied(h.summary, status);
+      h.dirty = true;
+    }
+    this.checkSuspension(h, status, now);
+    for (const l of this.listeners) l(h.host, { status });
   }
 
   private async receiveEvents(h: HostState, events: OutboxEntry[], now: Date): Promise<number> {

@@ -129,15 +129,18 @@ const frame = z.discriminatedUnion('t', [
   z.strictObject({ t: z.literal('hello'), host: str(), version: str(), branch: str(), inventory: inventory.nullable() }),
   z.strictObject({ t: z.literal('status'), status }),
   z.strictObject({ t: z.literal('heartbeat'), at: iso, metrics: metrics.nullable(), summary: summary.optional(), inventory: inventory.optional() }),
-  z.strictObject({ t: z.literal('events'), events: z.array(entry).max(1000) }),
+  z.strictObject({ t: z.literal('events'), events: z.array(entry).max(1000), status: status.optional() }),
   z.strictObject({ t: z.literal('refused'), command: str(64), reason: str(1024) }),
 ]);
 
 /** A status without its resources (hub feature 'lean-status'): checked as strictly as a whole one. */
-const leanStatusFrame = z.strictObject({ t: z.literal('status'), status: status.omit({ resources: true }), resources: z.literal('unchanged') });
+const leanStatus = status.omit({ resources: true });
+const leanStatusFrame = z.strictObject({ t: z.literal('status'), status: leanStatus, resources: z.literal('unchanged') });
+/** An events frame with a lean status riding on it (features 'events-status' and 'lean-status'). */
+const leanEventsFrame = z.strictObject({ t: z.literal('events'), events: z.array(entry).max(1000), status: leanStatus, resources: z.literal('unchanged') });
 
 /** Every frame a current agent sends passes: the compiler checks the schema against the wire types. */
-const FRAMES_COVERED: [AgentFrame] extends [z.input<typeof frame> | z.input<typeof leanStatusFrame>] ? true : never = true;
+const FRAMES_COVERED: [AgentFrame] extends [z.input<typeof frame> | z.input<typeof leanStatusFrame> | z.input<typeof leanEventsFrame>] ? true : never = true;
 void FRAMES_COVERED;
 
 /**
@@ -166,7 +169,7 @@ export function parseAgentFrame(text: string): AgentFrame {
   } catch {
     throw new BadFrameError('frame is not JSON');
   }
-  const parsed = (isLeanStatus(value) ? leanStatusFrame : frame).safeParse(value);
+  const parsed = leanSchema(value).safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new BadFrameError(`bad frame at ${issue?.path.map(String).join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
@@ -180,7 +183,9 @@ export function parseAgentFrame(text: string): AgentFrame {
   return m;
 }
 
-/** The one frame that shares its `t` with another: a lean status, told apart by its top-level `resources`. */
-function isLeanStatus(value: unknown): boolean {
-  return isRecord(value) && value['t'] === 'status' && 'resources' in value;
+/** The frames that share their `t` with another: lean ones, told apart by their top-level `resources`. */
+function leanSchema(value: unknown): typeof frame | typeof leanStatusFrame | typeof leanEventsFrame {
+  if (!isRecord(value) || !('resources' in value)) return frame;
+  if (value['t'] === 'status') return leanStatusFrame;
+  return value['t'] === 'events' ? leanEventsFrame : frame;
 }

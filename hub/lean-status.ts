@@ -2,7 +2,7 @@
 // may link to several hub processes sharing the database (cluster-node.ts), and only the process
 // that received a link's whole status may complete that link's lean ones.
 
-import type { AgentFrame, AgentMessage, LeanStatusFrame } from '../agent/contracts/hub-protocol.js';
+import type { AgentFrame, AgentMessage, LeanEventsFrame, LeanStatusFrame } from '../agent/contracts/hub-protocol.js';
 import type { StatusSnapshot } from '../agent/contracts/status-model.js';
 
 export class LinkStatus {
@@ -13,9 +13,12 @@ export class LinkStatus {
 
   /**
    * The frame as the fleet takes it: a lean status gets the resources this link sent last. Null for
-   * a lean status on a link that sent no whole one: nothing of it is kept (the caller asks for a status).
+   * a lean status on a link that sent no whole one: nothing of it is kept (the caller asks for a
+   * status). An events frame whose lean status cannot be completed keeps its events, without it
+   * (statusLost tells).
    */
   complete(frame: AgentFrame): AgentMessage | null {
+    if (frame.t === 'events') return this.completeEvents(frame);
     if (frame.t !== 'status') return frame;
     if (!('resources' in frame)) {
       this.resources = frame.status.resources;
@@ -28,4 +31,22 @@ export class LinkStatus {
     this.last = { frame, message };
     return message;
   }
+
+  private completeEvents(frame: Extract<AgentFrame, { t: 'events' }>): AgentMessage {
+    if (!('resources' in frame)) {
+      if (frame.status) this.resources = frame.status.resources;
+      return frame;
+    }
+    if (this.resources === null) return { t: 'events', events: frame.events };
+    return { t: 'events', events: frame.events, status: { ...frame.status, resources: this.resources } };
+  }
+}
+
+/** A lean status came on `frame` and `message`, what became of it, kept nothing of it: the link must be asked for a whole one. */
+export function statusLost(frame: AgentFrame, message: AgentMessage | null): boolean {
+  return message === null || (isLeanEvents(frame) && message.t === 'events' && message.status === undefined);
+}
+
+function isLeanEvents(frame: AgentFrame): frame is LeanEventsFrame {
+  return frame.t === 'events' && 'resources' in frame;
 }

@@ -57,7 +57,11 @@ export type AgentMessage =
    * last one sent on this link (the hub keeps that one); older hubs always get it.
    */
   | { t: 'heartbeat'; at: string; metrics: HostMetrics | null; summary?: HeartbeatSummary; inventory?: HostInventory }
-  | { t: 'events'; events: OutboxEntry[] }
+  /**
+   * `status` rides along (hub feature 'events-status') when the batch holds an event that changed
+   * the status: one frame where an events frame and a status frame went.
+   */
+  | { t: 'events'; events: OutboxEntry[]; status?: StatusSnapshot }
   | { t: 'refused'; command: string; reason: string };
 
 /**
@@ -72,12 +76,20 @@ export interface LeanStatusFrame {
   resources: 'unchanged';
 }
 
-/** Everything an agent may send: a message, or a lean status that stands for one. */
-export type AgentFrame = AgentMessage | LeanStatusFrame;
+/** An events frame whose status is lean, on the same terms as a lean status frame. */
+export interface LeanEventsFrame {
+  t: 'events';
+  events: OutboxEntry[];
+  status: Omit<StatusSnapshot, 'resources'>;
+  resources: 'unchanged';
+}
+
+/** Everything an agent may send: a message, or a lean frame that stands for one. */
+export type AgentFrame = AgentMessage | LeanStatusFrame | LeanEventsFrame;
 
 /** What a hub may offer in its welcome; an agent uses only those it knows, an older hub offers none. */
-export type HubFeature = 'lean-heartbeat' | 'lean-status';
-export const HUB_FEATURES: readonly HubFeature[] = ['lean-heartbeat', 'lean-status'];
+export type HubFeature = 'lean-heartbeat' | 'lean-status' | 'events-status';
+export const HUB_FEATURES: readonly HubFeature[] = ['lean-heartbeat', 'lean-status', 'events-status'];
 
 export type HubMessage =
   /** Sent after hello: the highest event sequence number the hub already holds for this host, and what the hub offers. */

@@ -71,6 +71,8 @@ export interface ReporterState extends LeanStatusState {
     heartbeat: NodeJS.Timeout | null;
     ping: NodeJS.Timeout | null;
     status: NodeJS.Timeout | null;
+    /** An event that changes no status waits this long for others (outbox-flush.ts). */
+    linger: NodeJS.Timeout | null;
   };
 }
 
@@ -106,8 +108,9 @@ export function initialState(): ReporterState {
     leanBeats: false,
     lastSummary: null,
     leanStatus: false,
+    eventsStatus: false,
     lastResources: null,
-    timers: { reconnect: null, heartbeat: null, ping: null, status: null },
+    timers: { reconnect: null, heartbeat: null, ping: null, status: null, linger: null },
   };
 }
 

@@ -5,10 +5,12 @@
 import type WebSocket from 'ws';
 import type { AgentMessage } from '../contracts/hub-protocol.js';
 import { summaryOfStatus } from '../contracts/heartbeat-summary.js';
-import { statusFrame } from './lean-status.js';
+import { statusFrame, statusPart } from './lean-status.js';
+import { pump } from './outbox-flush.js';
 import { send, type ReporterContext, type ReporterState } from './reporter-context.js';
 
-const STATUS_DEBOUNCE_MS = 200;
+/** How long after an event that changed the status the status goes (one for a burst of events). */
+export const STATUS_DEBOUNCE_MS = 200;
 
 /** Sends one heartbeat now and then every heartbeatMs while the link lasts. */
 export function startHeartbeat(ctx: ReporterContext): void {
@@ -63,17 +65,25 @@ export function startPing(ctx: ReporterContext, ws: WebSocket): void {
 export function clearLinkTimers(state: ReporterState): void {
   if (state.timers.heartbeat) clearInterval(state.timers.heartbeat);
   if (state.timers.ping) clearInterval(state.timers.ping);
+  if (state.timers.linger) clearTimeout(state.timers.linger);
   state.timers.heartbeat = null;
   state.timers.ping = null;
+  state.timers.linger = null;
 }
 
-/** Sends a fresh status snapshot shortly, once for a burst of events (lean when the hub offered it and the resources did not change). */
+/**
+ * Sends a fresh status snapshot shortly, once for a burst of events (lean when the hub offered it
+ * and the resources did not change): on the events frame of that burst when the hub offered
+ * 'events-status' and no batch awaits its ack, else alone.
+ */
 export function scheduleStatus(ctx: ReporterContext): void {
   const { state } = ctx;
   if (state.timers.status || !state.ready) return;
   state.timers.status = setTimeout(() => {
     state.timers.status = null;
-    send(ctx, statusFrame(state, ctx.deps.status(), true));
+    const status = ctx.deps.status();
+    if (state.eventsStatus && pump(ctx, () => statusPart(state, status, true))) return;
+    send(ctx, statusFrame(state, status, true));
   }, STATUS_DEBOUNCE_MS);
 }
 

@@ -9,7 +9,7 @@ import type { AgentEvent } from '../contracts/events.js';
 import { parseHubMessage, type HubFeature, type HubMessage } from '../contracts/hub-protocol.js';
 import { closeLink, connect } from './hub-link.js';
 import { statusFrame } from './lean-status.js';
-import { acknowledged, pump } from './outbox-flush.js';
+import { acknowledged, pump, pumpSoon } from './outbox-flush.js';
 import {
   initialState,
   send,
@@ -38,8 +38,10 @@ export function createReporter(deps: ReporterDeps, options: ReporterOptions): Re
   return {
     emit(event: AgentEvent): void {
       ctx.outbox.append(event);
-      pump(ctx);
-      if (STATUS_CHANGING.has(event.type)) scheduleStatus(ctx);
+      const changesStatus = STATUS_CHANGING.has(event.type);
+      if (changesStatus) scheduleStatus(ctx);
+      // With 'events-status', an event that changed the status goes with that status (scheduleStatus).
+      if (!changesStatus || !state.eventsStatus || !state.timers.status) pumpSoon(ctx);
     },
     start(): void {
       if (!state.stopped) return;
@@ -119,6 +121,7 @@ function welcomed(ctx: ReporterContext, ackedSeq: number, features: readonly Hub
   state.ready = true;
   state.leanBeats = features.includes('lean-heartbeat');
   state.leanStatus = features.includes('lean-status');
+  state.eventsStatus = features.includes('events-status');
   state.lastSummary = null;
   state.attempt = 0;
   outbox.ack(ackedSeq);

@@ -1,6 +1,7 @@
 // The reporter against a bare websocket server on loopback playing a hostile or flaky hub:
 // only sync, status, suspend and resume are obeyed, a full status on every connect, dead links dropped and redialled,
-// heartbeats without a repeated summary and statuses without unchanged resources only for a hub that offers it.
+// heartbeats without a repeated summary, statuses without unchanged resources, and a status riding on
+// the events frame that changed it, only for a hub that offers it.
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,6 +12,7 @@ import pino from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { HeartbeatSampler } from '../../../agent/reporter/host-metrics.js';
 import type { AgentFrame, AgentMessage } from '../../../agent/contracts/hub-protocol.js';
+import { LINGER_MS } from '../../../agent/reporter/outbox-flush.js';
 import { createReporter, type Reporter } from '../../../agent/reporter/reporter.js';
 import { openDatabase } from '../../../agent/store/db.js';
 import { statusOf, waitFor } from './hub-process.js';
@@ -185,5 +187,37 @@ describe('reporter link to a hub', () => {
     o.emit({ type: 'agent.resumed', reason: 'test' });
     await waitFor('a second status to an older hub', () => statuses(older.frames).length >= 2, SLOW);
     assert.ok(statuses(older.frames).every((f) => !lean(f)), 'a hub that offers nothing gets whole statuses');
+  });
+
+  it('sends a quick sync as one events frame carrying its status for a hub that offers it, and a lone event after a linger', async () => {
+    type Events = Extract<AgentFrame, { t: 'events' }>;
+    const events = (frames: AgentFrame[] | undefined): Events[] => (frames ?? []).filter((f): f is Events => f.t === 'events');
+    const hub = await fakeHub({ features: ['lean-status', 'events-status'] });
+    const r = reporter(hub, 'events-status-host', () => undefined, 60_000);
+    await waitFor('connected', () => r.connected(), SLOW);
+    const commit = 'c'.repeat(40);
+    r.emit({ type: 'sync.started', commit, trigger: 'hub' });
+    r.emit({ type: 'sync.succeeded', commit, changes: 1, durationMs: 5 });
+    await waitFor('an events frame', () => events(hub.frames).length >= 1, SLOW);
+    const [first] = events(hub.frames);
+    assert.deepEqual(first?.events.map((e) => e.event.type), ['sync.started', 'sync.succeeded'], 'one frame for both events');
+    assert.equal(first?.status?.host, 'events-status-host', 'with the status');
+    assert.ok(first !== undefined && 'resources' in first, 'lean: the link sent these resources in its first status');
+    assert.equal(hub.frames.filter((f) => f.t === 'status').length, 1, 'no status frame beside the first of the link');
+
+    const before = performance.now();
+    r.emit({ type: 'sync.started', commit: 'd'.repeat(40), trigger: 'hub' });
+    await waitFor('the lone event', () => events(hub.frames).length >= 2, SLOW);
+    assert.ok(performance.now() - before >= LINGER_MS - 50, 'it waited for company first');
+    assert.equal(events(hub.frames)[1]?.status, undefined, 'an event that changes no status goes without one');
+
+    const older = await fakeHub({ features: ['lean-status'] });
+    const o = reporter(older, 'separate-status-host', () => undefined, 60_000);
+    await waitFor('connected to an older hub', () => o.connected(), SLOW);
+    o.emit({ type: 'sync.started', commit, trigger: 'hub' });
+    await waitFor('sync.started at once', () => events(older.frames).length >= 1, SLOW);
+    o.emit({ type: 'sync.succeeded', commit, changes: 1, durationMs: 5 });
+    await waitFor('a status after it', () => older.frames.filter((f) => f.t === 'status').length >= 2, SLOW);
+    assert.ok(events(older.frames).every((f) => f.status === undefined), 'a hub that does not offer it gets its status apart');
   });
 });

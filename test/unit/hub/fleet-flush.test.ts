@@ -122,6 +122,21 @@ describe('the hub flushing host records', () => {
     assert.deepEqual((await store.loadHost('h6'))?.summary, { ...summary, applied: next, head: next });
   });
 
+  it('takes the status an events frame carries at once, then stores its events, and tells listeners in that order', async () => {
+    const { fleet, store } = setup();
+    const heard: string[] = [];
+    fleet.onReport((host, report) => heard.push('status' in report ? `status ${report.status.revision.applied?.slice(0, 1) ?? ''}` : `events ${report.events.length}`));
+    const next = 'b'.repeat(40);
+    const synced = { ...status('h7'), revision: { applied: next, lastGood: next, head: next } };
+    const ack = await fleet.handle('h7', { t: 'events', events: [{ seq: 1, at: new Date(0).toISOString(), event: { type: 'sync.succeeded', commit: next, changes: 1, durationMs: 5 } }], status: synced });
+    assert.equal(ack, 1);
+    assert.deepEqual(heard, ['status b', 'events 1']);
+    assert.equal((await fleet.get('h7'))?.revision.applied, next, 'the status is taken as a status frame\'s would be');
+    assert.deepEqual((await store.events('h7', 10)).map((e) => e.type), ['sync.succeeded']);
+    await fleet.flush();
+    assert.equal((await store.loadHost('h7'))?.status?.revision.applied, next);
+  });
+
   it('keeps the last summary through a lean beat that leaves it out', async () => {
     const { fleet, store } = setup();
     await fleet.handle('h3', beat(1));

@@ -4,10 +4,10 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { LeanStatusFrame } from '../../../agent/contracts/hub-protocol.js';
+import type { AgentFrame, LeanEventsFrame, LeanStatusFrame } from '../../../agent/contracts/hub-protocol.js';
 import type { StatusSnapshot } from '../../../agent/contracts/status-model.js';
 import { BadFrameError, parseAgentFrame } from '../../../hub/frames.js';
-import { LinkStatus } from '../../../hub/lean-status.js';
+import { LinkStatus, statusLost } from '../../../hub/lean-status.js';
 
 const sha = (c: string) => c.repeat(40);
 const resources: StatusSnapshot['resources'] = [{ kind: 'container', name: 'web', health: 'healthy', detail: 'running' }];
@@ -58,5 +58,25 @@ describe('lean status frames', () => {
     link.complete({ t: 'status', status: whole(sha('a')) });
     const frame = lean(sha('b'));
     assert.equal(link.complete(frame), link.complete(frame));
+  });
+
+  it('ride on an events frame, checked as strictly, completed from the link, and never at the cost of the events', () => {
+    const entry = { seq: 1, at: '2026-01-01T00:00:00.000Z', event: { type: 'sync.succeeded' as const, commit: sha('b'), changes: 1, durationMs: 5 } };
+    const { status: leanB } = lean(sha('b'));
+    const frame: LeanEventsFrame = { t: 'events', events: [entry], status: leanB, resources: 'unchanged' };
+    assert.deepEqual(parseAgentFrame(JSON.stringify(frame)), frame);
+    assert.throws(() => parseAgentFrame(JSON.stringify({ ...frame, status: { ...leanB, state: '<img>' } })), /status\.state/);
+    assert.throws(() => parseAgentFrame(JSON.stringify({ t: 'events', events: [entry], status: leanB })), /resources/, 'a whole status still needs them');
+    const wholeFrame: AgentFrame = { t: 'events', events: [entry], status: whole(sha('a')) };
+    assert.deepEqual(parseAgentFrame(JSON.stringify(wholeFrame)), wholeFrame);
+
+    const link = new LinkStatus();
+    const lost = link.complete(frame);
+    assert.deepEqual(lost, { t: 'events', events: [entry] }, 'no whole status on the link: the events alone');
+    assert.equal(statusLost(frame, lost), true, 'and the link is asked for one');
+    assert.equal(link.complete(wholeFrame), wholeFrame, 'a whole status on an events frame passes as it is');
+    const completed = link.complete(frame);
+    assert.deepEqual(completed, { t: 'events', events: [entry], status: whole(sha('b')) });
+    assert.equal(statusLost(frame, completed), false);
   });
 });

@@ -16,7 +16,7 @@ const isLean = (frame: StatusFrame): boolean => 'resources' in frame && !('resou
 
 /** A link as the reporter has it after its first (whole) status and a welcome offering lean status or not. */
 function welcomedLink(offered: boolean): LeanStatusState {
-  const state: LeanStatusState = { leanStatus: true, lastResources: 'from an earlier link' };
+  const state: LeanStatusState = { leanStatus: true, eventsStatus: true, lastResources: 'from an earlier link' };
   resetLeanStatus(state);
   assert.equal(isLean(statusFrame(state, status(), true)), false, 'the first status of a link is whole');
   state.leanStatus = offered;

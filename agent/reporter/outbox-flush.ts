@@ -1,13 +1,17 @@
 // Drains the outbox to the hub: one batch in flight at a time, the next once the hub has
 // acknowledged the previous one. When the hub offered 'events-status', an event that changes
-// nothing the hub shows lingers a moment for company (the sync.succeeded and status that follow a
-// quick sync.started), so that a short sync is one frame, not three.
+// nothing the hub shows (a sync's start) lingers up to LINGER_MS for company: a sync that ends
+// within it is one frame (its start, its outcome and the status), not three, and an event that
+// changes the status goes at once, with it (reporter-timers.ts).
 
 import { send, type ReporterContext } from './reporter-context.js';
 import type { StatusPart } from './lean-status.js';
 
-/** How long an event that changes no status waits for others before it goes alone. */
-export const LINGER_MS = 1000;
+/**
+ * How long an event that changes no status waits for others before it goes alone: the hub hears
+ * of a sync's start at most this late, and of a short sync once, with its outcome.
+ */
+export const LINGER_MS = 5000;
 
 /**
  * Sends the next batch of stored events unless one awaits its ack; `status`, asked only when the

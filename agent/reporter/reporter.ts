@@ -25,10 +25,15 @@ import { scheduleStatus, startHeartbeat } from './reporter-timers.js';
 export type { HubResume, HubSuspend, Reporter, ReporterDeps, ReporterOptions } from './reporter-context.js';
 export { summarise } from './reporter-timers.js';
 
-/** Events after which the hub should see a fresh status snapshot without waiting for a request. */
+/**
+ * Events after which the hub should see a fresh status snapshot without waiting for a request:
+ * each changes a part of it (revision, last sync, drift, suspension, source, engine, bugs). The
+ * others (sync.started, agent.started, events.dropped) tell of no change the hub shows.
+ */
 const STATUS_CHANGING: ReadonlySet<AgentEvent['type']> = new Set([
-  'sync.succeeded', 'sync.failed', 'sync.rolledBack', 'commit.invalid', 'commit.refused', 'commit.pending',
-  'drift.detected', 'agent.suspended', 'agent.resumed',
+  'sync.succeeded', 'sync.failed', 'sync.rolledBack', 'sync.rollbackFailed', 'commit.invalid', 'commit.refused', 'commit.pending',
+  'drift.detected', 'agent.suspended', 'agent.resumed', 'source.unreachable', 'source.recovered', 'engine.unresponsive', 'engine.recovered',
+  'agent.bug',
 ]);
 
 export function createReporter(deps: ReporterDeps, options: ReporterOptions): Reporter {

@@ -210,6 +210,10 @@ describe('reporter link to a hub', () => {
     await waitFor('the lone event', () => events(hub.frames).length >= 2, SLOW);
     assert.ok(performance.now() - before >= LINGER_MS - 50, 'it waited for company first');
     assert.equal(events(hub.frames)[1]?.status, undefined, 'an event that changes no status goes without one');
+    r.emit({ type: 'engine.unresponsive', error: { name: 'EngineError', code: 'ENGINE_TIMEOUT', message: 'no answer', handling: 'retry' } });
+    await waitFor('the engine event', () => events(hub.frames).length >= 3, SLOW);
+    assert.deepEqual(events(hub.frames)[2]?.events.map((e) => e.event.type), ['engine.unresponsive']);
+    assert.ok(events(hub.frames)[2]?.status, 'an event that changes the status (its engine part) goes with it, without lingering');
 
     const older = await fakeHub({ features: ['lean-status'] });
     const o = reporter(older, 'separate-status-host', () => undefined, 60_000);

@@ -38,6 +38,8 @@ interface Session {
   refused: boolean;
   /** Frames are handled one after the other, each once the previous one is stored. */
   queue: Promise<void>;
+  /** Operations in `queue` not settled yet: a frame arriving meanwhile waits for them. */
+  pending: number;
   /** What this link sent of its resources, to complete its lean status frames. */
   status: LinkStatus;
 }
@@ -112,7 +114,7 @@ export class AgentEndpoint {
   private accept(ws: WebSocket, host: string, token: string, storedSeq: number): void {
     const previous = this.byHost.get(host);
     if (previous) previous.close(4000, 'replaced by a newer connection');
-    const session: Session = { host, token, heard: true, awaiting: false, refused: false, queue: Promise.resolve(), status: new LinkStatus() };
+    const session: Session = { host, token, heard: true, awaiting: false, refused: false, queue: Promise.resolve(), pending: 0, status: new LinkStatus() };
     this.sessions.set(ws, session);
     this.byHost.set(host, ws);
     this.enqueue(ws, session, async () => {
@@ -122,7 +124,7 @@ export class AgentEndpoint {
     ws.on('pong', () => {
       session.heard = true;
     });
-    ws.on('message', (data: RawData, isBinary: boolean) => this.enqueue(ws, session, () => this.onMessage(ws, session, data, isBinary)));
+    ws.on('message', (data: RawData, isBinary: boolean) => this.onFrame(ws, session, data, isBinary));
     ws.on('error', (err) => this.log.debug({ host, err: err.message }, 'agent socket error'));
     ws.on('close', () => {
       this.sessions.delete(ws);
@@ -134,38 +136,70 @@ export class AgentEndpoint {
     });
   }
 
+  /** Runs `fn` after the frames before it; frames arriving meanwhile wait for it. */
   private enqueue(ws: WebSocket, session: Session, fn: () => Promise<void>): void {
+    session.pending++;
     session.queue = session.queue.then(fn).catch((err: unknown) => {
       // The storage failed (not the agent): drop the link; the agent reconnects and resends.
       this.log.error({ host: session.host, err }, 'cannot handle an agent frame');
       ws.terminate();
-    });
+    }).finally(() => session.pending--);
   }
 
-  private async onMessage(ws: WebSocket, session: Session, data: RawData, isBinary: boolean): Promise<void> {
-    if (session.refused) return;
+  /**
+   * A frame is taken at once, without a promise, unless frames before it are still waiting for the
+   * store (then after them, in order). Only an events frame waits for the store itself.
+   */
+  private onFrame(ws: WebSocket, session: Session, data: RawData, isBinary: boolean): void {
+    if (session.pending > 0) return this.enqueue(ws, session, () => this.take(ws, session, data, isBinary) ?? Promise.resolve());
+    const stored = this.take(ws, session, data, isBinary);
+    if (stored) this.enqueue(ws, session, () => stored);
+  }
+
+  /** Reads and applies one frame; for one that waits for the store, a promise settled once it is acknowledged. */
+  private take(ws: WebSocket, session: Session, data: RawData, isBinary: boolean): Promise<void> | null {
+    if (session.refused) return null;
     const started = performance.now();
     session.heard = true;
-    let ack: number | null;
+    let ack: number | null | Promise<number>;
     try {
       if (isBinary) throw new TypeError('binary frames are not part of the protocol');
       const frame = this.frames.read(session.host, textOf(data));
       if (answersSync(frame)) this.pendingSync.delete(session.host);
       const message = session.status.complete(frame);
       if (statusLost(frame, message)) this.askWholeStatus(ws, session);
-      if (message === null) return;
-      ack = await this.deps.fleet.handle(session.host, message);
+      if (message === null) return null;
+      ack = this.deps.fleet.take(session.host, message);
     } catch (err) {
-      // A storage failure is the hub's, not the frame's: the queue drops the link without blame.
-      if (err instanceof StoreError) throw err;
-      this.log.warn({ host: session.host, err: (err as Error).message }, 'closing an agent socket after a bad frame');
-      session.refused = true;
-      ws.close(4002, 'bad frame');
-      setTimeout(() => ws.terminate(), 2000).unref();
-      return;
+      this.failed(ws, session, err);
+      return null;
     }
+    if (!(ack instanceof Promise)) {
+      this.taken(ws, ack, started);
+      return null;
+    }
+    return ack.then((seq) => this.taken(ws, seq, started), (err: unknown) => this.failed(ws, session, err));
+  }
+
+  private taken(ws: WebSocket, ack: number | null, started: number): void {
     if (ack !== null) this.send(ws, { t: 'ack', seq: ack });
     this.times.add(performance.now() - started);
+  }
+
+  /**
+   * A storage failure is the hub's, not the frame's: the link is dropped without blame (the agent
+   * reconnects and resends). Anything else is a bad frame: nothing more of the link is read.
+   */
+  private failed(ws: WebSocket, session: Session, err: unknown): void {
+    if (err instanceof StoreError || session.refused) {
+      this.log.error({ host: session.host, err }, 'cannot handle an agent frame');
+      ws.terminate();
+      return;
+    }
+    this.log.warn({ host: session.host, err: err instanceof Error ? err.message : String(err) }, 'closing an agent socket after a bad frame');
+    session.refused = true;
+    ws.close(4002, 'bad frame');
+    setTimeout(() => ws.terminate(), 2000).unref();
   }
 
   /** A lean status on a link that sent no whole one: nothing of the status is kept; the agent answers this request whole. */

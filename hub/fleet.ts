@@ -86,6 +86,11 @@ export class Fleet {
    * heartbeat summary equal to the last leave the row as it was: only the heartbeat time moves.
    */
   async handle(host: string, m: AgentMessage): Promise<number | null> {
+    return this.take(host, m);
+  }
+
+  /** As handle, at once (the hello check throws here): only an events frame's seq comes as a promise, once its events are committed. */
+  take(host: string, m: AgentMessage): number | null | Promise<number> {
     const h = this.record(host);
     const now = this.deps.now();
     this.counters.messages++;

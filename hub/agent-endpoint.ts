@@ -191,7 +191,7 @@ export class AgentEndpoint {
    * reconnects and resends). Anything else is a bad frame: nothing more of the link is read.
    */
   private failed(ws: WebSocket, session: Session, err: unknown): void {
-    if (err instanceof StoreError || session.refused) {
+    if (err instanceof StoreError) {
       this.log.error({ host: session.host, err }, 'cannot handle an agent frame');
       ws.terminate();
       return;

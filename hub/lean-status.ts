@@ -34,7 +34,10 @@ export class LinkStatus {
 
   private completeEvents(frame: Extract<AgentFrame, { t: 'events' }>): AgentMessage {
     if (!('resources' in frame)) {
-      if (frame.status) this.resources = frame.status.resources;
+      if (frame.status) {
+        this.resources = frame.status.resources;
+        this.last = null;
+      }
       return frame;
     }
     if (this.resources === null) return { t: 'events', events: frame.events };
@@ -42,7 +45,7 @@ export class LinkStatus {
   }
 }
 
-/** A lean status came on `frame` and `message`, what became of it, kept nothing of it: the link must be asked for a whole one. */
+/** True when a lean status on `frame` could not be completed (`message`: what complete made of the frame): the link must be asked for a whole status. */
 export function statusLost(frame: AgentFrame, message: AgentMessage | null): boolean {
   return message === null || (isLeanEvents(frame) && message.t === 'events' && message.status === undefined);
 }

@@ -60,6 +60,18 @@ describe('lean status frames', () => {
     assert.equal(link.complete(frame), link.complete(frame));
   });
 
+  it('take the resources of a whole status that rode on an events frame, even for a lean frame completed before it', () => {
+    const link = new LinkStatus();
+    link.complete({ t: 'status', status: whole(sha('a')) });
+    const frame = lean(sha('b'));
+    link.complete(frame);
+    const moved: StatusSnapshot['resources'] = [{ kind: 'container', name: 'web', health: 'unhealthy', detail: 'exited' }];
+    link.complete({ t: 'events', events: [], status: { ...whole(sha('c')), resources: moved } });
+    const again = link.complete(frame);
+    assert.ok(again?.t === 'status');
+    assert.deepEqual(again.status.resources, moved, 'not the resources the frame was completed with before');
+  });
+
   it('ride on an events frame, checked as strictly, completed from the link, and never at the cost of the events', () => {
     const entry = { seq: 1, at: '2026-01-01T00:00:00.000Z', event: { type: 'sync.succeeded' as const, commit: sha('b'), changes: 1, durationMs: 5 } };
     const { status: leanB } = lean(sha('b'));

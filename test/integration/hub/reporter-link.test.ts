@@ -205,11 +205,14 @@ describe('reporter link to a hub', () => {
     assert.ok(first !== undefined && 'resources' in first, 'lean: the link sent these resources in its first status');
     assert.equal(hub.frames.filter((f) => f.t === 'status').length, 1, 'no status frame beside the first of the link');
 
+    // Acknowledged first: an ack sends whatever waits in the outbox at once (the outbox drains).
+    await waitFor('the frame acknowledged', () => r.outboxSize() === 0, SLOW);
     const before = performance.now();
     r.emit({ type: 'sync.started', commit: 'd'.repeat(40), trigger: 'hub' });
     await waitFor('the lone event', () => events(hub.frames).length >= 2, SLOW);
     assert.ok(performance.now() - before >= LINGER_MS - 50, 'it waited for company first');
     assert.equal(events(hub.frames)[1]?.status, undefined, 'an event that changes no status goes without one');
+    await waitFor('that one acknowledged', () => r.outboxSize() === 0, SLOW);
     r.emit({ type: 'engine.unresponsive', error: { name: 'EngineError', code: 'ENGINE_TIMEOUT', message: 'no answer', handling: 'retry' } });
     await waitFor('the engine event', () => events(hub.frames).length >= 3, SLOW);
     assert.deepEqual(events(hub.frames)[2]?.events.map((e) => e.event.type), ['engine.unresponsive']);

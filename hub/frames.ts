@@ -1,9 +1,12 @@
 // Checks every agent frame before anything of it is kept: nesting depth scanned on the raw text
 // (before JSON.parse), then strict zod schemas with bounded strings, arrays and the event catalogue:
 // the contract's shapes (agent/contracts/wire-schemas.ts, whose vocabularies they share) with the
-// bounds of what the hub keeps.
+// bounds of what the hub keeps. A frame whose schema changes no value is checked first by a
+// validator compiled from that same schema (frame-check.ts); zod parses heartbeats, and names the
+// first problem of a frame the compiled validator refused.
 
 import { z } from 'zod';
+import { compiledCheck } from './frame-check.js';
 import type { AgentEventType } from '../agent/contracts/events.js';
 import { isRecord, type AgentFrame } from '../agent/contracts/hub-protocol.js';
 import { agentStateSchema, changeActionSchema, changeKindSchema, errorHandlingSchema, resourceHealthSchema, resourceKindSchema } from '../agent/contracts/wire-schemas.js';
@@ -61,7 +64,7 @@ const metrics = z.strictObject({
 });
 
 /** A host's fleet labels: Kubernetes-sized keys and values, a bounded number of them. */
-const labels = z.record(z.string().max(317), str(253)).refine((l) => Object.keys(l).length <= 64, 'more than 64 labels');
+const labels = z.record(z.string().max(317), str(253)).refine((l) => Object.keys(l).length <= 64, 'more than 64 labels').meta({ maxProperties: 64 });
 
 const summary = z.strictObject({
   applied: sha.nullable(), head: sha.nullable(),
@@ -125,12 +128,16 @@ void CATALOGUE_COVERED;
 
 const entry = z.strictObject({ seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER), at: iso, event });
 
+const helloFrame = z.strictObject({ t: z.literal('hello'), host: str(), version: str(), branch: str(), inventory: inventory.nullable() });
+const statusFrame = z.strictObject({ t: z.literal('status'), status });
+const eventsFrame = z.strictObject({ t: z.literal('events'), events: z.array(entry).max(1000), status: status.optional() });
+const refusedFrame = z.strictObject({ t: z.literal('refused'), command: str(64), reason: str(1024) });
 const frame = z.discriminatedUnion('t', [
-  z.strictObject({ t: z.literal('hello'), host: str(), version: str(), branch: str(), inventory: inventory.nullable() }),
-  z.strictObject({ t: z.literal('status'), status }),
+  helloFrame,
+  statusFrame,
   z.strictObject({ t: z.literal('heartbeat'), at: iso, metrics: metrics.nullable(), summary: summary.optional(), inventory: inventory.optional() }),
-  z.strictObject({ t: z.literal('events'), events: z.array(entry).max(1000), status: status.optional() }),
-  z.strictObject({ t: z.literal('refused'), command: str(64), reason: str(1024) }),
+  eventsFrame,
+  refusedFrame,
 ]);
 
 /** A status without its resources (hub feature 'lean-status'): checked as strictly as a whole one. */
@@ -138,6 +145,19 @@ const leanStatus = status.omit({ resources: true });
 const leanStatusFrame = z.strictObject({ t: z.literal('status'), status: leanStatus, resources: z.literal('unchanged') });
 /** An events frame with a lean status riding on it (features 'events-status' and 'lean-status'). */
 const leanEventsFrame = z.strictObject({ t: z.literal('events'), events: z.array(entry).max(1000), status: leanStatus, resources: z.literal('unchanged') });
+
+/**
+ * The frames whose schema transforms nothing (a heartbeat's metrics turn null into NaN), by `t` and
+ * whether the frame is lean: each checked by a validator compiled from its schema.
+ */
+const compiled = {
+  hello: compiledCheck(helloFrame),
+  status: compiledCheck(statusFrame),
+  events: compiledCheck(eventsFrame),
+  refused: compiledCheck(refusedFrame),
+  leanStatus: compiledCheck(leanStatusFrame),
+  leanEvents: compiledCheck(leanEventsFrame),
+};
 
 /** Every frame a current agent sends passes: the compiler checks the schema against the wire types. */
 const FRAMES_COVERED: [AgentFrame] extends [z.input<typeof frame> | z.input<typeof leanStatusFrame> | z.input<typeof leanEventsFrame>] ? true : never = true;
@@ -169,18 +189,46 @@ export function parseAgentFrame(text: string): AgentFrame {
   } catch {
     throw new BadFrameError('frame is not JSON');
   }
-  const parsed = leanSchema(value).safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new BadFrameError(`bad frame at ${issue?.path.map(String).join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
-  }
-  const m = parsed.data;
+  const m = checkedFast(value) ?? parsedByZod(value);
   if (m.t === 'events') {
     for (const e of m.events) {
       if (JSON.stringify(e.event).length > MAX_EVENT_BYTES) throw new BadFrameError(`event ${e.seq} is larger than ${MAX_EVENT_BYTES} bytes`);
     }
   }
   return m;
+}
+
+/**
+ * The frame, when the validator compiled for its kind accepts it (the same value: its schema
+ * changes none); null for a heartbeat, an unknown kind or a refusal, which zod parses.
+ */
+export function checkedFast(value: unknown): AgentFrame | null {
+  if (!isRecord(value)) return null;
+  const lean = 'resources' in value;
+  switch (value['t']) {
+    case 'hello':
+      return compiled.hello(value) ? value : null;
+    case 'status':
+      if (lean) return compiled.leanStatus(value) ? value : null;
+      return compiled.status(value) ? value : null;
+    case 'events':
+      if (lean) return compiled.leanEvents(value) ? value : null;
+      return compiled.events(value) ? value : null;
+    case 'refused':
+      return compiled.refused(value) ? value : null;
+    default:
+      return null;
+  }
+}
+
+/** The frame as zod parses it; a BadFrameError naming the first problem when it does not pass. */
+export function parsedByZod(value: unknown): AgentFrame {
+  const parsed = leanSchema(value).safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new BadFrameError(`bad frame at ${issue?.path.map(String).join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
 }
 
 /** The frames that share their `t` with another: lean ones, told apart by their top-level `resources`. */

@@ -36,7 +36,7 @@ const LIBRARIES = {
   sysinfo: ['systeminformation/lib/cpu.js', 'systeminformation/lib/memory.js', 'systeminformation/lib/osinfo.js'],
   age: ['age-encryption'],
   cron: ['node-cron'],
-  hub: ['fastify', '@fastify/cookie', '@fastify/helmet', '@fastify/rate-limit', 'pg', 'openid-client'],
+  hub: ['fastify', '@fastify/cookie', '@fastify/helmet', '@fastify/rate-limit', 'pg', 'openid-client', 'ajv'],
 };
 
 /** Modules replaced by a few lines: what they do is not reachable from moor, or is done differently. */

@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { HostInventory, HostMetrics, HeartbeatSummary, OutboxEntry } from '../../agent/contracts/hub-protocol.js';
 import type { ResourceStatus, StatusSnapshot } from '../../agent/contracts/status-model.js';
 import type { EventBatchItem, EventCaps, HostRow, HostStorage, HostWrite, InsertedEvents, SeenRow, StorageKind, StoredEvent, TokenLink } from './port.js';
-import { chunksOf, compareNames, inNameOrder, one, type SqlExec, type SqlValue } from './sql.js';
+import { byRowCount, chunksOf, compareNames, inNameOrder, one, type SqlExec, type SqlValue } from './sql.js';
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
@@ -38,23 +38,23 @@ const UPSERT_CHUNK = 100;
 /** Token hashes per connect-check query (SQLite's default limit is 32,766 parameters). */
 const LINK_CHUNK = 500;
 
-function upsertHosts(rows: number): string {
+const upsertHosts = byRowCount((rows) => {
   const values = Array.from({ length: rows }, () => `(${new Array<string>(HOST_COLUMNS).fill('?').join(', ')})`).join(', ');
   return `INSERT INTO hosts (host, first_seen, branch, version, inventory, status, metrics, summary, last_seen) VALUES ${values}
     ON CONFLICT (host) DO UPDATE SET branch = excluded.branch, version = excluded.version, inventory = excluded.inventory,
       status = excluded.status, metrics = excluded.metrics, summary = excluded.summary, last_seen = excluded.last_seen`;
-}
+});
 
-function upsertResources(rows: number): string {
+const upsertResources = byRowCount((rows) => {
   const values = Array.from({ length: rows }, () => '(?, ?)').join(', ');
   return `INSERT INTO host_resources (host, resources) VALUES ${values} ON CONFLICT (host) DO UPDATE SET resources = excluded.resources`;
-}
+});
 
-function upsertSeen(rows: number): string {
+const upsertSeen = byRowCount((rows) => {
   const values = Array.from({ length: rows }, () => '(?, ?, ?, ?)').join(', ');
   return `INSERT INTO hosts (host, first_seen, metrics, last_seen) VALUES ${values}
     ON CONFLICT (host) DO UPDATE SET metrics = excluded.metrics, last_seen = excluded.last_seen`;
-}
+});
 
 /**
  * How an event batch reads a host's stored seq (event_seqs, a narrow row apart from the host's

@@ -5,7 +5,7 @@
 import { indexOf } from '../rollouts/ledger.js';
 import { ACTIVE_STATUSES, HOST_PHASES, rolloutHost, summarise, type HostPhase, type Rollout, type RolloutHead, type RolloutHost } from '../rollouts/model.js';
 import type { RolloutStorage } from './port.js';
-import { chunksOf, one, type SqlExec, type SqlValue } from './sql.js';
+import { byRowCount, chunksOf, one, type SqlExec, type SqlValue } from './sql.js';
 
 const ACTIVE = ACTIVE_STATUSES.map((s) => `'${s}'`).join(', ');
 
@@ -32,13 +32,13 @@ const HOST_COLUMNS = 14;
 /** Host rows per upsert statement: a wave of 2,500 is 25 statements, not 2,500. */
 const HOST_CHUNK = 100;
 
-function upsertHosts(rows: number): string {
+const upsertHosts = byRowCount((rows) => {
   const values = Array.from({ length: rows }, () => `(${new Array<string>(HOST_COLUMNS).fill('?').join(', ')})`).join(', ');
   return `INSERT INTO rollout_hosts (rollout, host, pos, wave, phase, commit_id, previous, revert_commit, published_at, reason, evidence, branch, labels, updated)
   VALUES ${values}
   ON CONFLICT (rollout, host) DO UPDATE SET phase = excluded.phase, commit_id = excluded.commit_id, previous = excluded.previous,
     revert_commit = excluded.revert_commit, published_at = excluded.published_at, reason = excluded.reason, evidence = excluded.evidence, updated = excluded.updated`;
-}
+});
 
 const HOSTS = 'SELECT host, wave, phase, commit_id, previous, revert_commit, published_at, reason, evidence, branch, labels FROM rollout_hosts WHERE rollout = ? ORDER BY pos';
 
@@ -56,6 +56,15 @@ function hostOf(row: HostRow): RolloutHost {
   });
 }
 
+/** A host's labels keep their object from the rollout's creation on (ledger.ts copies the host, not them): serialised once. */
+const labelTexts = new WeakMap<Record<string, string>, string>();
+
+function labelsText(labels: Record<string, string>): string {
+  let text = labelTexts.get(labels);
+  if (text === undefined) labelTexts.set(labels, (text = JSON.stringify(labels)));
+  return text;
+}
+
 /** The statements of one save, serialised at once: later changes to the rollout are not part of it. */
 function writes(r: Rollout, hosts: readonly RolloutHost[], updated: string): { sql: string; params: SqlValue[] }[] {
   const head: Partial<Rollout> = { ...r };
@@ -64,7 +73,7 @@ function writes(r: Rollout, hosts: readonly RolloutHost[], updated: string): { s
   // Positions (the order the rollout was created with) count on insert only.
   const all = hosts.length === r.hosts.length;
   const rows = hosts.map((h, k): SqlValue[] => [r.id, h.host, all ? k : indexOf(r, h.host), h.wave, h.phase, h.commit, h.previous, h.revertCommit, h.publishedAt, h.reason,
-    h.evidence === null || h.evidence === undefined ? null : JSON.stringify(h.evidence), h.branch, JSON.stringify(h.labels), updated]);
+    h.evidence === null || h.evidence === undefined ? null : JSON.stringify(h.evidence), h.branch, labelsText(h.labels), updated]);
   for (const chunk of chunksOf(rows, HOST_CHUNK)) out.push({ sql: upsertHosts(chunk.length), params: chunk.flat() });
   return out;
 }

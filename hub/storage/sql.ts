@@ -30,6 +30,20 @@ export function chunksOf<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
+/**
+ * `build` of a multi-row statement, made once per row count: a flush's statements are a few texts
+ * of some kilobytes, which the SQLite adapter finds its prepared statements by (built anew each
+ * time, each lookup hashed and compared one more copy).
+ */
+export function byRowCount(build: (rows: number) => string): (rows: number) => string {
+  const texts = new Map<number, string>();
+  return (rows) => {
+    let text = texts.get(rows);
+    if (text === undefined) texts.set(rows, (text = build(rows)));
+    return text;
+  };
+}
+
 export async function one<T>(x: SqlExec, sql: string, params?: readonly SqlValue[]): Promise<T | undefined> {
   return (await x.all<T>(sql, params))[0];
 }

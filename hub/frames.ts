@@ -166,7 +166,10 @@ void FRAMES_COVERED;
 /**
  * Reads the frames of many hosts, remembering each host's last status frame: the same text again
  * (a status resent unchanged, after a reconnect or a request) is the message already checked, the
- * very same object, so the hub neither parses nor validates nor writes it again.
+ * very same object, so the hub neither parses nor validates nor writes it again. A status that came
+ * on an events frame since makes it stale: it is forgotten then, not kept (text and object, with
+ * what the store serialised of it) for every host of the fleet, for the collector to mark again at
+ * each major collection.
  */
 export class FrameReader {
   private readonly lastStatus = new Map<string, { text: string; message: AgentFrame }>();
@@ -176,7 +179,13 @@ export class FrameReader {
     if (last !== undefined && last.text === text) return last.message;
     const message = parseAgentFrame(text);
     if (message.t === 'status') this.lastStatus.set(host, { text, message });
+    else if (message.t === 'events' && message.status !== undefined) this.lastStatus.delete(host);
     return message;
+  }
+
+  /** Hosts whose last status frame is remembered. */
+  get remembered(): number {
+    return this.lastStatus.size;
   }
 }
 

@@ -60,6 +60,21 @@ describe('agent frames', () => {
     assert.throws(() => reader.read('h', JSON.stringify({ t: 'status', status: { ...status, state: '<img>' } })), BadFrameError);
     assert.equal(reader.read('h', JSON.stringify({ t: 'status', status: { ...status, state: 'syncing' } })), changed, 'a bad frame leaves the last good one');
   });
+
+  it('forgets a host\'s status frame once a newer status came on an events frame, and keeps it through events alone', () => {
+    const reader = new FrameReader();
+    const sha = 'c'.repeat(40);
+    const status = { host: 'h', version: '1', branch: 'hosts/h', revision: { applied: sha, lastGood: sha, head: sha }, state: 'idle',
+      lastSync: null, source: null, suspended: null, pending: null, resources: [], drift: [], hub: null };
+    const text = JSON.stringify({ t: 'status', status });
+    const first = reader.read('h', text);
+    const entry = { seq: 1, at, event: { type: 'agent.started', version: '1' } };
+    reader.read('h', JSON.stringify({ t: 'events', events: [entry] }));
+    assert.equal(reader.read('h', text), first, 'events without a status leave it');
+    reader.read('h', JSON.stringify({ t: 'events', events: [{ ...entry, seq: 2 }], status: { ...status, state: 'syncing' } }));
+    assert.equal(reader.remembered, 0);
+    assert.notEqual(reader.read('h', text), first, 'read anew');
+  });
 });
 
 describe('OpenID roles', () => {

@@ -164,7 +164,7 @@ export class SqlHostStorage implements HostStorage {
     for (const r of sorted) if (r.status !== null && r.resourcesStored !== true) resources.push({ host: r.host, resources: r.status.resources });
     await this.x.tx(async (t) => {
       await upsertChunks(t, sorted, upsertHosts, (r) => [r.host, r.firstSeen, r.branch, r.version, kept(r.inventory), statusText(r.status), str(r.metrics), str(r.summary), r.lastSeen]);
-      await upsertChunks(t, resources, upsertResources, (r) => [r.host, kept(r.resources)]);
+      await upsertChunks(t, resources, upsertResources, (r) => [r.host, str(r.resources)]);
     });
   }
 
@@ -320,8 +320,10 @@ function statusOf(status: string | null, resources: string | null): StatusSnapsh
 }
 
 /**
- * JSON of the status, resources and inventory objects: the hub replaces them when an agent sends
- * new ones and never changes them in place, so one that is written again is serialised once.
+ * JSON of the status and inventory objects, written with every write of their host's row: the hub
+ * replaces them when an agent sends new ones and never changes them in place, so one that is written
+ * again is serialised once. Not the resources: they are written once (until a reconnect), and their
+ * text kept for every host was 7.5 MB of a 5,000-host hub's 86 MB heap.
  */
 const serialised = new WeakMap<object, string>();
 

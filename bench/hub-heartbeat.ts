@@ -43,7 +43,7 @@ function period(texts: string[]): Promise<void> {
   return sim.feed(texts, HEARTBEAT_MS, async (host, _i, text) => {
     const frame = parseAgentFrame(text);
     // Heartbeats only: never a lean frame (which needs its link's whole status).
-    if (!('resources' in frame)) await sim.fleet.handle(host, frame);
+    if (!('resources' in frame)) await sim.fleet.take(host, frame);
   });
 }
 

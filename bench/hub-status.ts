@@ -43,7 +43,7 @@ async function round(texts: string[]): Promise<void> {
   await sim.feed(texts, ROUND_MS, async (host, i, text) => {
     const message = links[i]?.complete(reader.read(host, text));
     if (!message) throw new Error('a lean status without its link\'s whole one');
-    await sim.fleet.handle(host, message);
+    await sim.fleet.take(host, message);
   });
   await sim.fleet.flush();
 }

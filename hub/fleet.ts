@@ -80,16 +80,12 @@ export class Fleet {
   }
 
   /**
-   * Applies one agent frame, already checked by frames.ts. Returns the seq to acknowledge for an
-   * events frame, else null. Throws a TypeError when a hello names another host. A status that is
-   * the very object already held (frames.ts hands back the one it parsed for the same text) and a
-   * heartbeat summary equal to the last leave the row as it was: only the heartbeat time moves.
+   * Applies one agent frame, already checked by frames.ts, at once. Returns the seq to acknowledge
+   * for an events frame, as a promise settled once its events are committed; null for any other.
+   * Throws a TypeError when a hello names another host. A status that is the very object already
+   * held (frames.ts hands back the one it parsed for the same text) and a heartbeat summary equal to
+   * the last leave the row as it was: only the heartbeat time moves.
    */
-  async handle(host: string, m: AgentMessage): Promise<number | null> {
-    return this.take(host, m);
-  }
-
-  /** As handle, at once (the hello check throws here): only an events frame's seq comes as a promise, once its events are committed. */
   take(host: string, m: AgentMessage): number | null | Promise<number> {
     const h = this.record(host);
     const now = this.deps.now();

@@ -186,11 +186,6 @@ export class FrameReader {
     else if (message.t === 'events' && message.status !== undefined) this.lastStatus.delete(host);
     return message;
   }
-
-  /** Hosts whose last status frame is remembered. */
-  get remembered(): number {
-    return this.lastStatus.size;
-  }
 }
 
 function digestOf(text: string): string {

@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { HostInventory, HostMetrics, HeartbeatSummary, OutboxEntry } from '../../agent/contracts/hub-protocol.js';
 import type { ResourceStatus, StatusSnapshot } from '../../agent/contracts/status-model.js';
 import type { EventBatchItem, EventCaps, HostRow, HostStorage, HostWrite, InsertedEvents, SeenRow, StorageKind, StoredEvent, TokenLink } from './port.js';
-import { byRowCount, chunksOf, compareNames, inNameOrder, one, type SqlExec, type SqlValue } from './sql.js';
+import { byRowCount, chunksOf, compareNames, inNameOrder, jsonOnce, one, type SqlExec, type SqlValue } from './sql.js';
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
@@ -163,7 +163,7 @@ export class SqlHostStorage implements HostStorage {
     const resources: { host: string; resources: ResourceStatus[] }[] = [];
     for (const r of sorted) if (r.status !== null && r.resourcesStored !== true) resources.push({ host: r.host, resources: r.status.resources });
     await this.x.tx(async (t) => {
-      await upsertChunks(t, sorted, upsertHosts, (r) => [r.host, r.firstSeen, r.branch, r.version, kept(r.inventory), statusText(r.status), str(r.metrics), str(r.summary), r.lastSeen]);
+      await upsertChunks(t, sorted, upsertHosts, (r) => [r.host, r.firstSeen, r.branch, r.version, r.inventory === null ? null : jsonOnce(r.inventory), statusText(r.status), str(r.metrics), str(r.summary), r.lastSeen]);
       await upsertChunks(t, resources, upsertResources, (r) => [r.host, str(r.resources)]);
     });
   }
@@ -320,25 +320,17 @@ function statusOf(status: string | null, resources: string | null): StatusSnapsh
 }
 
 /**
- * JSON of the status and inventory objects, written with every write of their host's row: the hub
- * replaces them when an agent sends new ones and never changes them in place, so one that is written
- * again is serialised once. Not the resources: they are written once (until a reconnect), and their
- * text kept for every host was 7.5 MB of a 5,000-host hub's 86 MB heap.
+ * The hosts row's part of each status (the status with its resources null: they are stored apart),
+ * written with every write of its host's row, serialised once as jsonOnce does. The resources are
+ * serialised when written, not kept: they are written once (until a reconnect), and their text kept
+ * for every host was 7.5 MB of a 5,000-host hub's 86 MB heap.
  */
-const serialised = new WeakMap<object, string>();
+const statusTexts = new WeakMap<StatusSnapshot, string>();
 
-/** The hosts row's part of a status: the status with its resources null (they are stored apart). */
 function statusText(status: StatusSnapshot | null): string | null {
   if (status === null) return null;
-  let text = serialised.get(status);
-  if (text === undefined) serialised.set(status, (text = JSON.stringify({ ...status, resources: null })));
-  return text;
-}
-
-function kept(value: object | null): string | null {
-  if (value === null) return null;
-  let text = serialised.get(value);
-  if (text === undefined) serialised.set(value, (text = JSON.stringify(value)));
+  let text = statusTexts.get(status);
+  if (text === undefined) statusTexts.set(status, (text = JSON.stringify({ ...status, resources: null })));
   return text;
 }
 

@@ -5,7 +5,7 @@
 import { indexOf } from '../rollouts/ledger.js';
 import { ACTIVE_STATUSES, HOST_PHASES, rolloutHost, summarise, type HostPhase, type Rollout, type RolloutHead, type RolloutHost } from '../rollouts/model.js';
 import type { RolloutStorage } from './port.js';
-import { byRowCount, chunksOf, one, type SqlExec, type SqlValue } from './sql.js';
+import { byRowCount, chunksOf, jsonOnce, one, type SqlExec, type SqlValue } from './sql.js';
 
 const ACTIVE = ACTIVE_STATUSES.map((s) => `'${s}'`).join(', ');
 
@@ -56,15 +56,6 @@ function hostOf(row: HostRow): RolloutHost {
   });
 }
 
-/** A host's labels keep their object from the rollout's creation on (ledger.ts copies the host, not them): serialised once. */
-const labelTexts = new WeakMap<Record<string, string>, string>();
-
-function labelsText(labels: Record<string, string>): string {
-  let text = labelTexts.get(labels);
-  if (text === undefined) labelTexts.set(labels, (text = JSON.stringify(labels)));
-  return text;
-}
-
 /** The statements of one save, serialised at once: later changes to the rollout are not part of it. */
 function writes(r: Rollout, hosts: readonly RolloutHost[], updated: string): { sql: string; params: SqlValue[] }[] {
   const head: Partial<Rollout> = { ...r };
@@ -73,7 +64,9 @@ function writes(r: Rollout, hosts: readonly RolloutHost[], updated: string): { s
   // Positions (the order the rollout was created with) count on insert only.
   const all = hosts.length === r.hosts.length;
   const rows = hosts.map((h, k): SqlValue[] => [r.id, h.host, all ? k : indexOf(r, h.host), h.wave, h.phase, h.commit, h.previous, h.revertCommit, h.publishedAt, h.reason,
-    h.evidence === null || h.evidence === undefined ? null : JSON.stringify(h.evidence), h.branch, labelsText(h.labels), updated]);
+    h.evidence === null || h.evidence === undefined ? null : JSON.stringify(h.evidence), h.branch,
+    // A host's labels keep their object from the rollout's creation on (ledger.ts copies the host, not them).
+    jsonOnce(h.labels), updated]);
   for (const chunk of chunksOf(rows, HOST_CHUNK)) out.push({ sql: upsertHosts(chunk.length), params: chunk.flat() });
   return out;
 }

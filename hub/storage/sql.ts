@@ -44,6 +44,18 @@ export function byRowCount(build: (rows: number) => string): (rows: number) => s
   };
 }
 
+const texts = new WeakMap<object, string>();
+
+/**
+ * JSON of an object the hub never changes in place (it replaces it when an agent sends a new one):
+ * serialised once, however often its row is written again.
+ */
+export function jsonOnce(value: object): string {
+  let text = texts.get(value);
+  if (text === undefined) texts.set(value, (text = JSON.stringify(value)));
+  return text;
+}
+
 export async function one<T>(x: SqlExec, sql: string, params?: readonly SqlValue[]): Promise<T | undefined> {
   return (await x.all<T>(sql, params))[0];
 }

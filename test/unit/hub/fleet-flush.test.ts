@@ -63,16 +63,16 @@ function setup(): { fleet: Fleet; store: RecordingStore; advance: (ms: number) =
 describe('the hub flushing host records', () => {
   it('writes a new host whole, then a beat that repeats its summary only as time and metrics, once seenWriteMs has passed', async () => {
     const { fleet, store, advance } = setup();
-    await fleet.handle('h1', { t: 'status', status: status('h1') });
-    await fleet.handle('h1', beat(1));
+    await fleet.take('h1', { t: 'status', status: status('h1') });
+    await fleet.take('h1', beat(1));
     await fleet.flush();
     assert.deepEqual(store.taken(), { full: ['h1'], seen: [] });
     advance(15_000);
-    await fleet.handle('h1', beat(2));
+    await fleet.take('h1', beat(2));
     await fleet.flush();
     assert.deepEqual(store.taken(), { full: [], seen: [] }, 'the stored time is only 15 s old');
     advance(15_000);
-    await fleet.handle('h1', beat(3));
+    await fleet.take('h1', beat(3));
     await fleet.flush();
     assert.deepEqual(store.taken(), { full: [], seen: ['h1'] });
     const row = await store.loadHost('h1');
@@ -84,17 +84,17 @@ describe('the hub flushing host records', () => {
   it('writes the whole row when the summary or the status changes, not when the same status object comes again', async () => {
     const { fleet, store } = setup();
     const first = status('h2');
-    await fleet.handle('h2', { t: 'status', status: first });
-    await fleet.handle('h2', beat(1));
+    await fleet.take('h2', { t: 'status', status: first });
+    await fleet.take('h2', beat(1));
     await fleet.flush();
     store.taken();
-    await fleet.handle('h2', { t: 'status', status: first });
+    await fleet.take('h2', { t: 'status', status: first });
     await fleet.flush();
     assert.deepEqual(store.taken(), { full: [], seen: [] });
-    await fleet.handle('h2', beat(1, { ...summary, healthy: 1 }));
+    await fleet.take('h2', beat(1, { ...summary, healthy: 1 }));
     await fleet.flush();
     assert.deepEqual(store.taken(), { full: ['h2'], seen: [] });
-    await fleet.handle('h2', { t: 'status', status: { ...first, state: 'syncing' } });
+    await fleet.take('h2', { t: 'status', status: { ...first, state: 'syncing' } });
     await fleet.flush();
     assert.deepEqual(store.taken(), { full: ['h2'], seen: [] });
     assert.equal((await store.loadHost('h2'))?.status?.state, 'syncing');
@@ -103,20 +103,20 @@ describe('the hub flushing host records', () => {
   it('takes the summary a new status implies at once: the views show its revision, and the next beat repeating it writes nothing', async () => {
     const { fleet, store, advance } = setup();
     const resources = [{ kind: 'container' as const, name: 'web', health: 'healthy' as const, detail: 'running' }, { kind: 'container' as const, name: 'db', health: 'healthy' as const, detail: 'running' }];
-    await fleet.handle('h6', { t: 'status', status: { ...status('h6'), resources, labels: { site: 'berlin' } } });
-    await fleet.handle('h6', beat(1));
+    await fleet.take('h6', { t: 'status', status: { ...status('h6'), resources, labels: { site: 'berlin' } } });
+    await fleet.take('h6', beat(1));
     await fleet.flush();
     store.taken();
     const next = 'b'.repeat(40);
     const synced = { ...status('h6'), revision: { applied: next, lastGood: next, head: next }, resources, labels: { site: 'berlin' } };
-    await fleet.handle('h6', { t: 'status', status: synced });
+    await fleet.take('h6', { t: 'status', status: synced });
     const view = await fleet.get('h6');
     assert.equal(view?.revision.applied, next, 'not the last beat\'s revision');
     assert.equal(view?.healthy, 2);
     await fleet.flush();
     assert.deepEqual(store.taken(), { full: ['h6'], seen: [] });
     advance(15_000);
-    await fleet.handle('h6', beat(2, { ...summary, applied: next, head: next }));
+    await fleet.take('h6', beat(2, { ...summary, applied: next, head: next }));
     await fleet.flush();
     assert.deepEqual(store.taken(), { full: [], seen: [] }, 'the beat says what the status said');
     assert.deepEqual((await store.loadHost('h6'))?.summary, { ...summary, applied: next, head: next });
@@ -128,7 +128,7 @@ describe('the hub flushing host records', () => {
     fleet.onReport((host, report) => heard.push('status' in report ? `status ${report.status.revision.applied?.slice(0, 1) ?? ''}` : `events ${report.events.length}`));
     const next = 'b'.repeat(40);
     const synced = { ...status('h7'), revision: { applied: next, lastGood: next, head: next } };
-    const ack = await fleet.handle('h7', { t: 'events', events: [{ seq: 1, at: new Date(0).toISOString(), event: { type: 'sync.succeeded', commit: next, changes: 1, durationMs: 5 } }], status: synced });
+    const ack = await fleet.take('h7', { t: 'events', events: [{ seq: 1, at: new Date(0).toISOString(), event: { type: 'sync.succeeded', commit: next, changes: 1, durationMs: 5 } }], status: synced });
     assert.equal(ack, 1);
     assert.deepEqual(heard, ['status b', 'events 1']);
     assert.equal((await fleet.get('h7'))?.revision.applied, next, 'the status is taken as a status frame\'s would be');
@@ -139,8 +139,8 @@ describe('the hub flushing host records', () => {
 
   it('keeps the last summary through a lean beat that leaves it out', async () => {
     const { fleet, store } = setup();
-    await fleet.handle('h3', beat(1));
-    await fleet.handle('h3', beat(7, undefined));
+    await fleet.take('h3', beat(1));
+    await fleet.take('h3', beat(7, undefined));
     const view = await fleet.get('h3');
     assert.equal(view?.healthy, 2);
     assert.deepEqual(view?.labels, { site: 'berlin' });
@@ -151,11 +151,11 @@ describe('the hub flushing host records', () => {
 
   it('writes every pending heartbeat time when asked for all (the hub stopping)', async () => {
     const { fleet, store, advance } = setup();
-    for (const h of ['h4', 'h5']) await fleet.handle(h, beat(1));
+    for (const h of ['h4', 'h5']) await fleet.take(h, beat(1));
     await fleet.flush();
     store.taken();
     advance(1000);
-    await fleet.handle('h4', beat(2));
+    await fleet.take('h4', beat(2));
     await fleet.flush();
     assert.deepEqual(store.taken(), { full: [], seen: [] });
     await fleet.flush({ all: true });
@@ -191,7 +191,7 @@ describe('the hub checking its hosts', () => {
     assert.deepEqual(fleet.list('all', '').views.map((v) => v.host), ['asked', 'quiet']);
     assert.equal(await fleet.flush(), 0);
     assert.deepEqual(store.taken(), { full: [], seen: [] });
-    await fleet.handle('quiet', { t: 'status', status: status('quiet') });
+    await fleet.take('quiet', { t: 'status', status: status('quiet') });
     await fleet.flush();
     assert.deepEqual(store.taken(), { full: ['quiet'], seen: [] }, 'once its agent speaks, the row is written');
   });

@@ -50,7 +50,7 @@ function setup(): { fleet: Fleet; store: RecordingStore } {
 }
 
 async function statusThenFlush(fleet: Fleet, s: StatusSnapshot): Promise<void> {
-  await fleet.handle('h1', { t: 'status', status: s });
+  await fleet.take('h1', { t: 'status', status: s });
   await fleet.flush();
 }
 
@@ -94,7 +94,7 @@ describe('the hub storing a status\'s resources', () => {
     const { fleet, store } = setup();
     await fleet.connected('h1', 0);
     store.failNext = true;
-    await fleet.handle('h1', { t: 'status', status: status('a'.repeat(40), resources()) });
+    await fleet.take('h1', { t: 'status', status: status('a'.repeat(40), resources()) });
     await assert.rejects(fleet.flush(), /disk full/);
     await fleet.flush();
     assert.deepEqual(store.taken(), ['h1 +resources']);

@@ -16,7 +16,7 @@ function fleetWith(hosts: Record<string, Record<string, string> | undefined>): F
     // A heartbeat changes the record at once; the storage (SQLite in memory) needs no wait here.
     void fleet.connected(host);
     const summary = { applied: null, head: null, state: 'idle' as const, healthy: 1, unhealthy: 0, suspended: false, outbox: 0, ...(labels ? { labels } : {}) };
-    void fleet.handle(host, { t: 'heartbeat', at: '2026-12-01T00:00:00Z', metrics: null, summary });
+    void fleet.take(host, { t: 'heartbeat', at: '2026-12-01T00:00:00Z', metrics: null, summary });
   }
   return fleet;
 }

@@ -17,7 +17,7 @@ describe('the hub and a failed rollback', () => {
     await fleet.connected('edge-01');
     const error = { name: 'HealthError', code: 'UNHEALTHY', message: 'container web is exited (exit 1)', handling: 'commit' as const };
     const rollbackError = { name: 'DockerError', code: 'IMAGE_NOT_FOUND', message: 'image not found in its registry: app:1', handling: 'commit' as const };
-    await fleet.handle('edge-01', {
+    await fleet.take('edge-01', {
       t: 'events',
       events: [{ seq: 1, at: '2026-12-01T00:00:00Z', event: { type: 'sync.rollbackFailed', commit: 'b'.repeat(40), to: 'a'.repeat(40), error, rollbackError } }],
     });

@@ -2,14 +2,14 @@
 // (before JSON.parse), then strict zod schemas with bounded strings, arrays and the event catalogue:
 // the contract's shapes (agent/contracts/wire-schemas.ts, whose vocabularies they share) with the
 // bounds of what the hub keeps. A frame whose schema changes no value is checked first by a
-// validator compiled from that same schema (frame-check.ts); zod parses heartbeats, and names the
-// first problem of a frame the compiled validator refused.
+// validator compiled from that same schema (frame-check.ts); zod names the first problem of a frame
+// the compiled validator refused.
 
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { compiledCheck } from './frame-check.js';
 import type { AgentEventType } from '../agent/contracts/events.js';
-import { isRecord, type AgentFrame } from '../agent/contracts/hub-protocol.js';
+import { isRecord, type AgentFrame, type HostMetrics } from '../agent/contracts/hub-protocol.js';
 import { agentStateSchema, changeActionSchema, changeKindSchema, errorHandlingSchema, resourceHealthSchema, resourceKindSchema } from '../agent/contracts/wire-schemas.js';
 
 /** Deepest nesting a real frame has is about 6 (events -> drift change -> fields -> item). */
@@ -55,14 +55,18 @@ const inventory = z.strictObject({
   ageRecipient: str(128).optional(),
 });
 
-/** A sampled figure: an agent's NaN arrives as null (JSON has no NaN) and stays "unknown", not a bad frame. */
-const sampled = (n: z.ZodNumber) => n.nullable().transform((v) => v ?? Number.NaN);
-
-const metrics = z.strictObject({
-  cpuLoad: sampled(num.min(0).max(10_000)), load1: sampled(num.min(0)), memUsed: sampled(num.min(0)), memTotal: sampled(num.min(0)),
-  disks: z.array(z.strictObject({ path: str(1024), used: sampled(num.min(0)), size: sampled(num.min(0)) })).max(64),
-  uptimeSec: sampled(num.min(0)), temperature: num.nullable(),
+/** A heartbeat's metrics, each sampled figure made a schema by `figure`. */
+const metricsWith = <F extends z.ZodType>(figure: (n: z.ZodNumber) => F) => z.strictObject({
+  cpuLoad: figure(num.min(0).max(10_000)), load1: figure(num.min(0)), memUsed: figure(num.min(0)), memTotal: figure(num.min(0)),
+  disks: z.array(z.strictObject({ path: str(1024), used: figure(num.min(0)), size: figure(num.min(0)) })).max(64),
+  uptimeSec: figure(num.min(0)), temperature: num.nullable(),
 });
+
+/** A sampled figure: an agent's NaN arrives as null (JSON has no NaN) and stays "unknown", not a bad frame. */
+const metrics = metricsWith((n) => n.nullable().transform((v) => v ?? Number.NaN));
+/** The same metrics as they come over the wire: an unmeasured figure is still null. */
+const wireMetrics = metricsWith((n) => n.nullable());
+type WireMetrics = z.output<typeof wireMetrics>;
 
 /** A host's fleet labels: Kubernetes-sized keys and values, a bounded number of them. */
 const labels = z.record(z.string().max(317), str(253)).refine((l) => Object.keys(l).length <= 64, 'more than 64 labels').meta({ maxProperties: 64 });
@@ -133,10 +137,14 @@ const helloFrame = z.strictObject({ t: z.literal('hello'), host: str(), version:
 const statusFrame = z.strictObject({ t: z.literal('status'), status });
 const eventsFrame = z.strictObject({ t: z.literal('events'), events: z.array(entry).max(1000), status: status.optional() });
 const refusedFrame = z.strictObject({ t: z.literal('refused'), command: str(64), reason: str(1024) });
+/** A heartbeat with its metrics as `m` reads them. */
+const heartbeatWith = <M extends z.ZodType>(m: M) => z.strictObject({ t: z.literal('heartbeat'), at: iso, metrics: m.nullable(), summary: summary.optional(), inventory: inventory.optional() });
+const heartbeatFrame = heartbeatWith(metrics);
+const wireHeartbeatFrame = heartbeatWith(wireMetrics);
 const frame = z.discriminatedUnion('t', [
   helloFrame,
   statusFrame,
-  z.strictObject({ t: z.literal('heartbeat'), at: iso, metrics: metrics.nullable(), summary: summary.optional(), inventory: inventory.optional() }),
+  heartbeatFrame,
   eventsFrame,
   refusedFrame,
 ]);
@@ -148,11 +156,13 @@ const leanStatusFrame = z.strictObject({ t: z.literal('status'), status: leanSta
 const leanEventsFrame = z.strictObject({ t: z.literal('events'), events: z.array(entry).max(1000), status: leanStatus, resources: z.literal('unchanged') });
 
 /**
- * The frames whose schema transforms nothing (a heartbeat's metrics turn null into NaN), by `t` and
- * whether the frame is lean: each checked by a validator compiled from its schema.
+ * Each frame's validator compiled from its schema, by `t` and whether the frame is lean. A
+ * heartbeat's is compiled from its wire shape: its metrics' nulls are made NaN after the check, as
+ * zod's parse makes them.
  */
 const compiled = {
   hello: compiledCheck(helloFrame),
+  heartbeat: compiledCheck(wireHeartbeatFrame),
   status: compiledCheck(statusFrame),
   events: compiledCheck(eventsFrame),
   refused: compiledCheck(refusedFrame),
@@ -211,8 +221,9 @@ export function parseAgentFrame(text: string): AgentFrame {
 }
 
 /**
- * The frame, when the validator compiled for its kind accepts it (the same value: its schema
- * changes none); null for a heartbeat, an unknown kind or a refusal, which zod parses.
+ * The frame, when the validator compiled for its kind accepts it: the same value (its schema
+ * changes none), or for a heartbeat the same with its metrics' nulls made NaN. Null for a frame it
+ * refuses or an unknown kind, which zod parses (and names the problem of).
  */
 export function checkedFast(value: unknown): AgentFrame | null {
   if (!isRecord(value)) return null;
@@ -220,6 +231,8 @@ export function checkedFast(value: unknown): AgentFrame | null {
   switch (value['t']) {
     case 'hello':
       return compiled.hello(value) ? value : null;
+    case 'heartbeat':
+      return compiled.heartbeat(value) ? { ...value, metrics: unmeasuredAsNaN(value.metrics) } : null;
     case 'status':
       if (lean) return compiled.leanStatus(value) ? value : null;
       return compiled.status(value) ? value : null;
@@ -231,6 +244,16 @@ export function checkedFast(value: unknown): AgentFrame | null {
     default:
       return null;
   }
+}
+
+/** Wire metrics as zod's parse hands them back: each null figure NaN (temperature stays null: "no sensor"). */
+function unmeasuredAsNaN(m: WireMetrics | null): HostMetrics | null {
+  if (m === null) return null;
+  return {
+    cpuLoad: m.cpuLoad ?? NaN, load1: m.load1 ?? NaN, memUsed: m.memUsed ?? NaN, memTotal: m.memTotal ?? NaN,
+    disks: m.disks.map((d) => ({ path: d.path, used: d.used ?? NaN, size: d.size ?? NaN })),
+    uptimeSec: m.uptimeSec ?? NaN, temperature: m.temperature,
+  };
 }
 
 /** The frame as zod parses it; a BadFrameError naming the first problem when it does not pass. */

@@ -1,7 +1,8 @@
 // The validator compiled from the frames' zod schemas (hub/frame-check.ts) accepts what zod accepts
-// and nothing zod refuses: every valid frame of each kind it checks, and thousands of variants of
-// them (a key left out or added, each value replaced by another type, strings at and past their
-// bounds, astral characters, huge and fractional numbers) get the same verdict from both.
+// and nothing zod refuses, and hands back what zod's parse would: every valid frame of each kind,
+// and thousands of variants of them (a key left out or added, each value replaced by another type,
+// strings at and past their bounds, astral characters, huge and fractional numbers) get the same
+// verdict from both.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -52,6 +53,10 @@ const status = {
 const { resources: _resources, ...leanStatus } = status;
 const inventory = { os: { platform: 'linux', distro: 'Debian', release: '12', arch: 'x64', kernel: '6.1' }, cpu: { manufacturer: 'Intel', brand: 'N100', cores: 4 },
   memTotal: 8e9, agentVersion: '1.2.3', nodeVersion: '20.20.2', ageRecipient: 'age1xyz' };
+const measured = { cpuLoad: 12.5, load1: 0.3, memUsed: 1e9, memTotal: 4e9, disks: [{ path: '/', used: 1e10, size: 3e10 }], uptimeSec: 3600, temperature: 41.5 };
+/** Figures the agent could not sample: NaN there, null on the wire. */
+const unmeasured = { cpuLoad: null, load1: null, memUsed: null, memTotal: null, disks: [{ path: '/', used: null, size: null }], uptimeSec: null, temperature: null };
+const summary = { applied: sha, head: null, state: 'idle', healthy: 20, unhealthy: 0, suspended: false, outbox: 0, labels: { site: 'berlin' } };
 const entries = events.map((event, i) => ({ seq: i + 1, at, event: JSON.parse(JSON.stringify(event)) as unknown }));
 
 const valid: Record<string, unknown>[] = [
@@ -63,6 +68,9 @@ const valid: Record<string, unknown>[] = [
   { t: 'events', events: entries.slice(0, 2), status },
   { t: 'events', events: entries.slice(0, 2), status: leanStatus, resources: 'unchanged' },
   { t: 'refused', command: 'sync', reason: 'suspended' },
+  { t: 'heartbeat', at, metrics: measured, summary, inventory },
+  { t: 'heartbeat', at, metrics: unmeasured, summary: { ...summary, labels: undefined } },
+  { t: 'heartbeat', at, metrics: null },
 ];
 
 const STRANGERS: unknown[] = [null, true, 0, -1, 1.5, 1e300, 2 ** 53, '', 'x', 'idle', sha, [], {}, 'a'.repeat(257), '😀'.repeat(129)];
@@ -108,11 +116,13 @@ function zodAccepts(value: unknown): boolean {
 }
 
 describe('the compiled frame check', () => {
-  it('accepts every valid frame of the kinds it checks, as it came', () => {
+  it('accepts every valid frame and hands back what zod would: the frame as it came, a heartbeat with its nulls made NaN', () => {
     for (const frame of valid) {
-      const copy = JSON.parse(JSON.stringify(frame)) as unknown;
-      assert.equal(checkedFast(copy), copy, JSON.stringify(frame).slice(0, 80));
-      assert.deepEqual(parsedByZod(copy), copy, 'zod hands back the same frame: no value changes');
+      const copy = JSON.parse(JSON.stringify(frame)) as Record<string, unknown>;
+      const fast = checkedFast(copy);
+      assert.ok(fast !== null, JSON.stringify(frame).slice(0, 80));
+      assert.deepEqual(fast, parsedByZod(copy));
+      if (copy['t'] !== 'heartbeat') assert.equal(fast, copy, 'the very object: nothing copied');
     }
   });
 
@@ -148,8 +158,16 @@ describe('the compiled frame check', () => {
     assert.equal(checkedFast({ t: 'status', status: { ...status, labels: labels(65) } }), null);
   });
 
-  it('leaves heartbeats to zod, whose parse turns an unmeasured figure into NaN', () => {
-    assert.equal(checkedFast({ t: 'heartbeat', at, metrics: null }), null);
+  it('makes each unmeasured figure of a heartbeat NaN, as zod does, and keeps "no sensor" null', () => {
+    const fast = checkedFast({ t: 'heartbeat', at, metrics: unmeasured });
+    assert.ok(fast?.t === 'heartbeat' && fast.metrics !== null);
+    const m = fast.metrics;
+    for (const figure of [m.cpuLoad, m.load1, m.memUsed, m.memTotal, m.uptimeSec, m.disks[0]?.used, m.disks[0]?.size]) assert.ok(Number.isNaN(figure));
+    assert.equal(m.temperature, null);
+  });
+
+  it('leaves a frame of no known kind to zod', () => {
     assert.equal(checkedFast({ t: 'exec', command: 'rm' }), null);
+    assert.throws(() => parsedByZod({ t: 'exec', command: 'rm' }), /bad frame/);
   });
 });

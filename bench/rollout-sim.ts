@@ -23,6 +23,8 @@ import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import WebSocket from 'ws';
+import type { StatusSnapshot } from '../agent/contracts/status-model.js';
+import { summaryOfStatus } from '../agent/contracts/heartbeat-summary.js';
 import { openSqliteStorage } from '../hub/storage/open.js';
 import { waveSizes } from '../hub/rollouts/model.js';
 import { median, sleep } from './lib/report.js';
@@ -63,17 +65,28 @@ function procStat(pid: number): { cpuTicks: number; sysTicks: number; rssKb: num
   return { cpuTicks: Number(fields[11]) + Number(fields[12]), sysTicks: Number(fields[12]), rssKb: Number(rss ?? 0), wroteBytes: Number(wchar ?? 0) };
 }
 
+/** A simulated host's fleet labels: its status carries them (from the applied commit's moor.yaml), and so its beats' summary. */
+function labelsOf(i: number): Record<string, string> {
+  return { site: `site-${i % 50}`, role: 'edge' };
+}
+
+/** The host's status as the agent reports it after applying `commit`: 20 healthy containers. */
+function statusOf(host: string, i: number, commit: string): StatusSnapshot {
+  return {
+    host, version: '0.1.0', branch: `hosts/${host}`, revision: { applied: commit, lastGood: commit, head: commit }, state: 'idle',
+    lastSync: { at: new Date().toISOString(), commit, result: 'converged', error: null }, source: null, suspended: null, pending: null, drift: [], hub: null,
+    labels: labelsOf(i), resources: Array.from({ length: 20 }, (_, k) => ({ kind: 'container', name: `svc-${k}`, health: 'healthy', detail: 'running' })),
+  };
+}
+
 /**
  * The status members of a frame: `"status":{...}` whole, or lean (the same 20 resources as the
  * link's first status left out, `"resources":"unchanged"`), as the reporter sends when the hub offers 'lean-status'.
  */
-function statusMembers(host: string, commit: string, lean = false): string {
-  const snapshot = {
-    host, version: '0.1.0', branch: `hosts/${host}`, revision: { applied: commit, lastGood: commit, head: commit }, state: 'idle',
-    lastSync: { at: new Date().toISOString(), commit, result: 'converged', error: null }, source: null, suspended: null, pending: null, drift: [], hub: null,
-  };
-  if (lean) return `"status":${JSON.stringify(snapshot)},"resources":"unchanged"`;
-  return `"status":${JSON.stringify({ ...snapshot, resources: Array.from({ length: 20 }, (_, k) => ({ kind: 'container', name: `svc-${k}`, health: 'healthy', detail: 'running' })) })}`;
+function statusMembers(status: StatusSnapshot, lean = false): string {
+  if (!lean) return `"status":${JSON.stringify(status)}`;
+  const { resources: _left, ...rest } = status;
+  return `"status":${JSON.stringify(rest)},"resources":"unchanged"`;
 }
 
 /** A heartbeat's metrics as the agent samples them: they move every beat. */
@@ -148,7 +161,7 @@ async function main(): Promise<void> {
             seen.lastReport[waveOf(i)] = performance.now();
             seen.reports++;
           }
-          return statusMembers(host, applied, leanStatus);
+          return statusMembers(statusOf(host, i, applied), leanStatus);
         },
       });
       ws.on('message', (data) => {
@@ -160,7 +173,7 @@ async function main(): Promise<void> {
           reporter.eventsStatus = features.includes('events-status');
         }
         if (m.t === 'ack' && typeof m.seq === 'number') reporter.acked(m.seq);
-        if (m.t === 'status') ws.send(`{"t":"status",${statusMembers(host, applied)}}`);
+        if (m.t === 'status') ws.send(`{"t":"status",${statusMembers(statusOf(host, i, applied))}}`);
         if (m.t !== 'sync') return;
         const seen = round;
         seen.syncs++;
@@ -175,9 +188,10 @@ async function main(): Promise<void> {
       });
       await opened;
       ws.send(JSON.stringify({ t: 'hello', host, version: '0.1.0', branch: `hosts/${host}`, inventory: null }));
-      ws.send(`{"t":"status",${statusMembers(host, applied)}}`);
+      ws.send(`{"t":"status",${statusMembers(statusOf(host, i, applied))}}`);
       const hb = setInterval(() => {
-        const summary = JSON.stringify({ applied, head: applied, state: 'idle', healthy: 20, unhealthy: 0, suspended: false, outbox: 0, labels: { site: `site-${i % 50}`, role: 'edge' } });
+        // As the reporter's beat (reporter-timers.ts, summarise): the summary of the status it holds, labels included.
+        const summary = JSON.stringify(summaryOfStatus(statusOf(host, i, applied), 0));
         const beat = { t: 'heartbeat', at: new Date().toISOString(), metrics: metricsSample(), ...(lean && summary === summarySent ? {} : { summary: JSON.parse(summary) as unknown }) };
         summarySent = summary;
         ws.send(JSON.stringify(beat));

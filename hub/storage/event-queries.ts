@@ -22,7 +22,8 @@ const WRITE_SEQ = `INSERT INTO event_seqs (host, last_seq, kept_rows, kept_bytes
 /** Oldest events read per round when pruning: usually the one or two a frame pushed over the caps. */
 const PRUNE_PAGE = 100;
 
-const INSERT_EVENT = 'INSERT INTO events (host, seq, at, received, type, payload, bytes) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id';
+/** Its count of rows changed is 0 for an event already stored (the unique host and seq). */
+const INSERT_EVENT = 'INSERT INTO events (host, seq, at, received, type, payload, bytes) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING';
 
 /** How many events of a host are stored, and their payload bytes (event_seqs keeps both with its last seq). */
 interface Kept {
@@ -44,9 +45,9 @@ export async function insertIn(t: SqlExec, readSeq: string, item: EventBatchItem
     if (e.seq <= seq) continue;
     const payload = JSON.stringify(e.event);
     const bytes = Buffer.byteLength(payload);
-    const inserted = await t.all(INSERT_EVENT, [host, e.seq, e.at, received, e.event.type, payload, bytes]);
+    const inserted = await t.run(INSERT_EVENT, [host, e.seq, e.at, received, e.event.type, payload, bytes]);
     seq = e.seq;
-    if (inserted.length > 0) {
+    if (inserted > 0) {
       fresh.push(e);
       kept = { rows: kept.rows + 1, bytes: kept.bytes + bytes };
     }

@@ -5,7 +5,9 @@ import type Database from 'better-sqlite3';
 import type { Db } from '../../agent/sqlite/database.js';
 import { queryFailed, type SqlExec, type SqlValue } from './sql.js';
 
-type Statement = Database.Statement<SqlValue[]>;
+// One array binds a statement's anonymous parameters in order (not spread into arguments: an
+// upsert of 100 rollout hosts binds 1,400).
+type Statement = Database.Statement<[readonly SqlValue[]]>;
 
 export class SqliteExec implements SqlExec {
   private readonly statements = new Map<string, Statement>();
@@ -59,18 +61,16 @@ export class SqliteExec implements SqlExec {
   }
 
   private allNow<T>(sql: string, params: readonly SqlValue[] = []): T[] {
-    const values = [...params];
     try {
-      return this.statement(sql).all(...values) as T[];
+      return this.statement(sql).all(params) as T[];
     } catch (err) {
       throw queryFailed(sql, err);
     }
   }
 
   private runNow(sql: string, params: readonly SqlValue[] = []): number {
-    const values = [...params];
     try {
-      return this.statement(sql).run(...values).changes;
+      return this.statement(sql).run(params).changes;
     } catch (err) {
       throw queryFailed(sql, err);
     }
@@ -79,7 +79,7 @@ export class SqliteExec implements SqlExec {
   private statement(sql: string): Statement {
     let s = this.statements.get(sql);
     if (!s) {
-      s = this.db.prepare<SqlValue[]>(sql);
+      s = this.db.prepare<[readonly SqlValue[]]>(sql);
       this.statements.set(sql, s);
     }
     return s;

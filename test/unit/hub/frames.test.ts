@@ -44,6 +44,19 @@ describe('agent frames', () => {
     assert.throws(() => parseAgentFrame(events('agent.pwned')), BadFrameError);
   });
 
+  it('refuses an events frame with an event over 256 KB serialised, and takes one just under', () => {
+    const drift = (fieldCount: number): string => JSON.stringify({ t: 'events', events: [{ seq: 7, at, event: { type: 'drift.detected', healed: false,
+      changes: [{ kind: 'container', name: 'web', action: 'update', why: 'drift', drift: true, fields: Array.from({ length: fieldCount }, (_, i) => ({ field: `env.K${i}`, from: null, to: 'x'.repeat(3990) })) }] } }] });
+    assert.throws(() => parseAgentFrame(drift(70)), /event 7 is larger than 262144 bytes/);
+    assert.equal(parseAgentFrame(drift(60)).t, 'events');
+  });
+
+  it('measures no event of a frame under a sixth of that: JSON parsed and written again grows at most 5.25 times (1e20 written out)', () => {
+    const dense = `[${new Array<string>(10_000).fill('1e20').join(',')}]`;
+    const again = JSON.stringify(JSON.parse(dense));
+    assert.ok(again.length > 4 * dense.length && again.length <= 5.25 * dense.length, `${again.length} from ${dense.length}`);
+  });
+
   it('accepts a lean heartbeat without its summary, never without its metrics', () => {
     assert.equal(parseAgentFrame(JSON.stringify({ t: 'heartbeat', at, metrics: null })).t, 'heartbeat');
     assert.throws(() => parseAgentFrame(JSON.stringify({ t: 'heartbeat', at })), /metrics/);

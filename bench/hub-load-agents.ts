@@ -1,10 +1,11 @@
 // A load-generator process for bench/hub-load-pg.ts: holds a share of the simulated agents (one
 // websocket each), so that 20,000 agents fit under a per-process descriptor limit of about 20,000.
 // Reads its agents (host, token, port) from the JSON file named by its first argument; tells its
-// parent over IPC when all are connected (and how many connects were tried again); sends 15 s heartbeats and a trickle of events until killed.
+// parent over IPC when all are connected (and how many connects were tried again); sends 15 s heartbeats, a trickle of events and the reporter's pings of a silent link until killed.
 
 import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
+import { startAgentPings } from './lib/sim-pings.js';
 
 interface AgentSpec {
   host: string;
@@ -18,6 +19,8 @@ const EVENT_EVERY_MS = 300_000;
 const PARALLEL = 50;
 /** Connect attempts per agent before the load generator gives up. */
 const RETRIES = 10;
+/** The agents' pings of a link the hub was silent on, as the real reporter's. */
+const pinged = { pings: 0 };
 
 function heartbeat(i: number): string {
   return JSON.stringify({
@@ -38,6 +41,7 @@ function status(host: string): string {
 
 function connect(a: AgentSpec): Promise<WebSocket> {
   const ws = new WebSocket(`ws://127.0.0.1:${a.port}/agent`, { headers: { authorization: `Bearer ${a.token}` }, perMessageDeflate: false });
+  startAgentPings(ws, HEARTBEAT_MS, pinged);
   return new Promise((res, rej) => {
     ws.once('open', () => res(ws));
     ws.once('error', rej);

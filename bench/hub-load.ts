@@ -1,5 +1,6 @@
 // Load benchmark of `moor hub`: 5,000 simulated agents in this one process on real loopback
-// websockets, 15 s heartbeats in real time (no time compression), a trickle of events. Measures the
+// websockets, 15 s heartbeats in real time (no time compression), a trickle of events, and the
+// agents' pings of a link the hub was silent on (bench/lib/sim-pings.ts). Measures the
 // hub process (a separate child): CPU % of one core and RSS from /proc, p99 frame handling from /metrics.
 // Run: node build/bench/hub-load.js [--agents 5000] [--window 60] [--heartbeat 15] [--hub-build DIR]
 // --hub-build runs the hub from another build (a before/after in one script). Every exit path stops the hub.
@@ -11,6 +12,7 @@ import { join, resolve } from 'node:path';
 import WebSocket from 'ws';
 import { openSqliteStorage } from '../hub/storage/open.js';
 import { Cleanup, rerunWithDescriptors } from './lib/cleanup.js';
+import { startAgentPings } from './lib/sim-pings.js';
 
 const SCRAPE_TOKEN = 'bench-scrape-token';
 const VIEWER_TOKEN = 'moor_bench_viewer_token';
@@ -111,9 +113,11 @@ async function main(): Promise<void> {
   const ackWait = new Map<WebSocket, number>();
   const ackTimes: number[] = [];
   const started = Date.now();
+  const sent = { pings: 0 };
   async function connectOne(i: number): Promise<void> {
     const host = `edge-${String(i).padStart(5, '0')}`;
     const ws = new WebSocket(`ws://127.0.0.1:${port}/agent`, { headers: { authorization: `Bearer ${tokens[i]}` }, perMessageDeflate: false });
+    startAgentPings(ws, HEARTBEAT_MS, sent);
     await new Promise<void>((res, rej) => {
       ws.once('open', () => res());
       ws.once('error', rej);
@@ -153,6 +157,7 @@ async function main(): Promise<void> {
   // Let the first round of heartbeats and the connect burst settle before measuring.
   await sleep(HEARTBEAT_MS + 2000);
   const m0 = await metric('moor_hub_messages_total');
+  const pings0 = sent.pings;
   const s0 = procStat(pid);
   const t0 = Date.now();
   let peakRss = s0.rssKb;
@@ -175,7 +180,7 @@ async function main(): Promise<void> {
   const rows = [
     ['agents connected', `${connected} of ${AGENTS} (in ${connectS.toFixed(1)} s, ${(AGENTS / connectS).toFixed(0)}/s, ${CONNECT_CONCURRENCY} at a time)${HUB_BUILD ? `, hub from ${HUB_BUILD}` : ''}`],
     ['heartbeat period', `${HEARTBEAT_MS / 1000} s, real time (no compression); 1 event per agent per ${EVENT_EVERY_MS / 60000} min on average`],
-    ['measured window', `${elapsed.toFixed(0)} s, ${m1 - m0} frames (${((m1 - m0) / elapsed).toFixed(0)}/s)`],
+    ['measured window', `${elapsed.toFixed(0)} s, ${m1 - m0} frames (${((m1 - m0) / elapsed).toFixed(0)}/s) and ${sent.pings - pings0} agent pings, each answered`],
     ['hub CPU', `${cpuPct.toFixed(1)} % of one core, ${((s1.cpuTicks - s0.cpuTicks) / ticksPerSec).toFixed(1)} CPU s (bar <= 25 %)  ${cpuPct <= 25 ? 'PASS' : 'FAIL'}`],
     ['hub RSS', `${(s1.rssKb / 1024).toFixed(0)} MB now, ${(peakRss / 1024).toFixed(0)} MB peak in window, ${(s1.hwmKb / 1024).toFixed(0)} MB high-water incl. connect burst (bar <= 500 MB)  ${s1.hwmKb / 1024 <= 500 ? 'PASS' : 'FAIL'}`],
     ['hub RSS before agents', `${(idle.rssKb / 1024).toFixed(0)} MB`],

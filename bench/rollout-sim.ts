@@ -8,8 +8,9 @@
 // wave before to the first sync request of the next. Before the rollout, the idle fleet's cost over
 // one whole heartbeat period: hub CPU per heartbeat. The agents beat as the real reporter does
 // (metrics every beat; the summary left out while unchanged when the hub's welcome offers
-// 'lean-heartbeat'), and send their status without its unchanged resources when it offers
-// 'lean-status' (a hub's status request is answered whole).
+// 'lean-heartbeat'), send their status without its unchanged resources when it offers
+// 'lean-status' (a hub's status request is answered whole), and ping a link the hub has been silent
+// on for a ping period (bench/lib/sim-pings.ts), which the hub answers.
 // The rollouts run one after the other on the same hub (--rollouts N, 3 by default), each to a fleet
 // commit of its own: the first finds the rollout's code paths cold (V8 compiles them while it runs),
 // the later ones warm. Each is reported, and the bar is judged on the worst of them.
@@ -28,6 +29,7 @@ import { summaryOfStatus } from '../agent/contracts/heartbeat-summary.js';
 import { openSqliteStorage } from '../hub/storage/open.js';
 import { waveSizes } from '../hub/rollouts/model.js';
 import { median, sleep } from './lib/report.js';
+import { startAgentPings } from './lib/sim-pings.js';
 import { SimReporter } from './lib/sim-reporter.js';
 import { simCommit, simHost } from './rollout-sim-hub.js';
 
@@ -126,6 +128,7 @@ async function main(): Promise<void> {
     try { if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break; } catch { if (i > 400) throw new Error('hub did not start'); await sleep(50); }
   }
   let heartbeats = 0;
+  const sent = { pings: 0 };
   // Hosts go into waves in name order (edge-00000 first), as the planner assigns them.
   const sizes = waveSizes(AGENTS, [1, '10%', '50%', '100%']);
   const waveOf = (i: number): number => {
@@ -146,6 +149,7 @@ async function main(): Promise<void> {
       // may come in the same read as the upgrade's answer, and an agent that missed it would never
       // send a lean status.
       const opened = new Promise<void>((res, rej) => { ws.once('open', () => res()); ws.once('error', rej); });
+      startAgentPings(ws, HEARTBEAT_MS, sent);
       let lean = false;
       let leanStatus = false;
       let applied = 'a'.repeat(40);
@@ -208,9 +212,11 @@ async function main(): Promise<void> {
   await sleep(HEARTBEAT_MS + 1000);
   const b0 = procStat(pid);
   const beats0 = heartbeats;
+  const pings0 = sent.pings;
   await sleep(HEARTBEAT_MS);
   const idleCpuSec = (procStat(pid).cpuTicks - b0.cpuTicks) / 100;
   const idleBeats = heartbeats - beats0;
+  const idlePings = sent.pings - pings0;
   const idlePct = (idleCpuSec / (HEARTBEAT_MS / 1000)) * 100;
   const load0 = loadavg().map((l) => l.toFixed(2)).join(' ');
   const rssBefore = procStat(pid).rssKb;
@@ -223,6 +229,7 @@ async function main(): Promise<void> {
     const s0 = procStat(pid);
     const m0 = machineTicks();
     const own0 = process.cpuUsage();
+    const pings0 = sent.pings;
     const t0 = performance.now();
     const created = (await api('/api/rollouts', { method: 'POST', body: JSON.stringify({ commit: round.commit, waves: [1, '10%', '50%', '100%'], maxFailures: '5%', waveTimeout: '10m', pause: '0s' }) })) as { id: number; error?: string };
     if (!created.id) throw new Error(`cannot start: ${JSON.stringify(created)}`);
@@ -243,7 +250,7 @@ async function main(): Promise<void> {
     for (let w = 1; w < sizes.length; w++) advances.push((round.firstSync[w] ?? NaN) - (round.lastReport[w - 1] ?? NaN));
     const cpuSec = (s1.cpuTicks - s0.cpuTicks) / 100;
     return {
-      status: r.status, elapsed, cpuSec, sysSec: (s1.sysTicks - s0.sysTicks) / 100, cpuPct: (cpuSec / elapsed) * 100, advances, syncs: round.syncs, reports: round.reports,
+      status: r.status, elapsed, cpuSec, sysSec: (s1.sysTicks - s0.sysTicks) / 100, cpuPct: (cpuSec / elapsed) * 100, advances, syncs: round.syncs, reports: round.reports, pings: sent.pings - pings0,
       wroteMb: (s1.wroteBytes - s0.wroteBytes) / 2 ** 20, stealPct: (100 * (m1.steal - m0.steal)) / Math.max(1, m1.total - m0.total),
       agentsPct: ((own.user + own.system) / 1e6 / elapsed) * 100,
       hubAdvanceSec: metricOf(metrics, 'moor_hub_rollout_wave_advance_seconds'), passCpuSec: metricOf(metrics, 'moor_hub_rollout_pass_cpu_seconds_total') - passCpu0,
@@ -262,13 +269,13 @@ async function main(): Promise<void> {
     ['hosts', `${AGENTS} simulated agents, apply takes ${APPLY_MIN_MS / 1000}-${APPLY_MAX_MS / 1000} s each, waves ${sizes.join(' + ')}, no pause`],
     ...figures.map((f, k) => [`rollout ${k + 1}${k === 0 ? ' (code paths cold)' : ''}`,
       `${f.status} in ${f.elapsed.toFixed(1)} s; hub ${f.cpuPct.toFixed(1)} % of one core, ${f.cpuSec.toFixed(2)} CPU s (${((f.cpuSec / AGENTS) * 1e6).toFixed(0)} us per host, ${f.sysSec.toFixed(2)} s kernel), wrote ${f.wroteMb.toFixed(0)} MB; ` +
-      `next wave ${f.advances.map((a) => `${a.toFixed(0)}`).join(', ')} ms after the last report (hub side ${f.hubAdvanceSec.toFixed(3)} s); passes ${f.passCpuSec.toFixed(2)} CPU s; ${f.syncs} sync requests, ${f.reports} reports; simulated agents ${f.agentsPct.toFixed(0)} % of one core, machine steal ${f.stealPct.toFixed(1)} %`]),
+      `next wave ${f.advances.map((a) => `${a.toFixed(0)}`).join(', ')} ms after the last report (hub side ${f.hubAdvanceSec.toFixed(3)} s); passes ${f.passCpuSec.toFixed(2)} CPU s; ${f.syncs} sync requests, ${f.reports} reports, ${f.pings} agent pings; simulated agents ${f.agentsPct.toFixed(0)} % of one core, machine steal ${f.stealPct.toFixed(1)} %`]),
     ['hub CPU during a rollout', `worst ${worstCpu.toFixed(1)} %, median ${median(figures.map((f) => f.cpuPct)).toFixed(1)} % of one core over ${figures.length} rollout(s) (bar <= 25 %, every rollout)  ${worstCpu <= 25 ? 'PASS' : 'FAIL'}`],
     // The agents do the other side of the same exchanges, without a database, on the same cores at
     // the same moments: this machine's slow and quick spells move both, the ratio much less.
     ['hub against the agents', `the hub's CPU ${median(figures.map((f) => f.cpuSec / Math.max(1e-6, (f.agentsPct / 100) * f.elapsed))).toFixed(2)} times the simulated agents' (median over the rollouts; a reference for comparing runs of other hours, not a bar)`],
     ['last report -> next wave sync', `worst ${worstAdvance.toFixed(0)} ms (bar <= 1000 ms)  ${Number.isFinite(worstAdvance) && worstAdvance <= 1000 ? 'PASS' : 'FAIL'}`],
-    ['hub CPU, idle fleet (15 s before)', `${idlePct.toFixed(1)} % of one core, ${idleCpuSec.toFixed(2)} s for ${idleBeats} heartbeats (${((idleCpuSec / Math.max(1, idleBeats)) * 1e6).toFixed(0)} us each, everything included)`],
+    ['hub CPU, idle fleet (15 s before)', `${idlePct.toFixed(1)} % of one core, ${idleCpuSec.toFixed(2)} s for ${idleBeats} heartbeats and ${idlePings} pings (${((idleCpuSec / Math.max(1, idleBeats)) * 1e6).toFixed(0)} us a heartbeat, everything included)`],
     ['hub RSS', `${(rssBefore / 1024).toFixed(0)} MB before, ${(peakRss / 1024).toFixed(0)} MB peak`],
     ['machine', `${cpus().length} cores, load generator in the same machine; load average ${load0} before, ${loadavg().map((l) => l.toFixed(2)).join(' ')} after`],
   ];
@@ -301,6 +308,8 @@ interface RolloutFigures {
   advances: number[];
   syncs: number;
   reports: number;
+  /** Pings the agents sent (to links the hub had been silent on). */
+  pings: number;
   hubAdvanceSec: number;
   passCpuSec: number;
   wroteMb: number;

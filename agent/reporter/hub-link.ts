@@ -22,7 +22,9 @@ export function connect(ctx: ReporterContext, onMessage: (text: string) => void)
   state.socket = ws;
   ws.on('open', () => onOpen(ctx, ws));
   ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
-    if (ws === state.socket) onMessage(isBinary ? '' : rawText(data));
+    if (ws !== state.socket) return;
+    state.heard = true;
+    onMessage(isBinary ? '' : rawText(data));
   });
   ws.on('pong', () => {
     state.awaitingPong = false;

@@ -59,6 +59,8 @@ export interface ReporterState extends LeanStatusState {
   /** Last seq of the batch awaiting its ack. */
   inFlight: number | null;
   awaitingPong: boolean;
+  /** A frame came from the hub since the last ping round: the link is alive without a ping. */
+  heard: boolean;
   /** A heartbeat is being sampled. */
   sampling: boolean;
   inventorySent: boolean;
@@ -103,6 +105,7 @@ export function initialState(): ReporterState {
     sentUpTo: 0,
     inFlight: null,
     awaitingPong: false,
+    heard: false,
     sampling: false,
     inventorySent: false,
     leanBeats: false,

@@ -46,11 +46,27 @@ async function beat(ctx: ReporterContext): Promise<void> {
   }
 }
 
-/** Pings the hub every pingEveryMs; a ping left unanswered until the next one drops the link. */
+/** How often the agent checks its link to the hub: every heartbeat period, at least every 30 s. */
+export function pingPeriodMs(heartbeatMs: number): number {
+  return Math.min(heartbeatMs, 30_000);
+}
+
+/**
+ * Every pingEveryMs: a link the hub sent a frame on since the last round needs no ping; a silent one
+ * is pinged, and a ping left unanswered until the next round drops the link. So a hub that talks to
+ * the agent (a rollout's sync request and acks) is not also sent a ping to answer, while an idle
+ * link is checked every round as before (a pong does not count: it would halve the checks).
+ */
 export function startPing(ctx: ReporterContext, ws: WebSocket): void {
   const { state } = ctx;
   state.awaitingPong = false;
+  state.heard = false;
   state.timers.ping = setInterval(() => {
+    if (state.heard) {
+      state.heard = false;
+      state.awaitingPong = false;
+      return;
+    }
     if (state.awaitingPong) {
       ctx.log.warn('hub did not answer a ping: dropping the link');
       ws.terminate();

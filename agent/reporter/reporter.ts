@@ -20,7 +20,7 @@ import {
   type ReporterDeps,
   type ReporterOptions,
 } from './reporter-context.js';
-import { scheduleStatus, startHeartbeat } from './reporter-timers.js';
+import { pingPeriodMs, scheduleStatus, startHeartbeat } from './reporter-timers.js';
 
 export type { HubResume, HubSuspend, Reporter, ReporterDeps, ReporterOptions } from './reporter-context.js';
 export { summarise } from './reporter-timers.js';
@@ -74,7 +74,7 @@ function createContext(deps: ReporterDeps, options: ReporterOptions): ReporterCo
       backoffMin: options.backoffMinMs ?? 1000,
       backoffMax: options.backoffMaxMs ?? 60_000,
       batchSize: options.batchSize ?? 200,
-      pingEveryMs: Math.min(settings.heartbeatMs, 30_000),
+      pingEveryMs: pingPeriodMs(settings.heartbeatMs),
       ca: settings.caFile ? readFileSync(settings.caFile) : undefined,
     },
     log,

@@ -128,6 +128,34 @@ describe('reporter link to a hub', () => {
     void r;
   });
 
+  it('pings only a link the hub has been silent on since the last round, and keeps one the hub talks on without answering pings', async () => {
+    // No pongs at all: only the hub's frames can keep this link up.
+    const hub = await fakeHub({ autoPong: false });
+    const r = reporter(hub, 'quiet-host', () => undefined, 100);
+    await waitFor('connected', () => r.connected(), SLOW);
+    const ws = hub.sockets[0];
+    assert.ok(ws);
+    let pings = 0;
+    ws.on('ping', () => pings++);
+    // The hub sends a frame every 20 ms (an ack of nothing): ten ping rounds go by, each with a frame heard.
+    const chatter = setInterval(() => ws.send(JSON.stringify({ t: 'ack', seq: 0 })), 20);
+    // The agent's heartbeats and ping rounds share the 100 ms period: ten beats are ten rounds.
+    const beats = (): number => (hub.framesBySocket[0] ?? []).filter((f) => f.t === 'heartbeat').length;
+    const before = beats();
+    try {
+      await waitFor('ten ping rounds on the first link', () => beats() >= before + 10 || hub.sockets.length > 1, SLOW);
+    } finally {
+      clearInterval(chatter);
+    }
+    const pingsWhileTalking = pings;
+    assert.equal(hub.sockets.length, 1, 'the link the hub talks on is kept');
+    // A stall of this machine longer than a round may let one ping through; without the rule there would be ten.
+    assert.ok(pingsWhileTalking <= 2, `${pingsWhileTalking} pings while the hub talked`);
+    // Silent now: the agent pings, gets no pong, and dials again.
+    await waitFor('a ping once the hub went silent', () => pings > pingsWhileTalking, SLOW);
+    await waitFor('a second connection after the silent link', () => hub.sockets.length >= 2, SLOW);
+  });
+
   it('keeps heartbeats out of the outbox and events in it until acknowledged', async () => {
     const hub = await fakeHub({ ackEvents: false });
     const r = reporter(hub, 'ack-host', () => undefined, 50);

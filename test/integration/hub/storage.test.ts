@@ -2,13 +2,13 @@
 // PostgreSQL (the test bed's server, when postgres.sh env is in the environment).
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { OutboxEntry } from '../../../agent/contracts/hub-protocol.js';
 import { summarise, type Rollout } from '../../../hub/rollouts/model.js';
-import { openPostgresStorage, openSqliteStorage, type OpenStorage } from '../../../hub/storage/open.js';
+import { HUB_WAL_CHECKPOINT_PAGES, openPostgresStorage, openSqliteStorage, type OpenStorage } from '../../../hub/storage/open.js';
 import type { HostRow } from '../../../hub/storage/port.js';
 import { SqliteExec } from '../../../hub/storage/sqlite-exec.js';
 import { hashToken } from '../../../hub/storage/host-queries.js';
@@ -221,6 +221,25 @@ describe('the hub on SQLite', () => {
     try {
       assert.ok(s.exec instanceof SqliteExec);
       assert.ok(Number(s.exec.db.pragma('cache_size', { simple: true })) <= -32 * 1024, 'at least 32 MiB');
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('lets its write-ahead log grow to 40 MB before copying it into the database file, not SQLite\'s 4 MB', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'moor-hub-storage-'));
+    dirs.push(dir);
+    const file = join(dir, 'hub.db');
+    const s = openSqliteStorage(file);
+    try {
+      assert.ok(s.exec instanceof SqliteExec);
+      assert.equal(Number(s.exec.db.pragma('wal_autocheckpoint', { simple: true })), HUB_WAL_CHECKPOINT_PAGES);
+      // 60 commits of 100 KB: past 4 MB the default would have checkpointed and started the log over.
+      const insert = s.exec.db.prepare('INSERT INTO webhook_deliveries (id, at) VALUES (?, ?)');
+      for (let c = 0; c < 60; c++) s.exec.db.transaction(() => {
+        for (let k = 0; k < 100; k++) insert.run(`${c}-${k}-${'x'.repeat(1000)}`, NOW.toISOString());
+      })();
+      assert.ok(statSync(`${file}-wal`).size > 6 * 2 ** 20, `the log holds the 6 MB written (${statSync(`${file}-wal`).size} bytes)`);
     } finally {
       await s.close();
     }

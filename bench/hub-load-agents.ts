@@ -39,16 +39,17 @@ function status(host: string): string {
   } });
 }
 
-function connect(a: AgentSpec): Promise<WebSocket> {
+/** `phase`: when in the period this agent's timers (beats, ping rounds) fire, as jittered agents' do. */
+function connect(a: AgentSpec, phase: number): Promise<WebSocket> {
   const ws = new WebSocket(`ws://127.0.0.1:${a.port}/agent`, { headers: { authorization: `Bearer ${a.token}` }, perMessageDeflate: false });
-  startAgentPings(ws, HEARTBEAT_MS, pinged);
+  startAgentPings(ws, HEARTBEAT_MS, pinged, phase);
   return new Promise((res, rej) => {
     ws.once('open', () => res(ws));
     ws.once('error', rej);
   });
 }
 
-function drive(ws: WebSocket, a: AgentSpec): void {
+function drive(ws: WebSocket, a: AgentSpec, phase: number): void {
   ws.send(JSON.stringify({ t: 'hello', host: a.host, version: '0.1.0', branch: `hosts/${a.host}`, inventory: null }));
   ws.send(status(a.host));
   ws.on('error', () => undefined);
@@ -60,7 +61,7 @@ function drive(ws: WebSocket, a: AgentSpec): void {
       ws.send(heartbeat(a.i));
       if (Math.random() < HEARTBEAT_MS / EVENT_EVERY_MS) ws.send(JSON.stringify({ t: 'events', events: [{ seq: ++seq, at: new Date().toISOString(), event: { type: 'sync.succeeded', commit: 'a'.repeat(40), changes: 1, durationMs: 900 } }] }));
     }, HEARTBEAT_MS);
-  }, Math.floor(Math.random() * HEARTBEAT_MS));
+  }, phase);
 }
 
 async function main(): Promise<void> {
@@ -78,7 +79,8 @@ async function main(): Promise<void> {
       // As a real agent does: a refused or timed-out connect (408 from a hub behind) is tried again after a pause.
       for (let attempt = 1; ; attempt++) {
         try {
-          drive(await connect(a), a);
+          const phase = Math.floor(Math.random() * HEARTBEAT_MS);
+          drive(await connect(a, phase), a, phase);
           break;
         } catch (err) {
           if (attempt >= RETRIES) throw err;

@@ -117,7 +117,9 @@ async function main(): Promise<void> {
   async function connectOne(i: number): Promise<void> {
     const host = `edge-${String(i).padStart(5, '0')}`;
     const ws = new WebSocket(`ws://127.0.0.1:${port}/agent`, { headers: { authorization: `Bearer ${tokens[i]}` }, perMessageDeflate: false });
-    startAgentPings(ws, HEARTBEAT_MS, sent);
+    // Spread the fleet's heartbeats (and ping rounds, on the same timer phase) evenly over the period, as jittered agents do.
+    const offset = Math.floor(Math.random() * HEARTBEAT_MS);
+    startAgentPings(ws, HEARTBEAT_MS, sent, offset);
     await new Promise<void>((res, rej) => {
       ws.once('open', () => res());
       ws.once('error', rej);
@@ -134,8 +136,6 @@ async function main(): Promise<void> {
     ws.send(JSON.stringify({ t: 'hello', host, version: '0.1.0', branch: `hosts/${host}`, inventory: null }));
     ws.send(status(host));
     sockets.push(ws);
-    // Spread the fleet's heartbeats evenly over the period, as jittered agents do.
-    const offset = Math.floor(Math.random() * HEARTBEAT_MS);
     setTimeout(() => {
       ws.send(heartbeat(i));
       setInterval(() => {

@@ -10,8 +10,11 @@
 // (metrics every beat; the summary left out while unchanged when the hub's welcome offers
 // 'lean-heartbeat'), send their status without its unchanged resources when it offers
 // 'lean-status' (a hub's status request is answered whole), and ping a link the hub has been silent
-// on for a ping period (bench/lib/sim-pings.ts), which the hub answers.
-// The rollouts run one after the other on the same hub (--rollouts N, 3 by default), each to a fleet
+// on for a ping period (bench/lib/sim-pings.ts), which the hub answers. Each agent's beats and ping
+// rounds have their own phase in the period, as a real fleet's agents connected at different moments:
+// every rollout meets its share of them, not a burst of the whole fleet's or none.
+// The rollouts run one after the other on the same hub (--rollouts N, 3 by default), a ping period
+// of idle fleet before each, as between real rollouts minutes apart; each to a fleet
 // commit of its own: the first finds the rollout's code paths cold (V8 compiles them while it runs),
 // the later ones warm. Each is reported, and the bar is judged on the worst of them.
 // MOOR_BENCH_HUB_SCRIPT runs another build's rollout-sim-hub.js (a "before" build) against the same
@@ -149,7 +152,10 @@ async function main(): Promise<void> {
       // may come in the same read as the upgrade's answer, and an agent that missed it would never
       // send a lean status.
       const opened = new Promise<void>((res, rej) => { ws.once('open', () => res()); ws.once('error', rej); });
-      startAgentPings(ws, HEARTBEAT_MS, sent);
+      // The agent's timers' phase in the period: real agents connected at any moment of it, not
+      // all in the second or two this fleet takes to connect (their beats would come in bursts).
+      const phase = Math.floor(Math.random() * HEARTBEAT_MS);
+      startAgentPings(ws, HEARTBEAT_MS, sent, phase);
       let lean = false;
       let leanStatus = false;
       let applied = 'a'.repeat(40);
@@ -194,22 +200,29 @@ async function main(): Promise<void> {
       await opened;
       ws.send(JSON.stringify({ t: 'hello', host, version: '0.1.0', branch: `hosts/${host}`, inventory: null }));
       ws.send(`{"t":"status",${statusMembers(statusOf(host, i, applied))}}`);
-      const hb = setInterval(() => {
+      const beat = (): void => {
+        if (ws.readyState !== ws.OPEN) return;
         // As the reporter's beat (reporter-timers.ts, summarise): the summary of the status it holds,
         // labels included; worked out again only when the applied commit moved.
         if (summaryOf?.commit !== applied) summaryOf = { commit: applied, text: JSON.stringify(summaryOfStatus(statusOf(host, i, applied), 0)) };
         const summary = summaryOf.text;
-        const beat = { t: 'heartbeat', at: new Date().toISOString(), metrics: metricsSample(), ...(lean && summary === summarySent ? {} : { summary: JSON.parse(summary) as unknown }) };
+        const frame = { t: 'heartbeat', at: new Date().toISOString(), metrics: metricsSample(), ...(lean && summary === summarySent ? {} : { summary: JSON.parse(summary) as unknown }) };
         summarySent = summary;
-        ws.send(JSON.stringify(beat));
+        ws.send(JSON.stringify(frame));
         heartbeats++;
-      }, HEARTBEAT_MS);
-      ws.on('close', () => clearInterval(hb));
+      };
+      let hb: NodeJS.Timeout = setTimeout(() => {
+        beat();
+        hb = setInterval(beat, HEARTBEAT_MS);
+      }, phase);
+      ws.on('close', () => clearTimeout(hb));
       sockets.push(ws);
     }
   }));
-  // The idle fleet's cost over one heartbeat period, once every agent beats (the rollout's own share is the rest).
-  await sleep(HEARTBEAT_MS + 1000);
+  // The idle fleet's cost over one heartbeat period, once every agent beats and pings as it will
+  // from then on (the first ping round of a link finds the welcome heard, and skips): the rollout's
+  // own share is the rest.
+  await sleep(2 * HEARTBEAT_MS + 1000);
   const b0 = procStat(pid);
   const beats0 = heartbeats;
   const pings0 = sent.pings;
@@ -259,8 +272,10 @@ async function main(): Promise<void> {
 
   const figures: RolloutFigures[] = [];
   for (let k = 0; k < ROLLOUTS; k++) {
-    // The tail of the rollout before (its last flush of host rows) is not the next one's.
-    if (k > 0) await sleep(3000);
+    // A whole ping period of an idle fleet before each rollout, as between real ones (minutes
+    // apart): its hosts' links are silent again, so those not yet asked to sync ping the hub as
+    // their round comes; and the tail of the rollout before (its last flush of host rows) is not this one's.
+    if (k > 0) await sleep(HEARTBEAT_MS + 1000);
     figures.push(await rollout(k));
   }
   const worstCpu = Math.max(...figures.map((f) => f.cpuPct));

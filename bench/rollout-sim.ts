@@ -6,7 +6,7 @@
 // the next; with a hub offering 'events-status' the status rides on the events frame. Prints the
 // hub's CPU and memory during the rollout and, for each wave, the time from the last report of the
 // wave before to the first sync request of the next. Before the rollout, the idle fleet's cost over
-// one whole heartbeat period: hub CPU per heartbeat. The agents beat as the real reporter does
+// one whole ping period (two beats and at most one ping an agent): hub CPU per frame. The agents beat as the real reporter does
 // (metrics every beat; the summary left out while unchanged when the hub's welcome offers
 // 'lean-heartbeat'), send their status without its unchanged resources when it offers
 // 'lean-status' (a hub's status request is answered whole), and ping a link the hub has been silent
@@ -14,7 +14,7 @@
 // rounds have their own phase in the period, as a real fleet's agents connected at different moments:
 // every rollout meets its share of them, not a burst of the whole fleet's or none.
 // The rollouts run one after the other on the same hub (--rollouts N, 3 by default), a ping period
-// of idle fleet before each, as between real rollouts minutes apart; each to a fleet
+// (30 s) of idle fleet before each, as between real rollouts minutes apart; each to a fleet
 // commit of its own: the first finds the rollout's code paths cold (V8 compiles them while it runs),
 // the later ones warm. Each is reported, and the bar is judged on the worst of them.
 // MOOR_BENCH_HUB_SCRIPT runs another build's rollout-sim-hub.js (a "before" build) against the same
@@ -32,6 +32,7 @@ import { summaryOfStatus } from '../agent/contracts/heartbeat-summary.js';
 import { openSqliteStorage } from '../hub/storage/open.js';
 import { waveSizes } from '../hub/rollouts/model.js';
 import { median, sleep } from './lib/report.js';
+import { pingPeriodMs } from '../agent/reporter/reporter-timers.js';
 import { startAgentPings } from './lib/sim-pings.js';
 import { SimReporter } from './lib/sim-reporter.js';
 import { simCommit, simHost } from './rollout-sim-hub.js';
@@ -47,6 +48,8 @@ const APPLY_MIN_MS = arg('apply-min', 0.2) * 1000;
 const APPLY_MAX_MS = arg('apply-max', 2) * 1000;
 const OPERATOR_TOKEN = 'moor_bench_operator_token';
 const HEARTBEAT_MS = 15_000;
+/** How often an agent checks a silent link (the real reporter's period for these beats). */
+const PING_MS = pingPeriodMs(HEARTBEAT_MS);
 const ROLLOUTS = arg('rollouts', 3);
 /** The fleet commit of rollout k (0-based). */
 const fleetCommit = (k: number): string => createHash('sha1').update(`fleet commit ${k}`).digest('hex');
@@ -219,18 +222,18 @@ async function main(): Promise<void> {
       sockets.push(ws);
     }
   }));
-  // The idle fleet's cost over one heartbeat period, once every agent beats and pings as it will
-  // from then on (the first ping round of a link finds the welcome heard, and skips): the rollout's
-  // own share is the rest.
-  await sleep(2 * HEARTBEAT_MS + 1000);
+  // The idle fleet's cost over one ping period (two heartbeat periods), once every agent beats and
+  // pings as it will from then on (the first ping round of a link finds the welcome heard, and
+  // skips): the rollout's own share is the rest.
+  await sleep(2 * PING_MS + 1000);
   const b0 = procStat(pid);
   const beats0 = heartbeats;
   const pings0 = sent.pings;
-  await sleep(HEARTBEAT_MS);
+  await sleep(PING_MS);
   const idleCpuSec = (procStat(pid).cpuTicks - b0.cpuTicks) / 100;
   const idleBeats = heartbeats - beats0;
   const idlePings = sent.pings - pings0;
-  const idlePct = (idleCpuSec / (HEARTBEAT_MS / 1000)) * 100;
+  const idlePct = (idleCpuSec / (PING_MS / 1000)) * 100;
   const load0 = loadavg().map((l) => l.toFixed(2)).join(' ');
   const rssBefore = procStat(pid).rssKb;
   let peakRss = rssBefore;
@@ -275,7 +278,7 @@ async function main(): Promise<void> {
     // A whole ping period of an idle fleet before each rollout, as between real ones (minutes
     // apart): its hosts' links are silent again, so those not yet asked to sync ping the hub as
     // their round comes; and the tail of the rollout before (its last flush of host rows) is not this one's.
-    if (k > 0) await sleep(HEARTBEAT_MS + 1000);
+    if (k > 0) await sleep(PING_MS + 1000);
     figures.push(await rollout(k));
   }
   const worstCpu = Math.max(...figures.map((f) => f.cpuPct));
@@ -290,7 +293,7 @@ async function main(): Promise<void> {
     // the same moments: this machine's slow and quick spells move both, the ratio much less.
     ['hub against the agents', `the hub's CPU ${median(figures.map((f) => f.cpuSec / Math.max(1e-6, (f.agentsPct / 100) * f.elapsed))).toFixed(2)} times the simulated agents' (median over the rollouts; a reference for comparing runs of other hours, not a bar)`],
     ['last report -> next wave sync', `worst ${worstAdvance.toFixed(0)} ms (bar <= 1000 ms)  ${Number.isFinite(worstAdvance) && worstAdvance <= 1000 ? 'PASS' : 'FAIL'}`],
-    ['hub CPU, idle fleet (15 s before)', `${idlePct.toFixed(1)} % of one core, ${idleCpuSec.toFixed(2)} s for ${idleBeats} heartbeats and ${idlePings} pings (${((idleCpuSec / Math.max(1, idleBeats)) * 1e6).toFixed(0)} us a heartbeat, everything included)`],
+    [`hub CPU, idle fleet (${PING_MS / 1000} s before)`, `${idlePct.toFixed(1)} % of one core, ${idleCpuSec.toFixed(2)} s for ${idleBeats} heartbeats and ${idlePings} pings (${((idleCpuSec / Math.max(1, idleBeats + idlePings)) * 1e6).toFixed(0)} us a frame received, everything included)`],
     ['hub RSS', `${(rssBefore / 1024).toFixed(0)} MB before, ${(peakRss / 1024).toFixed(0)} MB peak`],
     ['machine', `${cpus().length} cores, load generator in the same machine; load average ${load0} before, ${loadavg().map((l) => l.toFixed(2)).join(' ')} after`],
   ];

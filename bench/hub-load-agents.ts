@@ -5,6 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
+import { pingPeriodMs } from '../agent/reporter/reporter-timers.js';
 import { startAgentPings } from './lib/sim-pings.js';
 
 interface AgentSpec {
@@ -39,7 +40,7 @@ function status(host: string): string {
   } });
 }
 
-/** `phase`: when in the period this agent's timers (beats, ping rounds) fire, as jittered agents' do. */
+/** `phase`: when in the ping period this agent's ping rounds fire (its beats: the same moment in theirs), as agents that connected at different moments. */
 function connect(a: AgentSpec, phase: number): Promise<WebSocket> {
   const ws = new WebSocket(`ws://127.0.0.1:${a.port}/agent`, { headers: { authorization: `Bearer ${a.token}` }, perMessageDeflate: false });
   startAgentPings(ws, HEARTBEAT_MS, pinged, phase);
@@ -61,7 +62,7 @@ function drive(ws: WebSocket, a: AgentSpec, phase: number): void {
       ws.send(heartbeat(a.i));
       if (Math.random() < HEARTBEAT_MS / EVENT_EVERY_MS) ws.send(JSON.stringify({ t: 'events', events: [{ seq: ++seq, at: new Date().toISOString(), event: { type: 'sync.succeeded', commit: 'a'.repeat(40), changes: 1, durationMs: 900 } }] }));
     }, HEARTBEAT_MS);
-  }, phase);
+  }, phase % HEARTBEAT_MS);
 }
 
 async function main(): Promise<void> {
@@ -79,7 +80,7 @@ async function main(): Promise<void> {
       // As a real agent does: a refused or timed-out connect (408 from a hub behind) is tried again after a pause.
       for (let attempt = 1; ; attempt++) {
         try {
-          const phase = Math.floor(Math.random() * HEARTBEAT_MS);
+          const phase = Math.floor(Math.random() * pingPeriodMs(HEARTBEAT_MS));
           drive(await connect(a, phase), a, phase);
           break;
         } catch (err) {

@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import WebSocket from 'ws';
 import { openSqliteStorage } from '../hub/storage/open.js';
 import { Cleanup, rerunWithDescriptors } from './lib/cleanup.js';
+import { pingPeriodMs } from '../agent/reporter/reporter-timers.js';
 import { startAgentPings } from './lib/sim-pings.js';
 
 const SCRAPE_TOKEN = 'bench-scrape-token';
@@ -117,9 +118,11 @@ async function main(): Promise<void> {
   async function connectOne(i: number): Promise<void> {
     const host = `edge-${String(i).padStart(5, '0')}`;
     const ws = new WebSocket(`ws://127.0.0.1:${port}/agent`, { headers: { authorization: `Bearer ${tokens[i]}` }, perMessageDeflate: false });
-    // Spread the fleet's heartbeats (and ping rounds, on the same timer phase) evenly over the period, as jittered agents do.
-    const offset = Math.floor(Math.random() * HEARTBEAT_MS);
-    startAgentPings(ws, HEARTBEAT_MS, sent, offset);
+    // Spread the fleet's heartbeats and ping rounds evenly over their periods, as agents that
+    // connected at different moments: a moment in the ping period places both.
+    const moment = Math.floor(Math.random() * pingPeriodMs(HEARTBEAT_MS));
+    const offset = moment % HEARTBEAT_MS;
+    startAgentPings(ws, HEARTBEAT_MS, sent, moment);
     await new Promise<void>((res, rej) => {
       ws.once('open', () => res());
       ws.once('error', rej);

@@ -155,9 +155,10 @@ async function main(): Promise<void> {
       // may come in the same read as the upgrade's answer, and an agent that missed it would never
       // send a lean status.
       const opened = new Promise<void>((res, rej) => { ws.once('open', () => res()); ws.once('error', rej); });
-      // The agent's timers' phase in the period: real agents connected at any moment of it, not
-      // all in the second or two this fleet takes to connect (their beats would come in bursts).
-      const phase = Math.floor(Math.random() * HEARTBEAT_MS);
+      // The agent's timers' phase: real agents connected at any moment, not all in the second or
+      // two this fleet takes to connect (their beats would come in bursts). A moment in the ping
+      // period (twice the heartbeat's) places both its ping rounds and its beats.
+      const phase = Math.floor(Math.random() * PING_MS);
       startAgentPings(ws, HEARTBEAT_MS, sent, phase);
       let lean = false;
       let leanStatus = false;
@@ -217,7 +218,7 @@ async function main(): Promise<void> {
       let hb: NodeJS.Timeout = setTimeout(() => {
         beat();
         hb = setInterval(beat, HEARTBEAT_MS);
-      }, phase);
+      }, phase % HEARTBEAT_MS);
       ws.on('close', () => clearTimeout(hb));
       sockets.push(ws);
     }

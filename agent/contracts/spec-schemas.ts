@@ -165,5 +165,7 @@ export function specSchemas<X extends string>(choice: Choice<X>) {
   });
 
   const projectFileSchema = z.object({ rel: z.string(), contentBase64: z.string(), mode: z.number(), hash: z.string() });
-  return { buildSchema, containerSpecSchema, networkSpecSchema, volumeSpecSchema, unitSpecSchema, fileSpecSchema, projectFileSchema };
+  const serviceEndpointsSchema = containerSpecSchema.pick({ service: true, networkMode: true, networks: true, endpoints: true, links: true });
+
+  return { buildSchema, containerSpecSchema, serviceEndpointsSchema, networkSpecSchema, volumeSpecSchema, unitSpecSchema, fileSpecSchema, projectFileSchema };
 }

@@ -17,7 +17,7 @@ function shown<const T extends readonly [string, ...string[]]>(values: T) {
   return z.union([z.enum(values), z.literal(REDACTED_MARK)]);
 }
 
-const { buildSchema, containerSpecSchema, networkSpecSchema, volumeSpecSchema, unitSpecSchema, fileSpecSchema, projectFileSchema } = specSchemas<typeof REDACTED_MARK>(shown);
+const { buildSchema, containerSpecSchema, serviceEndpointsSchema, networkSpecSchema, volumeSpecSchema, unitSpecSchema, fileSpecSchema, projectFileSchema } = specSchemas<typeof REDACTED_MARK>(shown);
 
 const base = { id: z.string(), after: strings, resource: z.string() };
 const named = <K extends string>(kind: K) => z.object({ ...base, kind: z.literal(kind), name: z.string() });
@@ -30,12 +30,13 @@ export const planStepSchema = z.discriminatedUnion('kind', [
   named('removeNetwork'),
   z.object({ ...base, kind: z.literal('createVolume'), volume: volumeSpecSchema }),
   named('removeVolume'),
-  z.object({ ...base, kind: z.literal('createContainer'), spec: containerSpecSchema }),
+  z.object({ ...base, kind: z.literal('createContainer'), spec: containerSpecSchema, hidden: z.boolean().optional() }),
   named('startContainer'),
   z.object({ ...base, kind: z.literal('stopContainer'), name: z.string(), containerId: z.string(), timeoutMs: z.number() }),
   z.object({ ...base, kind: z.literal('removeContainer'), name: z.string(), containerId: z.string() }),
   z.object({ ...base, kind: z.literal('renameContainer'), containerId: z.string(), from: z.string(), to: z.string() }),
   z.object({ ...base, kind: z.literal('drainContainer'), name: z.string(), containerId: z.string() }),
+  z.object({ ...base, kind: z.literal('announceContainer'), name: z.string(), endpoints: serviceEndpointsSchema }),
   named('waitHealthy'),
   named('waitCompleted'),
   z.object({ ...base, kind: z.literal('writeFile'), file: fileSpecSchema }),

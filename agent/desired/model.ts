@@ -57,6 +57,9 @@ export interface EndpointSpec {
   ipv6Address: string | null;
 }
 
+/** What puts a container under its service's names on its networks: the engine's endpoints. */
+export type ServiceEndpoints = Pick<ContainerSpec, 'service' | 'networkMode' | 'networks' | 'endpoints' | 'links'>;
+
 export interface UlimitSpec {
   name: string;
   soft: number;

@@ -165,11 +165,14 @@ function planStartFirst(
 ): void {
   const resource = `container/${spec.name}`;
   const next = `${spec.name}${NEXT_SUFFIX}`;
-  const create = b.add({ kind: 'createContainer', resource, spec: { ...spec, name: next } }, needs);
+  // Hidden from the service's names until healthy: the engine's DNS would send clients to it as soon as it starts.
+  const create = b.add({ kind: 'createContainer', resource, spec: { ...spec, name: next }, hidden: true }, needs);
   const start = b.add({ kind: 'startContainer', resource, name: next }, [create]);
   const healthy = b.add({ kind: 'waitHealthy', resource, name: next }, [start]);
+  const { service, networkMode, networks, endpoints, links } = spec;
+  const announce = b.add({ kind: 'announceContainer', resource, name: next, endpoints: { service, networkMode, networks, endpoints, links } }, [healthy]);
   // Out of the networks' DNS first, so that no new request reaches the old one while it stops.
-  const drain = b.add({ kind: 'drainContainer', resource, name: spec.name, containerId: old.id }, [healthy]);
+  const drain = b.add({ kind: 'drainContainer', resource, name: spec.name, containerId: old.id }, [announce]);
   const stop = b.add(
     { kind: 'stopContainer', resource, name: spec.name, containerId: old.id, timeoutMs: spec.stopGracePeriodMs },
     [drain],

@@ -2,7 +2,7 @@
 // Each step kind has exactly one executor (reconciler/execute-step.ts), which the compiler checks.
 
 import type { ResourceChange } from '../contracts/changes.js';
-import type { BuildSpec, ContainerSpec, FileSpec, NetworkSpec, ProjectFileSpec, UnitSpec, VolumeSpec } from '../desired/model.js';
+import type { BuildSpec, ContainerSpec, FileSpec, NetworkSpec, ProjectFileSpec, ServiceEndpoints, UnitSpec, VolumeSpec } from '../desired/model.js';
 
 export type { FieldChange, ResourceAction, ResourceChange, ResourceKind } from '../contracts/changes.js';
 
@@ -23,12 +23,15 @@ export type Step =
   | (StepBase & { kind: 'removeNetwork'; name: string })
   | (StepBase & { kind: 'createVolume'; volume: VolumeSpec })
   | (StepBase & { kind: 'removeVolume'; name: string })
-  | (StepBase & { kind: 'createContainer'; spec: ContainerSpec })
+  /** `hidden`: without its service's names on its networks until announceContainer (a start-first replacement). */
+  | (StepBase & { kind: 'createContainer'; spec: ContainerSpec; hidden?: boolean })
   | (StepBase & { kind: 'startContainer'; name: string })
   | (StepBase & { kind: 'stopContainer'; name: string; containerId: string; timeoutMs: number })
   | (StepBase & { kind: 'removeContainer'; name: string; containerId: string })
   | (StepBase & { kind: 'renameContainer'; containerId: string; from: string; to: string })
   | (StepBase & { kind: 'drainContainer'; name: string; containerId: string })
+  /** A container created hidden takes its service's names on its networks. */
+  | (StepBase & { kind: 'announceContainer'; name: string; endpoints: ServiceEndpoints })
   | (StepBase & { kind: 'waitHealthy'; name: string })
   /** depends_on `service_completed_successfully`: the job ran and exited 0. */
   | (StepBase & { kind: 'waitCompleted'; name: string })

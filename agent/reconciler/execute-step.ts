@@ -63,7 +63,7 @@ export function createStepExecutor(deps: StepExecutorDeps, options: StepExecutor
       case 'createContainer': {
         const { spec } = step;
         const labels = ownershipLabels({ host: options.host, project: spec.project, service: spec.service, hash: spec.hash, revision: options.revision });
-        await deps.engine.createContainer(spec, labels);
+        await deps.engine.createContainer(spec, labels, { hidden: step.hidden === true });
         return;
       }
       case 'startContainer':
@@ -74,6 +74,8 @@ export function createStepExecutor(deps: StepExecutorDeps, options: StepExecutor
         return deps.engine.removeContainer(step.containerId);
       case 'drainContainer':
         return deps.engine.disconnectNetworks(step.containerId);
+      case 'announceContainer':
+        return deps.engine.announceContainer(step.name, step.endpoints);
       case 'renameContainer':
         return deps.engine.renameContainer(step.from, step.to);
       case 'waitHealthy':

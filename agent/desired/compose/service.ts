@@ -62,7 +62,7 @@ function readParts(input: ServiceInput, ctx: ServiceContext, { report, warn, tak
   const { privileged, capAdd, capDrop } = privilegeFields(input, ctx, report, take);
   const devices = devicesOf(input, ctx, report, take);
   const { networkMode, networks } = networksOf(input, ctx, report);
-  const { containerName, update } = nameAndUpdate(input, portPaths, report);
+  const { containerName, update } = nameAndUpdate(input, portPaths, runtime.endpoints, report);
   const { memLimitBytes, nanoCpus } = limitsOf(input, deploy, report);
   const restart = input.restart === undefined ? (deploy.restart ?? 'no') : (take(syntax.parseRestart(input.restart), ['restart']) ?? 'no');
   const { impliedDeps, ...rest } = runtime;
@@ -75,10 +75,11 @@ function readParts(input: ServiceInput, ctx: ServiceContext, { report, warn, tak
 
 type ServiceParts = ReturnType<typeof readParts>;
 
-/** container_name's syntax, and x-moor.update: start-first needs neither a fixed name nor a fixed host port. */
+/** container_name's syntax, and x-moor.update: start-first needs no fixed name, host port or network address. */
 function nameAndUpdate(
   input: ServiceInput,
   portPaths: ServiceResult['portPaths'],
+  endpoints: ContainerSpec['endpoints'],
   report: Report,
 ): { containerName: string | null; update: ContainerSpec['update'] } {
   const containerName = input.container_name ?? null;
@@ -89,6 +90,9 @@ function nameAndUpdate(
   if (update === 'start-first') {
     if (containerName !== null) report(['x-moor', 'update'], 'start-first cannot be used with container_name (two containers would need the same name)');
     if (portPaths.some((p) => p.port.hostPort !== null)) report(['x-moor', 'update'], 'start-first cannot be used with a fixed host port (both containers would bind it)');
+    if (Object.values(endpoints).some((e) => e.ipv4Address !== null || e.ipv6Address !== null)) {
+      report(['x-moor', 'update'], 'start-first cannot be used with ipv4_address or ipv6_address (both containers would need the address)');
+    }
   }
   return { containerName, update };
 }

@@ -2,7 +2,7 @@
 // `POST /containers/create`, and an inspect result into an ObservedContainer.
 
 import type Dockerode from 'dockerode';
-import type { ContainerSpec, HealthcheckSpec, MountSpec, NetworkSpec, RestartPolicy } from '../../desired/model.js';
+import type { ContainerSpec, HealthcheckSpec, MountSpec, NetworkSpec, RestartPolicy, ServiceEndpoints } from '../../desired/model.js';
 import type { ContainerHealth, ContainerRunState, ObservedContainer } from '../../contracts/observed.js';
 
 const NS_PER_MS = 1_000_000;
@@ -15,7 +15,7 @@ export interface CreatePlan {
   extraNetworks: string[];
 }
 
-export function toCreateBody(spec: ContainerSpec, moorLabels: Record<string, string>): CreatePlan {
+export function toCreateBody(spec: ContainerSpec, moorLabels: Record<string, string>, options: EndpointOptions = { hidden: false }): CreatePlan {
   const exposed: Record<string, Record<string, never>> = {};
   for (const key of spec.expose) exposed[key] = {};
   const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
@@ -86,7 +86,7 @@ export function toCreateBody(spec: ContainerSpec, moorLabels: Record<string, str
     const [first, ...rest] = spec.networks;
     if (first !== undefined) {
       hostConfig.NetworkMode = first;
-      body.NetworkingConfig = { EndpointsConfig: { [first]: endpointConfig(spec, first) } };
+      body.NetworkingConfig = { EndpointsConfig: { [first]: endpointConfig(spec, first, options) } };
       extraNetworks = rest;
     }
   }
@@ -112,10 +112,15 @@ function toHealthcheck(h: HealthcheckSpec): NonNullable<Dockerode.ContainerCreat
   return out;
 }
 
-/** A network endpoint: the service name and its aliases, fixed addresses, links. */
-export function endpointConfig(spec: ContainerSpec, network: string): Dockerode.EndpointSettings {
+/** `hidden`: the endpoint has none of the service's names (a start-first replacement until it is healthy). */
+export interface EndpointOptions {
+  hidden: boolean;
+}
+
+/** A network endpoint: the service name and its aliases (unless hidden), fixed addresses, links. */
+export function endpointConfig(spec: ServiceEndpoints, network: string, options: EndpointOptions = { hidden: false }): Dockerode.EndpointSettings {
   const e = spec.endpoints[network];
-  const out: Dockerode.EndpointSettings = { Aliases: [spec.service, ...(e?.aliases ?? [])] };
+  const out: Dockerode.EndpointSettings = { Aliases: options.hidden ? [] : [spec.service, ...(e?.aliases ?? [])] };
   if (e?.ipv4Address || e?.ipv6Address) {
     out.IPAMConfig = {
       ...(e.ipv4Address ? { IPv4Address: e.ipv4Address } : {}),

@@ -18,6 +18,7 @@ export { ENGINE_VERB } from '../../contracts/child-verbs.js';
 export const CHILD_METHODS = [
   'buildImage', 'logs', 'pullImage', 'createNetwork', 'removeNetwork', 'createVolume', 'removeVolume',
   'createContainer', 'startContainer', 'stopContainer', 'removeContainer', 'renameContainer', 'disconnectNetworks',
+  'announceContainer',
 ] as const satisfies readonly (keyof ContainerEngine)[];
 export type ChildMethod = (typeof CHILD_METHODS)[number];
 
@@ -73,4 +74,5 @@ export const resultSchemas = onDemand((): { [M in ChildMethod]: z.ZodType<Awaite
   removeContainer: z.undefined(),
   renameContainer: z.undefined(),
   disconnectNetworks: z.undefined(),
+  announceContainer: z.undefined(),
 }));

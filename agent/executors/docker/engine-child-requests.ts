@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { exactly, specSchemas, stringMap } from '../../contracts/spec-schemas.js';
 import type { EngineChildRequest } from './engine-child-protocol.js';
 
-const { containerSpecSchema, networkSpecSchema, volumeSpecSchema } = specSchemas(exactly);
+const { containerSpecSchema, serviceEndpointsSchema, networkSpecSchema, volumeSpecSchema } = specSchemas(exactly);
 
 const call = <M extends string, A extends z.ZodTypeAny>(method: M, args: A) => z.object({ type: z.literal('call'), id: z.number().int(), method: z.literal(method), args });
 const name = z.string().min(1);
@@ -29,12 +29,13 @@ const callSchema = z.discriminatedUnion('method', [
   call('removeNetwork', z.tuple([name])),
   call('createVolume', z.tuple([volumeSpecSchema, stringMap])),
   call('removeVolume', z.tuple([name])),
-  call('createContainer', z.tuple([containerSpecSchema, stringMap])),
+  call('createContainer', z.union([z.tuple([containerSpecSchema, stringMap]), z.tuple([containerSpecSchema, stringMap, z.object({ hidden: z.boolean() })])])),
   call('startContainer', z.tuple([name])),
   call('stopContainer', z.tuple([name, z.number().nonnegative()])),
   call('removeContainer', z.union([z.tuple([name]), z.tuple([name, z.object({ force: z.boolean() })])])),
   call('renameContainer', z.tuple([name, name])),
   call('disconnectNetworks', z.tuple([name])),
+  call('announceContainer', z.tuple([name, serviceEndpointsSchema])),
 ]);
 
 const initSchema = z.object({

@@ -1,8 +1,8 @@
 // Container writes of the dockerode ContainerEngine: create (with networks and files), start,
-// stop, remove, rename, disconnect. Assembled by createDockerEngine (dockerode-engine.ts).
+// stop, remove, rename, disconnect, announce. Assembled by createDockerEngine (dockerode-engine.ts).
 
 import type Dockerode from 'dockerode';
-import type { ContainerSpec } from '../../desired/model.js';
+import type { ContainerSpec, ServiceEndpoints } from '../../desired/model.js';
 import type { AnonymousVolumeCarry } from './anonymous-volumes.js';
 import { checkContainerBinds } from './bind-check.js';
 import { containerFilesTar } from './container-files.js';
@@ -13,7 +13,7 @@ import type { ContainerEngine } from './port.js';
 
 export type ContainerWrites = Pick<
   ContainerEngine,
-  'createContainer' | 'startContainer' | 'stopContainer' | 'removeContainer' | 'renameContainer' | 'disconnectNetworks'
+  'createContainer' | 'startContainer' | 'stopContainer' | 'removeContainer' | 'renameContainer' | 'disconnectNetworks' | 'announceContainer'
 >;
 
 export interface ContainerWritesDeps {
@@ -25,7 +25,7 @@ export interface ContainerWritesDeps {
 export function createContainerWrites(deps: ContainerWritesDeps, options: { bindRoots?: readonly string[] }): ContainerWrites {
   const { docker, carry } = deps;
   return {
-    createContainer: (spec, labels) => createContainer(deps, options.bindRoots, spec, labels),
+    createContainer: (spec, labels, opts) => createContainer(deps, options.bindRoots, spec, labels, opts?.hidden ?? false),
 
     async startContainer(nameOrId: string): Promise<void> {
       try {
@@ -65,6 +65,7 @@ export function createContainerWrites(deps: ContainerWritesDeps, options: { bind
     },
 
     disconnectNetworks: (nameOrId) => disconnectNetworks(docker, nameOrId),
+    announceContainer: (nameOrId, endpoints) => announceContainer(docker, nameOrId, endpoints),
   };
 }
 
@@ -89,16 +90,37 @@ async function disconnectNetworks(docker: Dockerode, nameOrId: string): Promise<
   }
 }
 
+/**
+ * The engine's DNS answers for a service's names with every container on the network that carries
+ * them, from the moment it starts, ready or not. A start-first replacement therefore rejoins its
+ * networks with its aliases only once it is healthy: until then, clients reach the old container
+ * only. The rejoin happens before anyone is sent to it, so only its own outgoing connections of
+ * its first moments are cut; a fixed address is refused with start-first (desired/compose/service.ts).
+ */
+async function announceContainer(docker: Dockerode, nameOrId: string, spec: ServiceEndpoints): Promise<void> {
+  if (spec.networkMode !== null) return;
+  for (const network of spec.networks) {
+    const net = docker.getNetwork(network);
+    try {
+      await net.disconnect({ Container: nameOrId, Force: false });
+      await net.connect({ Container: nameOrId, EndpointConfig: endpointConfig(spec, network) });
+    } catch (err) {
+      throw toDockerError(err, 'connect', { container: nameOrId, network });
+    }
+  }
+}
+
 /** Creates the container, joins its extra networks and puts its files; on failure removes it again. */
 async function createContainer(
   deps: ContainerWritesDeps,
   bindRoots: readonly string[] | undefined,
   spec: ContainerSpec,
   labels: Record<string, string>,
+  hidden: boolean,
 ): Promise<string> {
   const { docker, carry, api } = deps;
   if (bindRoots) await checkContainerBinds(spec, bindRoots);
-  const { body, extraNetworks } = toCreateBody(await carry.into(forEngine(spec, await api.get())), labels);
+  const { body, extraNetworks } = toCreateBody(await carry.into(forEngine(spec, await api.get())), labels, { hidden });
   let id: string;
   try {
     id = (await docker.createContainer(body)).id;
@@ -107,7 +129,7 @@ async function createContainer(
   }
   try {
     for (const network of extraNetworks) {
-      await docker.getNetwork(network).connect({ Container: id, EndpointConfig: endpointConfig(spec, network) });
+      await docker.getNetwork(network).connect({ Container: id, EndpointConfig: endpointConfig(spec, network, { hidden }) });
     }
     if (spec.files.length > 0) await docker.getContainer(id).putArchive(await containerFilesTar(spec.files), { path: '/' });
   } catch (err) {

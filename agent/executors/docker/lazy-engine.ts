@@ -75,6 +75,7 @@ export function lazyDockerEngine(options: {
     removeContainer: call('removeContainer'),
     renameContainer: call('renameContainer'),
     disconnectNetworks: call('disconnectNetworks'),
+    announceContainer: call('announceContainer'),
   };
 }
 
@@ -92,11 +93,12 @@ function childWrites(child: EngineChild): ContainerEngine {
     removeNetwork: (name) => child.call('removeNetwork', name),
     createVolume: (spec, labels) => child.call('createVolume', spec, labels),
     removeVolume: (name) => child.call('removeVolume', name),
-    createContainer: (spec, labels) => child.call('createContainer', spec, labels),
+    createContainer: (spec, labels, opts) => (opts ? child.call('createContainer', spec, labels, opts) : child.call('createContainer', spec, labels)),
     startContainer: (nameOrId) => child.call('startContainer', nameOrId),
     stopContainer: (nameOrId, timeoutMs) => child.call('stopContainer', nameOrId, timeoutMs),
     removeContainer: (nameOrId, opts) => (opts ? child.call('removeContainer', nameOrId, opts) : child.call('removeContainer', nameOrId)),
     renameContainer: (nameOrId, to) => child.call('renameContainer', nameOrId, to),
     disconnectNetworks: (nameOrId) => child.call('disconnectNetworks', nameOrId),
+    announceContainer: (nameOrId, endpoints) => child.call('announceContainer', nameOrId, endpoints),
   };
 }

@@ -3,7 +3,7 @@
 // (test/unit/reconciler/fakes.ts).
 
 import type { BuildRequest } from './build-image.js';
-import type { ContainerSpec, NetworkSpec, VolumeSpec } from '../../desired/model.js';
+import type { ContainerSpec, NetworkSpec, ServiceEndpoints, VolumeSpec } from '../../desired/model.js';
 import type { ForeignResource, ObservedContainer, ObservedNetwork, ObservedVolume } from '../../contracts/observed.js';
 
 export interface ContainerListing {
@@ -42,8 +42,11 @@ export interface ContainerEngine {
   removeNetwork(name: string): Promise<void>;
   createVolume(spec: VolumeSpec, labels: Record<string, string>): Promise<void>;
   removeVolume(name: string): Promise<void>;
-  /** Creates (does not start) the container; returns its id. */
-  createContainer(spec: ContainerSpec, labels: Record<string, string>): Promise<string>;
+  /**
+   * Creates (does not start) the container; returns its id. `hidden`: on its networks under its
+   * own name only, not its service's names, so that no one is sent to it before announceContainer.
+   */
+  createContainer(spec: ContainerSpec, labels: Record<string, string>, options?: { hidden: boolean }): Promise<string>;
   startContainer(nameOrId: string): Promise<void>;
   stopContainer(nameOrId: string, timeoutMs: number): Promise<void>;
   /** `force` also removes a running container (one left with a stale task after an engine restart). */
@@ -51,4 +54,6 @@ export interface ContainerEngine {
   renameContainer(nameOrId: string, to: string): Promise<void>;
   /** Takes a container off its user-defined networks (and so out of their DNS) before a stop. */
   disconnectNetworks(nameOrId: string): Promise<void>;
+  /** Puts a container created hidden under its service's names: it rejoins each of its networks with its aliases. */
+  announceContainer(nameOrId: string, endpoints: ServiceEndpoints): Promise<void>;
 }

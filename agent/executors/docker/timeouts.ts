@@ -95,6 +95,7 @@ export function withTimeouts(engine: ContainerEngine, deps: EngineTimeoutDeps, o
     removeContainer: plain('removeContainer'),
     renameContainer: plain('renameContainer'),
     disconnectNetworks: plain('disconnectNetworks'),
+    announceContainer: plain('announceContainer'),
     // Optional abilities of an adapter stay optional; a build may take as long as a pull.
     ...(engine.builtImageHash ? { builtImageHash: optional(engine.builtImageHash, 'builtImageHash', options.callMs) } : {}),
     ...(engine.buildImage ? { buildImage: optional(engine.buildImage, 'buildImage', options.pullMs) } : {}),

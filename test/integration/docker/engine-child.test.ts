@@ -59,6 +59,23 @@ describe('the engine child', () => {
     await until('the child to exit', () => !alive(pid));
   });
 
+  it('creates a start-first replacement hidden from its service name and announces it, through the child', async () => {
+    const net = `${host}_front`;
+    await engine.createNetwork(
+      { project: host, key: 'front', name: net, driver: 'bridge', driverOpts: {}, internal: true, enableIpv6: false, ipam: null, labels: {}, external: false, hash: 'n' },
+      { [LABEL.managed]: 'true', [LABEL.host]: host },
+    );
+    const spec = minimalSpec(host, 'api', { command: ['sh', '-c', 'sleep 3600'], networks: [net], networkMode: null });
+    const id = await engine.createContainer(spec, moorLabels(spec, host), { hidden: true });
+    await engine.startContainer(id);
+    const aliases = async (): Promise<string[]> => (await docker.getContainer(id).inspect()).NetworkSettings.Networks[net]?.Aliases ?? [];
+    assert.ok(!(await aliases()).includes('api'), 'created without the service name');
+    await engine.announceContainer(id, spec);
+    assert.ok((await aliases()).includes('api'), 'announced under the service name');
+    await engine.removeContainer(id, { force: true });
+    await engine.release();
+  });
+
   it('hands the anonymous volumes of a removed container to its successor made by the next child', async () => {
     const spec = minimalSpec(host, 'db', { command: ['sh', '-c', 'sleep 3600'], mounts: [{ type: 'volume', source: '', target: '/data', readOnly: false, noCopy: false }] });
     const first = await engine.createContainer(spec, moorLabels(spec, host));

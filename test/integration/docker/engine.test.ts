@@ -55,7 +55,7 @@ test('a container created from a full spec carries every field of it', async () 
     restart: 'on-failure:3',
     labels: { 'com.example.team': 'edge' },
     healthcheck: { test: ['CMD-SHELL', 'true'], intervalMs: 2000, timeoutMs: 1000, retries: 2, startPeriodMs: 500, startIntervalMs: 0 },
-    networks: nets,
+    networks: [...nets],
     networkMode: null,
     user: 'nobody',
     workingDir: '/tmp',
@@ -231,4 +231,35 @@ test('an engine that is not there is unreachable, to retry', async () => {
   assert.equal(err.code, 'ENGINE_UNREACHABLE');
   assert.equal(err.handling, 'retry');
   assert.ok(err.cause instanceof Error);
+});
+
+test('a container created hidden has none of its service names until it is announced, on every network', async () => {
+  const nets = [`${host}_hid1`, `${host}_hid2`] as const;
+  for (const name of nets) {
+    await engine.createNetwork(
+      { project: host, key: name, name, driver: 'bridge', driverOpts: {}, internal: true, enableIpv6: false, ipam: null, labels: {}, external: false, hash: 'n' },
+      { [LABEL.managed]: 'true', [LABEL.host]: host },
+    );
+  }
+  const spec = minimalSpec(host, 'hid', {
+    command: ['sh', '-c', 'sleep 3600'],
+    networks: [...nets],
+    networkMode: null,
+    endpoints: { [nets[1]]: { aliases: ['api'], ipv4Address: null, ipv6Address: null } },
+  });
+  const id = await engine.createContainer({ ...spec, name: `${spec.name}-next` }, moorLabels(spec, host), { hidden: true });
+  await engine.startContainer(id);
+  const aliases = async (): Promise<string[][]> => {
+    const info = await docker.getContainer(id).inspect();
+    return nets.map((n) => info.NetworkSettings.Networks[n]?.Aliases ?? []);
+  };
+  for (const list of await aliases()) assert.ok(!list.includes('hid') && !list.includes('api'), `hidden: ${list.join(',')}`);
+
+  await engine.announceContainer(id, spec);
+  const [first, second] = await aliases();
+  assert.ok(first?.includes('hid') && !first.includes('api'), `first network: ${first?.join(',')}`);
+  assert.ok(second?.includes('hid') && second.includes('api'), `second network: ${second?.join(',')}`);
+  const info = await docker.getContainer(id).inspect();
+  assert.equal(info.State.Running, true, 'still running after rejoining its networks');
+  assert.deepEqual(Object.keys(info.NetworkSettings.Networks).sort(), [...nets].sort());
 });

@@ -1,19 +1,23 @@
 // A start-first service keeps answering through an update: a probe container on the same network
-// asks it over and over while moor replaces it, and no request may fail.
+// asks it over and over while moor replaces it with a version slow to start, and no request may fail.
 
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import type Dockerode from 'dockerode';
+import { waitFor } from '../../bed/agent-process.js';
 import { removeContainers, testDocker } from '../../bed/docker-env.js';
 import { useTestHost } from './harness.js';
 
 const docker = testDocker();
 
-function stack(version: string): string {
+// Version 2 takes two seconds before it listens, as a real server takes to start: were it in the
+// network's DNS from its start, half the requests of those seconds would be refused.
+function stack(version: string, startSeconds: number): string {
   return `name: sf
 services:
   web:
     image: local/busybox:1
-    command: ["sh", "-c", "mkdir -p /www && echo $$V > /www/index.html && exec httpd -f -p 8080 -h /www"]
+    command: ["sh", "-c", "sleep ${startSeconds}; mkdir -p /www && echo $$V > /www/index.html && exec httpd -f -p 8080 -h /www"]
     networks: [front]
     environment: { V: "${version}" }
     stop_grace_period: 1s
@@ -32,6 +36,22 @@ while true; do
   sleep 0.05
 done`;
 
+/** The probe's answers so far: OK, RETRY and FAIL lines. */
+async function answers(probe: Dockerode.Container): Promise<{ ok: number; retried: number; failed: number }> {
+  const logs = (await probe.logs({ stdout: true, stderr: true })).toString('latin1');
+  // Each line comes with the engine's frame header before it: count the words, not whole lines.
+  const count = (word: string): number => (logs.match(new RegExp(`\\b${word}\\b`, 'g')) ?? []).length;
+  return { ok: count('OK'), retried: count('RETRY'), failed: count('FAIL') };
+}
+
+/** Waits (on the probe's own log, never a fixed time) until it has answered `more` times beyond `seen`. */
+async function answered(probe: Dockerode.Container, seen: number, more: number): Promise<void> {
+  await waitFor(`${more} more answers of the probe`, async () => {
+    const a = await answers(probe);
+    return a.ok + a.retried + a.failed >= seen + more;
+  }, { timeoutMs: 60_000 });
+}
+
 describe('start-first updates', () => {
   // Registered first, so that it runs first: the probe holds the network the host's clean-up removes.
   let probe = '';
@@ -40,7 +60,7 @@ describe('start-first updates', () => {
   probe = `${t.host}-probe`;
 
   it('keeps serving while the container is replaced', async () => {
-    await t.repo.commitFiles(t.branch, { 'compose.yaml': stack('1') }, 'v1');
+    await t.repo.commitFiles(t.branch, { 'compose.yaml': stack('1', 0) }, 'v1');
     const first = await t.h.reconciler.sync('commit');
     assert.equal(first.result, 'converged', JSON.stringify(first.error));
     const oldId = (await docker.getContainer('sf-web').inspect()).Id;
@@ -52,19 +72,16 @@ describe('start-first updates', () => {
       HostConfig: { NetworkMode: 'sf_front' },
     });
     await container.start();
-    await new Promise((r) => setTimeout(r, 1500));
+    await answered(container, 0, 10);
 
-    await t.repo.commitFiles(t.branch, { 'compose.yaml': stack('2') }, 'v2');
+    await t.repo.commitFiles(t.branch, { 'compose.yaml': stack('2', 2) }, 'v2');
     const out = await t.h.reconciler.sync('commit');
     assert.equal(out.result, 'converged', JSON.stringify(out.error));
-    await new Promise((r) => setTimeout(r, 1500));
+    const atEnd = await answers(container);
+    await answered(container, atEnd.ok + atEnd.retried + atEnd.failed, 10);
     await container.stop({ t: 0 });
 
-    const logs = (await container.logs({ stdout: true, stderr: true })).toString('latin1');
-    const ok = (logs.match(/OK/g) ?? []).length;
-    const retried = (logs.match(/RETRY/g) ?? []).length;
-    const failed = (logs.match(/FAIL/g) ?? []).length;
-    assert.ok(ok > 20, `the probe ran (${ok} answers)`);
+    const { ok, retried, failed } = await answers(container);
     assert.equal(failed, 0, `${failed} of ${ok + retried + failed} requests failed, even when asked again, during the update`);
     assert.ok(retried <= 2, `${retried} requests needed asking again: more than a single handover blip`);
 

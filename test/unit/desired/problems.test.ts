@@ -56,6 +56,10 @@ describe('compose problems name file, line and key', () => {
     const list = await compose(composeWith('    ports: ["80:80"]\n    x-moor: { update: start-first }\n'));
     assertProblem(list, { file: 'compose.yaml', line: 5, key: 'services.web.x-moor.update', message: /fixed host port/ });
   });
+  it('refuses start-first with a fixed network address', async () => {
+    const file = 'services:\n  web:\n    image: x\n    networks: { back: { ipv4_address: 172.30.0.5 } }\n    x-moor: { update: start-first }\nnetworks:\n  back: { ipam: { config: [{ subnet: 172.30.0.0/24 }] } }\n';
+    assertProblem(await compose(file), { file: 'compose.yaml', line: 5, key: 'services.web.x-moor.update', message: /ipv4_address/ });
+  });
   it('refuses a relative bind source that leaves the project directory, and ~', async () => {
     assertProblem(await compose(composeWith('    volumes: ["../data:/data"]\n')), { file: 'compose.yaml', line: 4, key: 'services.web.volumes[0]', message: /leaves the project directory/ });
     assertProblem(await compose(composeWith('    volumes: ["~/data:/data"]\n')), { file: 'compose.yaml', line: 4, key: 'services.web.volumes[0]', message: /home directory/ });

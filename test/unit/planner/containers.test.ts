@@ -222,6 +222,9 @@ describe('planner: containers', () => {
     assert.equal(creates.length, 1);
     const c = creates[0];
     assert.ok(c?.kind === 'createContainer' && c.spec.name === 'demo-web-moor-next');
+    assert.equal(c.hidden, true, 'created without the service name, so no one is sent to it before it is healthy');
+    assert.ok(before(p.steps, 'waitHealthy:container/demo-web', 'announceContainer:container/demo-web'));
+    assert.ok(before(p.steps, 'announceContainer:container/demo-web', 'drainContainer:container/demo-web'));
     assert.ok(before(p.steps, 'waitHealthy:container/demo-web', 'stopContainer:container/demo-web'));
     assert.ok(before(p.steps, 'removeContainer:container/demo-web', 'renameContainer:container/demo-web'));
   });

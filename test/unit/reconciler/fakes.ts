@@ -113,6 +113,7 @@ export class FakeEngine implements ContainerEngine {
   removeVolume = unexpected('removeVolume');
   renameContainer = unexpected('renameContainer');
   disconnectNetworks = unexpected('disconnectNetworks');
+  announceContainer = unexpected('announceContainer');
 
   private find(nameOrId: string): ObservedContainer {
     const c = this.containers.get(nameOrId) ?? [...this.containers.values()].find((x) => x.id === nameOrId);

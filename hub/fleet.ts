@@ -8,7 +8,7 @@ import type { StatusSnapshot } from '../agent/contracts/status-model.js';
 import type { AlertSink } from './alerts.js';
 import { countEvent, newCounters } from './fleet-counters.js';
 import { eventAlert, offlineAlert, onlineAlert, suspendedAlert, type AlertDraft } from './fleet-alerts.js';
-import { detailView, isOnline, matches, newHostState, seenMs, summaryView, type HostDetailView, type HostFilter, type HostState, type HostSummaryView } from './host-view.js';
+import { detailView, isOnline, lastSeenOf, matches, newHostState, seenMs, seenOfRow, summaryView, type HostDetailView, type HostFilter, type HostState, type HostSummaryView } from './host-view.js';
 import { EventIntake } from './event-intake.js';
 import { sameSummary } from './heartbeat-summary.js';
 import { sameResources } from './status-resources.js';
@@ -53,9 +53,9 @@ export class Fleet {
   /** Reads the stored hosts and branch heads; once, before agents connect. */
   async load(): Promise<void> {
     for (const [branch, head] of await this.deps.store.branchHeads()) this.heads.set(branch, head);
-    for (const row of await this.deps.store.loadHosts()) {
+    for (const { lastSeen, ...row } of await this.deps.store.loadHosts()) {
       // A hub that restarts has not heard from anyone yet: do not alert "offline" for hosts that were already.
-      this.hosts.set(row.host, { ...row, sockets: 0, dirty: false, seen: false, storedSeenMs: seenMs(row.lastSeen), lastSeenMs: seenMs(row.lastSeen), offlineAlerted: row.lastSeen === null, suspendedAlerted: null, storedResources: null });
+      this.hosts.set(row.host, { ...row, ...seenOfRow(lastSeen), sockets: 0, dirty: false, seen: false, storedSeenMs: seenMs(lastSeen), offlineAlerted: lastSeen === null, suspendedAlerted: null, storedResources: null });
     }
     this.sorted = null;
   }
@@ -90,12 +90,11 @@ export class Fleet {
     const h = this.record(host);
     const now = this.deps.now();
     this.counters.messages++;
-    h.lastSeen = now.toISOString();
     h.lastSeenMs = now.getTime();
     h.seen = true;
     if (h.offlineAlerted && h.sockets > 0) {
       h.offlineAlerted = false;
-      if (h.firstSeen !== h.lastSeen) this.alert(onlineAlert(host));
+      if (h.firstSeen !== lastSeenOf(h)) this.alert(onlineAlert(host));
     }
     switch (m.t) {
       case 'hello':
@@ -171,9 +170,10 @@ export class Fleet {
     const now = this.deps.now();
     const ms = now.getTime();
     for (const h of this.hosts.values()) {
-      if (!h.offlineAlerted && h.lastSeen !== null && !isOnline(h, ms, this.options.offlineAfterMs)) {
+      const lastSeen = h.offlineAlerted || isOnline(h, ms, this.options.offlineAfterMs) ? null : lastSeenOf(h);
+      if (lastSeen !== null) {
         h.offlineAlerted = true;
-        this.alert(offlineAlert(h.host, h.lastSeen));
+        this.alert(offlineAlert(h.host, lastSeen));
       }
       if (h.status) this.checkSuspension(h, h.status, now);
     }
@@ -240,7 +240,7 @@ export class Fleet {
   *states(): Iterable<{ host: string; online: boolean; ageSec: number | null }> {
     const now = this.deps.now().getTime();
     for (const h of this.hosts.values()) {
-      yield { host: h.host, online: isOnline(h, now, this.options.offlineAfterMs), ageSec: h.lastSeen === null ? null : (now - h.lastSeenMs) / 1000 };
+      yield { host: h.host, online: isOnline(h, now, this.options.offlineAfterMs), ageSec: h.lastSeenMs === 0 ? null : (now - h.lastSeenMs) / 1000 };
     }
   }
 
@@ -260,7 +260,7 @@ export class Fleet {
     // Copies: the records move on while the write is under way, and are marked again then.
     const rows = dirty.map(rowOf);
     const before = dirty.map((h) => h.storedResources);
-    const times = seen.map((h) => ({ host: h.host, firstSeen: h.firstSeen, metrics: h.metrics, lastSeen: h.lastSeen }));
+    const times = seen.map((h) => ({ host: h.host, firstSeen: h.firstSeen, metrics: h.metrics, lastSeen: lastSeenOf(h) }));
     const written = [...dirty, ...seen];
     const stored = written.map((h) => h.lastSeenMs);
     for (const h of written) (h.dirty = false), (h.seen = false);
@@ -284,7 +284,7 @@ export class Fleet {
   /** Whether another hub's record of `host` (written at `lastSeen`) has news for this hub: not while the host is linked here, nor when already taken in. */
   hasNews(host: string, lastSeen: string): boolean {
     const h = this.hosts.get(host);
-    return !h || (h.sockets === 0 && h.lastSeen !== lastSeen);
+    return !h || (h.sockets === 0 && lastSeenOf(h) !== lastSeen);
   }
 
   /**
@@ -292,11 +292,11 @@ export class Fleet {
    * here is this hub's to know. A changed status reaches the listeners as if the agent had sent it.
    */
   absorb(rows: readonly HostRow[]): void {
-    for (const row of rows) {
+    for (const { lastSeen, ...row } of rows) {
       const h = this.hosts.get(row.host);
       if (h && h.sockets > 0) continue;
       const before = h?.status ? JSON.stringify(h.status) : null;
-      const next: HostState = { ...row, sockets: 0, dirty: false, seen: false, storedSeenMs: seenMs(row.lastSeen), lastSeenMs: seenMs(row.lastSeen), offlineAlerted: h?.offlineAlerted ?? false, suspendedAlerted: h?.suspendedAlerted ?? null, linkedElsewhere: true, storedResources: null };
+      const next: HostState = { ...row, ...seenOfRow(lastSeen), sockets: 0, dirty: false, seen: false, storedSeenMs: seenMs(lastSeen), offlineAlerted: h?.offlineAlerted ?? false, suspendedAlerted: h?.suspendedAlerted ?? null, linkedElsewhere: true, storedResources: null };
       next.lastSeq = Math.max(row.lastSeq, h?.lastSeq ?? 0);
       this.hosts.set(row.host, next);
       if (!h) this.sorted = null;
@@ -336,5 +336,5 @@ function implied(last: HeartbeatSummary | null, status: StatusSnapshot): Heartbe
 /** The stored fields of a record, in a copy of one fixed shape (spreading the whole record cost ~6 us a host). */
 function rowOf(h: HostState): HostWrite {
   return { host: h.host, branch: h.branch, version: h.version, inventory: h.inventory, status: h.status, metrics: h.metrics, summary: h.summary,
-    lastSeen: h.lastSeen, lastSeq: h.lastSeq, firstSeen: h.firstSeen, resourcesStored: h.status !== null && sameResources(h.status.resources, h.storedResources) };
+    lastSeen: lastSeenOf(h), lastSeq: h.lastSeq, firstSeen: h.firstSeen, resourcesStored: h.status !== null && sameResources(h.status.resources, h.storedResources) };
 }

@@ -4,7 +4,7 @@
 import type { ResourceStatus } from '../agent/contracts/status-model.js';
 import type { HostRow } from './storage/port.js';
 
-export interface HostState extends HostRow {
+export interface HostState extends Omit<HostRow, 'lastSeen'> {
   /** Open agent sockets for this host (normally 0 or 1). */
   sockets: number;
   /** Something besides the heartbeat time and metrics changed: the whole row is written at the next flush. */
@@ -13,8 +13,13 @@ export interface HostState extends HostRow {
   seen: boolean;
   /** The heartbeat time (ms) the storage holds, 0 when none was written by this hub. */
   storedSeenMs: number;
-  /** `lastSeen` in ms (0 for none), kept beside it: the checks of every host read it without parsing a date. */
+  /**
+   * The last time heard from the host, in ms (0 for never). Its text (HostRow's `lastSeen`) is made
+   * only when read (lastSeenOf): writing it out at every frame was a tenth of a heartbeat's cost.
+   */
   lastSeenMs: number;
+  /** `lastSeenOf`'s text and the `lastSeenMs` it was made of (as the database held it, after a load). */
+  lastSeenText: { ms: number; text: string } | null;
   offlineAlerted: boolean;
   /** `since` of the suspension already alerted, so each suspension alerts once. */
   suspendedAlerted: string | null;
@@ -30,8 +35,22 @@ export interface HostState extends HostRow {
 
 /** A host's record before anything is known of it; `dirty`: written at the next flush. */
 export function newHostState(host: string, firstSeen: string, dirty: boolean): HostState {
-  return { host, branch: '', version: '', inventory: null, status: null, metrics: null, summary: null, lastSeen: null, lastSeq: 0,
-    firstSeen, sockets: 0, dirty, seen: false, storedSeenMs: 0, lastSeenMs: 0, offlineAlerted: false, suspendedAlerted: null, storedResources: null };
+  return { host, branch: '', version: '', inventory: null, status: null, metrics: null, summary: null, lastSeq: 0,
+    firstSeen, sockets: 0, dirty, seen: false, storedSeenMs: 0, lastSeenMs: 0, lastSeenText: null, offlineAlerted: false, suspendedAlerted: null, storedResources: null };
+}
+
+/** A stored row's heartbeat time as a record holds it: the ms, and the text as stored. */
+export function seenOfRow(lastSeen: string | null): Pick<HostState, 'lastSeenMs' | 'lastSeenText'> {
+  const ms = seenMs(lastSeen);
+  return { lastSeenMs: ms, lastSeenText: lastSeen === null ? null : { ms, text: lastSeen } };
+}
+
+/** The last heartbeat time as ISO text (null: never heard). */
+export function lastSeenOf(h: HostState): string | null {
+  if (h.lastSeenMs === 0) return null;
+  // Object.is: a stored text that is no date (NaN ms) stays the text it was.
+  if (!h.lastSeenText || !Object.is(h.lastSeenText.ms, h.lastSeenMs)) h.lastSeenText = { ms: h.lastSeenMs, text: new Date(h.lastSeenMs).toISOString() };
+  return h.lastSeenText.text;
 }
 
 /** A heartbeat time in ms, 0 for none. */
@@ -71,7 +90,7 @@ export interface HostDetailView extends HostSummaryView {
 }
 
 export function isOnline(h: HostState, now: number, offlineAfterMs: number): boolean {
-  return (h.sockets > 0 || h.linkedElsewhere === true) && h.lastSeen !== null && now - h.lastSeenMs <= offlineAfterMs;
+  return (h.sockets > 0 || h.linkedElsewhere === true) && h.lastSeenMs !== 0 && now - h.lastSeenMs <= offlineAfterMs;
 }
 
 export function branchHeadOf(h: HostState, heads: ReadonlyMap<string, string>): string | null {
@@ -86,8 +105,8 @@ export function summaryView(h: HostState, now: number, offlineAfterMs: number, h
   return {
     host: h.host,
     online: isOnline(h, now, offlineAfterMs),
-    lastSeen: h.lastSeen,
-    heartbeatAgeSec: h.lastSeen === null ? null : Math.max(0, Math.round((now - h.lastSeenMs) / 1000)),
+    lastSeen: lastSeenOf(h),
+    heartbeatAgeSec: h.lastSeenMs === 0 ? null : Math.max(0, Math.round((now - h.lastSeenMs) / 1000)),
     branch: h.branch,
     version: h.version,
     state: h.summary?.state ?? h.status?.state ?? 'unknown',

@@ -32,15 +32,19 @@ export function outcomeOfEvent(e: OutboxEntry): HostOutcome | null {
 export function outcomeOfStatus(s: StatusSnapshot): HostOutcome | null {
   const last = s.lastSync;
   if (!last || last.commit === null) return null;
-  const unhealthy = s.resources.filter((r) => r.health === 'unhealthy' || r.health === 'missing' || r.health === 'stopped');
   if (OK_RESULTS.has(last.result)) {
-    if (s.revision.applied !== last.commit || unhealthy.length > 0) return null;
+    // Every status of a rollout's hosts comes here: no array is made to find none unhealthy.
+    if (s.revision.applied !== last.commit || s.resources.some(unhealthy)) return null;
     return { commit: last.commit, ok: true, result: 'succeeded', at: last.at, message: '', evidence: { lastSync: last } };
   }
   if (FAILED_RESULTS.has(last.result)) {
-    return { commit: last.commit, ok: false, result: last.result, at: last.at, message: last.error?.message ?? '', evidence: { lastSync: last, unhealthy } };
+    return { commit: last.commit, ok: false, result: last.result, at: last.at, message: last.error?.message ?? '', evidence: { lastSync: last, unhealthy: s.resources.filter(unhealthy) } };
   }
   return null;
+}
+
+function unhealthy(r: StatusSnapshot['resources'][number]): boolean {
+  return r.health === 'unhealthy' || r.health === 'missing' || r.health === 'stopped';
 }
 
 /**
@@ -60,6 +64,10 @@ export class OutcomeBook {
   record(host: string, o: HostOutcome): void {
     let m = this.byHost.get(host);
     if (!m) this.byHost.set(host, (m = new Map()));
+    // A status repeating the success the host's latest outcome tells (the same sync) changes nothing
+    // (a success's evidence is not shown; a failure's is the latest told).
+    const same = m.get(o.commit);
+    if (o.ok && same?.ok === true && same.at === o.at && lastKey(m) === o.commit) return;
     m.delete(o.commit);
     m.set(o.commit, o);
     if (m.size > 4) {
@@ -80,4 +88,10 @@ export class OutcomeBook {
     for (const o of m.values()) last = o;
     return last;
   }
+}
+
+function lastKey(m: ReadonlyMap<string, unknown>): string | undefined {
+  let last: string | undefined;
+  for (const k of m.keys()) last = k;
+  return last;
 }

@@ -56,17 +56,21 @@ function hostOf(row: HostRow): RolloutHost {
   });
 }
 
-/** The statements of one save, serialised at once: later changes to the rollout are not part of it. */
+/**
+ * The statements of one save, serialised at once: later changes to the rollout are not part of it.
+ * A host about to be pushed (`publishing`) keeps its row as it was (pending): the rollout's row
+ * counts it, which is what a restart needs (withPublishing) and a wave of rows fewer to write.
+ */
 function writes(r: Rollout, hosts: readonly RolloutHost[], updated: string): { sql: string; params: SqlValue[] }[] {
   const head: Partial<Rollout> = { ...r };
   delete head.hosts;
   const out = [{ sql: 'UPDATE rollouts SET status = ?, state = ? WHERE id = ?', params: [r.status, JSON.stringify(head), r.id] as SqlValue[] }];
   // Positions (the order the rollout was created with) count on insert only.
   const all = hosts.length === r.hosts.length;
-  const rows = hosts.map((h, k): SqlValue[] => [r.id, h.host, all ? k : indexOf(r, h.host), h.wave, h.phase, h.commit, h.previous, h.revertCommit, h.publishedAt, h.reason,
+  const rows = hosts.flatMap((h, k): SqlValue[][] => h.phase === 'publishing' ? [] : [[r.id, h.host, all ? k : indexOf(r, h.host), h.wave, h.phase, h.commit, h.previous, h.revertCommit, h.publishedAt, h.reason,
     h.evidence === null || h.evidence === undefined ? null : JSON.stringify(h.evidence), h.branch,
     // A host's labels keep their object from the rollout's creation on (ledger.ts copies the host, not them).
-    jsonOnce(h.labels), updated]);
+    jsonOnce(h.labels), updated]]);
   for (const chunk of chunksOf(rows, HOST_CHUNK)) out.push({ sql: upsertHosts(chunk.length), params: chunk.flat() });
   return out;
 }
@@ -124,7 +128,7 @@ export class SqlRolloutStorage implements RolloutStorage {
 
   private async load(row: RolloutRow): Promise<Rollout> {
     const head = headOf(row);
-    if (head) return { ...head, hosts: (await this.x.all<HostRow>(HOSTS, [head.id])).map(hostOf) };
+    if (head) return withPublishing({ ...head, hosts: (await this.x.all<HostRow>(HOSTS, [head.id])).map(hostOf) });
     // Written by a hub before the per-host rows (migration 5): the whole rollout in one JSON; moved to rows now.
     const old = JSON.parse(row.state) as Omit<Rollout, 'waveCounts' | 'busy' | 'checkTimeoutsAt'>;
     const r: Rollout = { ...old, id: Number(row.id), ...summarise(old.hosts, old.waveCount, old.spec) };
@@ -138,4 +142,16 @@ function headOf(row: RolloutRow): RolloutHead | null {
   const parsed = JSON.parse(row.state) as RolloutHead & { hosts?: unknown };
   if (Array.isArray(parsed.hosts) || !Array.isArray(parsed.waveCounts)) return null;
   return { ...parsed, id: Number(row.id) };
+}
+
+/**
+ * A rollout as stored: a wave its row counts hosts publishing in has them as pending rows (see
+ * writes). Every pending host of such a wave is publishing again: a restart reads their branches,
+ * and those this rollout did not push go back to pending (recovery.ts).
+ */
+function withPublishing(r: Rollout): Rollout {
+  const waves = new Set(r.waveCounts.flatMap((c, w) => (c.publishing > 0 ? [w] : [])));
+  if (waves.size === 0) return r;
+  const hosts = r.hosts.map((h) => (h.phase === 'pending' && waves.has(h.wave) ? rolloutHost({ ...h, phase: 'publishing' }) : h));
+  return { ...r, hosts, ...summarise(hosts, r.waveCount, r.spec) };
 }

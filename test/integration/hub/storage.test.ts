@@ -201,6 +201,24 @@ function specification(kind: string, open: Opener, skip: string | false): void {
       assert.deepEqual((await s.rollouts.active()).map((r) => r.id), [running.id]);
       assert.deepEqual((await s.rollouts.list(10)).map((r) => r.id), [running.id, done.id]);
     });
+
+    it('writes no row for a host about to be pushed, and reads every pending host of that wave back as publishing', async () => {
+      const s = await fresh();
+      const created = await s.rollouts.create(rolloutDraft('running', ['web-1', 'web-2', 'web-3']));
+      // The disruption budget let one host through: web-1 is being pushed, web-2 finished earlier, web-3 waits its turn.
+      const hosts = [{ ...created.hosts[0]!, phase: 'publishing' as const }, { ...created.hosts[1]!, phase: 'done' as const, commit: 'd'.repeat(40) }, created.hosts[2]!];
+      await s.rollouts.save({ ...created, hosts, ...summarise(hosts, 1, created.spec) }, hosts.slice(0, 2));
+      const rows = await s.exec.all<{ host: string; phase: string }>('SELECT host, phase FROM rollout_hosts WHERE rollout = ? ORDER BY pos', [created.id]);
+      assert.deepEqual(rows.map((r) => [r.host, r.phase]), [['web-1', 'pending'], ['web-2', 'done'], ['web-3', 'pending']]);
+      // A restart cannot tell which pending host's push happened: each is looked up (recovery.ts).
+      const stored = await s.rollouts.get(created.id);
+      assert.deepEqual(stored?.hosts.map((h) => h.phase), ['publishing', 'done', 'publishing']);
+      assert.deepEqual(stored?.waveCounts[0], { ...summarise([], 1, created.spec).waveCounts[0], publishing: 2, done: 1 });
+      // Once pushed, the hosts are written; a wave with none publishing reads back as stored.
+      const pushed = [{ ...hosts[0]!, phase: 'waiting' as const, commit: 'e'.repeat(40), publishedAt: NOW.getTime() }, hosts[1]!, hosts[2]!];
+      await s.rollouts.save({ ...created, hosts: pushed, ...summarise(pushed, 1, created.spec) }, pushed.slice(0, 1));
+      assert.deepEqual((await s.rollouts.get(created.id))?.hosts.map((h) => h.phase), ['waiting', 'done', 'pending']);
+    });
   });
 }
 

@@ -15,7 +15,8 @@ export interface HostState extends Omit<HostRow, 'lastSeen'> {
   storedSeenMs: number;
   /**
    * The last time heard from the host, in ms (0 for never). Its text (HostRow's `lastSeen`) is made
-   * only when read (lastSeenOf): writing it out at every frame was a tenth of a heartbeat's cost.
+   * only when read (lastSeenOf), not for every frame received: heartbeats come far more often than
+   * a flush, an alert or a view reads it.
    */
   lastSeenMs: number;
   /** `lastSeenOf`'s text and the `lastSeenMs` it was made of (as the database held it, after a load). */

@@ -5,6 +5,7 @@
 
 import { createHash } from 'node:crypto';
 import pino from 'pino';
+import { applyResidentV8 } from '../agent/resident-v8.js';
 import { createHub } from '../hub/server.js';
 import { loadHubSettings } from '../hub/settings.js';
 import type { PreparedCommit, RolloutRepo } from '../hub/rollouts/repo.js';
@@ -38,6 +39,8 @@ function simRepo(hostCount: number): RolloutRepo {
 
 if (process.argv[1]?.endsWith('rollout-sim-hub.js')) {
   const [config = '', count = '5000'] = process.argv.slice(2);
+  // The V8 flags `moor hub` runs with (this script is not started through the CLI).
+  applyResidentV8('hub');
   const logger = pino({ level: process.env['MOOR_LOG_LEVEL'] ?? 'warn' }, pino.destination(2));
   const hub = await createHub({ logger, now: () => new Date(), rolloutRepo: simRepo(Number(count)) }, { settings: loadHubSettings(config) });
   await hub.start();

@@ -63,7 +63,7 @@ export function startOneShotChild<Reply>(command: ChildCommand, read: ReadReply<
     else stderr += `\nunreadable reply: ${read_.why}`;
   });
   const answered = new Promise<Reply>((resolve, reject) => {
-    child.once('error', (err) => reject(fail(`cannot start: ${err.message}`, err)));
+    child.on('error', (err) => reject(fail(`cannot start: ${err.message}`, err)));
     child.once('exit', (code, signal) => {
       if (reply) resolve(reply);
       else reject(fail(`${signal ? `signal ${signal}` : `exit code ${code ?? '?'}`}${stderr ? `: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`));
@@ -73,7 +73,8 @@ export function startOneShotChild<Reply>(command: ChildCommand, read: ReadReply<
   answered.catch(() => undefined);
   return {
     ask: (request) => {
-      if (child.connected) child.send(request);
+      // A child that has just died fails the send (EPIPE): its exit, seen next, rejects `answered`.
+      if (child.connected) child.send(request, () => undefined);
       return answered;
     },
     cancel: () => {

@@ -55,12 +55,14 @@ class RunningChild {
     this.ended = new Promise((resolve) => (this.endWith = resolve));
     proc.stderr?.setEncoding('utf8').on('data', (chunk: string) => void (this.stderr = (this.stderr + chunk).slice(-STDERR_TAIL)));
     proc.on('message', (raw: unknown) => this.receive(raw));
-    proc.once('error', (err) => this.failAll(`cannot start the engine child: ${err.message}`));
+    // Not once: a child killed under a sync can fail more than one send before its end is seen.
+    proc.on('error', (err) => this.failAll(`the engine child failed: ${err.message}`));
     proc.once('exit', (code, signal) => this.failAll(`the engine child ended (${signal ? `signal ${signal}` : `exit code ${code ?? '?'}`})${this.stderr ? `: ${this.stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`));
   }
 
+  /** A send to a child that has just died fails (EPIPE) before its exit is seen: its calls fail then, as at its exit. */
   send(request: EngineChildRequest): void {
-    if (this.proc.connected) this.proc.send(request);
+    if (this.proc.connected) this.proc.send(request, (err) => err && this.failAll(`cannot reach the engine child: ${err.message}`));
   }
 
   kill(): void {

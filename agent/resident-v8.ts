@@ -13,8 +13,9 @@
 // whose heap grows slowly. A 5,000-host hub holds some 70 MB that every full collection marks again
 // (its hosts' statuses, the links); a rollout promotes 20-30 MB of short-lived state, so the hub
 // ran 2-3 full collections per rollout, their marking on V8's worker threads: a fifth of its CPU.
-// With the flag: none in most rollouts, for some 40 MB more RSS (docs/benchmarks.md, fifteenth round).
-// A flag set here applies to this process only: the CLI verbs and the agent's children keep
+// With the flag: none in most rollouts, for some 20-50 MB more RSS at a rollout's peak
+// (docs/benchmarks.md, fifteenth round).
+// A flag set here applies to this process only: the other CLI verbs and the agent's children keep
 // V8's defaults.
 
 import { setFlagsFromString } from 'node:v8';

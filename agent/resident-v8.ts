@@ -14,7 +14,10 @@
 // (its hosts' statuses, the links); a rollout promotes 20-30 MB of short-lived state, so the hub
 // ran 2-3 full collections per rollout, their marking on V8's worker threads: a fifth of its CPU.
 // With the flag: none in most rollouts, for some 20-50 MB more RSS at a rollout's peak
-// (docs/benchmarks.md, fifteenth round).
+// (docs/benchmarks.md, fifteenth round). It also compiles each function to Sparkplug's baseline
+// code at its first call (`--always-sparkplug`), not after V8's interpreter has run it a while: the
+// first rollout after a start (or after a quiet spell) runs code no heartbeat runs, the event path
+// and the rollout's own, and was often a run's costliest, by up to 0.8 CPU s (sixteenth round).
 // A flag set here applies to this process only: the other CLI verbs and the agent's children keep
 // V8's defaults.
 
@@ -34,7 +37,7 @@ export function verbOf(args: readonly string[]): string | null {
 export const RESIDENT_V8_FLAGS: ReadonlyMap<string, readonly string[]> = new Map([
   ['agent', ['--no-opt', '--optimize-for-size']],
   // The hub's other verbs (`moor hub token add`, ...) take it too: it changes nothing in a short run.
-  ['hub', ['--heap-growing-percent=100']],
+  ['hub', ['--heap-growing-percent=100', '--always-sparkplug']],
 ]);
 
 /** Sets the V8 flags of the daemon run by `verb` (none for any other verb), unless MOOR_RESIDENT_OPT=1. */

@@ -1,6 +1,7 @@
 // Which command line is a resident daemon's: `moor agent` runs with the agent's V8 flags (no
 // optimizing compiler, V8's memory-saving modes), `moor hub` with the hub's (a roomier old
-// generation); every other verb, and the agent's children, keep V8's defaults.
+// generation, baseline code at a function's first call); every other verb, and the agent's
+// children, keep V8's defaults.
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -21,6 +22,19 @@ function growingFactors(verb: string): number[] {
   const r = spawnSync(process.execPath, ['--trace-gc-verbose', '--input-type=module', '-e', code], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, MOOR_RESIDENT_OPT: '' } });
   assert.equal(r.status, 0, r.stderr);
   return [...r.stdout.matchAll(/\[HeapController\] Limit: .*\(([\d.]+)\)$/gm)].map((m) => Number(m[1]));
+}
+
+/** Whether a function called once, after the daemon flags of `verb` were set at run time, runs Sparkplug's baseline code. */
+function baselineAtFirstCall(verb: string): boolean {
+  const code = `const { applyResidentV8 } = await import(${JSON.stringify(MODULE)});
+    applyResidentV8(${JSON.stringify(verb)});
+    const f = new Function('x', 'return x + 1');
+    f(1);
+    process.stdout.write(String(%ActiveTierIsSparkplug(f)));`;
+  const r = spawnSync(process.execPath, ['--allow-natives-syntax', '--input-type=module', '-e', code], { encoding: 'utf8', env: { ...process.env, MOOR_RESIDENT_OPT: '' } });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^(true|false)$/);
+  return r.stdout === 'true';
 }
 
 describe('the verb of a command line', () => {
@@ -63,5 +77,11 @@ describe('the daemons\' V8 flags', () => {
     assert.ok(hub.includes(2), `factors traced: ${hub.join(', ') || 'none'}`);
     // Without them V8 picks its own factor (4 in so short a process with a heap that grows fast).
     assert.ok(growingFactors('status').some((f) => f !== 2));
+  });
+
+  it('compile the hub\'s functions to baseline code at their first call, set at run time', () => {
+    assert.equal(baselineAtFirstCall('hub'), true);
+    // V8's default: the interpreter first, baseline code once a function has run a while.
+    assert.equal(baselineAtFirstCall('status'), false);
   });
 });

@@ -2,6 +2,7 @@
 // asks it over and over while moor replaces it with a version slow to start, and no request may fail.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { after, describe, it } from 'node:test';
 import type Dockerode from 'dockerode';
 import { waitFor } from '../../bed/agent-process.js';
@@ -44,12 +45,40 @@ async function answers(probe: Dockerode.Container): Promise<{ ok: number; retrie
   return { ok: count('OK'), retried: count('RETRY'), failed: count('FAIL') };
 }
 
-/** Waits (on the probe's own log, never a fixed time) until it has answered `more` times beyond `seen`. */
+/**
+ * Waits (on the probe's own log, never a fixed time) until it has answered `more` times beyond
+ * `seen`. A probe that stalls says why: its counts, its last lines, what `web` resolves to from
+ * inside it and who is on the network.
+ */
 async function answered(probe: Dockerode.Container, seen: number, more: number): Promise<void> {
-  await waitFor(`${more} more answers of the probe`, async () => {
-    const a = await answers(probe);
-    return a.ok + a.retried + a.failed >= seen + more;
-  }, { timeoutMs: 60_000 });
+  try {
+    await waitFor(`${more} more answers of the probe`, async () => {
+      const a = await answers(probe);
+      return a.ok + a.retried + a.failed >= seen + more;
+    }, { timeoutMs: 120_000 });
+  } catch (err) {
+    throw new Error(`${String(err)}\n${await stallReport(probe, seen)}`, { cause: err });
+  }
+}
+
+async function stallReport(probe: Dockerode.Container, seen: number): Promise<string> {
+  const lines: string[] = [`answers before the wait: ${seen}, now: ${JSON.stringify(await answers(probe).catch(String))}`];
+  const logs = await probe.logs({ stdout: true, stderr: true, tail: 10, timestamps: true }).catch(String);
+  lines.push(`probe's last lines:\n${logs.toString().replace(/[\x00-\x08]/g, '')}`);
+  lines.push(`nslookup web in the probe: ${inProbe(probe.id, ['nslookup', 'web'])}`);
+  lines.push(`a request timed from the probe: ${inProbe(probe.id, ['sh', '-c', `time sh -c "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 web 8080 | head -1"`])}`);
+  const net = await docker.getNetwork('sf_front').inspect().catch(String);
+  lines.push(`sf_front's containers: ${JSON.stringify(typeof net === 'string' ? net : net.Containers)}`);
+  for (const name of ['sf-web', 'sf-web-moor-next']) {
+    const state = await docker.getContainer(name).inspect().then((c) => ({ state: c.State, aliases: c.NetworkSettings.Networks })).catch(String);
+    lines.push(`${name}: ${JSON.stringify(state)}`);
+  }
+  return lines.join('\n');
+}
+
+function inProbe(id: string, cmd: string[]): string {
+  const run = spawnSync('docker', ['exec', id, ...cmd], { encoding: 'utf8', timeout: 30_000 });
+  return `exit ${run.status}${run.error ? ` (${run.error.message})` : ''}: ${run.stdout}${run.stderr}`;
 }
 
 describe('start-first updates', () => {
@@ -57,9 +86,9 @@ describe('start-first updates', () => {
   let probe = '';
   after(() => removeContainers(docker, [probe]));
   const t = useTestHost('startfirst');
-  probe = `${t.host}-probe`;
 
   it('keeps serving while the container is replaced', async () => {
+    probe = `${t.host}-probe`;
     await t.repo.commitFiles(t.branch, { 'compose.yaml': stack('1', 0) }, 'v1');
     const first = await t.h.reconciler.sync('commit');
     assert.equal(first.result, 'converged', JSON.stringify(first.error));

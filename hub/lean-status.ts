@@ -41,7 +41,9 @@ export class LinkStatus {
       return frame;
     }
     if (this.resources === null) return { t: 'events', events: frame.events };
-    return { t: 'events', events: frame.events, status: { ...frame.status, resources: this.resources } };
+    // An events frame is parsed afresh each time (frames.ts keeps none): its status is completed in
+    // place, not copied key by key, once for every report of a rollout.
+    return { t: 'events', events: frame.events, status: Object.assign(frame.status, { resources: this.resources }) };
   }
 }
 

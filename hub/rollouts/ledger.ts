@@ -12,6 +12,22 @@ import { budgetGroup, rolloutHost, unavailablePhase, type HostPhase, type Rollou
  */
 const drafts = new WeakMap<Rollout, { from: readonly RolloutHost[]; touched: Set<number> }>();
 
+/**
+ * Each hosts array's positions by host name. A rollout's hosts keep their positions for its whole
+ * life (update replaces a host in place), so a draft shares its original's index: a lookup is one
+ * hash probe instead of a binary search that touches a dozen host objects spread over the heap.
+ */
+const positions = new WeakMap<readonly RolloutHost[], ReadonlyMap<string, number>>();
+
+function positionsOf(hosts: readonly RolloutHost[]): ReadonlyMap<string, number> {
+  let p = positions.get(hosts);
+  if (p === undefined) {
+    p = new Map(hosts.map((h, i) => [h.host, i]));
+    positions.set(hosts, p);
+  }
+  return p;
+}
+
 /** A copy to change: hosts, timeline and counters are new arrays/objects; host objects are shared until updated. */
 export function draft(rollout: Rollout): Rollout {
   const copy = {
@@ -22,22 +38,17 @@ export function draft(rollout: Rollout): Rollout {
     busy: { ...rollout.busy },
   };
   drafts.set(copy, { from: rollout.hosts, touched: new Set() });
+  positions.set(copy.hosts, positionsOf(rollout.hosts));
   return copy;
 }
 
-/** Position of `host` in `r.hosts` (sorted by name, as assignWaves leaves them), or -1. */
+/** Position of `host` in `r.hosts`, or -1. */
 export function indexOf(r: Pick<Rollout, 'hosts'>, host: string): number {
-  let lo = 0;
-  let hi = r.hosts.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const name = r.hosts[mid]?.host ?? '';
-    if (name === host) return mid;
-    if (name < host) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  // Not sorted (a rollout stored by an older hub): look the slow way.
-  return r.hosts.findIndex((h) => h.host === host);
+  const i = positionsOf(r.hosts).get(host);
+  if (i === undefined || r.hosts[i]?.host === host) return i ?? -1;
+  // Nothing in the hub reorders a rollout's hosts; an array someone did reorder is indexed again.
+  positions.delete(r.hosts);
+  return positionsOf(r.hosts).get(host) ?? -1;
 }
 
 function waveSize(r: Pick<Rollout, 'waveCounts'>, wave: number): number {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { changedHosts } from '../../../hub/rollouts/ledger.js';
+import { changedHosts, draft, indexOf } from '../../../hub/rollouts/ledger.js';
 import { assignWaves, summarise, type HostReport, type Rollout, type RolloutSpec } from '../../../hub/rollouts/model.js';
 import { overlapping } from '../../../hub/rollouts/overlap.js';
 import { command, decide, published, recovered, type BranchTip, type Effect } from '../../../hub/rollouts/planner.js';
@@ -50,6 +50,15 @@ describe('incremental rollout passes', () => {
     const copy: Rollout = { ...d.rollout, hosts: [...d.rollout.hosts] };
     assert.deepEqual(changedHosts(r, copy).map((h) => h.host), ['a']);
     assert.deepEqual(changedHosts(copy, d.rollout), []);
+  });
+
+  it('finds each host by name in a rollout, its drafts, and an array someone reordered', () => {
+    const r = rollout(['c', 'a', 'b']);
+    const d = draft(r);
+    assert.deepEqual(['a', 'b', 'c', 'x'].map((h) => indexOf(d, h)), [0, 1, 2, -1]);
+    const reordered: Rollout = { ...d, hosts: d.hosts };
+    reordered.hosts.reverse();
+    assert.deepEqual(['a', 'b', 'c'].map((h) => indexOf(reordered, h)), [2, 1, 0]);
   });
 
   it('builds every host entry with the same fields in the same order, created, updated or pushed', () => {
